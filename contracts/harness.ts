@@ -1,0 +1,113 @@
+/**
+ * What a contract suite needs besides the port under test: a driver for "the other side" (DATEV, the
+ * PBX, the user in front of a dialog). Fakes provide in-memory drivers; the Wine tests provide drivers
+ * that talk to the fake DATEV exe, the fake tapi32.dll and real windows.
+ */
+import type { DatevPort, NotificationMethod } from '../src/datev/port';
+import type { RawCallData } from '../src/datev/callData';
+import type { TelephonyPort } from '../src/telephony/port';
+import type { DialogPort } from '../src/dialogs/port';
+import type { Contact, ContactsPort } from '../src/contacts/port';
+
+export interface RecordedNotification {
+  method: NotificationMethod;
+  /** All 11 fields as DATEV read them from the object it was given. */
+  data: RawCallData;
+}
+
+/** Plays DATEV Arbeitsplatz. */
+export interface DatevDriver {
+  /** DATEV starts: its notification object appears in the ROT. */
+  start(): Promise<void>;
+  /** DATEV exits: its notification object disappears. */
+  stop(): Promise<void>;
+  /** Whether the program's CTI object is in the ROT (what DATEV's GetActiveObject would find). */
+  isCtiRegistered(): Promise<boolean>;
+  /** Call IDatevCtiControl.Dial with an object holding `data`; returns the HRESULT and the CallID written back. */
+  dial(data: RawCallData): Promise<{ hresult: number; callId: string }>;
+  /** Call IDatevCtiControl.Drop. */
+  drop(data: RawCallData): Promise<{ hresult: number }>;
+  /** Call IDatevCtiHistory.GetCallData with an object carrying `callId`; returns what was filled in. */
+  getCallData(callId: string): Promise<{ hresult: number; data: RawCallData }>;
+  /** Every notification DATEV received so far, in order. */
+  notifications(): Promise<RecordedNotification[]>;
+  /** The next notification makes DATEV fail with this HRESULT (e.g. 0x80004005). */
+  failNextNotification(hresult: number): Promise<void>;
+}
+
+export interface DatevHarness {
+  port: DatevPort;
+  datev: DatevDriver;
+  dispose(): Promise<void>;
+}
+
+/** A TAPI request the program made, as the PBX side saw it. */
+export interface RecordedTapiRequest {
+  fn: string;
+  /** Destination for lineMakeCallW; switch call id for call functions. */
+  dest?: string;
+  callId?: number;
+  result: number;
+}
+
+/** Plays the Wildix PBX/TSP behind TAPI. Calls are named by their switch call id (CallInfo.callId). */
+export interface PbxDriver {
+  /** Lines must be declared before the port's initialize(). */
+  addLine(name: string, address: string, provider?: string): Promise<void>;
+  /** An incoming call on the line with this address; returns the switch call id. */
+  incoming(address: string, caller: string | 'anonymous', name?: string, internal?: boolean): Promise<number>;
+  /** Outgoing call rings at the far end. */
+  ringback(callId: number): Promise<void>;
+  /** The far end (or the user's phone) answers. */
+  answer(callId: number): Promise<void>;
+  /** The far end is busy. */
+  busy(callId: number): Promise<void>;
+  /** The far end hangs up (DISCONNECTED with this LINEDISCONNECTMODE name, then IDLE is up to the program). */
+  hangup(callId: number, mode?: string): Promise<void>;
+  /** Caller id arrives late (LINE_CALLINFO/CALLERID). */
+  callerId(callId: number, number: string, name?: string): Promise<void>;
+  /** Make the next call of TAPI function `fn` fail, synchronously or in its LINE_REPLY. */
+  failNext(fn: string, how: 'sync' | 'async', code: number): Promise<void>;
+  /** Force LINE_CLOSE on the line with this address. */
+  closeLine(address: string): Promise<void>;
+  /** Every TAPI request made by the program, in order. */
+  requests(): Promise<RecordedTapiRequest[]>;
+  /** The switch call id of the newest call (e.g. the one lineMakeCallW created). */
+  lastCallId(): Promise<number>;
+}
+
+export interface TelephonyHarness {
+  port: TelephonyPort;
+  pbx: PbxDriver;
+  dispose(): Promise<void>;
+}
+
+export interface VisibleDialog {
+  id: number;
+  title: string;
+  /** Heading and text as shown (joined by a line break when the adapter has one text field). */
+  text: string;
+  buttons: { label: string; enabled: boolean }[];
+}
+
+/** Plays the user in front of the screen. */
+export interface DialogUser {
+  visible(): Promise<VisibleDialog[]>;
+  /** Press the button with this label in dialog `id` (as a user would; disabled buttons do nothing). */
+  click(id: number, label: string): Promise<void>;
+  /** Close the window with its X / Esc. */
+  dismiss(id: number): Promise<void>;
+}
+
+export interface DialogHarness {
+  port: DialogPort;
+  user: DialogUser;
+  dispose(): Promise<void>;
+}
+
+export interface ContactsHarness {
+  contacts: ContactsPort;
+  /** Put these contacts into the source behind the port (and wait until they are searchable). */
+  seed(contacts: Contact[]): Promise<void>;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,26 @@
+/**
+ * Contacts port: DATEV contacts by phone number. In-memory fake: fakes/contacts.
+ * The real directory (DATEVconnect + learned + CSV) lives in src/contacts/directory.
+ * Contract: contracts/contacts.contract.ts.
+ */
+
+export interface Contact {
+  /** DATEV's id → AdressatenId */
+  id: string;
+  /** Display name → Adressatenname */
+  name: string;
+  /** DATEV_Adressaten, DATEV_Institutionen, or another source name. */
+  dataSource: string;
+  /** The number as stored at the source (what DATEV shows), e.g. "089/123 45-67". */
+  number: string;
+}
+
+export interface ContactsPort {
+  /**
+   * All contacts matching this number, best match first; [] when none, when the number is anonymous,
+   * internal or too short. Never throws for bad input.
+   */
+  lookup(number: string): Promise<Contact[]>;
+  /** Remember a number → contact pair that DATEV told us (from Dial). Optional for read-only sources. */
+  learn?(number: string, contact: Contact): Promise<void>;
+}
