@@ -1,0 +1,95 @@
+/**
+ * Loads the native addon wildix_cti.node (built by `npm run build:native`, see CMakeLists.txt).
+ * Only works in a Windows node (real Windows or Wine). Each module's typed surface is declared by the
+ * adapter that uses it (`ui` here; `com` and `tapi` in their adapters).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Button as passed to native/ui. */
+export interface NativeDialogButton {
+  id: string;
+  label: string;
+  enabled: boolean;
+}
+
+export interface NativeDialogSpec {
+  title: string;
+  heading: string;
+  text: string;
+  buttons: NativeDialogButton[];
+  /** 0 = no timeout. */
+  timeoutMs: number;
+}
+
+/** Events of one dialog, delivered on the JS thread: exactly one 'shown' or 'failed', then one 'closed' after 'shown'. */
+export type NativeDialogEvent =
+  | { type: 'shown' }
+  | { type: 'failed'; message: string }
+  | { type: 'closed'; reason: 'button' | 'dismissed' | 'closed' | 'timeout'; choice: string };
+
+/** native/ui: every dialog runs on its own thread; calls never block the JS thread. */
+export interface NativeUi {
+  /** Starts the dialog thread; returns the dialog id (also stored in the window, see native/ui/README). */
+  showDialog(spec: NativeDialogSpec, onEvent: (event: NativeDialogEvent) => void): number;
+  /** false when the dialog is not open (any more). */
+  updateDialog(id: number, heading: string, text: string): boolean;
+  setButtonEnabled(id: number, buttonId: string, enabled: boolean): boolean;
+  closeDialog(id: number): boolean;
+  /** MessageBoxW on its own thread; `done` gets the MessageBox result (32000 = timed out, -1 = failed). */
+  messageBox(title: string, text: string, kind: 'info' | 'error', timeoutMs: number, done: (result: number) => void): number;
+}
+
+export interface NativeAddon {
+  /** native/com (DATEV COM/ROT bridge); typed by the DATEV adapter. */
+  com: Record<string, unknown>;
+  /** native/tapi (TAPI 2.x); typed by the telephony adapter. */
+  tapi: Record<string, unknown>;
+  /** native/ui (dialogs). */
+  ui: NativeUi;
+  /** Bumped when the JS/native contract changes. */
+  abiVersion: number;
+}
+
+export class AddonLoadError extends Error {
+  override name = 'AddonLoadError';
+  constructor(message: string, readonly tried: string[]) {
+    super(message);
+  }
+}
+
+export const ADDON_FILE = 'wildix_cti.node';
+
+/** Where the addon is looked for, in order: $WILDIX_CTI_ADDON, next to the exe, the build tree. */
+export function addonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  const list: string[] = [];
+  if (env.WILDIX_CTI_ADDON) list.push(env.WILDIX_CTI_ADDON);
+  list.push(path.join(path.dirname(process.execPath), ADDON_FILE));
+  // build/js/src/native/addon.js → build/Release/wildix_cti.node
+  list.push(path.resolve(__dirname, '..', '..', '..', 'Release', ADDON_FILE));
+  return list;
+}
+
+let cached: NativeAddon | undefined;
+
+export function loadAddon(): NativeAddon {
+  if (cached) return cached;
+  if (process.platform !== 'win32') {
+    throw new AddonLoadError(`${ADDON_FILE} needs Windows (or Wine); platform is ${process.platform}`, []);
+  }
+  const tried = addonCandidates();
+  const file = tried.find((f) => fs.existsSync(f));
+  if (!file) throw new AddonLoadError(`${ADDON_FILE} not found; tried: ${tried.join(', ')}`, tried);
+  const mod = { exports: {} as unknown };
+  try {
+    process.dlopen(mod, file);
+  } catch (err) {
+    throw new AddonLoadError(`cannot load ${file}: ${(err as Error).message}`, tried);
+  }
+  const addon = mod.exports as NativeAddon;
+  if (typeof addon.ui !== 'object' || typeof addon.com !== 'object' || typeof addon.tapi !== 'object') {
+    throw new AddonLoadError(`${file} does not export com/tapi/ui`, tried);
+  }
+  cached = addon;
+  return addon;
+}
