@@ -1,0 +1,52 @@
+/**
+ * In-memory contacts: numbers are compared by their national significant digits (German numbers:
+ * "+49 89 1234567", "0049 89 1234567" and "089/1234567" are the same). Enough for the core's tests;
+ * the real matching lives in src/contacts.
+ */
+import type { Contact, ContactsPort } from '../../src/contacts/port';
+
+export function digitsKey(number: string): string {
+  let d = number.replace(/\(0\)/g, '').replace(/[^0-9+]/g, '');
+  if (d.startsWith('+')) d = '00' + d.slice(1);
+  if (d.startsWith('0049')) d = d.slice(4);
+  else if (d.startsWith('00')) return d;
+  else if (d.startsWith('0')) d = d.slice(1);
+  return d;
+}
+
+export class MemoryContacts implements ContactsPort {
+  private readonly byKey = new Map<string, Contact[]>();
+  /** Milliseconds each lookup takes (to test lookup budgets). */
+  delayMs = 0;
+  lookups = 0;
+
+  constructor(contacts: Contact[] = []) {
+    this.seed(contacts);
+  }
+
+  seed(contacts: Contact[]): void {
+    for (const c of contacts) this.add(c.number, c);
+  }
+
+  async lookup(number: string): Promise<Contact[]> {
+    this.lookups++;
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    const key = digitsKey(number);
+    if (key.length < 5) return [];
+    return (this.byKey.get(key) ?? []).map((c) => ({ ...c }));
+  }
+
+  async learn(number: string, contact: Contact): Promise<void> {
+    this.add(number, contact);
+  }
+
+  private add(number: string, contact: Contact): void {
+    const key = digitsKey(number);
+    if (key.length < 5) return;
+    const list = this.byKey.get(key) ?? [];
+    const i = list.findIndex((c) => c.id === contact.id && c.dataSource === contact.dataSource);
+    if (i >= 0) list.splice(i, 1);
+    list.push({ ...contact });
+    this.byKey.set(key, list);
+  }
+}

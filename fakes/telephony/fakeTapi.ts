@@ -1,0 +1,376 @@
+/**
+ * In-memory TAPI 2.x: `port` behaves like the native TAPI adapter, `pbx` plays the Wildix PBX/TSP
+ * (incoming calls, ringback, remote answer/hangup, busy, late caller id, failures of any request) and
+ * records every request. Events are delivered asynchronously (like LINE_* messages), in order.
+ */
+import {
+  TelephonyError,
+  type CallInfo,
+  type LineInfo,
+  type PartyId,
+  type TelephonyEvent,
+  type TelephonyListener,
+  type TelephonyPort,
+} from '../../src/telephony/port';
+import {
+  LINECALLORIGIN,
+  LINECALLPARTYID,
+  LINECALLPRIVILEGE,
+  LINECALLSTATE,
+  LINEDISCONNECTMODE,
+  LINEERR,
+  lineErrName,
+  type CallStateName,
+} from '../../src/telephony/tapiConstants';
+import type { PbxDriver, RecordedTapiRequest } from '../../contracts/harness';
+
+interface FakeLine {
+  deviceId: number;
+  permanentId: number;
+  name: string;
+  address: string;
+  provider: string;
+  hLine?: number;
+}
+
+interface FakeCall {
+  callId: number;
+  hCall: number;
+  line: FakeLine;
+  state: CallStateName;
+  origin: number;
+  caller: PartyId;
+  called: PartyId;
+  connected: PartyId;
+  deallocated: boolean;
+}
+
+const NO_PARTY: PartyId = { flags: LINECALLPARTYID.UNKNOWN, number: '', name: '' };
+
+export class FakeTapi {
+  readonly port: TelephonyPort;
+  readonly pbx: PbxDriver;
+  readonly requests: RecordedTapiRequest[] = [];
+  private readonly lines: FakeLine[] = [];
+  private readonly calls = new Map<number, FakeCall>(); // by hCall
+  private readonly listeners = new Set<TelephonyListener>();
+  private readonly failures = new Map<string, { how: 'sync' | 'async'; code: number }>();
+  private initialized = false;
+  private nextHandle = 0x10001;
+  private nextRequest = 1;
+  private nextCallId = 1001;
+  private lastCall = 0;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor() {
+    this.port = {
+      initialize: async () => {
+        this.record('lineInitializeExW', 0);
+        this.fail('lineInitializeExW');
+        this.initialized = true;
+        return this.lineInfos();
+      },
+      listLines: async () => {
+        this.requireInit('lineGetDevCapsW');
+        return this.lineInfos();
+      },
+      openLine: async (permanentId) => this.openLine(permanentId),
+      closeLine: async (hLine) => {
+        this.requireInit('lineClose');
+        const line = this.lines.find((l) => l.hLine === hLine);
+        if (!line) throw this.error('lineClose', LINEERR.INVALLINEHANDLE);
+        this.record('lineClose', 0);
+        line.hLine = undefined;
+        for (const c of this.calls.values()) if (c.line === line) this.calls.delete(c.hCall);
+      },
+      makeCall: async (hLine, destination) => this.makeCall(hLine, destination),
+      answer: async (hCall) => this.answer(hCall),
+      drop: async (hCall) => this.drop(hCall),
+      deallocate: async (hCall) => {
+        const c = this.requireCall('lineDeallocateCall', hCall);
+        this.fail('lineDeallocateCall', c.callId);
+        this.record('lineDeallocateCall', 0, { callId: c.callId });
+        c.deallocated = true;
+        this.calls.delete(hCall);
+      },
+      getCallInfo: async (hCall) => {
+        const c = this.requireCall('lineGetCallInfoW', hCall);
+        this.fail('lineGetCallInfoW', c.callId);
+        return this.info(c);
+      },
+      shutdown: async () => {
+        if (this.initialized) this.record('lineShutdown', 0);
+        this.initialized = false;
+        this.calls.clear();
+        for (const l of this.lines) l.hLine = undefined;
+        this.listeners.clear();
+      },
+      onEvent: (listener) => {
+        this.listeners.add(listener);
+        return () => this.listeners.delete(listener);
+      },
+    };
+
+    this.pbx = {
+      addLine: async (name, address, provider = 'Wildix TAPI Service Provider') => {
+        this.addLine(name, address, provider);
+      },
+      incoming: async (address, caller, name, internal) => this.incoming(address, caller, name ?? '', internal ?? false),
+      ringback: async (callId) => this.setState(this.byCallId(callId), 'RINGBACK', 0),
+      answer: async (callId) => {
+        const c = this.byCallId(callId);
+        if (c.origin === LINECALLORIGIN.OUTBOUND) c.connected = { ...c.called };
+        this.setState(c, 'CONNECTED', 1);
+      },
+      busy: async (callId) => this.setState(this.byCallId(callId), 'BUSY', 1),
+      hangup: async (callId, mode = 'NORMAL') => {
+        const m = (LINEDISCONNECTMODE as Record<string, number>)[mode];
+        if (m === undefined) throw new Error(`unknown disconnect mode ${mode}`);
+        this.setState(this.byCallId(callId), 'DISCONNECTED', m);
+      },
+      callerId: async (callId, number, name = '') => {
+        const c = this.byCallId(callId);
+        c.caller = { flags: LINECALLPARTYID.ADDRESS | (name ? LINECALLPARTYID.NAME : 0), number, name };
+        this.emitInfo(c, 0x8000);
+      },
+      failNext: async (fn, how, code) => {
+        this.failures.set(fn, { how, code: code >>> 0 });
+      },
+      closeLine: async (address) => {
+        const line = this.lines.find((l) => l.address === address && l.hLine !== undefined);
+        if (!line || line.hLine === undefined) throw new Error(`no open line with address ${address}`);
+        const hLine = line.hLine;
+        line.hLine = undefined;
+        for (const c of [...this.calls.values()]) if (c.line === line) this.calls.delete(c.hCall);
+        this.emit({ type: 'lineClosed', hLine });
+      },
+      requests: async () => this.requests.map((r) => ({ ...r })),
+      lastCallId: async () => this.lastCall,
+    };
+  }
+
+  /** Synchronous helpers for tests and the simulation. */
+  addLine(name: string, address: string, provider = 'Wildix TAPI Service Provider'): void {
+    const deviceId = this.lines.length;
+    this.lines.push({ deviceId, permanentId: 0x1000 + deviceId * 7 + 1, name, address, provider });
+    if (this.initialized) this.emit({ type: 'lineAdded', deviceId });
+  }
+
+  removeLine(address: string): void {
+    const line = this.lines.find((l) => l.address === address);
+    if (!line) throw new Error(`no line with address ${address}`);
+    if (line.hLine !== undefined) this.emit({ type: 'lineClosed', hLine: line.hLine });
+    line.hLine = undefined;
+    this.lines.splice(this.lines.indexOf(line), 1);
+    this.emit({ type: 'lineRemoved', deviceId: line.deviceId });
+  }
+
+  reinit(): void {
+    this.emit({ type: 'reinit' });
+  }
+
+  /** Resolves once every event queued so far has been delivered. */
+  settle(): Promise<void> {
+    return this.queue.then(() => new Promise<void>((r) => setImmediate(r)));
+  }
+
+  callStateOf(callId: number): CallStateName | undefined {
+    for (const c of this.calls.values()) if (c.callId === callId) return c.state;
+    return undefined;
+  }
+
+  private lineInfos(): LineInfo[] {
+    return this.lines.map((l) => ({
+      deviceId: l.deviceId,
+      permanentId: l.permanentId,
+      name: l.name,
+      provider: l.provider,
+      apiVersion: 0x00020002,
+      addresses: [{ addressId: 0, address: l.address }],
+    }));
+  }
+
+  private async openLine(permanentId: number): Promise<number> {
+    this.requireInit('lineOpenW');
+    const line = this.lines.find((l) => l.permanentId === permanentId);
+    if (!line) throw this.error('lineOpenW', LINEERR.BADDEVICEID, `no line with permanent id ${permanentId}`);
+    this.fail('lineOpenW');
+    if (line.hLine === undefined) line.hLine = this.nextHandle++;
+    this.record('lineOpenW', 0);
+    return line.hLine;
+  }
+
+  private async makeCall(hLine: number, destination: string): Promise<number> {
+    this.requireInit('lineMakeCallW');
+    const line = this.lines.find((l) => l.hLine === hLine && hLine !== undefined);
+    if (!line) throw this.error('lineMakeCallW', LINEERR.INVALLINEHANDLE);
+    const requestId = this.nextRequest++;
+    const failure = this.takeFailure('lineMakeCallW');
+    if (failure?.how === 'sync') {
+      this.record('lineMakeCallW', failure.code, { dest: destination });
+      throw this.error('lineMakeCallW', failure.code);
+    }
+    if (!/^[0-9A-D*#+!PTW,@$?;]+$/i.test(destination.replace(/ /g, '')) || destination.length > 80) {
+      this.record('lineMakeCallW', LINEERR.INVALADDRESS, { dest: destination });
+      throw this.error('lineMakeCallW', LINEERR.INVALADDRESS, `invalid destination "${destination.slice(0, 40)}"`);
+    }
+    if (failure) {
+      this.record('lineMakeCallW', requestId, { dest: destination });
+      this.emit({ type: 'reply', requestId, result: failure.code });
+      return requestId;
+    }
+    const call = this.newCall(line, LINECALLORIGIN.OUTBOUND, { flags: LINECALLPARTYID.ADDRESS, number: line.address, name: '' }, {
+      flags: LINECALLPARTYID.ADDRESS,
+      number: destination,
+      name: '',
+    });
+    call.state = 'DIALING';
+    this.record('lineMakeCallW', requestId, { dest: destination, callId: call.callId });
+    this.emit({ type: 'reply', requestId, result: 0, hCall: call.hCall });
+    this.emit({ type: 'callState', hCall: call.hCall, state: 'DIALING', mode: 0, privilege: LINECALLPRIVILEGE.OWNER });
+    this.setState(call, 'PROCEEDING', 0);
+    return requestId;
+  }
+
+  private async answer(hCall: number): Promise<number> {
+    const c = this.requireCall('lineAnswer', hCall);
+    if (c.state !== 'OFFERING' && c.state !== 'ACCEPTED') {
+      this.record('lineAnswer', LINEERR.INVALCALLSTATE, { callId: c.callId });
+      throw this.error('lineAnswer', LINEERR.INVALCALLSTATE, `call ${c.callId} is ${c.state}, not OFFERING`);
+    }
+    return this.asyncRequest('lineAnswer', c, () => this.setState(c, 'CONNECTED', 1));
+  }
+
+  private async drop(hCall: number): Promise<number> {
+    const c = this.requireCall('lineDrop', hCall);
+    if (c.state === 'IDLE') {
+      this.record('lineDrop', LINEERR.INVALCALLSTATE, { callId: c.callId });
+      throw this.error('lineDrop', LINEERR.INVALCALLSTATE, `call ${c.callId} is IDLE`);
+    }
+    return this.asyncRequest('lineDrop', c, () => this.setState(c, 'IDLE', 0));
+  }
+
+  private asyncRequest(fn: string, c: FakeCall, onSuccess: () => void): number {
+    const failure = this.takeFailure(fn);
+    if (failure?.how === 'sync') {
+      this.record(fn, failure.code, { callId: c.callId });
+      throw this.error(fn, failure.code);
+    }
+    const requestId = this.nextRequest++;
+    this.record(fn, requestId, { callId: c.callId });
+    this.emit({ type: 'reply', requestId, result: failure ? failure.code : 0 });
+    if (!failure) onSuccess();
+    return requestId;
+  }
+
+  private incoming(address: string, caller: string, name: string, internal: boolean): number {
+    const line = this.lines.find((l) => l.address === address && l.hLine !== undefined);
+    if (!line || line.hLine === undefined) throw new Error(`no open line with address ${address}`);
+    const anonymous = caller === 'anonymous';
+    const party: PartyId = anonymous
+      ? { flags: LINECALLPARTYID.BLOCKED, number: '', name: '' }
+      : caller === ''
+        ? { ...NO_PARTY }
+        : { flags: LINECALLPARTYID.ADDRESS | (name ? LINECALLPARTYID.NAME : 0), number: caller, name };
+    const call = this.newCall(line, internal ? LINECALLORIGIN.INTERNAL : LINECALLORIGIN.EXTERNAL, party, {
+      flags: LINECALLPARTYID.ADDRESS,
+      number: line.address,
+      name: '',
+    });
+    call.state = 'OFFERING';
+    this.emit({ type: 'newCall', hLine: line.hLine, hCall: call.hCall, addressId: 0, privilege: LINECALLPRIVILEGE.OWNER });
+    this.emit({ type: 'callState', hCall: call.hCall, state: 'OFFERING', mode: 1, privilege: LINECALLPRIVILEGE.OWNER });
+    return call.callId;
+  }
+
+  private newCall(line: FakeLine, origin: number, caller: PartyId, called: PartyId): FakeCall {
+    const call: FakeCall = {
+      callId: this.nextCallId++,
+      hCall: this.nextHandle++,
+      line,
+      state: 'IDLE',
+      origin,
+      caller,
+      called,
+      connected: { ...NO_PARTY },
+      deallocated: false,
+    };
+    this.calls.set(call.hCall, call);
+    this.lastCall = call.callId;
+    return call;
+  }
+
+  private setState(c: FakeCall, state: CallStateName, mode: number): void {
+    c.state = state;
+    this.emit({ type: 'callState', hCall: c.hCall, state, mode, privilege: 0 });
+  }
+
+  private emitInfo(c: FakeCall, changed: number): void {
+    this.emit({ type: 'callInfo', hCall: c.hCall, changed, info: this.info(c) });
+  }
+
+  private info(c: FakeCall): CallInfo {
+    return {
+      hCall: c.hCall,
+      hLine: c.line.hLine ?? 0,
+      callId: c.callId,
+      origin: c.origin,
+      reason: 0x1,
+      caller: { ...c.caller },
+      called: { ...c.called },
+      connected: { ...c.connected },
+    };
+  }
+
+  private byCallId(callId: number): FakeCall {
+    for (const c of this.calls.values()) if (c.callId === callId) return c;
+    throw new Error(`no call with id ${callId}`);
+  }
+
+  private requireInit(fn: string): void {
+    if (!this.initialized) throw this.error(fn, LINEERR.UNINITIALIZED);
+  }
+
+  private requireCall(fn: string, hCall: number): FakeCall {
+    this.requireInit(fn);
+    const c = this.calls.get(hCall);
+    if (!c) throw this.error(fn, LINEERR.INVALCALLHANDLE, `invalid call handle 0x${hCall.toString(16)}`);
+    return c;
+  }
+
+  private takeFailure(fn: string): { how: 'sync' | 'async'; code: number } | undefined {
+    const f = this.failures.get(fn);
+    if (f) this.failures.delete(fn);
+    return f;
+  }
+
+  /** Throws a pending one-shot failure for a synchronous function (how is ignored there). */
+  private fail(fn: string, callId?: number): void {
+    const f = this.takeFailure(fn);
+    if (!f) return;
+    this.record(fn, f.code, callId === undefined ? {} : { callId });
+    throw this.error(fn, f.code);
+  }
+
+  private record(fn: string, result: number, extra: { dest?: string; callId?: number } = {}): void {
+    this.requests.push({ fn, result, ...extra });
+  }
+
+  private error(fn: string, code: number, detail?: string): TelephonyError {
+    return new TelephonyError(fn, code >>> 0, `${fn} failed: ${lineErrName(code)}${detail ? ` (${detail})` : ''}`);
+  }
+
+  private emit(event: TelephonyEvent): void {
+    this.queue = this.queue.then(
+      () =>
+        new Promise<void>((resolve) => {
+          setImmediate(() => {
+            for (const l of [...this.listeners]) l(event);
+            resolve();
+          });
+        }),
+    );
+  }
+}
+
+export { LINECALLSTATE };
