@@ -1,4 +1,165 @@
-// Placeholder until the dialogs land.
-#include "common/modules.h"
+// N-API surface of native/ui (typed in src/native/addon.ts as NativeUi). Every dialog and message
+// box runs on its own thread; results reach JS through a ThreadSafeFunction, so nothing here
+// blocks the JS thread.
+#include <memory>
+#include <string>
+#include <thread>
 
-Napi::Object InitUi(Napi::Env env) { return Napi::Object::New(env); }
+#include "common/modules.h"
+#include "common/wide_string.h"
+#include "ui/dialog_state.h"
+#include "ui/dialog_window.h"
+#include "ui/message_box.h"
+
+namespace wildix::ui {
+namespace {
+
+struct DialogEvent {
+  std::string type;  // shown | failed | closed
+  std::string reason;
+  std::string choice;
+  std::string message;
+};
+
+void Emit(Napi::ThreadSafeFunction& tsfn, DialogEvent event) {
+  tsfn.BlockingCall([event = std::move(event)](Napi::Env env, Napi::Function callback) {
+    Napi::Object obj = Napi::Object::New(env);
+    obj.Set("type", event.type);
+    if (event.type == "failed") obj.Set("message", event.message);
+    if (event.type == "closed") {
+      obj.Set("reason", event.reason);
+      obj.Set("choice", event.choice);
+    }
+    callback.Call({obj});
+  });
+}
+
+std::wstring RequireString(const Napi::Object& obj, const char* key) {
+  Napi::Value v = obj.Get(key);
+  if (!v.IsString()) throw Napi::TypeError::New(obj.Env(), std::string("dialog spec: '") + key + "' must be a string");
+  return ToWide(v);
+}
+
+DialogSpec ParseSpec(const Napi::Value& value) {
+  Napi::Env env = value.Env();
+  if (!value.IsObject()) throw Napi::TypeError::New(env, "dialog spec must be an object");
+  Napi::Object obj = value.As<Napi::Object>();
+  DialogSpec spec;
+  spec.title = RequireString(obj, "title");
+  spec.heading = RequireString(obj, "heading");
+  spec.text = RequireString(obj, "text");
+  Napi::Value timeout = obj.Get("timeoutMs");
+  if (timeout.IsNumber()) {
+    double ms = timeout.As<Napi::Number>().DoubleValue();
+    if (!(ms >= 0 && ms <= 0x7fffffff)) throw Napi::RangeError::New(env, "dialog spec: timeoutMs out of range");
+    spec.timeout_ms = static_cast<unsigned>(ms);
+  }
+  Napi::Value buttons = obj.Get("buttons");
+  if (!buttons.IsArray()) throw Napi::TypeError::New(env, "dialog spec: 'buttons' must be an array");
+  Napi::Array list = buttons.As<Napi::Array>();
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    Napi::Value b = list.Get(i);
+    if (!b.IsObject()) throw Napi::TypeError::New(env, "dialog spec: every button must be an object");
+    Napi::Object bo = b.As<Napi::Object>();
+    ButtonSpec button;
+    Napi::Value id = bo.Get("id");
+    if (!id.IsString()) throw Napi::TypeError::New(env, "dialog spec: button 'id' must be a string");
+    button.id = id.As<Napi::String>().Utf8Value();
+    button.label = RequireString(bo, "label");
+    button.enabled = bo.Get("enabled").ToBoolean().Value();
+    spec.buttons.push_back(std::move(button));
+  }
+  return spec;
+}
+
+uint32_t RequireId(const Napi::CallbackInfo& info) {
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "dialog id must be a number");
+  double id = info[0].As<Napi::Number>().DoubleValue();
+  if (!(id >= 0 && id <= 0xffffffffu)) return 0;
+  return static_cast<uint32_t>(id);
+}
+
+// showDialog(spec, onEvent) → id
+Napi::Value ShowDialog(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  DialogSpec spec = ParseSpec(info[0]);
+  if (!info[1].IsFunction()) throw Napi::TypeError::New(env, "showDialog: onEvent must be a function");
+  auto state = std::make_shared<DialogState>(NextDialogId());
+  RegisterDialog(state);
+  auto tsfn = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "wildix-dialog", 0, 1);
+  std::thread([state, spec = std::move(spec), tsfn]() mutable {
+    DialogOutcome outcome;
+    std::string error;
+    const bool ok = RunDialog(
+        state, spec, [&tsfn] { Emit(tsfn, DialogEvent{"shown", "", "", ""}); }, &outcome, &error);
+    UnregisterDialog(state->id());
+    if (ok) {
+      Emit(tsfn, DialogEvent{"closed", CloseReasonName(outcome.reason), outcome.choice, ""});
+    } else {
+      Emit(tsfn, DialogEvent{"failed", "", "", error});
+    }
+    tsfn.Release();
+  }).detach();
+  return Napi::Number::New(env, state->id());
+}
+
+Napi::Value UpdateDialog(const Napi::CallbackInfo& info) {
+  uint32_t id = RequireId(info);
+  if (!info[1].IsString() || !info[2].IsString()) throw Napi::TypeError::New(info.Env(), "updateDialog: heading and text must be strings");
+  auto state = FindDialog(id);
+  bool ok = state && state->RequestUpdate(ToWide(info[1]), ToWide(info[2]));
+  return Napi::Boolean::New(info.Env(), ok);
+}
+
+Napi::Value SetButtonEnabled(const Napi::CallbackInfo& info) {
+  uint32_t id = RequireId(info);
+  if (!info[1].IsString()) throw Napi::TypeError::New(info.Env(), "setButtonEnabled: button id must be a string");
+  auto state = FindDialog(id);
+  bool ok = state && state->RequestButtonEnabled(info[1].As<Napi::String>().Utf8Value(), info[2].ToBoolean().Value());
+  return Napi::Boolean::New(info.Env(), ok);
+}
+
+Napi::Value CloseDialog(const Napi::CallbackInfo& info) {
+  auto state = FindDialog(RequireId(info));
+  return Napi::Boolean::New(info.Env(), state && state->RequestClose());
+}
+
+// messageBox(title, text, kind, timeoutMs, done) → id
+Napi::Value ShowMessageBox(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString() || !info[1].IsString() || !info[2].IsString() || !info[4].IsFunction()) {
+    throw Napi::TypeError::New(env, "messageBox(title, text, kind, timeoutMs, done)");
+  }
+  std::wstring title = ToWide(info[0]);
+  std::wstring text = ToWide(info[1]);
+  std::string kind = info[2].As<Napi::String>().Utf8Value();
+  if (kind != "info" && kind != "error") throw Napi::TypeError::New(env, "messageBox: kind must be 'info' or 'error'");
+  unsigned timeout_ms = 0;
+  if (info[3].IsNumber()) {
+    double ms = info[3].As<Napi::Number>().DoubleValue();
+    if (!(ms >= 0 && ms <= 0x7fffffff)) throw Napi::RangeError::New(env, "messageBox: timeoutMs out of range");
+    timeout_ms = static_cast<unsigned>(ms);
+  }
+  const uint32_t id = NextDialogId();
+  auto tsfn = Napi::ThreadSafeFunction::New(env, info[4].As<Napi::Function>(), "wildix-messagebox", 0, 1);
+  std::thread([id, title = std::move(title), text = std::move(text), error = kind == "error", timeout_ms, tsfn]() mutable {
+    const int result = RunMessageBox(id, title, text, error, timeout_ms);
+    tsfn.BlockingCall([result](Napi::Env env, Napi::Function done) { done.Call({Napi::Number::New(env, result)}); });
+    tsfn.Release();
+  }).detach();
+  return Napi::Number::New(env, id);
+}
+
+}  // namespace
+}  // namespace wildix::ui
+
+Napi::Object InitUi(Napi::Env env) {
+  using namespace wildix::ui;
+  Napi::Object ui = Napi::Object::New(env);
+  ui.Set("showDialog", Napi::Function::New(env, ShowDialog, "showDialog"));
+  ui.Set("updateDialog", Napi::Function::New(env, UpdateDialog, "updateDialog"));
+  ui.Set("setButtonEnabled", Napi::Function::New(env, SetButtonEnabled, "setButtonEnabled"));
+  ui.Set("closeDialog", Napi::Function::New(env, CloseDialog, "closeDialog"));
+  ui.Set("messageBox", Napi::Function::New(env, ShowMessageBox, "messageBox"));
+  return ui;
+}

@@ -1,0 +1,18 @@
+/**
+ * The ports the host serves: name → factory. Adding a native adapter is one line here.
+ * Each factory gets the host context (lazy addon) and returns the port plus its cleanup.
+ */
+import type { NativeAddon } from '../addon';
+import { Win32DialogPort } from '../win32DialogPort';
+import type { PortRegistry } from './server';
+
+export interface HostContext {
+  /** Loads wildix_cti.node on first use (throws AddonLoadError). */
+  addon(): NativeAddon;
+}
+
+export const hostedPorts: PortRegistry<HostContext> = {
+  dialogs: (ctx) => ({ target: new Win32DialogPort(ctx.addon().ui) }),
+  // datev: (ctx) => { const p = new ComDatevPort(ctx.addon()); return { target: p, dispose: () => p.revoke() }; },
+  // telephony: (ctx) => { const p = new TapiTelephonyPort(ctx.addon()); return { target: p, dispose: () => p.shutdown() }; },
+};
