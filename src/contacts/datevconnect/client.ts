@@ -1,0 +1,131 @@
+/**
+ * DATEVconnect "Client Master Data" client (GET only): list addressees, one addressee with its
+ * communications, the deletion log. Every failure becomes a DatevConnectError.
+ */
+import type { AuthProvider } from './auth';
+import { DatevConnectError, parseErrorBody } from './errors';
+import { TransportError, type HttpResponse, type HttpTransport } from './http';
+
+export const MASTER_DATA_PATH = '/datev/api/master-data/v1';
+export const DEFAULT_BASE_URL = 'http://localhost:58454';
+
+export interface DeletionEntry {
+  id: string;
+  timestamp: string;
+}
+
+export interface DatevConnectClientOptions {
+  baseUrl: string;
+  transport: HttpTransport;
+  auth: AuthProvider;
+  timeoutMs: number;
+}
+
+export class DatevConnectClient {
+  readonly baseUrl: string;
+
+  constructor(private readonly opts: DatevConnectClientOptions) {
+    let u: URL;
+    try {
+      u = new URL(opts.baseUrl);
+    } catch {
+      throw new TypeError(`DATEVconnect URL "${opts.baseUrl}" is not a URL (expected e.g. ${DEFAULT_BASE_URL})`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TypeError(`DATEVconnect URL must be http(s): ${opts.baseUrl}`);
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+  }
+
+  get authDescription(): string {
+    return this.opts.auth.description;
+  }
+
+  /** All addressees, top-level fields only; `filter` e.g. "timestamp ge 2024-01-01T00:00:00.000". */
+  async listAddressees(filter?: string): Promise<Record<string, unknown>[]> {
+    const body = await this.getJson('/addressees', filter ? { filter } : {});
+    return expectObjectArray(body, '/addressees');
+  }
+
+  /** One addressee with its communications; null when DATEV no longer has it (404). */
+  async getAddressee(id: string): Promise<Record<string, unknown> | null> {
+    try {
+      const body = await this.getJson(`/addressees/${encodeURIComponent(id)}`, { expand: 'communications' });
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        throw new DatevConnectError('malformed', 'addressee is not a JSON object', { url: `/addressees/${id}` });
+      }
+      return body as Record<string, unknown>;
+    } catch (e) {
+      if (e instanceof DatevConnectError && e.kind === 'notFound') return null;
+      throw e;
+    }
+  }
+
+  async deletionLog(filter?: string): Promise<DeletionEntry[]> {
+    const body = await this.getJson('/addressees/deletion-log', filter ? { filter } : {});
+    return expectObjectArray(body, '/addressees/deletion-log').flatMap((o) =>
+      typeof o.id === 'string' && typeof o.timestamp === 'string' ? [{ id: o.id, timestamp: o.timestamp }] : [],
+    );
+  }
+
+  private async getJson(path: string, query: Record<string, string>): Promise<unknown> {
+    const qs = Object.entries(query)
+      .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+      .join('&');
+    const url = `${this.baseUrl}${MASTER_DATA_PATH}${path}${qs ? '?' + qs : ''}`;
+    const headers: Record<string, string> = { Accept: 'application/json; charset=utf-8' };
+    let res: HttpResponse;
+    try {
+      const authorization = await this.opts.auth.authorization();
+      if (authorization !== undefined) headers.Authorization = authorization;
+      res = await this.opts.transport.get(url, headers, this.opts.timeoutMs);
+    } catch (e) {
+      if (e instanceof DatevConnectError) throw e;
+      if (e instanceof TransportError) throw new DatevConnectError(e.timeout ? 'timeout' : 'network', e.message, { url: path });
+      throw new DatevConnectError('network', String(e), { url: path });
+    }
+    if (res.status === 200) {
+      const type = headerValue(res.headers['content-type']);
+      if (!/json/i.test(type)) throw new DatevConnectError('notAcceptable', `content type "${type}" is not JSON`, { httpStatus: 200, url: path });
+      try {
+        return JSON.parse(res.body) as unknown;
+      } catch (e) {
+        throw new DatevConnectError('malformed', `invalid JSON: ${(e as Error).message}`, { httpStatus: 200, url: path });
+      }
+    }
+    throw statusError(res, path);
+  }
+}
+
+function headerValue(h: string | string[] | undefined): string {
+  return Array.isArray(h) ? h.join(', ') : (h ?? '');
+}
+
+/** Scheme names in WWW-Authenticate ("Negotiate, NTLM, Basic realm=\"x\"" → Negotiate, NTLM, Basic). */
+export function authSchemes(h: string | string[] | undefined): string[] {
+  return headerValue(h)
+    .split(',')
+    .map((p) => p.trim().split(/\s+/)[0] ?? '')
+    .filter((s) => /^[A-Za-z][\w-]*$/.test(s));
+}
+
+function statusError(res: HttpResponse, path: string): DatevConnectError {
+  const { code, description } = parseErrorBody(res.body);
+  const base = { httpStatus: res.status, code, description, url: path };
+  const what = `HTTP ${res.status}${code ? ` ${code}` : ''}${description ? `: ${description}` : ''}`;
+  switch (res.status) {
+    case 401:
+      return new DatevConnectError('unauthorized', what, { ...base, authSchemes: authSchemes(res.headers['www-authenticate']) });
+    case 403:
+      return new DatevConnectError('forbidden', what, base);
+    case 404:
+      return new DatevConnectError('notFound', what, base);
+    case 406:
+      return new DatevConnectError('notAcceptable', what, base);
+    default:
+      return new DatevConnectError(res.status >= 400 && res.status < 500 ? 'badRequest' : 'server', what, base);
+  }
+}
+
+function expectObjectArray(body: unknown, path: string): Record<string, unknown>[] {
+  if (!Array.isArray(body)) throw new DatevConnectError('malformed', 'expected a JSON array', { url: path });
+  return body.filter((o): o is Record<string, unknown> => typeof o === 'object' && o !== null && !Array.isArray(o) && typeof (o as { id?: unknown }).id === 'string');
+}

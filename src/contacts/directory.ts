@@ -1,0 +1,150 @@
+/**
+ * ContactDirectory: the ContactsPort composed from its sources, in this precedence:
+ *   1. DATEVconnect master data (current DATEV addressees),
+ *   2. numbers learned from DATEV's own Dial events (covers institutions),
+ *   3. the user's manual CSV list.
+ * Exact matches from any source come before switchboard matches; inside each rank the sources keep the
+ * order above; the same contact is listed once. Lookups never wait for a crawl: they answer from what
+ * is indexed now, and `onIndexUpdated` tells the app when to re-check calls in progress.
+ */
+import { resolveAmbiguity, type AmbiguityRule, type Resolution } from './ambiguity';
+import type { DatevConnectSource, DatevConnectStatus } from './datevconnect/source';
+import type { LastChoiceStore } from './lastChoice';
+import type { LearnedStore } from './learned';
+import type { Logger } from './logger';
+import type { ManualList, ManualListStatus } from './manualList';
+import { normalizeCaller, type NumberRules } from './numbers';
+import type { IndexMatch, MatchKind } from './phoneIndex';
+import type { Contact, ContactsPort } from './port';
+
+export interface ContactDirectoryDeps {
+  rules: NumberRules;
+  logger: Logger;
+  ambiguity?: AmbiguityRule;
+  datevConnect?: DatevConnectSource;
+  learned?: LearnedStore;
+  manual?: ManualList;
+  lastChoices?: LastChoiceStore;
+}
+
+export interface DirectoryStatus {
+  datevConnect: DatevConnectStatus | null;
+  learnedNumbers: number | null;
+  manualList: ManualListStatus | null;
+  ambiguity: AmbiguityRule;
+}
+
+export interface DetailedLookup {
+  /** E.164 key, or null when the number is not looked up (anonymous, internal, unparseable). */
+  key: string | null;
+  kind: MatchKind | null;
+  contacts: Contact[];
+}
+
+type Listener = () => void;
+
+export class ContactDirectory implements ContactsPort {
+  private readonly listeners = new Set<Listener>();
+  private readonly rule: AmbiguityRule;
+
+  constructor(private readonly deps: ContactDirectoryDeps) {
+    this.rule = deps.ambiguity ?? 'ask';
+  }
+
+  /** Loads the per-user files and starts the background crawl; does not wait for DATEVconnect. */
+  async start(): Promise<void> {
+    await Promise.all([this.deps.learned?.load(), this.deps.lastChoices?.load(), this.deps.manual?.reload()]);
+    await this.deps.datevConnect?.start();
+    this.emit();
+  }
+
+  stop(): void {
+    this.deps.datevConnect?.stop();
+  }
+
+  /** Forces a DATEVconnect refresh and a manual-list reload; resolves when both are done. */
+  async refresh(full = false): Promise<void> {
+    const [manualChanged] = await Promise.all([this.deps.manual?.reload(), this.deps.datevConnect?.refreshNow(full)]);
+    if (manualChanged) this.emit();
+  }
+
+  /** Called by the DATEVconnect source after its index changed. */
+  indexChanged(deletedIds: ReadonlySet<string> = new Set()): void {
+    if (deletedIds.size > 0) this.deps.learned?.forgetIds(deletedIds);
+    this.emit();
+  }
+
+  onIndexUpdated(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async lookup(number: string): Promise<Contact[]> {
+    return this.lookupDetailed(number).contacts;
+  }
+
+  lookupDetailed(number: string): DetailedLookup {
+    const key = normalizeCaller(number, this.deps.rules);
+    if (!key.ok) return { key: null, kind: null, contacts: [] };
+    const found: IndexMatch[] = [];
+    for (const source of [this.deps.datevConnect, this.deps.learned, this.deps.manual]) {
+      const m = source?.find(key.e164);
+      if (m) found.push(m);
+    }
+    const kind: MatchKind | null = found.some((m) => m.kind === 'exact') ? 'exact' : found.length > 0 ? 'switchboard' : null;
+    const contacts: Contact[] = [];
+    const seen = new Set<string>();
+    for (const m of found) {
+      if (m.kind !== kind) continue;
+      for (const c of m.contacts) {
+        const k = `${c.dataSource}\u0000${c.id}\u0000${c.id === '' ? c.name : ''}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        contacts.push({ ...c });
+      }
+    }
+    return { key: key.e164, kind, contacts };
+  }
+
+  async learn(number: string, contact: Contact): Promise<void> {
+    if (!this.deps.learned) return;
+    try {
+      if (await this.deps.learned.learn(number, contact)) this.emit();
+      else this.deps.logger.debug('Nummer aus DATEV nicht gelernt (unbrauchbar) / number from DATEV not learned (unusable)', { number });
+    } catch (e) {
+      this.deps.logger.warn('Lernen fehlgeschlagen / learning failed', { error: String(e) });
+    }
+  }
+
+  /** Lookup plus the configured ambiguity rule and the user's last choice for this number. */
+  async resolve(number: string): Promise<Resolution> {
+    const r = this.lookupDetailed(number);
+    const last = r.key && this.deps.lastChoices ? this.deps.lastChoices.get(r.key) : null;
+    return resolveAmbiguity(this.rule, r.contacts, last);
+  }
+
+  /** Remembers the user's pick for this number (for the `lastChosen` rule). */
+  async rememberChoice(number: string, contact: Pick<Contact, 'id' | 'dataSource'>): Promise<void> {
+    const key = normalizeCaller(number, this.deps.rules);
+    if (key.ok) await this.deps.lastChoices?.set(key.e164, contact);
+  }
+
+  status(): DirectoryStatus {
+    return {
+      datevConnect: this.deps.datevConnect?.status() ?? null,
+      learnedNumbers: this.deps.learned?.size ?? null,
+      manualList: this.deps.manual?.status() ?? null,
+      ambiguity: this.rule,
+    };
+  }
+
+  private emit(): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l();
+      } catch (e) {
+        this.deps.logger.warn('onIndexUpdated listener failed', { error: String(e) });
+      }
+    }
+  }
+}

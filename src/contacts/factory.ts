@@ -1,0 +1,131 @@
+/**
+ * Builds the ContactDirectory from the app's contact settings and the per-user data directory.
+ * No global state: transport, clock, logger and secret source are injected.
+ */
+import { join } from 'node:path';
+import type { Clock } from '../util/clock';
+import type { AmbiguityRule } from './ambiguity';
+import { BasicAuthProvider, noAuth, type AuthProvider, type SecretSource } from './datevconnect/auth';
+import { DatevConnectClient, DEFAULT_BASE_URL } from './datevconnect/client';
+import { DatevConnectError } from './datevconnect/errors';
+import { NodeHttpTransport, type HttpTransport } from './datevconnect/http';
+import { DatevConnectSource } from './datevconnect/source';
+import { ContactDirectory } from './directory';
+import type { FileCodec } from './jsonFile';
+import { LastChoiceStore } from './lastChoice';
+import { LearnedStore } from './learned';
+import type { Logger } from './logger';
+import { ManualList } from './manualList';
+import { checkNumberRules } from './numbers';
+
+export interface ContactsConfig {
+  country: string;
+  areaCode: string;
+  outsideLinePrefix: string;
+  extensionLength: number;
+  ambiguity: AmbiguityRule;
+  learnFromDial: boolean;
+  /** Path of the manual CSV list; "" = none. */
+  manualListFile: string;
+  datevConnect: {
+    enabled: boolean;
+    baseUrl: string;
+    /** "basic" (user + password from the secret store), "windows" (SSO, not available yet), "none". */
+    auth: 'basic' | 'windows' | 'none';
+    user: string;
+    concurrency: number;
+    timeoutSeconds: number;
+    refreshMinutes: number;
+    fullRebuildHours: number;
+  };
+}
+
+export const DEFAULT_CONTACTS_CONFIG: ContactsConfig = {
+  country: 'DE',
+  areaCode: '',
+  outsideLinePrefix: '',
+  extensionLength: 4,
+  ambiguity: 'ask',
+  learnFromDial: true,
+  manualListFile: '',
+  datevConnect: {
+    enabled: true,
+    baseUrl: DEFAULT_BASE_URL,
+    auth: 'basic',
+    user: '',
+    concurrency: 4,
+    timeoutSeconds: 15,
+    refreshMinutes: 10,
+    fullRebuildHours: 24,
+  },
+};
+
+export interface ContactDirectoryEnv {
+  config: ContactsConfig;
+  /** Per-user folder for the cache files (e.g. %LOCALAPPDATA%\WildixDatevCti). */
+  dataDir: string;
+  clock: Clock;
+  logger: Logger;
+  /** The Basic password (Windows: DPAPI-protected store). */
+  secret?: SecretSource;
+  transport?: HttpTransport;
+  codec?: FileCodec;
+}
+
+/** Authentication that is configured but not available in this build: every request fails with a clear error. */
+class UnavailableAuth implements AuthProvider {
+  constructor(readonly description: string) {}
+  async authorization(): Promise<string> {
+    throw new DatevConnectError('authUnavailable', `${this.description} authentication is not implemented yet`);
+  }
+}
+
+export function createContactDirectory(env: ContactDirectoryEnv): { directory: ContactDirectory; close(): void } {
+  const c = env.config;
+  const rules = checkNumberRules({
+    country: c.country as never,
+    areaCode: c.areaCode,
+    outsideLinePrefix: c.outsideLinePrefix,
+    extensionLength: c.extensionLength,
+  });
+  const now = (): Date => env.clock.now();
+  const transport = env.transport ?? new NodeHttpTransport(Math.max(1, c.datevConnect.concurrency));
+  let directory: ContactDirectory | null = null;
+  let source: DatevConnectSource | undefined;
+  if (c.datevConnect.enabled) {
+    let auth: AuthProvider;
+    if (c.datevConnect.auth === 'basic') {
+      auth = c.datevConnect.user.trim() !== '' && env.secret ? new BasicAuthProvider(c.datevConnect.user, env.secret) : new UnavailableAuth('Basic without user/password');
+    } else if (c.datevConnect.auth === 'none') auth = noAuth;
+    else auth = new UnavailableAuth('Windows (Negotiate/NTLM)');
+    source = new DatevConnectSource({
+      client: new DatevConnectClient({ baseUrl: c.datevConnect.baseUrl, transport, auth, timeoutMs: c.datevConnect.timeoutSeconds * 1000 }),
+      rules,
+      cacheFile: join(env.dataDir, 'datevconnect-contacts.json'),
+      codec: env.codec,
+      clock: env.clock,
+      logger: env.logger,
+      concurrency: c.datevConnect.concurrency,
+      refreshIntervalMs: c.datevConnect.refreshMinutes * 60_000,
+      fullRebuildIntervalMs: c.datevConnect.fullRebuildHours * 3_600_000,
+      retryDelayMs: Math.min(60_000, c.datevConnect.refreshMinutes * 60_000),
+      onChange: (deleted) => directory?.indexChanged(deleted),
+    });
+  }
+  directory = new ContactDirectory({
+    rules,
+    logger: env.logger,
+    ambiguity: c.ambiguity,
+    datevConnect: source,
+    learned: c.learnFromDial ? new LearnedStore({ file: join(env.dataDir, 'learned-contacts.json'), rules, logger: env.logger, now, codec: env.codec }) : undefined,
+    manual: c.manualListFile !== '' ? new ManualList(c.manualListFile, rules, env.logger) : undefined,
+    lastChoices: new LastChoiceStore(join(env.dataDir, 'last-contact-choices.json'), env.logger, now, env.codec),
+  });
+  return {
+    directory,
+    close: () => {
+      directory?.stop();
+      transport.close?.();
+    },
+  };
+}
