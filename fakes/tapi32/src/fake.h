@@ -177,6 +177,8 @@ void send_callinfo(int call, DWORD changed);
 void free_handle(int h);
 void maybe_free_call(int call);
 void close_open_line(int o, int notify);
+void model_set_closedrop(int on);
+LONG fake_unimplemented(const char *fn);
 void shutdown_app(int a);
 void reset_model(void);
 LONG take_fail(const char *fn, int async, int *found);
