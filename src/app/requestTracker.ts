@@ -1,0 +1,67 @@
+/**
+ * Correlates TAPI request ids with their LINE_REPLY. A reply may arrive before the caller registered
+ * its interest (the request id is only known when the request returns), so early replies are kept
+ * for a while. A request whose reply never comes fails after a timeout instead of hanging.
+ */
+import type { Clock } from '../util/clock';
+
+export interface Reply {
+  result: number;
+  hCall?: number;
+}
+
+const EARLY_LIMIT = 256;
+
+export class RequestTracker {
+  private readonly waiting = new Map<number, { done: (r: Reply) => void; cancel: () => void }>();
+  private readonly early = new Map<number, Reply>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Feed every LINE_REPLY here. Returns false when nobody waits for it (yet). */
+  handleReply(requestId: number, reply: Reply): boolean {
+    const w = this.waiting.get(requestId);
+    if (!w) {
+      this.early.set(requestId, reply);
+      if (this.early.size > EARLY_LIMIT) this.early.delete(this.early.keys().next().value as number);
+      return false;
+    }
+    this.waiting.delete(requestId);
+    w.cancel();
+    w.done(reply);
+    return true;
+  }
+
+  /**
+   * Calls `onReply` synchronously when the reply arrives (or at once, if it already did), or with
+   * `{result: TIMEOUT}` when it does not arrive in time.
+   */
+  expect(requestId: number, onReply: (r: Reply) => void): void {
+    const got = this.early.get(requestId);
+    if (got) {
+      this.early.delete(requestId);
+      onReply(got);
+      return;
+    }
+    const cancel = this.clock.setTimeout(() => {
+      if (!this.waiting.delete(requestId)) return;
+      onReply({ result: RequestTracker.TIMEOUT });
+    }, this.timeoutMs);
+    this.waiting.set(requestId, { done: onReply, cancel });
+  }
+
+  /** Promise form of expect(). */
+  wait(requestId: number): Promise<Reply> {
+    return new Promise((resolve) => this.expect(requestId, resolve));
+  }
+
+  /** Pseudo result for "no LINE_REPLY in time". */
+  static readonly TIMEOUT = -1;
+
+  get pending(): number {
+    return this.waiting.size;
+  }
+}

@@ -1,0 +1,77 @@
+/** How TAPI call states and call info map onto the DATEV call model. Pure. */
+import { Direction } from '../datev/callData';
+import type { CallInfo, PartyId } from '../telephony/port';
+import { LINECALLORIGIN, LINECALLPARTYID, type CallStateName } from '../telephony/tapiConstants';
+import type { Observed } from './callRecord';
+
+/** The observation a TAPI state stands for; undefined = nothing to observe (e.g. UNKNOWN). */
+export function observationOf(state: CallStateName): Exclude<Observed, 'none'> | undefined {
+  switch (state) {
+    case 'OFFERING':
+    case 'ACCEPTED':
+    case 'DIALTONE':
+    case 'DIALING':
+    case 'PROCEEDING':
+    case 'RINGBACK':
+      return 'ringing';
+    case 'CONNECTED':
+    case 'ONHOLD':
+    case 'CONFERENCED':
+    case 'ONHOLDPENDCONF':
+    case 'ONHOLDPENDTRANSFER':
+      return 'connected';
+    case 'BUSY':
+    case 'SPECIALINFO':
+    case 'DISCONNECTED':
+    case 'IDLE':
+      return 'ended';
+    case 'UNKNOWN':
+      return undefined;
+  }
+}
+
+/** States after which the program frees the call handle. */
+export function isTerminalState(state: CallStateName): boolean {
+  return state === 'DISCONNECTED' || state === 'IDLE';
+}
+
+/**
+ * Direction from LINECALLINFO.dwOrigin first, else from the first state seen (tapi.md §1.9):
+ * OFFERING/ACCEPTED → incoming, dialing states → outgoing.
+ */
+export function directionOf(origin: number, firstState: CallStateName | undefined): Direction {
+  if (origin & LINECALLORIGIN.OUTBOUND) return Direction.eDirOutgoing;
+  if (origin & (LINECALLORIGIN.INBOUND | LINECALLORIGIN.EXTERNAL | LINECALLORIGIN.INTERNAL)) return Direction.eDirIncoming;
+  switch (firstState) {
+    case 'OFFERING':
+    case 'ACCEPTED':
+      return Direction.eDirIncoming;
+    case 'DIALTONE':
+    case 'DIALING':
+    case 'PROCEEDING':
+    case 'RINGBACK':
+      return Direction.eDirOutgoing;
+    default:
+      return Direction.eDirUnknown;
+  }
+}
+
+/** The remote party's number, or '' when withheld/unknown (only trusted with the ADDRESS flag). */
+export function partyNumber(p: PartyId): string {
+  if (!(p.flags & LINECALLPARTYID.ADDRESS)) return '';
+  return p.number.trim();
+}
+
+export function remoteNumber(info: CallInfo, direction: Direction): string {
+  if (direction === Direction.eDirOutgoing) return partyNumber(info.connected) || partyNumber(info.called);
+  return partyNumber(info.caller);
+}
+
+export function remoteName(info: CallInfo, direction: Direction): string {
+  const p = direction === Direction.eDirOutgoing ? info.called : info.caller;
+  return p.flags & LINECALLPARTYID.NAME ? p.name.trim() : '';
+}
+
+export function isWithheld(info: CallInfo): boolean {
+  return (info.caller.flags & LINECALLPARTYID.BLOCKED) !== 0;
+}

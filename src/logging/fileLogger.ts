@@ -1,0 +1,98 @@
+/**
+ * winston to rotating files. One line per event, local time with milliseconds:
+ *   2026-11-26 09:30:15.123 INFO  [tapi] LINE_CALLSTATE OFFERING callId=201-26112026-0930-0912387
+ * A failing log file never stops the program: transport errors are swallowed after one note on stderr.
+ */
+import { mkdirSync } from 'node:fs';
+import winston from 'winston';
+import DailyRotateFile from 'winston-daily-rotate-file';
+import type { LogMeta, Logger } from './logger';
+
+export interface FileLoggerOptions {
+  dir: string;
+  level: 'error' | 'warn' | 'info' | 'debug';
+  maxSizeMB: number;
+  maxDays: number;
+  /** Also write to the console (stdout). */
+  console: boolean;
+}
+
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+
+export function localTimestamp(d: Date): string {
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+export function formatMeta(meta: LogMeta | undefined): string {
+  if (!meta) return '';
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(meta)) {
+    if (v === undefined) continue;
+    const s = typeof v === 'string' ? (/[\s"=]/.test(v) || v === '' ? JSON.stringify(v) : v) : v instanceof Error ? JSON.stringify(v.message) : JSON.stringify(v);
+    parts.push(`${k}=${s}`);
+  }
+  return parts.length ? ' ' + parts.join(' ') : '';
+}
+
+const lineFormat = winston.format.printf((info) => {
+  const { level, message, meta } = info as { level: string; message: string; meta?: LogMeta };
+  return `${localTimestamp(new Date())} ${level.toUpperCase().padEnd(5)} ${message}${formatMeta(meta)}`;
+});
+
+export interface ClosableLogger extends Logger {
+  /** Flush and close the files. */
+  close(): Promise<void>;
+  /** Where the files go. */
+  readonly dir: string;
+}
+
+export function createFileLogger(o: FileLoggerOptions): ClosableLogger {
+  const transports: winston.transport[] = [];
+  let warned = false;
+  const onError = (e: unknown): void => {
+    if (warned) return;
+    warned = true;
+    process.stderr.write(`Wildix CTI: Logdatei kann nicht geschrieben werden / cannot write log file in ${o.dir}: ${(e as Error).message}\n`);
+  };
+  try {
+    mkdirSync(o.dir, { recursive: true });
+    const file = new DailyRotateFile({
+      dirname: o.dir,
+      filename: 'wildix-datev-cti-%DATE%.log',
+      datePattern: 'YYYY-MM-DD',
+      maxSize: `${o.maxSizeMB}m`,
+      maxFiles: `${o.maxDays}d`,
+      format: lineFormat,
+    });
+    file.on('error', onError);
+    transports.push(file);
+  } catch (e) {
+    onError(e);
+  }
+  if (o.console || transports.length === 0) transports.push(new winston.transports.Console({ format: lineFormat }));
+  const w = winston.createLogger({ level: o.level, transports, exitOnError: false });
+  w.on('error', onError);
+  const write = (level: string) => (message: string, meta?: LogMeta) => {
+    try {
+      w.log(level, message, meta ? { meta } : {});
+    } catch (e) {
+      onError(e);
+    }
+  };
+  return {
+    dir: o.dir,
+    error: write('error'),
+    warn: write('warn'),
+    info: write('info'),
+    debug: write('debug'),
+    close: () =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 2000);
+        w.on('finish', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        w.end();
+      }),
+  };
+}

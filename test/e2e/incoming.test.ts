@@ -1,0 +1,225 @@
+/** Incoming calls end to end on the fakes: lookup, dialog, answer/reject, missed, several at once. */
+import { describe, expect, it } from 'vitest';
+import type { Contact, ContactsPort } from '../../src/contacts/port';
+import { Direction } from '../../src/datev/callData';
+import { LINEERR } from '../../src/telephony/tapiConstants';
+import { makeWorld, type World } from '../support/world';
+
+async function ring(w: World, number: string, internal = false): Promise<number> {
+  const id = await w.tapi.pbx.incoming('201', number, undefined, internal);
+  await w.settle();
+  return id;
+}
+
+/** Contacts whose answers the test releases by hand. */
+class SlowContacts implements ContactsPort {
+  private pending: ((c: Contact[]) => void)[] = [];
+  lookup(): Promise<Contact[]> {
+    return new Promise((r) => this.pending.push(r));
+  }
+  release(result: Contact[]): void {
+    for (const p of this.pending.splice(0)) p(result);
+  }
+}
+
+class BrokenContacts implements ContactsPort {
+  async lookup(): Promise<Contact[]> {
+    throw new Error('directory offline');
+  }
+}
+
+describe('incoming call', () => {
+  it('finds the contact, shows "Annehmen"/"Ablehnen" with name, number and DATEV id, and reports NewCall', async () => {
+    const w = await makeWorld();
+    await ring(w, '+49 89 1234567');
+    const [dlg] = w.openDialogs();
+    expect(dlg!.title).toBe('Wildix CTI – Eingehender Anruf');
+    expect(dlg!.text).toContain('Müller & Söhne GmbH');
+    expect(dlg!.text).toContain('089/1234567');
+    expect(dlg!.text).toContain('DATEV-Nr. 4711');
+    expect(dlg!.buttons.map((b) => b.label)).toEqual(['Annehmen', 'Ablehnen']);
+    expect(w.methods()).toEqual(['NewCall:1']);
+    expect(w.datev.received[0]!.data).toMatchObject({
+      Direction: Direction.eDirIncoming,
+      AdressatenId: '4711',
+      Adressatenname: 'Müller & Söhne GmbH',
+      DataSource: 'DATEV_Adressaten',
+      SyncID: '',
+    });
+    expect(w.datev.received[0]!.data.CallID).not.toBe('');
+  });
+
+  it('answers through the dialog: lineAnswer, Connected, dialog closed; hang-up → Finished', async () => {
+    const w = await makeWorld();
+    const id = await ring(w, '+49 89 1234567');
+    await w.dialogs.user.click(w.openDialogs()[0]!.id, 'Annehmen');
+    await w.settle();
+    expect(w.tapi.requests.filter((q) => q.fn === 'lineAnswer')).toHaveLength(1);
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2']);
+    expect(w.openDialogs()).toEqual([]);
+    await w.advance(30_000);
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
+  });
+
+  it('rejects through the dialog: lineDrop and Absence', async () => {
+    const w = await makeWorld();
+    await ring(w, '+49 89 1234567');
+    await w.dialogs.user.click(w.openDialogs()[0]!.id, 'Ablehnen');
+    await w.settle();
+    expect(w.tapi.requests.filter((q) => q.fn === 'lineDrop')).toHaveLength(1);
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
+  });
+
+  it('a caller who hangs up first closes the dialog and ends as Absence', async () => {
+    const w = await makeWorld();
+    const id = await ring(w, '+49 89 5554433');
+    expect(w.openDialogs()).toHaveLength(1);
+    await w.advance(15_000);
+    await w.tapi.pbx.hangup(id, 'CANCELLED');
+    await w.settle();
+    expect(w.openDialogs()).toEqual([]);
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
+    const absence = w.datev.received[1]!.data;
+    expect(absence.DataSource).toBe('DATEV_Institutionen');
+    expect((absence.End as Date).getTime() - (absence.Begin as Date).getTime()).toBe(15_000);
+  });
+
+  it('tells the user when answering fails, and keeps the call', async () => {
+    const w = await makeWorld();
+    await ring(w, '+49 89 1234567');
+    await w.tapi.pbx.failNext('lineAnswer', 'async', LINEERR.OPERATIONUNAVAIL!);
+    await w.dialogs.user.click(w.openDialogs()[0]!.id, 'Annehmen');
+    await w.settle();
+    expect(w.openDialogs().some((d) => d.text.includes('„Annehmen“ ist fehlgeschlagen') && d.text.includes('OPERATIONUNAVAIL'))).toBe(true);
+    expect(w.methods()).toEqual(['NewCall:1']);
+  });
+
+  it('reports an unknown number without a contact, DataSource "Wildix"', async () => {
+    const w = await makeWorld();
+    await ring(w, '+49 40 999999');
+    expect(w.datev.received[0]!.data).toMatchObject({ DataSource: 'Wildix', AdressatenId: '', Adressatenname: '', CalledNumber: '+49 40 999999' });
+    expect(w.openDialogs()[0]!.text).toContain('Kein DATEV-Kontakt gefunden');
+  });
+
+  it('handles anonymous callers: no lookup, "Unbekannter Anrufer", reported with an empty number', async () => {
+    const contacts = new SlowContacts();
+    const w = await makeWorld({ contacts });
+    await ring(w, 'anonymous');
+    expect(w.openDialogs()[0]!.text).toContain('Unbekannter Anrufer');
+    expect(w.methods()).toEqual(['NewCall:1']);
+    expect(w.datev.received[0]!.data.CalledNumber).toBe('');
+  });
+
+  it('never delays NewCall beyond the lookup budget, and corrects the contact with CallAdressatChanged', async () => {
+    const contacts = new SlowContacts();
+    const w = await makeWorld({ contacts, config: { lookupBudgetMs: 250 } });
+    await ring(w, '+49 89 1234567');
+    expect(w.methods()).toEqual([]);
+    await w.advance(250);
+    expect(w.methods()).toEqual(['NewCall:1']);
+    expect(w.datev.received[0]!.data.AdressatenId).toBe('');
+    contacts.release([{ id: '4711', name: 'Müller & Söhne GmbH', dataSource: 'DATEV_Adressaten', number: '089/1234567' }]);
+    await w.settle();
+    expect(w.datev.received.map((n) => n.method)).toEqual(['NewCall', 'CallAdressatChanged']);
+    expect(w.datev.received[1]!.data).toMatchObject({ AdressatenId: '4711', CallID: w.datev.received[0]!.data.CallID });
+    expect(w.openDialogs()[0]!.text).toContain('Müller & Söhne GmbH');
+  });
+
+  it('reports the call without a contact when the directory fails', async () => {
+    const w = await makeWorld({ contacts: new BrokenContacts() });
+    await ring(w, '+49 89 1234567');
+    expect(w.datev.received[0]!.data.DataSource).toBe('Wildix');
+    expect(w.log.has('warn', 'contact lookup failed')).toBe(true);
+  });
+
+  it('waits for a late caller id (LINE_CALLINFO) within the budget', async () => {
+    const w = await makeWorld({ config: { lookupBudgetMs: 400 } });
+    const id = await w.tapi.pbx.incoming('201', '');
+    await w.settle();
+    expect(w.methods()).toEqual([]);
+    await w.tapi.pbx.callerId(id, '+49 89 1234567');
+    await w.settle();
+    await w.advance(400);
+    expect(w.methods()).toEqual(['NewCall:1']);
+    expect(w.datev.received[0]!.data).toMatchObject({ AdressatenId: '4711', CalledNumber: '089/1234567' });
+  });
+
+  it('several contacts with one number, rule "ask": reported without contact, the user picks one → CallAdressatChanged', async () => {
+    const w = await makeWorld({ config: { ambiguity: 'ask' } });
+    await ring(w, '+49 30 7654321');
+    expect(w.datev.received[0]!.data.AdressatenId).toBe('');
+    const dlg = w.openDialogs()[0]!;
+    expect(dlg.text).toContain('Mehrere DATEV-Kontakte');
+    expect(dlg.buttons.map((b) => b.label)).toEqual(['Annehmen', 'Ablehnen', 'Erika Beispiel (100)', 'Max Beispiel (101)']);
+    await w.dialogs.user.click(dlg.id, 'Max Beispiel (101)');
+    await w.settle();
+    expect(w.datev.received.map((n) => n.method)).toEqual(['NewCall', 'CallAdressatChanged']);
+    expect(w.datev.received[1]!.data).toMatchObject({ AdressatenId: '101', Adressatenname: 'Max Beispiel' });
+    const again = w.openDialogs()[0]!;
+    expect(again.buttons.map((b) => b.label)).toEqual(['Annehmen', 'Ablehnen']);
+    expect(again.text).toContain('Max Beispiel');
+  });
+
+  it('several contacts, rule "lastChosen": the contact picked last time is used', async () => {
+    const w = await makeWorld({ config: { ambiguity: 'lastChosen' } });
+    const first = await ring(w, '+49 30 7654321');
+    expect(w.datev.received[0]!.data.AdressatenId).toBe('');
+    await w.datev.driver.dial({ CalledNumber: '030 7654321', AdressatenId: '100', Adressatenname: 'Erika Beispiel', DataSource: 'DATEV_Adressaten' });
+    await w.tapi.pbx.hangup(first);
+    await w.settle();
+    await ring(w, '+49 30 7654321');
+    const last = w.datev.received.filter((n) => n.method === 'NewCall' && n.data.Direction === Direction.eDirIncoming).at(-1)!;
+    expect(last.data.AdressatenId).toBe('100');
+  });
+
+  it('several contacts, rule "none": reported without contact, no choice offered', async () => {
+    const w = await makeWorld({ config: { ambiguity: 'none' } });
+    await ring(w, '+49 30 7654321');
+    expect(w.datev.received[0]!.data.AdressatenId).toBe('');
+    expect(w.openDialogs()[0]!.buttons).toHaveLength(2);
+  });
+
+  it('internal calls: dialog shown, not reported by default, reported with reportCalls "all"', async () => {
+    const w = await makeWorld();
+    await ring(w, '202', true);
+    expect(w.openDialogs()[0]!.title).toContain('Interner Anruf');
+    expect(w.methods()).toEqual([]);
+    const all = await makeWorld({ config: { reportCalls: 'all' } });
+    await ring(all, '202', true);
+    expect(all.methods()).toEqual(['NewCall:1']);
+    expect(all.datev.received[0]!.data.DataSource).toBe('Wildix');
+  });
+
+  it('keeps several calls apart (call waiting): own dialog and CallID each', async () => {
+    const w = await makeWorld();
+    const a = await ring(w, '+49 89 1234567');
+    await w.dialogs.user.click(w.openDialogs()[0]!.id, 'Annehmen');
+    await w.settle();
+    const b = await ring(w, '+49 89 5554433');
+    expect(w.openDialogs()).toHaveLength(1);
+    expect(w.openDialogs()[0]!.text).toContain('Steuerberaterkammer');
+    await w.tapi.pbx.hangup(b, 'CANCELLED');
+    await w.tapi.pbx.hangup(a);
+    await w.settle();
+    const byCall = new Map<string, string[]>();
+    for (const n of w.datev.received) byCall.set(n.data.CallID as string, [...(byCall.get(n.data.CallID as string) ?? []), `${n.method}:${n.data.CallState}`]);
+    expect([...byCall.values()]).toEqual([
+      ['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3'],
+      ['NewCall:1', 'CallStateChanged:0'],
+    ]);
+  });
+
+  it('reports a call the user dialled on the phone as outgoing with a new CallID and the contact', async () => {
+    const w = await makeWorld();
+    // a call made outside the program: announced by LINE_APPNEWCALL like an incoming one, but outbound
+    const hLine = w.app.lines.hLine!;
+    const req = await w.tapi.port.makeCall(hLine, '+49891234567');
+    await w.settle();
+    expect(req).toBeGreaterThan(0);
+    // the program did not create it, so it learns it from its first state event
+    expect(w.methods()).toEqual(['NewCall:1']);
+    expect(w.datev.received[0]!.data).toMatchObject({ Direction: Direction.eDirOutgoing, AdressatenId: '4711' });
+  });
+});

@@ -1,0 +1,57 @@
+/** The whole app wired to the in-memory fakes, with a manual clock. */
+import { App } from '../../src/app/app';
+import { defaultConfig, type Config } from '../../src/config/schema';
+import type { Contact, ContactsPort } from '../../src/contacts/port';
+import { MemoryLogger } from '../../src/logging/logger';
+import { ManualClock } from '../../fakes/clock/manualClock';
+import { MemoryContacts } from '../../fakes/contacts/memoryContacts';
+import { FakeDatev } from '../../fakes/datev/fakeDatev';
+import { FakeDialogs } from '../../fakes/dialogs/fakeDialogs';
+import { FakeTapi } from '../../fakes/telephony/fakeTapi';
+
+export const MUELLER: Contact = { id: '4711', name: 'Müller & Söhne GmbH', dataSource: 'DATEV_Adressaten', number: '089/1234567' };
+export const KAMMER: Contact = { id: 'I-12', name: 'Steuerberaterkammer München', dataSource: 'DATEV_Institutionen', number: '+49 89 5554433' };
+export const TWIN_A: Contact = { id: '100', name: 'Erika Beispiel', dataSource: 'DATEV_Adressaten', number: '030 7654321' };
+export const TWIN_B: Contact = { id: '101', name: 'Max Beispiel', dataSource: 'DATEV_Adressaten', number: '+49 30 7654321' };
+
+export interface WorldOptions {
+  config?: Partial<Config>;
+  datevRunning?: boolean;
+  lines?: { name: string; address: string }[];
+  contacts?: ContactsPort;
+  start?: boolean;
+}
+
+export type World = Awaited<ReturnType<typeof makeWorld>>;
+
+export async function makeWorld(o: WorldOptions = {}) {
+  const clock = new ManualClock();
+  const datev = new FakeDatev({ running: o.datevRunning ?? true });
+  const tapi = new FakeTapi();
+  for (const l of o.lines ?? [{ name: 'Wildix 201 Anna Schmidt', address: '201' }]) tapi.addLine(l.name, l.address);
+  const dialogs = new FakeDialogs(clock);
+  const contacts = o.contacts ?? new MemoryContacts([MUELLER, KAMMER, TWIN_A, TWIN_B]);
+  const log = new MemoryLogger();
+  const config: Config = { ...defaultConfig(), ...o.config };
+  let rnd = 0;
+  const app = new App({ datev: datev.port, telephony: tapi.port, dialogs: dialogs.port, contacts, config, log, clock, random: () => ++rnd });
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 6; i++) {
+      await tapi.settle();
+      await app.calls.idle();
+      await app.notifier.idle();
+    }
+  };
+  /** Move time forward and let everything that follows happen. */
+  const advance = async (ms: number): Promise<void> => {
+    clock.advance(ms);
+    await settle();
+  };
+  if (o.start ?? true) {
+    await app.start();
+    await settle();
+  }
+  const methods = () => datev.received.map((n) => `${n.method}:${n.data.CallState}`);
+  const openDialogs = () => dialogs.visible();
+  return { clock, datev, tapi, dialogs, contacts, log, app, config, settle, advance, methods, openDialogs };
+}
