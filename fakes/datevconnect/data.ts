@@ -131,3 +131,12 @@ export function generateDataset(count: number, phones: number, seed = 42, timest
   }
   return out;
 }
+
+/** An addressee carrying a port-level Contact (for contract harnesses): "Surname, First" → person, else company. */
+export function contactToAddressee(c: { id: string; name: string; number: string }, timestamp = '2024-01-15T09:30:00.000'): FakeAddressee {
+  const comma = /^([^,]+),\s*(.+)$/.exec(c.name);
+  const base = comma
+    ? { type: 'natural_person' as const, current_surname: comma[1]!, firstname: comma[2]! }
+    : { type: 'legal_person' as const, current_company_name: c.name };
+  return { id: c.id, status: 'active', timestamp, ...base, communications: [{ id: `${c.id}-phone`, type: 'phone', data_content: c.number }] };
+}
