@@ -1,4 +1,436 @@
-// Placeholder: replaced by the COM/DATEV engineer.
+// Node-API surface of the DATEV COM/ROT bridge (addon.com). Typed on the TS side by
+// src/native/comDatevPort.ts (NativeComModule):
+//   new DatevBridge({ requestTimeoutMs, notifyTimeoutMs, typeLibDir? }, onEvent)
+//     .register() .revoke() .isPresent() .notify(method, data) .answer(id, result) .close()
+//   typeLibStatus()
+// onEvent receives { type: 'request', id, kind, data } and { type: 'log', level, message }.
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "com/com_ptr.h"
+#include "com/datev_bridge.h"
 #include "common/modules.h"
 
-Napi::Object InitCom(Napi::Env env) { return Napi::Object::New(env); }
+namespace {
+
+using datev::Bridge;
+using datev::CallValues;
+using datev::FieldValue;
+using datev::Outcome;
+
+using JsCallback = std::function<void(Napi::Env, Napi::Function)>;
+
+// Thread-safe door to JS. After Close() everything sent is dropped.
+class JsSink final : public datev::RequestSink {
+ public:
+  explicit JsSink(Napi::ThreadSafeFunction tsfn) : tsfn_(std::move(tsfn)) {}
+
+  void Send(JsCallback callback) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_) return;
+    tsfn_.NonBlockingCall(std::move(callback));
+  }
+  void Close() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_) return;
+    closed_ = true;
+    tsfn_.Release();
+  }
+  void Ref(Napi::Env env) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!closed_) tsfn_.Ref(env);
+  }
+  void Unref(Napi::Env env) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!closed_) tsfn_.Unref(env);
+  }
+
+  void Request(uint32_t id, datev::RequestKind kind, const CallValues& data) override;
+  void Log(const char* level, const std::string& message) override;
+
+ private:
+  std::mutex mutex_;
+  bool closed_ = false;
+  Napi::ThreadSafeFunction tsfn_;
+};
+
+void CallSafely(Napi::Function fn, const Napi::Object& event) {
+  try {
+    fn.Call({event});
+  } catch (const Napi::Error&) {
+    // the adapter's onEvent never throws; a throwing callback must not take the process down
+  }
+}
+
+Napi::Value DateToJs(Napi::Env env, const datev::DateParts& d) {
+  Napi::Function ctor = env.Global().Get("Date").As<Napi::Function>();
+  Napi::Object date = ctor.New({Napi::Number::New(env, d.year), Napi::Number::New(env, d.month - 1),
+                                Napi::Number::New(env, d.day), Napi::Number::New(env, d.hour),
+                                Napi::Number::New(env, d.minute), Napi::Number::New(env, d.second),
+                                Napi::Number::New(env, d.millis)});
+  if (d.year < 100) {  // new Date(y, ...) maps 0-99 to 1900-1999
+    date.Get("setFullYear").As<Napi::Function>().Call(date, {Napi::Number::New(env, d.year)});
+  }
+  return date;
+}
+
+Napi::Value FieldToJs(Napi::Env env, const FieldValue& f) {
+  switch (f.kind) {
+    case FieldValue::Kind::Null: return env.Null();
+    case FieldValue::Kind::String:
+      return Napi::String::New(env, reinterpret_cast<const char16_t*>(f.str.data()), f.str.size());
+    case FieldValue::Kind::Number: return Napi::Number::New(env, f.number);
+    case FieldValue::Kind::Bool: return Napi::Boolean::New(env, f.flag);
+    case FieldValue::Kind::Date: return DateToJs(env, f.date);
+    case FieldValue::Kind::Missing:
+    case FieldValue::Kind::Unsupported: break;
+  }
+  return env.Undefined();
+}
+
+Napi::Object ValuesToJs(Napi::Env env, const CallValues& values) {
+  Napi::Object obj = Napi::Object::New(env);
+  for (int i = 0; i < datev::kFieldCount; ++i) {
+    const FieldValue& f = values[static_cast<size_t>(i)];
+    if (f.kind == FieldValue::Kind::Missing) continue;
+    obj.Set(datev::kFieldNamesUtf8[i], FieldToJs(env, f));
+  }
+  return obj;
+}
+
+double CallNumber(const Napi::Object& obj, const char* method) {
+  return obj.Get(method).As<Napi::Function>().Call(obj, {}).ToNumber().DoubleValue();
+}
+
+FieldValue FieldFromJs(const Napi::Value& v) {
+  FieldValue f;
+  if (v.IsUndefined()) return f;
+  if (v.IsNull()) {
+    f.kind = FieldValue::Kind::Null;
+  } else if (v.IsString()) {
+    std::u16string s = v.As<Napi::String>().Utf16Value();
+    if (s.size() > datev::kMaxStringChars) {
+      s.resize(datev::kMaxStringChars);
+      f.truncated = true;
+    }
+    f.kind = FieldValue::Kind::String;
+    f.str.assign(s.begin(), s.end());
+  } else if (v.IsNumber()) {
+    f.kind = FieldValue::Kind::Number;
+    f.number = v.As<Napi::Number>().DoubleValue();
+  } else if (v.IsBoolean()) {
+    f.kind = FieldValue::Kind::Bool;
+    f.flag = v.As<Napi::Boolean>().Value();
+  } else if (v.IsDate()) {
+    Napi::Object d = v.As<Napi::Object>();
+    double t = v.As<Napi::Date>().ValueOf();
+    if (t != t) {  // NaN: Invalid Date
+      f.kind = FieldValue::Kind::Unsupported;
+      return f;
+    }
+    f.kind = FieldValue::Kind::Date;
+    f.date.year = static_cast<int>(CallNumber(d, "getFullYear"));
+    f.date.month = static_cast<int>(CallNumber(d, "getMonth")) + 1;
+    f.date.day = static_cast<int>(CallNumber(d, "getDate"));
+    f.date.hour = static_cast<int>(CallNumber(d, "getHours"));
+    f.date.minute = static_cast<int>(CallNumber(d, "getMinutes"));
+    f.date.second = static_cast<int>(CallNumber(d, "getSeconds"));
+    f.date.millis = static_cast<int>(CallNumber(d, "getMilliseconds"));
+  } else {
+    f.kind = FieldValue::Kind::Unsupported;
+  }
+  return f;
+}
+
+CallValues ValuesFromJs(const Napi::Value& v) {
+  CallValues values;
+  if (!v.IsObject()) return values;
+  Napi::Object obj = v.As<Napi::Object>();
+  for (int i = 0; i < datev::kFieldCount; ++i) {
+    values[static_cast<size_t>(i)] = FieldFromJs(obj.Get(datev::kFieldNamesUtf8[i]));
+  }
+  return values;
+}
+
+void JsSink::Request(uint32_t id, datev::RequestKind kind, const CallValues& data) {
+  Send([id, kind, data](Napi::Env env, Napi::Function onEvent) {
+    Napi::Object e = Napi::Object::New(env);
+    e.Set("type", "request");
+    e.Set("id", Napi::Number::New(env, id));
+    e.Set("kind", datev::RequestKindName(kind));
+    e.Set("data", ValuesToJs(env, data));
+    CallSafely(onEvent, e);
+  });
+}
+
+void JsSink::Log(const char* level, const std::string& message) {
+  std::string lvl = level;
+  Send([lvl, message](Napi::Env env, Napi::Function onEvent) {
+    Napi::Object e = Napi::Object::New(env);
+    e.Set("type", "log");
+    e.Set("level", lvl);
+    e.Set("message", message);
+    CallSafely(onEvent, e);
+  });
+}
+
+Napi::Error OutcomeError(Napi::Env env, const Outcome& o) {
+  Napi::Error err = Napi::Error::New(env, o.message);
+  err.Set("code", o.code);
+  err.Set("hresult", Napi::Number::New(env, static_cast<double>(static_cast<uint32_t>(o.hr))));
+  return err;
+}
+
+DWORD TimeoutOption(const Napi::Object& options, const char* name, DWORD fallback) {
+  Napi::Value v = options.Get(name);
+  if (!v.IsNumber()) return fallback;
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 1 && d <= 600000)) return fallback;
+  return static_cast<DWORD>(d);
+}
+
+class DatevBridgeWrap final : public Napi::ObjectWrap<DatevBridgeWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "DatevBridge",
+                       {InstanceMethod("register", &DatevBridgeWrap::Register),
+                        InstanceMethod("revoke", &DatevBridgeWrap::Revoke),
+                        InstanceMethod("isPresent", &DatevBridgeWrap::IsPresent),
+                        InstanceMethod("notify", &DatevBridgeWrap::Notify),
+                        InstanceMethod("answer", &DatevBridgeWrap::Answer),
+                        InstanceMethod("close", &DatevBridgeWrap::Close)});
+  }
+
+  explicit DatevBridgeWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DatevBridgeWrap>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction()) {
+      throw Napi::TypeError::New(env, "DatevBridge(options, onEvent): options object and onEvent function required");
+    }
+    Napi::Object options = info[0].As<Napi::Object>();
+    datev::BridgeOptions opts;
+    opts.requestTimeoutMs = TimeoutOption(options, "requestTimeoutMs", opts.requestTimeoutMs);
+    opts.notifyTimeoutMs = TimeoutOption(options, "notifyTimeoutMs", opts.notifyTimeoutMs);
+    Napi::Value dir = options.Get("typeLibDir");
+    if (dir.IsString()) {
+      std::u16string s = dir.As<Napi::String>().Utf16Value();
+      opts.typeLibDir.assign(s.begin(), s.end());
+    }
+    Napi::ThreadSafeFunction tsfn =
+        Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "wildix-datev-com", 0, 1);
+    tsfn.Unref(env);
+    sink_ = std::make_shared<JsSink>(tsfn);
+    bridge_ = Bridge::Create(sink_, opts);
+    env_ = env;
+    napi_add_env_cleanup_hook(env, &DatevBridgeWrap::Cleanup, this);
+  }
+
+  ~DatevBridgeWrap() override {
+    if (!closed_) napi_remove_env_cleanup_hook(env_, &DatevBridgeWrap::Cleanup, this);
+    Shutdown();
+  }
+
+ private:
+  static void Cleanup(void* arg) {
+    auto* self = static_cast<DatevBridgeWrap*>(arg);
+    self->closed_ = true;
+    self->Shutdown();
+  }
+
+  void Shutdown() {
+    if (bridge_) bridge_->Shutdown(2000);
+    if (sink_) sink_->Close();
+  }
+
+  // The process stays alive while the CTI object is registered or an operation is pending.
+  void Hold(Napi::Env env) {
+    if (holds_++ == 0) {
+      sink_->Ref(env);
+      Ref();
+    }
+  }
+  void Unhold(Napi::Env env) {
+    if (holds_ > 0 && --holds_ == 0) {
+      sink_->Unref(env);
+      Unref();
+    }
+  }
+
+  using Settle = std::function<void(Napi::Env, const Outcome&, Napi::Promise::Deferred&)>;
+
+  // A Done for the bridge that settles `deferred` on the JS thread.
+  Bridge::Done Completion(Napi::Env env, Napi::Promise::Deferred deferred, Settle settle) {
+    Hold(env);
+    auto sink = sink_;
+    DatevBridgeWrap* self = this;  // kept alive by Hold()'s Ref()
+    auto shared = std::make_shared<Napi::Promise::Deferred>(deferred);
+    return [sink, self, shared, settle](const Outcome& o) {
+      sink->Send([self, shared, settle, o](Napi::Env env, Napi::Function) {
+        Napi::HandleScope scope(env);
+        settle(env, o, *shared);
+        self->Unhold(env);
+      });
+    };
+  }
+
+  Napi::Value Closed(Napi::Env env) {
+    auto deferred = Napi::Promise::Deferred::New(env);
+    Outcome o;
+    o.code = "com";
+    o.hr = E_ABORT;
+    o.message = "the DATEV bridge is closed";
+    deferred.Reject(OutcomeError(env, o).Value());
+    return deferred.Promise();
+  }
+
+  Napi::Value Register(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (closed_) return Closed(env);
+    auto deferred = Napi::Promise::Deferred::New(env);
+    bridge_->Register(Completion(env, deferred, [this](Napi::Env e, const Outcome& o, Napi::Promise::Deferred& d) {
+      if (o.code != "ok") {
+        d.Reject(OutcomeError(e, o).Value());
+        return;
+      }
+      if (!registered_) {
+        registered_ = true;
+        Hold(e);
+      }
+      d.Resolve(e.Undefined());
+    }));
+    return deferred.Promise();
+  }
+
+  Napi::Value Revoke(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto deferred = Napi::Promise::Deferred::New(env);
+    if (closed_) {
+      deferred.Resolve(env.Undefined());
+      return deferred.Promise();
+    }
+    bridge_->Revoke(Completion(env, deferred, [this](Napi::Env e, const Outcome&, Napi::Promise::Deferred& d) {
+      if (registered_) {
+        registered_ = false;
+        Unhold(e);
+      }
+      d.Resolve(e.Undefined());
+    }));
+    return deferred.Promise();
+  }
+
+  Napi::Value IsPresent(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (closed_) return Closed(env);
+    auto deferred = Napi::Promise::Deferred::New(env);
+    bridge_->IsPresent(Completion(env, deferred, [](Napi::Env e, const Outcome& o, Napi::Promise::Deferred& d) {
+      if (o.code != "ok") d.Reject(OutcomeError(e, o).Value());
+      else d.Resolve(Napi::Boolean::New(e, o.flag));
+    }));
+    return deferred.Promise();
+  }
+
+  Napi::Value Notify(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (closed_) return Closed(env);
+    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsObject()) {
+      throw Napi::TypeError::New(env, "notify(method, data): method name and data object required");
+    }
+    std::u16string m = info[0].As<Napi::String>().Utf16Value();
+    std::wstring method(m.begin(), m.end());
+    CallValues values = ValuesFromJs(info[1]);
+    for (int i = 0; i < datev::kFieldCount; ++i) {
+      if (values[static_cast<size_t>(i)].kind == FieldValue::Kind::Unsupported) {
+        throw Napi::TypeError::New(env, std::string("notify: field ") + datev::kFieldNamesUtf8[i] +
+                                            " has a value that COM cannot carry");
+      }
+    }
+    auto deferred = Napi::Promise::Deferred::New(env);
+    bridge_->Notify(method, values,
+                    Completion(env, deferred, [](Napi::Env e, const Outcome& o, Napi::Promise::Deferred& d) {
+                      if (o.code != "ok") d.Reject(OutcomeError(e, o).Value());
+                      else d.Resolve(e.Undefined());
+                    }));
+    return deferred.Promise();
+  }
+
+  // answer(id, { ok: true, callId?, found?, data? } | { ok: false, error })
+  Napi::Value Answer(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsObject()) {
+      throw Napi::TypeError::New(env, "answer(id, result): id number and result object required");
+    }
+    uint32_t id = info[0].As<Napi::Number>().Uint32Value();
+    Napi::Object r = info[1].As<Napi::Object>();
+    datev::RequestAnswer answer;
+    answer.ok = r.Get("ok").ToBoolean().Value();
+    Napi::Value callId = r.Get("callId");
+    if (callId.IsString()) {
+      std::u16string s = callId.As<Napi::String>().Utf16Value();
+      if (s.size() > datev::kMaxStringChars) s.resize(datev::kMaxStringChars);
+      answer.callId.assign(s.begin(), s.end());
+    }
+    answer.found = r.Get("found").ToBoolean().Value();
+    answer.data = ValuesFromJs(r.Get("data"));
+    Napi::Value error = r.Get("error");
+    if (error.IsString()) answer.error = error.As<Napi::String>().Utf8Value();
+    if (!closed_) bridge_->Answer(id, std::move(answer));
+    return env.Undefined();
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto deferred = Napi::Promise::Deferred::New(env);
+    if (closed_) {
+      deferred.Resolve(env.Undefined());
+      return deferred.Promise();
+    }
+    auto bridge = bridge_;
+    Bridge::Done done =
+        Completion(env, deferred, [this](Napi::Env e, const Outcome&, Napi::Promise::Deferred& d) {
+          if (registered_) {
+            registered_ = false;
+            Unhold(e);
+          }
+          d.Resolve(e.Undefined());
+          closed_ = true;
+          napi_remove_env_cleanup_hook(env_, &DatevBridgeWrap::Cleanup, this);
+          // the sink is closed after this callback returned (a TSFN must not be released inside its own call)
+          auto sink = sink_;
+          std::thread([sink]() { sink->Close(); }).detach();
+        });
+    // Shutdown joins the COM thread: not on the JS thread.
+    std::thread([bridge, done]() {
+      bridge->Shutdown(5000);
+      done(Outcome{});
+    }).detach();
+    return deferred.Promise();
+  }
+
+  std::shared_ptr<JsSink> sink_;
+  std::shared_ptr<Bridge> bridge_;
+  napi_env env_ = nullptr;
+  int holds_ = 0;
+  bool registered_ = false;
+  bool closed_ = false;
+};
+
+Napi::Value TypeLibStatusJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  datev::TypeLibStatus s = Bridge::CurrentTypeLibStatus();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("state", s.state);
+  o.Set("detail", s.detail);
+  o.Set("path", comx::ToUtf8(s.path));
+  o.Set("hresult", Napi::Number::New(env, static_cast<double>(static_cast<uint32_t>(s.hr))));
+  return o;
+}
+
+}  // namespace
+
+Napi::Object InitCom(Napi::Env env) {
+  Napi::Object com = Napi::Object::New(env);
+  com.Set("DatevBridge", DatevBridgeWrap::Define(env));
+  com.Set("typeLibStatus", Napi::Function::New(env, TypeLibStatusJs, "typeLibStatus"));
+  return com;
+}

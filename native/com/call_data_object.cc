@@ -1,0 +1,136 @@
+#include "com/call_data_object.h"
+
+#include <wchar.h>
+
+#include <new>
+
+namespace datev {
+
+CallDataObject::CallDataObject() {
+  for (VARIANT& v : values_) VariantInit(&v);
+}
+
+CallDataObject::~CallDataObject() {
+  for (VARIANT& v : values_) VariantClear(&v);
+}
+
+HRESULT CallDataObject::CreateTyped(const CallValues& values, CallDataObject** out) {
+  *out = nullptr;
+  CallDataObject* obj = new (std::nothrow) CallDataObject();
+  if (!obj) return E_OUTOFMEMORY;
+  for (int i = 0; i < kFieldCount; ++i) {
+    HRESULT hr = ToFieldVariant(i, values[static_cast<size_t>(i)], &obj->values_[static_cast<size_t>(i)]);
+    if (FAILED(hr)) {
+      obj->Release();
+      return hr;
+    }
+    obj->present_[static_cast<size_t>(i)] = true;
+  }
+  *out = obj;
+  return S_OK;
+}
+
+HRESULT CallDataObject::CreateRaw(const std::array<VARIANT, kFieldCount>& values,
+                                  const std::array<bool, kFieldCount>& present, CallDataObject** out) {
+  *out = nullptr;
+  CallDataObject* obj = new (std::nothrow) CallDataObject();
+  if (!obj) return E_OUTOFMEMORY;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!present[i]) continue;
+    HRESULT hr = VariantCopy(&obj->values_[i], const_cast<VARIANT*>(&values[i]));
+    if (FAILED(hr)) {
+      obj->Release();
+      return hr;
+    }
+    obj->present_[i] = true;
+  }
+  *out = obj;
+  return S_OK;
+}
+
+CallValues CallDataObject::Values() const {
+  CallValues out;
+  for (size_t i = 0; i < values_.size(); ++i) {
+    if (present_[i]) out[i] = FromVariant(values_[i]);
+  }
+  return out;
+}
+
+HRESULT CallDataObject::QueryInterface(REFIID riid, void** ppv) {
+  if (!ppv) return E_POINTER;
+  if (IsEqualIID(riid, IID_IUnknown) || IsEqualIID(riid, IID_IDispatch) || IsEqualIID(riid, kIidData)) {
+    *ppv = static_cast<IDispatch*>(this);
+    AddRef();
+    return S_OK;
+  }
+  *ppv = nullptr;
+  return E_NOINTERFACE;
+}
+
+ULONG CallDataObject::AddRef() { return static_cast<ULONG>(InterlockedIncrement(&refs_)); }
+
+ULONG CallDataObject::Release() {
+  LONG n = InterlockedDecrement(&refs_);
+  if (n == 0) delete this;
+  return static_cast<ULONG>(n);
+}
+
+HRESULT CallDataObject::GetTypeInfoCount(UINT* count) {
+  if (!count) return E_POINTER;
+  *count = 0;
+  return S_OK;
+}
+
+HRESULT CallDataObject::GetTypeInfo(UINT, LCID, ITypeInfo** info) {
+  if (info) *info = nullptr;
+  return DISP_E_BADINDEX;
+}
+
+HRESULT CallDataObject::GetIDsOfNames(REFIID, LPOLESTR* names, UINT count, LCID, DISPID* ids) {
+  if (!names || !ids) return E_POINTER;
+  if (count == 0) return S_OK;
+  HRESULT hr = S_OK;
+  ids[0] = DISPID_UNKNOWN;
+  for (int i = 0; i < kFieldCount; ++i) {
+    if (names[0] && _wcsicmp(names[0], kFieldNames[i]) == 0 && present_[static_cast<size_t>(i)]) ids[0] = i + 1;
+  }
+  if (ids[0] == DISPID_UNKNOWN) hr = DISP_E_UNKNOWNNAME;
+  for (UINT k = 1; k < count; ++k) {  // properties have no named parameters
+    ids[k] = DISPID_UNKNOWN;
+    hr = DISP_E_UNKNOWNNAME;
+  }
+  return hr;
+}
+
+HRESULT CallDataObject::Invoke(DISPID id, REFIID, LCID, WORD flags, DISPPARAMS* params, VARIANT* result, EXCEPINFO*,
+                               UINT* argErr) {
+  if (id < 1 || id > kFieldCount) return DISP_E_MEMBERNOTFOUND;
+  size_t i = static_cast<size_t>(id - 1);
+  if (!params) return E_POINTER;
+  if (flags & (DISPATCH_PROPERTYPUT | DISPATCH_PROPERTYPUTREF)) {
+    if (params->cArgs != 1) return DISP_E_BADPARAMCOUNT;
+    if (params->cNamedArgs != 1 || !params->rgdispidNamedArgs || params->rgdispidNamedArgs[0] != DISPID_PROPERTYPUT)
+      return DISP_E_PARAMNOTOPTIONAL;
+    VARIANT copy;
+    VariantInit(&copy);
+    HRESULT hr = VariantCopyInd(&copy, &params->rgvarg[0]);
+    if (FAILED(hr)) {
+      if (argErr) *argErr = 0;
+      return hr;
+    }
+    VariantClear(&values_[i]);
+    values_[i] = copy;  // takes ownership
+    present_[i] = true;
+    return S_OK;
+  }
+  if (flags & (DISPATCH_PROPERTYGET | DISPATCH_METHOD)) {
+    if (params->cArgs != 0) return DISP_E_BADPARAMCOUNT;
+    if (!present_[i]) return DISP_E_MEMBERNOTFOUND;
+    if (!result) return S_OK;
+    VariantInit(result);
+    return VariantCopy(result, &values_[i]);
+  }
+  return DISP_E_MEMBERNOTFOUND;
+}
+
+}  // namespace datev
