@@ -41,6 +41,7 @@ function validate(spec: DialogSpec): void {
 
 export class Win32DialogPort implements DialogPort {
   private readonly results = new Map<number, Promise<DialogResult>>();
+  private readonly open = new Set<number>();
 
   constructor(private readonly ui: NativeUi) {}
 
@@ -57,6 +58,7 @@ export class Win32DialogPort implements DialogPort {
       const onEvent = (event: NativeDialogEvent): void => {
         switch (event.type) {
           case 'shown':
+            this.open.add(id);
             resolveShown(id);
             break;
           case 'failed':
@@ -64,6 +66,7 @@ export class Win32DialogPort implements DialogPort {
             rejectShown(new DialogError('failed', `Dialog konnte nicht angezeigt werden: ${event.message}`));
             break;
           case 'closed':
+            this.open.delete(id);
             settleResult(event.reason === 'button' ? { reason: 'button', choice: event.choice } : { reason: event.reason });
             break;
         }
@@ -106,6 +109,13 @@ export class Win32DialogPort implements DialogPort {
     const r = this.results.get(id);
     if (!r) return Promise.reject(new DialogError('unknown-id', `Unbekannter Dialog ${id}`));
     return r;
+  }
+
+  /** Closes every dialog still open (reason "closed") and waits until they are gone. */
+  async closeAll(): Promise<void> {
+    const ids = [...this.open];
+    for (const id of ids) this.ui.closeDialog(id);
+    await Promise.all(ids.map((id) => this.results.get(id)));
   }
 
   message(title: string, text: string, kind: 'info' | 'error', timeoutMs?: number): Promise<void> {

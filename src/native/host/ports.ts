@@ -12,7 +12,10 @@ export interface HostContext {
 }
 
 export const hostedPorts: PortRegistry<HostContext> = {
-  dialogs: (ctx) => ({ target: new Win32DialogPort(ctx.addon().ui) }),
+  dialogs: (ctx) => {
+    const port = new Win32DialogPort(ctx.addon().ui);
+    return { target: port, dispose: () => port.closeAll() };
+  },
   // datev: (ctx) => { const p = new ComDatevPort(ctx.addon()); return { target: p, dispose: () => p.revoke() }; },
   // telephony: (ctx) => { const p = new TapiTelephonyPort(ctx.addon()); return { target: p, dispose: () => p.shutdown() }; },
 };

