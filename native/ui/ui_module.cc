@@ -1,6 +1,7 @@
 // N-API surface of native/ui (typed in src/native/addon.ts as NativeUi). Every dialog and message
 // box runs on its own thread; results reach JS through a ThreadSafeFunction, so nothing here
 // blocks the JS thread.
+#include <exception>
 #include <memory>
 #include <string>
 #include <thread>
@@ -87,19 +88,25 @@ Napi::Value ShowDialog(const Napi::CallbackInfo& info) {
   auto state = std::make_shared<DialogState>(NextDialogId());
   RegisterDialog(state);
   auto tsfn = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "wildix-dialog", 0, 1);
-  std::thread([state, spec = std::move(spec), tsfn]() mutable {
-    DialogOutcome outcome;
-    std::string error;
-    const bool ok = RunDialog(
-        state, spec, [&tsfn] { Emit(tsfn, DialogEvent{"shown", "", "", ""}); }, &outcome, &error);
+  try {
+    std::thread([state, spec = std::move(spec), tsfn]() mutable {
+      DialogOutcome outcome;
+      std::string error;
+      const bool ok = RunDialog(
+          state, spec, [&tsfn] { Emit(tsfn, DialogEvent{"shown", "", "", ""}); }, &outcome, &error);
+      UnregisterDialog(state->id());
+      if (ok) {
+        Emit(tsfn, DialogEvent{"closed", CloseReasonName(outcome.reason), outcome.choice, ""});
+      } else {
+        Emit(tsfn, DialogEvent{"failed", "", "", error});
+      }
+      tsfn.Release();
+    }).detach();
+  } catch (const std::exception& e) {  // thread creation failed (resources exhausted)
     UnregisterDialog(state->id());
-    if (ok) {
-      Emit(tsfn, DialogEvent{"closed", CloseReasonName(outcome.reason), outcome.choice, ""});
-    } else {
-      Emit(tsfn, DialogEvent{"failed", "", "", error});
-    }
     tsfn.Release();
-  }).detach();
+    throw Napi::Error::New(env, std::string("cannot start dialog thread: ") + e.what());
+  }
   return Napi::Number::New(env, state->id());
 }
 
@@ -142,11 +149,16 @@ Napi::Value ShowMessageBox(const Napi::CallbackInfo& info) {
   }
   const uint32_t id = NextDialogId();
   auto tsfn = Napi::ThreadSafeFunction::New(env, info[4].As<Napi::Function>(), "wildix-messagebox", 0, 1);
-  std::thread([id, title = std::move(title), text = std::move(text), error = kind == "error", timeout_ms, tsfn]() mutable {
-    const int result = RunMessageBox(id, title, text, error, timeout_ms);
-    tsfn.BlockingCall([result](Napi::Env env, Napi::Function done) { done.Call({Napi::Number::New(env, result)}); });
+  try {
+    std::thread([id, title = std::move(title), text = std::move(text), error = kind == "error", timeout_ms, tsfn]() mutable {
+      const int result = RunMessageBox(id, title, text, error, timeout_ms);
+      tsfn.BlockingCall([result](Napi::Env env, Napi::Function done) { done.Call({Napi::Number::New(env, result)}); });
+      tsfn.Release();
+    }).detach();
+  } catch (const std::exception& e) {
     tsfn.Release();
-  }).detach();
+    throw Napi::Error::New(env, std::string("cannot start message box thread: ") + e.what());
+  }
   return Napi::Number::New(env, id);
 }
 

@@ -30,7 +30,7 @@ export type NativeDialogEvent =
 
 /** native/ui: every dialog runs on its own thread; calls never block the JS thread. */
 export interface NativeUi {
-  /** Starts the dialog thread; returns the dialog id (also stored in the window, see native/ui/README). */
+  /** Starts the dialog thread; returns the dialog id (also stored in the window, see native/ui/README.md). */
   showDialog(spec: NativeDialogSpec, onEvent: (event: NativeDialogEvent) => void): number;
   /** false when the dialog is not open (any more). */
   updateDialog(id: number, heading: string, text: string): boolean;
