@@ -66,7 +66,7 @@ export class ManualList {
   }
 
   private fail(error: string): boolean {
-    const changed = this.state.error !== error || this.state.entries > 0;
+    const changed = this.state.entries > 0;
     if (this.state.error !== error) {
       this.logger.warn('Manuelle Nummernliste nicht verfügbar, Pfad in der Konfiguration prüfen / manual list not available, check the configured path', { file: this.path, error });
     }

@@ -47,6 +47,8 @@ export function checkNumberRules(input: Partial<NumberRules>): NumberRules {
 
 /** Longer digit strings are no phone numbers (E.164 allows 15 digits; prefixes add a few). */
 const MAX_INPUT_DIGITS = 24;
+/** Shortest national significant number accepted (area code + subscriber number). */
+const MIN_NATIONAL_DIGITS = 6;
 /** Shorter caller numbers are never external numbers worth a lookup. */
 const MIN_EXTERNAL_DIGITS = 5;
 
@@ -97,7 +99,9 @@ export function toE164(plus: boolean, digits: string, rules: NumberRules): strin
   }
   if (text.length > MAX_INPUT_DIGITS) return null;
   const parsed = parsePhoneNumberFromString(text, rules.country);
-  if (!parsed || !parsed.isPossible()) return null;
+  // The min metadata only checks lengths loosely (DE allows 2-digit numbers); real subscriber numbers
+  // with area code have at least MIN_NATIONAL_DIGITS digits.
+  if (!parsed || !parsed.isPossible() || parsed.nationalNumber.length < MIN_NATIONAL_DIGITS) return null;
   return parsed.number;
 }
 

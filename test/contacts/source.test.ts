@@ -1,0 +1,251 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BasicAuthProvider } from '../../src/contacts/datevconnect/auth';
+import { DatevConnectClient } from '../../src/contacts/datevconnect/client';
+import { NodeHttpTransport } from '../../src/contacts/datevconnect/http';
+import { DatevConnectSource, mapLimit, type DatevConnectSourceOptions } from '../../src/contacts/datevconnect/source';
+import { checkNumberRules } from '../../src/contacts/numbers';
+import { fixedDataset, generateDataset } from '../../fakes/datevconnect/data';
+import { FakeDatevConnect } from '../../fakes/datevconnect/server';
+import { captureLogger, ManualClock, tempDir, until } from './helpers';
+
+const ID = (n: number): string => `a0000000-0000-4000-8000-00000000000${n}`;
+const PASSWORD = 'Sehr-Geheim-123';
+const rules = checkNumberRules({});
+
+describe('DatevConnectSource', () => {
+  let fake: FakeDatevConnect;
+  let transport: NodeHttpTransport;
+  let dir: ReturnType<typeof tempDir>;
+  let clock: ManualClock;
+  let log: ReturnType<typeof captureLogger>;
+  let changes: Set<string>[];
+  let sources: DatevConnectSource[];
+
+  beforeEach(async () => {
+    fake = new FakeDatevConnect(fixedDataset(), { auth: { mode: 'basic', user: 'cti', password: PASSWORD } });
+    await fake.start();
+    transport = new NodeHttpTransport(8);
+    dir = tempDir();
+    clock = new ManualClock();
+    log = captureLogger();
+    changes = [];
+    sources = [];
+  });
+  afterEach(async () => {
+    for (const s of sources) s.stop();
+    transport.close();
+    await fake.stop();
+    dir.remove();
+  });
+
+  function make(over: Partial<DatevConnectSourceOptions> = {}, password = PASSWORD): DatevConnectSource {
+    const s = new DatevConnectSource({
+      client: new DatevConnectClient({ baseUrl: fake.url, transport, auth: new BasicAuthProvider('cti', async () => password), timeoutMs: 1000 }),
+      rules,
+      cacheFile: join(dir.path, 'cache.json'),
+      clock,
+      logger: log,
+      concurrency: 3,
+      refreshIntervalMs: 600_000,
+      fullRebuildIntervalMs: 86_400_000,
+      retryDelayMs: 60_000,
+      onChange: (d) => changes.push(new Set(d)),
+      ...over,
+    });
+    sources.push(s);
+    return s;
+  }
+
+  const ids = (s: DatevConnectSource, e164: string): string[] => s.find(e164)?.contacts.map((c) => c.id) ?? [];
+
+  it('crawls all addressees with their phones and matches exact and switchboard numbers', async () => {
+    const s = make();
+    await s.refreshNow();
+    expect(s.status()).toMatchObject({ state: 'ready', ready: true, addressees: 8, fromCache: false });
+    expect(ids(s, '+49891234517')).toEqual([ID(2)]);
+    expect(s.find('+49891234599')).toMatchObject({ kind: 'switchboard', contacts: [{ id: ID(1), name: 'Muster Steuer GmbH', dataSource: 'DATEV_Adressaten', number: '+49 (0)89 12345-0' }] });
+    expect(ids(s, '+491711234567')).toEqual([ID(2)]);
+    expect(s.find('+491711234567')!.contacts[0]!.name).toBe('Mustermeier, Sonja');
+    // two contacts share a number: management phone first
+    expect(ids(s, '+493012345678')).toEqual([ID(4), ID(3)]);
+    expect(ids(s, '+431234567')).toEqual([ID(6)]);
+    expect(s.status().unusableNumbers).toBe(1);
+    expect(changes).toHaveLength(1);
+  });
+
+  it('keeps at most `concurrency` requests in flight', async () => {
+    fake.opts.latencyMs = 15;
+    const s = make({ concurrency: 2 });
+    fake.resetStats();
+    await s.refreshNow();
+    expect(fake.stats.maxConcurrent).toBe(2);
+    expect(fake.stats.requests).toBe(9);
+  });
+
+  it('refreshes incrementally after edits, additions and deletions', async () => {
+    const s = make();
+    await s.refreshNow();
+    fake.clearRequests();
+    clock.advance(600_000);
+    fake.setPhones(ID(3), [{ data_content: '0221 555 66 77' }]);
+    fake.remove(ID(6));
+    fake.upsert({ ...fixedDataset()[0]!, id: ID(9), current_company_name: 'Neu GmbH', communications: [{ id: 'x', type: 'phone', data_content: '0911 777888' }] });
+    await s.refreshNow();
+    expect(ids(s, '+49221556677'.replace('556677', '5556677'))).toEqual([ID(3)]);
+    expect(ids(s, '+493012345678')).toEqual([ID(4)]);
+    expect(s.find('+431234567')).toBeNull();
+    expect(ids(s, '+49911777888')).toEqual([ID(9)]);
+    expect(changes.at(-1)).toEqual(new Set([ID(6)]));
+    const paths = fake.requests().map((r) => `${r.path}?${new URLSearchParams(r.query).toString()}`);
+    expect(paths[0]).toMatch(/\/addressees\?filter=timestamp\+ge\+2024-01-15T09%3A30%3A00.000$/);
+    expect(paths[1]).toMatch(/deletion-log\?filter=timestamp\+ge\+/);
+    expect(paths.filter((p) => /\/addressees\/a0/.test(p))).toHaveLength(2); // only the changed ones
+    // nothing changed: no detail requests, no change event
+    fake.clearRequests();
+    const before = changes.length;
+    await s.refreshNow();
+    expect(fake.requests()).toHaveLength(2);
+    expect(changes.length).toBe(before);
+  });
+
+  it('a full rebuild on schedule catches edits that did not bump the timestamp', async () => {
+    const s = make({ fullRebuildIntervalMs: 3_600_000, refreshIntervalMs: 600_000 });
+    await s.start();
+    clock.advance(0);
+    await until(() => s.status().state === 'ready' && clock.pending === 1);
+    fake.setPhones(ID(5), [{ data_content: '040 999 000 11' }], false);
+    clock.advance(600_000);
+    await until(() => s.status().lastRefresh !== s.status().lastFullCrawl && clock.pending === 1);
+    expect(ids(s, '+494099900011')).toEqual([]);
+    // the hourly full rebuild falls on the 6th refresh tick
+    for (let i = 0; i < 5 && ids(s, '+494099900011').length === 0; i++) {
+      clock.advance(600_000);
+      await until(() => clock.pending === 1 && ['ready', 'error'].includes(s.status().state));
+    }
+    expect(ids(s, '+494099900011')).toEqual([ID(5)]);
+    expect(ids(s, '+494047110815')).toEqual([]);
+  });
+
+  it('persists the index so a restart answers before any request', async () => {
+    const s = make();
+    await s.refreshNow();
+    await until(() => {
+      try {
+        return JSON.parse(readFileSync(join(dir.path, 'cache.json'), 'utf8')).addressees.length === 8;
+      } catch {
+        return false;
+      }
+    });
+    s.stop();
+    fake.clearRequests();
+    const again = make();
+    await again.start();
+    expect(fake.requests()).toHaveLength(0);
+    expect(again.status()).toMatchObject({ ready: true, fromCache: true, addressees: 8 });
+    expect(ids(again, '+49891234517')).toEqual([ID(2)]);
+    expect(readFileSync(join(dir.path, 'cache.json'), 'utf8')).not.toContain(PASSWORD);
+  });
+
+  it('ignores a corrupt or foreign cache file and crawls', async () => {
+    writeFileSync(join(dir.path, 'cache.json'), '{kaputt');
+    const s = make();
+    await s.start();
+    expect(s.status().ready).toBe(false);
+    expect(log.lines.some((l) => l.level === 'warn' && /unreadable/.test(l.msg))).toBe(true);
+    clock.advance(0);
+    await until(() => s.status().ready);
+    expect(s.status().addressees).toBe(8);
+  });
+
+  it.each([
+    ['401', () => fake.inject({ kind: 'status', status: 401, body: { error: 'unauthorized' }, headers: { 'WWW-Authenticate': 'Negotiate, NTLM, Basic' } }), 'unauthorized'],
+    ['403 with code', () => fake.inject({ kind: 'status', status: 403, body: { error: 'DCO10400' } }), 'forbidden'],
+    ['403 empty', () => fake.inject({ kind: 'forbiddenEmpty' }), 'forbidden'],
+    ['404', () => fake.inject({ kind: 'status', status: 404, body: { error: 'not_found' } }), 'notFound'],
+    ['406', () => fake.inject({ kind: 'status', status: 406 }), 'notAcceptable'],
+    ['500', () => fake.inject({ kind: 'status', status: 500, body: { error: 'DCO00500' } }), 'server'],
+    ['timeout', () => fake.inject({ kind: 'hang' }), 'timeout'],
+    ['malformed', () => fake.inject({ kind: 'malformed' }), 'malformed'],
+    ['detail 500 mid-crawl', () => fake.inject({ kind: 'status', status: 500, body: { error: 'x' } }, '/addressees/a0'), 'server'],
+  ] as const)('on %s: keeps the last good index, logs once, reports it in status()', async (_l, arm, kind) => {
+    const s = make();
+    await s.refreshNow();
+    const good = s.status().numbers;
+    arm();
+    await s.refreshNow(true);
+    const st = s.status();
+    expect(st.state).toBe('error');
+    expect(st.lastError?.kind).toBe(kind);
+    expect(st.lastError?.de.length).toBeGreaterThan(20);
+    expect(st.numbers).toBe(good);
+    expect(ids(s, '+49891234517')).toEqual([ID(2)]);
+    arm();
+    await s.refreshNow(true);
+    expect(log.lines.filter((l) => l.level === 'error')).toHaveLength(1);
+    await s.refreshNow(true);
+    expect(s.status().state).toBe('ready');
+    expect(s.status().lastError).toBeUndefined();
+    expect(log.lines.some((l) => l.level === 'info' && /reachable again/.test(l.msg))).toBe(true);
+  });
+
+  it('never writes the password or the Authorization header to the log', async () => {
+    const s = make({}, 'falsch-' + PASSWORD);
+    await s.refreshNow();
+    expect(s.status().lastError).toMatchObject({ kind: 'unauthorized', httpStatus: 401 });
+    expect(s.status().auth).toBe('Basic (cti)');
+    const text = log.text() + JSON.stringify(s.status());
+    expect(text).toContain('401');
+    expect(text).not.toContain(PASSWORD);
+    expect(text).not.toContain(Buffer.from(`cti:falsch-${PASSWORD}`).toString('base64'));
+  });
+
+  it('retries after the retry delay when a run failed, then goes back to the refresh interval', async () => {
+    fake.inject({ kind: 'status', status: 500, body: { error: 'x' } });
+    const s = make();
+    await s.start();
+    clock.advance(0);
+    await until(() => s.status().state === 'error');
+    clock.advance(60_000);
+    await until(() => s.status().state === 'ready');
+    expect(s.status().addressees).toBe(8);
+    s.stop();
+    expect(s.status().state).toBe('stopped');
+    expect(clock.pending).toBe(0);
+  });
+
+  it('skips addressees deleted between list and detail', async () => {
+    fake.inject({ kind: 'status', status: 404, body: { error: 'DCO01404' } }, `/addressees/${ID(7)}`);
+    const s = make();
+    await s.refreshNow();
+    expect(s.status()).toMatchObject({ state: 'ready', addressees: 7 });
+  });
+
+  it('crawls a generated data set of 2,000 addressees', async () => {
+    await fake.stop();
+    fake = new FakeDatevConnect(generateDataset(2000, 4800), { recordRequests: false });
+    await fake.start();
+    const s = make({ concurrency: 8 });
+    await s.refreshNow();
+    expect(s.status()).toMatchObject({ addressees: 2000, numbers: 4800, unusableNumbers: 0 });
+  });
+
+  it('rejects an invalid concurrency', () => {
+    expect(() => make({ concurrency: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('mapLimit', () => {
+  it('stops after the first error and rethrows it', async () => {
+    const seen: number[] = [];
+    await expect(
+      mapLimit([1, 2, 3, 4, 5], 1, async (n) => {
+        seen.push(n);
+        if (n === 2) throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(seen).toEqual([1, 2]);
+    await mapLimit([], 3, async () => undefined);
+  });
+});
