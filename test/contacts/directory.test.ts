@@ -1,0 +1,169 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ContactDirectory } from '../../src/contacts/directory';
+import { createContactDirectory, DEFAULT_CONTACTS_CONFIG, type ContactsConfig } from '../../src/contacts/factory';
+import { LastChoiceStore } from '../../src/contacts/lastChoice';
+import { LearnedStore } from '../../src/contacts/learned';
+import { ManualList } from '../../src/contacts/manualList';
+import { checkNumberRules } from '../../src/contacts/numbers';
+import { fixedDataset } from '../../fakes/datevconnect/data';
+import { FakeDatevConnect } from '../../fakes/datevconnect/server';
+import { captureLogger, ManualClock, tempDir, until } from './helpers';
+
+const ID = (n: number): string => `a0000000-0000-4000-8000-00000000000${n}`;
+
+describe('ContactDirectory', () => {
+  let fake: FakeDatevConnect;
+  let dir: ReturnType<typeof tempDir>;
+  let clock: ManualClock;
+  let log: ReturnType<typeof captureLogger>;
+  let closers: (() => void)[];
+
+  beforeEach(async () => {
+    fake = new FakeDatevConnect(fixedDataset(), { auth: { mode: 'basic', user: 'cti', password: 'pw' } });
+    await fake.start();
+    dir = tempDir();
+    clock = new ManualClock();
+    log = captureLogger();
+    closers = [];
+  });
+  afterEach(async () => {
+    for (const c of closers) c();
+    await fake.stop();
+    dir.remove();
+  });
+
+  function build(over: Partial<ContactsConfig> = {}, dc: Partial<ContactsConfig['datevConnect']> = {}): ContactDirectory {
+    const { directory, close } = createContactDirectory({
+      config: { ...DEFAULT_CONTACTS_CONFIG, ...over, datevConnect: { ...DEFAULT_CONTACTS_CONFIG.datevConnect, baseUrl: fake.url, user: 'cti', ...dc } },
+      dataDir: dir.path,
+      clock,
+      logger: log,
+      secret: async () => 'pw',
+    });
+    closers.push(close);
+    return directory;
+  }
+
+  it('answers at once before the crawl, then tells the app when the index is there', async () => {
+    fake.opts.latencyMs = 30;
+    const d = build();
+    let updates = 0;
+    const off = d.onIndexUpdated(() => updates++);
+    await d.start();
+    expect(await d.lookup('089 12345-17')).toEqual([]); // not crawled yet, and no waiting
+    clock.advance(0);
+    await until(() => updates >= 2);
+    expect((await d.lookup('+49 89 12345 17')).map((c) => c.id)).toEqual([ID(2)]);
+    off();
+    d.onIndexUpdated(() => {
+      throw new Error('listener bug');
+    });
+    d.indexChanged();
+    expect(log.lines.some((l) => /listener failed/.test(l.msg))).toBe(true);
+    expect(updates).toBeGreaterThanOrEqual(2);
+  });
+
+  it('precedence: exact matches from every source first (DATEVconnect, learned, manual), switchboard only without exact', async () => {
+    const csv = join(dir.path, 'manuell.csv');
+    writeFileSync(csv, '089 12345-17;Manuell Sonja\n089 12345-0;Manuelle Zentrale\n0911 1111111;Nur manuell\n');
+    const d = build({ manualListFile: csv });
+    await d.start();
+    await d.refresh();
+    await d.learn('089/123 45-17', { id: '007130', name: 'Sparkasse', dataSource: 'DATEV_Institutionen', number: '089/123 45-17' });
+    await d.learn('089/123 45-17', { id: ID(2), name: 'Mustermeier, Sonja', dataSource: 'DATEV_Adressaten', number: '089/123 45-17' });
+    const r = d.lookupDetailed('+49891234517');
+    expect(r.kind).toBe('exact');
+    expect(r.contacts.map((c) => `${c.dataSource}:${c.id || c.name}`)).toEqual(['DATEV_Adressaten:' + ID(2), 'DATEV_Institutionen:007130', 'Wildix:Manuell Sonja']);
+    const sw = d.lookupDetailed('089 12345-99');
+    expect(sw.kind).toBe('switchboard');
+    expect(sw.contacts.map((c) => c.name)).toEqual(['Muster Steuer GmbH', 'Manuelle Zentrale']);
+    expect((await d.lookup('09111111111')).map((c) => c.name)).toEqual(['Nur manuell']);
+    expect(d.lookupDetailed('anonymous')).toEqual({ key: null, kind: null, contacts: [] });
+    expect(d.status()).toMatchObject({ learnedNumbers: 2, manualList: { entries: 3 }, ambiguity: 'ask', datevConnect: { addressees: 8 } });
+  });
+
+  it('forgets learned contacts of addressees deleted in DATEV', async () => {
+    const d = build();
+    await d.start();
+    await d.refresh();
+    await d.learn('0911 777888', { id: ID(3), name: 'Weiß, Jörg', dataSource: 'DATEV_Adressaten', number: '0911 777888' });
+    expect(await d.lookup('0911777888')).toHaveLength(1);
+    fake.remove(ID(3));
+    clock.advance(60_000);
+    await d.refresh();
+    expect(await d.lookup('0911777888')).toEqual([]);
+  });
+
+  it('ambiguity: resolve() follows the rule and the last choice', async () => {
+    const d = build({ ambiguity: 'lastChosen' });
+    await d.start();
+    await d.refresh();
+    const first = await d.resolve('030 12345678');
+    expect(first).toMatchObject({ contact: null, ask: true });
+    expect(first.candidates.map((c) => c.id)).toEqual([ID(4), ID(3)]);
+    await d.rememberChoice('+49 30 12345678', { id: ID(3), dataSource: 'DATEV_Adressaten' });
+    await d.rememberChoice('anonymous', { id: ID(3), dataSource: 'DATEV_Adressaten' });
+    expect((await d.resolve('0049 30 12345678')).contact?.id).toBe(ID(3));
+    expect((await d.resolve('0171 1234567')).contact?.id).toBe(ID(2));
+    const none = build({ ambiguity: 'none' });
+    await none.start();
+    await none.refresh();
+    expect(await none.resolve('030 12345678')).toMatchObject({ contact: null, ask: false });
+  });
+
+  it('outside-line prefix and extension length from the config', async () => {
+    const d = build({ outsideLinePrefix: '0', extensionLength: 3 });
+    await d.start();
+    await d.refresh();
+    expect((await d.lookup('00891234517')).map((c) => c.id)).toEqual([ID(2)]);
+    expect(await d.lookup('217')).toEqual([]);
+  });
+
+  it('Windows authentication is reported as not available yet; a missing password too', async () => {
+    const win = build({}, { auth: 'windows' });
+    await win.start();
+    await win.refresh();
+    expect(win.status().datevConnect?.lastError).toMatchObject({ kind: 'authUnavailable' });
+    const noUser = build({}, { user: '' });
+    await noUser.start();
+    await noUser.refresh();
+    expect(noUser.status().datevConnect?.lastError?.de).toMatch(/basic/);
+    const anon = build({ learnFromDial: false }, { auth: 'none' });
+    await anon.start();
+    await anon.refresh();
+    expect(anon.status().datevConnect?.lastError).toMatchObject({ kind: 'unauthorized' });
+    await anon.learn('089 1234567', { id: '1', name: 'x', dataSource: 'y', number: '' });
+    expect(await anon.lookup('089 1234567')).toEqual([]);
+  });
+
+  it('works without DATEVconnect and with broken learned storage', async () => {
+    const d = build({}, { enabled: false });
+    await d.start();
+    expect(d.status().datevConnect).toBeNull();
+    await d.learn('089 7777777', { id: '5', name: 'Gelernt', dataSource: 'DATEV_Adressaten', number: '' });
+    expect((await d.lookup('+49897777777')).map((c) => c.id)).toEqual(['5']);
+    await d.learn('Quatsch', { id: '5', name: 'Gelernt', dataSource: 'DATEV_Adressaten', number: '' });
+    const rules = checkNumberRules({});
+    const throwing = new LearnedStore({ file: join(dir.path, 'l.json'), rules, logger: log, now: () => clock.now() });
+    throwing.learn = async () => {
+      throw new Error('disk on fire');
+    };
+    const manual = new ManualList(join(dir.path, 'nope.csv'), rules, log);
+    const bare = new ContactDirectory({ rules, logger: log, learned: throwing, manual, lastChoices: new LastChoiceStore(join(dir.path, 'c.json'), log, () => clock.now()) });
+    await bare.start();
+    await bare.learn('089 7777777', { id: '5', name: 'x', dataSource: 'y', number: '' });
+    expect(log.lines.some((l) => /learning failed/.test(l.msg))).toBe(true);
+    await bare.refresh();
+    bare.stop();
+    expect(bare.status()).toMatchObject({ datevConnect: null, learnedNumbers: 0, manualList: { entries: 0 } });
+    const plain = new ContactDirectory({ rules, logger: log });
+    await plain.learn('089 7777777', { id: '5', name: 'x', dataSource: 'y', number: '' });
+    expect(await plain.resolve('089 7777777')).toMatchObject({ contact: null, ask: false });
+  });
+
+  it('rejects invalid number settings at construction', () => {
+    expect(() => build({ country: 'ZZ' })).toThrow(/country/);
+  });
+});
