@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: ['node_modules/**', 'test/wine/**/*.wine.test.ts'],
     environment: 'node',
     testTimeout: 15000,
     coverage: {

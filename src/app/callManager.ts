@@ -57,6 +57,7 @@ interface TrackedCall {
   party: PartyView;
   candidates: Contact[];
   lookupStarted: boolean;
+  lookupDone: boolean;
   lastState?: CallStateName;
   dialogId?: number;
   dialogKind?: 'incoming' | 'outgoing';
@@ -145,6 +146,7 @@ export class CallManager {
       party: { number: number as string, name: contact?.name ?? '', id: contact?.id ?? '' },
       candidates: [],
       lookupStarted: true,
+      lookupDone: true,
       hangupRequested: false,
       deallocated: false,
     };
@@ -259,6 +261,7 @@ export class CallManager {
       party: { number: '', name: '', id: '' },
       candidates: [],
       lookupStarted: false,
+      lookupDone: false,
       hangupRequested: false,
       deallocated: false,
     };
@@ -342,6 +345,7 @@ export class CallManager {
     const cancel = this.d.clock.setTimeout(announce, this.o.lookupBudgetMs);
     void this.d.resolver.resolve(number).then((res) => {
       cancel();
+      call.lookupDone = true;
       call.candidates = res.candidates;
       if (res.chosen) {
         call.party = { ...call.party, name: res.chosen.name, id: res.chosen.id, number: res.chosen.number || call.party.number };
@@ -418,7 +422,7 @@ export class CallManager {
 
   private incomingView(call: TrackedCall): PartyView {
     const alternatives = call.party.id ? [] : call.candidates.map((c) => ({ name: c.name, id: c.id }));
-    return { ...call.party, alternatives };
+    return { ...call.party, alternatives, searching: call.lookupStarted && !call.lookupDone };
   }
 
   private incomingSpec(call: TrackedCall): DialogSpec {

@@ -13,6 +13,8 @@ export interface PartyView {
   name: string;
   /** DATEV id, '' when unknown. */
   id: string;
+  /** The contact lookup is still running. */
+  searching?: boolean;
   /** Other candidates when the number belongs to several contacts. */
   alternatives?: { name: string; id: string }[];
 }
@@ -27,7 +29,7 @@ function details(p: PartyView): string {
   const lines: string[] = [];
   if (p.name && p.number) lines.push(p.number);
   if (p.id) lines.push(`DATEV-Nr. ${p.id}`); // DATEV id
-  if (!p.name && p.number) lines.push('Kein DATEV-Kontakt gefunden'); // no DATEV contact found
+  if (!p.name && p.number) lines.push(p.searching ? 'DATEV-Kontakt wird gesucht …' : 'Kein DATEV-Kontakt gefunden'); // searching / no DATEV contact found
   if (p.alternatives && p.alternatives.length > 0) {
     lines.push(`Mehrere DATEV-Kontakte mit dieser Nummer:`); // several DATEV contacts share this number
     for (const a of p.alternatives.slice(0, 5)) lines.push(`• ${a.name} (${a.id})`);

@@ -87,10 +87,23 @@ export function createFileLogger(o: FileLoggerOptions): ClosableLogger {
     debug: write('debug'),
     close: () =>
       new Promise<void>((resolve) => {
+        // first winston drains into the transports, then each file stream is ended; at most 2 s
         const t = setTimeout(resolve, 2000);
+        const files = transports.filter((x): x is DailyRotateFile => x instanceof DailyRotateFile);
         w.on('finish', () => {
-          clearTimeout(t);
-          resolve();
+          let pending = files.length;
+          if (pending === 0) {
+            clearTimeout(t);
+            resolve();
+          }
+          for (const f of files) {
+            f.on('finish', () => {
+              if (--pending > 0) return;
+              clearTimeout(t);
+              resolve();
+            });
+            (f as unknown as { close(): void }).close();
+          }
         });
         w.end();
       }),

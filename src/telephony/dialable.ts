@@ -38,6 +38,8 @@ export function toDialable(input: string, o: DialOptions): DialableResult {
   if (digitCount > 20) return { ok: false, reason: `Zu viele Ziffern (${digitCount})` };
   if (!cleaned.startsWith('+') && digitCount <= o.extensionLength) return { ok: true, dialable: cleaned, internal: true };
   if (/[*#]/.test(cleaned)) return { ok: true, dialable: cleaned, internal: false };
+  // neither international (+, 00) nor national (0): a local number; only the PBX knows its area
+  if (!cleaned.startsWith('+') && !cleaned.startsWith('0')) return { ok: true, dialable: o.outsideLinePrefix + cleaned, internal: false };
   const parsed = parsePhoneNumberFromString(cleaned, o.country);
   if (!parsed || !parsed.isPossible()) {
     return { ok: true, dialable: o.outsideLinePrefix + cleaned.replace(/^\+/, '00'), internal: false };

@@ -1,0 +1,66 @@
+/** Command-line parsing. Pure: returns what to do, or a clear error. */
+
+export interface CliOptions {
+  help: boolean;
+  version: boolean;
+  diagnose: boolean;
+  simulate: boolean;
+  verbose: boolean;
+  config?: string;
+  line?: string;
+  logDir?: string;
+}
+
+export type ParseResult = { ok: true; options: CliOptions } | { ok: false; error: string };
+
+const FLAGS: Record<string, keyof CliOptions> = {
+  '--help': 'help',
+  '-h': 'help',
+  '/?': 'help',
+  '--version': 'version',
+  '-v': 'version',
+  '--diagnose': 'diagnose',
+  '--simulate': 'simulate',
+  '--verbose': 'verbose',
+};
+const VALUES: Record<string, 'config' | 'line' | 'logDir'> = { '--config': 'config', '--line': 'line', '--log-dir': 'logDir' };
+
+export function parseArgs(argv: string[]): ParseResult {
+  const o: CliOptions = { help: false, version: false, diagnose: false, simulate: false, verbose: false };
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i]!;
+    const eq = raw.indexOf('=');
+    const name = raw.startsWith('--') && eq > 0 ? raw.slice(0, eq) : raw;
+    const flag = FLAGS[name];
+    if (flag) {
+      (o as unknown as Record<string, boolean>)[flag] = true;
+      continue;
+    }
+    const key = VALUES[name];
+    if (key) {
+      const value = eq > 0 && raw.startsWith('--') ? raw.slice(eq + 1) : argv[++i];
+      if (value === undefined || value === '') return { ok: false, error: `${name} braucht einen Wert / needs a value` };
+      o[key] = value;
+      continue;
+    }
+    return { ok: false, error: `Unbekannte Option / unknown option: ${raw} (siehe / see --help)` };
+  }
+  return { ok: true, options: o };
+}
+
+export function helpText(version: string): string {
+  return `Wildix CTI für DATEV ${version}
+Verbindet die Wildix-Telefonanlage (TAPI) mit DATEV Arbeitsplatz (DATEV Telefonie).
+Connects the Wildix phone system (TAPI) with DATEV Arbeitsplatz (DATEV Telefonie).
+
+Aufruf / usage: wildix-datev-cti [Optionen / options]
+  --config <Datei>   Einstellungsdatei / config file (Standard / default: %APPDATA%\\Wildix\\DatevCti\\config.json)
+  --line <Leitung>   TAPI-Leitung: Name, Nebenstelle oder permanente ID / TAPI line: name, extension or permanent id
+  --log-dir <Ordner> Ordner für Logdateien / log folder (Standard / default: %LOCALAPPDATA%\\Wildix\\DatevCti\\logs)
+  --verbose          ausführliches Log / debug logging
+  --diagnose         Prüfbericht ausgeben und beenden / print a diagnostic report and exit
+  --simulate         simulierte Telefonanlage und DATEV statt der echten / simulated PBX and DATEV
+  --version          Version anzeigen / show the version
+  --help             diese Hilfe / this help
+`;
+}

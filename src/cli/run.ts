@@ -1,0 +1,119 @@
+/**
+ * What the program does for a command line: help, version, diagnose, the simulation, or the real CTI.
+ * Everything platform-specific is injected, so this is tested on any machine.
+ */
+import { App, type Ports } from '../app/app';
+import { diagnose } from '../app/diagnose';
+import { formatProblem, loadConfig, type LoadedConfig } from '../config/load';
+import { defaultConfigFile, defaultLogDir, type Env } from '../config/paths';
+import type { Config } from '../config/schema';
+import type { Logger } from '../logging/logger';
+import { runSimulation } from '../sim/simulation';
+import { systemClock } from '../util/clock';
+import { helpText, parseArgs } from './args';
+import { FakeDatev } from '../../fakes/datev/fakeDatev';
+import { FakeTapi } from '../../fakes/telephony/fakeTapi';
+
+export interface NativeWiring {
+  ports: Ports;
+  /** Extra diagnostic lines (type library check, …). */
+  diagnostics?: () => Promise<string[]>;
+  /** Resolves when the program should stop (Ctrl+C, logoff, …). */
+  stopSignal: Promise<string>;
+  close?: () => Promise<void>;
+}
+
+export interface RunDeps {
+  version: string;
+  env: Env;
+  nodeVersion: string;
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** Creates the logger for the given folder and level. */
+  makeLogger: (dir: string, level: Config['log'], toConsole: boolean) => Logger & { close(): Promise<void> };
+  /** The real Windows adapters; undefined away from Windows. */
+  native?: (config: Config, log: Logger) => Promise<NativeWiring>;
+  readConfig?: (file: string) => LoadedConfig;
+}
+
+export async function run(argv: string[], d: RunDeps): Promise<number> {
+  const parsed = parseArgs(argv);
+  if (!parsed.ok) {
+    d.err(parsed.error);
+    return 2;
+  }
+  const o = parsed.options;
+  if (o.help) {
+    d.out(helpText(d.version));
+    return 0;
+  }
+  if (o.version) {
+    d.out(d.version);
+    return 0;
+  }
+  const configFile = o.config ?? defaultConfigFile(d.env);
+  const loaded = (d.readConfig ?? loadConfig)(configFile);
+  const config: Config = {
+    ...loaded.config,
+    ...(o.line !== undefined ? { line: o.line } : {}),
+    log: { ...loaded.config.log, ...(o.logDir !== undefined ? { dir: o.logDir } : {}), ...(o.verbose ? { level: 'debug' as const } : {}) },
+  };
+  const logDir = config.log.dir || defaultLogDir(d.env);
+  const simulate = o.simulate || !d.native;
+  const log = d.makeLogger(logDir, config.log, false);
+  log.info(`Wildix CTI für DATEV ${d.version} starting`, { platform: d.env.platform, node: d.nodeVersion, mode: simulate ? 'simulation' : 'native', config: configFile, configFound: loaded.found });
+  for (const p of loaded.problems) log.warn(`config: ${formatProblem(p)}`);
+  try {
+    if (o.diagnose) {
+      let ports: { telephony: Ports['telephony']; datev: Ports['datev'] };
+      let extra: (() => Promise<string[]>) | undefined;
+      if (simulate) {
+        const tapi = new FakeTapi();
+        tapi.addLine('Wildix 201 Anna Schmidt (simuliert)', '201');
+        ports = { telephony: tapi.port, datev: new FakeDatev().port };
+      } else {
+        const w = await d.native!(config, log);
+        ports = w.ports;
+        extra = w.diagnostics;
+      }
+      const report = await diagnose({
+        version: d.version,
+        platform: simulate ? `${d.env.platform} (Simulation)` : d.env.platform,
+        nodeVersion: d.nodeVersion,
+        configFile,
+        configFound: loaded.found,
+        problems: loaded.problems,
+        config,
+        logDir,
+        telephony: ports.telephony,
+        datev: ports.datev,
+        ...(extra ? { extra } : {}),
+      });
+      for (const l of report.lines) {
+        d.out(l);
+        log.info(`diagnose: ${l}`);
+      }
+      return report.ok ? 0 : 1;
+    }
+    if (simulate) {
+      await runSimulation({ config, log, out: d.out, version: d.version });
+      d.out(`\nLogdateien / log files: ${logDir}`);
+      return 0;
+    }
+    const w = await d.native!(config, log);
+    const app = new App({ ...w.ports, config, log, clock: systemClock });
+    app.reportConfigProblems(loaded.problems.map(formatProblem));
+    await app.start();
+    const reason = await w.stopSignal;
+    log.info(`stopping (${reason})`);
+    await app.stop();
+    await w.close?.();
+    return 0;
+  } catch (e) {
+    log.error(`fatal: ${(e as Error).stack ?? String(e)}`);
+    d.err(`Wildix CTI: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    await log.close();
+  }
+}

@@ -1,0 +1,178 @@
+/** The command line, the simulation (the README's run command) and --diagnose, on any machine. */
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { run, type RunDeps, type NativeWiring } from '../../src/cli/run';
+import { createFileLogger, formatMeta, localTimestamp } from '../../src/logging/fileLogger';
+import { MemoryLogger } from '../../src/logging/logger';
+import { defaultConfigFile, defaultLogDir } from '../../src/config/paths';
+import { FakeDatev } from '../../fakes/datev/fakeDatev';
+import { FakeTapi } from '../../fakes/telephony/fakeTapi';
+import { FakeDialogs } from '../../fakes/dialogs/fakeDialogs';
+import { MemoryContacts } from '../../fakes/contacts/memoryContacts';
+
+function deps(extra: Partial<RunDeps> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const home = mkdtempSync(join(tmpdir(), 'wcti-'));
+  const logger = Object.assign(new MemoryLogger(), { close: async () => undefined });
+  const d: RunDeps = {
+    version: '9.8.7',
+    env: { platform: 'linux', env: {}, home },
+    nodeVersion: 'v22.23.3',
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    makeLogger: () => logger,
+    ...extra,
+  };
+  return { d, out, err, home, logger };
+}
+
+describe('command line', () => {
+  it('--help and --version', async () => {
+    const a = deps();
+    expect(await run(['--help'], a.d)).toBe(0);
+    expect(a.out.join('')).toContain('--diagnose');
+    const b = deps();
+    expect(await run(['--version'], b.d)).toBe(0);
+    expect(b.out).toEqual(['9.8.7']);
+  });
+
+  it('unknown options and missing values are clear errors (exit 2)', async () => {
+    const a = deps();
+    expect(await run(['--frobnicate'], a.d)).toBe(2);
+    expect(a.err[0]).toContain('unknown option: --frobnicate');
+    const b = deps();
+    expect(await run(['--line'], b.d)).toBe(2);
+    expect(b.err[0]).toContain('--line braucht einen Wert');
+  });
+
+  it('runs the scripted simulation away from Windows and exits 0', async () => {
+    const a = deps();
+    expect(await run(['--line=201', '--log-dir', '/tmp/x', '--verbose'], a.d)).toBe(0);
+    const text = a.out.join('\n');
+    expect(text).toContain('Simulation');
+    expect(text).toMatch(/DATEV\s+→ Dial/);
+    expect(text).toMatch(/„Wildix CTI – Ausgehender Anruf“ öffnet/);
+    expect(text).toContain('klickt „Annehmen“');
+    expect(text).toContain('CallState=eCSFinished');
+    expect(text).toContain('CallState=eCSAbsence');
+    expect(text).toContain('DataSource="DATEV_Institutionen"');
+    expect(text).toContain('SyncID="SYNC-0815"');
+    expect(text).toContain('DATEV received 8 notifications');
+    expect(a.logger.has('info', 'Wildix CTI für DATEV 9.8.7 starting')).toBe(true);
+  });
+
+  it('reports config problems to the log and in --diagnose (exit 1)', async () => {
+    const a = deps();
+    const file = join(a.home, 'c.json');
+    writeFileSync(file, JSON.stringify({ dialFormat: 'weird' }));
+    expect(await run(['--config', file, '--diagnose'], a.d)).toBe(1);
+    const text = a.out.join('\n');
+    expect(text).toContain('FEHLER Einstellung / setting');
+    expect(text).toContain('dialFormat');
+    expect(a.logger.has('warn', 'config:')).toBe(true);
+  });
+
+  it('--diagnose on the simulation is ready (exit 0) and lists lines, DATEV and the ROT check', async () => {
+    const a = deps();
+    expect(await run(['--diagnose'], a.d)).toBe(0);
+    const text = a.out.join('\n');
+    expect(text).toContain('TAPI verfügbar');
+    expect(text).toContain('Leitung geöffnet');
+    expect(text).toContain('CTI-Objekt im ROT registrierbar');
+    expect(text).toContain('Ergebnis: einsatzbereit');
+  });
+
+  it('--diagnose with the native wiring: line missing → exit 1, extra lines printed', async () => {
+    const tapi = new FakeTapi();
+    const datev = new FakeDatev({ running: false });
+    const native = async (): Promise<NativeWiring> => ({
+      ports: { telephony: tapi.port, datev: datev.port, dialogs: new FakeDialogs().port, contacts: new MemoryContacts() },
+      diagnostics: async () => ['Typbibliothek / type library: OK'],
+      stopSignal: new Promise(() => undefined),
+    });
+    const a = deps({ native });
+    expect(await run(['--diagnose'], a.d)).toBe(1);
+    const text = a.out.join('\n');
+    expect(text).toContain('Keine Wildix-Leitung gefunden');
+    expect(text).toContain('DATEV Telefonie läuft nicht');
+    expect(text).toContain('Typbibliothek / type library: OK');
+  });
+
+  it('runs the real app with the native wiring until the stop signal, then stops cleanly', async () => {
+    const tapi = new FakeTapi();
+    tapi.addLine('Wildix 201', '201');
+    const datev = new FakeDatev();
+    let stop!: (r: string) => void;
+    let closed = false;
+    const native = async (): Promise<NativeWiring> => ({
+      ports: { telephony: tapi.port, datev: datev.port, dialogs: new FakeDialogs().port, contacts: new MemoryContacts() },
+      stopSignal: new Promise((r) => (stop = r)),
+      close: async () => {
+        closed = true;
+      },
+    });
+    const a = deps({ native });
+    const done = run([], a.d);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await datev.driver.isCtiRegistered()).toBe(true);
+    stop('SIGINT');
+    expect(await done).toBe(0);
+    expect(closed).toBe(true);
+    expect(await datev.driver.isCtiRegistered()).toBe(false);
+    expect(a.logger.has('info', 'stopping (SIGINT)')).toBe(true);
+  });
+
+  it('a failure while starting is reported, logged and exits 1', async () => {
+    const a = deps({ native: async () => Promise.reject(new Error('addon missing')) });
+    expect(await run([], a.d)).toBe(1);
+    expect(a.err[0]).toContain('addon missing');
+    expect(a.logger.has('error', 'fatal')).toBe(true);
+  });
+
+  it('default paths per platform', () => {
+    const win = { platform: 'win32' as const, env: { APPDATA: 'C:\\Users\\a\\AppData\\Roaming', LOCALAPPDATA: 'C:\\Users\\a\\AppData\\Local' }, home: 'C:\\Users\\a' };
+    expect(defaultConfigFile(win)).toContain(join('Wildix', 'DatevCti', 'config.json'));
+    expect(defaultLogDir(win)).toContain(join('Wildix', 'DatevCti', 'logs'));
+    const winBare = { ...win, env: {} };
+    expect(defaultConfigFile(winBare)).toContain('Roaming');
+    expect(defaultLogDir(winBare)).toContain('Local');
+    const lin = { platform: 'linux' as const, env: {}, home: '/home/a' };
+    expect(defaultConfigFile(lin)).toBe('/home/a/.config/wildix-datev-cti/config.json');
+    expect(defaultLogDir(lin)).toBe('/home/a/.local/state/wildix-datev-cti/logs');
+    expect(defaultLogDir({ ...lin, env: { XDG_STATE_HOME: '/s' } })).toBe('/s/wildix-datev-cti/logs');
+  });
+});
+
+describe('file logger', () => {
+  it('writes local timestamps with milliseconds and key=value metadata to a rotating file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wlog-'));
+    const log = createFileLogger({ dir, level: 'debug', maxSizeMB: 1, maxDays: 2, console: false });
+    log.info('DATEV NewCall', { callId: 'C-1', number: '+** ** ****567', n: 3, empty: '', gone: undefined, err: new Error('x y') });
+    log.debug('debug line');
+    await log.close();
+    const files = readdirSync(dir).filter((f) => f.endsWith('.log'));
+    expect(files).toHaveLength(1);
+    const text = readFileSync(join(dir, files[0]!), 'utf8');
+    expect(text).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} INFO  DATEV NewCall callId=C-1 number="\+\*\* \*\* \*\*\*\*567" n=3 empty="" err="x y"$/m);
+    expect(text).toContain('DEBUG debug line');
+  });
+
+  it('never throws when the folder cannot be written', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'wlog-')), 'not-a-dir');
+    writeFileSync(file, 'x');
+    const log = createFileLogger({ dir: join(file, 'sub'), level: 'info', maxSizeMB: 1, maxDays: 1, console: false });
+    log.error('still fine');
+    log.warn('still fine');
+    await log.close();
+    expect(log.dir).toContain('not-a-dir');
+  });
+
+  it('formats timestamps and metadata', () => {
+    expect(localTimestamp(new Date(2026, 0, 2, 3, 4, 5, 6))).toBe('2026-01-02 03:04:05.006');
+    expect(formatMeta(undefined)).toBe('');
+    expect(formatMeta({ a: 'b c', o: { x: 1 } })).toBe(' a="b c" o={"x":1}');
+  });
+});

@@ -1,0 +1,146 @@
+/** Bad input from DATEV and TAPI: a clear error where the user acted, nothing crashes, nothing else disturbed. */
+import { describe, expect, it } from 'vitest';
+import { makeWorld } from '../support/world';
+
+const isFailure = (hr: number): boolean => (hr >>> 0) >= 0x80000000;
+
+describe('bad input', () => {
+  it.each([
+    ['no number at all', {}],
+    ['an empty number', { CalledNumber: '' }],
+    ['letters only', { CalledNumber: 'Zentrale' }],
+    ['kilobytes of text', { CalledNumber: '0891234567 '.repeat(1000) }],
+    ['a number of the wrong type', { CalledNumber: 891234567 }],
+    ['null', { CalledNumber: null }],
+    ['too many digits', { CalledNumber: '1'.repeat(30) }],
+  ])('Dial with %s fails with an error HRESULT, a clear dialog and a log line; nothing is dialled', async (_label, data) => {
+    const w = await makeWorld();
+    const r = await w.datev.driver.dial(data as never);
+    await w.settle();
+    expect(isFailure(r.hresult)).toBe(true);
+    expect(w.tapi.requests.some((q) => q.fn === 'lineMakeCallW')).toBe(false);
+    expect(w.methods()).toEqual([]);
+    const msg = w.openDialogs().find((d) => d.text.includes('kann'));
+    expect(msg?.text).toMatch(/DATEV hat einen Anruf angefordert, der nicht gewählt werden kann/);
+    expect(w.log.has('warn', 'DATEV Dial rejected')).toBe(true);
+    // and the next good Dial works
+    const ok = await w.datev.driver.dial({ CalledNumber: '089 1234567' });
+    await w.settle();
+    expect(ok.hresult).toBe(0);
+    expect(w.tapi.requests.filter((q) => q.fn === 'lineMakeCallW')).toHaveLength(1);
+  });
+
+  it('understands numbers with notes and decorations', async () => {
+    const w = await makeWorld();
+    await w.datev.driver.dial({ CalledNumber: '+49 (0)89 123 45-67 (Zentrale, nur vormittags)' });
+    await w.settle();
+    expect(w.tapi.requests.find((q) => q.fn === 'lineMakeCallW')?.dest).toBe('+49891234567');
+  });
+
+  it('Drop and GetCallData for unknown CallIDs are logged and harmless', async () => {
+    const w = await makeWorld();
+    expect((await w.datev.driver.drop({ CallID: 'does-not-exist' })).hresult).toBe(0);
+    expect((await w.datev.driver.drop({})).hresult).toBe(0);
+    const q = await w.datev.driver.getCallData('does-not-exist');
+    expect(isFailure(q.hresult)).toBe(false);
+    expect(w.log.has('warn', 'DATEV Drop for an unknown CallID')).toBe(true);
+    expect(w.log.has('warn', 'GetCallData for an unknown CallID')).toBe(true);
+    expect(w.tapi.requests.some((r) => r.fn === 'lineDrop')).toBe(false);
+  });
+
+  it('Drop for a call that already ended does nothing', async () => {
+    const w = await makeWorld();
+    const { callId } = await w.datev.driver.dial({ CalledNumber: '089 1234567' });
+    await w.settle();
+    await w.tapi.pbx.hangup(await w.tapi.pbx.lastCallId());
+    await w.settle();
+    await w.datev.driver.drop({ CallID: callId });
+    await w.settle();
+    expect(w.tapi.requests.some((r) => r.fn === 'lineDrop')).toBe(false);
+  });
+
+  it('TAPI events for unknown calls are ignored', async () => {
+    const w = await makeWorld();
+    const emit = (w.tapi as unknown as { emit(e: unknown): void }).emit.bind(w.tapi);
+    emit({ type: 'callState', hCall: 0xdead, state: 'DISCONNECTED', mode: 1, privilege: 0 });
+    emit({ type: 'callInfo', hCall: 0xbeef, changed: 0x8000, info: {} });
+    emit({ type: 'reply', requestId: 4242, result: 0 });
+    await w.settle();
+    expect(w.methods()).toEqual([]);
+    expect(w.log.has('debug', 'unknown call')).toBe(true);
+  });
+
+  it('a call whose info cannot be read is still reported (without number)', async () => {
+    const w = await makeWorld({ config: { lookupBudgetMs: 100 } });
+    await w.tapi.pbx.failNext('lineGetCallInfoW', 'sync', 0x80000018);
+    await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.advance(100);
+    expect(w.methods()).toEqual(['NewCall:1']);
+    expect(w.log.has('warn', 'lineGetCallInfo failed')).toBe(true);
+  });
+
+  it('DATEV not running: calls go on, notifications are dropped and logged once; DATEV appearing later gets the next events', async () => {
+    const w = await makeWorld({ datevRunning: false });
+    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    expect(w.openDialogs()).toHaveLength(1);
+    expect(w.app.notifier.stats.droppedAbsent).toBe(1);
+    expect(w.log.has('info', 'DATEV ist nicht gestartet')).toBe(true);
+    await w.datev.driver.start();
+    await w.advance(5000);
+    expect(w.app.status().datevPresent).toBe(true);
+    await w.tapi.pbx.hangup(id, 'CANCELLED');
+    await w.settle();
+    expect(w.methods()).toEqual(['CallStateChanged:0']);
+  });
+
+  it('a failing DATEV call is logged with its HRESULT and the next notification still goes out', async () => {
+    const w = await makeWorld();
+    await w.datev.driver.failNextNotification(0x80010108);
+    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    expect(w.methods()).toEqual(['CallStateChanged:0']);
+    const warn = w.log.entries.find((e) => e.level === 'warn' && e.message.startsWith('DATEV NewCall failed'));
+    expect(warn?.meta?.hresult).toBe('0x80010108');
+  });
+
+  it('a DATEV that hangs is cut off after datevTimeoutMs and the queue moves on', async () => {
+    const w = await makeWorld({ config: { datevTimeoutMs: 1000 } });
+    const notify = w.datev.port.notify;
+    let hang = true;
+    w.datev.port.notify = (m, d) => (hang ? new Promise<void>(() => undefined) : notify(m, d));
+    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.tapi.settle();
+    await w.app.calls.idle();
+    hang = false;
+    await w.advance(1000); // the hanging NewCall is given up here
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    expect(w.app.notifier.stats.failed).toBe(1);
+    expect(w.methods()).toEqual(['CallStateChanged:0']);
+  });
+
+  it('registration in the ROT failing is shown and logged; telephony still starts', async () => {
+    const w = await makeWorld({ start: false });
+    await w.datev.port.register({ dial: () => 'x', drop: () => undefined, getCallData: () => undefined });
+    await w.app.start();
+    await w.settle();
+    expect(w.app.status().datevRegistered).toBe(false);
+    expect(w.app.status().line).toBe('open');
+    expect(w.openDialogs().some((d) => d.text.includes('Registrierung fehlgeschlagen'))).toBe(true);
+  });
+
+  it('dialogs that cannot be shown do not stop the call flow', async () => {
+    const w = await makeWorld();
+    w.dialogs.failShow = true;
+    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
+    expect(w.log.has('warn', 'dialog cannot be shown')).toBe(true);
+  });
+});

@@ -1,0 +1,116 @@
+/** The TAPI line: missing, appearing later, closed by the provider, re-init, TAPI absent. */
+import { describe, expect, it } from 'vitest';
+import { TelephonyError } from '../../src/telephony/port';
+import { makeWorld } from '../support/world';
+
+describe('TAPI line handling', () => {
+  it('keeps running without a line, says so once, and opens the line when it appears', async () => {
+    const w = await makeWorld({ lines: [] });
+    expect(w.app.status().line).toBe('missing');
+    const notices = () => w.openDialogs().filter((d) => d.text.includes('Keine Wildix-TAPI-Leitung'));
+    expect(notices()).toHaveLength(1);
+    await w.advance(1000);
+    await w.advance(2000);
+    expect(notices()).toHaveLength(1);
+    // DATEV dials meanwhile: clear failure, Absence
+    await w.datev.driver.dial({ CalledNumber: '089 1234567' });
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
+    w.tapi.addLine('Wildix 201 Anna Schmidt', '201');
+    await w.settle();
+    expect(w.app.status()).toMatchObject({ line: 'open', lineName: 'Wildix 201 Anna Schmidt' });
+    expect(w.openDialogs().some((d) => d.text.includes('wieder verfügbar'))).toBe(true);
+  });
+
+  it('reopens the line after the provider closed it', async () => {
+    const w = await makeWorld();
+    await w.tapi.pbx.closeLine('201');
+    await w.settle();
+    expect(w.app.status().line).toBe('missing');
+    await w.advance(1000);
+    expect(w.app.status().line).toBe('open');
+    expect(w.tapi.requests.filter((r) => r.fn === 'lineOpenW')).toHaveLength(2);
+  });
+
+  it('a call in progress when the line closes is finished for DATEV', async () => {
+    const w = await makeWorld();
+    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.tapi.pbx.answer(id);
+    await w.settle();
+    await w.tapi.pbx.closeLine('201');
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
+  });
+
+  it('follows a removed line and a re-init request', async () => {
+    const w = await makeWorld();
+    w.tapi.removeLine('201');
+    await w.settle();
+    expect(w.app.status().line).toBe('missing');
+    w.tapi.addLine('Wildix 201 Anna Schmidt', '201');
+    await w.settle();
+    expect(w.app.status().line).toBe('open');
+    w.tapi.reinit();
+    await w.settle();
+    expect(w.app.status().line).toBe('missing');
+    await w.advance(1000);
+    expect(w.app.status().line).toBe('open');
+    expect(w.tapi.requests.filter((r) => r.fn === 'lineInitializeExW')).toHaveLength(2);
+  });
+
+  it('picks the configured line by name, address or permanent id', async () => {
+    const lines = [
+      { name: 'Wildix 201 Anna Schmidt', address: '201' },
+      { name: 'Wildix 202 Ben Braun', address: '202' },
+    ];
+    expect((await makeWorld({ lines, config: { line: '202' } })).app.status().lineName).toBe('Wildix 202 Ben Braun');
+    expect((await makeWorld({ lines, config: { line: 'wildix 201 anna schmidt' } })).app.status().lineName).toBe('Wildix 201 Anna Schmidt');
+    const w = await makeWorld({ lines, config: { line: 'Braun' } });
+    expect(w.app.status().lineName).toBe('Wildix 202 Ben Braun');
+    const perm = String(w.app.lines.lines[0]!.permanentId);
+    expect((await makeWorld({ lines, config: { line: perm } })).app.status().lineName).toBe('Wildix 201 Anna Schmidt');
+    const missing = await makeWorld({ lines, config: { line: 'Carla' } });
+    expect(missing.app.status().line).toBe('missing');
+    expect(missing.openDialogs()[0]!.text).toContain('„Carla“ wurde nicht gefunden');
+  });
+
+  it('a line that cannot be opened is reported and retried', async () => {
+    const w = await makeWorld({ start: false });
+    await w.tapi.pbx.failNext('lineOpenW', 'sync', 0x80000047);
+    await w.app.start();
+    await w.settle();
+    expect(w.app.status().line).toBe('missing');
+    expect(w.app.lines.lastError).toContain('NOTREGISTERED');
+    await w.advance(1000);
+    expect(w.app.status().line).toBe('open');
+  });
+
+  it('TAPI not available: error shown once, retried, and the program keeps running', async () => {
+    const w = await makeWorld({ start: false });
+    const init = w.tapi.port.initialize;
+    w.tapi.port.initialize = async () => {
+      throw new TelephonyError('LoadLibrary', 0, 'tapi32.dll not found');
+    };
+    await w.app.start();
+    await w.settle();
+    expect(w.app.status().line).toBe('no-tapi');
+    expect(w.openDialogs().some((d) => d.text.includes('TAPI ist nicht verfügbar: tapi32.dll not found'))).toBe(true);
+    w.tapi.port.initialize = init;
+    await w.advance(1000);
+    expect(w.app.status().line).toBe('open');
+  });
+
+  it('stops cleanly: dialogs closed, line closed, TAPI shut down, ROT entry revoked; calls left alone', async () => {
+    const w = await makeWorld();
+    await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    expect(w.openDialogs()).toHaveLength(1);
+    await w.app.stop();
+    await w.app.stop();
+    expect(w.openDialogs()).toEqual([]);
+    expect(w.tapi.requests.map((r) => r.fn)).toEqual(expect.arrayContaining(['lineClose', 'lineShutdown']));
+    expect(w.tapi.requests.some((r) => r.fn === 'lineDrop')).toBe(false);
+    expect(await w.datev.driver.isCtiRegistered()).toBe(false);
+  });
+});

@@ -1,0 +1,58 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatProblem, loadConfig, parseConfig } from '../../src/config/load';
+import { defaultConfig } from '../../src/config/schema';
+
+describe('configuration', () => {
+  it('a missing file means defaults, no problems', () => {
+    const r = loadConfig(join(tmpdir(), 'does-not-exist-wildix.json'));
+    expect(r).toEqual({ config: defaultConfig(), problems: [], found: false });
+  });
+
+  it('reads a valid file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const f = join(dir, 'config.json');
+    writeFileSync(f, '\uFEFF' + JSON.stringify({ line: '201', dialFormat: 'national', log: { mask: false } }));
+    const r = loadConfig(f);
+    expect(r.found).toBe(true);
+    expect(r.problems).toEqual([]);
+    expect(r.config).toMatchObject({ line: '201', dialFormat: 'national', log: { mask: false, level: 'info' } });
+  });
+
+  it('reports each broken key with file, key and what is allowed; only that key falls back', () => {
+    const r = parseConfig(JSON.stringify({ dialFormat: 'x', extensionLength: 3, log: { level: 'loud' }, typo: 1, lookupBudgetMs: -5 }), 'C:\\cfg.json');
+    expect(r.config.extensionLength).toBe(3);
+    expect(r.config.dialFormat).toBe('e164');
+    expect(r.config.log.level).toBe('info');
+    const lines = r.problems.map(formatProblem);
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^C:\\cfg\.json: dialFormat: .*allowed: "e164", "national", "digits"/);
+    expect(lines.some((l) => l.includes('log.level') && l.includes('"debug"'))).toBe(true);
+    expect(lines.some((l) => l.includes('typo') && l.includes('unknown key'))).toBe(true);
+    expect(lines.some((l) => l.includes('lookupBudgetMs') && l.includes('300'))).toBe(true);
+  });
+
+  it('a file that is not JSON or not an object: defaults, with a clear problem', () => {
+    const bad = parseConfig('{ line: 201', 'c.json');
+    expect(bad.config).toEqual(defaultConfig());
+    expect(bad.problems[0]!.message).toContain('not valid JSON');
+    const arr = parseConfig('[1,2]', 'c.json');
+    expect(arr.problems[0]!.message).toContain('expected a JSON object');
+  });
+
+  it('a file that cannot be read is reported', () => {
+    const r = loadConfig('x', () => {
+      throw Object.assign(new Error('denied'), { code: 'EACCES' });
+    });
+    expect(r.found).toBe(true);
+    expect(r.problems[0]!.message).toContain('EACCES');
+  });
+
+  it('a nested section given as a scalar is reported', () => {
+    const r = parseConfig(JSON.stringify({ log: 'verbose' }), 'c.json');
+    expect(r.problems[0]!.key).toBe('log');
+    expect(r.config.log).toEqual(defaultConfig().log);
+  });
+});
