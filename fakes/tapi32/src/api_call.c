@@ -6,6 +6,17 @@
 
 #define MAX_DEST_CHARS 80 /* TAPIMAXDESTADDRESSSIZE */
 
+/* Dialable address format: digits, A-D, * # +, the modifiers ! P T , W @ $ ? ; and spaces; a
+ * subaddress after '|' and a name after '^' are not checked. */
+static int dialable(const WCHAR *s) {
+  for (; *s && *s != L'|' && *s != L'^'; ++s) {
+    WCHAR c = *s;
+    if ((c >= L'0' && c <= L'9') || (c >= L'A' && c <= L'D') || (c >= L'a' && c <= L'd')) continue;
+    if (wcschr(L"*#+!PpTtWw,@$?; ", c) == NULL) return 0;
+  }
+  return 1;
+}
+
 /* Async result for fn: an injected failure, "never" (no reply), or success. */
 static LONG async_result(const char *fn, int *never) {
   int found = 0;
@@ -26,7 +37,8 @@ LONG WINAPI lineMakeCallW(HLINE hLine, LPHCALL lphCall, LPCWSTR lpszDestAddress,
   LONG rc = 0;
   if (o < 0) rc = (LONG)LINEERR_INVALLINEHANDLE;
   else if (!lphCall) rc = (LONG)LINEERR_INVALPOINTER;
-  else if (lpszDestAddress && (destChars == 0 || destChars > MAX_DEST_CHARS)) rc = (LONG)LINEERR_INVALADDRESS;
+  else if (lpszDestAddress && (destChars == 0 || destChars > MAX_DEST_CHARS || !dialable(lpszDestAddress)))
+    rc = (LONG)LINEERR_INVALADDRESS;
   if (rc == 0) rc = sync_fail("lineMakeCallW");
   int call = -1;
   if (rc == 0) {

@@ -1,0 +1,81 @@
+#include "tapi/tapi_api.h"
+
+#include <cstring>
+
+#include "tapi/text.h"
+
+namespace tapi {
+
+namespace {
+
+template <typename Fn>
+void Resolve(HMODULE module, const char *name, Fn *out) {
+  FARPROC proc = GetProcAddress(module, name);
+  static_assert(sizeof(proc) == sizeof(*out), "function pointer size");
+  std::memcpy(out, &proc, sizeof(*out));
+}
+
+}  // namespace
+
+TapiApi::~TapiApi() {
+  if (module_ != nullptr) FreeLibrary(module_);
+}
+
+bool TapiApi::Load(const std::wstring &dllPath, std::string *failedFn, std::string *error) {
+  if (dllPath.empty()) {
+    module_ = LoadLibraryExW(L"tapi32.dll", nullptr, LOAD_LIBRARY_SEARCH_SYSTEM32);
+  } else {
+    module_ = LoadLibraryExW(dllPath.c_str(), nullptr, LOAD_WITH_ALTERED_SEARCH_PATH);
+  }
+  const std::string shown = dllPath.empty() ? std::string("tapi32.dll (System32)") : WideToUtf8(dllPath);
+  if (module_ == nullptr) {
+    *failedFn = "LoadLibraryExW";
+    *error = "TAPI is not available: " + shown + " could not be loaded (Windows error " +
+             std::to_string(GetLastError()) + ")";
+    return false;
+  }
+  struct Required {
+    const char *name;
+    bool present;
+  };
+  Resolve(module_, "lineInitializeExW", &lineInitializeExW);
+  Resolve(module_, "lineShutdown", &lineShutdown);
+  Resolve(module_, "lineGetMessage", &lineGetMessage);
+  Resolve(module_, "lineNegotiateAPIVersion", &lineNegotiateAPIVersion);
+  Resolve(module_, "lineGetDevCapsW", &lineGetDevCapsW);
+  Resolve(module_, "lineOpenW", &lineOpenW);
+  Resolve(module_, "lineClose", &lineClose);
+  Resolve(module_, "lineMakeCallW", &lineMakeCallW);
+  Resolve(module_, "lineAnswer", &lineAnswer);
+  Resolve(module_, "lineDrop", &lineDrop);
+  Resolve(module_, "lineDeallocateCall", &lineDeallocateCall);
+  Resolve(module_, "lineGetCallInfoW", &lineGetCallInfoW);
+  Resolve(module_, "lineGetAddressCapsW", &lineGetAddressCapsW);
+  Resolve(module_, "lineSetStatusMessages", &lineSetStatusMessages);
+  Resolve(module_, "lineGetNewCalls", &lineGetNewCalls);
+  Resolve(module_, "lineGetCallStatus", &lineGetCallStatus);
+  const Required required[] = {
+      {"lineInitializeExW", lineInitializeExW != nullptr},
+      {"lineShutdown", lineShutdown != nullptr},
+      {"lineGetMessage", lineGetMessage != nullptr},
+      {"lineNegotiateAPIVersion", lineNegotiateAPIVersion != nullptr},
+      {"lineGetDevCapsW", lineGetDevCapsW != nullptr},
+      {"lineOpenW", lineOpenW != nullptr},
+      {"lineClose", lineClose != nullptr},
+      {"lineMakeCallW", lineMakeCallW != nullptr},
+      {"lineAnswer", lineAnswer != nullptr},
+      {"lineDrop", lineDrop != nullptr},
+      {"lineDeallocateCall", lineDeallocateCall != nullptr},
+      {"lineGetCallInfoW", lineGetCallInfoW != nullptr},
+  };
+  for (const Required &r : required) {
+    if (!r.present) {
+      *failedFn = r.name;
+      *error = "TAPI is not usable: " + shown + " does not export " + r.name;
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace tapi

@@ -1,0 +1,65 @@
+// tapi32.dll loaded at run time: the function table the TAPI thread uses. A missing DLL or a missing
+// required export is reported as an error text, never a crash (Wine's tapi32 lacks several W exports).
+#pragma once
+
+#include <windows.h>
+#include <tapi.h>
+
+#include <string>
+
+namespace tapi {
+
+using PFN_lineInitializeExW = LONG(WINAPI *)(LPHLINEAPP, HINSTANCE, LINECALLBACK, LPCWSTR, LPDWORD, LPDWORD,
+                                             LPLINEINITIALIZEEXPARAMS);
+using PFN_lineShutdown = LONG(WINAPI *)(HLINEAPP);
+using PFN_lineGetMessage = LONG(WINAPI *)(HLINEAPP, LPLINEMESSAGE, DWORD);
+using PFN_lineNegotiateAPIVersion = LONG(WINAPI *)(HLINEAPP, DWORD, DWORD, DWORD, LPDWORD, LPLINEEXTENSIONID);
+using PFN_lineGetDevCapsW = LONG(WINAPI *)(HLINEAPP, DWORD, DWORD, DWORD, LPLINEDEVCAPS);
+using PFN_lineGetAddressCapsW = LONG(WINAPI *)(HLINEAPP, DWORD, DWORD, DWORD, DWORD, LPLINEADDRESSCAPS);
+using PFN_lineOpenW = LONG(WINAPI *)(HLINEAPP, DWORD, LPHLINE, DWORD, DWORD, DWORD_PTR, DWORD, DWORD,
+                                     LPLINECALLPARAMS);
+using PFN_lineClose = LONG(WINAPI *)(HLINE);
+using PFN_lineSetStatusMessages = LONG(WINAPI *)(HLINE, DWORD, DWORD);
+using PFN_lineGetNewCalls = LONG(WINAPI *)(HLINE, DWORD, DWORD, LPLINECALLLIST);
+using PFN_lineMakeCallW = LONG(WINAPI *)(HLINE, LPHCALL, LPCWSTR, DWORD, LPLINECALLPARAMS);
+using PFN_lineAnswer = LONG(WINAPI *)(HCALL, LPCSTR, DWORD);
+using PFN_lineDrop = LONG(WINAPI *)(HCALL, LPCSTR, DWORD);
+using PFN_lineDeallocateCall = LONG(WINAPI *)(HCALL);
+using PFN_lineGetCallInfoW = LONG(WINAPI *)(HCALL, LPLINECALLINFO);
+using PFN_lineGetCallStatus = LONG(WINAPI *)(HCALL, LPLINECALLSTATUS);
+
+// Owns the module handle (FreeLibrary on destruction) and the resolved entry points.
+class TapiApi {
+ public:
+  TapiApi() = default;
+  ~TapiApi();
+  TapiApi(const TapiApi &) = delete;
+  TapiApi &operator=(const TapiApi &) = delete;
+
+  // dllPath empty: tapi32.dll from System32 only. Returns false and fills failedFn/error on failure.
+  bool Load(const std::wstring &dllPath, std::string *failedFn, std::string *error);
+
+  // Required.
+  PFN_lineInitializeExW lineInitializeExW = nullptr;
+  PFN_lineShutdown lineShutdown = nullptr;
+  PFN_lineGetMessage lineGetMessage = nullptr;
+  PFN_lineNegotiateAPIVersion lineNegotiateAPIVersion = nullptr;
+  PFN_lineGetDevCapsW lineGetDevCapsW = nullptr;
+  PFN_lineOpenW lineOpenW = nullptr;
+  PFN_lineClose lineClose = nullptr;
+  PFN_lineMakeCallW lineMakeCallW = nullptr;
+  PFN_lineAnswer lineAnswer = nullptr;
+  PFN_lineDrop lineDrop = nullptr;
+  PFN_lineDeallocateCall lineDeallocateCall = nullptr;
+  PFN_lineGetCallInfoW lineGetCallInfoW = nullptr;
+  // Optional (nullptr when not exported; Wine lacks lineGetAddressCapsW).
+  PFN_lineGetAddressCapsW lineGetAddressCapsW = nullptr;
+  PFN_lineSetStatusMessages lineSetStatusMessages = nullptr;
+  PFN_lineGetNewCalls lineGetNewCalls = nullptr;
+  PFN_lineGetCallStatus lineGetCallStatus = nullptr;
+
+ private:
+  HMODULE module_ = nullptr;
+};
+
+}  // namespace tapi

@@ -1,0 +1,281 @@
+/**
+ * TelephonyPort on the real TAPI 2.x (native/tapi in wildix_cti.node). All tapi32 calls run on the
+ * addon's TAPI thread; this class only validates arguments, maps permanent line ids to device ids and
+ * turns native results into the port's types (TelephonyError for every failure).
+ */
+import {
+  TelephonyError,
+  type CallInfo,
+  type LineInfo,
+  type PartyId,
+  type TelephonyEvent,
+  type TelephonyListener,
+  type TelephonyPort,
+} from '../telephony/port';
+import { callStateName, LINEERR, lineErrName } from '../telephony/tapiConstants';
+import { loadAddon } from './addon';
+
+/** Environment variable with the full path of the tapi32.dll to load (tests); default: System32. */
+export const TAPI_DLL_ENV = 'WILDIX_CTI_TAPI_DLL';
+
+export interface NativeParty {
+  flags: number;
+  number: string;
+  name: string;
+}
+
+export interface NativeCallInfo {
+  hCall: number;
+  hLine: number;
+  callId: number;
+  origin: number;
+  reason: number;
+  addressId: number;
+  caller: NativeParty;
+  called: NativeParty;
+  connected: NativeParty;
+}
+
+export interface NativeLine {
+  deviceId: number;
+  permanentId: number;
+  name: string;
+  provider: string;
+  apiVersion: number;
+  addresses: { addressId: number; address: string }[];
+}
+
+/** Events as native/tapi reports them (call states as LINECALLSTATE_* numbers). */
+export type NativeTapiEvent =
+  | { type: 'newCall'; hLine: number; hCall: number; addressId: number; privilege: number }
+  | { type: 'callState'; hCall: number; state: number; mode: number; privilege: number }
+  | { type: 'callInfo'; hCall: number; changed: number; info: NativeCallInfo }
+  | { type: 'reply'; requestId: number; result: number; hCall?: number }
+  | { type: 'lineClosed'; hLine: number }
+  | { type: 'lineState'; hLine: number; state: number }
+  | { type: 'reinit' }
+  | { type: 'lineAdded'; deviceId: number }
+  | { type: 'lineRemoved'; deviceId: number };
+
+/** One TAPI thread in the addon. Rejections carry `fn` and `code` (LINEERR_*, or 0). */
+export interface NativeTapiSession {
+  initialize(appName: string): Promise<NativeLine[]>;
+  listLines(): Promise<NativeLine[]>;
+  openLine(deviceId: number, apiVersion: number): Promise<number>;
+  closeLine(hLine: number): Promise<void>;
+  makeCall(hLine: number, destination: string): Promise<number>;
+  answer(hCall: number): Promise<number>;
+  drop(hCall: number): Promise<number>;
+  deallocate(hCall: number): Promise<void>;
+  getCallInfo(hCall: number): Promise<NativeCallInfo>;
+  /** lineShutdown; the thread ends, later calls reject with LINEERR_UNINITIALIZED. */
+  shutdown(): Promise<void>;
+}
+
+/** The `tapi` object of wildix_cti.node. */
+export interface NativeTapi {
+  NativeTapiSession: new (dllPath: string, onEvent: (event: NativeTapiEvent) => void) => NativeTapiSession;
+}
+
+export interface NativeTelephonyPortOptions {
+  /** The addon's tapi module; default: loadAddon().tapi. */
+  native?: NativeTapi;
+  /** Full path of tapi32.dll; default: $WILDIX_CTI_TAPI_DLL, else tapi32.dll from System32. */
+  dllPath?: string;
+  /** Receives errors thrown by event listeners (default: ignored, a listener cannot break TAPI). */
+  onListenerError?: (error: unknown) => void;
+}
+
+function toTelephonyError(err: unknown, fallbackFn: string): TelephonyError {
+  if (err instanceof TelephonyError) return err;
+  const e = err as { fn?: unknown; code?: unknown; message?: unknown } | undefined;
+  const fn = typeof e?.fn === 'string' ? e.fn : fallbackFn;
+  const code = typeof e?.code === 'number' ? e.code >>> 0 : 0;
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  return new TelephonyError(fn, code, message);
+}
+
+function party(p: NativeParty): PartyId {
+  return { flags: p.flags >>> 0, number: p.number, name: p.name };
+}
+
+function callInfo(i: NativeCallInfo): CallInfo {
+  return {
+    hCall: i.hCall,
+    hLine: i.hLine,
+    callId: i.callId,
+    origin: i.origin,
+    reason: i.reason,
+    caller: party(i.caller),
+    called: party(i.called),
+    connected: party(i.connected),
+  };
+}
+
+function lineInfo(l: NativeLine): LineInfo {
+  return {
+    deviceId: l.deviceId,
+    permanentId: l.permanentId,
+    name: l.name,
+    provider: l.provider,
+    apiVersion: l.apiVersion,
+    addresses: l.addresses.map((a) => ({ addressId: a.addressId, address: a.address })),
+  };
+}
+
+function toEvent(e: NativeTapiEvent): TelephonyEvent {
+  switch (e.type) {
+    case 'callState':
+      return { type: 'callState', hCall: e.hCall, state: callStateName(e.state), mode: e.mode, privilege: e.privilege };
+    case 'callInfo':
+      return { type: 'callInfo', hCall: e.hCall, changed: e.changed, info: callInfo(e.info) };
+    case 'reply':
+      return e.hCall === undefined
+        ? { type: 'reply', requestId: e.requestId, result: e.result >>> 0 }
+        : { type: 'reply', requestId: e.requestId, result: e.result >>> 0, hCall: e.hCall };
+    default:
+      return e;
+  }
+}
+
+/** A TAPI handle: an integer in 1..0xFFFFFFFF. */
+function isHandle(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 0xffffffff;
+}
+
+function fail(fn: string, code: number, detail: string): TelephonyError {
+  return new TelephonyError(fn, code >>> 0, `${fn} failed: ${lineErrName(code)} (${detail})`);
+}
+
+export class NativeTelephonyPort implements TelephonyPort {
+  private session: NativeTapiSession | undefined;
+  private lines: LineInfo[] = [];
+  private readonly listeners = new Set<TelephonyListener>();
+
+  constructor(private readonly options: NativeTelephonyPortOptions = {}) {}
+
+  async initialize(appName: string): Promise<LineInfo[]> {
+    if (typeof appName !== 'string' || appName === '') {
+      throw fail('lineInitializeExW', LINEERR.INVALPARAM!, 'the application name must be a non-empty string');
+    }
+    if (this.session) return this.listLines();
+    const native = this.options.native ?? (loadAddon().tapi as unknown as NativeTapi);
+    const dllPath = this.options.dllPath ?? process.env[TAPI_DLL_ENV] ?? '';
+    const session = new native.NativeTapiSession(dllPath, (e) => this.emit(e));
+    try {
+      const lines = await session.initialize(appName);
+      this.session = session;
+      this.lines = lines.map(lineInfo);
+      return this.lines.map((l) => ({ ...l, addresses: [...l.addresses] }));
+    } catch (err) {
+      await session.shutdown().catch(() => undefined);
+      throw toTelephonyError(err, 'lineInitializeExW');
+    }
+  }
+
+  async listLines(): Promise<LineInfo[]> {
+    const session = this.require('lineGetDevCapsW');
+    try {
+      this.lines = (await session.listLines()).map(lineInfo);
+    } catch (err) {
+      throw toTelephonyError(err, 'lineGetDevCapsW');
+    }
+    return this.lines.map((l) => ({ ...l, addresses: [...l.addresses] }));
+  }
+
+  async openLine(permanentId: number): Promise<number> {
+    const session = this.require('lineOpenW');
+    if (typeof permanentId !== 'number' || !Number.isInteger(permanentId)) {
+      throw fail('lineOpenW', LINEERR.BADDEVICEID!, `permanent line id must be an integer, got ${String(permanentId)}`);
+    }
+    let line = this.lines.find((l) => l.permanentId === permanentId);
+    if (!line) {
+      await this.listLines();
+      line = this.lines.find((l) => l.permanentId === permanentId);
+    }
+    if (!line) throw fail('lineOpenW', LINEERR.BADDEVICEID!, `no line with permanent id ${permanentId}`);
+    if (line.apiVersion === 0) {
+      throw fail('lineOpenW', LINEERR.INCOMPATIBLEAPIVERSION!, `line "${line.name}" does not support TAPI 2.x`);
+    }
+    return this.call('lineOpenW', () => session.openLine(line.deviceId, line.apiVersion));
+  }
+
+  async closeLine(hLine: number): Promise<void> {
+    const session = this.require('lineClose');
+    if (!isHandle(hLine)) throw fail('lineClose', LINEERR.INVALLINEHANDLE!, `bad line handle ${String(hLine)}`);
+    await this.call('lineClose', () => session.closeLine(hLine));
+  }
+
+  async makeCall(hLine: number, destination: string): Promise<number> {
+    const session = this.require('lineMakeCallW');
+    if (!isHandle(hLine)) throw fail('lineMakeCallW', LINEERR.INVALLINEHANDLE!, `bad line handle ${String(hLine)}`);
+    if (typeof destination !== 'string' || destination.trim() === '') {
+      throw fail('lineMakeCallW', LINEERR.INVALADDRESS!, 'the destination must be a non-empty string');
+    }
+    return this.call('lineMakeCallW', () => session.makeCall(hLine, destination));
+  }
+
+  async answer(hCall: number): Promise<number> {
+    const session = this.require('lineAnswer');
+    if (!isHandle(hCall)) throw fail('lineAnswer', LINEERR.INVALCALLHANDLE!, `bad call handle ${String(hCall)}`);
+    return this.call('lineAnswer', () => session.answer(hCall));
+  }
+
+  async drop(hCall: number): Promise<number> {
+    const session = this.require('lineDrop');
+    if (!isHandle(hCall)) throw fail('lineDrop', LINEERR.INVALCALLHANDLE!, `bad call handle ${String(hCall)}`);
+    return this.call('lineDrop', () => session.drop(hCall));
+  }
+
+  async deallocate(hCall: number): Promise<void> {
+    const session = this.require('lineDeallocateCall');
+    if (!isHandle(hCall)) throw fail('lineDeallocateCall', LINEERR.INVALCALLHANDLE!, `bad call handle ${String(hCall)}`);
+    await this.call('lineDeallocateCall', () => session.deallocate(hCall));
+  }
+
+  async getCallInfo(hCall: number): Promise<CallInfo> {
+    const session = this.require('lineGetCallInfoW');
+    if (!isHandle(hCall)) throw fail('lineGetCallInfoW', LINEERR.INVALCALLHANDLE!, `bad call handle ${String(hCall)}`);
+    return callInfo(await this.call('lineGetCallInfoW', () => session.getCallInfo(hCall)));
+  }
+
+  async shutdown(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    this.lines = [];
+    if (session) await session.shutdown().catch(() => undefined);
+  }
+
+  onEvent(listener: TelephonyListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  private require(fn: string): NativeTapiSession {
+    if (!this.session) throw fail(fn, LINEERR.UNINITIALIZED!, 'TAPI is not initialized');
+    return this.session;
+  }
+
+  private async call<T>(fn: string, op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      throw toTelephonyError(err, fn);
+    }
+  }
+
+  private emit(native: NativeTapiEvent): void {
+    if (!this.session) return; // no events after shutdown (and none before initialize resolved)
+    const event = toEvent(native);
+    if (event.type === 'lineRemoved') this.lines = this.lines.filter((l) => l.deviceId !== event.deviceId);
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.options.onListenerError?.(err);
+      }
+    }
+  }
+}
