@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs every test of the project on a Debian machine as root, installing what it needs:
+#   1. npm dependencies (npm ci), type check
+#   2. unit, contract (against the fakes) and end-to-end tests with coverage (>= 90 % enforced)
+#   3. the Windows side: Debian packages (wine, mingw-w64, xvfb, …), node.exe from npm, a Wine prefix,
+#      the cross-built addon and fakes, and the contract suites + scenarios against the real native
+#      adapters under Wine
+# Every step must pass; a missing tool is an error, never a skip. Ends with "N passed, N failed".
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+REPORTS=$ROOT/.cache/reports
+mkdir -p "$REPORTS"
+rm -f "$REPORTS"/*.json
+T0=$SECONDS
+
+section() { printf '\n=== %s (%ss) ===\n' "$1" "$((SECONDS - T0))"; }
+
+section "node and npm"
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  [ "$(id -u)" = 0 ] || { echo "node/npm missing: install Node.js >= 20" >&2; exit 1; }
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
+node -e 'const [a]=process.versions.node.split(".").map(Number); if (a < 20) { console.error("Node.js >= 20 needed, found " + process.version); process.exit(1); }'
+echo "node $(node --version), npm $(npm --version)"
+npm ci --no-audit --no-fund --loglevel=error
+
+section "type check"
+npx tsc -p tsconfig.json --noEmit
+
+section "unit, contract and end-to-end tests (fakes) with coverage"
+npx vitest run --coverage --reporter=default --reporter=json --outputFile.json="$REPORTS/unit.json"
+
+section "Windows side under Wine (native adapters, fake tapi32.dll, fake DATEV)"
+npm run --silent test:wine -- --reporter=default --reporter=json --outputFile.json="$REPORTS/wine.json"
+
+section "summary"
+node -e '
+const fs = require("fs"); let p = 0, f = 0;
+for (const file of fs.readdirSync(process.argv[1])) {
+  const r = JSON.parse(fs.readFileSync(process.argv[1] + "/" + file, "utf8"));
+  p += r.numPassedTests; f += r.numFailedTests + (r.numPendingTests || 0) + (r.numTodoTests || 0);
+  console.log(`${file}: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests || 0} skipped`);
+}
+console.log(`${p} passed, ${f} failed`);
+process.exit(f === 0 && p > 0 ? 0 : 1);
+' "$REPORTS"
+echo "total time: $((SECONDS - T0)) s"
