@@ -3,6 +3,7 @@
  * Each factory gets the host context (lazy addon) and returns the port plus its cleanup.
  */
 import type { NativeAddon } from '../addon';
+import { NativeTelephonyPort, type NativeTapi } from '../tapiTelephonyPort';
 import { Win32DialogPort } from '../win32DialogPort';
 import type { PortRegistry } from './server';
 
@@ -17,5 +18,8 @@ export const hostedPorts: PortRegistry<HostContext> = {
     return { target: port, dispose: () => port.closeAll() };
   },
   // datev: (ctx) => { const p = new ComDatevPort(ctx.addon()); return { target: p, dispose: () => p.revoke() }; },
-  // telephony: (ctx) => { const p = new TapiTelephonyPort(ctx.addon()); return { target: p, dispose: () => p.shutdown() }; },
+  telephony: (ctx) => {
+    const port = new NativeTelephonyPort({ native: ctx.addon().tapi as unknown as NativeTapi });
+    return { target: port, dispose: () => port.shutdown() };
+  },
 };
