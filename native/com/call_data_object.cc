@@ -92,7 +92,7 @@ HRESULT CallDataObject::GetIDsOfNames(REFIID, LPOLESTR* names, UINT count, LCID,
   HRESULT hr = S_OK;
   ids[0] = DISPID_UNKNOWN;
   for (int i = 0; i < kFieldCount; ++i) {
-    if (names[0] && _wcsicmp(names[0], kFieldNames[i]) == 0 && present_[static_cast<size_t>(i)]) ids[0] = i + 1;
+    if (names[0] && _wcsicmp(names[0], kFieldNames[i]) == 0) ids[0] = i + 1;
   }
   if (ids[0] == DISPID_UNKNOWN) hr = DISP_E_UNKNOWNNAME;
   for (UINT k = 1; k < count; ++k) {  // properties have no named parameters

@@ -16,7 +16,8 @@ class CallDataObject final : public IDispatch {
  public:
   // Values typed as IDatevCtiData declares them (program → DATEV). Fails for values of the wrong kind.
   static HRESULT CreateTyped(const CallValues& values, CallDataObject** out);
-  // Values stored as given; Missing fields are absent (GetIDsOfNames fails for them until written).
+  // Values stored as given; reading a field that is not present fails (DISP_E_MEMBERNOTFOUND) until
+  // it is written.
   static HRESULT CreateRaw(const std::array<VARIANT, kFieldCount>& values, const std::array<bool, kFieldCount>& present,
                            CallDataObject** out);
 

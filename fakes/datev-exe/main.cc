@@ -1,0 +1,522 @@
+// Fake DATEV Arbeitsplatz (Telefonie) for the Wine tests. It behaves like DATEV's side of the CTI
+// contract (shared/reference/datev-cti.md):
+//   - registers a DatevCtiBuddy-equivalent type library machine-wide (as DATEV's installer does),
+//   - puts its IDatevCtiNotification object (dispatch: NewCall, NewJournal, CallStateChanged,
+//     CallAdressatChanged, DISPIDs 1-4) into the ROT under {A299D197-E7C3-43E2-8ACC-C608FC2A7806},
+//   - records every notification with all 11 fields read back by name,
+//   - calls Dial/Drop (IDatevCtiControl) and GetCallData (IDatevCtiHistory) on the CTI program's
+//     object found with GetActiveObject({D8CA0C15-...}) through the custom vtable interfaces.
+// Control: JSON lines on stdin, one JSON answer per line on stdout (see README.md).
+#include <windows.h>
+#include <objbase.h>
+#include <oleauto.h>
+
+#include <cmath>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "com/call_data_object.h"
+#include "com/com_ptr.h"
+#include "com/datev_ids.h"
+#include "com/dispatch_util.h"
+#include "com/field_value.h"
+#include "com/typelib.h"
+#include "json.h"
+
+namespace {
+
+using comx::ComPtr;
+using json::Value;
+
+constexpr UINT kWmCommand = WM_APP + 1;
+constexpr UINT kWmEof = WM_APP + 2;
+
+std::mutex g_outMutex;
+HWND g_window = nullptr;
+std::mutex g_queueMutex;
+std::deque<std::string> g_queue;
+
+void WriteLine(const Value& v) {
+  std::string line;
+  json::Write(v, &line);
+  line.push_back('\n');
+  std::lock_guard<std::mutex> lock(g_outMutex);
+  HANDLE out = GetStdHandle(STD_OUTPUT_HANDLE);
+  const char* p = line.data();
+  size_t left = line.size();
+  while (left > 0) {
+    DWORD written = 0;
+    if (!WriteFile(out, p, static_cast<DWORD>(left > 65536 ? 65536 : left), &written, nullptr) || written == 0) return;
+    p += written;
+    left -= written;
+  }
+}
+
+double Hr(HRESULT hr) { return static_cast<double>(static_cast<uint32_t>(hr)); }
+
+// ---- VARIANT <-> JSON ------------------------------------------------------------------------
+// JSON form of a value: string, number, boolean, null, {"$date":[y,mo,d,h,mi,s,ms]} (local time),
+// {"$vt":n} for any other VARTYPE, {"$missing":true} for a property that could not be read.
+
+Value DateJson(const datev::DateParts& d) {
+  Value arr = Value::Arr();
+  for (int x : {d.year, d.month, d.day, d.hour, d.minute, d.second, d.millis}) arr.Push(Value::Num(x));
+  Value o = Value::Obj();
+  o.Set("$date", arr);
+  return o;
+}
+
+Value FieldJson(const datev::FieldValue& f) {
+  using K = datev::FieldValue::Kind;
+  switch (f.kind) {
+    case K::Missing: { Value o = Value::Obj(); o.Set("$missing", Value::Bool(true)); return o; }
+    case K::Null: return Value();
+    case K::String: return Value::Str(comx::ToUtf8(f.str));
+    case K::Number: return Value::Num(f.number);
+    case K::Bool: return Value::Bool(f.flag);
+    case K::Date: return DateJson(f.date);
+    case K::Unsupported: break;
+  }
+  Value o = Value::Obj();
+  o.Set("$vt", Value::Num(f.vt));
+  return o;
+}
+
+Value FieldsJson(const datev::CallValues& values) {
+  Value o = Value::Obj();
+  for (int i = 0; i < datev::kFieldCount; ++i) o.Set(datev::kFieldNamesUtf8[i], FieldJson(values[static_cast<size_t>(i)]));
+  return o;
+}
+
+// Any JSON value → VARIANT, for the malformed-data cases (a number where DATEV sends a string, ...).
+bool JsonToVariant(const Value& v, VARIANT* out) {
+  VariantInit(out);
+  switch (v.type) {
+    case Value::Type::Null: out->vt = VT_NULL; return true;
+    case Value::Type::Bool: out->vt = VT_BOOL; out->boolVal = v.b ? VARIANT_TRUE : VARIANT_FALSE; return true;
+    case Value::Type::Number:
+      if (v.n == std::floor(v.n) && std::fabs(v.n) < 2147483648.0) { out->vt = VT_I4; out->lVal = static_cast<LONG>(v.n); }
+      else { out->vt = VT_R8; out->dblVal = v.n; }
+      return true;
+    case Value::Type::String: {
+      std::wstring w = comx::FromUtf8(v.s);
+      out->bstrVal = SysAllocStringLen(w.data(), static_cast<UINT>(w.size()));
+      out->vt = VT_BSTR;
+      return out->bstrVal != nullptr;
+    }
+    case Value::Type::Object: {
+      if (const Value* d = v.Get("$date")) {
+        if (d->items.size() != 7) return false;
+        datev::DateParts p{static_cast<int>(d->items[0].n), static_cast<int>(d->items[1].n), static_cast<int>(d->items[2].n),
+                           static_cast<int>(d->items[3].n), static_cast<int>(d->items[4].n), static_cast<int>(d->items[5].n),
+                           static_cast<int>(d->items[6].n)};
+        out->vt = VT_DATE;
+        return datev::PartsToDate(p, &out->date);
+      }
+      if (v.Get("$empty")) return true;  // VT_EMPTY
+      return false;
+    }
+    case Value::Type::Array: break;
+  }
+  return false;
+}
+
+// DATEV's own call-data object for Dial/Drop/GetCallData, holding exactly the fields given.
+HRESULT MakeCallData(const Value* data, datev::CallDataObject** out, std::string* error) {
+  std::array<VARIANT, datev::kFieldCount> values;
+  std::array<bool, datev::kFieldCount> present{};
+  for (VARIANT& v : values) VariantInit(&v);
+  HRESULT hr = S_OK;
+  for (int i = 0; i < datev::kFieldCount && data; ++i) {
+    const Value* f = data->Get(datev::kFieldNamesUtf8[i]);
+    if (!f) continue;
+    if (!JsonToVariant(*f, &values[static_cast<size_t>(i)])) {
+      *error = std::string("cannot encode field ") + datev::kFieldNamesUtf8[i];
+      hr = E_INVALIDARG;
+      break;
+    }
+    present[static_cast<size_t>(i)] = true;
+  }
+  if (SUCCEEDED(hr)) hr = datev::CallDataObject::CreateRaw(values, present, out);
+  for (VARIANT& v : values) VariantClear(&v);
+  return hr;
+}
+
+// ---- DATEV's notification object -------------------------------------------------------------
+
+struct Recorded {
+  std::string method;
+  Value data;
+};
+
+class NotificationObject final : public IDispatch {
+ public:
+  NotificationObject(std::vector<Recorded>* log, HRESULT* failNext, DWORD* hangNextMs)
+      : log_(log), failNext_(failNext), hangNextMs_(hangNextMs) {}
+  void Detach() { log_ = nullptr; }
+
+  HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void** ppv) override {
+    if (!ppv) return E_POINTER;
+    if (IsEqualIID(riid, IID_IUnknown) || IsEqualIID(riid, IID_IDispatch) || IsEqualIID(riid, datev::kIidNotification)) {
+      *ppv = static_cast<IDispatch*>(this);
+      AddRef();
+      return S_OK;
+    }
+    *ppv = nullptr;
+    return E_NOINTERFACE;
+  }
+  ULONG STDMETHODCALLTYPE AddRef() override { return static_cast<ULONG>(InterlockedIncrement(&refs_)); }
+  ULONG STDMETHODCALLTYPE Release() override {
+    LONG n = InterlockedDecrement(&refs_);
+    if (n == 0) delete this;
+    return static_cast<ULONG>(n);
+  }
+  HRESULT STDMETHODCALLTYPE GetTypeInfoCount(UINT* n) override {
+    if (!n) return E_POINTER;
+    *n = 0;
+    return S_OK;
+  }
+  HRESULT STDMETHODCALLTYPE GetTypeInfo(UINT, LCID, ITypeInfo** ti) override {
+    if (ti) *ti = nullptr;
+    return DISP_E_BADINDEX;
+  }
+  HRESULT STDMETHODCALLTYPE GetIDsOfNames(REFIID, LPOLESTR* names, UINT count, LCID, DISPID* ids) override {
+    if (!names || !ids || count == 0) return E_INVALIDARG;
+    HRESULT hr = S_OK;
+    for (UINT k = 0; k < count; ++k) ids[k] = DISPID_UNKNOWN;
+    for (int i = 0; i < datev::kNotificationCount; ++i) {
+      if (names[0] && _wcsicmp(names[0], datev::kNotificationNames[i]) == 0) ids[0] = i + 1;
+    }
+    if (ids[0] == DISPID_UNKNOWN || count > 1) hr = DISP_E_UNKNOWNNAME;
+    return hr;
+  }
+  HRESULT STDMETHODCALLTYPE Invoke(DISPID id, REFIID, LCID, WORD flags, DISPPARAMS* params, VARIANT* result, EXCEPINFO*,
+                                   UINT* argErr) override {
+    if (id < 1 || id > datev::kNotificationCount) return DISP_E_MEMBERNOTFOUND;
+    if (!(flags & DISPATCH_METHOD)) return DISP_E_MEMBERNOTFOUND;
+    if (!params || params->cArgs != 1) return DISP_E_BADPARAMCOUNT;
+    if (!log_) return CO_E_OBJNOTCONNECTED;
+    if (result) VariantInit(result);
+    if (*hangNextMs_ != 0) {  // a DATEV that does not answer (blocked, no message pumping)
+      DWORD ms = *hangNextMs_;
+      *hangNextMs_ = 0;
+      Sleep(ms);
+    }
+    if (*failNext_ != S_OK) {
+      HRESULT hr = *failNext_;
+      *failNext_ = S_OK;
+      return hr;
+    }
+    VARIANT arg;
+    VariantInit(&arg);
+    if (FAILED(VariantCopyInd(&arg, &params->rgvarg[0]))) return DISP_E_TYPEMISMATCH;
+    ComPtr<IDispatch> data;
+    if (arg.vt == VT_DISPATCH && arg.pdispVal) data = ComPtr<IDispatch>(arg.pdispVal, true);
+    else if (arg.vt == VT_UNKNOWN && arg.punkVal) arg.punkVal->QueryInterface(IID_IDispatch, data.PutVoid());
+    VariantClear(&arg);
+    if (!data) {
+      if (argErr) *argErr = 0;
+      return DISP_E_TYPEMISMATCH;
+    }
+    Recorded r;
+    r.method = comx::ToUtf8(datev::kNotificationNames[id - 1]);
+    r.data = FieldsJson(datev::ReadFields(data.Get()));
+    log_->push_back(std::move(r));
+    return S_OK;
+  }
+
+ private:
+  ~NotificationObject() = default;
+  LONG refs_ = 1;
+  std::vector<Recorded>* log_;
+  HRESULT* failNext_;
+  DWORD* hangNextMs_;
+};
+
+// ---- the fake's state and commands ------------------------------------------------------------
+
+struct Fake {
+  std::vector<Recorded> notifications;
+  HRESULT failNext = S_OK;
+  DWORD hangNextMs = 0;
+  NotificationObject* object = nullptr;
+  DWORD cookie = 0;
+  std::string typeLib = "not registered";
+  std::wstring typeLibPath;
+
+  HRESULT Start() {
+    if (object) return S_FALSE;
+    NotificationObject* obj = new NotificationObject(&notifications, &failNext, &hangNextMs);
+    HRESULT hr = RegisterActiveObject(obj, datev::kClsidDatevTelefonie, ACTIVEOBJECT_STRONG, &cookie);
+    if (FAILED(hr)) {
+      obj->Release();
+      return hr;
+    }
+    object = obj;
+    return hr;
+  }
+
+  void Stop() {
+    if (!object) return;
+    RevokeActiveObject(cookie, nullptr);
+    object->Detach();
+    CoDisconnectObject(object, 0);  // proxies held by the CTI program now fail like after a restart
+    object->Release();
+    object = nullptr;
+    cookie = 0;
+  }
+
+  HRESULT RegisterTypeLib() {
+    wchar_t tmp[MAX_PATH];
+    DWORD n = GetTempPathW(MAX_PATH, tmp);
+    typeLibPath = std::wstring(tmp, n) + L"DatevCtiBuddy-fake.tlb";
+    std::string error, how;
+    HRESULT hr = datev::BuildTypeLib(datev::kLibidFakeDatev, L"DatevCtiBuddyLib", typeLibPath, &error);
+    if (SUCCEEDED(hr)) hr = datev::RegisterTypeLibFile(typeLibPath, false, &how);
+    typeLib = SUCCEEDED(hr) ? "registered " + how : "failed " + error + how + " " + comx::HexHr(hr);
+    return hr;
+  }
+};
+
+Value Ok(const Value& id) {
+  Value o = Value::Obj();
+  o.Set("id", id);
+  o.Set("ok", Value::Bool(true));
+  return o;
+}
+
+Value Fail(const Value& id, const std::string& error) {
+  Value o = Value::Obj();
+  o.Set("id", id);
+  o.Set("ok", Value::Bool(false));
+  o.Set("error", Value::Str(error));
+  return o;
+}
+
+template <typename Itf>
+HRESULT FindCti(REFIID iid, ComPtr<Itf>* out) {
+  ComPtr<IUnknown> unknown;
+  HRESULT hr = GetActiveObject(datev::kClsidCti, nullptr, unknown.Put());
+  if (FAILED(hr)) return hr;
+  return unknown.As(iid, out);
+}
+
+Value CallCti(Fake&, const Value& id, const std::string& cmd, const Value& msg) {
+  std::string error;
+  datev::CallDataObject* data = nullptr;
+  const Value* nullObject = msg.Get("nullObject");
+  bool passNull = nullObject && nullObject->b;
+  Value callIdData = Value::Obj();
+  const Value* fields = msg.Get("data");
+  if (cmd == "getCallData") {
+    const Value* cid = msg.Get("callId");
+    callIdData.Set("CallID", cid ? *cid : Value::Str(""));
+    fields = &callIdData;
+  }
+  if (!passNull) {
+    HRESULT hr = MakeCallData(fields, &data, &error);
+    if (FAILED(hr)) return Fail(id, error.empty() ? "cannot create the call data object" : error);
+  }
+  HRESULT hr;
+  if (cmd == "getCallData") {
+    ComPtr<datev::IDatevCtiHistory> history;
+    hr = FindCti(datev::kIidHistory, &history);
+    if (SUCCEEDED(hr)) hr = history->GetCallData(data);
+  } else {
+    ComPtr<datev::IDatevCtiControl> control;
+    hr = FindCti(datev::kIidControl, &control);
+    if (SUCCEEDED(hr)) hr = cmd == "dial" ? control->Dial(data) : control->Drop(data);
+  }
+  Value r = Ok(id);
+  r.Set("hresult", Value::Num(Hr(hr)));
+  if (data) {
+    datev::CallValues after = data->Values();
+    r.Set("data", FieldsJson(after));
+    const datev::FieldValue& callId = after[0];
+    r.Set("callId", Value::Str(callId.kind == datev::FieldValue::Kind::String ? comx::ToUtf8(callId.str) : ""));
+    data->Release();
+  } else {
+    r.Set("callId", Value::Str(""));
+  }
+  return r;
+}
+
+Value Execute(Fake& fake, const Value& msg) {
+  Value id = msg.Get("id") ? *msg.Get("id") : Value();
+  const Value* cmdV = msg.Get("cmd");
+  std::string cmd = cmdV ? cmdV->s : "";
+  if (cmd == "start") {
+    HRESULT hr = fake.Start();
+    if (FAILED(hr)) return Fail(id, "RegisterActiveObject failed " + comx::HexHr(hr));
+    return Ok(id);
+  }
+  if (cmd == "stop") {
+    fake.Stop();
+    return Ok(id);
+  }
+  if (cmd == "ctiRegistered") {
+    ComPtr<IUnknown> unknown;
+    HRESULT hr = GetActiveObject(datev::kClsidCti, nullptr, unknown.Put());
+    Value r = Ok(id);
+    r.Set("registered", Value::Bool(SUCCEEDED(hr)));
+    r.Set("hresult", Value::Num(Hr(hr)));
+    return r;
+  }
+  if (cmd == "dial" || cmd == "drop" || cmd == "getCallData") return CallCti(fake, id, cmd, msg);
+  if (cmd == "notifications") {
+    Value list = Value::Arr();
+    for (const Recorded& n : fake.notifications) {
+      Value e = Value::Obj();
+      e.Set("method", Value::Str(n.method));
+      e.Set("data", n.data);
+      list.Push(std::move(e));
+    }
+    Value r = Ok(id);
+    r.Set("notifications", list);
+    return r;
+  }
+  if (cmd == "failNext") {
+    const Value* hr = msg.Get("hresult");
+    fake.failNext = hr ? static_cast<HRESULT>(static_cast<uint32_t>(hr->n)) : E_FAIL;
+    return Ok(id);
+  }
+  if (cmd == "hangNext") {
+    const Value* ms = msg.Get("ms");
+    fake.hangNextMs = ms ? static_cast<DWORD>(ms->n) : 10000;
+    return Ok(id);
+  }
+  if (cmd == "unregisterTypeLibs") {
+    // both DATEV's (this fake's) and the CTI program's own library: a machine without them
+    Value r = Ok(id);
+    r.Set("fake", Value::Num(Hr(datev::UnregisterTypeLib(datev::kLibidFakeDatev))));
+    r.Set("bridge", Value::Num(Hr(datev::UnregisterTypeLib(datev::kLibidBridge))));
+    return r;
+  }
+  if (cmd == "registerTypeLib") {
+    HRESULT hr = fake.RegisterTypeLib();
+    Value r = Ok(id);
+    r.Set("hresult", Value::Num(Hr(hr)));
+    r.Set("typeLib", Value::Str(fake.typeLib));
+    return r;
+  }
+  if (cmd == "kill") {
+    // hard-kill a process (the CTI program) as the task manager would
+    const Value* pid = msg.Get("pid");
+    HANDLE p = pid ? OpenProcess(PROCESS_TERMINATE | SYNCHRONIZE, FALSE, static_cast<DWORD>(pid->n)) : nullptr;
+    if (!p) return Fail(id, "OpenProcess failed " + std::to_string(GetLastError()));
+    BOOL ok = TerminateProcess(p, 9);
+    WaitForSingleObject(p, 5000);
+    CloseHandle(p);
+    return ok ? Ok(id) : Fail(id, "TerminateProcess failed");
+  }
+  if (cmd == "quit") {
+    PostQuitMessage(0);
+    return Ok(id);
+  }
+  return Fail(id, "unknown command '" + cmd + "'");
+}
+
+Fake* g_fake = nullptr;
+bool g_busy = false;
+
+void DrainCommands() {
+  if (g_busy) return;  // a command is running (its COM call pumps messages): keep the order
+  g_busy = true;
+  for (;;) {
+    std::string line;
+    {
+      std::lock_guard<std::mutex> lock(g_queueMutex);
+      if (g_queue.empty()) break;
+      line = std::move(g_queue.front());
+      g_queue.pop_front();
+    }
+    Value msg;
+    json::Parser parser(line);
+    if (!parser.Parse(&msg) || msg.type != Value::Type::Object) {
+      WriteLine(Fail(Value(), "invalid JSON line"));
+      continue;
+    }
+    WriteLine(Execute(*g_fake, msg));
+  }
+  g_busy = false;
+}
+
+LRESULT CALLBACK WndProc(HWND h, UINT m, WPARAM w, LPARAM l) {
+  if (m == kWmCommand) {
+    DrainCommands();
+    return 0;
+  }
+  if (m == kWmEof) {
+    PostQuitMessage(0);
+    return 0;
+  }
+  return DefWindowProcW(h, m, w, l);
+}
+
+void ReadStdin() {
+  HANDLE in = GetStdHandle(STD_INPUT_HANDLE);
+  std::string pending;
+  char buf[65536];
+  for (;;) {
+    DWORD got = 0;
+    if (!ReadFile(in, buf, sizeof buf, &got, nullptr) || got == 0) break;
+    pending.append(buf, got);
+    size_t nl;
+    while ((nl = pending.find('\n')) != std::string::npos) {
+      std::string line = pending.substr(0, nl);
+      pending.erase(0, nl + 1);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty()) continue;
+      {
+        std::lock_guard<std::mutex> lock(g_queueMutex);
+        g_queue.push_back(std::move(line));
+      }
+      PostMessageW(g_window, kWmCommand, 0, 0);
+    }
+  }
+  PostMessageW(g_window, kWmEof, 0, 0);
+}
+
+}  // namespace
+
+int wmain(int argc, wchar_t** argv) {
+  bool registerTypeLib = true;
+  bool start = true;
+  for (int i = 1; i < argc; ++i) {
+    if (_wcsicmp(argv[i], L"--no-typelib") == 0) registerTypeLib = false;
+    if (_wcsicmp(argv[i], L"--stopped") == 0) start = false;
+  }
+  HRESULT hr = CoInitializeEx(nullptr, COINIT_APARTMENTTHREADED);
+  if (FAILED(hr)) return 2;
+  WNDCLASSEXW wc{};
+  wc.cbSize = sizeof(wc);
+  wc.lpfnWndProc = WndProc;
+  wc.hInstance = GetModuleHandleW(nullptr);
+  wc.lpszClassName = L"FakeDatevControl";
+  RegisterClassExW(&wc);
+  g_window = CreateWindowExW(0, wc.lpszClassName, L"", 0, 0, 0, 0, 0, HWND_MESSAGE, nullptr, wc.hInstance, nullptr);
+  Fake fake;
+  g_fake = &fake;
+  if (registerTypeLib) fake.RegisterTypeLib();
+  HRESULT startHr = start ? fake.Start() : S_FALSE;
+  Value ready = Value::Obj();
+  ready.Set("event", Value::Str("ready"));
+  ready.Set("pid", Value::Num(GetCurrentProcessId()));
+  ready.Set("typeLib", Value::Str(fake.typeLib));
+  ready.Set("started", Value::Bool(fake.object != nullptr));
+  ready.Set("startHresult", Value::Num(Hr(startHr)));
+  WriteLine(ready);
+  std::thread reader(ReadStdin);
+  reader.detach();  // blocked in ReadFile; ends with the process
+  MSG m;
+  while (GetMessageW(&m, nullptr, 0, 0) > 0) {
+    TranslateMessage(&m);
+    DispatchMessageW(&m);
+  }
+  fake.Stop();
+  CoUninitialize();
+  return 0;
+}

@@ -1,0 +1,212 @@
+/**
+ * DatevPort contract against the native COM/ROT adapter (native/com + NativeDatevPort) inside Wine's
+ * node.exe (port host), with the fake DATEV Arbeitsplatz exe (fakes/datev-exe) as the other side;
+ * plus what the contract does not cover: null/odd Dial data, handler timeout, a hung DATEV, the
+ * program's own type library on a machine without DATEV's, and a killed program leaving the ROT.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { datevContract } from '../../contracts/datev.contract';
+import { CallState, Direction, type RawCallData } from '../../src/datev/callData';
+import { DatevError, type DatevRequestHandlers } from '../../src/datev/port';
+import type { TypeLibStatus } from '../../src/native/comDatevPort';
+import { FAKE_DATEV_BUILD, FAKE_DATEV_EXE, FakeDatevProcess } from './datevDriver';
+import { wineEnv } from './env';
+import { connectHost, type RemoteHost } from './remote';
+
+const display = inject('display');
+const env = wineEnv(display);
+let host: RemoteHost;
+
+const E_POINTER = 0x80004003;
+const RPC_E_TIMEOUT = 0x8001011f;
+
+beforeAll(async () => {
+  const build = spawnSync('bash', [FAKE_DATEV_BUILD], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`building the fake DATEV exe failed:\n${build.stdout}${build.stderr}`);
+  expect(fs.existsSync(FAKE_DATEV_EXE)).toBe(true);
+  // A machine without DATEV's type library (and without the program's own from an earlier run), so
+  // the host's first register() has to make IDatevCtiControl marshalable itself. The check runs once
+  // per process, and remote.ts runs one host at a time: this file uses one host throughout.
+  const prep = await fakeDatev({ noTypeLib: true });
+  await prep.unregisterTypeLibs();
+  await prep.close();
+  host = await connectHost({ display, logName: 'datev-host.log' });
+});
+
+afterAll(async () => {
+  await host?.close();
+});
+
+async function fakeDatev(opts: { noTypeLib?: boolean } = {}): Promise<FakeDatevProcess> {
+  const datev = new FakeDatevProcess({ env, ...opts });
+  await datev.ready;
+  return datev;
+}
+
+function recorder(dial: (d: RawCallData) => string | Promise<string> = () => 'CALL-1'): DatevRequestHandlers & {
+  dials: RawCallData[];
+} {
+  const dials: RawCallData[] = [];
+  return {
+    dials,
+    dial: (d) => {
+      dials.push(d);
+      return dial(d);
+    },
+    drop: () => undefined,
+    getCallData: () => undefined,
+  };
+}
+
+describe('native COM under Wine: type library', () => {
+  it("registers its own type library for the user when DATEV's is missing, and Dial then works", async () => {
+    const datev = await fakeDatev({ noTypeLib: true });
+    const port = host.remoteDatevPort();
+    try {
+      const before = (await host.client.call('datev#status', 'typeLibStatus', [])) as TypeLibStatus;
+      expect(before.state).toBe('unchecked');
+      await port.register(recorder());
+      const status = (await host.client.call('datev#status', 'typeLibStatus', [])) as TypeLibStatus;
+      expect(status.state).toBe('registered');
+      expect(status.path).toMatch(/DatevCtiBridge-x64\.tlb$/);
+      expect(status.detail).toContain('0x80004002'); // E_NOINTERFACE before the registration
+      expect(await datev.dial({ CalledNumber: '0891' })).toEqual({ hresult: 0, callId: 'CALL-1' });
+    } finally {
+      await port.dispose();
+      await datev.close();
+    }
+  });
+});
+
+datevContract('native COM under Wine', async () => {
+  const datev = await fakeDatev();
+  const port = host.remoteDatevPort();
+  return {
+    port,
+    datev,
+    dispose: async () => {
+      await port.dispose();
+      await datev.close();
+    },
+  };
+});
+
+describe('native COM under Wine: beyond the contract', () => {
+  it('fails Dial with a null call data object (E_POINTER) without calling the handler, then keeps serving', async () => {
+    const datev = await fakeDatev();
+    const port = host.remoteDatevPort();
+    try {
+      const rec = recorder();
+      await port.register(rec);
+      expect((await datev.dialNullObject()).hresult >>> 0).toBe(E_POINTER);
+      expect(rec.dials).toHaveLength(0);
+      expect(await datev.dial({ CalledNumber: '0891234' })).toEqual({ hresult: 0, callId: 'CALL-1' });
+    } finally {
+      await port.dispose();
+      await datev.close();
+    }
+  });
+
+  it('converts DATEV VARIANTs as documented: DATE → Date (local), ints → number, BOOL → boolean, NULL → null', async () => {
+    const datev = await fakeDatev();
+    const port = host.remoteDatevPort();
+    try {
+      const rec = recorder();
+      await port.register(rec);
+      const begin = new Date(2026, 10, 26, 9, 30, 15, 250);
+      const r = await datev.dial({
+        CalledNumber: '+49 911 12345',
+        Begin: begin,
+        Direction: Direction.eDirOutgoing,
+        CallState: true as unknown as CallState,
+        Note: null,
+        Adressatenname: 'Ärztekammer Nürnberg 😀',
+      });
+      expect(r.hresult).toBe(0);
+      const d = rec.dials[0]!;
+      expect(d.Begin).toBeInstanceOf(Date);
+      expect((d.Begin as Date).getTime()).toBe(begin.getTime());
+      expect(d.Direction).toBe(Direction.eDirOutgoing);
+      expect(d.CallState).toBe(true);
+      expect(d.Note).toBeNull();
+      expect(d.Adressatenname).toBe('Ärztekammer Nürnberg 😀');
+      expect(d.End).toBeUndefined(); // not set by DATEV: the property does not exist
+    } finally {
+      await port.dispose();
+      await datev.close();
+    }
+  });
+
+  it('answers DATEV with RPC_E_TIMEOUT when the handler does not answer in time, and stays usable', async () => {
+    const datev = await fakeDatev();
+    const port = host.remoteDatevPort();
+    try {
+      let slow = true;
+      await port.register(recorder(() => (slow ? new Promise<string>(() => undefined) : 'CALL-2')));
+      const t0 = Date.now();
+      const r = await datev.dial({ CalledNumber: '0301' });
+      expect(r.hresult >>> 0).toBe(RPC_E_TIMEOUT);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(2500);
+      expect(Date.now() - t0).toBeLessThan(10000);
+      slow = false;
+      expect(await datev.dial({ CalledNumber: '0302' })).toEqual({ hresult: 0, callId: 'CALL-2' });
+    } finally {
+      await port.dispose();
+      await datev.close();
+    }
+  });
+
+  it('bounds a notification DATEV does not answer with DatevError timeout, then delivers again', async () => {
+    const datev = await fakeDatev();
+    const port = host.remoteDatevPort();
+    try {
+      const data = {
+        CallID: 'H-1',
+        SyncID: '',
+        Direction: Direction.eDirIncoming,
+        Begin: new Date(),
+        End: new Date(),
+        CallState: CallState.eCSOffered,
+        Adressatenname: '',
+        AdressatenId: '',
+        DataSource: 'Wildix',
+        CalledNumber: '0891',
+        Note: '',
+      };
+      await datev.hangNextNotification(8000);
+      const t0 = Date.now();
+      const err = await port.notify('NewCall', data).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DatevError);
+      expect((err as DatevError).code).toBe('timeout');
+      expect(Date.now() - t0).toBeLessThan(7500);
+      await port.notify('NewCall', { ...data, CallID: 'H-2' }); // waits until DATEV is responsive again
+      const ids = (await datev.notifications()).map((n) => n.data.CallID);
+      expect(ids).toContain('H-2');
+    } finally {
+      await port.dispose();
+      await datev.close();
+    }
+  });
+
+  // Last: it kills the host.
+  it('leaves the ROT when the program is killed', async () => {
+    const datev = await fakeDatev();
+    try {
+      const port = host.remoteDatevPort();
+      await port.register(recorder());
+      expect(await datev.isCtiRegistered()).toBe(true);
+      await datev.kill(host.hello.pid);
+      let registered = true;
+      for (let i = 0; i < 50 && registered; i++) {
+        registered = await datev.isCtiRegistered();
+        if (registered) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(registered).toBe(false);
+      expect((await datev.dial({ CalledNumber: '0891' })).hresult >>> 0).toBeGreaterThanOrEqual(0x80000000);
+    } finally {
+      await datev.close();
+    }
+  });
+});

@@ -1,0 +1,235 @@
+/**
+ * DatevDriver over the fake DATEV Arbeitsplatz exe (fakes/datev-exe) running in Wine: JSON lines on
+ * its stdin, one JSON answer per line on its stdout. Dates travel as {"$date":[y,mo,d,h,mi,s,ms]} in
+ * local time (Wine and this process share TZ).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { DATEV_FIELDS, type RawCallData } from '../../src/datev/callData';
+import type { NotificationMethod } from '../../src/datev/port';
+import type { DatevDriver, RecordedNotification } from '../../contracts/harness';
+import { ROOT } from './env';
+
+export const FAKE_DATEV_EXE = path.join(ROOT, 'build', 'fakes', 'datev-fake.exe');
+export const FAKE_DATEV_BUILD = path.join(ROOT, 'fakes', 'datev-exe', 'build.sh');
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+export interface FakeDatevOptions {
+  /** Environment for wine (WINEPREFIX, DISPLAY, ...). */
+  env: NodeJS.ProcessEnv;
+  /** Skip registering DATEV's type library at start (default: register it). */
+  noTypeLib?: boolean;
+  /** Start without the notification object in the ROT (default: started). */
+  stopped?: boolean;
+  /** Bound of one command (default 20 s). */
+  commandTimeoutMs?: number;
+}
+
+export interface FakeDatevReady {
+  pid: number;
+  typeLib: string;
+  started: boolean;
+}
+
+function encodeValue(v: unknown): Json {
+  if (v instanceof Date) {
+    return {
+      $date: [v.getFullYear(), v.getMonth() + 1, v.getDate(), v.getHours(), v.getMinutes(), v.getSeconds(), v.getMilliseconds()],
+    };
+  }
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  throw new TypeError(`cannot send ${typeof v} to the fake DATEV`);
+}
+
+function encodeData(data: RawCallData): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const f of DATEV_FIELDS) {
+    if (f in data && data[f] !== undefined) out[f] = encodeValue(data[f]);
+  }
+  return out;
+}
+
+function decodeValue(v: Json | undefined): RawCallData[keyof RawCallData] {
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (v && typeof v === 'object' && !Array.isArray(v) && Array.isArray(v.$date)) {
+    const [y, mo, d, h, mi, s, ms] = v.$date as number[];
+    const date = new Date(y!, mo! - 1, d, h, mi, s, ms);
+    if (y! < 100) date.setFullYear(y!);
+    return date;
+  }
+  return undefined; // {$missing} or {$vt}
+}
+
+function decodeData(data: Json | undefined): RawCallData {
+  const out: RawCallData = {};
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return out;
+  for (const f of DATEV_FIELDS) {
+    if (f in data) out[f] = decodeValue(data[f]);
+  }
+  return out;
+}
+
+export class FakeDatevProcess implements DatevDriver {
+  readonly ready: Promise<FakeDatevReady>;
+  private readonly child: ChildProcess;
+  private readonly pending = new Map<number, { resolve: (v: Record<string, Json>) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+  private buffer = '';
+  private stderr = '';
+  private exited = false;
+  private readonly exit: Promise<void>;
+  private readonly timeoutMs: number;
+
+  constructor(opts: FakeDatevOptions, exe: string = FAKE_DATEV_EXE) {
+    this.timeoutMs = opts.commandTimeoutMs ?? 20000;
+    const args = [exe];
+    if (opts.noTypeLib) args.push('--no-typelib');
+    if (opts.stopped) args.push('--stopped');
+    this.child = spawn('wine', args, { env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let onReady!: (r: FakeDatevReady) => void;
+    let onReadyFail!: (e: Error) => void;
+    this.ready = new Promise<FakeDatevReady>((res, rej) => {
+      onReady = res;
+      onReadyFail = rej;
+    });
+    void this.ready.catch(() => undefined); // failures surface through command()
+    const readyTimer = setTimeout(() => onReadyFail(new Error(`fake DATEV did not start: ${this.stderr}`)), 30000);
+    this.child.stdout!.setEncoding('utf8');
+    this.child.stdout!.on('data', (chunk: string) => {
+      this.buffer += chunk;
+      let nl: number;
+      while ((nl = this.buffer.indexOf('\n')) >= 0) {
+        const line = this.buffer.slice(0, nl).trim();
+        this.buffer = this.buffer.slice(nl + 1);
+        if (!line) continue;
+        let msg: Record<string, Json>;
+        try {
+          msg = JSON.parse(line) as Record<string, Json>;
+        } catch {
+          continue;
+        }
+        if (msg.event === 'ready') {
+          clearTimeout(readyTimer);
+          onReady({ pid: msg.pid as number, typeLib: String(msg.typeLib), started: msg.started === true });
+          continue;
+        }
+        const id = typeof msg.id === 'number' ? msg.id : -1;
+        const p = this.pending.get(id);
+        if (!p) continue;
+        this.pending.delete(id);
+        if (msg.ok === true) p.resolve(msg);
+        else p.reject(new Error(`fake DATEV: ${String(msg.error)}`));
+      }
+    });
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stderr!.on('data', (chunk: string) => {
+      this.stderr = (this.stderr + chunk).slice(-4000);
+    });
+    this.exit = new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.exited = true;
+        clearTimeout(readyTimer);
+        onReadyFail(new Error(`fake DATEV exited: ${this.stderr}`));
+        for (const p of this.pending.values()) p.reject(new Error(`fake DATEV exited: ${this.stderr}`));
+        this.pending.clear();
+        resolve();
+      };
+      this.child.on('exit', done);
+      this.child.on('error', done);
+    });
+  }
+
+  /** Sends one command and waits for its answer. */
+  async command(cmd: string, args: Record<string, Json> = {}): Promise<Record<string, Json>> {
+    await this.ready;
+    if (this.exited) throw new Error('fake DATEV is not running');
+    const id = this.nextId++;
+    return new Promise<Record<string, Json>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`fake DATEV: no answer to ${cmd} within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      this.pending.set(id, {
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      this.child.stdin!.write(`${JSON.stringify({ id, cmd, ...args })}\n`);
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.command('start');
+  }
+
+  async stop(): Promise<void> {
+    await this.command('stop');
+  }
+
+  async isCtiRegistered(): Promise<boolean> {
+    return (await this.command('ctiRegistered')).registered === true;
+  }
+
+  async dial(data: RawCallData): Promise<{ hresult: number; callId: string }> {
+    const r = await this.command('dial', { data: encodeData(data) });
+    return { hresult: r.hresult as number, callId: String(r.callId) };
+  }
+
+  /** Dial with a null IDispatch pointer instead of a call data object. */
+  async dialNullObject(): Promise<{ hresult: number }> {
+    const r = await this.command('dial', { nullObject: true });
+    return { hresult: r.hresult as number };
+  }
+
+  async drop(data: RawCallData): Promise<{ hresult: number }> {
+    const r = await this.command('drop', { data: encodeData(data) });
+    return { hresult: r.hresult as number };
+  }
+
+  async getCallData(callId: string): Promise<{ hresult: number; data: RawCallData }> {
+    const r = await this.command('getCallData', { callId });
+    return { hresult: r.hresult as number, data: decodeData(r.data) };
+  }
+
+  async notifications(): Promise<RecordedNotification[]> {
+    const r = await this.command('notifications');
+    const list = Array.isArray(r.notifications) ? r.notifications : [];
+    return list.map((n) => {
+      const e = n as { method: NotificationMethod; data: Json };
+      return { method: e.method, data: decodeData(e.data) };
+    });
+  }
+
+  async failNextNotification(hresult: number): Promise<void> {
+    await this.command('failNext', { hresult: hresult >>> 0 });
+  }
+
+  /** The next notification blocks DATEV's thread for `ms` (a hung DATEV) before it is handled. */
+  async hangNextNotification(ms: number): Promise<void> {
+    await this.command('hangNext', { ms });
+  }
+
+  /** Removes DATEV's and the CTI program's type-library registrations (a machine without them). */
+  async unregisterTypeLibs(): Promise<void> {
+    await this.command('unregisterTypeLibs');
+  }
+
+  /** Hard-kills a Windows process (TerminateProcess), e.g. the CTI program. */
+  async kill(windowsPid: number): Promise<void> {
+    await this.command('kill', { pid: windowsPid });
+  }
+
+  /** Ends the fake (its ROT entry goes with it); kills it when it does not exit in time. */
+  async close(): Promise<void> {
+    if (this.exited) return;
+    this.child.stdin!.end();
+    const exited = await Promise.race([this.exit.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
+    if (!exited) this.child.kill('SIGKILL');
+  }
+}
