@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+/** Entry point of wildix-datev-cti(.exe). */
+import { createFileLogger } from './logging/fileLogger';
+import { processEnv } from './config/paths';
+import { run } from './cli/run';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const version: string = (require('../../package.json') as { version: string }).version;
+
+async function main(): Promise<void> {
+  const env = processEnv();
+  const code = await run(process.argv.slice(2), {
+    version,
+    env,
+    nodeVersion: process.version,
+    out: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
+    err: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
+    makeLogger: (dir, l, toConsole) => createFileLogger({ dir, level: l.level, maxSizeMB: l.maxSizeMB, maxDays: l.maxDays, console: toConsole }),
+    ...(env.platform === 'win32'
+      ? {
+          native: async (config, log) => {
+            // loaded only on Windows: the addon and its adapters
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const wiring = require('./native/wiring') as typeof import('./native/wiring');
+            return wiring.createNativeWiring(config, log);
+          },
+        }
+      : {}),
+  });
+  process.exitCode = code;
+}
+
+void main();

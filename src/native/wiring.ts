@@ -1,0 +1,58 @@
+/**
+ * The real Windows adapters behind the ports (loaded only on Windows or under Wine), plus the stop
+ * signal (Ctrl+C, console close, logoff/shutdown) and the extra --diagnose facts of the native layer.
+ */
+import { join } from 'node:path';
+import type { NativeWiring } from '../cli/run';
+import type { Config } from '../config/schema';
+import { createContactDirectory, DEFAULT_CONTACTS_CONFIG } from '../contacts/factory';
+import type { Logger } from '../logging/logger';
+import { systemClock } from '../util/clock';
+import { loadAddon } from './addon';
+import { NativeDatevPort, type NativeComModule } from './comDatevPort';
+import { NativeTelephonyPort } from './tapiTelephonyPort';
+import { Win32DialogPort } from './win32DialogPort';
+
+function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    // SIGHUP: console window closed; SIGBREAK: Ctrl+Break; logoff/shutdown end the console the same way
+    for (const s of ['SIGINT', 'SIGTERM', 'SIGBREAK', 'SIGHUP'] as const) process.once(s, () => resolve(s));
+  });
+}
+
+export async function createNativeWiring(config: Config, log: Logger): Promise<NativeWiring> {
+  const addon = loadAddon();
+  const com = addon.com as unknown as NativeComModule;
+  const datev = new NativeDatevPort(com, {
+    notifyTimeoutMs: config.datevTimeoutMs,
+    log: (level, message) => log[level](`COM ${message}`),
+  });
+  const telephony = new NativeTelephonyPort({ onListenerError: (e) => log.error(`telephony listener failed: ${(e as Error).message}`) });
+  const dialogs = new Win32DialogPort(addon.ui);
+  const dataDir = join(process.env.LOCALAPPDATA ?? process.cwd(), 'Wildix', 'DatevCti');
+  const contacts = createContactDirectory({
+    config: {
+      ...DEFAULT_CONTACTS_CONFIG,
+      country: config.country,
+      outsideLinePrefix: config.outsideLinePrefix,
+      extensionLength: config.extensionLength,
+      ambiguity: config.ambiguity,
+      datevConnect: { ...DEFAULT_CONTACTS_CONFIG.datevConnect, enabled: false },
+    },
+    dataDir,
+    clock: systemClock,
+    logger: log,
+  });
+  return {
+    ports: { datev, telephony, dialogs, contacts: contacts.directory },
+    diagnostics: async () => {
+      const t = com.typeLibStatus();
+      return [`COM-Typbibliothek / type library: ${t.state}${t.detail ? ` (${t.detail})` : ''}${t.path ? ` ${t.path}` : ''}`];
+    },
+    stopSignal: stopSignal(),
+    close: async () => {
+      contacts.close();
+      await dialogs.closeAll();
+    },
+  };
+}
