@@ -114,6 +114,10 @@ TypeLibStatus Bridge::CurrentTypeLibStatus() {
 
 bool Bridge::EnsureThread(Outcome* failure) {
   std::lock_guard<std::mutex> lock(startMutex_);
+  if (shutdown_) {
+    *failure = Failure("com", E_ABORT, "the DATEV bridge is shut down");
+    return false;
+  }
   if (sta_.Running()) return true;
   std::weak_ptr<Bridge> weak = shared_from_this();
   HRESULT hr = sta_.Start(
@@ -272,7 +276,11 @@ void Bridge::Answer(uint32_t id, RequestAnswer answer) {
   });
 }
 
-void Bridge::Shutdown(DWORD timeoutMs) { sta_.Stop(timeoutMs); }
+void Bridge::Shutdown(DWORD timeoutMs) {
+  std::lock_guard<std::mutex> lock(startMutex_);  // also serializes concurrent Shutdown calls
+  shutdown_ = true;
+  sta_.Stop(timeoutMs);  // the thread revokes the CTI object on its way out
+}
 
 HRESULT Bridge::HandleRequest(RequestKind kind, IDispatch* callData) {
   const char* name = RequestKindName(kind);

@@ -68,7 +68,7 @@ class Bridge final : public RequestHandler, public std::enable_shared_from_this<
   void IsPresent(Done done);
   void Notify(const std::wstring& method, const CallValues& data, Done done);
   void Answer(uint32_t id, RequestAnswer answer);
-  // Revokes and ends the STA thread (waits at most `timeoutMs`).
+  // Revokes and ends the STA thread (waits at most `timeoutMs`); the bridge cannot be used afterwards.
   void Shutdown(DWORD timeoutMs);
 
   static TypeLibStatus CurrentTypeLibStatus();
@@ -85,7 +85,8 @@ class Bridge final : public RequestHandler, public std::enable_shared_from_this<
 
   std::shared_ptr<RequestSink> sink_;
   BridgeOptions options_;
-  std::mutex startMutex_;
+  std::mutex startMutex_;  // guards starting/stopping the thread and shutdown_
+  bool shutdown_ = false;
   StaThread sta_;
   // STA-thread state
   CtiObject* cti_ = nullptr;
