@@ -105,7 +105,7 @@ export class LearnedStore {
     this.index.remove(owner);
     this.entries.delete(owner);
     this.entries.set(owner, e);
-    this.index.add(owner, e.e164, e.contact, e.at, e.base);
+    this.index.add(owner, e.e164, e.contact, e.contact.number, e.at, e.base);
   }
 
   private trim(): void {

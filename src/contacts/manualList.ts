@@ -127,7 +127,7 @@ export function parseManualCsv(text: string, rules: NumberRules): { index: Phone
       return;
     }
     const source = dataSource !== '' ? dataSource : id !== '' ? DATA_SOURCE_ADRESSATEN : DATA_SOURCE_WILDIX;
-    index.add(`line:${i + 1}`, parsed.e164, { id, name, dataSource: source, number }, 0, parsed.switchboardBase);
+    index.add(`line:${i + 1}`, parsed.e164, { id, name, dataSource: source }, number, 0, parsed.switchboardBase);
     entries++;
   });
   return { index, entries, skipped };

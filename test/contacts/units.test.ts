@@ -52,10 +52,10 @@ describe('number rules', () => {
 describe('PhoneIndex', () => {
   it('orders by score, dedupes the same contact, removes by owner', () => {
     const ix = new PhoneIndex();
-    ix.add('a', '+491', c('a'), 1);
-    ix.add('b', '+491', c('b'), 5);
-    ix.add('a', '+491', c('a'), 0);
-    ix.add('a', '+491', c('a'), 7);
+    ix.add('a', '+491', c('a'), '', 1);
+    ix.add('b', '+491', c('b'), '', 5);
+    ix.add('a', '+491', c('a'), '', 0);
+    ix.add('a', '+491', c('a'), '', 7);
     expect(ix.find('+491')!.contacts.map((x) => x.id)).toEqual(['a', 'b']);
     expect(ix.size).toBe(2);
     ix.remove('a');
@@ -69,9 +69,9 @@ describe('PhoneIndex', () => {
 
   it('matches direct dials to the longest switchboard base with at most 5 extra digits', () => {
     const ix = new PhoneIndex();
-    ix.add('co', '+4989123450', c('co'), 0, '+498912345');
-    ix.add('big', '+49891230', c('big'), 0, '+4989123');
-    ix.add('tiny', '+4910', c('tiny'), 0, '+491');
+    ix.add('co', '+4989123450', c('co'), '', 0, '+498912345');
+    ix.add('big', '+49891230', c('big'), '', 0, '+4989123');
+    ix.add('tiny', '+4910', c('tiny'), '', 0, '+491');
     expect(ix.find('+49891234517')).toMatchObject({ kind: 'switchboard', contacts: [{ id: 'co' }] });
     expect(ix.find('+498912345')).toMatchObject({ kind: 'switchboard', contacts: [{ id: 'co' }] });
     expect(ix.find('+4989123450')).toMatchObject({ kind: 'exact' });

@@ -31,6 +31,11 @@ export function displayName(a: Record<string, unknown>): string {
   return company || first || str(a.current_short_name) || str(a.surrogate_name);
 }
 
+/** A sequential copy of a concatenated string (a concatenation keeps both parts alive). */
+function flatString(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
 /** Null when the object is not an addressee (no id). */
 export function toRecord(a: Record<string, unknown>): AddresseeRecord | null {
   const id = str(a.id);
@@ -44,14 +49,11 @@ export function toRecord(a: Record<string, unknown>): AddresseeRecord | null {
       const raw = str(o.data_content);
       const std = str(o.number_standardized);
       if (!raw && !std) continue;
-      const p: PhoneRecord = { raw };
-      if (std) p.std = std;
-      if (o.is_main_communication === true) p.main = true;
-      if (o.is_management_phone === true) p.mgmt = true;
-      phones.push(p);
+      // One fixed shape (absent values undefined, which JSON leaves out) keeps 120,000 of these small.
+      phones.push({ raw, std: std || undefined, main: o.is_main_communication === true || undefined, mgmt: o.is_management_phone === true || undefined });
     }
   }
-  return { id, name: displayName(a) || id, active: a.status !== 'inactive', timestamp: str(a.timestamp), phones };
+  return { id, name: flatString(displayName(a) || id), active: a.status !== 'inactive', timestamp: str(a.timestamp), phones };
 }
 
 export function isAddresseeRecord(v: unknown): v is AddresseeRecord {

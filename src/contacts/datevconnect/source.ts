@@ -84,7 +84,7 @@ function isCacheFile(v: unknown): v is CacheFile {
 
 export class DatevConnectSource {
   private records = new Map<string, AddresseeRecord>();
-  private index = new PhoneIndex();
+  private index = new PhoneIndex(false);
   private unusable = 0;
   private lastFullCrawl = 0;
   private lastRefresh = 0;
@@ -253,8 +253,8 @@ export class DatevConnectSource {
     }
     for (const id of gone) if (this.records.has(id)) deleted.add(id);
     for (const id of deleted) {
-      this.records.delete(id);
       this.removeFromIndex(id);
+      this.records.delete(id);
     }
     for (const rec of fetched) {
       deleted.delete(rec.id);
@@ -272,24 +272,28 @@ export class DatevConnectSource {
   }
 
   private rebuildIndex(): void {
-    this.index = new PhoneIndex();
-    this.unusable = 0;
-    for (const rec of this.records.values()) this.addToIndex(rec);
+    const { index, unusable } = indexRecords(this.records.values(), this.opts.rules);
+    this.index = index;
+    this.unusable = unusable;
   }
 
   private addToIndex(rec: AddresseeRecord): void {
-    for (const p of rec.phones) {
-      const n = parseStoredNumber(p.raw, this.opts.rules, p.std);
-      if (!n) {
-        this.unusable++;
-        continue;
-      }
-      this.index.add(rec.id, n.e164, { id: rec.id, name: rec.name, dataSource: DATA_SOURCE_ADRESSATEN, number: p.raw || p.std || '' }, phoneScore(rec, p), n.switchboardBase);
-    }
+    this.unusable += addRecord(this.index, rec, this.opts.rules);
   }
 
+  /** Call before the record leaves `records`: its numbers are recomputed (the index does not track owners). */
   private removeFromIndex(id: string): void {
-    this.index.remove(id);
+    const rec = this.records.get(id);
+    if (!rec) return;
+    const e164s: string[] = [];
+    const bases: string[] = [];
+    for (const p of rec.phones) {
+      const n = parseStoredNumber(p.raw, this.opts.rules, p.std);
+      if (!n) continue;
+      e164s.push(n.e164);
+      if (n.switchboardBase) bases.push(n.switchboardBase);
+    }
+    this.index.removeNumbers(id, e164s, bases);
   }
 
   private async persist(): Promise<void> {
@@ -326,6 +330,32 @@ export class DatevConnectSource {
       keptAddressees: this.records.size,
     });
   }
+}
+
+/** Adds an addressee's phones to the index; returns how many could not be understood. */
+function addRecord(index: PhoneIndex, rec: AddresseeRecord, rules: NumberRules): number {
+  let unusable = 0;
+  const who = { id: rec.id, name: rec.name, dataSource: DATA_SOURCE_ADRESSATEN };
+  for (const p of rec.phones) {
+    let n = parseStoredNumber(p.raw, rules);
+    // number_standardized is kept only where the typed text cannot be read (saves memory and disk).
+    if (n) p.std = undefined;
+    else n = parseStoredNumber(p.raw, rules, p.std);
+    if (!n) {
+      unusable++;
+      continue;
+    }
+    index.add(rec.id, n.e164, who, p.raw || p.std || '', phoneScore(rec, p), n.switchboardBase);
+  }
+  return unusable;
+}
+
+/** Builds a fresh index from addressee records. */
+export function indexRecords(records: Iterable<AddresseeRecord>, rules: NumberRules): { index: PhoneIndex; unusable: number } {
+  const index = new PhoneIndex(false);
+  let unusable = 0;
+  for (const rec of records) unusable += addRecord(index, rec, rules);
+  return { index, unusable };
 }
 
 function maxTimestamp(records: Iterable<AddresseeRecord>): string {
