@@ -45,6 +45,18 @@ void channel_send_line(const char *line) {
   LeaveCriticalSection(&s_sendLock);
 }
 
+void channel_disconnect(void) {
+  channel_init_once();
+  EnterCriticalSection(&s_sendLock);
+  if (s_connected) {
+    s_connected = 0;
+    shutdown(s_sock, SD_BOTH);
+    closesocket(s_sock);
+    s_sock = INVALID_SOCKET;
+  }
+  LeaveCriticalSection(&s_sendLock);
+}
+
 void json_escape(char *out, size_t outSize, const char *in) {
   size_t o = 0;
   if (outSize == 0) return;

@@ -145,6 +145,7 @@ void fake_ensure_init(void);
 int channel_connect_if_configured(void); /* 1 if connected now */
 int channel_is_connected(void);
 void channel_send_line(const char *line);
+void channel_disconnect(void); /* after "bye": the next lineInitializeExW connects again */
 void log_json(const char *fmt, ...); /* fmt yields the inner fields: "\"ev\":\"x\",..." */
 void json_escape(char *out, size_t outSize, const char *in);
 

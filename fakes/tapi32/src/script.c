@@ -248,6 +248,9 @@ void script_execute(char *line) {
   else if (strcmp(cmd, "devstate") == 0) cmd_devstate(a, n, &ack);
   else if (strcmp(cmd, "set") == 0) cmd_set(a, n, &ack);
   else if (strcmp(cmd, "dump") == 0) dump_state();
+  else if (strcmp(cmd, "bye") == 0) {
+    /* the test session ends: the next lineInitializeExW connects again (and resets the model) */
+  }
   else if (strcmp(cmd, "ping") == 0) json_escape(token, sizeof token, n > 1 ? a[1] : "");
   else ack.error = call_cmd(cmd, a, n, &ack);
   char cmdJ[128], errJ[256] = "";
@@ -259,5 +262,10 @@ void script_execute(char *line) {
   if (strcmp(cmd, "ping") == 0) log_json("\"ev\":\"pong\",\"token\":\"%s\"", token);
   if (ack.error) log_json("\"ev\":\"ack\",\"cmd\":\"%s\",\"error\":\"%s\"%s", cmdJ, errJ, extra);
   else log_json("\"ev\":\"ack\",\"cmd\":\"%s\",\"error\":null%s", cmdJ, extra);
+  if (strcmp(cmd, "bye") == 0) {
+    g.ready = 0;
+    ResetEvent(g.readyEvent);
+    channel_disconnect();
+  }
   LeaveCriticalSection(&g.lock);
 }

@@ -1,0 +1,259 @@
+/**
+ * TelephonyPort contract against the native TAPI adapter (native/tapi + NativeTelephonyPort) inside
+ * Wine's node.exe (port host), with the scripted fake tapi32.dll (fakes/tapi32) as the PBX; plus the
+ * fake's own conformance program and what the contract does not cover (calls present at open, REINIT,
+ * LINE_CREATE/REMOVE, line states, async failures, a missing DLL, Wine's stub tapi32).
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { telephonyContract } from '../../contracts/telephony.contract';
+import { TelephonyError, type TelephonyEvent } from '../../src/telephony/port';
+import { LINECALLPARTYID, LINEERR } from '../../src/telephony/tapiConstants';
+import { wineEnv, winPath } from './env';
+import { FAKE_TAPI_BUILD, FAKE_TAPI_DIR, FAKE_TAPI_DLL, FakeTapiServer, type FakeTapiPbx } from './pbxDriver';
+import { connectHost, type Remote, type RemoteHost } from './remote';
+import type { TelephonyPort } from '../../src/telephony/port';
+
+const display = inject('display');
+let server: FakeTapiServer;
+let host: RemoteHost;
+
+beforeAll(async () => {
+  if (!display) throw new Error('no X display: run the Wine tests with npm run test:wine (vitest.wine.config.ts)');
+  const build = spawnSync('bash', [FAKE_TAPI_BUILD, FAKE_TAPI_DIR], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`building the fake tapi32.dll failed:\n${build.stdout}${build.stderr}`);
+  expect(fs.existsSync(FAKE_TAPI_DLL)).toBe(true);
+  server = await FakeTapiServer.start();
+  host = await connectHost({
+    display,
+    logName: 'telephony-host.log',
+    dllOverrides: 'tapi32=n',
+    env: { FAKE_TAPI_PORT: String(server.port), WILDIX_CTI_TAPI_DLL: winPath(FAKE_TAPI_DLL) },
+  });
+});
+
+afterAll(async () => {
+  await host?.close();
+  await server?.close();
+});
+
+telephonyContract('native TAPI under Wine', async () => {
+  const pbx = server.session();
+  const port = host.remoteTelephonyPort();
+  return {
+    port,
+    pbx,
+    dispose: async () => {
+      await port.dispose();
+      await pbx.dispose();
+    },
+  };
+});
+
+describe('fake tapi32.dll', () => {
+  it('passes its conformance program (variable-size structures, request ids, LINE_REPLY first, event, shutdown)', () => {
+    const r = spawnSync('wine', [`${FAKE_TAPI_DIR}/conformance.exe`, winPath(FAKE_TAPI_DLL)], {
+      env: wineEnv(display, {
+        WINEDLLOVERRIDES: 'tapi32=n',
+        FAKE_TAPI_LINES: 'Wildix 201=201;Old=300=0x10004',
+        FAKE_TAPI_PORT: '',
+      }),
+      encoding: 'utf8',
+      timeout: 60000,
+    });
+    const failures = r.stdout.split('\n').filter((l) => l.startsWith('not ok') || l.startsWith('Bail out'));
+    expect(failures).toEqual([]);
+    expect(r.stdout).toMatch(/^1\.\.4\d$/m);
+    expect(r.status).toBe(0);
+  });
+});
+
+describe('native TAPI under Wine: beyond the contract', () => {
+  const LINE = 'Wildix 201 Anna Schmidt';
+  let pbx: FakeTapiPbx;
+  let port: Remote<TelephonyPort>;
+  let events: TelephonyEvent[];
+
+  async function waitEvent(pred: (e: TelephonyEvent) => boolean, ms = 5000): Promise<TelephonyEvent> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const found = events.find(pred);
+      if (found) return found;
+      if (Date.now() > end) throw new Error(`event not seen within ${ms} ms; seen: ${JSON.stringify(events)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Declares the lines, initialises the port and opens the user's line; returns hLine. */
+  async function start(lines: [string, string][] = [[LINE, '201']]): Promise<number> {
+    pbx = server.session();
+    port = host.remoteTelephonyPort();
+    events = [];
+    port.onEvent((e) => events.push(e));
+    for (const [name, address] of lines) await pbx.addLine(name, address);
+    const infos = await port.initialize('Wildix CTI für DATEV');
+    return port.openLine(infos.find((l) => l.name === lines[0]![0])!.permanentId);
+  }
+
+  afterEach(async () => {
+    await port?.shutdown().catch(() => undefined);
+    await port?.dispose().catch(() => undefined);
+    await pbx?.dispose();
+  });
+
+  it('loads the fake (not Wine builtin stubs) and drains its queue with lineGetMessage', async () => {
+    await start();
+    const hello = await pbx.waitFor((e) => e.ev === 'hello');
+    expect(String(hello.dll).toLowerCase()).toContain('faketapi');
+    expect(hello.exe).toMatch(/node\.exe$/i);
+    const init = (await pbx.requests()).find((r) => r.fn === 'lineInitializeExW');
+    expect(init?.result).toBe(0);
+    const open = pbx.log.find((e) => e.ev === 'api' && e.fn === 'lineOpenW');
+    expect(open?.privileges).toBe(6); // OWNER | MONITOR
+    expect(open?.mediaModes).toBe(4); // INTERACTIVEVOICE
+    expect(open?.version).toBe('0x00020002');
+  });
+
+  it('announces calls that exist before the line is opened (lineGetNewCalls) as newCall + callState', async () => {
+    pbx = server.session();
+    port = host.remoteTelephonyPort();
+    events = [];
+    port.onEvent((e) => events.push(e));
+    await pbx.addLine(LINE, '201');
+    const lines = await port.initialize('Wildix CTI für DATEV');
+    const callId = await pbx.incoming('201', '+49 89 7654321', 'Jörg Groß');
+    const hLine = await port.openLine(lines[0]!.permanentId);
+    const nc = await waitEvent((e) => e.type === 'newCall');
+    expect(nc.type === 'newCall' && nc.hLine).toBe(hLine);
+    const hCall = nc.type === 'newCall' ? nc.hCall : 0;
+    await waitEvent((e) => e.type === 'callState' && e.hCall === hCall && e.state === 'OFFERING');
+    const info = await port.getCallInfo(hCall);
+    expect(info.callId).toBe(callId);
+    expect(info.caller).toEqual({ flags: LINECALLPARTYID.ADDRESS | LINECALLPARTYID.NAME, number: '+49 89 7654321', name: 'Jörg Groß' });
+  });
+
+  it('keeps LINE_APPNEWCALL immediately followed by LINE_CALLSTATE in the fake and reports umlauts intact', async () => {
+    await start();
+    await pbx.incoming('201', '+49 30 1111', 'Müller & Söhne');
+    const nc = await waitEvent((e) => e.type === 'newCall');
+    const info = await port.getCallInfo(nc.type === 'newCall' ? nc.hCall : 0);
+    expect(info.caller.name).toBe('Müller & Söhne');
+    await pbx.sync();
+    const msgs = pbx.log.filter((e) => e.ev === 'msg');
+    const i = msgs.findIndex((m) => m.msg === 'LINE_APPNEWCALL');
+    expect(msgs[i + 1]?.msg).toBe('LINE_CALLSTATE');
+    expect(msgs[i + 1]?.state).toBe('LINECALLSTATE_OFFERING');
+  });
+
+  it('reports REINIT, a new line (LINE_CREATE), a removed line (LINE_CLOSE + LINE_REMOVE) and line states', async () => {
+    const hLine = await start([
+      [LINE, '201'],
+      ['Wildix 202', '202'],
+    ]);
+    await pbx.command('devstate', '201', 'OUTOFSERVICE');
+    await waitEvent((e) => e.type === 'lineState' && e.hLine === hLine && e.state === 0x80);
+    await pbx.addLine('Wildix 203', '203');
+    const added = await waitEvent((e) => e.type === 'lineAdded');
+    expect(added.type === 'lineAdded' && added.deviceId).toBe(2);
+    expect((await port.listLines()).map((l) => l.name)).toContain('Wildix 203');
+    await pbx.command('remove_line', '201');
+    await waitEvent((e) => e.type === 'lineClosed' && e.hLine === hLine);
+    const removed = await waitEvent((e) => e.type === 'lineRemoved');
+    expect(removed.type === 'lineRemoved' && removed.deviceId).toBe(0);
+    expect((await port.listLines()).map((l) => l.name).sort()).toEqual(['Wildix 202', 'Wildix 203']);
+    await pbx.command('reinit');
+    await waitEvent((e) => e.type === 'reinit');
+  });
+
+  it('delivers asynchronous failures of lineAnswer and lineDrop in LINE_REPLY and keeps working', async () => {
+    await start();
+    const callId = await pbx.incoming('201', '+49 30 2222');
+    const nc = await waitEvent((e) => e.type === 'newCall');
+    const hCall = nc.type === 'newCall' ? nc.hCall : 0;
+    await pbx.failNext('lineAnswer', 'async', LINEERR.OPERATIONUNAVAIL!);
+    const req = await port.answer(hCall);
+    const reply = await waitEvent((e) => e.type === 'reply' && e.requestId === req);
+    expect(reply.type === 'reply' && reply.result).toBe(LINEERR.OPERATIONUNAVAIL);
+    await pbx.failNext('lineDrop', 'sync', LINEERR.RESOURCEUNAVAIL!);
+    await expect(port.drop(hCall)).rejects.toMatchObject({ name: 'TelephonyError', fn: 'lineDrop', code: LINEERR.RESOURCEUNAVAIL });
+    const req2 = await port.drop(hCall);
+    await waitEvent((e) => e.type === 'reply' && e.requestId === req2 && e.result === 0);
+    await waitEvent((e) => e.type === 'callState' && e.hCall === hCall && e.state === 'IDLE');
+    await port.deallocate(hCall);
+    const calls = (await pbx.requests()).filter((r) => r.callId === callId && r.fn !== 'lineGetCallInfoW');
+    expect(calls.map((r) => r.fn)).toEqual(['lineAnswer', 'lineDrop', 'lineDrop', 'lineDeallocateCall']);
+    expect(calls[1]!.result).toBe(LINEERR.RESOURCEUNAVAIL);
+  });
+
+  it('turns a failing lineOpenW (NOTREGISTERED) into a TelephonyError and opens on the next try', async () => {
+    pbx = server.session();
+    port = host.remoteTelephonyPort();
+    await pbx.addLine(LINE, '201');
+    const lines = await port.initialize('Wildix CTI für DATEV');
+    await pbx.failNext('lineOpenW', 'sync', LINEERR.NOTREGISTERED!);
+    const err = await port.openLine(lines[0]!.permanentId).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TelephonyError);
+    expect(err).toMatchObject({ fn: 'lineOpenW', code: LINEERR.NOTREGISTERED });
+    expect((err as Error).message).toContain('LINEERR_NOTREGISTERED');
+    expect(await port.openLine(lines[0]!.permanentId)).toBeGreaterThan(0);
+  });
+
+  it('rejects bad arguments with TelephonyErrors before calling TAPI', async () => {
+    const hLine = await start();
+    await expect(port.makeCall(hLine, '')).rejects.toMatchObject({ fn: 'lineMakeCallW', code: LINEERR.INVALADDRESS });
+    await expect(port.makeCall(hLine, 'call me maybe')).rejects.toMatchObject({ fn: 'lineMakeCallW', code: LINEERR.INVALADDRESS });
+    await expect(port.answer(-1)).rejects.toMatchObject({ fn: 'lineAnswer', code: LINEERR.INVALCALLHANDLE });
+    await expect(port.getCallInfo(0x7fff0000)).rejects.toMatchObject({ fn: 'lineGetCallInfoW', code: LINEERR.INVALCALLHANDLE });
+    await expect(port.closeLine(hLine)).resolves.toBeUndefined();
+    await expect(port.closeLine(hLine)).rejects.toMatchObject({ fn: 'lineClose', code: LINEERR.INVALLINEHANDLE });
+  });
+
+  it('uses only functions the fake implements (no "unimplemented" export was called)', async () => {
+    const hLine = await start();
+    const req = await port.makeCall(hLine, '+4930123');
+    await waitEvent((e) => e.type === 'reply' && e.requestId === req);
+    await port.shutdown();
+    await pbx.sync();
+    expect(pbx.log.filter((e) => e.ev === 'unimplemented')).toEqual([]);
+    expect(pbx.log.some((e) => e.ev === 'api' && e.fn === 'lineShutdown' && e.rc === 0)).toBe(true);
+  });
+});
+
+describe('native TAPI under Wine: TAPI not usable', () => {
+  // A second host cannot start in the virtual desktop while the first one runs: end that one first.
+  beforeAll(async () => {
+    await host?.close();
+  });
+
+  async function initializeWith(env: Record<string, string>, dllOverrides?: string): Promise<unknown> {
+    const h = await connectHost({
+      display,
+      logName: 'telephony-host-broken.log',
+      env,
+      ...(dllOverrides ? { dllOverrides } : {}),
+    });
+    try {
+      const p = h.remoteTelephonyPort();
+      const result = await p.initialize('Wildix CTI für DATEV').catch((e: unknown) => e);
+      await p.shutdown();
+      return result;
+    } finally {
+      await h.close();
+    }
+  }
+
+  it('reports a missing tapi32.dll as TelephonyError(LoadLibraryExW, 0)', async () => {
+    const err = await initializeWith({ WILDIX_CTI_TAPI_DLL: 'Z:\\nonexistent\\tapi32.dll' });
+    expect(err).toBeInstanceOf(TelephonyError);
+    expect(err).toMatchObject({ fn: 'LoadLibraryExW', code: 0 });
+    expect((err as Error).message).toContain('nonexistent');
+  });
+
+  it("rejects Wine's own stub tapi32 (no app handle, no event) instead of hanging or spinning", async () => {
+    const err = await initializeWith({});
+    expect(err).toBeInstanceOf(TelephonyError);
+    expect(err).toMatchObject({ fn: 'lineInitializeExW', code: 0 });
+    expect((err as Error).message).toMatch(/no app handle or no event/);
+  });
+});
