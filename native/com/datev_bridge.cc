@@ -82,7 +82,15 @@ std::wstring DefaultTypeLibDir() {
   if (n == 0 || n >= MAX_PATH) n = GetTempPathW(MAX_PATH, buf);
   std::wstring dir(buf, n < MAX_PATH ? n : 0);
   if (!dir.empty() && dir.back() != L'\\') dir += L'\\';
-  return dir + L"WildixDatevCti";
+  return dir + L"Wildix\\DatevCti";  // next to the program's logs (src/config/paths.ts)
+}
+
+// CreateDirectory for every missing level of `dir`.
+void CreateDirectories(const std::wstring& dir) {
+  for (size_t pos = dir.find(L'\\', 3); pos != std::wstring::npos; pos = dir.find(L'\\', pos + 1)) {
+    CreateDirectoryW(dir.substr(0, pos).c_str(), nullptr);
+  }
+  CreateDirectoryW(dir.c_str(), nullptr);
 }
 
 }  // namespace
@@ -363,7 +371,7 @@ void Bridge::EnsureMarshaling(IUnknown* cti) {
     status.detail = "IDatevCtiControl and IDatevCtiHistory can be marshaled (a type library is registered)";
   } else {
     std::string before = "IDatevCtiControl " + HexHr(control) + ", IDatevCtiHistory " + HexHr(history);
-    CreateDirectoryW(options_.typeLibDir.c_str(), nullptr);
+    CreateDirectories(options_.typeLibDir);
     status.path = options_.typeLibDir + (sizeof(void*) == 8 ? L"\\DatevCtiBridge-x64.tlb" : L"\\DatevCtiBridge-x86.tlb");
     std::string error, how;
     HRESULT hr = BuildTypeLib(kLibidBridge, L"WildixDatevCtiBridge", status.path, &error);

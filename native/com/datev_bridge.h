@@ -53,7 +53,7 @@ struct TypeLibStatus {
 struct BridgeOptions {
   DWORD requestTimeoutMs = 3000;  // how long DATEV's call waits for JS
   DWORD notifyTimeoutMs = 5000;   // bound of one notification into DATEV
-  std::wstring typeLibDir;        // where the program's own .tlb goes (default %LOCALAPPDATA%\WildixDatevCti)
+  std::wstring typeLibDir;        // where the program's own .tlb goes (default %LOCALAPPDATA%\Wildix\DatevCti)
 };
 
 class Bridge final : public RequestHandler, public std::enable_shared_from_this<Bridge> {

@@ -51,7 +51,7 @@ export interface NativeBridgeOptions {
   requestTimeoutMs?: number;
   /** Bound of one notification into DATEV (default 5000 ms). */
   notifyTimeoutMs?: number;
-  /** Folder for the program's own type library (default %LOCALAPPDATA%\WildixDatevCti). */
+  /** Folder for the program's own type library (default %LOCALAPPDATA%\Wildix\DatevCti). */
   typeLibDir?: string;
 }
 
