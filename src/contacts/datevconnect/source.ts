@@ -192,7 +192,7 @@ export class DatevConnectSource {
         this.error = null;
       }
       this.state = this.stopped ? 'stopped' : 'ready';
-      if (changed) await this.persist();
+      if (changed && !this.stopped) await this.persist();
     } catch (e) {
       this.fail(e);
       this.state = this.stopped ? 'stopped' : 'error';
