@@ -274,7 +274,7 @@ struct Fake {
     DWORD n = GetTempPathW(MAX_PATH, tmp);
     typeLibPath = std::wstring(tmp, n) + L"DatevCtiBuddy-fake.tlb";
     std::string error, how;
-    HRESULT hr = datev::BuildTypeLib(datev::kLibidFakeDatev, L"DatevCtiBuddyLib", typeLibPath, &error);
+    HRESULT hr = datev::BuildTypeLib(datev::kLibidFakeDatev, L"DatevCtiBuddyLib", typeLibPath, true, &error);
     if (SUCCEEDED(hr)) hr = datev::RegisterTypeLibFile(typeLibPath, false, &how);
     typeLib = SUCCEEDED(hr) ? "registered " + how : "failed " + error + how + " " + comx::HexHr(hr);
     return hr;

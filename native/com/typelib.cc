@@ -122,7 +122,8 @@ Fn OleAutProc(const char* name) {
 
 }  // namespace
 
-HRESULT BuildTypeLib(const GUID& libid, const wchar_t* libName, const std::wstring& path, std::string* error) {
+HRESULT BuildTypeLib(const GUID& libid, const wchar_t* libName, const std::wstring& path, bool withDispInterfaces,
+                     std::string* error) {
   ComPtr<ICreateTypeLib2> lib;
   HRESULT hr = CreateTypeLib2(ThisSysKind(), path.c_str(), lib.Put());
   if (FAILED(hr)) {
@@ -155,11 +156,11 @@ HRESULT BuildTypeLib(const GUID& libid, const wchar_t* libName, const std::wstri
     *error = "cannot describe IDatevCtiHistory";
     return hr;
   }
-  if (FAILED(hr = AddDataDispInterface(lib.Get(), dispatchInfo.Get()))) {
+  if (withDispInterfaces && FAILED(hr = AddDataDispInterface(lib.Get(), dispatchInfo.Get()))) {
     *error = "cannot describe IDatevCtiData";
     return hr;
   }
-  if (FAILED(hr = AddNotificationDispInterface(lib.Get(), dispatchInfo.Get()))) {
+  if (withDispInterfaces && FAILED(hr = AddNotificationDispInterface(lib.Get(), dispatchInfo.Get()))) {
     *error = "cannot describe IDatevCtiNotification";
     return hr;
   }

@@ -1,6 +1,7 @@
 // Type library for the DATEV CTI interfaces, built at run time with ICreateTypeLib2 (no IDL tooling):
 // IDatevCtiControl and IDatevCtiHistory as [oleautomation] IUnknown interfaces (so the standard
-// type-library marshaler can proxy them), IDatevCtiData and IDatevCtiNotification as dispinterfaces.
+// type-library marshaler can proxy them), optionally IDatevCtiData and IDatevCtiNotification as
+// dispinterfaces.
 #pragma once
 
 #include <windows.h>
@@ -17,8 +18,12 @@ inline constexpr GUID kLibidBridge = {0xB3C3E478, 0xD0D8, 0x4E07, {0x8B, 0xB7, 0
 // {0A9B5BEA-3127-470C-BC5E-B8554EBA7A7C}
 inline constexpr GUID kLibidFakeDatev = {0x0A9B5BEA, 0x3127, 0x470C, {0xBC, 0x5E, 0xB8, 0x55, 0x4E, 0xBA, 0x7A, 0x7C}};
 
-// Writes the library to `path` (version 1.0, neutral locale, this process's SYSKIND).
-HRESULT BuildTypeLib(const GUID& libid, const wchar_t* libName, const std::wstring& path, std::string* error);
+// Writes the library to `path` (version 1.0, neutral locale, this process's SYSKIND). Without
+// `withDispInterfaces` it holds only IDatevCtiControl and IDatevCtiHistory: the program registers no
+// more than it implements, so DATEV's own registration of IDatevCtiData/IDatevCtiNotification (which may
+// be dual) is never replaced by a dispatch-only one.
+HRESULT BuildTypeLib(const GUID& libid, const wchar_t* libName, const std::wstring& path, bool withDispInterfaces,
+                     std::string* error);
 
 // Registers the .tlb: for the current user (RegisterTypeLibForUser, no admin rights) or machine-wide
 // (LoadTypeLibEx REGKIND_REGISTER). `how` tells what was done.

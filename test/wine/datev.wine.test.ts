@@ -73,6 +73,21 @@ describe('native COM under Wine: type library', () => {
       expect(status.path).toMatch(/DatevCtiBridge-x64\.tlb$/);
       expect(status.detail).toContain('0x80004002'); // E_NOINTERFACE before the registration
       expect(await datev.dial({ CalledNumber: '0891' })).toEqual({ hresult: 0, callId: 'CALL-1' });
+      // IDatevCtiNotification is not registered either: the adapter falls back to plain IDispatch
+      await port.notify('NewCall', {
+        CallID: 'T-1',
+        SyncID: '',
+        Direction: Direction.eDirOutgoing,
+        Begin: new Date(),
+        End: new Date(),
+        CallState: CallState.eCSOffered,
+        Adressatenname: '',
+        AdressatenId: '',
+        DataSource: 'Wildix',
+        CalledNumber: '0891',
+        Note: '',
+      });
+      expect((await datev.notifications()).map((n) => n.data.CallID)).toEqual(['T-1']);
     } finally {
       await port.dispose();
       await datev.close();
