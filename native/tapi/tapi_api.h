@@ -7,6 +7,10 @@
 
 #include <string>
 
+#ifndef LOAD_LIBRARY_SEARCH_SYSTEM32
+#define LOAD_LIBRARY_SEARCH_SYSTEM32 0x00000800  // older SDK headers guard it by _WIN32_WINNT
+#endif
+
 namespace tapi {
 
 using PFN_lineInitializeExW = LONG(WINAPI *)(LPHLINEAPP, HINSTANCE, LINECALLBACK, LPCWSTR, LPDWORD, LPDWORD,

@@ -250,7 +250,12 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
     }
     uint32_t id = ++nextId_;
     pending_.emplace(id, deferred);
-    post(id);
+    if (!post(id)) {
+      pending_.erase(id);
+      deferred.Reject(MakeError(env, fn, kLineErrUninitialized,
+                                std::string(fn) + " failed: LINEERR_UNINITIALIZED (the TAPI thread has ended)")
+                          .Value());
+    }
     return deferred.Promise();
   }
 
@@ -266,39 +271,39 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
 
   Napi::Value Initialize(const Napi::CallbackInfo &info) {
     std::wstring appName = tapi::Utf8ToWide(Str(info, 0));
-    return Start(info.Env(), "lineInitializeExW", [&](uint32_t id) { thread_->Initialize(id, appName); });
+    return Start(info.Env(), "lineInitializeExW", [&](uint32_t id) { return thread_->Initialize(id, appName); });
   }
   Napi::Value ListLines(const Napi::CallbackInfo &info) {
-    return Start(info.Env(), "lineGetDevCapsW", [&](uint32_t id) { thread_->ListLines(id); });
+    return Start(info.Env(), "lineGetDevCapsW", [&](uint32_t id) { return thread_->ListLines(id); });
   }
   Napi::Value OpenLine(const Napi::CallbackInfo &info) {
     uint32_t dev = U32(info, 0), ver = U32(info, 1);
-    return Start(info.Env(), "lineOpenW", [&](uint32_t id) { thread_->OpenLine(id, dev, ver); });
+    return Start(info.Env(), "lineOpenW", [&](uint32_t id) { return thread_->OpenLine(id, dev, ver); });
   }
   Napi::Value CloseLine(const Napi::CallbackInfo &info) {
     uint32_t h = U32(info, 0);
-    return Start(info.Env(), "lineClose", [&](uint32_t id) { thread_->CloseLine(id, h); });
+    return Start(info.Env(), "lineClose", [&](uint32_t id) { return thread_->CloseLine(id, h); });
   }
   Napi::Value MakeCall(const Napi::CallbackInfo &info) {
     uint32_t h = U32(info, 0);
     std::wstring dest = tapi::Utf8ToWide(Str(info, 1));
-    return Start(info.Env(), "lineMakeCallW", [&](uint32_t id) { thread_->MakeCall(id, h, dest); });
+    return Start(info.Env(), "lineMakeCallW", [&](uint32_t id) { return thread_->MakeCall(id, h, dest); });
   }
   Napi::Value Answer(const Napi::CallbackInfo &info) {
     uint32_t h = U32(info, 0);
-    return Start(info.Env(), "lineAnswer", [&](uint32_t id) { thread_->Answer(id, h); });
+    return Start(info.Env(), "lineAnswer", [&](uint32_t id) { return thread_->Answer(id, h); });
   }
   Napi::Value Drop(const Napi::CallbackInfo &info) {
     uint32_t h = U32(info, 0);
-    return Start(info.Env(), "lineDrop", [&](uint32_t id) { thread_->Drop(id, h); });
+    return Start(info.Env(), "lineDrop", [&](uint32_t id) { return thread_->Drop(id, h); });
   }
   Napi::Value Deallocate(const Napi::CallbackInfo &info) {
     uint32_t h = U32(info, 0);
-    return Start(info.Env(), "lineDeallocateCall", [&](uint32_t id) { thread_->Deallocate(id, h); });
+    return Start(info.Env(), "lineDeallocateCall", [&](uint32_t id) { return thread_->Deallocate(id, h); });
   }
   Napi::Value GetCallInfo(const Napi::CallbackInfo &info) {
     uint32_t h = U32(info, 0);
-    return Start(info.Env(), "lineGetCallInfoW", [&](uint32_t id) { thread_->GetCallInfo(id, h); });
+    return Start(info.Env(), "lineGetCallInfoW", [&](uint32_t id) { return thread_->GetCallInfo(id, h); });
   }
   // lineShutdown; the TAPI thread ends afterwards. Later calls reject with LINEERR_UNINITIALIZED.
   Napi::Value Shutdown(const Napi::CallbackInfo &info) {
@@ -311,7 +316,10 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
     uint32_t id = ++nextId_;
     pending_.emplace(id, deferred);
     closed_ = true;
-    thread_->Shutdown(id);
+    if (!thread_->Shutdown(id)) {
+      pending_.erase(id);
+      deferred.Resolve(env.Undefined());
+    }
     return deferred.Promise();
   }
 

@@ -59,24 +59,36 @@ void TapiThread::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void TapiThread::Post(std::function<void()> command) {
+bool TapiThread::Post(std::function<void()> command) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (!accepting_) return false;
     queue_.push_back(std::move(command));
   }
   SetEvent(commandEvent_.get());
+  return true;
 }
 
 void TapiThread::Run() {
   while (!ending_) {
     HANDLE handles[3] = {stopEvent_.get(), commandEvent_.get(), tapiEvent_};
     DWORD count = tapiEvent_ != nullptr ? 3 : 2;
-    DWORD w = WaitForMultipleObjects(count, handles, FALSE, INFINITE);
-    if (w == WAIT_OBJECT_0 || w == WAIT_FAILED) break;
+    // Without a usable TAPI event (see below) the queue is polled.
+    DWORD timeout = (hLineApp_ != 0 && tapiEvent_ == nullptr) ? 100 : INFINITE;
+    DWORD w = WaitForMultipleObjects(count, handles, FALSE, timeout);
+    if (w == WAIT_OBJECT_0) break;
+    if (w == WAIT_FAILED) {
+      if (tapiEvent_ == nullptr) break;  // our own events failed: nothing sensible is left to do
+      tapiEvent_ = nullptr;              // the TAPI event became invalid: fall back to polling
+    }
     RunCommands();
     if (!ending_) DrainMessages(w == WAIT_OBJECT_0 + 2);
   }
-  // Commands still queued (e.g. posted during shutdown) get an answer too.
+  // From here on Post() refuses; what is still queued gets an answer too.
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    accepting_ = false;
+  }
   ending_ = true;
   RunCommands();
   ShutdownTapi();
@@ -216,8 +228,8 @@ Outcome TapiThread::Failed(const char *fn, LONG rc) const {
     results_(id, std::move(outcome));                                              \
   })
 
-void TapiThread::Initialize(uint32_t id, std::wstring appName) {
-  Post([this, id, appName]() {
+bool TapiThread::Initialize(uint32_t id, std::wstring appName) {
+  return Post([this, id, appName]() {
     Outcome outcome;
     try {
       outcome = DoInitialize(appName);
@@ -259,8 +271,8 @@ Outcome TapiThread::DoInitialize(const std::wstring &appName) {
   return DoListLines();
 }
 
-void TapiThread::ListLines(uint32_t id) {
-  TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineGetDevCapsW") : DoListLines());
+bool TapiThread::ListLines(uint32_t id) {
+  return TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineGetDevCapsW") : DoListLines());
 }
 
 Outcome TapiThread::DoListLines() {
@@ -308,8 +320,8 @@ Outcome TapiThread::DoListLines() {
   return out;
 }
 
-void TapiThread::OpenLine(uint32_t id, uint32_t deviceId, uint32_t apiVersion) {
-  TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineOpenW") : DoOpenLine(deviceId, apiVersion));
+bool TapiThread::OpenLine(uint32_t id, uint32_t deviceId, uint32_t apiVersion) {
+  return TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineOpenW") : DoOpenLine(deviceId, apiVersion));
 }
 
 Outcome TapiThread::DoOpenLine(uint32_t deviceId, uint32_t apiVersion) {
@@ -366,15 +378,15 @@ Outcome TapiThread::DoOpenLine(uint32_t deviceId, uint32_t apiVersion) {
   return Outcome::Number(hLine);
 }
 
-void TapiThread::CloseLine(uint32_t id, uint32_t hLine) {
-  TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineClose") : [&] {
+bool TapiThread::CloseLine(uint32_t id, uint32_t hLine) {
+  return TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineClose") : [&] {
     LONG rc = api_->lineClose(hLine);
     return rc != 0 ? Failed("lineClose", rc) : Outcome();
   }());
 }
 
-void TapiThread::MakeCall(uint32_t id, uint32_t hLine, std::wstring destination) {
-  Post([this, id, hLine, destination]() {
+bool TapiThread::MakeCall(uint32_t id, uint32_t hLine, std::wstring destination) {
+  return Post([this, id, hLine, destination]() {
     Outcome outcome = hLineApp_ == 0 ? Uninitialized("lineMakeCallW") : DoMakeCall(hLine, destination);
     results_(id, std::move(outcome));
   });
@@ -390,31 +402,31 @@ Outcome TapiThread::DoMakeCall(uint32_t hLine, const std::wstring &destination) 
   return Outcome::Number(static_cast<uint32_t>(rc));
 }
 
-void TapiThread::Answer(uint32_t id, uint32_t hCall) {
-  TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineAnswer") : [&] {
+bool TapiThread::Answer(uint32_t id, uint32_t hCall) {
+  return TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineAnswer") : [&] {
     LONG rc = api_->lineAnswer(hCall, nullptr, 0);
     return rc <= 0 ? Failed("lineAnswer", rc == 0 ? static_cast<LONG>(LINEERR_OPERATIONFAILED) : rc)
                    : Outcome::Number(static_cast<uint32_t>(rc));
   }());
 }
 
-void TapiThread::Drop(uint32_t id, uint32_t hCall) {
-  TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineDrop") : [&] {
+bool TapiThread::Drop(uint32_t id, uint32_t hCall) {
+  return TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineDrop") : [&] {
     LONG rc = api_->lineDrop(hCall, nullptr, 0);
     return rc <= 0 ? Failed("lineDrop", rc == 0 ? static_cast<LONG>(LINEERR_OPERATIONFAILED) : rc)
                    : Outcome::Number(static_cast<uint32_t>(rc));
   }());
 }
 
-void TapiThread::Deallocate(uint32_t id, uint32_t hCall) {
-  TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineDeallocateCall") : [&] {
+bool TapiThread::Deallocate(uint32_t id, uint32_t hCall) {
+  return TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineDeallocateCall") : [&] {
     LONG rc = api_->lineDeallocateCall(hCall);
     return rc != 0 ? Failed("lineDeallocateCall", rc) : Outcome();
   }());
 }
 
-void TapiThread::GetCallInfo(uint32_t id, uint32_t hCall) {
-  TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineGetCallInfoW") : [&] {
+bool TapiThread::GetCallInfo(uint32_t id, uint32_t hCall) {
+  return TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineGetCallInfoW") : [&] {
     Outcome o;
     LONG rc = ReadCallInfo(hCall, &o.info);
     if (rc != 0) return Failed("lineGetCallInfoW", rc);
@@ -443,8 +455,8 @@ LONG TapiThread::ReadCallInfo(HCALL hCall, CallInfoData *out) {
   return 0;
 }
 
-void TapiThread::Shutdown(uint32_t id) {
-  Post([this, id]() {
+bool TapiThread::Shutdown(uint32_t id) {
+  return Post([this, id]() {
     ShutdownTapi();
     ending_ = true;
     results_(id, Outcome());

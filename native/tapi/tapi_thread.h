@@ -54,21 +54,22 @@ class TapiThread {
   // Signals the thread to shut TAPI down and end; joins it. Idempotent; never called on the TAPI thread.
   void Stop();
 
-  // Commands: each ends with exactly one ResultSink call carrying `id`.
-  void Initialize(uint32_t id, std::wstring appName);
-  void ListLines(uint32_t id);
-  void OpenLine(uint32_t id, uint32_t deviceId, uint32_t apiVersion);
-  void CloseLine(uint32_t id, uint32_t hLine);
-  void MakeCall(uint32_t id, uint32_t hLine, std::wstring destination);
-  void Answer(uint32_t id, uint32_t hCall);
-  void Drop(uint32_t id, uint32_t hCall);
-  void Deallocate(uint32_t id, uint32_t hCall);
-  void GetCallInfo(uint32_t id, uint32_t hCall);
+  // Commands: each ends with exactly one ResultSink call carrying `id`; false (and no call) when the
+  // thread has ended or is ending.
+  bool Initialize(uint32_t id, std::wstring appName);
+  bool ListLines(uint32_t id);
+  bool OpenLine(uint32_t id, uint32_t deviceId, uint32_t apiVersion);
+  bool CloseLine(uint32_t id, uint32_t hLine);
+  bool MakeCall(uint32_t id, uint32_t hLine, std::wstring destination);
+  bool Answer(uint32_t id, uint32_t hCall);
+  bool Drop(uint32_t id, uint32_t hCall);
+  bool Deallocate(uint32_t id, uint32_t hCall);
+  bool GetCallInfo(uint32_t id, uint32_t hCall);
   // lineShutdown, then the thread ends.
-  void Shutdown(uint32_t id);
+  bool Shutdown(uint32_t id);
 
  private:
-  void Post(std::function<void()> command);
+  bool Post(std::function<void()> command);
   void Run();
   void RunCommands();
   void DrainMessages(bool woken);
@@ -95,6 +96,7 @@ class TapiThread {
   std::thread thread_;
   bool started_ = false;
   bool stopped_ = false;
+  bool accepting_ = true;
 
   // TAPI thread only.
   std::unique_ptr<TapiApi> api_;
