@@ -1,4 +1,4 @@
-// Entry point of wildix_cti.node: exports { com, tapi, ui, version }.
+// Entry point of wildix_cti.node: exports { com, tapi, ui, win, abiVersion }.
 #include "common/modules.h"
 
 namespace {
@@ -7,6 +7,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("com", InitCom(env));
   exports.Set("tapi", InitTapi(env));
   exports.Set("ui", InitUi(env));
+  exports.Set("win", InitWin(env));
   exports.Set("abiVersion", Napi::Number::New(env, 1));
   return exports;
 }

@@ -1,4 +1,4 @@
-// The addon's three modules. Each returns the object exported as addon.com / addon.tapi / addon.ui.
+// The addon's four modules. Each returns the object exported as addon.com / addon.tapi / addon.ui / addon.win.
 #pragma once
 
 #include <napi.h>
@@ -6,3 +6,4 @@
 Napi::Object InitCom(Napi::Env env);   // native/com
 Napi::Object InitTapi(Napi::Env env);  // native/tapi
 Napi::Object InitUi(Napi::Env env);    // native/ui
+Napi::Object InitWin(Napi::Env env);   // native/win

@@ -1,0 +1,21 @@
+// Per-user autostart: values of HKCU\Software\Microsoft\Windows\CurrentVersion\Run (no admin rights).
+#pragma once
+
+#include <windows.h>
+
+#include <string>
+
+namespace winx {
+
+extern const wchar_t kRunKey[];
+
+// ERROR_SUCCESS or a Win32 error code.
+LONG SetRunValue(const std::wstring& name, const std::wstring& command);
+
+// ERROR_SUCCESS (found, *value set), ERROR_FILE_NOT_FOUND (no such value or key) or another error.
+LONG GetRunValue(const std::wstring& name, std::wstring* value);
+
+// ERROR_SUCCESS (deleted), ERROR_FILE_NOT_FOUND (was not there) or another error.
+LONG DeleteRunValue(const std::wstring& name);
+
+}  // namespace winx

@@ -1,0 +1,110 @@
+// N-API surface of native/win (typed in src/native/addon.ts as NativeWin, wrapped by
+// src/native/lifecycle.ts): the single-instance mutex and the per-user autostart value. All calls are
+// short and synchronous (no message loop, no thread).
+#include <string>
+
+#include "common/modules.h"
+#include "common/wide_string.h"
+#include "win/run_key.h"
+#include "win/single_instance.h"
+
+namespace wildix::win {
+namespace {
+
+// "Zugriff verweigert" style system text for a Win32 error code (may be empty).
+std::string SystemText(DWORD code) {
+  wchar_t* text = nullptr;
+  const DWORD n = FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+                                 nullptr, code, 0, reinterpret_cast<wchar_t*>(&text), 0, nullptr);
+  std::wstring w = n && text ? std::wstring(text, n) : std::wstring();
+  if (text) LocalFree(text);
+  while (!w.empty() && (w.back() == L'\n' || w.back() == L'\r' || w.back() == L' ' || w.back() == L'.')) w.pop_back();
+  std::string out;
+  const int len = WideCharToMultiByte(CP_UTF8, 0, w.data(), static_cast<int>(w.size()), nullptr, 0, nullptr, nullptr);
+  if (len > 0) {
+    out.resize(static_cast<size_t>(len));
+    WideCharToMultiByte(CP_UTF8, 0, w.data(), static_cast<int>(w.size()), &out[0], len, nullptr, nullptr);
+  }
+  return out;
+}
+
+// Error with .code = "win32" and .win32Error = the code, so TS can tell it from a TypeError.
+Napi::Error Win32Error(Napi::Env env, const std::string& what, DWORD code) {
+  std::string message = what + " failed: Win32 error " + std::to_string(code);
+  const std::string text = SystemText(code);
+  if (!text.empty()) message += " (" + text + ")";
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("code", Napi::String::New(env, "win32"));
+  error.Set("win32Error", Napi::Number::New(env, static_cast<double>(code)));
+  return error;
+}
+
+// A non-empty string of at most `max` UTF-16 units without NUL characters.
+std::wstring RequireText(const Napi::CallbackInfo& info, size_t index, const char* what, size_t max) {
+  Napi::Env env = info.Env();
+  if (info.Length() <= index || !info[index].IsString()) throw Napi::TypeError::New(env, std::string(what) + " must be a string");
+  std::wstring s = ToWide(info[index]);
+  if (s.empty()) throw Napi::TypeError::New(env, std::string(what) + " must not be empty");
+  if (s.size() > max) throw Napi::RangeError::New(env, std::string(what) + " is longer than " + std::to_string(max) + " characters");
+  if (s.find(L'\0') != std::wstring::npos) throw Napi::TypeError::New(env, std::string(what) + " must not contain NUL");
+  return s;
+}
+
+constexpr size_t kMaxObjectName = MAX_PATH;
+constexpr size_t kMaxValueName = 255;   // registry value name limit (16383 in theory; 255 is plenty)
+constexpr size_t kMaxCommand = 4096;    // Run commands longer than this are no longer started reliably
+
+// acquireSingleInstance(name) → "acquired" | "running"
+Napi::Value AcquireSingleInstance(const Napi::CallbackInfo& info) {
+  const std::wstring name = RequireText(info, 0, "mutex name", kMaxObjectName);
+  const winx::InstanceResult r = winx::AcquireInstanceMutex(name);
+  if (r.state == winx::InstanceState::kFailed) throw Win32Error(info.Env(), "CreateMutexW", r.error);
+  return Napi::String::New(info.Env(), r.state == winx::InstanceState::kAcquired ? "acquired" : "running");
+}
+
+// releaseSingleInstance() → boolean (false when nothing was held)
+Napi::Value ReleaseSingleInstance(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), winx::ReleaseInstanceMutex());
+}
+
+// getAutostart(valueName) → string | null
+Napi::Value GetAutostart(const Napi::CallbackInfo& info) {
+  const std::wstring name = RequireText(info, 0, "value name", kMaxValueName);
+  std::wstring value;
+  const LONG rc = winx::GetRunValue(name, &value);
+  if (rc == ERROR_FILE_NOT_FOUND) return info.Env().Null();
+  if (rc != ERROR_SUCCESS) throw Win32Error(info.Env(), "reading HKCU\\...\\Run", static_cast<DWORD>(rc));
+  return FromWide(info.Env(), value);
+}
+
+// setAutostart(valueName, command) → undefined
+Napi::Value SetAutostart(const Napi::CallbackInfo& info) {
+  const std::wstring name = RequireText(info, 0, "value name", kMaxValueName);
+  const std::wstring command = RequireText(info, 1, "command", kMaxCommand);
+  const LONG rc = winx::SetRunValue(name, command);
+  if (rc != ERROR_SUCCESS) throw Win32Error(info.Env(), "writing HKCU\\...\\Run", static_cast<DWORD>(rc));
+  return info.Env().Undefined();
+}
+
+// removeAutostart(valueName) → boolean (false when it was not there)
+Napi::Value RemoveAutostart(const Napi::CallbackInfo& info) {
+  const std::wstring name = RequireText(info, 0, "value name", kMaxValueName);
+  const LONG rc = winx::DeleteRunValue(name);
+  if (rc == ERROR_FILE_NOT_FOUND) return Napi::Boolean::New(info.Env(), false);
+  if (rc != ERROR_SUCCESS) throw Win32Error(info.Env(), "deleting from HKCU\\...\\Run", static_cast<DWORD>(rc));
+  return Napi::Boolean::New(info.Env(), true);
+}
+
+}  // namespace
+}  // namespace wildix::win
+
+Napi::Object InitWin(Napi::Env env) {
+  using namespace wildix::win;
+  Napi::Object win = Napi::Object::New(env);
+  win.Set("acquireSingleInstance", Napi::Function::New(env, AcquireSingleInstance, "acquireSingleInstance"));
+  win.Set("releaseSingleInstance", Napi::Function::New(env, ReleaseSingleInstance, "releaseSingleInstance"));
+  win.Set("getAutostart", Napi::Function::New(env, GetAutostart, "getAutostart"));
+  win.Set("setAutostart", Napi::Function::New(env, SetAutostart, "setAutostart"));
+  win.Set("removeAutostart", Napi::Function::New(env, RemoveAutostart, "removeAutostart"));
+  return win;
+}
