@@ -24,8 +24,17 @@ export class MemoryContacts implements ContactsPort {
     this.seed(contacts);
   }
 
+  private readonly listeners = new Set<() => void>();
+
+  /** Adds contacts and tells onIndexUpdated listeners, like a finished crawl. */
   seed(contacts: Contact[]): void {
     for (const c of contacts) this.add(c.number, c);
+    for (const l of this.listeners) l();
+  }
+
+  onIndexUpdated(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   async lookup(number: string): Promise<Contact[]> {

@@ -51,6 +51,7 @@ export class App {
   private datevRegistered = false;
   private datevPresent = false;
   private unsubscribe: (() => void) | undefined;
+  private unsubscribeContacts: (() => void) | undefined;
   private cancelWatch: (() => void) | undefined;
   private running = false;
 
@@ -90,6 +91,7 @@ export class App {
       this.lines.handle(e);
       this.calls.handleEvent(e);
     });
+    this.unsubscribeContacts = this.d.contacts.onIndexUpdated?.(() => this.calls.recheckContacts());
     try {
       await this.d.datev.register(this.calls.datevHandlers);
       this.datevRegistered = true;
@@ -110,6 +112,7 @@ export class App {
     this.cancelWatch?.();
     await this.calls.stop();
     this.unsubscribe?.();
+    this.unsubscribeContacts?.();
     await this.lines.stop();
     if (this.datevRegistered) {
       await this.d.datev.revoke().catch((e: unknown) => this.d.log.warn(`ROT revoke failed: ${(e as Error).message}`));

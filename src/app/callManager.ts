@@ -105,6 +105,25 @@ export class CallManager {
     return [...this.byCallId.values()].filter((c) => c.record.observed !== 'ended').map((c) => currentData(c.record));
   }
 
+  /**
+   * The contact index changed: look up again every call in progress that has no contact yet; a hit
+   * goes to DATEV as CallAdressatChanged.
+   */
+  recheckContacts(): void {
+    for (const call of this.byCallId.values()) {
+      if (call.record.observed === 'ended' || call.source === 'datev' || call.party.id || !call.party.number || call.internal) continue;
+      const number = call.party.number;
+      void this.d.resolver.resolve(number).then((res) => {
+        if (!res.chosen || call.party.id || call.record.observed === 'ended') return;
+        this.d.log.info('contact found after the index was updated', { callId: call.record.data.CallID, found: `${res.chosen.dataSource}:${res.chosen.id}` });
+        call.candidates = res.candidates;
+        call.party = { ...call.party, name: res.chosen.name, id: res.chosen.id, number: res.chosen.number || call.party.number };
+        this.apply(call, { type: 'contact', contact: contactFields(res.chosen, DATA_SOURCE_WILDIX) });
+        this.refreshDialog(call);
+      });
+    }
+  }
+
   /** Close every dialog; calls stay as they are on the phone. */
   async stop(): Promise<void> {
     this.stopped = true;

@@ -24,6 +24,32 @@ export const dialogsSchema = z.object({
   outgoing: z.boolean().default(true),
 });
 
+export const datevConnectSchema = z.object({
+  /** Read DATEV contacts from DATEVconnect (master data) on this machine or terminal server. */
+  enabled: z.boolean().default(true),
+  /** DATEVconnect address (HTTP only on the local machine; HTTPS port 58452 for remote servers). */
+  baseUrl: z.string().url().default('http://localhost:58454'),
+  /** windows = the logged-on user (not available yet), basic = user + password from the user's protected store, none. */
+  auth: z.enum(['windows', 'basic', 'none']).default('windows'),
+  /** DATEV user for basic authentication (e.g. DOMAIN\\user). */
+  user: z.string().default(''),
+  /** Parallel requests while crawling. */
+  concurrency: z.number().int().min(1).max(32).default(4),
+  timeoutSeconds: z.number().int().min(1).max(600).default(15),
+  /** Incremental refresh interval. */
+  refreshMinutes: z.number().int().min(1).max(1440).default(10),
+  /** Full rebuild interval. */
+  fullRebuildHours: z.number().int().min(1).max(720).default(24),
+});
+
+export const contactsSchema = z.object({
+  /** Remember the number → contact pairs DATEV sends with Dial (per user, on disk). */
+  learnFromDial: z.boolean().default(true),
+  /** CSV file "Nummer;Name;ID;DataSource" for numbers DATEV does not have; '' = none. */
+  manualListFile: z.string().default(''),
+  datevConnect: datevConnectSchema.default(datevConnectSchema.parse({})),
+});
+
 export const configSchema = z.object({
   /** The TAPI line: its name, its address/extension or its permanent line id; '' = the only or first Wildix line. */
   line: z.string().default(''),
@@ -33,6 +59,8 @@ export const configSchema = z.object({
   dialFormat: z.enum(['e164', 'national', 'digits']).default('e164'),
   /** Prefix the PBX needs for an outside line (e.g. "0"); '' = none. */
   outsideLinePrefix: z.string().regex(/^[0-9*#]{0,4}$/).default(''),
+  /** Own area code (e.g. "89"), to read local numbers without one; '' = none. */
+  areaCode: z.string().regex(/^[0-9]{0,6}$/).default(''),
   /** Numbers with at most this many digits are internal extensions. */
   extensionLength: z.number().int().min(1).max(8).default(4),
   /** Which calls DATEV gets: all, or external only (internal extension-to-extension calls left out). */
@@ -46,6 +74,7 @@ export const configSchema = z.object({
   /** Longest time a TAPI request may wait for its LINE_REPLY. */
   tapiReplyTimeoutMs: z.number().int().min(100).max(120000).default(15000),
   dialogs: dialogsSchema.default(dialogsSchema.parse({})),
+  contacts: contactsSchema.default(contactsSchema.parse({})),
   log: logSchema.default(logSchema.parse({})),
 });
 

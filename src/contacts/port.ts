@@ -23,4 +23,9 @@ export interface ContactsPort {
   lookup(number: string): Promise<Contact[]>;
   /** Remember a number → contact pair that DATEV told us (from Dial). Optional for read-only sources. */
   learn?(number: string, contact: Contact): Promise<void>;
+  /**
+   * Called after the source's index changed (a crawl or refresh finished), so calls in progress
+   * without a contact can be looked up again. Returns the unsubscribe function.
+   */
+  onIndexUpdated?(listener: () => void): () => void;
 }

@@ -34,20 +34,28 @@ export async function createNativeWiring(config: Config, log: Logger): Promise<N
     config: {
       ...DEFAULT_CONTACTS_CONFIG,
       country: config.country,
+      areaCode: config.areaCode,
       outsideLinePrefix: config.outsideLinePrefix,
       extensionLength: config.extensionLength,
       ambiguity: config.ambiguity,
-      datevConnect: { ...DEFAULT_CONTACTS_CONFIG.datevConnect, enabled: false },
+      learnFromDial: config.contacts.learnFromDial,
+      manualListFile: config.contacts.manualListFile,
+      datevConnect: { ...config.contacts.datevConnect },
     },
     dataDir,
     clock: systemClock,
     logger: log,
   });
+  // the index is built in the background; lookups answer from what is known meanwhile
+  contacts.directory.start().catch((e: unknown) => log.error(`contact directory cannot start: ${(e as Error).message}`));
   return {
     ports: { datev, telephony, dialogs, contacts: contacts.directory },
     diagnostics: async () => {
       const t = com.typeLibStatus();
-      return [`COM-Typbibliothek / type library: ${t.state}${t.detail ? ` (${t.detail})` : ''}${t.path ? ` ${t.path}` : ''}`];
+      return [
+        `COM-Typbibliothek / type library: ${t.state}${t.detail ? ` (${t.detail})` : ''}${t.path ? ` ${t.path}` : ''}`,
+        `Kontakte / contacts: ${JSON.stringify(contacts.directory.status())}`,
+      ];
     },
     stopSignal: stopSignal(),
     close: async () => {

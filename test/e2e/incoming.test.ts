@@ -4,6 +4,7 @@ import type { Contact, ContactsPort } from '../../src/contacts/port';
 import { Direction } from '../../src/datev/callData';
 import { LINEERR } from '../../src/telephony/tapiConstants';
 import { makeWorld, type World } from '../support/world';
+import { MemoryContacts } from '../../fakes/contacts/memoryContacts';
 
 async function ring(w: World, number: string, internal = false): Promise<number> {
   const id = await w.tapi.pbx.incoming('201', number, undefined, internal);
@@ -221,5 +222,24 @@ describe('incoming call', () => {
     // the program did not create it, so it learns it from its first state event
     expect(w.methods()).toEqual(['NewCall:1']);
     expect(w.datev.received[0]!.data).toMatchObject({ Direction: Direction.eDirOutgoing, AdressatenId: '4711' });
+  });
+});
+
+describe('contact index updated during a call', () => {
+  it('looks up calls in progress again and sends CallAdressatChanged for a new hit', async () => {
+    const contacts = new MemoryContacts();
+    const w = await makeWorld({ contacts });
+    const id = await ring(w, '+49 89 7777777');
+    expect(w.datev.received[0]!.data.AdressatenId).toBe('');
+    contacts.seed([{ id: '5000', name: 'Spät GmbH', dataSource: 'DATEV_Adressaten', number: '089 7777777' }]);
+    await w.settle();
+    expect(w.datev.received.map((n) => n.method)).toEqual(['NewCall', 'CallAdressatChanged']);
+    expect(w.datev.received[1]!.data.AdressatenId).toBe('5000');
+    expect(w.openDialogs()[0]!.text).toContain('Spät GmbH');
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    contacts.seed([]);
+    await w.settle();
+    expect(w.datev.received).toHaveLength(3);
   });
 });
