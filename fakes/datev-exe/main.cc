@@ -147,6 +147,67 @@ HRESULT MakeCallData(const Value* data, datev::CallDataObject** out, std::string
 
 // ---- DATEV's notification object -------------------------------------------------------------
 
+// The 11 fields through the dual IDatevCtiData vtable (get_X), as a C++ DATEV built with #import would.
+datev::CallValues ReadFieldsViaVtable(IDispatch* obj) {
+  datev::CallValues values;
+  ComPtr<datev::IDatevCtiDataDual> dual;
+  if (FAILED(obj->QueryInterface(datev::kIidData, dual.PutVoid()))) return values;
+  auto bstr = [](HRESULT hr, BSTR b) {
+    datev::FieldValue f;
+    if (SUCCEEDED(hr)) {
+      f.kind = datev::FieldValue::Kind::String;
+      if (b) f.str.assign(b, SysStringLen(b));
+    }
+    SysFreeString(b);
+    return f;
+  };
+  auto number = [](HRESULT hr, LONG n) {
+    datev::FieldValue f;
+    if (SUCCEEDED(hr)) {
+      f.kind = datev::FieldValue::Kind::Number;
+      f.number = n;
+    }
+    return f;
+  };
+  auto date = [](HRESULT hr, DATE d) {
+    datev::FieldValue f;
+    if (SUCCEEDED(hr) && datev::DateToParts(d, &f.date)) f.kind = datev::FieldValue::Kind::Date;
+    return f;
+  };
+  BSTR b = nullptr;
+  LONG n = 0;
+  DATE d = 0;
+  HRESULT hr = dual->get_CallID(&b);
+  values[0] = bstr(hr, b);
+  b = nullptr;
+  hr = dual->get_SyncID(&b);
+  values[1] = bstr(hr, b);
+  hr = dual->get_Direction(&n);
+  values[2] = number(hr, n);
+  hr = dual->get_Begin(&d);
+  values[3] = date(hr, d);
+  hr = dual->get_End(&d);
+  values[4] = date(hr, d);
+  hr = dual->get_CallState(&n);
+  values[5] = number(hr, n);
+  b = nullptr;
+  hr = dual->get_Adressatenname(&b);
+  values[6] = bstr(hr, b);
+  b = nullptr;
+  hr = dual->get_AdressatenId(&b);
+  values[7] = bstr(hr, b);
+  b = nullptr;
+  hr = dual->get_DataSource(&b);
+  values[8] = bstr(hr, b);
+  b = nullptr;
+  hr = dual->get_CalledNumber(&b);
+  values[9] = bstr(hr, b);
+  b = nullptr;
+  hr = dual->get_Note(&b);
+  values[10] = bstr(hr, b);
+  return values;
+}
+
 struct Recorded {
   std::string method;
   Value data;
@@ -154,8 +215,8 @@ struct Recorded {
 
 class NotificationObject final : public IDispatch {
  public:
-  NotificationObject(std::vector<Recorded>* log, HRESULT* failNext, DWORD* hangNextMs)
-      : log_(log), failNext_(failNext), hangNextMs_(hangNextMs) {}
+  NotificationObject(std::vector<Recorded>* log, HRESULT* failNext, DWORD* hangNextMs, bool viaVtable)
+      : log_(log), failNext_(failNext), hangNextMs_(hangNextMs), viaVtable_(viaVtable) {}
   void Detach() { log_ = nullptr; }
 
   HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void** ppv) override {
@@ -223,7 +284,7 @@ class NotificationObject final : public IDispatch {
     }
     Recorded r;
     r.method = comx::ToUtf8(datev::kNotificationNames[id - 1]);
-    r.data = FieldsJson(datev::ReadFields(data.Get()));
+    r.data = FieldsJson(viaVtable_ ? ReadFieldsViaVtable(data.Get()) : datev::ReadFields(data.Get()));
     log_->push_back(std::move(r));
     return S_OK;
   }
@@ -234,6 +295,7 @@ class NotificationObject final : public IDispatch {
   std::vector<Recorded>* log_;
   HRESULT* failNext_;
   DWORD* hangNextMs_;
+  bool viaVtable_;
 };
 
 // ---- the fake's state and commands ------------------------------------------------------------
@@ -245,11 +307,12 @@ struct Fake {
   NotificationObject* object = nullptr;
   DWORD cookie = 0;
   std::string typeLib = "not registered";
+  bool dualData = false;  // IDatevCtiData declared dual and read through its vtable
   std::wstring typeLibPath;
 
   HRESULT Start() {
     if (object) return S_FALSE;
-    NotificationObject* obj = new NotificationObject(&notifications, &failNext, &hangNextMs);
+    NotificationObject* obj = new NotificationObject(&notifications, &failNext, &hangNextMs, dualData);
     HRESULT hr = RegisterActiveObject(obj, datev::kClsidDatevTelefonie, ACTIVEOBJECT_STRONG, &cookie);
     if (FAILED(hr)) {
       obj->Release();
@@ -274,7 +337,10 @@ struct Fake {
     DWORD n = GetTempPathW(MAX_PATH, tmp);
     typeLibPath = std::wstring(tmp, n) + L"DatevCtiBuddy-fake.tlb";
     std::string error, how;
-    HRESULT hr = datev::BuildTypeLib(datev::kLibidFakeDatev, L"DatevCtiBuddyLib", typeLibPath, true, &error);
+    HRESULT hr = datev::BuildTypeLib(datev::kLibidFakeDatev, L"DatevCtiBuddyLib", typeLibPath,
+                                     dualData ? datev::TypeLibContent::WithDualData
+                                              : datev::TypeLibContent::WithDispInterfaces,
+                                     &error);
     if (SUCCEEDED(hr)) hr = datev::RegisterTypeLibFile(typeLibPath, false, &how);
     typeLib = SUCCEEDED(hr) ? "registered " + how : "failed " + error + how + " " + comx::HexHr(hr);
     return hr;
@@ -485,9 +551,11 @@ void ReadStdin() {
 int wmain(int argc, wchar_t** argv) {
   bool registerTypeLib = true;
   bool start = true;
+  bool dualData = false;
   for (int i = 1; i < argc; ++i) {
     if (_wcsicmp(argv[i], L"--no-typelib") == 0) registerTypeLib = false;
     if (_wcsicmp(argv[i], L"--stopped") == 0) start = false;
+    if (_wcsicmp(argv[i], L"--dual-data") == 0) dualData = true;
   }
   HRESULT hr = CoInitializeEx(nullptr, COINIT_APARTMENTTHREADED);
   if (FAILED(hr)) return 2;
@@ -499,6 +567,7 @@ int wmain(int argc, wchar_t** argv) {
   RegisterClassExW(&wc);
   g_window = CreateWindowExW(0, wc.lpszClassName, L"", 0, 0, 0, 0, 0, HWND_MESSAGE, nullptr, wc.hInstance, nullptr);
   Fake fake;
+  fake.dualData = dualData;
   g_fake = &fake;
   if (registerTypeLib) fake.RegisterTypeLib();
   HRESULT startHr = start ? fake.Start() : S_FALSE;

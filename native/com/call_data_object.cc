@@ -56,10 +56,31 @@ CallValues CallDataObject::Values() const {
   return out;
 }
 
+HRESULT CallDataObject::GetAs(int index, VARTYPE vt, VARIANT* out) const {
+  VariantInit(out);
+  if (index < 0 || index >= kFieldCount) return DISP_E_MEMBERNOTFOUND;
+  size_t i = static_cast<size_t>(index);
+  if (!present_[i]) return DISP_E_MEMBERNOTFOUND;
+  return VariantChangeType(out, const_cast<VARIANT*>(&values_[i]), 0, vt);
+}
+
+HRESULT CallDataObject::Store(int index, const VARIANT& value) {
+  if (index < 0 || index >= kFieldCount) return DISP_E_MEMBERNOTFOUND;
+  size_t i = static_cast<size_t>(index);
+  VARIANT copy;
+  VariantInit(&copy);
+  HRESULT hr = VariantCopyInd(&copy, const_cast<VARIANT*>(&value));
+  if (FAILED(hr)) return hr;
+  VariantClear(&values_[i]);
+  values_[i] = copy;  // takes ownership
+  present_[i] = true;
+  return S_OK;
+}
+
 HRESULT CallDataObject::QueryInterface(REFIID riid, void** ppv) {
   if (!ppv) return E_POINTER;
   if (IsEqualIID(riid, IID_IUnknown) || IsEqualIID(riid, IID_IDispatch) || IsEqualIID(riid, kIidData)) {
-    *ppv = static_cast<IDispatch*>(this);
+    *ppv = static_cast<IDatevCtiDataDual*>(this);
     AddRef();
     return S_OK;
   }
@@ -111,17 +132,9 @@ HRESULT CallDataObject::Invoke(DISPID id, REFIID, LCID, WORD flags, DISPPARAMS* 
     if (params->cArgs != 1) return DISP_E_BADPARAMCOUNT;
     if (params->cNamedArgs != 1 || !params->rgdispidNamedArgs || params->rgdispidNamedArgs[0] != DISPID_PROPERTYPUT)
       return DISP_E_PARAMNOTOPTIONAL;
-    VARIANT copy;
-    VariantInit(&copy);
-    HRESULT hr = VariantCopyInd(&copy, &params->rgvarg[0]);
-    if (FAILED(hr)) {
-      if (argErr) *argErr = 0;
-      return hr;
-    }
-    VariantClear(&values_[i]);
-    values_[i] = copy;  // takes ownership
-    present_[i] = true;
-    return S_OK;
+    HRESULT hr = Store(id - 1, params->rgvarg[0]);
+    if (FAILED(hr) && argErr) *argErr = 0;
+    return hr;
   }
   if (flags & (DISPATCH_PROPERTYGET | DISPATCH_METHOD)) {
     if (params->cArgs != 0) return DISP_E_BADPARAMCOUNT;

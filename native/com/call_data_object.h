@@ -1,5 +1,5 @@
 // An automation object holding the 11 IDatevCtiData properties: IDispatch with case-insensitive names and
-// DISPIDs 1-11, PROPERTYGET and PROPERTYPUT; also answers the IDatevCtiData IID (dispatch-only).
+// DISPIDs 1-11, PROPERTYGET and PROPERTYPUT; also answers the IDatevCtiData IID, with the dual vtable.
 // Lives in one apartment; not thread-safe by itself.
 #pragma once
 
@@ -12,7 +12,7 @@
 
 namespace datev {
 
-class CallDataObject final : public IDispatch {
+class CallDataObject final : public IDatevCtiDataDual {
  public:
   // Values typed as IDatevCtiData declares them (program → DATEV). Fails for values of the wrong kind.
   static HRESULT CreateTyped(const CallValues& values, CallDataObject** out);
@@ -37,9 +37,42 @@ class CallDataObject final : public IDispatch {
   HRESULT STDMETHODCALLTYPE Invoke(DISPID id, REFIID riid, LCID lcid, WORD flags, DISPPARAMS* params, VARIANT* result,
                                    EXCEPINFO* excep, UINT* argErr) override;
 
+  // IDatevCtiData (dual vtable)
+#define DATEV_DUAL_PROPERTY(index, Name, Type, Vt, Member)                                      \
+  HRESULT STDMETHODCALLTYPE get_##Name(Type* value) override {                                 \
+    if (!value) return E_POINTER;                                                              \
+    VARIANT v;                                                                                 \
+    HRESULT hr = GetAs(index, Vt, &v);                                                         \
+    if (SUCCEEDED(hr)) *value = v.Member;                                                      \
+    return hr;                                                                                 \
+  }                                                                                            \
+  HRESULT STDMETHODCALLTYPE put_##Name(Type value) override {                                  \
+    VARIANT v;                                                                                 \
+    VariantInit(&v);                                                                           \
+    v.vt = Vt;                                                                                 \
+    v.Member = value;                                                                          \
+    return Store(index, v);                                                                    \
+  }
+  DATEV_DUAL_PROPERTY(0, CallID, BSTR, VT_BSTR, bstrVal)
+  DATEV_DUAL_PROPERTY(1, SyncID, BSTR, VT_BSTR, bstrVal)
+  DATEV_DUAL_PROPERTY(2, Direction, LONG, VT_I4, lVal)
+  DATEV_DUAL_PROPERTY(3, Begin, DATE, VT_DATE, date)
+  DATEV_DUAL_PROPERTY(4, End, DATE, VT_DATE, date)
+  DATEV_DUAL_PROPERTY(5, CallState, LONG, VT_I4, lVal)
+  DATEV_DUAL_PROPERTY(6, Adressatenname, BSTR, VT_BSTR, bstrVal)
+  DATEV_DUAL_PROPERTY(7, AdressatenId, BSTR, VT_BSTR, bstrVal)
+  DATEV_DUAL_PROPERTY(8, DataSource, BSTR, VT_BSTR, bstrVal)
+  DATEV_DUAL_PROPERTY(9, CalledNumber, BSTR, VT_BSTR, bstrVal)
+  DATEV_DUAL_PROPERTY(10, Note, BSTR, VT_BSTR, bstrVal)
+#undef DATEV_DUAL_PROPERTY
+
  private:
   CallDataObject();
   ~CallDataObject();
+  // A copy of field `index` converted to `vt` (the caller owns it); DISP_E_MEMBERNOTFOUND when absent.
+  HRESULT GetAs(int index, VARTYPE vt, VARIANT* out) const;
+  // Stores a copy of `value` as field `index`.
+  HRESULT Store(int index, const VARIANT& value);
   CallDataObject(const CallDataObject&) = delete;
   CallDataObject& operator=(const CallDataObject&) = delete;
 

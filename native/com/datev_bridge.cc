@@ -374,7 +374,7 @@ void Bridge::EnsureMarshaling(IUnknown* cti) {
     CreateDirectories(options_.typeLibDir);
     status.path = options_.typeLibDir + (sizeof(void*) == 8 ? L"\\DatevCtiBridge-x64.tlb" : L"\\DatevCtiBridge-x86.tlb");
     std::string error, how;
-    HRESULT hr = BuildTypeLib(kLibidBridge, L"WildixDatevCtiBridge", status.path, false, &error);
+    HRESULT hr = BuildTypeLib(kLibidBridge, L"WildixDatevCtiBridge", status.path, TypeLibContent::ControlOnly, &error);
     if (SUCCEEDED(hr)) hr = RegisterTypeLibFile(status.path, true, &how);
     else how = error;
     if (SUCCEEDED(hr)) {

@@ -44,6 +44,33 @@ inline constexpr int kNotificationCount = 4;
 inline constexpr const wchar_t* kNotificationNames[kNotificationCount] = {
     L"NewCall", L"NewJournal", L"CallStateChanged", L"CallAdressatChanged"};
 
+// IDatevCtiData as a dual interface (property accessors after IDispatch, get/put per property in
+// DISPID order), in case DATEV's type library declares it dual and a caller uses the vtable.
+struct IDatevCtiDataDual : public IDispatch {
+  virtual HRESULT STDMETHODCALLTYPE get_CallID(BSTR* value) = 0;
+  virtual HRESULT STDMETHODCALLTYPE put_CallID(BSTR value) = 0;
+  virtual HRESULT STDMETHODCALLTYPE get_SyncID(BSTR* value) = 0;
+  virtual HRESULT STDMETHODCALLTYPE put_SyncID(BSTR value) = 0;
+  virtual HRESULT STDMETHODCALLTYPE get_Direction(LONG* value) = 0;
+  virtual HRESULT STDMETHODCALLTYPE put_Direction(LONG value) = 0;
+  virtual HRESULT STDMETHODCALLTYPE get_Begin(DATE* value) = 0;
+  virtual HRESULT STDMETHODCALLTYPE put_Begin(DATE value) = 0;
+  virtual HRESULT STDMETHODCALLTYPE get_End(DATE* value) = 0;
+  virtual HRESULT STDMETHODCALLTYPE put_End(DATE value) = 0;
+  virtual HRESULT STDMETHODCALLTYPE get_CallState(LONG* value) = 0;
+  virtual HRESULT STDMETHODCALLTYPE put_CallState(LONG value) = 0;
+  virtual HRESULT STDMETHODCALLTYPE get_Adressatenname(BSTR* value) = 0;
+  virtual HRESULT STDMETHODCALLTYPE put_Adressatenname(BSTR value) = 0;
+  virtual HRESULT STDMETHODCALLTYPE get_AdressatenId(BSTR* value) = 0;
+  virtual HRESULT STDMETHODCALLTYPE put_AdressatenId(BSTR value) = 0;
+  virtual HRESULT STDMETHODCALLTYPE get_DataSource(BSTR* value) = 0;
+  virtual HRESULT STDMETHODCALLTYPE put_DataSource(BSTR value) = 0;
+  virtual HRESULT STDMETHODCALLTYPE get_CalledNumber(BSTR* value) = 0;
+  virtual HRESULT STDMETHODCALLTYPE put_CalledNumber(BSTR value) = 0;
+  virtual HRESULT STDMETHODCALLTYPE get_Note(BSTR* value) = 0;
+  virtual HRESULT STDMETHODCALLTYPE put_Note(BSTR value) = 0;
+};
+
 // IDatevCtiControl : IUnknown — DATEV calls it on the CTI program's object.
 struct IDatevCtiControl : public IUnknown {
   virtual HRESULT STDMETHODCALLTYPE Dial(IDispatch* callData) = 0;

@@ -69,20 +69,53 @@ HRESULT AddDispatchFunc(ICreateTypeInfo* ti, UINT index, MEMBERID id, const wcha
   return ti->SetFuncAndParamNames(index, names, kind == INVOKE_FUNC ? 2 : 1);
 }
 
-HRESULT AddDataDispInterface(ICreateTypeLib2* lib, ITypeInfo* dispatchInfo) {
+// A property accessor of the dual IDatevCtiData: [propget] HRESULT X([out, retval] T*) or
+// [propput] HRESULT X([in] T), at vtable slot 7 + index.
+HRESULT AddDualAccessor(ICreateTypeInfo* ti, UINT index, MEMBERID id, const wchar_t* name, INVOKEKIND kind,
+                        VARTYPE type) {
+  TYPEDESC pointee{};
+  pointee.vt = type;
+  ELEMDESC param{};
+  if (kind == INVOKE_PROPERTYGET) {
+    param.tdesc.vt = VT_PTR;
+    param.tdesc.lptdesc = &pointee;
+    param.paramdesc.wParamFlags = PARAMFLAG_FOUT | PARAMFLAG_FRETVAL;
+  } else {
+    param.tdesc.vt = type;
+    param.paramdesc.wParamFlags = PARAMFLAG_FIN;
+  }
+  FUNCDESC fd{};
+  fd.memid = id;
+  fd.funckind = FUNC_PUREVIRTUAL;
+  fd.invkind = kind;
+  fd.callconv = CC_STDCALL;
+  fd.cParams = 1;
+  fd.lprgelemdescParam = &param;
+  fd.elemdescFunc.tdesc.vt = VT_HRESULT;
+  fd.oVft = static_cast<SHORT>((7 + index) * sizeof(void*));
+  HRESULT hr = ti->AddFuncDesc(index, &fd);
+  if (FAILED(hr)) return hr;
+  LPOLESTR names[1] = {const_cast<LPOLESTR>(name)};
+  return ti->SetFuncAndParamNames(index, names, 1);
+}
+
+HRESULT AddDataInterface(ICreateTypeLib2* lib, ITypeInfo* dispatchInfo, bool dual) {
   ComPtr<ICreateTypeInfo> ti;
-  HRESULT hr = lib->CreateTypeInfo(const_cast<LPOLESTR>(L"IDatevCtiData"), TKIND_DISPATCH, ti.Put());
+  HRESULT hr =
+      lib->CreateTypeInfo(const_cast<LPOLESTR>(L"IDatevCtiData"), dual ? TKIND_INTERFACE : TKIND_DISPATCH, ti.Put());
   HREFTYPE ref = 0;
-  if (FAILED(hr) || FAILED(hr = ti->SetGuid(kIidData)) || FAILED(hr = ti->AddRefTypeInfo(dispatchInfo, &ref)) ||
-      FAILED(hr = ti->AddImplType(0, ref))) {
+  if (FAILED(hr) || FAILED(hr = ti->SetGuid(kIidData)) ||
+      (dual && FAILED(hr = ti->SetTypeFlags(TYPEFLAG_FDUAL | TYPEFLAG_FOLEAUTOMATION))) ||
+      FAILED(hr = ti->AddRefTypeInfo(dispatchInfo, &ref)) || FAILED(hr = ti->AddImplType(0, ref))) {
     return hr;
   }
+  auto add = dual ? AddDualAccessor : AddDispatchFunc;
   UINT index = 0;
   for (int i = 0; i < kFieldCount; ++i) {
-    if (FAILED(hr = AddDispatchFunc(ti.Get(), index++, i + 1, kFieldNames[i], INVOKE_PROPERTYGET, FieldType(i))) ||
-        FAILED(hr = AddDispatchFunc(ti.Get(), index++, i + 1, kFieldNames[i], INVOKE_PROPERTYPUT, FieldType(i)))) {
-      return hr;
-    }
+    if (FAILED(hr = add(ti.Get(), index, i + 1, kFieldNames[i], INVOKE_PROPERTYGET, FieldType(i)))) return hr;
+    ++index;
+    if (FAILED(hr = add(ti.Get(), index, i + 1, kFieldNames[i], INVOKE_PROPERTYPUT, FieldType(i)))) return hr;
+    ++index;
   }
   return ti->LayOut();
 }
@@ -122,8 +155,9 @@ Fn OleAutProc(const char* name) {
 
 }  // namespace
 
-HRESULT BuildTypeLib(const GUID& libid, const wchar_t* libName, const std::wstring& path, bool withDispInterfaces,
+HRESULT BuildTypeLib(const GUID& libid, const wchar_t* libName, const std::wstring& path, TypeLibContent content,
                      std::string* error) {
+  bool withDispInterfaces = content != TypeLibContent::ControlOnly;
   ComPtr<ICreateTypeLib2> lib;
   HRESULT hr = CreateTypeLib2(ThisSysKind(), path.c_str(), lib.Put());
   if (FAILED(hr)) {
@@ -156,7 +190,8 @@ HRESULT BuildTypeLib(const GUID& libid, const wchar_t* libName, const std::wstri
     *error = "cannot describe IDatevCtiHistory";
     return hr;
   }
-  if (withDispInterfaces && FAILED(hr = AddDataDispInterface(lib.Get(), dispatchInfo.Get()))) {
+  if (withDispInterfaces &&
+      FAILED(hr = AddDataInterface(lib.Get(), dispatchInfo.Get(), content == TypeLibContent::WithDualData))) {
     *error = "cannot describe IDatevCtiData";
     return hr;
   }

@@ -18,11 +18,18 @@ inline constexpr GUID kLibidBridge = {0xB3C3E478, 0xD0D8, 0x4E07, {0x8B, 0xB7, 0
 // {0A9B5BEA-3127-470C-BC5E-B8554EBA7A7C}
 inline constexpr GUID kLibidFakeDatev = {0x0A9B5BEA, 0x3127, 0x470C, {0xBC, 0x5E, 0xB8, 0x55, 0x4E, 0xBA, 0x7A, 0x7C}};
 
-// Writes the library to `path` (version 1.0, neutral locale, this process's SYSKIND). Without
-// `withDispInterfaces` it holds only IDatevCtiControl and IDatevCtiHistory: the program registers no
-// more than it implements, so DATEV's own registration of IDatevCtiData/IDatevCtiNotification (which may
-// be dual) is never replaced by a dispatch-only one.
-HRESULT BuildTypeLib(const GUID& libid, const wchar_t* libName, const std::wstring& path, bool withDispInterfaces,
+enum class TypeLibContent {
+  // IDatevCtiControl and IDatevCtiHistory only: what the program registers (no more than it
+  // implements, so DATEV's own registration of IDatevCtiData/IDatevCtiNotification is never replaced).
+  ControlOnly,
+  // + IDatevCtiData and IDatevCtiNotification as dispinterfaces (DATEV as S1 describes it).
+  WithDispInterfaces,
+  // + IDatevCtiData as a dual interface (property vtable), IDatevCtiNotification as dispinterface.
+  WithDualData,
+};
+
+// Writes the library to `path` (version 1.0, neutral locale, this process's SYSKIND).
+HRESULT BuildTypeLib(const GUID& libid, const wchar_t* libName, const std::wstring& path, TypeLibContent content,
                      std::string* error);
 
 // Registers the .tlb: for the current user (RegisterTypeLibForUser, no admin rights) or machine-wide

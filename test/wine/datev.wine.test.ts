@@ -39,7 +39,7 @@ afterAll(async () => {
   await host?.close();
 });
 
-async function fakeDatev(opts: { noTypeLib?: boolean } = {}): Promise<FakeDatevProcess> {
+async function fakeDatev(opts: { noTypeLib?: boolean; dualData?: boolean } = {}): Promise<FakeDatevProcess> {
   const datev = new FakeDatevProcess({ env, ...opts });
   await datev.ready;
   return datev;
@@ -199,6 +199,44 @@ describe('native COM under Wine: beyond the contract', () => {
       await port.notify('NewCall', { ...data, CallID: 'H-2' }); // waits until DATEV is responsive again
       const ids = (await datev.notifications()).map((n) => n.data.CallID);
       expect(ids).toContain('H-2');
+    } finally {
+      await port.dispose();
+      await datev.close();
+    }
+  });
+
+  it('serves a DATEV that declares IDatevCtiData dual and reads the call data through its vtable', async () => {
+    const datev = await fakeDatev({ dualData: true });
+    const port = host.remoteDatevPort();
+    try {
+      const begin = new Date(2026, 0, 2, 3, 4, 5);
+      await port.notify('CallStateChanged', {
+        CallID: 'V-1',
+        SyncID: 'S-9',
+        Direction: Direction.eDirOutgoing,
+        Begin: begin,
+        End: begin,
+        CallState: CallState.eCSConnected,
+        Adressatenname: 'Müller',
+        AdressatenId: '4711',
+        DataSource: 'DATEV_Adressaten',
+        CalledNumber: '0891',
+        Note: 'vtable',
+      });
+      const [n] = await datev.notifications();
+      expect(n?.data).toEqual({
+        CallID: 'V-1',
+        SyncID: 'S-9',
+        Direction: Direction.eDirOutgoing,
+        Begin: begin,
+        End: begin,
+        CallState: CallState.eCSConnected,
+        Adressatenname: 'Müller',
+        AdressatenId: '4711',
+        DataSource: 'DATEV_Adressaten',
+        CalledNumber: '0891',
+        Note: 'vtable',
+      });
     } finally {
       await port.dispose();
       await datev.close();

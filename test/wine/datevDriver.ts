@@ -22,6 +22,8 @@ export interface FakeDatevOptions {
   noTypeLib?: boolean;
   /** Start without the notification object in the ROT (default: started). */
   stopped?: boolean;
+  /** Declare IDatevCtiData dual in DATEV's type library and read notifications through its vtable. */
+  dualData?: boolean;
   /** Bound of one command (default 20 s). */
   commandTimeoutMs?: number;
 }
@@ -86,6 +88,7 @@ export class FakeDatevProcess implements DatevDriver {
     const args = [exe];
     if (opts.noTypeLib) args.push('--no-typelib');
     if (opts.stopped) args.push('--stopped');
+    if (opts.dualData) args.push('--dual-data');
     this.child = spawn('wine', args, { env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let onReady!: (r: FakeDatevReady) => void;
     let onReadyFail!: (e: Error) => void;
