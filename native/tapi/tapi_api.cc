@@ -54,6 +54,7 @@ bool TapiApi::Load(const std::wstring &dllPath, std::string *failedFn, std::stri
   Resolve(module_, "lineSetStatusMessages", &lineSetStatusMessages);
   Resolve(module_, "lineGetNewCalls", &lineGetNewCalls);
   Resolve(module_, "lineGetCallStatus", &lineGetCallStatus);
+  Resolve(module_, "lineSetCallPrivilege", &lineSetCallPrivilege);
   const Required required[] = {
       {"lineInitializeExW", lineInitializeExW != nullptr},
       {"lineShutdown", lineShutdown != nullptr},

@@ -31,6 +31,7 @@ using PFN_lineDrop = LONG(WINAPI *)(HCALL, LPCSTR, DWORD);
 using PFN_lineDeallocateCall = LONG(WINAPI *)(HCALL);
 using PFN_lineGetCallInfoW = LONG(WINAPI *)(HCALL, LPLINECALLINFO);
 using PFN_lineGetCallStatus = LONG(WINAPI *)(HCALL, LPLINECALLSTATUS);
+using PFN_lineSetCallPrivilege = LONG(WINAPI *)(HCALL, DWORD);
 
 // Owns the module handle (FreeLibrary on destruction) and the resolved entry points.
 class TapiApi {
@@ -61,6 +62,7 @@ class TapiApi {
   PFN_lineSetStatusMessages lineSetStatusMessages = nullptr;
   PFN_lineGetNewCalls lineGetNewCalls = nullptr;
   PFN_lineGetCallStatus lineGetCallStatus = nullptr;
+  PFN_lineSetCallPrivilege lineSetCallPrivilege = nullptr;
 
  private:
   HMODULE module_ = nullptr;

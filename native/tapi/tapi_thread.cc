@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <exception>
+#include <iterator>
 #include <utility>
 #include <vector>
 
@@ -142,8 +143,9 @@ void TapiThread::Handle(const LINEMESSAGE &msg) {
       auto it = pendingMakeCalls_.find(p1);
       if (it != pendingMakeCalls_.end()) {
         if (ev.result == 0) {
-          ev.hCall = *it->second;
+          ev.hCall = *it->second.hCall;
           ev.hasHCall = true;
+          callHandles_[ev.hCall] = it->second.hLine;
         }
         pendingMakeCalls_.erase(it);
       }
@@ -168,10 +170,14 @@ void TapiThread::Handle(const LINEMESSAGE &msg) {
       ev.addressId = p1;
       ev.hCall = p2;
       ev.privilege = p3;
+      callHandles_[p2] = msg.hDevice;
       break;
     case LINE_CLOSE:
       ev.kind = EventData::Kind::kLineClosed;
       ev.hLine = msg.hDevice;
+      for (auto h = callHandles_.begin(); h != callHandles_.end();) {
+        h = h->second == msg.hDevice ? callHandles_.erase(h) : std::next(h);  // dead with the line
+      }
       break;
     case LINE_LINEDEVSTATE:
       if (p1 & LINEDEVSTATE_REINIT) {
@@ -200,11 +206,38 @@ void TapiThread::Handle(const LINEMESSAGE &msg) {
   events_(std::move(ev));
 }
 
+// lineClose/lineShutdown drop the calls this app solely owns (CLOSEDROP) -- the user's live calls on
+// the phone. Handing the handles back first (allowed for a sole owner since TAPI 2.0, and it does not
+// change the physical call) leaves every call as it is.
+void TapiThread::ReleaseCallHandles(DWORD hLine) {
+  for (auto h = callHandles_.begin(); h != callHandles_.end();) {
+    if (hLine != 0 && h->second != hLine) {
+      ++h;
+      continue;
+    }
+    api_->lineDeallocateCall(h->first);
+    h = callHandles_.erase(h);
+  }
+}
+
 void TapiThread::ShutdownTapi() {
+  if (hLineApp_ != 0) ReleaseCallHandles(0);
   if (hLineApp_ != 0) api_->lineShutdown(hLineApp_);
   hLineApp_ = 0;
   tapiEvent_ = nullptr;  // destroyed by lineShutdown
   pendingMakeCalls_.clear();  // replies are cancelled by lineShutdown; storage no longer written
+  callHandles_.clear();
+}
+
+// Calls found by lineGetNewCalls (or offered to another owner) come with MONITOR privilege: take
+// ownership when TAPI says NOTOWNER, then try once more.
+LONG TapiThread::AsOwner(HCALL hCall, LONG (*op)(const TapiApi &, HCALL)) {
+  LONG rc = op(*api_, hCall);
+  if (rc == static_cast<LONG>(LINEERR_NOTOWNER) && api_->lineSetCallPrivilege != nullptr &&
+      api_->lineSetCallPrivilege(hCall, LINECALLPRIVILEGE_OWNER) == 0) {
+    rc = op(*api_, hCall);
+  }
+  return rc;
 }
 
 Outcome TapiThread::Uninitialized(const char *fn) const {
@@ -349,6 +382,7 @@ Outcome TapiThread::DoOpenLine(uint32_t deviceId, uint32_t apiVersion) {
       for (DWORD i = 0; i < n; ++i) {
         HCALL hCall;
         std::memcpy(&hCall, list.Bytes() + l->dwCallsOffset + i * sizeof(HCALL), sizeof hCall);
+        callHandles_[hCall] = hLine;
         EventData nc;
         nc.kind = EventData::Kind::kNewCall;
         nc.hLine = hLine;
@@ -380,6 +414,7 @@ Outcome TapiThread::DoOpenLine(uint32_t deviceId, uint32_t apiVersion) {
 
 bool TapiThread::CloseLine(uint32_t id, uint32_t hLine) {
   return TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineClose") : [&] {
+    ReleaseCallHandles(hLine);
     LONG rc = api_->lineClose(hLine);
     return rc != 0 ? Failed("lineClose", rc) : Outcome();
   }());
@@ -398,13 +433,13 @@ Outcome TapiThread::DoMakeCall(uint32_t hLine, const std::wstring &destination) 
   LONG rc = api_->lineMakeCallW(hLine, storage.get(), destination.c_str(), 0, nullptr);
   if (rc < 0) return Failed("lineMakeCallW", rc);
   if (rc == 0) return Outcome::Fail("lineMakeCallW", 0, "lineMakeCallW returned 0 instead of a request id");
-  pendingMakeCalls_[static_cast<DWORD>(rc)] = std::move(storage);
+  pendingMakeCalls_[static_cast<DWORD>(rc)] = PendingMakeCall{hLine, std::move(storage)};
   return Outcome::Number(static_cast<uint32_t>(rc));
 }
 
 bool TapiThread::Answer(uint32_t id, uint32_t hCall) {
   return TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineAnswer") : [&] {
-    LONG rc = api_->lineAnswer(hCall, nullptr, 0);
+    LONG rc = AsOwner(hCall, [](const TapiApi &api, HCALL h) { return api.lineAnswer(h, nullptr, 0); });
     return rc <= 0 ? Failed("lineAnswer", rc == 0 ? static_cast<LONG>(LINEERR_OPERATIONFAILED) : rc)
                    : Outcome::Number(static_cast<uint32_t>(rc));
   }());
@@ -412,7 +447,7 @@ bool TapiThread::Answer(uint32_t id, uint32_t hCall) {
 
 bool TapiThread::Drop(uint32_t id, uint32_t hCall) {
   return TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineDrop") : [&] {
-    LONG rc = api_->lineDrop(hCall, nullptr, 0);
+    LONG rc = AsOwner(hCall, [](const TapiApi &api, HCALL h) { return api.lineDrop(h, nullptr, 0); });
     return rc <= 0 ? Failed("lineDrop", rc == 0 ? static_cast<LONG>(LINEERR_OPERATIONFAILED) : rc)
                    : Outcome::Number(static_cast<uint32_t>(rc));
   }());
@@ -421,6 +456,7 @@ bool TapiThread::Drop(uint32_t id, uint32_t hCall) {
 bool TapiThread::Deallocate(uint32_t id, uint32_t hCall) {
   return TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineDeallocateCall") : [&] {
     LONG rc = api_->lineDeallocateCall(hCall);
+    if (rc == 0) callHandles_.erase(hCall);
     return rc != 0 ? Failed("lineDeallocateCall", rc) : Outcome();
   }());
 }

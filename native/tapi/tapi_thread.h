@@ -75,6 +75,8 @@ class TapiThread {
   void DrainMessages(bool woken);
   void Handle(const LINEMESSAGE &msg);
   void ShutdownTapi();
+  void ReleaseCallHandles(DWORD hLine);  // 0 = all lines
+  LONG AsOwner(HCALL hCall, LONG (*op)(const TapiApi &, HCALL));
 
   Outcome DoInitialize(const std::wstring &appName);
   Outcome DoListLines();
@@ -105,7 +107,12 @@ class TapiThread {
   DWORD numDevs_ = 0;
   std::set<DWORD> removed_;
   std::map<DWORD, DWORD> lineStates_;                        // deviceId -> LINEDEVCAPS.dwLineStates
-  std::map<DWORD, std::unique_ptr<HCALL>> pendingMakeCalls_;  // request id -> storage TAPI writes to
+  struct PendingMakeCall {
+    DWORD hLine;
+    std::unique_ptr<HCALL> hCall;  // TAPI writes the new handle here when it queues LINE_REPLY
+  };
+  std::map<DWORD, PendingMakeCall> pendingMakeCalls_;  // by request id
+  std::map<DWORD, DWORD> callHandles_;                 // hCall -> hLine, every handle we hold
   bool ending_ = false;
   int idleWakeups_ = 0;
 };

@@ -133,6 +133,43 @@ describe('native TAPI under Wine: beyond the contract', () => {
     expect(info.caller).toEqual({ flags: LINECALLPARTYID.ADDRESS | LINECALLPARTYID.NAME, number: '+49 89 7654321', name: 'Jörg Groß' });
   });
 
+  it('answers a call that was already there when the line was opened (takes ownership after NOTOWNER)', async () => {
+    pbx = server.session();
+    port = host.remoteTelephonyPort();
+    events = [];
+    port.onEvent((e) => events.push(e));
+    await pbx.addLine(LINE, '201');
+    const lines = await port.initialize('Wildix CTI für DATEV');
+    await pbx.incoming('201', '+49 89 7654321');
+    await port.openLine(lines[0]!.permanentId);
+    const nc = await waitEvent((e) => e.type === 'newCall');
+    expect(nc.type === 'newCall' && nc.privilege).toBe(2); // MONITOR, as lineGetNewCalls hands it out
+    const hCall = nc.type === 'newCall' ? nc.hCall : 0;
+    const req = await port.answer(hCall);
+    await waitEvent((e) => e.type === 'reply' && e.requestId === req && e.result === 0);
+    await waitEvent((e) => e.type === 'callState' && e.hCall === hCall && e.state === 'CONNECTED');
+    await pbx.sync();
+    expect(pbx.log.some((e) => e.ev === 'api' && e.fn === 'lineSetCallPrivilege' && e.privilege === 4 && e.rc === 0)).toBe(true);
+  });
+
+  it("does not hang up the user's live call when it shuts down (handles released before lineShutdown)", async () => {
+    await start();
+    const callId = await pbx.incoming('201', '+49 30 3333');
+    const nc = await waitEvent((e) => e.type === 'newCall');
+    expect(nc.type === 'newCall' && nc.privilege).toBe(4); // OWNER: lineShutdown would drop it (CLOSEDROP)
+    await pbx.answer(callId); // answered on the phone
+    await waitEvent((e) => e.type === 'callState' && e.state === 'CONNECTED');
+    await port.shutdown();
+    await pbx.sync();
+    expect(pbx.log.filter((e) => e.ev === 'state' && e.call === callId).map((e) => e.state)).toEqual([
+      'LINECALLSTATE_OFFERING',
+      'LINECALLSTATE_CONNECTED',
+    ]);
+    const fns = pbx.log.filter((e) => e.ev === 'api').map((e) => e.fn);
+    expect(fns.lastIndexOf('lineDeallocateCall')).toBeLessThan(fns.lastIndexOf('lineShutdown'));
+    expect(fns.lastIndexOf('lineDeallocateCall')).toBeGreaterThanOrEqual(0);
+  });
+
   it('keeps LINE_APPNEWCALL immediately followed by LINE_CALLSTATE in the fake and reports umlauts intact', async () => {
     await start();
     await pbx.incoming('201', '+49 30 1111', 'Müller & Söhne');
