@@ -5,7 +5,13 @@ import { processEnv } from './config/paths';
 import { run } from './cli/run';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const version: string = (require('../../package.json') as { version: string }).version;
+const version: string = (require('../../../package.json') as { version: string }).version;
+
+/** Loaded only on Windows: the addon and its adapters. */
+function nativeWiring(): typeof import('./native/wiring') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./native/wiring') as typeof import('./native/wiring');
+}
 
 async function main(): Promise<void> {
   const env = processEnv();
@@ -18,12 +24,8 @@ async function main(): Promise<void> {
     makeLogger: (dir, l, toConsole) => createFileLogger({ dir, level: l.level, maxSizeMB: l.maxSizeMB, maxDays: l.maxDays, console: toConsole }),
     ...(env.platform === 'win32'
       ? {
-          native: async (config, log) => {
-            // loaded only on Windows: the addon and its adapters
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            const wiring = require('./native/wiring') as typeof import('./native/wiring');
-            return wiring.createNativeWiring(config, log);
-          },
+          native: async (config, log) => nativeWiring().createNativeWiring(config, log),
+          workstation: () => nativeWiring().nativeWorkstation(),
         }
       : {}),
   });

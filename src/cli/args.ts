@@ -6,6 +6,8 @@ export interface CliOptions {
   diagnose: boolean;
   simulate: boolean;
   verbose: boolean;
+  installAutostart: boolean;
+  removeAutostart: boolean;
   config?: string;
   line?: string;
   logDir?: string;
@@ -22,11 +24,21 @@ const FLAGS: Record<string, keyof CliOptions> = {
   '--diagnose': 'diagnose',
   '--simulate': 'simulate',
   '--verbose': 'verbose',
+  '--install-autostart': 'installAutostart',
+  '--remove-autostart': 'removeAutostart',
 };
 const VALUES: Record<string, 'config' | 'line' | 'logDir'> = { '--config': 'config', '--line': 'line', '--log-dir': 'logDir' };
 
 export function parseArgs(argv: string[]): ParseResult {
-  const o: CliOptions = { help: false, version: false, diagnose: false, simulate: false, verbose: false };
+  const o: CliOptions = {
+    help: false,
+    version: false,
+    diagnose: false,
+    simulate: false,
+    verbose: false,
+    installAutostart: false,
+    removeAutostart: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
     const eq = raw.indexOf('=');
@@ -45,6 +57,9 @@ export function parseArgs(argv: string[]): ParseResult {
     }
     return { ok: false, error: `Unbekannte Option / unknown option: ${raw} (siehe / see --help)` };
   }
+  if (o.installAutostart && o.removeAutostart) {
+    return { ok: false, error: '--install-autostart und --remove-autostart schließen sich aus / are mutually exclusive' };
+  }
   return { ok: true, options: o };
 }
 
@@ -59,8 +74,13 @@ Aufruf / usage: wildix-datev-cti [Optionen / options]
   --log-dir <Ordner> Ordner für Logdateien / log folder (Standard / default: %LOCALAPPDATA%\\Wildix\\DatevCti\\logs)
   --verbose          ausführliches Log / debug logging
   --diagnose         Prüfbericht ausgeben und beenden / print a diagnostic report and exit
+  --install-autostart  beim Anmelden an Windows starten (nur dieser Benutzer) / start at logon (this user)
+  --remove-autostart   nicht mehr beim Anmelden starten / no longer start at logon
   --simulate         simulierte Telefonanlage und DATEV statt der echten / simulated PBX and DATEV
   --version          Version anzeigen / show the version
   --help             diese Hilfe / this help
+
+Läuft einmal pro Windows-Sitzung; ein zweiter Start meldet „läuft bereits“ (Exit-Code 3).
+Runs once per Windows session; a second start says so (exit code 3).
 `;
 }

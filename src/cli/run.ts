@@ -2,6 +2,7 @@
  * What the program does for a command line: help, version, diagnose, the simulation, or the real CTI.
  * Everything platform-specific is injected, so this is tested on any machine.
  */
+import { resolve } from 'node:path';
 import { App, type Ports } from '../app/app';
 import { diagnose } from '../app/diagnose';
 import { formatProblem, loadConfig, type LoadedConfig } from '../config/load';
@@ -10,7 +11,8 @@ import type { Config } from '../config/schema';
 import type { Logger } from '../logging/logger';
 import { runSimulation } from '../sim/simulation';
 import { systemClock } from '../util/clock';
-import { helpText, parseArgs } from './args';
+import { helpText, parseArgs, type CliOptions } from './args';
+import { claimSingleInstance, EXIT_ALREADY_RUNNING, installAutostart, removeAutostart, type Workstation } from './workstation';
 import { FakeDatev } from '../../fakes/datev/fakeDatev';
 import { FakeTapi } from '../../fakes/telephony/fakeTapi';
 
@@ -34,6 +36,19 @@ export interface RunDeps {
   /** The real Windows adapters; undefined away from Windows. */
   native?: (config: Config, log: Logger) => Promise<NativeWiring>;
   readConfig?: (file: string) => LoadedConfig;
+  /** Single instance and autostart of the Windows session (loads the addon); undefined away from Windows. */
+  workstation?: () => Workstation;
+}
+
+/** The options a logon start should keep (--install-autostart --config X → Run "exe" --config X). */
+function keptOptions(o: CliOptions): string[] {
+  const out: string[] = [];
+  // absolute: the logon start runs in another working directory
+  if (o.config !== undefined) out.push('--config', resolve(o.config));
+  if (o.line !== undefined) out.push('--line', o.line);
+  if (o.logDir !== undefined) out.push('--log-dir', resolve(o.logDir));
+  if (o.verbose) out.push('--verbose');
+  return out;
 }
 
 export async function run(argv: string[], d: RunDeps): Promise<number> {
@@ -63,7 +78,10 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
   const log = d.makeLogger(logDir, config.log, false);
   log.info(`Wildix CTI für DATEV ${d.version} starting`, { platform: d.env.platform, node: d.nodeVersion, mode: simulate ? 'simulation' : 'native', config: configFile, configFound: loaded.found });
   for (const p of loaded.problems) log.warn(`config: ${formatProblem(p)}`);
+  const io = { out: d.out, err: d.err, log };
   try {
+    if (o.installAutostart) return installAutostart(d.workstation, keptOptions(o), io);
+    if (o.removeAutostart) return removeAutostart(d.workstation, io);
     if (o.diagnose) {
       let ports: { telephony: Ports['telephony']; datev: Ports['datev'] };
       let extra: (() => Promise<string[]>) | undefined;
@@ -100,6 +118,8 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
       d.out(`\nLogdateien / log files: ${logDir}`);
       return 0;
     }
+    // One instance per Windows session, checked before anything touches TAPI, the ROT or the screen.
+    if (!(await claimSingleInstance(d.workstation, io))) return EXIT_ALREADY_RUNNING;
     const w = await d.native!(config, log);
     const app = new App({ ...w.ports, config, log, clock: systemClock });
     app.reportConfigProblems(loaded.problems.map(formatProblem));

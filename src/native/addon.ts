@@ -40,6 +40,22 @@ export interface NativeUi {
   messageBox(title: string, text: string, kind: 'info' | 'error', timeoutMs: number, done: (result: number) => void): number;
 }
 
+/**
+ * native/win: small synchronous Win32 helpers (wrapped by src/native/lifecycle.ts). Bad arguments
+ * throw TypeError/RangeError; Win32 failures throw an Error with code "win32" and win32Error.
+ */
+export interface NativeWin {
+  /** Named mutex held until the process ends: "acquired" (first in this session) or "running". */
+  acquireSingleInstance(name: string): 'acquired' | 'running';
+  /** Closes the held mutex; false when none was held. */
+  releaseSingleInstance(): boolean;
+  /** HKCU\Software\Microsoft\Windows\CurrentVersion\Run value, null when absent. */
+  getAutostart(valueName: string): string | null;
+  setAutostart(valueName: string, command: string): void;
+  /** false when the value was not there. */
+  removeAutostart(valueName: string): boolean;
+}
+
 export interface NativeAddon {
   /** native/com (DATEV COM/ROT bridge); typed by the DATEV adapter. */
   com: Record<string, unknown>;
@@ -47,6 +63,8 @@ export interface NativeAddon {
   tapi: Record<string, unknown>;
   /** native/ui (dialogs). */
   ui: NativeUi;
+  /** native/win (single instance, autostart). */
+  win: NativeWin;
   /** Bumped when the JS/native contract changes. */
   abiVersion: number;
 }
@@ -87,8 +105,8 @@ export function loadAddon(): NativeAddon {
     throw new AddonLoadError(`cannot load ${file}: ${(err as Error).message}`, tried);
   }
   const addon = mod.exports as NativeAddon;
-  if (typeof addon.ui !== 'object' || typeof addon.com !== 'object' || typeof addon.tapi !== 'object') {
-    throw new AddonLoadError(`${file} does not export com/tapi/ui`, tried);
+  if (typeof addon.ui !== 'object' || typeof addon.com !== 'object' || typeof addon.tapi !== 'object' || typeof addon.win !== 'object') {
+    throw new AddonLoadError(`${file} does not export com/tapi/ui/win`, tried);
   }
   cached = addon;
   return addon;

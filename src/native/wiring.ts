@@ -13,6 +13,9 @@ import { NativeDatevPort, type NativeComModule } from './comDatevPort';
 import { NativeTelephonyPort } from './tapiTelephonyPort';
 import { Win32DialogPort } from './win32DialogPort';
 
+/** Single instance and autostart (src/cli/workstation.ts), loaded with the addon like the ports. */
+export { nativeWorkstation } from './lifecycle';
+
 function stopSignal(): Promise<string> {
   return new Promise((resolve) => {
     // SIGHUP: console window closed; SIGBREAK: Ctrl+Break; logoff/shutdown end the console the same way

@@ -1,0 +1,160 @@
+/**
+ * The program on a workstation: one instance per Windows session and the per-user autostart.
+ * The Windows side is injected (src/native/lifecycle.ts under Windows, a fake in the tests), so this
+ * logic runs on any machine.
+ */
+import type { Logger } from '../logging/logger';
+
+/** What the CLI needs of the Windows session. */
+export interface Workstation {
+  /** Takes this session's single-instance lock ("acquired") or finds it held by another process ("running"). */
+  claimInstance(): 'acquired' | 'running';
+  /** What starts this program: [exe] for the packaged exe, [node.exe, script] otherwise. */
+  launcher(): string[];
+  /** The current autostart value, null when there is none. */
+  readAutostart(): string | null;
+  writeAutostart(command: string): void;
+  /** false when there was no autostart value. */
+  deleteAutostart(): boolean;
+  /** A message box with one OK button; resolves when it is closed or after timeoutMs. */
+  message(title: string, text: string, kind: 'info' | 'error', timeoutMs: number): Promise<void>;
+}
+
+/** Per-session mutex (Local\ = this logon session, so every terminal-server user runs their own). */
+export const INSTANCE_MUTEX = 'Local\\WildixDatevCti';
+/** Value name under HKCU\Software\Microsoft\Windows\CurrentVersion\Run. */
+export const AUTOSTART_VALUE = 'WildixDatevCti';
+export const RUN_KEY = 'HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run';
+
+/** Exit code of a second start in the same session. */
+export const EXIT_ALREADY_RUNNING = 3;
+/** How long the "already running" box waits for the user before the second process ends anyway. */
+export const ALREADY_RUNNING_TIMEOUT_MS = 120_000;
+
+export const texts = {
+  title: 'Wildix CTI für DATEV',
+  alreadyRunning: 'Wildix CTI für DATEV läuft bereits.\n\nDas Programm ist in dieser Windows-Sitzung schon gestartet; ein zweites Mal wird es nicht benötigt.',
+  alreadyRunningConsole: 'Wildix CTI für DATEV läuft bereits in dieser Windows-Sitzung / is already running in this Windows session.',
+  installed: (command: string) => `Autostart eingerichtet / autostart installed: ${RUN_KEY}\\${AUTOSTART_VALUE} = ${command}`,
+  removed: `Autostart entfernt / autostart removed: ${RUN_KEY}\\${AUTOSTART_VALUE}`,
+  notInstalled: `Autostart war nicht eingerichtet / autostart was not installed: ${RUN_KEY}\\${AUTOSTART_VALUE}`,
+  failed: (what: string, message: string) => `Autostart ${what} fehlgeschlagen / failed: ${message}`,
+  noWindows: 'Autostart gibt es nur unter Windows / autostart needs Windows',
+};
+
+/**
+ * One argument quoted for a Windows command line (CommandLineToArgvW / MSVCRT rules): plain when it
+ * has no blank or quote, otherwise in quotes with backslashes before a quote (or the end) doubled.
+ */
+export function quoteWindowsArg(arg: string): string {
+  if (arg !== '' && !/[\s"]/.test(arg)) return arg;
+  let out = '"';
+  let slashes = 0;
+  for (const ch of arg) {
+    if (ch === '\\') {
+      slashes++;
+      continue;
+    }
+    out += ch === '"' ? '\\'.repeat(slashes * 2 + 1) + '"' : '\\'.repeat(slashes) + ch;
+    slashes = 0;
+  }
+  return `${out}${'\\'.repeat(slashes * 2)}"`;
+}
+
+/** The Run command: the launcher always quoted (paths with blanks), then the options to keep. */
+export function autostartCommand(launcher: string[], options: string[]): string {
+  return [...launcher.map((a) => `"${a}"`), ...options.map(quoteWindowsArg)].join(' ');
+}
+
+export interface WorkstationIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  log: Logger;
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Creates the Workstation on demand (loads the addon); undefined away from Windows. */
+export type WorkstationFactory = (() => Workstation) | undefined;
+
+/**
+ * --install-autostart: writes the Run value (the program plus `options`, e.g. --config, so the logon
+ * start uses the same settings) and reads it back. Exit code 0 or 1.
+ */
+export function installAutostart(get: WorkstationFactory, options: string[], io: WorkstationIo): number {
+  if (!get) {
+    io.err(texts.noWindows);
+    return 1;
+  }
+  try {
+    const ws = get();
+    const launcher = ws.launcher();
+    if (launcher.length === 0 || launcher.some((a) => a === '' || a.includes('"'))) {
+      throw new Error(`no usable program path: ${JSON.stringify(launcher)}`);
+    }
+    const command = autostartCommand(launcher, options);
+    const before = ws.readAutostart();
+    ws.writeAutostart(command);
+    const after = ws.readAutostart();
+    if (after !== command) throw new Error(`read back ${JSON.stringify(after)} instead of ${JSON.stringify(command)}`);
+    io.log.info(`autostart installed: ${RUN_KEY}\\${AUTOSTART_VALUE} = ${command}${before !== null && before !== command ? ` (was ${before})` : ''}`);
+    io.out(texts.installed(command));
+    return 0;
+  } catch (e) {
+    io.log.error(`autostart install failed: ${message(e)}`);
+    io.err(texts.failed('einrichten / install', message(e)));
+    return 1;
+  }
+}
+
+/** --remove-autostart: deletes the Run value; not having one is fine. Exit code 0 or 1. */
+export function removeAutostart(get: WorkstationFactory, io: WorkstationIo): number {
+  if (!get) {
+    io.err(texts.noWindows);
+    return 1;
+  }
+  try {
+    const ws = get();
+    const removed = ws.deleteAutostart();
+    if (ws.readAutostart() !== null) throw new Error('the value is still there after deleting it');
+    io.log.info(removed ? 'autostart removed' : 'autostart was not installed');
+    io.out(removed ? texts.removed : texts.notInstalled);
+    return 0;
+  } catch (e) {
+    io.log.error(`autostart remove failed: ${message(e)}`);
+    io.err(texts.failed('entfernen / remove', message(e)));
+    return 1;
+  }
+}
+
+/**
+ * The single-instance check before the real CTI starts. true: this process may go on. false: another
+ * instance runs in this session; the user has been told (console and message box).
+ * A failing check (no mutex possible) is logged and lets the program run: better two instances than none.
+ */
+export async function claimSingleInstance(get: WorkstationFactory, io: WorkstationIo): Promise<boolean> {
+  if (!get) return true;
+  let ws: Workstation;
+  let state: 'acquired' | 'running';
+  try {
+    ws = get();
+    state = ws.claimInstance();
+  } catch (e) {
+    io.log.error(`single-instance check failed, starting anyway: ${message(e)}`);
+    return true;
+  }
+  if (state === 'acquired') {
+    io.log.info(`single instance: ${INSTANCE_MUTEX} acquired`);
+    return true;
+  }
+  io.log.warn(`another instance is running in this session (${INSTANCE_MUTEX}); exiting`);
+  io.err(texts.alreadyRunningConsole);
+  try {
+    await ws.message(texts.title, texts.alreadyRunning, 'info', ALREADY_RUNNING_TIMEOUT_MS);
+  } catch (e) {
+    io.log.error(`cannot show the "already running" message: ${message(e)}`);
+  }
+  return false;
+}

@@ -1,0 +1,69 @@
+/**
+ * The Windows side of src/cli/workstation.ts: the per-session single-instance mutex and the per-user
+ * autostart value (native/win), and the "already running" message box (native/ui). Loaded only on
+ * Windows (or Wine); every call is short and synchronous except message().
+ */
+import type { Workstation } from '../cli/workstation';
+import { AUTOSTART_VALUE, INSTANCE_MUTEX } from '../cli/workstation';
+import type { NativeUi, NativeWin } from './addon';
+import { loadAddon } from './addon';
+
+/** A Win32 failure of native/win, with the Win32 error code when there is one. */
+export class LifecycleError extends Error {
+  override name = 'LifecycleError';
+  constructor(
+    message: string,
+    readonly win32Error: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+function wrap<T>(what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    const err = e as { message?: unknown; win32Error?: unknown };
+    const code = typeof err.win32Error === 'number' ? err.win32Error : undefined;
+    throw new LifecycleError(`${what}: ${String(err.message ?? e)}`, code);
+  }
+}
+
+function isSea(): boolean {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('node:sea') as { isSea(): boolean }).isSea();
+  } catch {
+    return false;
+  }
+}
+
+/** Where this program is: the packaged exe alone, or node.exe plus the entry script. */
+export function launcher(execPath: string = process.execPath, script: string | undefined = require.main?.filename): string[] {
+  // the packaged exe runs its entry from pkg's virtual C:\snapshot\ tree; only the exe exists on disk
+  return isSea() || !script ? [execPath] : [execPath, script];
+}
+
+export function createWorkstation(win: NativeWin, ui: NativeUi): Workstation {
+  return {
+    claimInstance: () => wrap('single-instance mutex', () => win.acquireSingleInstance(INSTANCE_MUTEX)),
+    launcher: () => launcher(),
+    readAutostart: () => wrap('reading the autostart value', () => win.getAutostart(AUTOSTART_VALUE)),
+    writeAutostart: (command) => wrap('writing the autostart value', () => win.setAutostart(AUTOSTART_VALUE, command)),
+    deleteAutostart: () => wrap('deleting the autostart value', () => win.removeAutostart(AUTOSTART_VALUE)),
+    message: (title, text, kind, timeoutMs) =>
+      new Promise<void>((resolve, reject) => {
+        try {
+          ui.messageBox(title, text, kind, timeoutMs, () => resolve());
+        } catch (e) {
+          reject(new LifecycleError(`message box: ${(e as Error).message}`, undefined));
+        }
+      }),
+  };
+}
+
+/** The Workstation of this process (loads the addon). */
+export function nativeWorkstation(): Workstation {
+  const addon = loadAddon();
+  return createWorkstation(addon.win, addon.ui);
+}
