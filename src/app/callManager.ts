@@ -170,7 +170,7 @@ export class CallManager {
       deallocated: false,
     };
     this.remember(call);
-    if (contact) this.d.resolver.remember(number as string, contact);
+    if (contact) this.d.resolver.dialled(number as string, contact);
     this.d.log.info('DATEV Dial', { callId: data.CallID, syncId: syncId || undefined, number: this.d.mask.number(data.CalledNumber), dialable: this.d.mask.number(dialable.ok ? dialable.dialable : ''), contact: contact ? `${contact.dataSource}:${contact.id}` : undefined });
     void this.startOutgoing(call, dialable.ok ? dialable.dialable : '');
     return data.CallID;
@@ -446,7 +446,7 @@ export class CallManager {
 
   private incomingSpec(call: TrackedCall): DialogSpec {
     const spec = incomingDialog(this.incomingView(call), call.internal);
-    if (this.o.ambiguity === 'ask' && !call.party.id) {
+    if (this.o.ambiguity !== 'none' && !call.party.id) {
       for (const [i, c] of call.candidates.slice(0, 3).entries()) spec.buttons.push({ id: `contact:${i}`, label: `${c.name} (${c.id})`, enabled: true });
     }
     return spec;
@@ -528,7 +528,7 @@ export class CallManager {
   private chooseContact(call: TrackedCall, index: number): void {
     const c = call.candidates[index];
     if (!c) return;
-    this.d.resolver.remember(call.party.number, c);
+    this.d.resolver.chosen(call.party.number, c);
     call.party = { ...call.party, name: c.name, id: c.id };
     this.apply(call, { type: 'contact', contact: contactFields(c, DATA_SOURCE_WILDIX) });
     if (call.record.observed === 'ringing') void this.openIncomingDialog(call);

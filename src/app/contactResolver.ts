@@ -1,13 +1,16 @@
 /**
- * Finds the DATEV contact for a number and applies the ambiguity rule. Never a silent wrong booking:
- * with several candidates the call is reported without a contact unless the rule says otherwise.
+ * Finds the DATEV contact for a number and applies the ambiguity rule (src/contacts/ambiguity.ts).
+ * Never a silent wrong booking: with several candidates the call is reported without a contact unless
+ * the rule says otherwise. Sources that keep choices themselves (the contact directory) decide; for
+ * others the choices are kept in memory.
  */
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import type { ContactFields } from '../calls/callRecord';
+import { resolveAmbiguity, type AmbiguityRule, type Resolution as RuleResult } from '../contacts/ambiguity';
 import type { Contact, ContactsPort } from '../contacts/port';
 import type { Logger, Masker } from '../logging/logger';
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
-export type AmbiguityRule = 'ask' | 'lastChosen' | 'none';
+export type { AmbiguityRule };
 
 export interface Resolution {
   chosen?: Contact;
@@ -23,15 +26,11 @@ export function contactFields(c: Contact | undefined, fallbackSource: string): C
 /** Same number, same key: E.164 when the number can be parsed, else its digits. */
 function numberKey(n: string, country: CountryCode): string {
   const digits = n.replace(/[^0-9+]/g, '');
-  try {
-    return parsePhoneNumberFromString(digits, country)?.number ?? digits;
-  } catch {
-    return digits;
-  }
+  return parsePhoneNumberFromString(digits, country)?.number ?? digits;
 }
 
 export class ContactResolver {
-  private readonly lastChoice = new Map<string, string>();
+  private readonly choices = new Map<string, Pick<Contact, 'id' | 'dataSource'>>();
 
   constructor(
     private readonly contacts: ContactsPort,
@@ -42,31 +41,29 @@ export class ContactResolver {
   ) {}
 
   async resolve(number: string): Promise<Resolution> {
-    let found: Contact[];
+    let r: RuleResult;
     try {
-      found = await this.contacts.lookup(number);
+      r = this.contacts.resolve
+        ? await this.contacts.resolve(number)
+        : resolveAmbiguity(this.rule, await this.contacts.lookup(number), this.choices.get(numberKey(number, this.country)));
     } catch (e) {
       this.log.warn(`contact lookup failed: ${(e as Error).message}`, { number: this.mask.number(number) });
       return { candidates: [] };
     }
-    if (found.length === 0) return { candidates: [] };
-    if (found.length === 1) return { chosen: found[0]!, candidates: [] };
-    this.log.info(`${found.length} DATEV contacts share this number (rule: ${this.rule})`, { number: this.mask.number(number) });
-    if (this.rule === 'lastChosen') {
-      const last = this.lastChoice.get(numberKey(number, this.country));
-      const chosen = found.find((c) => `${c.dataSource}:${c.id}` === last);
-      return chosen ? { chosen, candidates: found } : { candidates: found };
-    }
-    return { candidates: found };
+    const candidates = r.candidates.length > 1 ? r.candidates : [];
+    if (candidates.length > 0) this.log.info(`${candidates.length} DATEV contacts share this number (rule: ${this.rule})`, { number: this.mask.number(number) });
+    return r.contact ? { chosen: r.contact, candidates } : { candidates };
   }
 
-  /** The user (or DATEV's Dial) chose this contact for this number. */
-  remember(number: string, contact: Contact): void {
-    const k = numberKey(number, this.country);
-    if (k.replace(/[^0-9]/g, '').length < 5) return;
-    this.lastChoice.set(k, `${contact.dataSource}:${contact.id}`);
-    if (this.contacts.learn) {
-      this.contacts.learn(number, contact).catch((e: unknown) => this.log.warn(`cannot remember contact: ${(e as Error).message}`));
-    }
+  /** The user picked this contact for this number (in the dialog). */
+  chosen(number: string, contact: Contact): void {
+    this.choices.set(numberKey(number, this.country), { id: contact.id, dataSource: contact.dataSource });
+    this.contacts.rememberChoice?.(number, contact).catch((e: unknown) => this.log.warn(`cannot remember the choice: ${(e as Error).message}`));
+  }
+
+  /** DATEV dialled this number for this contact: remember both the pair and the choice. */
+  dialled(number: string, contact: Contact): void {
+    this.chosen(number, contact);
+    this.contacts.learn?.(number, contact).catch((e: unknown) => this.log.warn(`cannot remember contact: ${(e as Error).message}`));
   }
 }

@@ -3,6 +3,7 @@
  * The real directory (DATEVconnect + learned + CSV) lives in src/contacts/directory.
  * Contract: contracts/contacts.contract.ts.
  */
+import type { Resolution } from './ambiguity';
 
 export interface Contact {
   /** DATEV's id → AdressatenId */
@@ -28,4 +29,8 @@ export interface ContactsPort {
    * without a contact can be looked up again. Returns the unsubscribe function.
    */
   onIndexUpdated?(listener: () => void): () => void;
+  /** Lookup plus the source's ambiguity rule and remembered choices (when the source keeps them). */
+  resolve?(number: string): Promise<Resolution>;
+  /** Remember the user's pick among several contacts for this number. */
+  rememberChoice?(number: string, contact: Pick<Contact, 'id' | 'dataSource'>): Promise<void>;
 }

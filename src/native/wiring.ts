@@ -64,6 +64,7 @@ export async function createNativeWiring(config: Config, log: Logger): Promise<N
     close: async () => {
       contacts.close();
       await dialogs.closeAll();
+      await datev.close();
     },
   };
 }

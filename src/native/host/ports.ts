@@ -5,6 +5,7 @@
 import type { NativeAddon } from '../addon';
 import { NativeTelephonyPort, type NativeTapi } from '../tapiTelephonyPort';
 import { Win32DialogPort } from '../win32DialogPort';
+import { NativeDatevPort, type NativeComModule } from '../comDatevPort';
 import type { PortRegistry } from './server';
 
 export interface HostContext {
@@ -17,7 +18,10 @@ export const hostedPorts: PortRegistry<HostContext> = {
     const port = new Win32DialogPort(ctx.addon().ui);
     return { target: port, dispose: () => port.closeAll() };
   },
-  // datev: (ctx) => { const p = new ComDatevPort(ctx.addon()); return { target: p, dispose: () => p.revoke() }; },
+  datev: (ctx) => {
+    const port = new NativeDatevPort(ctx.addon().com as unknown as NativeComModule);
+    return { target: port, dispose: () => port.close() };
+  },
   telephony: (ctx) => {
     const port = new NativeTelephonyPort({ native: ctx.addon().tapi as unknown as NativeTapi });
     return { target: port, dispose: () => port.shutdown() };
