@@ -21,7 +21,13 @@ static void channel_init_once(void) {
   if (path && *path) s_logFile = fopen(path, "ab");
 }
 
-int channel_is_connected(void) { return s_connected != 0; }
+int channel_is_connected(void) {
+  channel_init_once();
+  EnterCriticalSection(&s_sendLock);
+  int c = s_connected != 0;
+  LeaveCriticalSection(&s_sendLock);
+  return c;
+}
 
 void channel_send_line(const char *line) {
   channel_init_once();
@@ -42,6 +48,14 @@ void channel_send_line(const char *line) {
     }
     send(s_sock, "\n", 1, 0);
   }
+  LeaveCriticalSection(&s_sendLock);
+}
+
+void channel_send_last_line(const char *line) {
+  channel_init_once();
+  EnterCriticalSection(&s_sendLock); /* recursive: channel_send_line takes it again */
+  channel_send_line(line);
+  channel_disconnect();
   LeaveCriticalSection(&s_sendLock);
 }
 
@@ -85,6 +99,17 @@ void log_json(const char *fmt, ...) {
   channel_send_line(line);
 }
 
+void log_json_last(const char *fmt, ...) {
+  char inner[4096];
+  char line[4200];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(inner, sizeof inner, fmt, ap);
+  va_end(ap);
+  snprintf(line, sizeof line, "{\"t\":%lu,%s}", (unsigned long)(GetTickCount() - g.startTick), inner);
+  channel_send_last_line(line);
+}
+
 static DWORD WINAPI reader_thread(LPVOID arg) {
   SOCKET s = (SOCKET)(UINT_PTR)arg;
   char buf[8192];
@@ -117,8 +142,7 @@ static DWORD WINAPI reader_thread(LPVOID arg) {
 }
 
 int channel_connect_if_configured(void) {
-  channel_init_once();
-  if (s_connected) return 0;
+  if (channel_is_connected()) return 0;
   const char *portStr = getenv("FAKE_TAPI_PORT");
   if (!portStr || !*portStr) return 0;
   int port = atoi(portStr);

@@ -146,6 +146,9 @@ int channel_connect_if_configured(void); /* 1 if connected now */
 int channel_is_connected(void);
 void channel_send_line(const char *line);
 void channel_disconnect(void); /* after "bye": the next lineInitializeExW connects again */
+/* Sends a line and disconnects atomically: whoever sees the line can rely on the channel being closed. */
+void channel_send_last_line(const char *line);
+void log_json_last(const char *fmt, ...);
 void log_json(const char *fmt, ...); /* fmt yields the inner fields: "\"ev\":\"x\",..." */
 void json_escape(char *out, size_t outSize, const char *in);
 

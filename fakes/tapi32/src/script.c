@@ -260,12 +260,14 @@ void script_execute(char *line) {
   if (ack.call >= 0) snprintf(extra, sizeof extra, ",\"call\":%ld", ack.call);
   if (ack.dev >= 0) snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ",\"dev\":%ld", ack.dev);
   if (strcmp(cmd, "ping") == 0) log_json("\"ev\":\"pong\",\"token\":\"%s\"", token);
-  if (ack.error) log_json("\"ev\":\"ack\",\"cmd\":\"%s\",\"error\":\"%s\"%s", cmdJ, errJ, extra);
-  else log_json("\"ev\":\"ack\",\"cmd\":\"%s\",\"error\":null%s", cmdJ, extra);
   if (strcmp(cmd, "bye") == 0) {
     g.ready = 0;
     ResetEvent(g.readyEvent);
-    channel_disconnect();
+    log_json_last("\"ev\":\"ack\",\"cmd\":\"bye\",\"error\":null");
+  } else if (ack.error) {
+    log_json("\"ev\":\"ack\",\"cmd\":\"%s\",\"error\":\"%s\"%s", cmdJ, errJ, extra);
+  } else {
+    log_json("\"ev\":\"ack\",\"cmd\":\"%s\",\"error\":null%s", cmdJ, extra);
   }
   LeaveCriticalSection(&g.lock);
 }
