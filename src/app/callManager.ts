@@ -134,35 +134,34 @@ export class CallManager {
   // ---------------------------------------------------------------- DATEV → program
 
   private dial(raw: RawCallData): string {
-    const number = raw.CalledNumber;
+    const value = raw.CalledNumber;
     const syncId = rawString(raw, 'SyncID');
-    const meta = { syncId: syncId || undefined, type: typeof number };
-    if (typeof number !== 'string') {
-      this.rejectDial(`CalledNumber fehlt oder hat den falschen Typ (${number === null ? 'null' : typeof number})`, meta);
+    const meta = { syncId: syncId || undefined, type: typeof value };
+    if (typeof value !== 'string') {
+      return this.rejectDial(`CalledNumber fehlt oder hat den falschen Typ (${value === null ? 'null' : typeof value})`, meta);
     }
-    const dialable = toDialable(number as string, this.o.dial);
-    if (!dialable.ok) this.rejectDial(dialable.reason, { ...meta, number: this.d.mask.number((number as string).slice(0, 64)) });
+    const number: string = value;
+    const dialable = toDialable(number, this.o.dial);
+    if (!dialable.ok) return this.rejectDial(dialable.reason, { ...meta, number: this.d.mask.number(number.slice(0, 64)) });
 
-    const contact: Contact | undefined =
-      rawString(raw, 'AdressatenId') && rawString(raw, 'Adressatenname')
-        ? { id: rawString(raw, 'AdressatenId'), name: rawString(raw, 'Adressatenname'), dataSource: rawString(raw, 'DataSource') || DATA_SOURCE_WILDIX, number: number as string }
-        : undefined;
+    const id = rawString(raw, 'AdressatenId');
+    const name = rawString(raw, 'Adressatenname');
+    const contact: Contact | undefined = id && name ? { id, name, dataSource: rawString(raw, 'DataSource') || DATA_SOURCE_WILDIX, number } : undefined;
     const data: DatevCallData = {
       ...emptyCallData(),
+      ...contactFields(contact, DATA_SOURCE_WILDIX),
       CallID: this.d.ids.next(),
       SyncID: syncId,
       Direction: Direction.eDirOutgoing,
-      CalledNumber: number as string,
-      ...contactFields(contact, DATA_SOURCE_WILDIX),
+      CalledNumber: number,
     };
-    data.CalledNumber = number as string;
     const call: TrackedCall = {
       record: newRecord(data, { announceable: true, reportable: true }),
       source: 'datev',
       initialised: true,
-      internal: dialable.ok && dialable.internal,
+      internal: dialable.internal,
       withheld: false,
-      party: { number: number as string, name: contact?.name ?? '', id: contact?.id ?? '' },
+      party: { number, name: contact?.name ?? '', id: contact?.id ?? '' },
       candidates: [],
       lookupStarted: true,
       lookupDone: true,
@@ -170,9 +169,9 @@ export class CallManager {
       deallocated: false,
     };
     this.remember(call);
-    if (contact) this.d.resolver.dialled(number as string, contact);
-    this.d.log.info('DATEV Dial', { callId: data.CallID, syncId: syncId || undefined, number: this.d.mask.number(data.CalledNumber), dialable: this.d.mask.number(dialable.ok ? dialable.dialable : ''), contact: contact ? `${contact.dataSource}:${contact.id}` : undefined });
-    void this.startOutgoing(call, dialable.ok ? dialable.dialable : '');
+    if (contact) this.d.resolver.dialled(number, contact);
+    this.d.log.info('DATEV Dial', { callId: data.CallID, syncId: syncId || undefined, number: this.d.mask.number(data.CalledNumber), dialable: this.d.mask.number(dialable.dialable), contact: contact ? `${contact.dataSource}:${contact.id}` : undefined });
+    void this.startOutgoing(call, dialable.dialable);
     return data.CallID;
   }
 
