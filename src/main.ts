@@ -30,6 +30,9 @@ async function main(): Promise<void> {
       : {}),
   });
   process.exitCode = code;
+  // Never hang after the work is done (logs are flushed by now): a native thread or timer that still
+  // holds the event loop gets 3 s, then the process ends with the same code.
+  setTimeout(() => process.exit(code), 3000).unref();
 }
 
 void main();

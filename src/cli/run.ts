@@ -85,6 +85,7 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
     if (o.diagnose) {
       let ports: { telephony: Ports['telephony']; datev: Ports['datev'] };
       let extra: (() => Promise<string[]>) | undefined;
+      let close: (() => Promise<void>) | undefined;
       if (simulate) {
         const tapi = new FakeTapi();
         tapi.addLine('Wildix 201 Anna Schmidt (simuliert)', '201');
@@ -93,6 +94,7 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
         const w = await d.native!(config, log);
         ports = w.ports;
         extra = w.diagnostics;
+        close = w.close;
       }
       const report = await diagnose({
         version: d.version,
@@ -106,7 +108,7 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
         telephony: ports.telephony,
         datev: ports.datev,
         ...(extra ? { extra } : {}),
-      });
+      }).finally(() => close?.()); // the adapters' threads and timers must not keep the process alive
       for (const l of report.lines) {
         d.out(l);
         log.info(`diagnose: ${l}`);

@@ -274,6 +274,22 @@ describe('the command line with a Windows session', () => {
     expect(s.messages).toHaveLength(1);
   });
 
+  it('--diagnose closes the native adapters afterwards (their threads and timers must not keep the process alive)', async () => {
+    const tapi = new FakeTapi();
+    tapi.addLine('Wildix 201', '201');
+    let closed = 0;
+    const native = async (): Promise<NativeWiring> => ({
+      ports: { telephony: tapi.port, datev: new FakeDatev().port, dialogs: new FakeDialogs().port, contacts: new MemoryContacts() },
+      stopSignal: new Promise(() => undefined),
+      close: async () => {
+        closed++;
+      },
+    });
+    const a = deps({ native });
+    expect(await run(['--diagnose'], a.d)).toBe(0);
+    expect(closed).toBe(1);
+  });
+
   it('the first start runs until the stop signal; --diagnose and the simulation take no lock', async () => {
     const s = new FakeSession();
     const tapi = new FakeTapi();

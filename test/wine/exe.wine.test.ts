@@ -1,0 +1,251 @@
+/**
+ * The packaged program (dist/wildix-datev-cti.exe from `npm run package`) on a Wine "workstation":
+ * copied alone into its own folder (so nothing of the build tree can help it), it answers --version,
+ * --help and --diagnose (with and without the fake tapi32.dll and the fake DATEV), installs and
+ * removes its per-user autostart, refuses a second instance in the same session with a message box,
+ * and on Ctrl+C (SIGINT) closes the TAPI line and leaves the ROT.
+ */
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { FAKE_DATEV_BUILD, FAKE_DATEV_EXE, FakeDatevProcess } from './datevDriver';
+import { paths, ROOT, wineEnv, winPath } from './env';
+import { FAKE_TAPI_BUILD, FAKE_TAPI_DIR, FAKE_TAPI_DLL, FakeTapiServer } from './pbxDriver';
+import type { WinUserWindow } from './winUser';
+
+const display = inject('display');
+const PACKAGED_EXE = path.join(ROOT, 'dist', 'wildix-datev-cti.exe');
+const WORK = path.join(ROOT, '.cache', 'exe-test');
+const EXE = path.join(WORK, 'bin', 'wildix-datev-cti.exe');
+const CONFIG = path.join(WORK, 'config.json');
+const RUN_KEY = 'HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run';
+const version = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+let server: FakeTapiServer;
+let runs = 0;
+
+interface Started {
+  child: ChildProcess;
+  output: string;
+  exit: Promise<number | null>;
+  read(): string;
+}
+
+/**
+ * Starts the exe under Wine; its output goes to a file (a Windows node cannot write to a Unix pipe).
+ * It runs on Wine's default desktop (not the tests' virtual desktop: "explorer /desktop" would not
+ * pass the exit code on), where userOnDefaultDesktop() sees its windows.
+ */
+function start(args: string[], extraEnv: Record<string, string> = {}): Started {
+  const output = path.join(WORK, `run-${++runs}.txt`);
+  const fd = fs.openSync(output, 'w');
+  const child = spawn('wine', [EXE, ...args], { env: wineEnv(display, extraEnv), stdio: ['ignore', fd, fd] });
+  fs.closeSync(fd);
+  const exit = new Promise<number | null>((resolve) => {
+    child.on('exit', (code) => resolve(code));
+    child.on('error', () => resolve(null));
+  });
+  return { child, output, exit, read: () => fs.readFileSync(output, 'utf8') };
+}
+
+async function runExe(args: string[], extraEnv: Record<string, string> = {}, timeoutMs = 60000): Promise<{ code: number | null; out: string }> {
+  const s = start(args, extraEnv);
+  const timer = setTimeout(() => s.child.kill('SIGKILL'), timeoutMs);
+  const code = await s.exit;
+  clearTimeout(timer);
+  return { code, out: s.read() };
+}
+
+/** Environment for the real TAPI path: the fake tapi32.dll instead of Wine's stub. */
+function fakeTapiEnv(): Record<string, string> {
+  return { WINEDLLOVERRIDES: 'tapi32=n', FAKE_TAPI_PORT: String(server.port), WILDIX_CTI_TAPI_DLL: winPath(FAKE_TAPI_DLL) };
+}
+
+/** win-user.exe (the test user, fakes/win-user) on Wine's default desktop. */
+function userOnDefaultDesktop(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('wine', [paths.winUser, ...args], { env: wineEnv(display), encoding: 'utf8', timeout: 20000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`win-user.exe ${args.join(' ')} failed: ${err.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 30000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The Unix pid of the Windows process (wine exec()s into it; else one of its descendants). */
+function unixPid(child: ChildProcess): number {
+  const cmd = (pid: number): string => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const queue = [child.pid!];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    if (cmd(pid).includes('wildix-datev-cti.exe')) return pid;
+    const kids = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+    queue.push(...kids);
+  }
+  throw new Error(`no process of wildix-datev-cti.exe below pid ${child.pid}`);
+}
+
+function regQuery(): { code: number | null; out: string } {
+  const r = spawnSync('wine', ['reg', 'query', RUN_KEY, '/v', 'WildixDatevCti'], { env: wineEnv(display), encoding: 'utf8', timeout: 30000 });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+beforeAll(async () => {
+  if (!display) throw new Error('no X display: run the Wine tests with npm run test:wine (vitest.wine.config.ts)');
+  if (!fs.existsSync(PACKAGED_EXE)) throw new Error(`${PACKAGED_EXE} missing: run npm run package (scripts/test.sh does)`);
+  for (const [script, arg] of [
+    [FAKE_TAPI_BUILD, FAKE_TAPI_DIR],
+    [FAKE_DATEV_BUILD, undefined],
+  ] as const) {
+    const build = spawnSync('bash', arg ? [script, arg] : [script], { encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`${script} failed:\n${build.stdout}${build.stderr}`);
+  }
+  expect(fs.existsSync(FAKE_TAPI_DLL) && fs.existsSync(FAKE_DATEV_EXE)).toBe(true);
+  // the exe alone in a folder: no addon, node_modules or package.json next to it
+  fs.rmSync(WORK, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(EXE), { recursive: true });
+  try {
+    fs.linkSync(PACKAGED_EXE, EXE);
+  } catch {
+    fs.copyFileSync(PACKAGED_EXE, EXE);
+  }
+  fs.writeFileSync(CONFIG, '{}\n');
+  server = await FakeTapiServer.start();
+});
+
+afterAll(async () => {
+  spawnSync('wine', ['reg', 'delete', RUN_KEY, '/v', 'WildixDatevCti', '/f'], { env: wineEnv(display), timeout: 30000 });
+  await server?.close();
+});
+
+describe('packaged exe under Wine', () => {
+  it('is a single file with the addon inside: --version and --help from a folder of its own', async () => {
+    expect(fs.readdirSync(path.dirname(EXE))).toEqual(['wildix-datev-cti.exe']);
+    expect(fs.statSync(EXE).size).toBeGreaterThan(80 * 1024 * 1024); // node.exe + program + addon
+    const v = await runExe(['--version']);
+    expect(v).toEqual({ code: 0, out: `${version}\n` });
+    const h = await runExe(['--help']);
+    expect(h.code).toBe(0);
+    expect(h.out).toContain(`Wildix CTI für DATEV ${version}`);
+    expect(h.out).toContain('--install-autostart');
+    const bad = await runExe(['--frobnicate']);
+    expect(bad.code).toBe(2);
+    expect(bad.out).toContain('unknown option: --frobnicate');
+  });
+
+  it('--diagnose without TAPI and DATEV: exit 1, says what is missing', async () => {
+    const logDir = path.join(WORK, 'logs-diag-none');
+    const r = await runExe(['--diagnose', '--config', winPath(CONFIG), '--log-dir', winPath(logDir)]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`Wildix CTI für DATEV ${version} on win32, Node.js v22.23.3`);
+    expect(r.out).toMatch(/FEHLER TAPI nicht verfügbar/);
+    expect(r.out).toContain('DATEV Telefonie läuft nicht');
+    expect(r.out).toContain('CTI-Objekt im ROT registrierbar');
+    expect(r.out).toContain('Ergebnis: nicht einsatzbereit');
+    // the log header carries the version too
+    const logs = fs.readdirSync(logDir).filter((f) => f.endsWith('.log'));
+    expect(logs).toHaveLength(1);
+    expect(fs.readFileSync(path.join(logDir, logs[0]!), 'utf8')).toContain(`Wildix CTI für DATEV ${version} starting`);
+  });
+
+  it('--diagnose with the fake tapi32.dll and the fake DATEV running: exit 0', async () => {
+    const datev = new FakeDatevProcess({ env: wineEnv(display) });
+    const pbx = server.session();
+    try {
+      await datev.ready;
+      await pbx.addLine('Wildix 201 Anna Schmidt', '201');
+      const r = await runExe(['--diagnose', '--config', winPath(CONFIG), '--log-dir', winPath(path.join(WORK, 'logs-diag'))], fakeTapiEnv());
+      expect(r.out).toContain('Leitung geöffnet / line opened');
+      expect(r.out).toContain('DATEV Telefonie läuft (im ROT)');
+      expect(r.out).toContain('Ergebnis: einsatzbereit');
+      expect(r.code).toBe(0);
+    } finally {
+      await pbx.dispose();
+      await datev.close();
+    }
+  });
+
+  it('installs and removes its per-user autostart (HKCU Run), read back with reg.exe', async () => {
+    const install = await runExe(['--install-autostart']);
+    expect(install.code).toBe(0);
+    expect(install.out).toContain('Autostart eingerichtet');
+    const q = regQuery();
+    expect(q.code).toBe(0);
+    expect(q.out).toMatch(new RegExp(`WildixDatevCti\\s+REG_SZ\\s+"${winPath(EXE).replace(/\\/g, '\\\\')}"\\s*$`, 'm'));
+    const remove = await runExe(['--remove-autostart']);
+    expect(remove.code).toBe(0);
+    expect(remove.out).toContain('Autostart entfernt');
+    expect(regQuery().code).not.toBe(0);
+    const again = await runExe(['--remove-autostart']);
+    expect(again.code).toBe(0);
+    expect(again.out).toContain('Autostart war nicht eingerichtet');
+  });
+
+  it('runs once per session: a second start shows „läuft bereits“ and exits 3; Ctrl+C closes the line and leaves the ROT', async () => {
+    const datev = new FakeDatevProcess({ env: wineEnv(display) });
+    const pbx = server.session();
+    const logDir = path.join(WORK, 'logs-run');
+    let first: Started | undefined;
+    try {
+      await datev.ready;
+      await pbx.addLine('Wildix 201 Anna Schmidt', '201');
+      first = start(['--config', winPath(CONFIG), '--log-dir', winPath(logDir)], fakeTapiEnv());
+      const running = first;
+      await until('the CTI object in the ROT', async () => {
+        if (running.child.exitCode !== null) throw new Error(`the program exited (${running.child.exitCode}):\n${running.read()}`);
+        return (await datev.isCtiRegistered()) ? true : undefined;
+      });
+      await pbx.waitFor((e) => e.ev === 'api' && e.fn === 'lineOpenW', 20000);
+
+      // second start in the same session: a message box, then exit code 3
+      const second = start(['--config', winPath(CONFIG), '--log-dir', winPath(path.join(WORK, 'logs-second'))], fakeTapiEnv());
+      const box = await until('the „läuft bereits“ message box', async () =>
+        (JSON.parse(await userOnDefaultDesktop(['list'])) as WinUserWindow[]).find((w) => w.texts.join('\n').includes('Wildix CTI für DATEV läuft bereits.')),
+      );
+      expect(box).toMatchObject({ kind: 'messagebox', title: 'Wildix CTI für DATEV', buttons: [{ label: 'OK', enabled: true }] });
+      expect(second.child.exitCode).toBeNull(); // waits for the user
+      expect(JSON.parse(await userOnDefaultDesktop(['click', String(box.id), 'OK']))).toMatchObject({ ok: true });
+      expect(await second.exit).toBe(3);
+      expect(second.read()).toContain('läuft bereits');
+      expect(await datev.isCtiRegistered()).toBe(true); // the first one is untouched
+
+      // Ctrl+C on the first (Wine turns SIGINT into CTRL_C_EVENT, node into 'SIGINT')
+      process.kill(unixPid(first.child), 'SIGINT');
+      expect(await Promise.race([first.exit, new Promise((r) => setTimeout(() => r('timeout'), 20000))])).toBe(0);
+      expect(await datev.isCtiRegistered()).toBe(false);
+      const fns = (await pbx.requests()).map((r) => r.fn);
+      expect(fns).toContain('lineClose');
+      expect(fns[fns.length - 1]).toBe('lineShutdown');
+      const log = fs.readFileSync(path.join(logDir, fs.readdirSync(logDir).find((f) => f.endsWith('.log'))!), 'utf8');
+      expect(log).toContain('single instance: Local\\WildixDatevCti acquired');
+      expect(log).toContain('stopping (SIGINT)');
+      expect(log).toContain('CTI object revoked from the ROT');
+
+      // the lock went with the process: a new start is the first again
+      const third = start(['--config', winPath(CONFIG), '--log-dir', winPath(path.join(WORK, 'logs-third'))]);
+      await until('the third start to register', async () => ((await datev.isCtiRegistered()) ? true : undefined));
+      process.kill(unixPid(third.child), 'SIGINT');
+      expect(await third.exit).toBe(0);
+    } finally {
+      if (first && first.child.exitCode === null) first.child.kill('SIGKILL');
+      await pbx.dispose();
+      await datev.close();
+    }
+  });
+});
