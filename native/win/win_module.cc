@@ -1,11 +1,14 @@
 // N-API surface of native/win (typed in src/native/addon.ts as NativeWin, wrapped by
-// src/native/lifecycle.ts): the single-instance mutex and the per-user autostart value. All calls are
-// short and synchronous (no message loop, no thread).
+// src/native/lifecycle.ts): the single-instance mutex, the per-user autostart value (short synchronous
+// calls) and the logoff/shutdown watcher (its own thread with a hidden window, see session_watch.h).
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "common/modules.h"
 #include "common/wide_string.h"
 #include "win/run_key.h"
+#include "win/session_watch.h"
 #include "win/single_instance.h"
 
 namespace wildix::win {
@@ -95,6 +98,46 @@ Napi::Value RemoveAutostart(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), true);
 }
 
+// The JS callback of watchSessionEnd; released when the environment is torn down. A plain pointer so
+// that no static destructor touches it after process.exit().
+Napi::ThreadSafeFunction* g_session_tsfn = nullptr;
+
+constexpr double kMaxHoldMs = 60000;
+
+// watchSessionEnd(onEnd: (reason: "logoff" | "shutdown") => void, holdMs) → boolean. Once per process;
+// later calls return whether the watcher runs. The callback does not keep the event loop alive.
+Napi::Value WatchSessionEnd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsFunction()) throw Napi::TypeError::New(env, "watchSessionEnd: onEnd must be a function");
+  if (!info[1].IsNumber()) throw Napi::TypeError::New(env, "watchSessionEnd: holdMs must be a number");
+  const double hold = info[1].As<Napi::Number>().DoubleValue();
+  if (!(hold >= 0 && hold <= kMaxHoldMs)) throw Napi::RangeError::New(env, "watchSessionEnd: holdMs must be 0..60000");
+  if (g_session_tsfn) return Napi::Boolean::New(env, true);
+  auto tsfn = std::make_unique<Napi::ThreadSafeFunction>(
+      Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "wildix-session-end", 0, 1));
+  tsfn->Unref(env);
+  Napi::ThreadSafeFunction* call = tsfn.get();
+  const bool ok = winx::StartSessionWatch(
+      [call](winx::SessionEnd end) {
+        const char* reason = end == winx::SessionEnd::kLogoff ? "logoff" : "shutdown";
+        call->NonBlockingCall([reason](Napi::Env e, Napi::Function cb) { cb.Call({Napi::String::New(e, reason)}); });
+      },
+      static_cast<unsigned>(hold));
+  if (!ok) {
+    tsfn->Release();
+    throw Win32Error(env, "starting the logoff/shutdown watcher", GetLastError());
+  }
+  g_session_tsfn = tsfn.release();
+  env.AddCleanupHook([] {
+    winx::StopSessionWatch();  // joins the watcher thread: no call can come after this
+    if (g_session_tsfn) {
+      g_session_tsfn->Release();
+      delete std::exchange(g_session_tsfn, nullptr);
+    }
+  });
+  return Napi::Boolean::New(env, true);
+}
+
 }  // namespace
 }  // namespace wildix::win
 
@@ -106,5 +149,6 @@ Napi::Object InitWin(Napi::Env env) {
   win.Set("getAutostart", Napi::Function::New(env, GetAutostart, "getAutostart"));
   win.Set("setAutostart", Napi::Function::New(env, SetAutostart, "setAutostart"));
   win.Set("removeAutostart", Napi::Function::New(env, RemoveAutostart, "removeAutostart"));
+  win.Set("watchSessionEnd", Napi::Function::New(env, WatchSessionEnd, "watchSessionEnd"));
   return win;
 }

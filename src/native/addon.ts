@@ -54,6 +54,12 @@ export interface NativeWin {
   setAutostart(valueName: string, command: string): void;
   /** false when the value was not there. */
   removeAutostart(valueName: string): boolean;
+  /**
+   * Logoff/shutdown (WM_ENDSESSION to a hidden window on its own thread): calls onEnd on the JS thread
+   * and holds the session end up to holdMs (0..60000) or until the process exits. Once per process;
+   * the callback does not keep the event loop alive.
+   */
+  watchSessionEnd(onEnd: (reason: 'logoff' | 'shutdown') => void, holdMs: number): boolean;
 }
 
 export interface NativeAddon {

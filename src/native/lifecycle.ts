@@ -62,6 +62,23 @@ export function createWorkstation(win: NativeWin, ui: NativeUi): Workstation {
   };
 }
 
+/** How long a logoff/shutdown waits for the program to close the line and leave the ROT. */
+export const SESSION_END_HOLD_MS = 15000;
+
+/**
+ * Calls onEnd('logoff' | 'shutdown') when Windows ends the session. A console program that loads
+ * user32 gets no CTRL_LOGOFF_EVENT/CTRL_SHUTDOWN_EVENT, so a hidden window (native/win) listens for
+ * WM_ENDSESSION. false (and a log line) when the watcher cannot start.
+ */
+export function watchSessionEnd(win: NativeWin, onEnd: (reason: 'logoff' | 'shutdown') => void, warn: (message: string) => void): boolean {
+  try {
+    return win.watchSessionEnd(onEnd, SESSION_END_HOLD_MS);
+  } catch (e) {
+    warn(`logoff/shutdown watcher not started: ${(e as Error).message}`);
+    return false;
+  }
+}
+
 /** The Workstation of this process (loads the addon). */
 export function nativeWorkstation(): Workstation {
   const addon = loadAddon();

@@ -8,18 +8,21 @@ import type { Config } from '../config/schema';
 import { createContactDirectory, DEFAULT_CONTACTS_CONFIG } from '../contacts/factory';
 import type { Logger } from '../logging/logger';
 import { systemClock } from '../util/clock';
-import { loadAddon } from './addon';
+import { loadAddon, type NativeWin } from './addon';
 import { NativeDatevPort, type NativeComModule } from './comDatevPort';
 import { NativeTelephonyPort } from './tapiTelephonyPort';
 import { Win32DialogPort } from './win32DialogPort';
+import { watchSessionEnd } from './lifecycle';
 
 /** Single instance and autostart (src/cli/workstation.ts), loaded with the addon like the ports. */
 export { nativeWorkstation } from './lifecycle';
 
-function stopSignal(): Promise<string> {
+function stopSignal(win: NativeWin, log: Logger): Promise<string> {
   return new Promise((resolve) => {
-    // SIGHUP: console window closed; SIGBREAK: Ctrl+Break; logoff/shutdown end the console the same way
+    // SIGINT: Ctrl+C; SIGHUP: console window closed; SIGBREAK: Ctrl+Break
     for (const s of ['SIGINT', 'SIGTERM', 'SIGBREAK', 'SIGHUP'] as const) process.once(s, () => resolve(s));
+    // logoff/shutdown: WM_ENDSESSION (the console handler gets no CTRL_LOGOFF_EVENT once user32 is loaded)
+    watchSessionEnd(win, resolve, (m) => log.warn(m));
   });
 }
 
@@ -60,7 +63,7 @@ export async function createNativeWiring(config: Config, log: Logger): Promise<N
         `Kontakte / contacts: ${JSON.stringify(contacts.directory.status())}`,
       ];
     },
-    stopSignal: stopSignal(),
+    stopSignal: stopSignal(addon.win, log),
     close: async () => {
       contacts.close();
       await dialogs.closeAll();

@@ -3,7 +3,7 @@
  * copied alone into its own folder (so nothing of the build tree can help it), it answers --version,
  * --help and --diagnose (with and without the fake tapi32.dll and the fake DATEV), installs and
  * removes its per-user autostart, refuses a second instance in the same session with a message box,
- * and on Ctrl+C (SIGINT) closes the TAPI line and leaves the ROT.
+ * and on Ctrl+C (SIGINT) and at logoff/shutdown (WM_ENDSESSION) closes the TAPI line and leaves the ROT.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -236,14 +236,41 @@ describe('packaged exe under Wine', () => {
       expect(log).toContain('single instance: Local\\WildixDatevCti acquired');
       expect(log).toContain('stopping (SIGINT)');
       expect(log).toContain('CTI object revoked from the ROT');
-
-      // the lock went with the process: a new start is the first again
-      const third = start(['--config', winPath(CONFIG), '--log-dir', winPath(path.join(WORK, 'logs-third'))]);
-      await until('the third start to register', async () => ((await datev.isCtiRegistered()) ? true : undefined));
-      process.kill(unixPid(third.child), 'SIGINT');
-      expect(await third.exit).toBe(0);
     } finally {
       if (first && first.child.exitCode === null) first.child.kill('SIGKILL');
+      await pbx.dispose();
+      await datev.close();
+    }
+  });
+
+  it('ends cleanly when Windows ends the session (wineboot --end-session: WM_ENDSESSION) and may start again', async () => {
+    const datev = new FakeDatevProcess({ env: wineEnv(display) });
+    const pbx = server.session();
+    const logDir = path.join(WORK, 'logs-end-session');
+    let run: Started | undefined;
+    try {
+      await datev.ready;
+      await pbx.addLine('Wildix 201 Anna Schmidt', '201');
+      // the lock of the earlier test's process went with it: this start is the first again
+      run = start(['--config', winPath(CONFIG), '--log-dir', winPath(logDir)], fakeTapiEnv());
+      const running = run;
+      await until('the CTI object in the ROT', async () => {
+        if (running.child.exitCode !== null) throw new Error(`the program exited (${running.child.exitCode}):\n${running.read()}`);
+        return (await datev.isCtiRegistered()) ? true : undefined;
+      });
+      await pbx.waitFor((e) => e.ev === 'api' && e.fn === 'lineOpenW', 20000);
+      const end = spawnSync('wine', ['wineboot', '--end-session'], { env: wineEnv(display), encoding: 'utf8', timeout: 60000 });
+      expect(end.status).toBe(0);
+      expect(await Promise.race([run.exit, new Promise((r) => setTimeout(() => r('timeout'), 20000))])).toBe(0);
+      expect(await datev.isCtiRegistered()).toBe(false);
+      const fns = (await pbx.requests()).map((r) => r.fn);
+      expect(fns).toContain('lineClose');
+      expect(fns[fns.length - 1]).toBe('lineShutdown');
+      const log = fs.readFileSync(path.join(logDir, fs.readdirSync(logDir).find((f) => f.endsWith('.log'))!), 'utf8');
+      expect(log).toMatch(/stopping \((shutdown|logoff)\)/);
+      expect(log).toContain('CTI object revoked from the ROT');
+    } finally {
+      if (run && run.child.exitCode === null) run.child.kill('SIGKILL');
       await pbx.dispose();
       await datev.close();
     }

@@ -1,0 +1,21 @@
+// Logoff and shutdown: a hidden top-level window on its own thread answers WM_QUERYENDSESSION and,
+// on WM_ENDSESSION, tells JS and holds the session end (the process may be ended as soon as
+// WM_ENDSESSION returns) until the process cleans up and exits, or a time limit passes.
+// A console program that loads user32 gets no CTRL_LOGOFF_EVENT/CTRL_SHUTDOWN_EVENT, so this window
+// is its only notice.
+#pragma once
+
+#include <functional>
+
+namespace winx {
+
+enum class SessionEnd { kLogoff, kShutdown };
+
+// Starts the watcher thread once; `on_end` runs on the watcher thread (it must only hand the event
+// over, e.g. to a ThreadSafeFunction). false when the thread or window cannot be created.
+bool StartSessionWatch(std::function<void(SessionEnd)> on_end, unsigned hold_ms);
+
+// Releases a held WM_ENDSESSION and ends the watcher thread (joins it). Safe to call more than once.
+void StopSessionWatch();
+
+}  // namespace winx
