@@ -13,7 +13,7 @@ import type { LastChoiceStore } from './lastChoice';
 import type { LearnedStore } from './learned';
 import type { Logger } from './logger';
 import type { ManualList, ManualListStatus } from './manualList';
-import { normalizeCaller, type NumberRules } from './numbers';
+import { normalizeCaller, quickKey, type NumberRules } from './numbers';
 import type { IndexMatch, MatchKind } from './phoneIndex';
 import type { Contact, ContactsPort } from './port';
 
@@ -84,11 +84,23 @@ export class ContactDirectory implements ContactsPort {
   }
 
   lookupDetailed(number: string): DetailedLookup {
+    // fast path: most callers arrive as +49… or 0…: no parsing when the unparsed key is certain or hits
+    if (typeof number === 'string') {
+      const quick = quickKey(number, this.deps.rules);
+      if (quick) {
+        const r = this.collect(quick.key);
+        if (r.kind === 'exact' || quick.trusted) return r;
+      }
+    }
     const key = normalizeCaller(number, this.deps.rules);
     if (!key.ok) return { key: null, kind: null, contacts: [] };
+    return this.collect(key.e164);
+  }
+
+  private collect(e164: string): DetailedLookup {
     const found: IndexMatch[] = [];
     for (const source of [this.deps.datevConnect, this.deps.learned, this.deps.manual]) {
-      const m = source?.find(key.e164);
+      const m = source?.find(e164);
       if (m) found.push(m);
     }
     const kind: MatchKind | null = found.some((m) => m.kind === 'exact') ? 'exact' : found.length > 0 ? 'switchboard' : null;
@@ -103,7 +115,7 @@ export class ContactDirectory implements ContactsPort {
         contacts.push({ ...c });
       }
     }
-    return { key: key.e164, kind, contacts };
+    return { key: e164, kind, contacts };
   }
 
   async learn(number: string, contact: Contact): Promise<void> {

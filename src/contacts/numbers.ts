@@ -3,7 +3,7 @@
  * DATEV users typed them, both turned into E.164 keys with libphonenumber-js (min metadata).
  * Rules: see README "Rufnummern-Abgleich" (country, area code, outside-line prefix, extension length).
  */
-import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
+import { getCountryCallingCode, isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
 
 export interface NumberRules {
   /** ISO country of the site, e.g. "DE"; numbers without international prefix belong to it. */
@@ -81,6 +81,37 @@ export function normalizeCaller(raw: unknown, rules: NumberRules): CallerKey {
   }
   const e164 = toE164(plus, digits, rules);
   return e164 === null ? { ok: false, reason: 'unparseable' } : { ok: true, e164 };
+}
+
+/**
+ * The key a caller number most likely has, without parsing: "+<digits>" for an international number
+ * ("+…" or "00…"),
+ * "+<country code><digits without trunk 0>" for a national one (DACH). `trusted` when the key cannot
+ * differ from the parsed one (a DACH number whose national part does not start with 0); otherwise it is
+ * only a candidate, valid when found exactly in an index (stored keys are parsed E.164 numbers).
+ */
+export function quickKey(raw: string, rules: NumberRules): { key: string; trusted: boolean } | null {
+  const s = raw.replace(/[\s\-/().]/g, '');
+  let key: string | null = null;
+  if (/^\+[1-9]\d{5,14}$/.test(s)) key = s;
+  else if (rules.outsideLinePrefix === '' && /^00[1-9]\d{5,14}$/.test(s)) key = '+' + s.slice(2);
+  else if (TRUNK_ZERO.has(rules.country) && rules.outsideLinePrefix === '' && /^0[1-9]\d{5,13}$/.test(s)) key = `+${countryCallingCode(rules.country)}${s.slice(1)}`;
+  if (key === null) return null;
+  const dach = /^\+(?:49|43|41)([0-9])/.exec(key);
+  return { key, trusted: dach !== null && dach[1] !== '0' };
+}
+
+/** Countries whose national numbers are trunk prefix 0 + the E.164 national number. */
+const TRUNK_ZERO = new Set<string>(['DE', 'AT', 'CH']);
+
+const callingCodes = new Map<string, string>();
+function countryCallingCode(country: CountryCode): string {
+  let code = callingCodes.get(country);
+  if (code === undefined) {
+    code = getCountryCallingCode(country);
+    callingCodes.set(country, code);
+  }
+  return code;
 }
 
 /** E.164 for a digit string, with the site's area code for local numbers; null when not a phone number. */
