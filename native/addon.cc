@@ -1,4 +1,4 @@
-// Entry point of wildix_cti.node: exports { com, tapi, ui, win, abiVersion }.
+// Entry point of wildix_cti.node: exports { com, tapi, ui, win, http, dpapi, abiVersion }.
 #include "common/modules.h"
 
 namespace {
@@ -8,6 +8,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("tapi", InitTapi(env));
   exports.Set("ui", InitUi(env));
   exports.Set("win", InitWin(env));
+  exports.Set("http", InitHttp(env));
+  exports.Set("dpapi", InitDpapi(env));
   exports.Set("abiVersion", Napi::Number::New(env, 1));
   return exports;
 }

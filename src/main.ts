@@ -26,6 +26,7 @@ async function main(): Promise<void> {
       ? {
           native: async (config, log) => nativeWiring().createNativeWiring(config, log),
           workstation: () => nativeWiring().nativeWorkstation(),
+          passwordStore: () => nativeWiring().datevConnectPasswordStore(),
         }
       : {}),
   });

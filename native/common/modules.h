@@ -1,4 +1,4 @@
-// The addon's four modules. Each returns the object exported as addon.com / addon.tapi / addon.ui / addon.win.
+// The addon's modules. Each returns the object exported as addon.<name>.
 #pragma once
 
 #include <napi.h>
@@ -7,3 +7,5 @@ Napi::Object InitCom(Napi::Env env);   // native/com
 Napi::Object InitTapi(Napi::Env env);  // native/tapi
 Napi::Object InitUi(Napi::Env env);    // native/ui
 Napi::Object InitWin(Napi::Env env);   // native/win
+Napi::Object InitHttp(Napi::Env env);  // native/http (WinHTTP GET, Windows sign-in)
+Napi::Object InitDpapi(Napi::Env env); // native/dpapi (DPAPI, current user)

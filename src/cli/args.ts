@@ -8,6 +8,8 @@ export interface CliOptions {
   verbose: boolean;
   installAutostart: boolean;
   removeAutostart: boolean;
+  /** Read the DATEVconnect password from stdin and store it with DPAPI. */
+  setDatevConnectPassword: boolean;
   config?: string;
   line?: string;
   logDir?: string;
@@ -26,6 +28,7 @@ const FLAGS: Record<string, keyof CliOptions> = {
   '--verbose': 'verbose',
   '--install-autostart': 'installAutostart',
   '--remove-autostart': 'removeAutostart',
+  '--set-datevconnect-password': 'setDatevConnectPassword',
 };
 const VALUES: Record<string, 'config' | 'line' | 'logDir'> = { '--config': 'config', '--line': 'line', '--log-dir': 'logDir' };
 
@@ -38,6 +41,7 @@ export function parseArgs(argv: string[]): ParseResult {
     verbose: false,
     installAutostart: false,
     removeAutostart: false,
+    setDatevConnectPassword: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
@@ -76,6 +80,8 @@ Aufruf / usage: wildix-datev-cti [Optionen / options]
   --diagnose         Prüfbericht ausgeben und beenden / print a diagnostic report and exit
   --install-autostart  beim Anmelden an Windows starten (nur dieser Benutzer) / start at logon (this user)
   --remove-autostart   nicht mehr beim Anmelden starten / no longer start at logon
+  --set-datevconnect-password  Kennwort für DATEVconnect (auth "basic") von der Standardeingabe lesen und
+                     verschlüsselt (DPAPI) speichern / read the DATEVconnect password from stdin, store it (DPAPI)
   --simulate         simulierte Telefonanlage und DATEV statt der echten / simulated PBX and DATEV
   --version          Version anzeigen / show the version
   --help             diese Hilfe / this help

@@ -13,6 +13,7 @@ import { runSimulation } from '../sim/simulation';
 import { systemClock } from '../util/clock';
 import { helpText, parseArgs, type CliOptions } from './args';
 import { claimSingleInstance, EXIT_ALREADY_RUNNING, installAutostart, removeAutostart, type Workstation } from './workstation';
+import { promptForSecret, setDatevConnectPassword, type PasswordStore } from './password';
 import { FakeDatev } from '../../fakes/datev/fakeDatev';
 import { FakeTapi } from '../../fakes/telephony/fakeTapi';
 
@@ -38,6 +39,10 @@ export interface RunDeps {
   readConfig?: (file: string) => LoadedConfig;
   /** Single instance and autostart of the Windows session (loads the addon); undefined away from Windows. */
   workstation?: () => Workstation;
+  /** The DPAPI store of the DATEVconnect password (loads the addon); undefined away from Windows. */
+  passwordStore?: () => PasswordStore;
+  /** Reads the password for --set-datevconnect-password (default: one line of stdin). */
+  readSecret?: () => Promise<string>;
 }
 
 /** The options a logon start should keep (--install-autostart --config X → Run "exe" --config X). */
@@ -82,6 +87,7 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
   try {
     if (o.installAutostart) return installAutostart(d.workstation, keptOptions(o), io);
     if (o.removeAutostart) return removeAutostart(d.workstation, io);
+    if (o.setDatevConnectPassword) return await setDatevConnectPassword(d.passwordStore, d.readSecret ?? (() => promptForSecret(process.stdin, d.err)), config, io);
     if (o.diagnose) {
       let ports: { telephony: Ports['telephony']; datev: Ports['datev'] };
       let extra: (() => Promise<string[]>) | undefined;

@@ -30,7 +30,7 @@ export interface ContactsConfig {
   datevConnect: {
     enabled: boolean;
     baseUrl: string;
-    /** "basic" (user + password from the secret store), "windows" (SSO, not available yet), "none". */
+    /** "basic" (user + password from the secret store), "windows" (the logged-on Windows user; needs a transport that signs in), "none". */
     auth: 'basic' | 'windows' | 'none';
     user: string;
     concurrency: number;
@@ -69,8 +69,16 @@ export interface ContactDirectoryEnv {
   /** The Basic password (Windows: DPAPI-protected store). */
   secret?: SecretSource;
   transport?: HttpTransport;
+  /** `transport` answers Negotiate/NTLM challenges as the logged-on Windows user (WinHTTP); enables auth "windows". */
+  windowsSignIn?: boolean;
   codec?: FileCodec;
 }
+
+/** Windows sign-in: the transport logs on by itself, so no Authorization header is sent. */
+const windowsSignInAuth: AuthProvider = {
+  description: 'Windows sign-in (Negotiate/NTLM, logged-on user)',
+  authorization: async () => undefined,
+};
 
 /** Authentication that is configured but not available in this build: every request fails with a clear error. */
 class UnavailableAuth implements AuthProvider {
@@ -97,7 +105,7 @@ export function createContactDirectory(env: ContactDirectoryEnv): { directory: C
     if (c.datevConnect.auth === 'basic') {
       auth = c.datevConnect.user.trim() !== '' && env.secret ? new BasicAuthProvider(c.datevConnect.user, env.secret) : new UnavailableAuth('Basic without user/password');
     } else if (c.datevConnect.auth === 'none') auth = noAuth;
-    else auth = new UnavailableAuth('Windows (Negotiate/NTLM)');
+    else auth = env.windowsSignIn && env.transport ? windowsSignInAuth : new UnavailableAuth('Windows (Negotiate/NTLM)');
     source = new DatevConnectSource({
       client: new DatevConnectClient({ baseUrl: c.datevConnect.baseUrl, transport, auth, timeoutMs: c.datevConnect.timeoutSeconds * 1000 }),
       rules,

@@ -13,9 +13,21 @@ import { NativeDatevPort, type NativeComModule } from './comDatevPort';
 import { NativeTelephonyPort } from './tapiTelephonyPort';
 import { Win32DialogPort } from './win32DialogPort';
 import { watchSessionEnd } from './lifecycle';
+import { DpapiCodec, DpapiSecretStore, nativeDpapi, PASSWORD_FILE } from './dpapi';
+import { nativeHttp, WinHttpTransport } from './winHttpTransport';
 
 /** Single instance and autostart (src/cli/workstation.ts), loaded with the addon like the ports. */
 export { nativeWorkstation } from './lifecycle';
+
+/** Per-user data folder (caches, stored password): %LOCALAPPDATA%\Wildix\DatevCti. */
+function userDataDir(): string {
+  return join(process.env.LOCALAPPDATA ?? process.cwd(), 'Wildix', 'DatevCti');
+}
+
+/** The DPAPI-protected DATEVconnect password (--set-datevconnect-password). */
+export function datevConnectPasswordStore(): DpapiSecretStore {
+  return new DpapiSecretStore(join(userDataDir(), PASSWORD_FILE), nativeDpapi(loadAddon()));
+}
 
 function stopSignal(win: NativeWin, log: Logger): Promise<string> {
   return new Promise((resolve) => {
@@ -35,7 +47,11 @@ export async function createNativeWiring(config: Config, log: Logger): Promise<N
   });
   const telephony = new NativeTelephonyPort({ onListenerError: (e) => log.error(`telephony listener failed: ${(e as Error).message}`) });
   const dialogs = new Win32DialogPort(addon.ui);
-  const dataDir = join(process.env.LOCALAPPDATA ?? process.cwd(), 'Wildix', 'DatevCti');
+  const dataDir = userDataDir();
+  const dc = config.contacts.datevConnect;
+  // WinHTTP for every DATEVconnect mode: Windows sign-in, and TLS checked against the Windows store
+  const transport = new WinHttpTransport({ native: nativeHttp(addon), windowsSignIn: dc.auth === 'windows', concurrency: dc.concurrency });
+  const passwords = new DpapiSecretStore(join(dataDir, PASSWORD_FILE), nativeDpapi(addon));
   const contacts = createContactDirectory({
     config: {
       ...DEFAULT_CONTACTS_CONFIG,
@@ -46,11 +62,15 @@ export async function createNativeWiring(config: Config, log: Logger): Promise<N
       ambiguity: config.ambiguity,
       learnFromDial: config.contacts.learnFromDial,
       manualListFile: config.contacts.manualListFile,
-      datevConnect: { ...config.contacts.datevConnect },
+      datevConnect: { ...dc },
     },
     dataDir,
     clock: systemClock,
     logger: log,
+    transport,
+    windowsSignIn: transport.windowsSignIn,
+    secret: passwords.secretSource(),
+    codec: new DpapiCodec(nativeDpapi(addon)),
   });
   // the index is built in the background; lookups answer from what is known meanwhile
   contacts.directory.start().catch((e: unknown) => log.error(`contact directory cannot start: ${(e as Error).message}`));
@@ -61,6 +81,9 @@ export async function createNativeWiring(config: Config, log: Logger): Promise<N
       return [
         `COM-Typbibliothek / type library: ${t.state}${t.detail ? ` (${t.detail})` : ''}${t.path ? ` ${t.path}` : ''}`,
         `Kontakte / contacts: ${JSON.stringify(contacts.directory.status())}`,
+        ...(dc.enabled && dc.auth === 'basic'
+          ? [`DATEVconnect-Kennwort / password (DPAPI): ${(await passwords.exists()) ? 'gespeichert / stored' : 'FEHLT / missing (--set-datevconnect-password)'} ${passwords.file}`]
+          : []),
       ];
     },
     stopSignal: stopSignal(addon.win, log),
