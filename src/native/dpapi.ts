@@ -48,7 +48,7 @@ function wrap(what: string, e: unknown): DpapiError {
 
 /** A cache file written before DPAPI was used: plain JSON (DPAPI blobs start with the bytes 01 00 00 00). */
 export function isPlainJson(bytes: Uint8Array): boolean {
-  let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  let i = 0;
   while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
   return bytes[i] === 0x7b || bytes[i] === 0x5b; // { or [
 }
