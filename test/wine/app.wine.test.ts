@@ -362,6 +362,8 @@ describe(`the program under Wine (${primary.label})`, () => {
     await pbx.hangup(first);
     await windowGone(dialog.id, 'the incoming dialog');
     await app.waitForLog(/DATEV not running, notifications dropped/);
+    // both notifications of the call were handled (dropped) before DATEV starts
+    await app.waitForLog(/DATEV CallStateChanged dropped \(DATEV absent\)|notifications dropped until it appears.*state=eCSAbsence/);
 
     datev = await startDatev();
     // the program registered once, at its start, long before DATEV: DATEV finds it at once
