@@ -43,7 +43,9 @@ LRESULT CALLBACK WndProc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
       }
       return 0;
     case WM_CLOSE:
-      DestroyWindow(hwnd);
+      // From StopSessionWatch (released is set): end the thread. From outside: a stop request.
+      if (!w || WaitForSingleObject(w->released.Get(), 0) == WAIT_OBJECT_0) DestroyWindow(hwnd);
+      else w->on_end(SessionEnd::kClose);
       return 0;
     case WM_DESTROY:
       PostQuitMessage(0);

@@ -2,14 +2,15 @@
 // on WM_ENDSESSION, tells JS and holds the session end (the process may be ended as soon as
 // WM_ENDSESSION returns) until the process cleans up and exits, or a time limit passes.
 // A console program that loads user32 gets no CTRL_LOGOFF_EVENT/CTRL_SHUTDOWN_EVENT, so this window
-// is its only notice.
+// is its only notice. A WM_CLOSE from outside (taskkill without /F, Task Manager's "End task") is a
+// polite stop request as well.
 #pragma once
 
 #include <functional>
 
 namespace winx {
 
-enum class SessionEnd { kLogoff, kShutdown };
+enum class SessionEnd { kLogoff, kShutdown, kClose };
 
 // Starts the watcher thread once; `on_end` runs on the watcher thread (it must only hand the event
 // over, e.g. to a ThreadSafeFunction). false when the thread or window cannot be created.

@@ -104,7 +104,7 @@ Napi::ThreadSafeFunction* g_session_tsfn = nullptr;
 
 constexpr double kMaxHoldMs = 60000;
 
-// watchSessionEnd(onEnd: (reason: "logoff" | "shutdown") => void, holdMs) → boolean. Once per process;
+// watchSessionEnd(onEnd: (reason: "logoff" | "shutdown" | "close") => void, holdMs) → boolean. Once per process;
 // later calls return whether the watcher runs. The callback does not keep the event loop alive.
 Napi::Value WatchSessionEnd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -119,7 +119,7 @@ Napi::Value WatchSessionEnd(const Napi::CallbackInfo& info) {
   Napi::ThreadSafeFunction* call = tsfn.get();
   const bool ok = winx::StartSessionWatch(
       [call](winx::SessionEnd end) {
-        const char* reason = end == winx::SessionEnd::kLogoff ? "logoff" : "shutdown";
+        const char* reason = end == winx::SessionEnd::kLogoff ? "logoff" : end == winx::SessionEnd::kShutdown ? "shutdown" : "close";
         call->NonBlockingCall([reason](Napi::Env e, Napi::Function cb) { cb.Call({Napi::String::New(e, reason)}); });
       },
       static_cast<unsigned>(hold));

@@ -146,7 +146,7 @@ export async function claimSingleInstance(get: WorkstationFactory, io: Workstati
     return true;
   }
   if (state === 'acquired') {
-    io.log.info(`single instance: ${INSTANCE_MUTEX} acquired`);
+    io.log.info(`single instance: ${INSTANCE_MUTEX} acquired (pid ${process.pid})`);
     return true;
   }
   io.log.warn(`another instance is running in this session (${INSTANCE_MUTEX}); exiting`);

@@ -56,10 +56,11 @@ export interface NativeWin {
   removeAutostart(valueName: string): boolean;
   /**
    * Logoff/shutdown (WM_ENDSESSION to a hidden window on its own thread): calls onEnd on the JS thread
-   * and holds the session end up to holdMs (0..60000) or until the process exits. Once per process;
-   * the callback does not keep the event loop alive.
+   * and holds the session end up to holdMs (0..60000) or until the process exits. A WM_CLOSE to that
+   * window (taskkill without /F) calls onEnd('close'). Once per process; the callback does not keep
+   * the event loop alive.
    */
-  watchSessionEnd(onEnd: (reason: 'logoff' | 'shutdown') => void, holdMs: number): boolean;
+  watchSessionEnd(onEnd: (reason: 'logoff' | 'shutdown' | 'close') => void, holdMs: number): boolean;
 }
 
 export interface NativeAddon {

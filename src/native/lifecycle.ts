@@ -66,11 +66,16 @@ export function createWorkstation(win: NativeWin, ui: NativeUi): Workstation {
 export const SESSION_END_HOLD_MS = 15000;
 
 /**
- * Calls onEnd('logoff' | 'shutdown') when Windows ends the session. A console program that loads
- * user32 gets no CTRL_LOGOFF_EVENT/CTRL_SHUTDOWN_EVENT, so a hidden window (native/win) listens for
- * WM_ENDSESSION. false (and a log line) when the watcher cannot start.
+ * Calls onEnd('logoff' | 'shutdown') when Windows ends the session, onEnd('close') when someone asks
+ * the program to close (taskkill without /F). A console program that loads user32 gets no
+ * CTRL_LOGOFF_EVENT/CTRL_SHUTDOWN_EVENT, so a hidden window (native/win) listens for WM_ENDSESSION and
+ * WM_CLOSE. false (and a log line) when the watcher cannot start.
  */
-export function watchSessionEnd(win: NativeWin, onEnd: (reason: 'logoff' | 'shutdown') => void, warn: (message: string) => void): boolean {
+export function watchSessionEnd(
+  win: NativeWin,
+  onEnd: (reason: 'logoff' | 'shutdown' | 'close') => void,
+  warn: (message: string) => void,
+): boolean {
   try {
     return win.watchSessionEnd(onEnd, SESSION_END_HOLD_MS);
   } catch (e) {

@@ -33,7 +33,8 @@ function stopSignal(win: NativeWin, log: Logger): Promise<string> {
   return new Promise((resolve) => {
     // SIGINT: Ctrl+C; SIGHUP: console window closed; SIGBREAK: Ctrl+Break
     for (const s of ['SIGINT', 'SIGTERM', 'SIGBREAK', 'SIGHUP'] as const) process.once(s, () => resolve(s));
-    // logoff/shutdown: WM_ENDSESSION (the console handler gets no CTRL_LOGOFF_EVENT once user32 is loaded)
+    // logoff/shutdown: WM_ENDSESSION (the console handler gets no CTRL_LOGOFF_EVENT once user32 is
+    // loaded); "close": WM_CLOSE from taskkill without /F
     watchSessionEnd(win, resolve, (m) => log.warn(m));
   });
 }

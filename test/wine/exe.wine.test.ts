@@ -3,7 +3,8 @@
  * copied alone into its own folder (so nothing of the build tree can help it), it answers --version,
  * --help and --diagnose (with and without the fake tapi32.dll and the fake DATEV), installs and
  * removes its per-user autostart, refuses a second instance in the same session with a message box,
- * and on Ctrl+C (SIGINT) and at logoff/shutdown (WM_ENDSESSION) closes the TAPI line and leaves the ROT.
+ * and on Ctrl+C (SIGINT), taskkill without /F (WM_CLOSE) and at logoff/shutdown (WM_ENDSESSION) closes
+ * the TAPI line and leaves the ROT.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -251,12 +252,42 @@ describe('packaged exe under Wine', () => {
       expect(fns).toContain('lineClose');
       expect(fns[fns.length - 1]).toBe('lineShutdown');
       const log = fs.readFileSync(path.join(logDir, fs.readdirSync(logDir).find((f) => f.endsWith('.log'))!), 'utf8');
-      expect(log).toContain('single instance: Local\\WildixDatevCti acquired');
+      expect(log).toMatch(/single instance: Local\\WildixDatevCti acquired \(pid \d+\)/);
       expect(log).toContain('stopping (SIGINT)');
       expect(log).toContain('CTI object revoked from the ROT');
     } finally {
       if (first && first.child.exitCode === null) first.child.kill('SIGKILL');
       await pbx.dispose();
+      await datev.close();
+    }
+  });
+
+  it('taskkill without /F (WM_CLOSE) stops it cleanly as well', async () => {
+    const datev = new FakeDatevProcess({ env: wineEnv(display) });
+    const logDir = path.join(WORK, 'logs-taskkill');
+    let run: Started | undefined;
+    try {
+      await datev.ready;
+      run = start(['--config', winPath(CONFIG), '--log-dir', winPath(logDir)]);
+      const running = run;
+      const logText = (): string => {
+        const f = fs.existsSync(logDir) ? fs.readdirSync(logDir).find((n) => n.endsWith('.log')) : undefined;
+        return f ? fs.readFileSync(path.join(logDir, f), 'utf8') : '';
+      };
+      await until('the CTI object in the ROT', async () => {
+        if (running.child.exitCode !== null) throw new Error(`the program exited (${running.child.exitCode}):\n${running.read()}`);
+        return (await datev.isCtiRegistered()) ? true : undefined;
+      });
+      const pid = Number(/acquired \(pid (\d+)\)/.exec(logText())?.[1]);
+      expect(pid).toBeGreaterThan(0);
+      const kill = spawnSync('wine', ['taskkill', '/pid', String(pid)], { env: wineEnv(display), encoding: 'utf8', timeout: 30000 });
+      expect(kill.status).toBe(0);
+      expect(await Promise.race([run.exit, new Promise((r) => setTimeout(() => r('timeout'), 20000))])).toBe(0);
+      expect(await datev.isCtiRegistered()).toBe(false);
+      expect(logText()).toContain('stopping (close)');
+      expect(logText()).toContain('CTI object revoked from the ROT');
+    } finally {
+      if (run && run.child.exitCode === null) run.child.kill('SIGKILL');
       await datev.close();
     }
   });
