@@ -48,14 +48,20 @@ export function requireTools(): void {
   if (missing.length > 0) throw new Error(`Wine tests cannot run; missing:\n  - ${missing.join('\n  - ')}`);
 }
 
-/** Environment for every wine process of the run. DISPLAY is always set (see feasibility-com §2). */
+/**
+ * Environment for every wine process of the run. DISPLAY is always set (see feasibility-com §2).
+ * winedbg is disabled: with a display it would show its crash dialog and keep a crashed process
+ * alive forever; disabled, a crash ends the process at once and the test sees the connection drop.
+ */
 export function wineEnv(display: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const overrides = ['winedbg.exe=d', extra.WINEDLLOVERRIDES ?? process.env.WINEDLLOVERRIDES].filter(Boolean).join(';');
   return {
     ...process.env,
     WINEPREFIX: paths.prefix,
     WINEDEBUG: '-all',
     DISPLAY: display,
     ...extra,
+    WINEDLLOVERRIDES: overrides,
   };
 }
 
