@@ -7,10 +7,13 @@ namespace wildix::http {
 
 namespace {
 
+constexpr DWORD kWsaTimedOut = 10060;
+
 bool Fail(const char* fn, DWORD code, GetError* err) {
   err->fn = fn;
   err->code = code;
-  err->timeout = code == ERROR_WINHTTP_TIMEOUT;
+  // Wine's winhttp reports a receive timeout as the socket error WSAETIMEDOUT (10060)
+  err->timeout = code == ERROR_WINHTTP_TIMEOUT || code == kWsaTimedOut;
   err->message = std::string(fn) + " failed: error " + std::to_string(code);
   const std::string text = ErrorText(code);
   if (!text.empty()) err->message += " (" + text + ")";
@@ -68,6 +71,10 @@ bool DoGet(const Session& session, const GetRequest& req, GetResponse* res, GetE
 
   const int t = static_cast<int>(req.timeout_ms);
   if (!api.SetTimeouts(request.Get(), t, t, t, t)) return FailLast("WinHttpSetTimeouts", err);
+  // the wait for the response headers has its own timeout (not covered by WinHttpSetTimeouts)
+  if (!SetDword(api, request.Get(), WINHTTP_OPTION_RECEIVE_RESPONSE_TIMEOUT, req.timeout_ms)) {
+    return FailLast("WinHttpSetOption(RECEIVE_RESPONSE_TIMEOUT)", err);
+  }
   // Windows sign-in: LOW = the logged-on user's credentials may answer Negotiate/NTLM for any host;
   // HIGH = never. Redirects are never followed (no credentials for a host the config does not name),
   // and without sso WinHTTP does not answer challenges at all.

@@ -51,6 +51,7 @@ export function nativeHttp(addon: NativeAddon): NativeHttp {
 /** Names for the WinHTTP errors that matter here (Wine's winhttp.dll has no message texts). */
 const WINHTTP_ERRORS: Record<number, string> = {
   12002: 'timeout',
+  10060: 'timeout',
   12005: 'invalid URL',
   12006: 'unrecognised URL scheme',
   12007: 'host name not resolved',
@@ -73,7 +74,7 @@ export function describeNativeHttpError(e: unknown): { timeout: boolean; message
   const code = typeof err.win32Error === 'number' ? err.win32Error : undefined;
   const name = code !== undefined ? WINHTTP_ERRORS[code] : undefined;
   return {
-    timeout: err.timeout === true || code === 12002,
+    timeout: err.timeout === true || code === 12002 || code === 10060,
     message: name && !message.includes(name) ? `${message}: ${name}` : message,
   };
 }

@@ -80,6 +80,10 @@ describe('describeNativeHttpError', () => {
     });
     expect(describeNativeHttpError({ message: 'x failed: error 12002 (timeout)', win32Error: 12002 })).toEqual({ timeout: true, message: 'x failed: error 12002 (timeout)' });
     expect(describeNativeHttpError({ message: 'deadline', timeout: true }).timeout).toBe(true);
+    expect(describeNativeHttpError({ message: 'WinHttpReceiveResponse failed: error 10060', win32Error: 10060, timeout: false })).toEqual({
+      timeout: true,
+      message: 'WinHttpReceiveResponse failed: error 10060: timeout',
+    });
     expect(describeNativeHttpError({ message: 'odd', win32Error: 1 })).toEqual({ timeout: false, message: 'odd' });
     expect(describeNativeHttpError('plain')).toEqual({ timeout: false, message: 'plain' });
     expect(describeNativeHttpError(null)).toEqual({ timeout: false, message: 'null' });
