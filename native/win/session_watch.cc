@@ -12,7 +12,7 @@
 namespace winx {
 namespace {
 
-constexpr wchar_t kClassName[] = L"WildixCtiSessionWatch";
+constexpr const wchar_t* kClassName = kSessionWatchClass;
 
 struct Watch {
   std::function<void(SessionEnd)> on_end;

@@ -12,6 +12,9 @@ namespace winx {
 
 enum class SessionEnd { kLogoff, kShutdown, kClose };
 
+// Window class of the watcher window (found by RequestRunningInstanceStop).
+inline constexpr wchar_t kSessionWatchClass[] = L"WildixCtiSessionWatch";
+
 // Starts the watcher thread once; `on_end` runs on the watcher thread (it must only hand the event
 // over, e.g. to a ThreadSafeFunction). false when the thread or window cannot be created.
 bool StartSessionWatch(std::function<void(SessionEnd)> on_end, unsigned hold_ms);

@@ -7,6 +7,7 @@
 
 #include "common/modules.h"
 #include "common/wide_string.h"
+#include "win/console_window.h"
 #include "win/run_key.h"
 #include "win/session_watch.h"
 #include "win/single_instance.h"
@@ -138,6 +139,16 @@ Napi::Value WatchSessionEnd(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
+// hideConsole() → boolean: hides this process's console window (false when it has none).
+Napi::Value HideConsole(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), winx::HideConsoleWindow());
+}
+
+// stopRunningInstance() → boolean: asks the instance of this session to stop (false when none runs).
+Napi::Value StopRunningInstance(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), winx::RequestRunningInstanceStop());
+}
+
 }  // namespace
 }  // namespace wildix::win
 
@@ -150,5 +161,7 @@ Napi::Object InitWin(Napi::Env env) {
   win.Set("setAutostart", Napi::Function::New(env, SetAutostart, "setAutostart"));
   win.Set("removeAutostart", Napi::Function::New(env, RemoveAutostart, "removeAutostart"));
   win.Set("watchSessionEnd", Napi::Function::New(env, WatchSessionEnd, "watchSessionEnd"));
+  win.Set("hideConsole", Napi::Function::New(env, HideConsole, "hideConsole"));
+  win.Set("stopRunningInstance", Napi::Function::New(env, StopRunningInstance, "stopRunningInstance"));
   return win;
 }

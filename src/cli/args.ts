@@ -8,6 +8,10 @@ export interface CliOptions {
   verbose: boolean;
   installAutostart: boolean;
   removeAutostart: boolean;
+  /** Logon start: hide the console window. */
+  background: boolean;
+  /** Ask the running instance of this session to stop. */
+  stop: boolean;
   /** Read the DATEVconnect password from stdin and store it with DPAPI. */
   setDatevConnectPassword: boolean;
   config?: string;
@@ -29,6 +33,8 @@ const FLAGS: Record<string, keyof CliOptions> = {
   '--install-autostart': 'installAutostart',
   '--remove-autostart': 'removeAutostart',
   '--set-datevconnect-password': 'setDatevConnectPassword',
+  '--background': 'background',
+  '--stop': 'stop',
 };
 const VALUES: Record<string, 'config' | 'line' | 'logDir'> = { '--config': 'config', '--line': 'line', '--log-dir': 'logDir' };
 
@@ -42,6 +48,8 @@ export function parseArgs(argv: string[]): ParseResult {
     installAutostart: false,
     removeAutostart: false,
     setDatevConnectPassword: false,
+    background: false,
+    stop: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
@@ -80,6 +88,8 @@ Aufruf / usage: wildix-datev-cti [Optionen / options]
   --diagnose         Prüfbericht ausgeben und beenden / print a diagnostic report and exit
   --install-autostart  beim Anmelden an Windows starten (nur dieser Benutzer) / start at logon (this user)
   --remove-autostart   nicht mehr beim Anmelden starten / no longer start at logon
+  --background         ohne Konsolenfenster laufen (so startet der Autostart) / run without a console window (as autostart does)
+  --stop               das laufende Programm dieser Sitzung sauber beenden / stop the running instance of this session cleanly
   --set-datevconnect-password  Kennwort für DATEVconnect (auth "basic") von der Standardeingabe lesen und
                      verschlüsselt (DPAPI) speichern / read the DATEVconnect password from stdin, store it (DPAPI)
   --simulate         simulierte Telefonanlage und DATEV statt der echten / simulated PBX and DATEV

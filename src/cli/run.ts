@@ -12,7 +12,7 @@ import type { Logger } from '../logging/logger';
 import { runSimulation } from '../sim/simulation';
 import { systemClock } from '../util/clock';
 import { helpText, parseArgs, type CliOptions } from './args';
-import { claimSingleInstance, EXIT_ALREADY_RUNNING, installAutostart, removeAutostart, type Workstation } from './workstation';
+import { claimSingleInstance, EXIT_ALREADY_RUNNING, hideConsoleWindow, installAutostart, removeAutostart, stopRunningInstance, type Workstation } from './workstation';
 import { promptForSecret, setDatevConnectPassword, type PasswordStore } from './password';
 import { FakeDatev } from '../../fakes/datev/fakeDatev';
 import { FakeTapi } from '../../fakes/telephony/fakeTapi';
@@ -53,6 +53,7 @@ function keptOptions(o: CliOptions): string[] {
   if (o.line !== undefined) out.push('--line', o.line);
   if (o.logDir !== undefined) out.push('--log-dir', resolve(o.logDir));
   if (o.verbose) out.push('--verbose');
+  out.push('--background'); // a logon start needs no console window; --stop or logoff ends it
   return out;
 }
 
@@ -87,6 +88,7 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
   try {
     if (o.installAutostart) return installAutostart(d.workstation, keptOptions(o), io);
     if (o.removeAutostart) return removeAutostart(d.workstation, io);
+    if (o.stop) return stopRunningInstance(d.workstation, io);
     if (o.setDatevConnectPassword) return await setDatevConnectPassword(d.passwordStore, d.readSecret ?? (() => promptForSecret(process.stdin, d.err)), config, io);
     if (o.diagnose) {
       let ports: { telephony: Ports['telephony']; datev: Ports['datev'] };
@@ -128,6 +130,7 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
     }
     // One instance per Windows session, checked before anything touches TAPI, the ROT or the screen.
     if (!(await claimSingleInstance(d.workstation, io))) return EXIT_ALREADY_RUNNING;
+    if (o.background) hideConsoleWindow(d.workstation, io);
     const w = await d.native!(config, log);
     const app = new App({ ...w.ports, config, log, clock: systemClock });
     app.reportConfigProblems(loaded.problems.map(formatProblem));

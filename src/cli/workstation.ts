@@ -16,6 +16,10 @@ export interface Workstation {
   writeAutostart(command: string): void;
   /** false when there was no autostart value. */
   deleteAutostart(): boolean;
+  /** Hides this process's console window; false when it has none. */
+  hideConsole(): boolean;
+  /** Asks the instance running in this session to stop (as taskkill without /F would); false when none runs. */
+  requestStop(): boolean;
   /** A message box with one OK button; resolves when it is closed or after timeoutMs. */
   message(title: string, text: string, kind: 'info' | 'error', timeoutMs: number): Promise<void>;
 }
@@ -40,6 +44,9 @@ export const texts = {
   notInstalled: `Autostart war nicht eingerichtet / autostart was not installed: ${RUN_KEY}\\${AUTOSTART_VALUE}`,
   failed: (what: string, message: string) => `Autostart ${what} fehlgeschlagen / failed: ${message}`,
   noWindows: 'Autostart gibt es nur unter Windows / autostart needs Windows',
+  stopRequested: 'Wildix CTI für DATEV wird beendet / the running instance was asked to stop.',
+  notRunning: 'Wildix CTI für DATEV läuft nicht in dieser Windows-Sitzung / is not running in this Windows session.',
+  stopNoWindows: '--stop gibt es nur unter Windows / --stop needs Windows',
 };
 
 /**
@@ -157,4 +164,33 @@ export async function claimSingleInstance(get: WorkstationFactory, io: Workstati
     io.log.error(`cannot show the "already running" message: ${message(e)}`);
   }
   return false;
+}
+
+/** --stop: asks the instance of this session to stop cleanly. Exit code 0 (asked) or 1 (none runs, or failed). */
+export function stopRunningInstance(get: WorkstationFactory, io: WorkstationIo): number {
+  if (!get) {
+    io.err(texts.stopNoWindows);
+    return 1;
+  }
+  try {
+    const asked = get().requestStop();
+    io.log.info(asked ? 'asked the running instance to stop' : '--stop: no instance runs in this session');
+    if (asked) io.out(texts.stopRequested);
+    else io.err(texts.notRunning);
+    return asked ? 0 : 1;
+  } catch (e) {
+    io.log.error(`--stop failed: ${message(e)}`);
+    io.err(`--stop: ${message(e)}`);
+    return 1;
+  }
+}
+
+/** --background (the logon start): no console window; the program is stopped with --stop, logoff or taskkill. */
+export function hideConsoleWindow(get: WorkstationFactory, io: WorkstationIo): void {
+  if (!get) return;
+  try {
+    io.log.info(get().hideConsole() ? 'console window hidden (--background)' : '--background: no console window to hide');
+  } catch (e) {
+    io.log.warn(`--background: console window not hidden: ${message(e)}`);
+  }
 }

@@ -61,6 +61,10 @@ export interface NativeWin {
    * the event loop alive.
    */
   watchSessionEnd(onEnd: (reason: 'logoff' | 'shutdown' | 'close') => void, holdMs: number): boolean;
+  /** Hides this process's console window; false when there is none. */
+  hideConsole(): boolean;
+  /** Posts WM_CLOSE to the session-watch window of the instance running in this session; false when none. */
+  stopRunningInstance(): boolean;
 }
 
 export interface NativeAddon {

@@ -51,6 +51,8 @@ export function createWorkstation(win: NativeWin, ui: NativeUi): Workstation {
     readAutostart: () => wrap('reading the autostart value', () => win.getAutostart(AUTOSTART_VALUE)),
     writeAutostart: (command) => wrap('writing the autostart value', () => win.setAutostart(AUTOSTART_VALUE, command)),
     deleteAutostart: () => wrap('deleting the autostart value', () => win.removeAutostart(AUTOSTART_VALUE)),
+    hideConsole: () => wrap('hiding the console window', () => win.hideConsole()),
+    requestStop: () => wrap('asking the running instance to stop', () => win.stopRunningInstance()),
     message: (title, text, kind, timeoutMs) =>
       new Promise<void>((resolve, reject) => {
         try {

@@ -35,6 +35,8 @@ class FakeSession {
   /** Make deletes leave the value (a policy restoring it). */
   stickyValue = false;
   failWith: Partial<Record<keyof Workstation, Error>> = {};
+  hidden = 0;
+  stopRequests = 0;
 
   process(launcher: string[] = [EXE]): Workstation {
     let mine = false;
@@ -64,6 +66,17 @@ class FakeSession {
         const had = this.runKey.has(AUTOSTART_VALUE);
         if (!this.stickyValue) this.runKey.delete(AUTOSTART_VALUE);
         return had;
+      },
+      hideConsole: () => {
+        fail('hideConsole');
+        this.hidden++;
+        return true;
+      },
+      requestStop: () => {
+        fail('requestStop');
+        if (!this.held || mine) return false;
+        this.stopRequests++;
+        return true;
       },
       message: async (title, text, kind, timeoutMs) => {
         fail('message');
@@ -250,7 +263,7 @@ describe('the command line with a Windows session', () => {
     const a = deps({ workstation: () => s.process() });
     expect(await run(['--install-autostart', '--config', 'cfg.json', '--line', 'Wildix 201', '--log-dir', 'logs', '--verbose'], a.d)).toBe(0);
     expect(s.runKey.get(AUTOSTART_VALUE)).toBe(
-      `"${EXE}" --config ${quoteWindowsArg(resolve('cfg.json'))} --line "Wildix 201" --log-dir ${quoteWindowsArg(resolve('logs'))} --verbose`,
+      `"${EXE}" --config ${quoteWindowsArg(resolve('cfg.json'))} --line "Wildix 201" --log-dir ${quoteWindowsArg(resolve('logs'))} --verbose --background`,
     );
     const b = deps({ workstation: () => s.process() });
     expect(await run(['--remove-autostart'], b.d)).toBe(0);
@@ -310,5 +323,50 @@ describe('the command line with a Windows session', () => {
     expect(s.held).toBe(true);
     stop('SIGHUP');
     expect(await done).toBe(0);
+  });
+
+  it('--stop asks the running instance of the session to stop (exit 0), or says none runs (exit 1)', async () => {
+    const s = new FakeSession();
+    const none = deps({ workstation: () => s.process() });
+    expect(await run(['--stop'], none.d)).toBe(1);
+    expect(none.err[0]).toContain('läuft nicht');
+    s.held = true;
+    const a = deps({ workstation: () => s.process() });
+    expect(await run(['--stop'], a.d)).toBe(0);
+    expect(s.stopRequests).toBe(1);
+    expect(a.out[0]).toContain('wird beendet');
+    s.failWith.requestStop = new Error('Win32 error 5');
+    const f = deps({ workstation: () => s.process() });
+    expect(await run(['--stop'], f.d)).toBe(1);
+    expect(f.err[0]).toContain('Win32 error 5');
+    const linux = deps({ env: { platform: 'linux', env: {}, home: '/tmp' } });
+    expect(await run(['--stop'], linux.d)).toBe(1);
+    expect(linux.err[0]).toContain('needs Windows');
+  });
+
+  it('--background hides the console window once the instance is claimed; a failure is only logged', async () => {
+    const s = new FakeSession();
+    const tapi = new FakeTapi();
+    tapi.addLine('Wildix 201', '201');
+    let stop!: (r: string) => void;
+    const native = async (): Promise<NativeWiring> => ({
+      ports: { telephony: tapi.port, datev: new FakeDatev().port, dialogs: new FakeDialogs().port, contacts: new MemoryContacts() },
+      stopSignal: new Promise((r) => (stop = r)),
+    });
+    const a = deps({ native, workstation: () => s.process() });
+    const done = run(['--background'], a.d);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(s.hidden).toBe(1);
+    expect(a.logger.has('info', 'console window hidden')).toBe(true);
+    stop('close');
+    expect(await done).toBe(0);
+    s.failWith.hideConsole = new Error('no console');
+    s.held = false;
+    const b = deps({ native, workstation: () => s.process() });
+    const done2 = run(['--background'], b.d);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(b.logger.has('warn', 'console window not hidden')).toBe(true);
+    stop('close');
+    expect(await done2).toBe(0);
   });
 });

@@ -206,7 +206,7 @@ describe('packaged exe under Wine', () => {
     expect(install.out).toContain('Autostart eingerichtet');
     const q = regQuery();
     expect(q.code).toBe(0);
-    expect(q.out).toMatch(new RegExp(`WildixDatevCti\\s+REG_SZ\\s+"${winPath(EXE).replace(/\\/g, '\\\\')}"\\s*$`, 'm'));
+    expect(q.out).toMatch(new RegExp(`WildixDatevCti\\s+REG_SZ\\s+"${winPath(EXE).replace(/\\/g, '\\\\')}" --background\\s*$`, 'm'));
     const remove = await runExe(['--remove-autostart']);
     expect(remove.code).toBe(0);
     expect(remove.out).toContain('Autostart entfernt');
@@ -282,6 +282,40 @@ describe('packaged exe under Wine', () => {
       expect(pid).toBeGreaterThan(0);
       const kill = spawnSync('wine', ['taskkill', '/pid', String(pid)], { env: wineEnv(display), encoding: 'utf8', timeout: 30000 });
       expect(kill.status).toBe(0);
+      expect(await Promise.race([run.exit, new Promise((r) => setTimeout(() => r('timeout'), 20000))])).toBe(0);
+      expect(await datev.isCtiRegistered()).toBe(false);
+      expect(logText()).toContain('stopping (close)');
+      expect(logText()).toContain('CTI object revoked from the ROT');
+    } finally {
+      if (run && run.child.exitCode === null) run.child.kill('SIGKILL');
+      await datev.close();
+    }
+  });
+
+  it('--background runs without a console window; --stop from a second start ends it cleanly', async () => {
+    const datev = new FakeDatevProcess({ env: wineEnv(display) });
+    const logDir = path.join(WORK, 'logs-background');
+    let run: Started | undefined;
+    try {
+      await datev.ready;
+      // no instance yet: --stop says so
+      const none = await runExe(['--stop', '--log-dir', winPath(path.join(WORK, 'logs-stop-none'))]);
+      expect(none.code).toBe(1);
+      expect(none.out).toContain('läuft nicht');
+      run = start(['--config', winPath(CONFIG), '--log-dir', winPath(logDir), '--background']);
+      const running = run;
+      const logText = (): string => {
+        const f = fs.existsSync(logDir) ? fs.readdirSync(logDir).find((n) => n.endsWith('.log')) : undefined;
+        return f ? fs.readFileSync(path.join(logDir, f), 'utf8') : '';
+      };
+      await until('the CTI object in the ROT', async () => {
+        if (running.child.exitCode !== null) throw new Error(`the program exited (${running.child.exitCode}):\n${running.read()}`);
+        return (await datev.isCtiRegistered()) ? true : undefined;
+      });
+      await until('the --background log line', () => (/console window hidden|no console window to hide/.test(logText()) ? true : undefined));
+      const stop = await runExe(['--stop', '--log-dir', winPath(path.join(WORK, 'logs-stop'))]);
+      expect(stop.code).toBe(0);
+      expect(stop.out).toContain('wird beendet');
       expect(await Promise.race([run.exit, new Promise((r) => setTimeout(() => r('timeout'), 20000))])).toBe(0);
       expect(await datev.isCtiRegistered()).toBe(false);
       expect(logText()).toContain('stopping (close)');
