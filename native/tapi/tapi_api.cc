@@ -15,11 +15,15 @@ void Resolve(HMODULE module, const char *name, Fn *out) {
   std::memcpy(out, &proc, sizeof(*out));
 }
 
-}  // namespace
-
-TapiApi::~TapiApi() {
-  if (module_ != nullptr) FreeLibrary(module_);
+// Pins the module: FreeLibrary by anyone (or a forgotten reference) can no longer unload it. If
+// pinning fails the LoadLibraryExW reference is simply kept, which keeps the module loaded too.
+void Pin(HMODULE module) {
+  HMODULE pinned = nullptr;
+  GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_PIN | GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS,
+                     reinterpret_cast<LPCWSTR>(module), &pinned);
 }
+
+}  // namespace
 
 bool TapiApi::Load(const std::wstring &dllPath, std::string *failedFn, std::string *error) {
   if (dllPath.empty()) {
@@ -34,6 +38,7 @@ bool TapiApi::Load(const std::wstring &dllPath, std::string *failedFn, std::stri
              std::to_string(GetLastError()) + ")";
     return false;
   }
+  Pin(module_);  // before anything can fail: a loaded tapi32 stays loaded (see tapi_api.h)
   struct Required {
     const char *name;
     bool present;

@@ -33,11 +33,18 @@ using PFN_lineGetCallInfoW = LONG(WINAPI *)(HCALL, LPLINECALLINFO);
 using PFN_lineGetCallStatus = LONG(WINAPI *)(HCALL, LPLINECALLSTATUS);
 using PFN_lineSetCallPrivilege = LONG(WINAPI *)(HCALL, DWORD);
 
-// Owns the module handle (FreeLibrary on destruction) and the resolved entry points.
+// The resolved entry points of one loaded tapi32.dll.
+//
+// Module lifetime: tapi32.dll is never unloaded once loaded -- Load() pins it for the rest of the
+// process and there is no FreeLibrary. After lineShutdown a tapi32 may still run code of its own
+// (the real one talks to tapisrv on threads it owns; the test fake keeps a worker and a script-channel
+// thread), and FreeLibrary would pull that code out from under those threads: the next thing they do
+// is an execute fault at an address of the unloaded module. Loading it again for the next session
+// only bumps the (pinned) reference count, so keeping it costs nothing.
 class TapiApi {
  public:
   TapiApi() = default;
-  ~TapiApi();
+  ~TapiApi() = default;  // deliberately no FreeLibrary: see above
   TapiApi(const TapiApi &) = delete;
   TapiApi &operator=(const TapiApi &) = delete;
 
