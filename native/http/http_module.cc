@@ -29,7 +29,14 @@ constexpr double kMaxBody = 1024.0 * 1024.0 * 1024.0;
 
 std::atomic<int> g_in_flight{0};
 std::mutex g_session_mutex;
-std::shared_ptr<Session> g_session;  // shared by all requests; each worker holds its own reference
+
+// The session all requests share; each worker holds its own reference. Deliberately not a static
+// object: its destructor would call WinHttpCloseHandle while the process exits (DLL detach, request
+// threads already killed). The environment's cleanup hook releases it instead.
+std::shared_ptr<Session>& SharedSessionSlot() {
+  static auto* slot = new std::shared_ptr<Session>();
+  return *slot;
+}
 
 struct Pending {
   explicit Pending(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
@@ -148,7 +155,8 @@ void ParseOptions(const Napi::CallbackInfo& info, GetRequest* req) {
 
 std::shared_ptr<Session> SharedSession(GetError* err) {
   std::lock_guard<std::mutex> lock(g_session_mutex);
-  if (g_session) return g_session;
+  std::shared_ptr<Session>& slot = SharedSessionSlot();
+  if (slot) return slot;
   std::string load_error;
   const WinHttpApi* api = GetWinHttpApi(&load_error);
   if (!api) {
@@ -158,8 +166,8 @@ std::shared_ptr<Session> SharedSession(GetError* err) {
   }
   Internet handle;
   if (!OpenSession(api, &handle, err)) return nullptr;
-  g_session = std::make_shared<Session>(api, std::move(handle));
-  return g_session;
+  slot = std::make_shared<Session>(api, std::move(handle));
+  return slot;
 }
 
 Napi::Value GetJs(const Napi::CallbackInfo& info) {
@@ -225,7 +233,7 @@ Napi::Object InitHttp(Napi::Env env) {
   http.Set("inFlight", Napi::Function::New(env, InFlight, "inFlight"));
   env.AddCleanupHook([] {
     std::lock_guard<std::mutex> lock(g_session_mutex);
-    g_session.reset();  // running requests keep their own reference; the last one closes it
+    SharedSessionSlot().reset();  // running requests keep their own reference; the last one closes it
   });
   return http;
 }

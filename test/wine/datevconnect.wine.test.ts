@@ -24,7 +24,8 @@ const display = inject('display');
 const HOST_SCRIPT = path.join(ROOT, 'test', 'wine', 'datevconnectHost.cjs');
 /** Compiled program for the host (default build/js; WILDIX_JS_ROOT for a private build). */
 const JS_ROOT = process.env.WILDIX_JS_ROOT ?? path.join(ROOT, 'build', 'js');
-const WORK = path.join(ROOT, '.cache', 'datevconnect-test');
+/** Per run, so parallel runs (other prefixes) do not share files. */
+const WORK = path.join(ROOT, '.cache', `datevconnect-test-${process.pid}`);
 const MD = '/datev/api/master-data/v1';
 const ACCEPT = { Accept: 'application/json; charset=utf-8' };
 
@@ -86,6 +87,7 @@ beforeAll(async () => {
 afterAll(async () => {
   client?.close();
   await fake?.stop();
+  fs.rmSync(WORK, { recursive: true, force: true });
   if (child?.pid !== undefined && child.exitCode === null) {
     await new Promise((r) => setTimeout(r, 1000));
     try {
@@ -290,6 +292,44 @@ describe('ContactDirectory through WinHTTP and DPAPI (as wired on Windows)', () 
     } finally {
       await big.stop();
     }
+  });
+});
+
+/** Runs the program (node.exe + build/js/src/main.js) with stdin from a file; output via a file (node.exe cannot write to a pipe). */
+function runProgram(args: string[], stdinText: string, name: string): Promise<{ code: number | null; out: string }> {
+  const input = path.join(WORK, `${name}.in`);
+  const output = path.join(WORK, `${name}.out`);
+  fs.writeFileSync(input, stdinText);
+  const inFd = fs.openSync(input, 'r');
+  const outFd = fs.openSync(output, 'w');
+  const p = spawn('wine', [paths.nodeExe, winPath(path.join(JS_ROOT, 'src', 'main.js')), ...args], { env: wineEnv(display), stdio: [inFd, outFd, outFd] });
+  fs.closeSync(inFd);
+  fs.closeSync(outFd);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => p.kill('SIGKILL'), 60000);
+    p.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out: fs.readFileSync(output, 'utf8') });
+    });
+  });
+}
+
+describe('--set-datevconnect-password (the program under Wine, password on stdin)', () => {
+  it('stores it DPAPI-protected in %LOCALAPPDATA%\\Wildix\\DatevCti, where the directory reads it; empty input is refused', async () => {
+    const config = path.join(WORK, 'config-basic.json');
+    fs.writeFileSync(config, JSON.stringify({ contacts: { datevConnect: { auth: 'basic', user: 'DOM\\cti' } } }));
+    const r = await runProgram(['--config', winPath(config), '--set-datevconnect-password'], 'Kennwört über stdin\r\nzweite Zeile\r\n', 'set-password');
+    expect(r.code, r.out).toBe(0);
+    const m = /\(DPAPI\): (C:\\.+\\Wildix\\DatevCti\\datevconnect-password\.dpapi)\s*$/m.exec(r.out);
+    expect(m, r.out).not.toBeNull();
+    expect(r.out).not.toContain('Kennwört');
+    expect(r.out).not.toContain('Hinweis');
+    expect(await call('dpapi', 'loadPassword', m![1])).toBe('Kennwört über stdin');
+    const onDisk = path.join(paths.prefix, 'drive_c', m![1]!.slice(3).replace(/\\/g, '/'));
+    expect(fs.readFileSync(onDisk).includes(Buffer.from('Kennw'))).toBe(false);
+    const empty = await runProgram(['--config', winPath(config), '--set-datevconnect-password'], '', 'set-password-empty');
+    expect(empty.code).toBe(2);
+    expect(empty.out).toContain('Kein Kennwort');
   });
 });
 
