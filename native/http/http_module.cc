@@ -4,6 +4,7 @@
 // Every request runs on its own thread (WinHTTP is blocking here); the result reaches JS through a
 // ThreadSafeFunction, so the JS thread never waits. At most kMaxInFlight threads run at once.
 #include <atomic>
+#include <cwchar>
 #include <exception>
 #include <memory>
 #include <mutex>
