@@ -59,5 +59,5 @@ missing="$(grep -vxFf "$here/tapi32.exports" "$gen/implemented.txt" || true)"
 CFLAGS=(-O2 -std=c11 -Wall -Wextra -Werror -Wno-address-of-packed-member -D_WIN32_WINNT=0x0601 -DUNICODE -D_UNICODE)
 "$CC" "${CFLAGS[@]}" -I"$gen" -shared -o "$out/tapi32.dll" "$here"/src/*.c "$gen/stubs.c" "$gen/tapi32.def" \
   -lws2_32 -static-libgcc -s
-"$CC" "${CFLAGS[@]}" -o "$out/conformance.exe" "$here/conformance/conformance.c" -static-libgcc -s
+"$CC" "${CFLAGS[@]}" -o "$out/conformance.exe" "$here/conformance/conformance.c" -lws2_32 -static-libgcc -s
 echo "built $out/tapi32.dll ($(grep -c . "$gen/implemented.txt") implemented, $(grep -c . "$here/tapi32.exports") exported) and $out/conformance.exe"

@@ -4,9 +4,11 @@
  * test/wine/telephony.wine.test.ts).
  *
  * Run: WINEDLLOVERRIDES=tapi32=n FAKE_TAPI_LINES="Wildix 201=201;Old=300=0x10004" wine conformance.exe <dll>
+ * The last part (module lifetime) plays the test's script server itself on a loopback port.
  * Prints one "ok N - ..." / "not ok N - ..." line per check and exits 0 only when all pass.
  */
 #define WIN32_LEAN_AND_MEAN
+#include <winsock2.h>
 #include <windows.h>
 #include <tapi.h>
 
@@ -76,6 +78,128 @@ static int wstr_eq(const void *base, DWORD off, DWORD size, DWORD used, const wc
   if (size == 0 || off + size > used) return 0;
   if (size != (wcslen(expect) + 1) * sizeof(wchar_t)) return 0;
   return memcmp((const BYTE *)base + off, expect, size) == 0;
+}
+
+/* ---- module lifetime: a minimal script server on 127.0.0.1 ------------------------------------ */
+
+static SOCKET g_listen = INVALID_SOCKET, g_peer = INVALID_SOCKET;
+static CRITICAL_SECTION g_logLock;
+static char g_log[65536];
+static size_t g_logLen;
+static volatile LONG g_peerClosed;
+
+static DWORD WINAPI script_server(LPVOID arg) {
+  (void)arg;
+  SOCKET s = accept(g_listen, NULL, NULL);
+  if (s == INVALID_SOCKET) return 0;
+  g_peer = s;
+  char buf[4096];
+  int n;
+  while ((n = recv(s, buf, sizeof buf, 0)) > 0) {
+    EnterCriticalSection(&g_logLock);
+    if (g_logLen + (size_t)n < sizeof g_log) {
+      memcpy(g_log + g_logLen, buf, (size_t)n);
+      g_logLen += (size_t)n;
+      g_log[g_logLen] = 0;
+    }
+    LeaveCriticalSection(&g_logLock);
+  }
+  InterlockedExchange(&g_peerClosed, 1);
+  return 0;
+}
+
+static int log_has(const char *needle) {
+  EnterCriticalSection(&g_logLock);
+  int found = strstr(g_log, needle) != NULL;
+  LeaveCriticalSection(&g_logLock);
+  return found;
+}
+
+static int wait_until(int (*pred)(const char *), const char *arg, DWORD ms) {
+  for (DWORD waited = 0; waited <= ms; waited += 20) {
+    if (pred(arg)) return 1;
+    Sleep(20);
+  }
+  return 0;
+}
+
+static int peer_closed(const char *unused) {
+  (void)unused;
+  return g_peerClosed != 0;
+}
+
+/* Still mapped? (any address inside the DLL; no reference taken) */
+static int dll_loaded(const char *addr) {
+  HMODULE h = NULL;
+  return GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                            (LPCWSTR)addr, &h) && h != NULL;
+}
+static int dll_gone(const char *addr) { return !dll_loaded(addr); }
+
+static int command(const char *line, const char *expectInLog) {
+  send(g_peer, line, (int)strlen(line), 0);
+  return wait_until(log_has, expectInLog, 3000);
+}
+
+/* FreeLibrary right after lineShutdown while the DLL's own threads are still in it (the worker in a
+ * timed wait for a cancelled reply, the script-channel reader in recv): nothing may crash, the DLL
+ * stays until its last thread has left, and a new load works. Returns 0 when the server failed. */
+static int module_lifetime(const wchar_t *path, PInit pInit, PShutdown pShutdown, POpen pOpen, PMakeCall pMakeCall) {
+  WSADATA wsa;
+  if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) return 0;
+  InitializeCriticalSection(&g_logLock);
+  g_listen = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  struct sockaddr_in addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int len = sizeof addr;
+  if (g_listen == INVALID_SOCKET || bind(g_listen, (struct sockaddr *)&addr, sizeof addr) != 0 ||
+      listen(g_listen, 1) != 0 || getsockname(g_listen, (struct sockaddr *)&addr, &len) != 0)
+    return 0;
+  char env[64];
+  snprintf(env, sizeof env, "FAKE_TAPI_PORT=%u", (unsigned)ntohs(addr.sin_port));
+  _putenv(env); /* the DLL shares this CRT's environment */
+  HANDLE server = CreateThread(NULL, 0, script_server, NULL, 0, NULL);
+  if (!server) return 0;
+
+  HLINEAPP app = 0;
+  DWORD numDevs = 0, apiVer = 0x00020002;
+  LINEINITIALIZEEXPARAMS params;
+  memset(&params, 0, sizeof params);
+  params.dwTotalSize = sizeof params;
+  params.dwOptions = LINEINITIALIZEEXOPTION_USEEVENT;
+  LONG rc = pInit(&app, NULL, NULL, L"lifetime", &numDevs, &apiVer, &params);
+  check(rc == 0 && wait_until(log_has, "\"attach\":1,", 3000),
+        "lineInitializeExW with FAKE_TAPI_PORT: connected, hello (attach 1)");
+  HLINE line = 0;
+  int ok = command("set\treply_delay_ms\t1500\n", "\"cmd\":\"set\"") &&
+           pOpen(app, 0, &line, 0x00020002, 0, 0, LINECALLPRIVILEGE_OWNER, LINEMEDIAMODE_INTERACTIVEVOICE, NULL) == 0;
+  HCALL call = 0;
+  ok = ok && pMakeCall(line, &call, L"+4930123", 0, NULL) > 0 && pShutdown(app) == 0; /* reply still 1.5 s away */
+  const char *inDll = (const char *)(void *)pInit;
+  FreeLibrary(g_dll);
+  check(ok && dll_loaded(inDll), "FreeLibrary after lineShutdown: the DLL stays while its script-channel thread runs");
+  Sleep(1700); /* past the cancelled reply: a worker still waiting in unloaded code would crash now */
+  check(command("ping\tafter-free\n", "\"token\":\"after-free\""), "the script channel still answers after FreeLibrary");
+  send(g_peer, "bye\n", 4, 0);
+  check(wait_until(peer_closed, NULL, 3000) && wait_until(dll_gone, inDll, 3000),
+        "after bye the last thread has left the DLL and it is unloaded");
+  WaitForSingleObject(server, 2000);
+  closesocket(g_peer);
+  closesocket(g_listen);
+
+  _putenv("FAKE_TAPI_PORT=");
+  g_dll = LoadLibraryW(path);
+  PInit pInit2 = g_dll ? (PInit)need("lineInitializeExW") : NULL;
+  PShutdown pShutdown2 = g_dll ? (PShutdown)need("lineShutdown") : NULL;
+  app = 0;
+  rc = pInit2 ? pInit2(&app, NULL, NULL, L"lifetime2", &numDevs, &apiVer, &params) : -1;
+  check(rc == 0 && numDevs == 2 && pShutdown2(app) == 0, "loaded again: a fresh fake that works");
+  inDll = (const char *)(void *)pInit2;
+  FreeLibrary(g_dll);
+  check(wait_until(dll_gone, inDll, 3000), "lineShutdown + FreeLibrary: unloaded once the worker has ended");
+  return 1;
 }
 
 int main(int argc, char **argv) {
@@ -248,6 +372,11 @@ int main(int argc, char **argv) {
   DWORD w = WaitForSingleObject(th, 2000);
   check(rc == 0 && w == WAIT_OBJECT_0 && g_blockedRc == (LONG)LINEERR_INVALAPPHANDLE,
         "blocked lineGetMessage(INFINITE) returns INVALAPPHANDLE on lineShutdown");
+
+  if (!module_lifetime(path, pInit, pShutdown, pOpen, pMakeCall)) {
+    printf("Bail out! no loopback script server for the module lifetime checks (error %d)\n", WSAGetLastError());
+    return 2;
+  }
 
   printf("1..%d\n# %d failed\n", g_n, g_failed);
   return g_failed ? 1 : 0;

@@ -38,10 +38,10 @@ static void say_hello(void) {
   utf16_to_utf8(dllW, dll, sizeof dll);
   json_escape(exeJ, sizeof exeJ, exe);
   json_escape(dllJ, sizeof dllJ, dll);
-  log_json("\"ev\":\"hello\",\"pid\":%lu,\"exe\":\"%s\",\"dll\":\"%s\",\"ptrSize\":%d,\"sizeofLINEMESSAGE\":%d,"
-           "\"sizeofLINEINITIALIZEEXPARAMS\":%d",
-           (unsigned long)GetCurrentProcessId(), exeJ, dllJ, (int)sizeof(void *), (int)sizeof(LINEMESSAGE),
-           (int)sizeof(LINEINITIALIZEEXPARAMS));
+  log_json("\"ev\":\"hello\",\"pid\":%lu,\"exe\":\"%s\",\"dll\":\"%s\",\"attach\":%lu,\"ptrSize\":%d,"
+           "\"sizeofLINEMESSAGE\":%d,\"sizeofLINEINITIALIZEEXPARAMS\":%d",
+           (unsigned long)GetCurrentProcessId(), exeJ, dllJ, (unsigned long)g.attachCount, (int)sizeof(void *),
+           (int)sizeof(LINEMESSAGE), (int)sizeof(LINEINITIALIZEEXPARAMS));
 }
 
 /* Connects to the test (first initialisation, or after the test closed the previous connection)
@@ -75,7 +75,6 @@ LONG WINAPI lineInitializeExW(LPHLINEAPP lphLineApp, HINSTANCE hInstance, LINECA
   (void)hInstance;
   (void)lpfnCallback;
   LONG hs = handshake();
-  worker_start();
   char name[STR_MAX] = "", nameJ[STR_MAX * 2];
   utf16_to_utf8(lpszFriendlyAppName, name, sizeof name);
   json_escape(nameJ, sizeof nameJ, name);
@@ -119,6 +118,7 @@ LONG WINAPI lineInitializeExW(LPHLINEAPP lphLineApp, HINSTANCE hInstance, LINECA
     *lphLineApp = ap->handle;
     *lpdwNumDevs = (DWORD)g.numLines;
     *lpdwAPIVersion = 0x00030001;
+    worker_start();
   }
   api_log("lineInitializeExW", rc, "\"appName\":\"%s\",\"options\":%lu,\"hLineApp\":\"0x%08lx\",\"numDevs\":%d", nameJ,
           (unsigned long)opts, a >= 0 && rc == 0 ? (unsigned long)g.apps[a].handle : 0ul, g.numLines);

@@ -110,6 +110,7 @@ void log_json_last(const char *fmt, ...) {
   channel_send_last_line(line);
 }
 
+/* One per connection; ends when the test (or "bye") closes it. Holds a reference to the DLL. */
 static DWORD WINAPI reader_thread(LPVOID arg) {
   SOCKET s = (SOCKET)(UINT_PTR)arg;
   char buf[8192];
@@ -138,7 +139,7 @@ static DWORD WINAPI reader_thread(LPVOID arg) {
     s_sock = INVALID_SOCKET;
   }
   LeaveCriticalSection(&s_sendLock);
-  return 0;
+  fake_thread_exit(); /* drops the reference taken for this thread: the DLL may go away now */
 }
 
 int channel_connect_if_configured(void) {
@@ -165,11 +166,32 @@ int channel_connect_if_configured(void) {
   }
   int one = 1;
   setsockopt(s, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+  if (!fake_module_ref()) {
+    closesocket(s);
+    return 0;
+  }
   EnterCriticalSection(&s_sendLock);
   s_sock = s;
   s_connected = 1;
   LeaveCriticalSection(&s_sendLock);
   HANDLE t = CreateThread(NULL, 0, reader_thread, (LPVOID)(UINT_PTR)s, 0, NULL);
-  if (t) CloseHandle(t);
+  if (!t) {
+    channel_disconnect(); /* a channel nobody reads would block the handshake */
+    fake_module_unref();
+    return 0;
+  }
+  CloseHandle(t);
   return 1;
+}
+
+void channel_cleanup(void) {
+  if (!s_initDone) return;
+  if (s_connected) closesocket(s_sock); /* cannot happen while the reader runs (it holds the DLL) */
+  s_connected = 0;
+  s_sock = INVALID_SOCKET;
+  if (s_logFile) fclose(s_logFile);
+  s_logFile = NULL;
+  DeleteCriticalSection(&s_sendLock);
+  s_initDone = 0;
+  /* No WSACleanup: it must not be called from DllMain. WSAStartup's count stays one higher. */
 }

@@ -131,15 +131,24 @@ typedef struct {
   int logEmptyGetMessage;
   int lastCallIndex;
   HANDLE workerWake;
+  int workerRunning; /* a worker thread exists (it clears this under g.lock when it ends) */
   HANDLE readyEvent;
   int ready;
   DWORD startTick;
+  DWORD attachCount; /* how often this DLL was loaded into the process (1 = first time) */
 } FakeState;
 
 extern FakeState g;
 
-/* init.c */
+/* init.c
+ * Module lifetime: every thread the DLL starts holds a reference to the DLL (fake_module_ref before
+ * CreateThread, released by the creator if CreateThread fails) and ends with fake_thread_exit
+ * (FreeLibraryAndExitThread). A client's FreeLibrary therefore never unmaps code a thread of ours is
+ * still running; the DLL goes away after the last of its threads has left it. */
 void fake_ensure_init(void);
+int fake_module_ref(void);             /* 1: one more reference to this DLL taken */
+void fake_module_unref(void);          /* drops a reference taken by fake_module_ref (never the last) */
+DECLSPEC_NORETURN void fake_thread_exit(void); /* releases the thread's reference and ends the thread */
 
 /* channel.c: TCP control channel + JSON log */
 int channel_connect_if_configured(void); /* 1 if connected now */
@@ -148,6 +157,7 @@ void channel_send_line(const char *line);
 void channel_disconnect(void); /* after "bye": the next lineInitializeExW connects again */
 /* Sends a line and disconnects atomically: whoever sees the line can rely on the channel being closed. */
 void channel_send_last_line(const char *line);
+void channel_cleanup(void); /* DLL unload: socket, log file, lock */
 void log_json_last(const char *fmt, ...);
 void log_json(const char *fmt, ...); /* fmt yields the inner fields: "\"ev\":\"x\",..." */
 void json_escape(char *out, size_t outSize, const char *in);
@@ -187,7 +197,8 @@ void shutdown_app(int a);
 void reset_model(void);
 LONG take_fail(const char *fn, int async, int *found);
 DWORD new_request(int kind, const char *fn, int app, int open, int call, int handle, LONG result, LPHCALL lph);
-void worker_start(void);
+void worker_start(void); /* g.lock held; after the app was created (see model.c) */
+void worker_wake(void);  /* g.lock held: the worker re-checks its table and whether it is still needed */
 void dump_state(void);
 
 /* script.c */

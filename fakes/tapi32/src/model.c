@@ -275,6 +275,7 @@ void shutdown_app(int a) {
     if (g.handles[i].used && g.handles[i].app == a) free_handle(i);
   ap->alive = 0;
   ap->qlen = 0;
+  worker_wake(); /* it ends when this was the last app */
   if (ap->event) {
     SetEvent(ap->event); /* wakes threads blocked in lineGetMessage: they return INVALAPPHANDLE */
     if (ap->waiters == 0) {
@@ -340,7 +341,7 @@ DWORD new_request(int kind, const char *fn, int app, int open, int call, int han
     rq->lphCall = lph;
     rq->due = GetTickCount() + g.replyDelayMs;
     lstrcpynA(rq->fn, fn, sizeof rq->fn);
-    SetEvent(g.workerWake);
+    worker_wake();
     return rq->id;
   }
   return 0;
@@ -389,6 +390,18 @@ static void complete_request(Request *rq) {
   }
 }
 
+/* Needed while an app is initialised or a request is pending (g.lock held). */
+static int worker_needed(void) {
+  for (int a = 0; a < MAX_APPS; ++a)
+    if (g.apps[a].used && g.apps[a].alive) return 1;
+  for (int r = 0; r < MAX_REQUESTS; ++r)
+    if (g.requests[r].used) return 1;
+  return 0;
+}
+
+/* Completes asynchronous requests when they are due. Runs only while it is needed and holds a
+ * reference to the DLL (see init.c), so a client may FreeLibrary the DLL after lineShutdown even
+ * while this thread is still in a timed wait for a reply that lineShutdown cancelled. */
 static DWORD WINAPI worker_thread(LPVOID arg) {
   (void)arg;
   for (;;) {
@@ -407,19 +420,31 @@ static DWORD WINAPI worker_thread(LPVOID arg) {
       }
       if ((DWORD)left < wait) wait = (DWORD)left;
     }
+    if (!worker_needed()) {
+      g.workerRunning = 0; /* under g.lock: the next lineInitializeExW starts a new worker */
+      LeaveCriticalSection(&g.lock);
+      fake_thread_exit();
+    }
     LeaveCriticalSection(&g.lock);
     WaitForSingleObject(g.workerWake, wait);
   }
-  return 0;
 }
 
+/* Called by lineInitializeExW with g.lock held, after the new app exists (so a worker that is just
+ * deciding whether it is still needed cannot miss it). */
 void worker_start(void) {
-  static int started = 0;
-  if (started) return;
-  started = 1;
+  if (g.workerRunning || !fake_module_ref()) return;
   HANDLE t = CreateThread(NULL, 0, worker_thread, NULL, 0, NULL);
-  if (t) CloseHandle(t);
+  if (!t) {
+    fake_module_unref();
+    log_json("\"ev\":\"error\",\"what\":\"cannot start the worker thread (error %lu)\"", (unsigned long)GetLastError());
+    return;
+  }
+  CloseHandle(t);
+  g.workerRunning = 1;
 }
+
+void worker_wake(void) { SetEvent(g.workerWake); }
 
 void dump_state(void) {
   for (int i = 0; i < g.numLines; ++i) {
