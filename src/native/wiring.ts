@@ -82,6 +82,9 @@ export async function createNativeWiring(config: Config, log: Logger): Promise<N
       return [
         `COM-Typbibliothek / type library: ${t.state}${t.detail ? ` (${t.detail})` : ''}${t.path ? ` ${t.path}` : ''}`,
         `Kontakte / contacts: ${JSON.stringify(contacts.directory.status())}`,
+        ...(dc.enabled && dc.auth === 'windows'
+          ? [`DATEVconnect-Anmeldung / sign-in: Windows-Benutzer / user ${process.env.USERDOMAIN ?? '?'}\\${process.env.USERNAME ?? '?'} (Negotiate/NTLM, WinHTTP)`]
+          : []),
         ...(dc.enabled && dc.auth === 'basic'
           ? [`DATEVconnect-Kennwort / password (DPAPI): ${(await passwords.exists()) ? 'gespeichert / stored' : 'FEHLT / missing (--set-datevconnect-password)'} ${passwords.file}`]
           : []),
