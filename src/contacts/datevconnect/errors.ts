@@ -50,8 +50,8 @@ export function supportText(e: DatevConnectError): SupportText {
   switch (e.kind) {
     case 'unauthorized':
       return {
-        de: `DATEVconnect hat die Anmeldung abgelehnt (401). Benutzername und Kennwort für DATEVconnect in der Konfiguration prüfen; der Benutzer muss ein DATEV-Benutzer mit Zugriff auf DATEVconnect sein.${d.authSchemes?.length ? ` Angebotene Verfahren: ${d.authSchemes.join(', ')}.` : ''}`,
-        en: `DATEVconnect rejected the credentials (401). Check the DATEVconnect user name and password in the configuration; the user must be a DATEV user allowed to use DATEVconnect.${d.authSchemes?.length ? ` Offered schemes: ${d.authSchemes.join(', ')}.` : ''}`,
+        de: `DATEVconnect hat die Anmeldung abgelehnt (401). Bei "basic" Benutzername und gespeichertes Kennwort prüfen, bei "windows" den angemeldeten Windows-Benutzer (--diagnose nennt ihn); der Benutzer muss ein DATEV-Benutzer mit Zugriff auf DATEVconnect sein.${d.authSchemes?.length ? ` Angebotene Verfahren: ${d.authSchemes.join(', ')}.` : ''}`,
+        en: `DATEVconnect rejected the credentials (401). For "basic" check the user and the stored password, for "windows" the signed-in Windows user (shown by --diagnose); the user must be a DATEV user allowed to use DATEVconnect.${d.authSchemes?.length ? ` Offered schemes: ${d.authSchemes.join(', ')}.` : ''}`,
       };
     case 'forbidden':
       return d.code
@@ -100,8 +100,8 @@ export function supportText(e: DatevConnectError): SupportText {
       };
     case 'authUnavailable':
       return {
-        de: 'Die gewählte Anmeldeart für DATEVconnect ist in dieser Version nicht verfügbar. In der Konfiguration "basic" mit Benutzer und Kennwort wählen.',
-        en: 'The configured DATEVconnect authentication is not available in this version. Configure "basic" with user and password.',
+        de: 'Für die Anmeldung an DATEVconnect fehlt etwas: bei "basic" den Benutzer (contacts.datevConnect.user) eintragen und das Kennwort mit „wildix-datev-cti --set-datevconnect-password“ speichern; "windows" gibt es nur im Windows-Programm.',
+        en: 'DATEVconnect sign-in is incomplete: for "basic" set contacts.datevConnect.user and store the password with --set-datevconnect-password; "windows" needs the Windows program.',
       };
   }
 }
