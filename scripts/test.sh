@@ -27,6 +27,7 @@ npm ci --no-audit --no-fund --loglevel=error
 
 section "type check"
 npx tsc -p tsconfig.json --noEmit
+npx tsc -p tsconfig.test.json   # the tests, fakes and contracts too
 
 section "unit, contract and end-to-end tests (fakes) with coverage"
 timeout --kill-after=30 900 npx vitest run --coverage --reporter=default --reporter=json --outputFile.json="$REPORTS/unit.json"

@@ -118,7 +118,7 @@ describe('per-user files', () => {
     expect(await f.read()).toEqual({ ok: true, value: { n: 1 } });
     writeFileSync(join(dir.path, 'sub', 'x.json'), Buffer.from('{"m":1}').toString('base64'));
     expect(await f.read()).toMatchObject({ ok: false, missing: false, error: 'unexpected content' });
-    const plain = new JsonFile(join(dir.path, 'sub'), (v): v is unknown => true, plainCodec);
+    const plain = new JsonFile(join(dir.path, 'sub'), (_v): _v is unknown => true, plainCodec);
     expect(await plain.read()).toMatchObject({ ok: false, missing: false });
     await expect(plain.write({})).rejects.toThrow();
   });

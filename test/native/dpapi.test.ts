@@ -68,7 +68,7 @@ describe('DpapiCodec', () => {
     await expect(new DpapiCodec(failing).encode(Buffer.from('{}'))).rejects.toMatchObject({ name: 'DpapiError', win32Error: undefined, message: 'encrypting a cache file (DPAPI): no DPAPI' });
     const path = join(dir.path, 'x.json');
     writeFileSync(path, blob);
-    const file = new JsonFile(path, (v): v is unknown => true, codec);
+    const file = new JsonFile(path, (_v): _v is unknown => true, codec);
     expect(await file.read()).toMatchObject({ ok: false, missing: false });
   });
 

@@ -102,6 +102,22 @@ function unixPid(child: ChildProcess): number {
   throw new Error(`no process of wildix-datev-cti.exe below pid ${child.pid}`);
 }
 
+/** The text of the program's log file in `logDir` ('' until it exists). */
+function logOf(logDir: string): () => string {
+  return () => {
+    const f = fs.existsSync(logDir) ? fs.readdirSync(logDir).find((n) => n.endsWith('.log')) : undefined;
+    return f ? fs.readFileSync(path.join(logDir, f), 'utf8') : '';
+  };
+}
+
+/** Waits until the started program has its CTI object in the ROT (fails at once if it exits). */
+async function untilRegistered(running: Started, datev: FakeDatevProcess): Promise<void> {
+  await until('the CTI object in the ROT', async () => {
+    if (running.child.exitCode !== null) throw new Error(`the program exited (${running.child.exitCode}):\n${running.read()}`);
+    return (await datev.isCtiRegistered()) ? true : undefined;
+  });
+}
+
 function regQuery(): { code: number | null; out: string } {
   const r = spawnSync('wine', ['reg', 'query', RUN_KEY, '/v', 'WildixDatevCti'], { env: wineEnv(display), encoding: 'utf8', timeout: 30000 });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
@@ -226,10 +242,7 @@ describe('packaged exe under Wine', () => {
       await pbx.addLine('Wildix 201 Anna Schmidt', '201');
       first = start(['--config', winPath(CONFIG), '--log-dir', winPath(logDir)], fakeTapiEnv());
       const running = first;
-      await until('the CTI object in the ROT', async () => {
-        if (running.child.exitCode !== null) throw new Error(`the program exited (${running.child.exitCode}):\n${running.read()}`);
-        return (await datev.isCtiRegistered()) ? true : undefined;
-      });
+      await untilRegistered(running, datev);
       await pbx.waitFor((e) => e.ev === 'api' && e.fn === 'lineOpenW', 20000);
 
       // second start in the same session: a message box, then exit code 3
@@ -270,14 +283,8 @@ describe('packaged exe under Wine', () => {
       await datev.ready;
       run = start(['--config', winPath(CONFIG), '--log-dir', winPath(logDir)]);
       const running = run;
-      const logText = (): string => {
-        const f = fs.existsSync(logDir) ? fs.readdirSync(logDir).find((n) => n.endsWith('.log')) : undefined;
-        return f ? fs.readFileSync(path.join(logDir, f), 'utf8') : '';
-      };
-      await until('the CTI object in the ROT', async () => {
-        if (running.child.exitCode !== null) throw new Error(`the program exited (${running.child.exitCode}):\n${running.read()}`);
-        return (await datev.isCtiRegistered()) ? true : undefined;
-      });
+      const logText = logOf(logDir);
+      await untilRegistered(running, datev);
       const pid = Number(/acquired \(pid (\d+)\)/.exec(logText())?.[1]);
       expect(pid).toBeGreaterThan(0);
       const kill = spawnSync('wine', ['taskkill', '/pid', String(pid)], { env: wineEnv(display), encoding: 'utf8', timeout: 30000 });
@@ -304,14 +311,8 @@ describe('packaged exe under Wine', () => {
       expect(none.out).toContain('läuft nicht');
       run = start(['--config', winPath(CONFIG), '--log-dir', winPath(logDir), '--background']);
       const running = run;
-      const logText = (): string => {
-        const f = fs.existsSync(logDir) ? fs.readdirSync(logDir).find((n) => n.endsWith('.log')) : undefined;
-        return f ? fs.readFileSync(path.join(logDir, f), 'utf8') : '';
-      };
-      await until('the CTI object in the ROT', async () => {
-        if (running.child.exitCode !== null) throw new Error(`the program exited (${running.child.exitCode}):\n${running.read()}`);
-        return (await datev.isCtiRegistered()) ? true : undefined;
-      });
+      const logText = logOf(logDir);
+      await untilRegistered(running, datev);
       await until('the --background log line', () => (/console window hidden|no console window to hide/.test(logText()) ? true : undefined));
       const stop = await runExe(['--stop', '--log-dir', winPath(path.join(WORK, 'logs-stop'))]);
       expect(stop.code).toBe(0);
@@ -337,10 +338,7 @@ describe('packaged exe under Wine', () => {
       // the lock of the earlier test's process went with it: this start is the first again
       run = start(['--config', winPath(CONFIG), '--log-dir', winPath(logDir)], fakeTapiEnv());
       const running = run;
-      await until('the CTI object in the ROT', async () => {
-        if (running.child.exitCode !== null) throw new Error(`the program exited (${running.child.exitCode}):\n${running.read()}`);
-        return (await datev.isCtiRegistered()) ? true : undefined;
-      });
+      await untilRegistered(running, datev);
       await pbx.waitFor((e) => e.ev === 'api' && e.fn === 'lineOpenW', 20000);
       const end = spawnSync('wine', ['wineboot', '--end-session'], { env: wineEnv(display), encoding: 'utf8', timeout: 60000 });
       expect(end.status).toBe(0);
