@@ -232,6 +232,8 @@ export class CallManager {
     call.hCall = r.hCall;
     this.byHCall.set(r.hCall, call);
     this.d.log.info('TAPI call created', { callId: call.record.data.CallID, hCall: r.hCall });
+    // the call exists from now on (its ring start), whatever state events the TSP sends or omits
+    this.apply(call, { type: 'ringing', at: startedAt });
     if (call.dialogId !== undefined) void this.d.dialogs.setButtonEnabled(call.dialogId, 'hangup', true).catch(() => undefined);
     if (call.hangupRequested) this.hangUp(call, 'pending request');
   }

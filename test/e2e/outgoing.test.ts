@@ -179,3 +179,20 @@ describe('outgoing call from DATEV (Dial)', () => {
     expect(w.datev.received[0]!.data.DataSource).toBe('Wildix');
   });
 });
+
+describe('outgoing call with a TSP that reports no state until the far end rings', () => {
+  it('reports NewCall as soon as TAPI has the call (LINE_REPLY), with Begin = the moment of Dial', async () => {
+    const w = await makeWorld();
+    const emit = (w.tapi as unknown as { emit(e: unknown): void }).emit.bind(w.tapi);
+    w.tapi.port.makeCall = async () => {
+      emit({ type: 'reply', requestId: 77, result: 0, hCall: 0x5151 });
+      return 77;
+    };
+    const dialAt = w.clock.now();
+    const { callId } = await w.datev.driver.dial({ CalledNumber: '089 1234567', SyncID: 'S-9' });
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1']);
+    expect(w.datev.received[0]!.data).toMatchObject({ CallID: callId, SyncID: 'S-9', Begin: dialAt });
+    expect(w.openDialogs()[0]!.buttons).toEqual([{ label: 'Auflegen', enabled: true }]);
+  });
+});
