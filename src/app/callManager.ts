@@ -61,6 +61,8 @@ interface TrackedCall {
   lastState?: CallStateName;
   dialogId?: number;
   dialogKind?: 'incoming' | 'outgoing';
+  /** Heading and text the outgoing dialog shows now. */
+  shownText?: string;
   hangupRequested: boolean;
   deallocated: boolean;
 }
@@ -205,7 +207,11 @@ export class CallManager {
 
   private async startOutgoing(call: TrackedCall, dialable: string): Promise<void> {
     const now = this.d.clock.now();
-    if (this.o.showOutgoingDialog) await this.openDialog(call, 'outgoing', outgoingDialog(call.party));
+    if (this.o.showOutgoingDialog) {
+      const spec = outgoingDialog(call.party);
+      call.shownText = `${spec.heading}\n${spec.text}`;
+      await this.openDialog(call, 'outgoing', spec);
+    }
     const hLine = this.d.currentLine();
     if (hLine === undefined) {
       this.failOutgoing(call, now, 'keine TAPI-Leitung verfügbar');
@@ -496,6 +502,9 @@ export class CallManager {
   private updateOutgoing(call: TrackedCall, phase: OutgoingPhase): void {
     if (call.dialogId === undefined) return;
     const u = outgoingUpdate(call.party, phase);
+    const shown = `${u.heading}\n${u.text}`;
+    if (shown === call.shownText) return; // several TAPI states read the same to the user
+    call.shownText = shown;
     void this.d.dialogs.update(call.dialogId, u.heading, u.text).catch(() => undefined);
   }
 
