@@ -5,7 +5,8 @@
 //     CallAdressatChanged, DISPIDs 1-4) into the ROT under {A299D197-E7C3-43E2-8ACC-C608FC2A7806},
 //   - records every notification with all 11 fields read back by name,
 //   - calls Dial/Drop (IDatevCtiControl) and GetCallData (IDatevCtiHistory) on the CTI program's
-//     object found with GetActiveObject({D8CA0C15-...}) through the custom vtable interfaces.
+//     object found with GetActiveObject({D8CA0C15-...}) through the custom vtable interfaces, or
+//     late-bound through IDispatch (GetIDsOfNames + Invoke) as a scripting client would.
 // Control: JSON lines on stdin, one JSON answer per line on stdout (see README.md).
 #include <windows.h>
 #include <objbase.h>
@@ -370,11 +371,160 @@ HRESULT FindCti(REFIID iid, ComPtr<Itf>* out) {
   return unknown.As(iid, out);
 }
 
+// ---- late-bound calls (IDispatch) on the CTI object ---------------------------------------------
+
+// The arguments of one Invoke, in call order, owning everything they point to. Forms of an argument:
+// {"callData":"dispatch"|"nullDispatch"|"dispatchByRef"|"variantByRef"|"unknown"} is the call-data object
+// (VT_DISPATCH, a NULL VT_DISPATCH, VT_DISPATCH|VT_BYREF, VT_VARIANT|VT_BYREF holding VT_DISPATCH,
+// VT_UNKNOWN); any other JSON value is converted as a field value is.
+class InvokeArgs {
+ public:
+  InvokeArgs() = default;
+  InvokeArgs(const InvokeArgs&) = delete;
+  InvokeArgs& operator=(const InvokeArgs&) = delete;
+  ~InvokeArgs() {
+    for (VARIANT& v : values_) VariantClear(&v);
+    for (VARIANT& v : inner_) VariantClear(&v);
+    for (IDispatch* d : byRef_) if (d) d->Release();
+  }
+
+  bool Add(const Value& arg, IDispatch* callData, std::string* error) {
+    values_.emplace_back();
+    VARIANT& v = values_.back();
+    VariantInit(&v);
+    const Value* form = arg.type == Value::Type::Object ? arg.Get("callData") : nullptr;
+    if (!form) {
+      if (JsonToVariant(arg, &v)) return true;
+      *error = "cannot encode an argument";
+      return false;
+    }
+    if (form->s == "dispatch" || form->s == "nullDispatch" || form->s == "unknown") {
+      IDispatch* d = form->s == "nullDispatch" ? nullptr : callData;
+      if (d) d->AddRef();
+      v.vt = form->s == "unknown" ? VT_UNKNOWN : VT_DISPATCH;
+      v.pdispVal = d;  // punkVal shares the slot; IDispatch derives from IUnknown
+      return true;
+    }
+    if (form->s == "dispatchByRef") {
+      if (callData) callData->AddRef();
+      byRef_.push_back(callData);
+      v.vt = VT_DISPATCH | VT_BYREF;
+      v.ppdispVal = &byRef_.back();
+      return true;
+    }
+    if (form->s == "variantByRef") {
+      inner_.emplace_back();
+      VARIANT& in = inner_.back();
+      VariantInit(&in);
+      if (callData) callData->AddRef();
+      in.vt = VT_DISPATCH;
+      in.pdispVal = callData;
+      v.vt = VT_VARIANT | VT_BYREF;
+      v.pvarVal = &in;
+      return true;
+    }
+    *error = "unknown callData form '" + form->s + "'";
+    return false;
+  }
+
+  // DISPPARAMS want the arguments in reverse order.
+  std::vector<VARIANT> Reversed() const { return std::vector<VARIANT>(values_.rbegin(), values_.rend()); }
+
+ private:
+  std::deque<VARIANT> values_;
+  std::deque<VARIANT> inner_;
+  std::deque<IDispatch*> byRef_;
+};
+
+// GetActiveObject → QI IDispatch → GetIDsOfNames(names) (unless `dispid` is given) → Invoke. Sets
+// hresult (the first failure on that way, else Invoke's), sameIdentity, idsHresult, dispids, argErr and,
+// for DISP_E_EXCEPTION, exception {scode, wCode, source, description} on `r`.
+void InvokeCti(const std::vector<std::wstring>& names, const DISPID* dispid, const InvokeArgs& args,
+               const std::vector<DISPID>& named, WORD flags, Value* r) {
+  ComPtr<IUnknown> found;
+  HRESULT hr = GetActiveObject(datev::kClsidCti, nullptr, found.Put());
+  ComPtr<IDispatch> cti;
+  if (SUCCEEDED(hr)) hr = found.As(IID_IDispatch, &cti);
+  if (FAILED(hr)) {
+    r->Set("hresult", Value::Num(Hr(hr)));
+    return;
+  }
+  {  // COM identity: IUnknown of the IDispatch is the IUnknown of the object in the ROT
+    ComPtr<IUnknown> a, b;
+    bool same = SUCCEEDED(found.As(IID_IUnknown, &a)) && SUCCEEDED(cti.As(IID_IUnknown, &b)) && a.Get() == b.Get();
+    r->Set("sameIdentity", Value::Bool(same));
+  }
+  std::vector<LPOLESTR> namePtrs;
+  for (const std::wstring& n : names) namePtrs.push_back(const_cast<LPOLESTR>(n.c_str()));
+  std::vector<DISPID> ids(names.size(), DISPID_UNKNOWN);
+  HRESULT idsHr = names.empty() ? S_OK
+                                : cti->GetIDsOfNames(IID_NULL, namePtrs.data(), static_cast<UINT>(names.size()),
+                                                     LOCALE_USER_DEFAULT, ids.data());
+  r->Set("idsHresult", Value::Num(Hr(idsHr)));
+  Value idList = Value::Arr();
+  for (DISPID d : ids) idList.Push(Value::Num(d));
+  r->Set("dispids", idList);
+  if (FAILED(idsHr) && !dispid) {
+    r->Set("hresult", Value::Num(Hr(idsHr)));
+    return;
+  }
+  std::vector<VARIANT> argv = args.Reversed();  // shallow copies; `args` owns the contents
+  std::vector<DISPID> namedIds = named;
+  DISPPARAMS params{};
+  params.cArgs = static_cast<UINT>(argv.size());
+  params.rgvarg = argv.empty() ? nullptr : argv.data();
+  params.cNamedArgs = static_cast<UINT>(namedIds.size());
+  params.rgdispidNamedArgs = namedIds.empty() ? nullptr : namedIds.data();
+  comx::Variant result;
+  EXCEPINFO excep{};
+  UINT argErr = 0xFFFFFFFFu;
+  DISPID target = dispid ? *dispid : (ids.empty() ? DISPID_UNKNOWN : ids[0]);
+  hr = cti->Invoke(target, IID_NULL, LOCALE_USER_DEFAULT, flags, &params, &result, &excep, &argErr);
+  r->Set("hresult", Value::Num(Hr(hr)));
+  if (hr == DISP_E_TYPEMISMATCH || hr == DISP_E_PARAMNOTFOUND) r->Set("argErr", Value::Num(argErr));
+  if (hr == DISP_E_EXCEPTION) {
+    if (excep.pfnDeferredFillIn) excep.pfnDeferredFillIn(&excep);
+    Value e = Value::Obj();
+    e.Set("scode", Value::Num(Hr(excep.scode)));
+    e.Set("wCode", Value::Num(excep.wCode));
+    e.Set("source", Value::Str(comx::ToUtf8(excep.bstrSource ? excep.bstrSource : L"")));
+    e.Set("description", Value::Str(comx::ToUtf8(excep.bstrDescription ? excep.bstrDescription : L"")));
+    r->Set("exception", e);
+  }
+  SysFreeString(excep.bstrSource);
+  SysFreeString(excep.bstrDescription);
+  SysFreeString(excep.bstrHelpFile);
+}
+
+// The call-data object's fields after a call: `data`, and `callId` (its CallID as a string).
+void SetCallDataAfter(datev::CallDataObject* data, Value* r) {
+  if (!data) {
+    r->Set("callId", Value::Str(""));
+    return;
+  }
+  datev::CallValues after = data->Values();
+  r->Set("data", FieldsJson(after));
+  const datev::FieldValue& callId = after[0];
+  r->Set("callId", Value::Str(callId.kind == datev::FieldValue::Kind::String ? comx::ToUtf8(callId.str) : ""));
+}
+
+// RAII for the fake's own call-data object.
+struct CallDataRef {
+  datev::CallDataObject* p = nullptr;
+  CallDataRef() = default;
+  CallDataRef(const CallDataRef&) = delete;
+  CallDataRef& operator=(const CallDataRef&) = delete;
+  ~CallDataRef() { if (p) p->Release(); }
+};
+
 Value CallCti(Fake&, const Value& id, const std::string& cmd, const Value& msg) {
   std::string error;
-  datev::CallDataObject* data = nullptr;
+  CallDataRef data;
   const Value* nullObject = msg.Get("nullObject");
   bool passNull = nullObject && nullObject->b;
+  const Value* via = msg.Get("via");
+  std::string how = via ? via->s : "vtable";
+  if (how != "vtable" && how != "dispatch") return Fail(id, "unknown via '" + how + "'");
   Value callIdData = Value::Obj();
   const Value* fields = msg.Get("data");
   if (cmd == "getCallData") {
@@ -383,30 +533,66 @@ Value CallCti(Fake&, const Value& id, const std::string& cmd, const Value& msg) 
     fields = &callIdData;
   }
   if (!passNull) {
-    HRESULT hr = MakeCallData(fields, &data, &error);
+    HRESULT hr = MakeCallData(fields, &data.p, &error);
     if (FAILED(hr)) return Fail(id, error.empty() ? "cannot create the call data object" : error);
   }
-  HRESULT hr;
-  if (cmd == "getCallData") {
-    ComPtr<datev::IDatevCtiHistory> history;
-    hr = FindCti(datev::kIidHistory, &history);
-    if (SUCCEEDED(hr)) hr = history->GetCallData(data);
-  } else {
-    ComPtr<datev::IDatevCtiControl> control;
-    hr = FindCti(datev::kIidControl, &control);
-    if (SUCCEEDED(hr)) hr = cmd == "dial" ? control->Dial(data) : control->Drop(data);
-  }
   Value r = Ok(id);
-  r.Set("hresult", Value::Num(Hr(hr)));
-  if (data) {
-    datev::CallValues after = data->Values();
-    r.Set("data", FieldsJson(after));
-    const datev::FieldValue& callId = after[0];
-    r.Set("callId", Value::Str(callId.kind == datev::FieldValue::Kind::String ? comx::ToUtf8(callId.str) : ""));
-    data->Release();
+  if (how == "dispatch") {
+    // as a late-bound caller would: by name, the call-data object as a VT_DISPATCH argument
+    InvokeArgs args;
+    Value form = Value::Obj();
+    form.Set("callData", Value::Str(passNull ? "nullDispatch" : "dispatch"));
+    if (!args.Add(form, data.p, &error)) return Fail(id, error);
+    std::wstring name = cmd == "dial" ? L"Dial" : cmd == "drop" ? L"Drop" : L"GetCallData";
+    InvokeCti({name}, nullptr, args, {}, DISPATCH_METHOD, &r);
   } else {
-    r.Set("callId", Value::Str(""));
+    HRESULT hr;
+    if (cmd == "getCallData") {
+      ComPtr<datev::IDatevCtiHistory> history;
+      hr = FindCti(datev::kIidHistory, &history);
+      if (SUCCEEDED(hr)) hr = history->GetCallData(data.p);
+    } else {
+      ComPtr<datev::IDatevCtiControl> control;
+      hr = FindCti(datev::kIidControl, &control);
+      if (SUCCEEDED(hr)) hr = cmd == "dial" ? control->Dial(data.p) : control->Drop(data.p);
+    }
+    r.Set("hresult", Value::Num(Hr(hr)));
   }
+  SetCallDataAfter(data.p, &r);
+  return r;
+}
+
+// Any late-bound call: names (the first is the member), optional dispid (skips a failed lookup), args,
+// named (DISPIDs of named arguments), flags (default DISPATCH_METHOD), data (the call-data object).
+Value InvokeCommand(const Value& id, const Value& msg) {
+  std::string error;
+  CallDataRef data;
+  HRESULT hr = MakeCallData(msg.Get("data"), &data.p, &error);
+  if (FAILED(hr)) return Fail(id, error.empty() ? "cannot create the call data object" : error);
+  std::vector<std::wstring> names;
+  if (const Value* n = msg.Get("names")) {
+    for (const Value& x : n->items) names.push_back(comx::FromUtf8(x.s));
+  }
+  InvokeArgs args;
+  size_t argCount = 0;
+  if (const Value* a = msg.Get("args")) {
+    for (const Value& x : a->items) {
+      if (!args.Add(x, data.p, &error)) return Fail(id, error);
+      ++argCount;
+    }
+  }
+  std::vector<DISPID> named;
+  if (const Value* n = msg.Get("named")) {
+    for (const Value& x : n->items) named.push_back(static_cast<DISPID>(x.n));
+  }
+  if (named.size() > argCount) return Fail(id, "more named than given arguments");
+  const Value* flagsV = msg.Get("flags");
+  WORD flags = flagsV ? static_cast<WORD>(flagsV->n) : static_cast<WORD>(DISPATCH_METHOD);
+  const Value* dispidV = msg.Get("dispid");
+  DISPID dispid = dispidV ? static_cast<DISPID>(dispidV->n) : DISPID_UNKNOWN;
+  Value r = Ok(id);
+  InvokeCti(names, dispidV ? &dispid : nullptr, args, named, flags, &r);
+  SetCallDataAfter(data.p, &r);
   return r;
 }
 
@@ -432,6 +618,7 @@ Value Execute(Fake& fake, const Value& msg) {
     return r;
   }
   if (cmd == "dial" || cmd == "drop" || cmd == "getCallData") return CallCti(fake, id, cmd, msg);
+  if (cmd == "invoke") return InvokeCommand(id, msg);
   if (cmd == "notifications") {
     Value list = Value::Arr();
     for (const Recorded& n : fake.notifications) {

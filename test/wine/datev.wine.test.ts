@@ -3,6 +3,8 @@
  * node.exe (port host), with the fake DATEV Arbeitsplatz exe (fakes/datev-exe) as the other side;
  * plus what the contract does not cover: null/odd Dial data, handler timeout, a hung DATEV, the
  * program's own type library on a machine without DATEV's, and a killed program leaving the ROT.
+ * The contract runs twice: DATEV calling through the custom vtables, and a late-bound caller
+ * (IDispatch: GetIDsOfNames + Invoke, as pywin32/VBScript/PowerShell would), plus IDispatch's errors.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -11,7 +13,7 @@ import { datevContract } from '../../contracts/datev.contract';
 import { CallState, Direction, type RawCallData } from '../../src/datev/callData';
 import { DatevError, type DatevRequestHandlers } from '../../src/datev/port';
 import type { TypeLibStatus } from '../../src/native/comDatevPort';
-import { FAKE_DATEV_BUILD, FAKE_DATEV_EXE, FakeDatevProcess } from './datevDriver';
+import { FAKE_DATEV_BUILD, FAKE_DATEV_EXE, FakeDatevProcess, type FakeDatevOptions } from './datevDriver';
 import { wineEnv } from './env';
 import { connectHost, type RemoteHost } from './remote';
 
@@ -20,7 +22,18 @@ const env = wineEnv(display);
 let host: RemoteHost;
 
 const E_POINTER = 0x80004003;
+const E_INVALIDARG = 0x80070057;
 const RPC_E_TIMEOUT = 0x8001011f;
+const DISP_E_MEMBERNOTFOUND = 0x80020003;
+const DISP_E_TYPEMISMATCH = 0x80020005;
+const DISP_E_UNKNOWNNAME = 0x80020006;
+const DISP_E_NONAMEDARGS = 0x80020007;
+const DISP_E_EXCEPTION = 0x80020009;
+const DISP_E_BADPARAMCOUNT = 0x8002000e;
+const DISPATCH_METHOD = 1;
+const DISPATCH_PROPERTYGET = 2;
+const DISPATCH_PROPERTYPUT = 4;
+const DISPID_UNKNOWN = -1;
 
 beforeAll(async () => {
   const build = spawnSync('bash', [FAKE_DATEV_BUILD], { encoding: 'utf8' });
@@ -39,7 +52,7 @@ afterAll(async () => {
   await host?.close();
 });
 
-async function fakeDatev(opts: { noTypeLib?: boolean; dualData?: boolean } = {}): Promise<FakeDatevProcess> {
+async function fakeDatev(opts: Omit<FakeDatevOptions, 'env'> = {}): Promise<FakeDatevProcess> {
   const datev = new FakeDatevProcess({ env, ...opts });
   await datev.ready;
   return datev;
@@ -106,6 +119,113 @@ datevContract('native COM under Wine', async () => {
       await datev.close();
     },
   };
+});
+
+datevContract('native COM under Wine, late-bound IDispatch', async () => {
+  const datev = await fakeDatev({ via: 'dispatch' });
+  const port = host.remoteDatevPort();
+  return {
+    port,
+    datev,
+    dispose: async () => {
+      await port.dispose();
+      await datev.close();
+    },
+  };
+});
+
+describe('native COM under Wine: late-bound IDispatch', () => {
+  let datev: FakeDatevProcess;
+  let port: ReturnType<RemoteHost['remoteDatevPort']>;
+  let rec: ReturnType<typeof recorder>;
+
+  beforeAll(async () => {
+    datev = await fakeDatev({ via: 'dispatch' });
+    port = host.remoteDatevPort();
+    rec = recorder((d) => {
+      if (d.CalledNumber === 'throw') throw new Error('rejected by handler');
+      return `LB-${rec.dials.length}`;
+    });
+    await port.register(rec);
+  });
+
+  afterAll(async () => {
+    await port?.dispose();
+    await datev?.close();
+  });
+
+  it('answers IDispatch on the same object, names case-insensitive, each call-data VARIANT form and VB flags', async () => {
+    const forms = ['dispatch', 'dispatchByRef', 'variantByRef', 'unknown'] as const;
+    const before = rec.dials.length;
+    for (const [i, form] of forms.entries()) {
+      const r = await datev.invoke({
+        names: [i % 2 ? 'dIAL' : 'DIAL'],
+        args: [{ callData: form }],
+        flags: i === 3 ? DISPATCH_METHOD | DISPATCH_PROPERTYGET : DISPATCH_METHOD,
+        data: { CalledNumber: `0891-${form}` },
+      });
+      expect(r, form).toMatchObject({ sameIdentity: true, idsHresult: 0, dispids: [1], hresult: 0 });
+      expect(r.callId, form).toBe(`LB-${before + i + 1}`);
+    }
+    expect(rec.dials.slice(before).map((d) => d.CalledNumber)).toEqual(forms.map((f) => `0891-${f}`));
+    const ids = await Promise.all(
+      ['drop', 'GETCALLDATA'].map((n) => datev.invoke({ names: [n], dispid: 99, args: [] }).then((r) => r.dispids)),
+    );
+    expect(ids).toEqual([[2], [3]]);
+  });
+
+  it('rejects unknown names and DISPIDs, extra names and property access without calling the handler', async () => {
+    const before = rec.dials.length;
+    const unknown = await datev.invoke({ names: ['Hangup'], args: [{ callData: 'dispatch' }] });
+    expect(unknown.idsHresult! >>> 0).toBe(DISP_E_UNKNOWNNAME);
+    expect(unknown.dispids).toEqual([DISPID_UNKNOWN]);
+    const several = await datev.invoke({ names: ['Dial', 'pCallData', 'x'], dispid: 99, args: [] });
+    expect(several.idsHresult! >>> 0).toBe(DISP_E_UNKNOWNNAME);
+    expect(several.dispids).toEqual([1, DISPID_UNKNOWN, DISPID_UNKNOWN]);
+    const badId = await datev.invoke({ names: [], dispid: 42, args: [{ callData: 'dispatch' }] });
+    expect(badId.hresult >>> 0).toBe(DISP_E_MEMBERNOTFOUND);
+    const put = await datev.invoke({ names: ['Dial'], args: [{ callData: 'dispatch' }], named: [-3], flags: DISPATCH_PROPERTYPUT });
+    expect(put.hresult >>> 0).toBe(DISP_E_MEMBERNOTFOUND);
+    expect(rec.dials.length).toBe(before);
+  });
+
+  it('rejects a wrong argument count, a wrong argument type and named arguments without calling the handler', async () => {
+    const before = rec.dials.length;
+    const none = await datev.invoke({ names: ['Dial'], args: [] });
+    expect(none.hresult >>> 0).toBe(DISP_E_BADPARAMCOUNT);
+    const two = await datev.invoke({ names: ['Dial'], args: [{ callData: 'dispatch' }, { callData: 'dispatch' }] });
+    expect(two.hresult >>> 0).toBe(DISP_E_BADPARAMCOUNT);
+    for (const value of ['0891234', 42, null]) {
+      const wrong = await datev.invoke({ names: ['Dial'], args: [value] });
+      expect(wrong.hresult >>> 0, String(value)).toBe(DISP_E_TYPEMISMATCH);
+      expect(wrong.argErr, String(value)).toBe(0);
+    }
+    const named = await datev.invoke({ names: ['Dial'], args: [{ callData: 'dispatch' }], named: [0] });
+    expect(named.hresult >>> 0).toBe(DISP_E_NONAMEDARGS);
+    expect(rec.dials.length).toBe(before);
+    const good = await datev.invoke({ names: ['Dial'], args: [{ callData: 'dispatch' }], data: { CalledNumber: '0301' } });
+    expect(good.hresult).toBe(0);
+    expect(rec.dials.length).toBe(before + 1);
+  });
+
+  it("surfaces a failing method as DISP_E_EXCEPTION with the method's HRESULT, source and a German/English text", async () => {
+    const bad = await datev.invoke({ names: ['Dial'], args: [{ callData: 'dispatch' }], data: { CalledNumber: 'throw' } });
+    expect(bad.hresult >>> 0).toBe(DISP_E_EXCEPTION);
+    expect(bad.exception).toBeDefined();
+    expect(bad.exception!.scode >>> 0).toBe(E_INVALIDARG);
+    expect(bad.exception!.wCode).toBe(0);
+    expect(bad.exception!.source).toBe('Wildix CTI');
+    expect(bad.exception!.description).toMatch(/^Dial: .*abgelehnt.* \/ .*rejected.*\(0x80070057\)$/);
+    expect(bad.callId).toBe(''); // nothing written back
+    // a NULL VT_DISPATCH reaches the method, which answers E_POINTER
+    const nullObject = await datev.dialNullObject();
+    expect(nullObject.hresult >>> 0).toBe(DISP_E_EXCEPTION);
+    expect(datev.lastException?.scode! >>> 0).toBe(E_POINTER);
+    expect(datev.lastException?.description).toContain('Anrufdaten-Objekt');
+    // and it keeps serving
+    expect((await datev.dial({ CalledNumber: '0302' })).hresult).toBe(0);
+    expect(datev.lastException).toBeUndefined();
+  });
 });
 
 describe('native COM under Wine: beyond the contract', () => {

@@ -13,7 +13,7 @@ import { ROOT } from './env';
 export const FAKE_DATEV_EXE = path.join(ROOT, 'build', 'fakes', 'datev-fake.exe');
 export const FAKE_DATEV_BUILD = path.join(ROOT, 'fakes', 'datev-exe', 'build.sh');
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 export interface FakeDatevOptions {
   /** Environment for wine (WINEPREFIX, DISPLAY, ...). */
@@ -26,6 +26,55 @@ export interface FakeDatevOptions {
   dualData?: boolean;
   /** Bound of one command (default 20 s). */
   commandTimeoutMs?: number;
+  /**
+   * How Dial/Drop/GetCallData reach the program's CTI object: through the custom IDatevCtiControl /
+   * IDatevCtiHistory vtables (default, as DATEV does) or late-bound through IDispatch
+   * (GetIDsOfNames + Invoke, as a scripting client would). In dispatch mode `hresult` is Invoke's
+   * (a failing method gives DISP_E_EXCEPTION; `lastException` has its EXCEPINFO).
+   */
+  via?: 'vtable' | 'dispatch';
+}
+
+/** EXCEPINFO of a DISP_E_EXCEPTION. */
+export interface DispatchException {
+  scode: number;
+  wCode: number;
+  source: string;
+  description: string;
+}
+
+/** One argument of a late-bound call: the call-data object in one of its VARIANT forms, or a plain value. */
+export type InvokeArg =
+  | { callData: 'dispatch' | 'nullDispatch' | 'dispatchByRef' | 'variantByRef' | 'unknown' }
+  | Json;
+
+export interface InvokeRequest {
+  /** Names for GetIDsOfNames; the first is the member. */
+  names: string[];
+  /** Invoke this DISPID even when GetIDsOfNames failed (or without asking it: names []). */
+  dispid?: number;
+  /** Arguments in call order. */
+  args?: InvokeArg[];
+  /** DISPIDs of named arguments (the first args). */
+  named?: number[];
+  /** wFlags (default DISPATCH_METHOD = 1). */
+  flags?: number;
+  /** Fields of the call-data object the args refer to. */
+  data?: RawCallData;
+}
+
+export interface InvokeResult {
+  /** The first failure on the way (GetActiveObject, QueryInterface, GetIDsOfNames), else Invoke's. */
+  hresult: number;
+  /** QueryInterface(IUnknown) of the IDispatch equals that of the object found in the ROT. */
+  sameIdentity?: boolean;
+  idsHresult?: number;
+  dispids?: number[];
+  argErr?: number;
+  exception?: DispatchException;
+  /** The call-data object after the call. */
+  callId: string;
+  data: RawCallData;
 }
 
 export interface FakeDatevReady {
@@ -72,6 +121,11 @@ function decodeData(data: Json | undefined): RawCallData {
   return out;
 }
 
+function decodeException(e: Json | undefined): DispatchException | undefined {
+  if (!e || typeof e !== 'object' || Array.isArray(e)) return undefined;
+  return { scode: Number(e.scode), wCode: Number(e.wCode), source: String(e.source), description: String(e.description) };
+}
+
 export class FakeDatevProcess implements DatevDriver {
   readonly ready: Promise<FakeDatevReady>;
   private readonly child: ChildProcess;
@@ -82,9 +136,13 @@ export class FakeDatevProcess implements DatevDriver {
   private exited = false;
   private readonly exit: Promise<void>;
   private readonly timeoutMs: number;
+  private readonly via: 'vtable' | 'dispatch';
+  /** EXCEPINFO of the last dial/drop/getCallData that failed with DISP_E_EXCEPTION (dispatch mode). */
+  lastException: DispatchException | undefined;
 
   constructor(opts: FakeDatevOptions, exe: string = FAKE_DATEV_EXE) {
     this.timeoutMs = opts.commandTimeoutMs ?? 20000;
+    this.via = opts.via ?? 'vtable';
     const args = [exe];
     if (opts.noTypeLib) args.push('--no-typelib');
     if (opts.stopped) args.push('--stopped');
@@ -179,25 +237,50 @@ export class FakeDatevProcess implements DatevDriver {
     return (await this.command('ctiRegistered')).registered === true;
   }
 
+  /** dial/drop/getCallData through the configured interface; remembers a DISP_E_EXCEPTION's EXCEPINFO. */
+  private async callCti(cmd: 'dial' | 'drop' | 'getCallData', args: Record<string, Json>): Promise<Record<string, Json>> {
+    const r = await this.command(cmd, { ...args, via: this.via });
+    this.lastException = decodeException(r.exception);
+    return r;
+  }
+
   async dial(data: RawCallData): Promise<{ hresult: number; callId: string }> {
-    const r = await this.command('dial', { data: encodeData(data) });
+    const r = await this.callCti('dial', { data: encodeData(data) });
     return { hresult: r.hresult as number, callId: String(r.callId) };
   }
 
   /** Dial with a null IDispatch pointer instead of a call data object. */
   async dialNullObject(): Promise<{ hresult: number }> {
-    const r = await this.command('dial', { nullObject: true });
+    const r = await this.callCti('dial', { nullObject: true });
     return { hresult: r.hresult as number };
   }
 
   async drop(data: RawCallData): Promise<{ hresult: number }> {
-    const r = await this.command('drop', { data: encodeData(data) });
+    const r = await this.callCti('drop', { data: encodeData(data) });
     return { hresult: r.hresult as number };
   }
 
   async getCallData(callId: string): Promise<{ hresult: number; data: RawCallData }> {
-    const r = await this.command('getCallData', { callId });
+    const r = await this.callCti('getCallData', { callId });
     return { hresult: r.hresult as number, data: decodeData(r.data) };
+  }
+
+  /** Any late-bound call on the program's CTI object (GetActiveObject → IDispatch → GetIDsOfNames → Invoke). */
+  async invoke(req: InvokeRequest): Promise<InvokeResult> {
+    const args: Record<string, Json> = { names: req.names, args: (req.args ?? []) as Json[] };
+    if (req.dispid !== undefined) args.dispid = req.dispid;
+    if (req.named) args.named = req.named;
+    if (req.flags !== undefined) args.flags = req.flags;
+    if (req.data) args.data = encodeData(req.data);
+    const r = await this.command('invoke', args);
+    const out: InvokeResult = { hresult: r.hresult as number, callId: String(r.callId), data: decodeData(r.data) };
+    if (typeof r.sameIdentity === 'boolean') out.sameIdentity = r.sameIdentity;
+    if (typeof r.idsHresult === 'number') out.idsHresult = r.idsHresult;
+    if (Array.isArray(r.dispids)) out.dispids = r.dispids as number[];
+    if (typeof r.argErr === 'number') out.argErr = r.argErr;
+    const exception = decodeException(r.exception);
+    if (exception) out.exception = exception;
+    return out;
   }
 
   async notifications(): Promise<RecordedNotification[]> {
