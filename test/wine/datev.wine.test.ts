@@ -172,6 +172,11 @@ describe('native COM under Wine: late-bound IDispatch', () => {
       ['drop', 'GETCALLDATA'].map((n) => datev.invoke({ names: [n], dispid: 99, args: [] }).then((r) => r.dispids)),
     );
     expect(ids).toEqual([[2], [3]]);
+    // GetCallData of an unknown call: S_FALSE passes through Invoke, DATEV's object stays as it was
+    const unknownCall = await datev.invoke({ names: ['GetCallData'], args: [{ callData: 'dispatch' }], data: { CallID: 'nope' } });
+    expect(unknownCall.hresult).toBe(1);
+    expect(unknownCall.data.CallID).toBe('nope');
+    expect(unknownCall.data.AdressatenId).toBeUndefined();
   });
 
   it('rejects unknown names and DISPIDs, extra names and property access without calling the handler', async () => {
