@@ -401,8 +401,13 @@ class InvokeArgs {
     if (form->s == "dispatch" || form->s == "nullDispatch" || form->s == "unknown") {
       IDispatch* d = form->s == "nullDispatch" ? nullptr : callData;
       if (d) d->AddRef();
-      v.vt = form->s == "unknown" ? VT_UNKNOWN : VT_DISPATCH;
-      v.pdispVal = d;  // punkVal shares the slot; IDispatch derives from IUnknown
+      if (form->s == "unknown") {
+        v.vt = VT_UNKNOWN;
+        v.punkVal = d;
+      } else {
+        v.vt = VT_DISPATCH;
+        v.pdispVal = d;
+      }
       return true;
     }
     if (form->s == "dispatchByRef") {
