@@ -3,7 +3,7 @@
  * about what DATEV is told are made by the pure state machine (src/calls/callRecord.ts); this class
  * only keeps the calls apart, wires the ports and handles their failures.
  */
-import { step, newRecord, currentData, type CallEvent, type CallRecord, type ContactFields } from '../calls/callRecord';
+import { step, newRecord, currentData, type CallEvent, type CallRecord } from '../calls/callRecord';
 import type { CallIdSource } from '../calls/callIds';
 import { directionOf, isTerminalState, isWithheld, observationOf, remoteName, remoteNumber } from '../calls/tapiMapping';
 import type { Contact } from '../contacts/port';
@@ -578,4 +578,3 @@ export class CallManager {
   }
 }
 
-export type { ContactFields };

@@ -64,10 +64,6 @@ export function newRecord(data: DatevCallData, options: { announceable: boolean;
   return { data: { ...data }, observed: 'none', wasConnected: false, reported: 'none', ...options };
 }
 
-export function isFinal(r: CallRecord): boolean {
-  return r.reported === 'finished' || r.reported === 'absence' || (!r.reportable && r.observed === 'ended');
-}
-
 export function step(record: CallRecord, event: CallEvent): Step {
   const r: CallRecord = { ...record, data: { ...record.data } };
   switch (event.type) {

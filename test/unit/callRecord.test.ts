@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { currentData, isFinal, newRecord, step, type CallEvent, type CallRecord, type Notification } from '../../src/calls/callRecord';
+import { currentData, newRecord, step, type CallEvent, type CallRecord, type Notification } from '../../src/calls/callRecord';
 import { CallState, Direction, emptyCallData } from '../../src/datev/callData';
 
 const t0 = new Date(2026, 10, 26, 9, 30, 0);
@@ -62,7 +62,7 @@ describe('call state machine', () => {
     expect(names(out)).toEqual(['NewCall:eCSOffered', 'CallStateChanged:eCSAbsence']);
     expect(out[1]!.data.Begin).toEqual(at(0));
     expect(out[1]!.data.End).toEqual(at(20));
-    expect(isFinal(record)).toBe(true);
+    expect(record.reported).toBe('absence');
   });
 
   it('a call first seen connected gets NewCall(Offered) and then Connected', () => {
@@ -123,7 +123,8 @@ describe('call state machine', () => {
   it('reports nothing for calls that are not reportable', () => {
     const { out, record } = run([{ type: 'ringing', at: at(0) }, { type: 'ended', at: at(1) }], rec(true, false));
     expect(out).toEqual([]);
-    expect(isFinal(record)).toBe(true);
+    expect(record.reported).toBe('none');
+    expect(record.observed).toBe('ended');
   });
 
   it('keeps End >= Begin even when the clock went backwards', () => {
