@@ -1,4 +1,4 @@
-// Entry point of wildix_cti.node: exports { com, tapi, ui, win, http, dpapi, abiVersion }.
+// Entry point of wildix_cti.node: exports { com, tapi, ui, win, http, dpapi, tray, abiVersion }.
 #include "common/modules.h"
 
 namespace {
@@ -10,6 +10,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("win", InitWin(env));
   exports.Set("http", InitHttp(env));
   exports.Set("dpapi", InitDpapi(env));
+  exports.Set("tray", InitTray(env));
   exports.Set("abiVersion", Napi::Number::New(env, 1));
   return exports;
 }

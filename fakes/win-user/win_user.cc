@@ -5,6 +5,12 @@
 //   win-user.exe click <id> <label>   press the button (BM_CLICK) as a user would: a disabled
 //                                     button is not pressed ({"ok":false,"reason":"disabled"})
 //   win-user.exe dismiss <id>         close the window like its X button (WM_CLOSE)
+//   win-user.exe command <class> <n>  post WM_COMMAND n to the (hidden) top-level window of that class,
+//                                     as a menu click does (e.g. the tray: WildixCtiTray 1002 = "Beenden")
+//   win-user.exe post <class> <msg> <wparam> <lparam>
+//                                     post any message (decimal numbers) to that window, e.g. the tray
+//                                     icon's mouse notification (WM_APP+1 = 32769, lparam 515 =
+//                                     WM_LBUTTONDBLCLK): {"ok":true} or not-found (exit 2)
 // Dialog ids come from the window property "WildixCtiDialogId" set by native/ui.
 // Output is UTF-8 JSON on stdout; exit code 0 = done, 2 = window/button not found, 1 = usage.
 #include <windows.h>
@@ -170,6 +176,18 @@ int Dismiss(long long id) {
   return 0;
 }
 
+int Post(const std::wstring& cls, UINT msg, WPARAM wp, LPARAM lp) {
+  HWND hwnd = FindWindowW(cls.c_str(), nullptr);
+  if (!hwnd) return NotFound("window");
+  if (!PostMessageW(hwnd, msg, wp, lp)) return NotFound("window");
+  Print("{\"ok\":true}\n");
+  return 0;
+}
+
+int Command(const std::wstring& cls, unsigned long id) {
+  return Post(cls, WM_COMMAND, MAKEWPARAM(static_cast<WORD>(id), 0), 0);
+}
+
 }  // namespace
 
 int wmain(int argc, wchar_t** argv) {
@@ -177,6 +195,11 @@ int wmain(int argc, wchar_t** argv) {
   if (cmd == L"list" && argc == 2) return List();
   if (cmd == L"click" && argc == 4) return Click(std::wcstoll(argv[2], nullptr, 10), argv[3]);
   if (cmd == L"dismiss" && argc == 3) return Dismiss(std::wcstoll(argv[2], nullptr, 10));
-  Print("usage: win-user.exe list | click <id> <label> | dismiss <id>\n");
+  if (cmd == L"command" && argc == 4) return Command(argv[2], std::wcstoul(argv[3], nullptr, 10));
+  if (cmd == L"post" && argc == 6) {
+    return Post(argv[2], static_cast<UINT>(std::wcstoul(argv[3], nullptr, 10)),
+                static_cast<WPARAM>(std::wcstoull(argv[4], nullptr, 10)), static_cast<LPARAM>(std::wcstoll(argv[5], nullptr, 10)));
+  }
+  Print("usage: win-user.exe list | click <id> <label> | dismiss <id> | command <class> <id> | post <class> <msg> <wparam> <lparam>\n");
   return 1;
 }

@@ -9,3 +9,4 @@ Napi::Object InitUi(Napi::Env env);    // native/ui
 Napi::Object InitWin(Napi::Env env);   // native/win
 Napi::Object InitHttp(Napi::Env env);  // native/http (WinHTTP GET, Windows sign-in)
 Napi::Object InitDpapi(Napi::Env env); // native/dpapi (DPAPI, current user)
+Napi::Object InitTray(Napi::Env env);  // native/tray (notification-area icon)

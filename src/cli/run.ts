@@ -13,6 +13,7 @@ import { runSimulation } from '../sim/simulation';
 import { systemClock } from '../util/clock';
 import { helpText, parseArgs, type CliOptions } from './args';
 import { claimSingleInstance, EXIT_ALREADY_RUNNING, hideConsoleWindow, installAutostart, removeAutostart, stopRunningInstance, type Workstation } from './workstation';
+import { startTray, type CreateTray } from './tray';
 import { promptForSecret, setDatevConnectPassword, type PasswordStore } from './password';
 import { FakeDatev } from '../../fakes/datev/fakeDatev';
 import { FakeTapi } from '../../fakes/telephony/fakeTapi';
@@ -23,6 +24,8 @@ export interface NativeWiring {
   diagnostics?: () => Promise<string[]>;
   /** Resolves when the program should stop (Ctrl+C, logoff, …). */
   stopSignal: Promise<string>;
+  /** The notification-area icon (real CTI run only); absent: no icon. */
+  tray?: CreateTray;
   close?: () => Promise<void>;
 }
 
@@ -135,8 +138,11 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
     const app = new App({ ...w.ports, config, log, clock: systemClock });
     app.reportConfigProblems(loaded.problems.map(formatProblem));
     await app.start();
-    const reason = await w.stopSignal;
+    // "Beenden" on the tray icon stops like Ctrl+C; without a shell the program runs on without icon
+    const tray = w.tray ? startTray({ create: w.tray, status: () => app.status(), dialogs: w.ports.dialogs, clock: systemClock, log }) : undefined;
+    const reason = await (tray ? Promise.race([w.stopSignal, tray.quit]) : w.stopSignal);
     log.info(`stopping (${reason})`);
+    tray?.close();
     await app.stop();
     await w.close?.();
     return 0;

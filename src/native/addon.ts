@@ -67,6 +67,29 @@ export interface NativeWin {
   stopRunningInstance(): boolean;
 }
 
+/** What the user chose on the tray icon: "Status anzeigen" (menu or left double-click) or "Beenden". */
+export type NativeTrayCommand = 'status' | 'quit';
+
+/**
+ * native/tray: one notification-area icon per process (hidden window "WildixCtiTray" on its own
+ * thread, wrapped by src/native/tray.ts). Tooltips: 1..127 UTF-16 units (else TypeError/RangeError).
+ */
+export interface NativeTray {
+  /**
+   * Shows the icon; "no-shell" when the window runs but no taskbar took the icon (it is added when
+   * one starts). onCommand runs on the JS thread and does not keep the event loop alive. Throws
+   * (code "tray-running" | "win32") when a tray exists already or the window cannot be created.
+   */
+  create(tooltip: string, problem: boolean, onCommand: (command: NativeTrayCommand) => void): 'shown' | 'no-shell';
+  /** Tooltip and icon (problem: warning icon); false when no tray runs. */
+  setStatus(tooltip: string, problem: boolean): boolean;
+  /** Removes the icon and ends its thread; false when none ran. */
+  close(): boolean;
+  /** WM_COMMAND ids of the window (posted by a menu click, or by a test): 1001 and 1002. */
+  commandStatus: number;
+  commandQuit: number;
+}
+
 export interface NativeAddon {
   /** native/com (DATEV COM/ROT bridge); typed by the DATEV adapter. */
   com: Record<string, unknown>;
@@ -76,6 +99,8 @@ export interface NativeAddon {
   ui: NativeUi;
   /** native/win (single instance, autostart). */
   win: NativeWin;
+  /** native/tray (notification-area icon). */
+  tray: NativeTray;
   /** Bumped when the JS/native contract changes. */
   abiVersion: number;
 }

@@ -15,6 +15,7 @@ import { Win32DialogPort } from './win32DialogPort';
 import { watchSessionEnd } from './lifecycle';
 import { DpapiCodec, DpapiSecretStore, nativeDpapi, PASSWORD_FILE } from './dpapi';
 import { nativeHttp, WinHttpTransport } from './winHttpTransport';
+import { nativeTray } from './tray';
 
 /** Single instance and autostart (src/cli/workstation.ts), loaded with the addon like the ports. */
 export { nativeWorkstation } from './lifecycle';
@@ -91,6 +92,7 @@ export async function createNativeWiring(config: Config, log: Logger): Promise<N
       ];
     },
     stopSignal: stopSignal(addon.win, log),
+    tray: nativeTray(addon.tray),
     close: async () => {
       contacts.close();
       await dialogs.closeAll();

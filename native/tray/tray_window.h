@@ -1,0 +1,42 @@
+// The notification-area (tray) icon: a hidden top-level window on its own thread owns a
+// Shell_NotifyIconW icon with a tooltip, a context menu ("Status anzeigen", "Beenden") and a left
+// double-click (= "Status anzeigen"). The user's choices reach the caller through `on_command`,
+// called on the tray thread (it must only hand them over, e.g. to a ThreadSafeFunction).
+//
+// For tests and tools: the window has the class kTrayWindowClass and handles WM_COMMAND with the menu
+// ids below exactly as a menu click does (PostMessage(FindWindow(kTrayWindowClass), WM_COMMAND, id, 0)).
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace tray {
+
+inline constexpr wchar_t kTrayWindowClass[] = L"WildixCtiTray";
+inline constexpr unsigned kCommandStatus = 1001;  // "Status anzeigen" (also left double-click)
+inline constexpr unsigned kCommandQuit = 1002;    // "Beenden"
+
+// The tooltip holds at most 127 UTF-16 units (NOTIFYICONDATAW::szTip has 128 with the NUL).
+inline constexpr size_t kMaxTooltip = 127;
+
+enum class TrayCommand { kStatus, kQuit };
+
+enum class TrayStart {
+  kShown,      // window and icon are there
+  kNoShell,    // the window runs but the shell took no icon (no taskbar); added when one appears
+  kFailed,     // no thread or no window (GetLastError-style code in `error`)
+  kRunning,    // a tray runs already in this process
+};
+
+// Starts the tray thread; returns once the window exists (or failed). `tooltip` must be <= kMaxTooltip.
+TrayStart StartTray(std::function<void(TrayCommand)> on_command, const std::wstring& tooltip, bool problem,
+                    unsigned long* error);
+
+// Changes tooltip and icon (problem: warning icon, else information icon). false when no tray runs.
+bool SetTrayStatus(const std::wstring& tooltip, bool problem);
+
+// Removes the icon (NIM_DELETE), closes the window and joins the thread. Safe to call more than once;
+// no on_command call comes after it returns.
+bool StopTray();
+
+}  // namespace tray

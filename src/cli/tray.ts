@@ -1,0 +1,128 @@
+/**
+ * The notification-area icon of the running CTI (real Windows path only): shows the state of line and
+ * DATEV (refreshed every 5 s and on demand), "Status anzeigen" opens a message box with the full
+ * status, "Beenden" stops the program like Ctrl+C (stop reason "tray"). The icon itself is injected
+ * (src/native/tray.ts), so this is tested on any machine.
+ */
+import type { AppStatus } from '../app/app';
+import { trayStatus } from '../app/trayStatus';
+import type { DialogPort } from '../dialogs/port';
+import type { Logger } from '../logging/logger';
+import type { Clock } from '../util/clock';
+
+export type TrayCommand = 'status' | 'quit';
+
+/** A shown tray icon. */
+export interface TrayIcon {
+  setStatus(tooltip: string, problem: boolean): void;
+  /** Removes the icon; idempotent. */
+  close(): void;
+}
+
+/**
+ * Creates the icon with its first status; `onCommand` gets the user's choices. `shown` is false when
+ * the window runs but no taskbar took the icon yet. Throws when there can be no icon at all.
+ */
+export type CreateTray = (tooltip: string, problem: boolean, onCommand: (command: TrayCommand) => void) => { icon: TrayIcon; shown: boolean };
+
+export const TRAY_REFRESH_MS = 5000;
+export const STATUS_TITLE = 'Wildix CTI – Status';
+/** The status box closes by itself after this long (it must not outlive a stop). */
+export const STATUS_TIMEOUT_MS = 60000;
+
+export interface TrayDeps {
+  create: CreateTray;
+  status: () => AppStatus;
+  dialogs: DialogPort;
+  clock: Clock;
+  log: Logger;
+  refreshMs?: number;
+}
+
+export interface RunningTray {
+  /** Resolves with "tray" when the user chose "Beenden". */
+  quit: Promise<'tray'>;
+  /** Shows the current status now (e.g. after a change). */
+  refresh(): void;
+  /** Stops the refresh and removes the icon; idempotent. */
+  close(): void;
+}
+
+/** Starts the icon; undefined (logged) when it cannot be created: the program runs on without it. */
+export function startTray(d: TrayDeps): RunningTray | undefined {
+  const every = d.refreshMs ?? TRAY_REFRESH_MS;
+  let closed = false;
+  let cancel: (() => void) | undefined;
+  let statusOpen = false;
+  let last = '';
+  let resolveQuit: (reason: 'tray') => void = () => undefined;
+  const quit = new Promise<'tray'>((resolve) => (resolveQuit = resolve));
+
+  const showStatus = (): void => {
+    if (statusOpen || closed) return; // one status box at a time
+    statusOpen = true;
+    const s = trayStatus(d.status());
+    d.dialogs
+      .message(STATUS_TITLE, s.text, s.problem ? 'error' : 'info', STATUS_TIMEOUT_MS)
+      .catch((e: unknown) => d.log.warn(`tray: status message cannot be shown: ${(e as Error).message}`))
+      .finally(() => (statusOpen = false));
+  };
+
+  const onCommand = (command: TrayCommand): void => {
+    if (closed) return;
+    d.log.info(`tray: ${command === 'quit' ? '"Beenden"' : '"Status anzeigen"'} chosen`);
+    if (command === 'quit') resolveQuit('tray');
+    else {
+      refresh();
+      showStatus();
+    }
+  };
+
+  let icon: TrayIcon;
+  try {
+    const first = trayStatus(d.status());
+    const created = d.create(first.tooltip, first.problem, onCommand);
+    icon = created.icon;
+    last = `${first.problem}|${first.tooltip}`;
+    if (created.shown) d.log.info(`tray icon shown: ${first.tooltip}`);
+    else d.log.warn('tray icon not shown: no taskbar (notification area) yet; it appears when one starts');
+  } catch (e) {
+    d.log.warn(`tray icon cannot be created, running without it: ${(e as Error).message}`);
+    return undefined;
+  }
+
+  function refresh(): void {
+    if (closed) return;
+    const s = trayStatus(d.status());
+    const key = `${s.problem}|${s.tooltip}`;
+    if (key === last) return;
+    last = key;
+    try {
+      icon.setStatus(s.tooltip, s.problem);
+      d.log.debug(`tray: ${s.tooltip}`);
+    } catch (e) {
+      d.log.warn(`tray: status cannot be shown: ${(e as Error).message}`);
+    }
+  }
+
+  const tick = (): void => {
+    refresh();
+    if (!closed) cancel = d.clock.setTimeout(tick, every);
+  };
+  cancel = d.clock.setTimeout(tick, every);
+
+  return {
+    quit,
+    refresh,
+    close() {
+      if (closed) return;
+      closed = true;
+      cancel?.();
+      try {
+        icon.close();
+      } catch (e) {
+        d.log.warn(`tray icon cannot be removed: ${(e as Error).message}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * The notification-area icon of the running program (native/tray) under Wine: node.exe with
+ * build/js/src/main.js on the tests' virtual desktop (its taskbar takes the icon), the fake tapi32.dll
+ * and the fake DATEV. The test user posts the same WM_COMMAND a menu click does to the hidden window
+ * "WildixCtiTray" (win-user.exe command): "Status anzeigen" opens a message box with the status text,
+ * "Beenden" stops the program cleanly (line closed, ROT entry revoked, "stopping (tray)").
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { primaryTarget, startApp, type AppProcess } from './appProcess';
+import { FAKE_DATEV_BUILD, FAKE_DATEV_EXE, FakeDatevProcess } from './datevDriver';
+import { paths, VIRTUAL_DESKTOP, wineEnv, winPath } from './env';
+import { FAKE_TAPI_BUILD, FAKE_TAPI_DIR, FAKE_TAPI_DLL, FakeTapiServer } from './pbxDriver';
+import { listWindows, winUser, type WinUserWindow } from './winUser';
+
+const display = inject('display');
+/** WM_COMMAND ids of the tray window (native/tray/tray_window.h). */
+const TRAY_CLASS = 'WildixCtiTray';
+const COMMAND_STATUS = 1001;
+const COMMAND_QUIT = 1002;
+const WM_APP = 0x8000;
+const WM_LBUTTONDBLCLK = 0x0203;
+const STATUS_TITLE = 'Wildix CTI – Status';
+
+let server: FakeTapiServer;
+
+/** win-user.exe on the tests' virtual desktop (FindWindowW only sees its own desktop); its JSON answer. */
+function winUserJson(args: string[]): Promise<{ ok: boolean; reason?: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'wine',
+      ['explorer', `/desktop=${VIRTUAL_DESKTOP}`, paths.winUser, ...args],
+      { env: wineEnv(display), encoding: 'utf8', timeout: 20000 },
+      (err, stdout, stderr) => {
+        if (err && (err as { code?: unknown }).code !== 2) reject(new Error(`win-user.exe ${args.join(' ')} failed: ${err.message}\n${stderr}`));
+        else {
+          try {
+            resolve(JSON.parse(stdout.trim()) as { ok: boolean; reason?: string });
+          } catch {
+            reject(new Error(`win-user.exe ${args.join(' ')} printed no JSON: ${stdout}${stderr}`));
+          }
+        }
+      },
+    );
+  });
+}
+
+/** The WM_COMMAND a click on the tray menu sends. */
+const postCommand = (id: number) => winUserJson(['command', TRAY_CLASS, String(id)]);
+/** The icon's mouse notification for a left double-click (uCallbackMessage WM_APP+1, lParam WM_LBUTTONDBLCLK). */
+const doubleClick = () => winUserJson(['post', TRAY_CLASS, String(WM_APP + 1), '1', String(WM_LBUTTONDBLCLK)]);
+
+async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 20000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+beforeAll(async () => {
+  if (!display) throw new Error('no X display: run the Wine tests with vitest.wine.config.ts (npm run test:wine)');
+  for (const [script, args] of [
+    [FAKE_DATEV_BUILD, []],
+    [FAKE_TAPI_BUILD, [FAKE_TAPI_DIR]],
+  ] as const) {
+    const build = spawnSync('bash', [script, ...args], { encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`${script} failed:\n${build.stdout}${build.stderr}`);
+  }
+  expect(fs.existsSync(FAKE_DATEV_EXE)).toBe(true);
+  expect(fs.existsSync(FAKE_TAPI_DLL)).toBe(true);
+  expect(fs.existsSync(paths.winUser)).toBe(true);
+  server = await FakeTapiServer.start();
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+async function statusBox(): Promise<WinUserWindow> {
+  return until('the status message box', async () => (await listWindows(display)).find((w) => w.title === STATUS_TITLE));
+}
+
+describe('tray icon under Wine', () => {
+  it('shows the state (DATEV missing, then ready); double-click and "Status anzeigen" show it; "Beenden" stops cleanly', async () => {
+    const pbx = server.session();
+    let datev: FakeDatevProcess | undefined;
+    let app: AppProcess | undefined;
+    try {
+      await pbx.addLine('Wildix 201 Anna Schmidt', '201');
+      // no window of the tray yet: the command has nowhere to go
+      expect(await postCommand(COMMAND_STATUS)).toMatchObject({ ok: false, reason: 'not-found' });
+      app = startApp({
+        display,
+        target: primaryTarget(),
+        name: 'tray',
+        config: { line: '201', contacts: { datevConnect: { enabled: false }, learnFromDial: false }, log: { level: 'debug' } },
+        env: { FAKE_TAPI_PORT: String(server.port), WILDIX_CTI_TAPI_DLL: winPath(FAKE_TAPI_DLL) },
+        dllOverrides: 'tapi32=n',
+      });
+      const running = app;
+      await running.waitForLog(/CTI object registered in the ROT/, 40000);
+      await running.waitForLog(/TAPI line open: "Wildix 201 Anna Schmidt"/, 20000);
+      // DATEV is not there yet; the virtual desktop's taskbar takes the icon
+      await running.waitForLog(/tray icon shown: Wildix CTI – DATEV nicht gestartet/, 20000);
+      expect(running.logText()).not.toContain('tray icon cannot be created');
+
+      // left double-click on the icon: the status, as an error box (something is missing)
+      expect(await doubleClick()).toEqual({ ok: true });
+      const missing = await statusBox();
+      expect(missing.kind).toBe('messagebox');
+      expect(missing.texts.join('\n')).toContain('Zustand: DATEV nicht gestartet');
+      expect(missing.texts.join('\n')).toContain('DATEV Telefonie: nicht gestartet');
+      await winUser(display).click(missing.id, 'OK');
+      await until('the status box to close', async () => ((await listWindows(display)).some((w) => w.title === STATUS_TITLE) ? undefined : true));
+
+      // DATEV starts: within the presence check (5 s) and the tray refresh (5 s) the tooltip says ready
+      datev = new FakeDatevProcess({ env: wineEnv(display) });
+      await datev.ready;
+      await running.waitForLog(/tray: Wildix CTI – bereit \(Leitung Wildix 201 Anna Schmidt, DATEV verbunden\)/, 20000);
+
+      // "Status anzeigen" from the menu (its WM_COMMAND)
+      expect(await postCommand(COMMAND_STATUS)).toEqual({ ok: true });
+      const box = await statusBox();
+      expect(box.kind).toBe('messagebox');
+      const text = box.texts.join('\n');
+      expect(text).toContain('Zustand: bereit');
+      expect(text).toContain('Leitung: geöffnet (Wildix 201 Anna Schmidt)');
+      expect(text).toContain('DATEV Telefonie: läuft');
+      expect(text).toContain('Anmeldung bei DATEV (ROT): ja');
+      expect(text).toContain('Laufende Gespräche: 0');
+      expect(running.logText()).toContain('tray: "Status anzeigen" chosen');
+
+      // "Beenden" while the status box is still open: a clean stop like Ctrl+C
+      expect(await datev.isCtiRegistered()).toBe(true);
+      expect(await postCommand(COMMAND_QUIT)).toEqual({ ok: true });
+      const exited = await Promise.race([running.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20000))]);
+      expect(exited).toBe(true);
+      const log = running.logText();
+      expect(log).toContain('tray: "Beenden" chosen');
+      expect(log).toContain('stopping (tray)');
+      expect(log).toContain('CTI object revoked from the ROT');
+      expect(await datev.isCtiRegistered()).toBe(false);
+      const fns = (await pbx.requests()).map((r) => r.fn);
+      expect(fns).toContain('lineClose');
+      expect(fns[fns.length - 1]).toBe('lineShutdown');
+      // the window and the status box went with the program
+      expect(await postCommand(COMMAND_QUIT)).toMatchObject({ ok: false, reason: 'not-found' });
+      expect((await listWindows(display)).filter((w) => w.title === STATUS_TITLE)).toEqual([]);
+    } finally {
+      await app?.dispose();
+      await pbx.dispose();
+      await datev?.close();
+    }
+  });
+});
