@@ -2,15 +2,16 @@
  * The notification-area icon of the running program (native/tray) under Wine: node.exe with
  * build/js/src/main.js on the tests' virtual desktop (its taskbar takes the icon), the fake tapi32.dll
  * and the fake DATEV. The test user posts the same WM_COMMAND a menu click does to the hidden window
- * "WildixCtiTray" (win-user.exe command): "Status anzeigen" opens a message box with the status text,
- * "Beenden" stops the program cleanly (line closed, ROT entry revoked, "stopping (tray)").
+ * "WildixCtiTray" (win-user.exe command / post) and clicks the icon's menu with real X mouse events
+ * (xdotool): a double-click and "Status anzeigen" open a message box with the status text, "Beenden"
+ * stops the program cleanly (line closed, ROT entry revoked, "stopping (tray)").
  */
 import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { primaryTarget, startApp, type AppProcess } from './appProcess';
 import { FAKE_DATEV_BUILD, FAKE_DATEV_EXE, FakeDatevProcess } from './datevDriver';
-import { paths, VIRTUAL_DESKTOP, wineEnv, winPath } from './env';
+import { paths, screenshot, VIRTUAL_DESKTOP, wineEnv, winPath } from './env';
 import { FAKE_TAPI_BUILD, FAKE_TAPI_DIR, FAKE_TAPI_DLL, FakeTapiServer } from './pbxDriver';
 import { listWindows, winUser, type WinUserWindow } from './winUser';
 
@@ -22,6 +23,13 @@ const COMMAND_QUIT = 1002;
 const WM_APP = 0x8000;
 const WM_LBUTTONDBLCLK = 0x0203;
 const STATUS_TITLE = 'Wildix CTI – Status';
+/**
+ * Where the user clicks on the 1280x800 virtual desktop (env.ts VIRTUAL_DESKTOP at 0,0 of the Xvfb
+ * screen): the only notification icon sits at the right end of the taskbar; its menu opens
+ * bottom-aligned at the cursor and is pushed left by the screen edge, "Status anzeigen" on top.
+ */
+const ICON_AT = ['1269', '790'] as const;
+const STATUS_ITEM_AT = ['1219', '744'] as const;
 
 let server: FakeTapiServer;
 
@@ -50,6 +58,12 @@ function winUserJson(args: string[]): Promise<{ ok: boolean; reason?: string }> 
 const postCommand = (id: number) => winUserJson(['command', TRAY_CLASS, String(id)]);
 /** The icon's mouse notification for a left double-click (uCallbackMessage WM_APP+1, lParam WM_LBUTTONDBLCLK). */
 const doubleClick = () => winUserJson(['post', TRAY_CLASS, String(WM_APP + 1), '1', String(WM_LBUTTONDBLCLK)]);
+
+/** xdotool on the tests' X display; a missing xdotool or a failed command fails the test. */
+function mouse(...args: string[]): void {
+  const r = spawnSync('xdotool', args, { env: { ...process.env, DISPLAY: display }, encoding: 'utf8', timeout: 20000 });
+  if (r.status !== 0) throw new Error(`xdotool ${args.join(' ')} failed (${r.status ?? r.error?.message}): ${r.stderr}`);
+}
 
 async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 20000): Promise<T> {
   const end = Date.now() + ms;
@@ -85,7 +99,7 @@ async function statusBox(): Promise<WinUserWindow> {
 }
 
 describe('tray icon under Wine', () => {
-  it('shows the state (DATEV missing, then ready); double-click and "Status anzeigen" show it; "Beenden" stops cleanly', async () => {
+  it('shows the state (DATEV missing, then ready); double-click and the menu\'s "Status anzeigen" show it; "Beenden" stops cleanly', async () => {
     const pbx = server.session();
     let datev: FakeDatevProcess | undefined;
     let app: AppProcess | undefined;
@@ -122,8 +136,11 @@ describe('tray icon under Wine', () => {
       await datev.ready;
       await running.waitForLog(/tray: Wildix CTI – bereit \(Leitung Wildix 201 Anna Schmidt, DATEV verbunden\)/, 20000);
 
-      // "Status anzeigen" from the menu (its WM_COMMAND)
-      expect(await postCommand(COMMAND_STATUS)).toEqual({ ok: true });
+      // the user right-clicks the icon and picks "Status anzeigen" from its menu (real X mouse events)
+      mouse('mousemove', ...ICON_AT, 'click', '3');
+      await new Promise((r) => setTimeout(r, 1500));
+      screenshot(display, 'tray-menu'); // for a failure: the menu as it was opened
+      mouse('mousemove', ...STATUS_ITEM_AT, 'sleep', '0.5', 'click', '1', 'mousemove', '640', '400');
       const box = await statusBox();
       expect(box.kind).toBe('messagebox');
       const text = box.texts.join('\n');
