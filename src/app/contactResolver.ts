@@ -4,10 +4,11 @@
  * the rule says otherwise. Sources that keep choices themselves (the contact directory) decide; for
  * others the choices are kept in memory.
  */
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import type { CountryCode } from 'libphonenumber-js';
 import type { ContactFields } from '../calls/callRecord';
 import { resolveAmbiguity, type AmbiguityRule, type Resolution as RuleResult } from '../contacts/ambiguity';
 import type { Contact, ContactsPort } from '../contacts/port';
+import { DEFAULT_NUMBER_RULES, normalizeCaller } from '../contacts/numbers';
 import type { Logger, Masker } from '../logging/logger';
 
 export type { AmbiguityRule };
@@ -23,10 +24,10 @@ export function contactFields(c: Contact | undefined, fallbackSource: string): C
   return { Adressatenname: c.name, AdressatenId: c.id, DataSource: c.dataSource, ...(c.number ? { CalledNumber: c.number } : {}) };
 }
 
-/** Same number, same key: E.164 when the number can be parsed, else its digits. */
+/** Same number, same key: the directory's E.164 key when the number is one, else its digits. */
 function numberKey(n: string, country: CountryCode): string {
-  const digits = n.replace(/[^0-9+]/g, '');
-  return parsePhoneNumberFromString(digits, country)?.number ?? digits;
+  const key = normalizeCaller(n, { ...DEFAULT_NUMBER_RULES, country });
+  return key.ok ? key.e164 : n.replace(/[^0-9+]/g, '');
 }
 
 export class ContactResolver {
