@@ -212,12 +212,74 @@ datev::CallValues ReadFieldsViaVtable(IDispatch* obj) {
 struct Recorded {
   std::string method;
   Value data;
+  int object = 0;  // index of the call-data object in Behaviour::kept (the same object → the same index)
+};
+
+// How the fake DATEV behaves towards notifications (set by commands, shared by its notification objects).
+struct Behaviour {
+  HRESULT failNext = S_OK;
+  DWORD hangMs = 0;      // each of the next `hangCount` notifications blocks DATEV's thread this long
+  int hangCount = 0;
+  int rejectCount = 0;   // the next n Invoke calls are rejected by DATEV's message filter (DATEV busy)
+  int rejected = 0;      // how many were rejected so far
+  // every call-data object DATEV was given, kept as DATEV may keep them (and read again later)
+  std::vector<ComPtr<IDispatch>> kept;
+  std::vector<std::string> keptCallIds;
+
+  int Keep(IDispatch* data, const std::string& callId) {
+    ComPtr<IUnknown> identity;
+    data->QueryInterface(IID_IUnknown, identity.PutVoid());
+    for (size_t i = 0; i < kept.size(); ++i) {
+      ComPtr<IUnknown> other;
+      kept[i]->QueryInterface(IID_IUnknown, other.PutVoid());
+      if (other.Get() == identity.Get()) {
+        keptCallIds[i] = callId;
+        return static_cast<int>(i);
+      }
+    }
+    kept.push_back(ComPtr<IDispatch>(data, true));
+    keptCallIds.push_back(callId);
+    return static_cast<int>(kept.size() - 1);
+  }
+};
+
+// DATEV's message filter: rejects the next Behaviour::rejectCount notification calls (IDispatch::Invoke)
+// as a busy DATEV would (SERVERCALL_REJECTED → the caller gets RPC_E_CALL_REJECTED).
+class BusyFilter final : public IMessageFilter {
+ public:
+  explicit BusyFilter(Behaviour* b) : b_(b) {}
+  HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void** ppv) override {
+    if (!ppv) return E_POINTER;
+    if (IsEqualIID(riid, IID_IUnknown) || IsEqualIID(riid, IID_IMessageFilter)) {
+      *ppv = static_cast<IMessageFilter*>(this);
+      return S_OK;
+    }
+    *ppv = nullptr;
+    return E_NOINTERFACE;
+  }
+  ULONG STDMETHODCALLTYPE AddRef() override { return 2; }  // static lifetime
+  ULONG STDMETHODCALLTYPE Release() override { return 1; }
+  DWORD STDMETHODCALLTYPE HandleInComingCall(DWORD, HTASK, DWORD, LPINTERFACEINFO info) override {
+    bool invoke = info && info->wMethod == 6 &&
+                  (IsEqualIID(info->iid, IID_IDispatch) || IsEqualIID(info->iid, datev::kIidNotification));
+    if (invoke && b_->rejectCount > 0) {
+      --b_->rejectCount;
+      ++b_->rejected;
+      return SERVERCALL_REJECTED;
+    }
+    return SERVERCALL_ISHANDLED;
+  }
+  DWORD STDMETHODCALLTYPE RetryRejectedCall(HTASK, DWORD, DWORD) override { return static_cast<DWORD>(-1); }
+  DWORD STDMETHODCALLTYPE MessagePending(HTASK, DWORD, DWORD) override { return PENDINGMSG_WAITDEFPROCESS; }
+
+ private:
+  Behaviour* b_;
 };
 
 class NotificationObject final : public IDispatch {
  public:
-  NotificationObject(std::vector<Recorded>* log, HRESULT* failNext, DWORD* hangNextMs, bool viaVtable)
-      : log_(log), failNext_(failNext), hangNextMs_(hangNextMs), viaVtable_(viaVtable) {}
+  NotificationObject(std::vector<Recorded>* log, Behaviour* behaviour, bool viaVtable)
+      : log_(log), b_(behaviour), viaVtable_(viaVtable) {}
   void Detach() { log_ = nullptr; }
 
   HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void** ppv) override {
@@ -262,14 +324,14 @@ class NotificationObject final : public IDispatch {
     if (!params || params->cArgs != 1) return DISP_E_BADPARAMCOUNT;
     if (!log_) return CO_E_OBJNOTCONNECTED;
     if (result) VariantInit(result);
-    if (*hangNextMs_ != 0) {  // a DATEV that does not answer (blocked, no message pumping)
-      DWORD ms = *hangNextMs_;
-      *hangNextMs_ = 0;
-      Sleep(ms);
+    if (b_->hangCount > 0) {  // a DATEV that does not answer (blocked, no message pumping)
+      --b_->hangCount;
+      Sleep(b_->hangMs);
     }
-    if (*failNext_ != S_OK) {
-      HRESULT hr = *failNext_;
-      *failNext_ = S_OK;
+    if (!log_) return CO_E_OBJNOTCONNECTED;  // stopped while it hung
+    if (b_->failNext != S_OK) {
+      HRESULT hr = b_->failNext;
+      b_->failNext = S_OK;
       return hr;
     }
     VARIANT arg;
@@ -285,7 +347,9 @@ class NotificationObject final : public IDispatch {
     }
     Recorded r;
     r.method = comx::ToUtf8(datev::kNotificationNames[id - 1]);
-    r.data = FieldsJson(viaVtable_ ? ReadFieldsViaVtable(data.Get()) : datev::ReadFields(data.Get()));
+    datev::CallValues values = viaVtable_ ? ReadFieldsViaVtable(data.Get()) : datev::ReadFields(data.Get());
+    r.object = b_->Keep(data.Get(), values[0].kind == datev::FieldValue::Kind::String ? comx::ToUtf8(values[0].str) : "");
+    r.data = FieldsJson(values);
     log_->push_back(std::move(r));
     return S_OK;
   }
@@ -294,8 +358,7 @@ class NotificationObject final : public IDispatch {
   ~NotificationObject() = default;
   LONG refs_ = 1;
   std::vector<Recorded>* log_;
-  HRESULT* failNext_;
-  DWORD* hangNextMs_;
+  Behaviour* b_;
   bool viaVtable_;
 };
 
@@ -303,8 +366,7 @@ class NotificationObject final : public IDispatch {
 
 struct Fake {
   std::vector<Recorded> notifications;
-  HRESULT failNext = S_OK;
-  DWORD hangNextMs = 0;
+  Behaviour behaviour;
   NotificationObject* object = nullptr;
   DWORD cookie = 0;
   std::string typeLib = "not registered";
@@ -313,7 +375,7 @@ struct Fake {
 
   HRESULT Start() {
     if (object) return S_FALSE;
-    NotificationObject* obj = new NotificationObject(&notifications, &failNext, &hangNextMs, dualData);
+    NotificationObject* obj = new NotificationObject(&notifications, &behaviour, dualData);
     HRESULT hr = RegisterActiveObject(obj, datev::kClsidDatevTelefonie, ACTIVEOBJECT_STRONG, &cookie);
     if (FAILED(hr)) {
       obj->Release();
@@ -630,6 +692,7 @@ Value Execute(Fake& fake, const Value& msg) {
       Value e = Value::Obj();
       e.Set("method", Value::Str(n.method));
       e.Set("data", n.data);
+      e.Set("object", Value::Num(n.object));
       list.Push(std::move(e));
     }
     Value r = Ok(id);
@@ -638,12 +701,47 @@ Value Execute(Fake& fake, const Value& msg) {
   }
   if (cmd == "failNext") {
     const Value* hr = msg.Get("hresult");
-    fake.failNext = hr ? static_cast<HRESULT>(static_cast<uint32_t>(hr->n)) : E_FAIL;
+    fake.behaviour.failNext = hr ? static_cast<HRESULT>(static_cast<uint32_t>(hr->n)) : E_FAIL;
     return Ok(id);
   }
-  if (cmd == "hangNext") {
+  if (cmd == "hangNext" || cmd == "hang") {
     const Value* ms = msg.Get("ms");
-    fake.hangNextMs = ms ? static_cast<DWORD>(ms->n) : 10000;
+    const Value* count = msg.Get("count");
+    fake.behaviour.hangMs = ms ? static_cast<DWORD>(ms->n) : 10000;
+    fake.behaviour.hangCount = count ? static_cast<int>(count->n) : 1;
+    return Ok(id);
+  }
+  if (cmd == "reject") {
+    const Value* count = msg.Get("count");
+    fake.behaviour.rejectCount = count ? static_cast<int>(count->n) : 1;
+    Value r = Ok(id);
+    r.Set("rejected", Value::Num(fake.behaviour.rejected));
+    return r;
+  }
+  if (cmd == "reread") {
+    // read every kept call-data object again, as a DATEV that keeps them might do later
+    Value list = Value::Arr();
+    for (size_t i = 0; i < fake.behaviour.kept.size(); ++i) {
+      VARIANT v;
+      HRESULT hr = datev::GetProperty(fake.behaviour.kept[i].Get(), L"CallID", &v);
+      Value e = Value::Obj();
+      e.Set("object", Value::Num(static_cast<double>(i)));
+      e.Set("callId", Value::Str(fake.behaviour.keptCallIds[i]));
+      e.Set("hresult", Value::Num(Hr(hr)));
+      e.Set("readCallId", Value::Str(SUCCEEDED(hr) && v.vt == VT_BSTR && v.bstrVal ? comx::ToUtf8(v.bstrVal) : ""));
+      VariantClear(&v);
+      list.Push(std::move(e));
+    }
+    Value r = Ok(id);
+    r.Set("objects", list);
+    r.Set("rejected", Value::Num(fake.behaviour.rejected));
+    return r;
+  }
+  if (cmd == "forget") {
+    // DATEV lets go of the call-data objects it kept (and of the list of notifications)
+    fake.behaviour.kept.clear();
+    fake.behaviour.keptCallIds.clear();
+    fake.notifications.clear();
     return Ok(id);
   }
   if (cmd == "unregisterTypeLibs") {
@@ -761,6 +859,8 @@ int wmain(int argc, wchar_t** argv) {
   Fake fake;
   fake.dualData = dualData;
   g_fake = &fake;
+  BusyFilter filter(&fake.behaviour);
+  CoRegisterMessageFilter(&filter, nullptr);
   if (registerTypeLib) fake.RegisterTypeLib();
   HRESULT startHr = start ? fake.Start() : S_FALSE;
   Value ready = Value::Obj();
@@ -778,6 +878,8 @@ int wmain(int argc, wchar_t** argv) {
     DispatchMessageW(&m);
   }
   fake.Stop();
+  fake.behaviour.kept.clear();
+  CoRegisterMessageFilter(nullptr, nullptr);
   CoUninitialize();
   return 0;
 }

@@ -30,6 +30,24 @@ HRESULT CallDataObject::CreateTyped(const CallValues& values, CallDataObject** o
   return S_OK;
 }
 
+HRESULT CallDataObject::AssignTyped(const CallValues& values) {
+  std::array<VARIANT, kFieldCount> next;
+  for (VARIANT& v : next) VariantInit(&v);
+  for (int i = 0; i < kFieldCount; ++i) {
+    HRESULT hr = ToFieldVariant(i, values[static_cast<size_t>(i)], &next[static_cast<size_t>(i)]);
+    if (FAILED(hr)) {
+      for (VARIANT& v : next) VariantClear(&v);
+      return hr;
+    }
+  }
+  for (size_t i = 0; i < values_.size(); ++i) {
+    VariantClear(&values_[i]);
+    values_[i] = next[i];  // takes ownership
+    present_[i] = true;
+  }
+  return S_OK;
+}
+
 HRESULT CallDataObject::CreateRaw(const std::array<VARIANT, kFieldCount>& values,
                                   const std::array<bool, kFieldCount>& present, CallDataObject** out) {
   *out = nullptr;

@@ -21,6 +21,10 @@ class CallDataObject final : public IDatevCtiDataDual {
   static HRESULT CreateRaw(const std::array<VARIANT, kFieldCount>& values, const std::array<bool, kFieldCount>& present,
                            CallDataObject** out);
 
+  // Replaces every field with `values`, typed as CreateTyped does (the same object is re-sent for every
+  // notification of a call). Leaves the object unchanged on failure.
+  HRESULT AssignTyped(const CallValues& values);
+
   // Current values (Missing for absent fields).
   CallValues Values() const;
   const VARIANT& Raw(int index) const { return values_[static_cast<size_t>(index)]; }

@@ -1,9 +1,12 @@
 // Node-API surface of the DATEV COM/ROT bridge (addon.com). Typed on the TS side by
 // src/native/comDatevPort.ts (NativeComModule):
-//   new DatevBridge({ requestTimeoutMs, notifyTimeoutMs, typeLibDir? }, onEvent)
-//     .register() .revoke() .isPresent() .notify(method, data) .answer(id, result) .close()
+//   new DatevBridge({ claimMs, requestTimeoutMs, notifyTimeoutMs, graceMs, probeTimeoutMs, notifyThreads,
+//                     typeLibDir? }, onEvent)
+//     .register() .revoke() .isPresent() .notify(method, data, { last, generation }) .selfCheck() .rebuild()
+//     .claim(id) .answer(id, result) .setCallIdPrefix(prefix) .health() .close()
 //   typeLibStatus()
-// onEvent receives { type: 'request', id, kind, data } and { type: 'log', level, message }.
+// onEvent receives { type: 'request', id, kind, data, callId }, { type: 'late', ticket, code, hresult,
+// message, generation }, { type: 'health', ... } and { type: 'log', level, message }.
 #include <memory>
 #include <mutex>
 #include <string>
@@ -16,6 +19,7 @@
 namespace {
 
 using datev::Bridge;
+using datev::BridgeHealth;
 using datev::CallValues;
 using datev::FieldValue;
 using datev::Outcome;
@@ -47,7 +51,9 @@ class JsSink final : public datev::RequestSink {
     if (!closed_) tsfn_.Unref(env);
   }
 
-  void Request(uint32_t id, datev::RequestKind kind, const CallValues& data) override;
+  void Request(uint32_t id, datev::RequestKind kind, const CallValues& data, const std::wstring& callId) override;
+  void Late(uint64_t ticket, const Outcome& outcome) override;
+  void Health(const BridgeHealth& health) override;
   void Log(const char* level, const std::string& message) override;
 
  private:
@@ -154,13 +160,58 @@ CallValues ValuesFromJs(const Napi::Value& v) {
   return values;
 }
 
-void JsSink::Request(uint32_t id, datev::RequestKind kind, const CallValues& data) {
-  Send([id, kind, data](Napi::Env env, Napi::Function onEvent) {
+void JsSink::Request(uint32_t id, datev::RequestKind kind, const CallValues& data, const std::wstring& callId) {
+  Send([id, kind, data, callId](Napi::Env env, Napi::Function onEvent) {
     Napi::Object e = Napi::Object::New(env);
     e.Set("type", "request");
     e.Set("id", Napi::Number::New(env, id));
     e.Set("kind", datev::RequestKindName(kind));
     e.Set("data", ValuesToJs(env, data));
+    if (!callId.empty()) e.Set("callId", Napi::String::New(env, reinterpret_cast<const char16_t*>(callId.data()), callId.size()));
+    CallSafely(onEvent, e);
+  });
+}
+
+Napi::Object PoolToJs(Napi::Env env, const datev::PoolHealth& p) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("size", Napi::Number::New(env, p.size));
+  o.Set("started", Napi::Number::New(env, p.started));
+  o.Set("busy", Napi::Number::New(env, p.busy));
+  o.Set("stuck", Napi::Number::New(env, p.stuck));
+  o.Set("queued", Napi::Number::New(env, p.queued));
+  o.Set("timeouts", Napi::Number::New(env, static_cast<double>(p.timeouts)));
+  o.Set("stalled", Napi::Number::New(env, static_cast<double>(p.stalled)));
+  return o;
+}
+
+Napi::Object HealthToJs(Napi::Env env, const BridgeHealth& h) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("notify", PoolToJs(env, h.notify));
+  o.Set("probe", PoolToJs(env, h.probe));
+  o.Set("registered", Napi::Boolean::New(env, h.registered));
+  o.Set("rebuilds", Napi::Number::New(env, h.rebuilds));
+  o.Set("generation", Napi::Number::New(env, static_cast<double>(h.generation)));
+  o.Set("requestsExpired", Napi::Number::New(env, static_cast<double>(h.requestsExpired)));
+  return o;
+}
+
+void JsSink::Late(uint64_t ticket, const Outcome& o) {
+  Send([ticket, o](Napi::Env env, Napi::Function onEvent) {
+    Napi::Object e = Napi::Object::New(env);
+    e.Set("type", "late");
+    e.Set("ticket", Napi::Number::New(env, static_cast<double>(ticket)));
+    e.Set("code", o.code);
+    e.Set("hresult", Napi::Number::New(env, static_cast<double>(static_cast<uint32_t>(o.hr))));
+    e.Set("message", o.message);
+    e.Set("generation", Napi::Number::New(env, static_cast<double>(o.generation)));
+    CallSafely(onEvent, e);
+  });
+}
+
+void JsSink::Health(const BridgeHealth& h) {
+  Send([h](Napi::Env env, Napi::Function onEvent) {
+    Napi::Object e = HealthToJs(env, h);
+    e.Set("type", "health");
     CallSafely(onEvent, e);
   });
 }
@@ -180,6 +231,7 @@ Napi::Error OutcomeError(Napi::Env env, const Outcome& o) {
   Napi::Error err = Napi::Error::New(env, o.message);
   err.Set("code", o.code);
   err.Set("hresult", Napi::Number::New(env, static_cast<double>(static_cast<uint32_t>(o.hr))));
+  err.Set("generation", Napi::Number::New(env, static_cast<double>(o.generation)));
   return err;
 }
 
@@ -199,7 +251,12 @@ class DatevBridgeWrap final : public Napi::ObjectWrap<DatevBridgeWrap> {
                         InstanceMethod("revoke", &DatevBridgeWrap::Revoke),
                         InstanceMethod("isPresent", &DatevBridgeWrap::IsPresent),
                         InstanceMethod("notify", &DatevBridgeWrap::Notify),
+                        InstanceMethod("selfCheck", &DatevBridgeWrap::SelfCheck),
+                        InstanceMethod("rebuild", &DatevBridgeWrap::Rebuild),
+                        InstanceMethod("claim", &DatevBridgeWrap::Claim),
                         InstanceMethod("answer", &DatevBridgeWrap::Answer),
+                        InstanceMethod("setCallIdPrefix", &DatevBridgeWrap::SetCallIdPrefix),
+                        InstanceMethod("health", &DatevBridgeWrap::Health),
                         InstanceMethod("close", &DatevBridgeWrap::Close)});
   }
 
@@ -210,8 +267,16 @@ class DatevBridgeWrap final : public Napi::ObjectWrap<DatevBridgeWrap> {
     }
     Napi::Object options = info[0].As<Napi::Object>();
     datev::BridgeOptions opts;
+    opts.claimMs = TimeoutOption(options, "claimMs", opts.claimMs);
     opts.requestTimeoutMs = TimeoutOption(options, "requestTimeoutMs", opts.requestTimeoutMs);
     opts.notifyTimeoutMs = TimeoutOption(options, "notifyTimeoutMs", opts.notifyTimeoutMs);
+    opts.graceMs = TimeoutOption(options, "graceMs", opts.graceMs);
+    opts.probeTimeoutMs = TimeoutOption(options, "probeTimeoutMs", opts.probeTimeoutMs);
+    Napi::Value threads = options.Get("notifyThreads");
+    if (threads.IsNumber()) {
+      int n = threads.As<Napi::Number>().Int32Value();
+      if (n >= 1 && n <= 8) opts.notifyThreads = n;
+    }
     Napi::Value dir = options.Get("typeLibDir");
     if (dir.IsString()) {
       std::u16string s = dir.As<Napi::String>().Utf16Value();
@@ -330,31 +395,109 @@ class DatevBridgeWrap final : public Napi::ObjectWrap<DatevBridgeWrap> {
     return deferred.Promise();
   }
 
+  // notify(method, data, { last?, generation? }) → Promise<{ ticket, generation }>; a rejection carries
+  // code, hresult, generation and ticket (a "timeout" is followed by a 'late' event with that ticket).
   Napi::Value Notify(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (closed_) return Closed(env);
     if (info.Length() < 2 || !info[0].IsString() || !info[1].IsObject()) {
-      throw Napi::TypeError::New(env, "notify(method, data): method name and data object required");
+      throw Napi::TypeError::New(env, "notify(method, data, options?): method name and data object required");
     }
     std::u16string m = info[0].As<Napi::String>().Utf16Value();
-    std::wstring method(m.begin(), m.end());
-    CallValues values = ValuesFromJs(info[1]);
+    datev::NotifyRequest request;
+    request.method.assign(m.begin(), m.end());
+    request.data = ValuesFromJs(info[1]);
     for (int i = 0; i < datev::kFieldCount; ++i) {
-      if (values[static_cast<size_t>(i)].kind == FieldValue::Kind::Unsupported) {
+      if (request.data[static_cast<size_t>(i)].kind == FieldValue::Kind::Unsupported) {
         throw Napi::TypeError::New(env, std::string("notify: field ") + datev::kFieldNamesUtf8[i] +
                                             " has a value that COM cannot carry");
       }
     }
+    if (info.Length() > 2 && info[2].IsObject()) {
+      Napi::Object o = info[2].As<Napi::Object>();
+      request.lastOfCall = o.Get("last").ToBoolean().Value();
+      Napi::Value g = o.Get("generation");
+      if (g.IsNumber() && g.As<Napi::Number>().DoubleValue() > 0) {
+        request.expectGeneration = static_cast<uint64_t>(g.As<Napi::Number>().DoubleValue());
+      }
+    }
     auto deferred = Napi::Promise::Deferred::New(env);
-    bridge_->Notify(method, values,
-                    Completion(env, deferred, [](Napi::Env e, const Outcome& o, Napi::Promise::Deferred& d) {
-                      if (o.code != "ok") d.Reject(OutcomeError(e, o).Value());
-                      else d.Resolve(e.Undefined());
-                    }));
+    // The settling runs later on this (the JS) thread, through the sink, so the ticket is set by then.
+    auto ticket = std::make_shared<uint64_t>(0);
+    *ticket = bridge_->Notify(std::move(request),
+                              Completion(env, deferred, [ticket](Napi::Env e, const Outcome& o, Napi::Promise::Deferred& d) {
+                                uint64_t t = *ticket;
+                                if (o.code != "ok") {
+                                  Napi::Error err = OutcomeError(e, o);
+                                  err.Set("ticket", Napi::Number::New(e, static_cast<double>(t)));
+                                  d.Reject(err.Value());
+                                  return;
+                                }
+                                Napi::Object r = Napi::Object::New(e);
+                                r.Set("ticket", Napi::Number::New(e, static_cast<double>(t)));
+                                r.Set("generation", Napi::Number::New(e, static_cast<double>(o.generation)));
+                                d.Resolve(r);
+                              }));
     return deferred.Promise();
   }
 
-  // answer(id, { ok: true, callId?, found?, data? } | { ok: false, error })
+  // selfCheck() → Promise<{ healthy, code, hresult, message }> (never rejects)
+  Napi::Value SelfCheck(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (closed_) return Closed(env);
+    auto deferred = Napi::Promise::Deferred::New(env);
+    bridge_->SelfCheck(Completion(env, deferred, [](Napi::Env e, const Outcome& o, Napi::Promise::Deferred& d) {
+      Napi::Object r = Napi::Object::New(e);
+      r.Set("healthy", Napi::Boolean::New(e, o.code == "ok" && o.flag));
+      r.Set("code", o.code);
+      r.Set("hresult", Napi::Number::New(e, static_cast<double>(static_cast<uint32_t>(o.hr))));
+      r.Set("message", o.message);
+      d.Resolve(r);
+    }));
+    return deferred.Promise();
+  }
+
+  Napi::Value Rebuild(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (closed_) return Closed(env);
+    auto deferred = Napi::Promise::Deferred::New(env);
+    bridge_->Rebuild(Completion(env, deferred, [this](Napi::Env e, const Outcome& o, Napi::Promise::Deferred& d) {
+      if (o.code != "ok") {
+        d.Reject(OutcomeError(e, o).Value());
+        return;
+      }
+      if (!registered_) {
+        registered_ = true;
+        Hold(e);
+      }
+      d.Resolve(e.Undefined());
+    }));
+    return deferred.Promise();
+  }
+
+  // claim(id) → true when DATEV's call still waits for the program's answer (synchronous)
+  Napi::Value Claim(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "claim(id): id number required");
+    if (closed_) return Napi::Boolean::New(env, false);
+    return Napi::Boolean::New(env, bridge_->Claim(info[0].As<Napi::Number>().Uint32Value()));
+  }
+
+  Napi::Value SetCallIdPrefix(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "setCallIdPrefix(prefix): string required");
+    std::u16string s = info[0].As<Napi::String>().Utf16Value();
+    if (!closed_) bridge_->SetCallIdPrefix(std::wstring(s.begin(), s.end()));
+    return env.Undefined();
+  }
+
+  Napi::Value Health(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (closed_) return env.Null();
+    return HealthToJs(env, bridge_->Health());
+  }
+
+  // answer(id, { ok: true, found?, data? } | { ok: false, error })
   Napi::Value Answer(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsObject()) {
@@ -364,12 +507,6 @@ class DatevBridgeWrap final : public Napi::ObjectWrap<DatevBridgeWrap> {
     Napi::Object r = info[1].As<Napi::Object>();
     datev::RequestAnswer answer;
     answer.ok = r.Get("ok").ToBoolean().Value();
-    Napi::Value callId = r.Get("callId");
-    if (callId.IsString()) {
-      std::u16string s = callId.As<Napi::String>().Utf16Value();
-      if (s.size() > datev::kMaxStringChars) s.resize(datev::kMaxStringChars);
-      answer.callId.assign(s.begin(), s.end());
-    }
     answer.found = r.Get("found").ToBoolean().Value();
     answer.data = ValuesFromJs(r.Get("data"));
     Napi::Value error = r.Get("error");

@@ -2,6 +2,7 @@
 
 #include <wchar.h>
 
+#include <new>
 #include <string>
 
 #include "com/com_ptr.h"
@@ -111,9 +112,35 @@ ULONG CtiObject::Release() {
 HRESULT CtiObject::Forward(RequestKind kind, IDispatch* callData) {
   if (!handler_) return CO_E_OBJNOTCONNECTED;
   AddRef();  // the handler pumps messages; a revoke in between must not free us
-  HRESULT hr = handler_ ? handler_->HandleRequest(kind, callData) : CO_E_OBJNOTCONNECTED;
+  HRESULT hr;
+  try {  // no C++ exception may cross the COM boundary
+    hr = handler_ ? handler_->HandleRequest(kind, callData) : CO_E_OBJNOTCONNECTED;
+  } catch (const std::bad_alloc&) {
+    hr = E_OUTOFMEMORY;
+  } catch (...) {
+    hr = E_UNEXPECTED;
+  }
   Release();
   return hr;
+}
+
+HRESULT CtiObject::InstanceProperty(WORD flags, DISPPARAMS* params, VARIANT* result) {
+  if (!(flags & DISPATCH_PROPERTYGET) || (flags & (DISPATCH_PROPERTYPUT | DISPATCH_PROPERTYPUTREF))) {
+    return DISP_E_MEMBERNOTFOUND;
+  }
+  if (params && params->cArgs != 0) return DISP_E_BADPARAMCOUNT;
+  if (!result) return E_POINTER;
+  VariantInit(result);
+  if (!handler_) return CO_E_OBJNOTCONNECTED;
+  std::wstring token;
+  try {
+    token = handler_->InstanceToken();
+  } catch (...) {
+    return E_OUTOFMEMORY;
+  }
+  result->vt = VT_BSTR;
+  result->bstrVal = SysAllocStringLen(token.data(), static_cast<UINT>(token.size()));
+  return result->bstrVal ? S_OK : E_OUTOFMEMORY;
 }
 
 HRESULT CtiObject::Dial(IDispatch* callData) { return Forward(RequestKind::Dial, callData); }
@@ -140,6 +167,7 @@ HRESULT CtiObject::GetIDsOfNames(REFIID riid, LPOLESTR* names, UINT count, LCID,
   for (const MethodName& m : kMethods) {
     if (names[0] && _wcsicmp(names[0], m.name) == 0) ids[0] = m.id;
   }
+  if (names[0] && _wcsicmp(names[0], L"WildixCtiInstance") == 0) ids[0] = kDispidInstance;
   if (ids[0] == DISPID_UNKNOWN) hr = DISP_E_UNKNOWNNAME;
   for (UINT k = 1; k < count; ++k) {  // the methods have no named parameters
     ids[k] = DISPID_UNKNOWN;
@@ -151,6 +179,7 @@ HRESULT CtiObject::GetIDsOfNames(REFIID riid, LPOLESTR* names, UINT count, LCID,
 HRESULT CtiObject::Invoke(DISPID id, REFIID riid, LCID, WORD flags, DISPPARAMS* params, VARIANT* result,
                           EXCEPINFO* excep, UINT* argErr) {
   if (!IsEqualIID(riid, IID_NULL)) return DISP_E_UNKNOWNINTERFACE;
+  if (id == kDispidInstance) return InstanceProperty(flags, params, result);
   const MethodName* method = nullptr;
   for (const MethodName& m : kMethods) {
     if (m.id == id) method = &m;

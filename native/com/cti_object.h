@@ -7,6 +7,8 @@
 
 #include <oleauto.h>
 
+#include <string>
+
 namespace datev {
 
 enum class RequestKind { Dial, Drop, GetCallData };
@@ -14,6 +16,9 @@ enum class RequestKind { Dial, Drop, GetCallData };
 class RequestHandler {
  public:
   virtual HRESULT HandleRequest(RequestKind kind, IDispatch* callData) = 0;
+  // What the hidden property WildixCtiInstance answers: proves to the program's own self-check that
+  // the object in the ROT is this process's and that its apartment answers.
+  virtual std::wstring InstanceToken() = 0;
 
  protected:
   ~RequestHandler() = default;
@@ -23,6 +28,8 @@ class RequestHandler {
 inline constexpr DISPID kDispidDial = 1;
 inline constexpr DISPID kDispidDrop = 2;
 inline constexpr DISPID kDispidGetCallData = 3;
+// Not DATEV's: a read-only property for the program's self-check.
+inline constexpr DISPID kDispidInstance = 0x5743;
 
 class CtiObject final : public IDatevCtiControl, public IDatevCtiHistory, public IDispatch {
  public:
@@ -53,6 +60,7 @@ class CtiObject final : public IDatevCtiControl, public IDatevCtiHistory, public
  private:
   ~CtiObject() = default;
   HRESULT Forward(RequestKind kind, IDispatch* callData);
+  HRESULT InstanceProperty(WORD flags, DISPPARAMS* params, VARIANT* result);
 
   LONG refs_ = 1;
   RequestHandler* handler_;

@@ -1,14 +1,14 @@
+#define _CRT_RAND_S  // rand_s (before any header includes stdlib.h)
+#include <stdlib.h>
+
 #include "com/datev_bridge.h"
 
-#include <chrono>
-#include <condition_variable>
 #include <new>
-#include <system_error>
-#include <thread>
 
 #include "com/call_data_object.h"
 #include "com/com_ptr.h"
 #include "com/dispatch_util.h"
+#include "com/message_filter.h"
 #include "com/typelib.h"
 
 namespace datev {
@@ -20,61 +20,15 @@ namespace {
 
 // E_ILLEGAL_METHOD_CALL (not declared by every SDK for _WIN32_WINNT 0x0601)
 constexpr HRESULT kIllegalMethodCall = static_cast<HRESULT>(0x8000000EL);
+// GetCallData answers from the data last sent to DATEV for this many calls
+constexpr size_t kLastSentCalls = 256;
+// what Dial reads from DATEV's object (each read is a round trip into DATEV)
+constexpr unsigned kDialFields = FieldBit(1) | FieldBit(6) | FieldBit(7) | FieldBit(8) | FieldBit(9);
+constexpr unsigned kCallIdField = FieldBit(0);
+constexpr DWORD kRetryDelayMs = 100;
 
 std::mutex g_typeLibMutex;
 TypeLibStatus g_typeLib;
-
-Outcome Failure(const std::string& code, HRESULT hr, const std::string& what) {
-  Outcome o;
-  o.code = code;
-  o.hr = hr;
-  o.message = what + " (HRESULT " + HexHr(hr) + ")";
-  std::string sys = comx::HrMessage(hr);
-  if (!sys.empty()) o.message += ": " + sys;
-  return o;
-}
-
-// DATEV went away between lookup and call (restart): worth one fresh lookup.
-bool IsGone(HRESULT hr) {
-  return hr == RPC_E_DISCONNECTED || hr == HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE) || hr == RPC_E_SERVER_DIED ||
-         hr == RPC_E_SERVER_DIED_DNE || hr == CO_E_OBJNOTCONNECTED || hr == HRESULT_FROM_WIN32(RPC_S_CALL_FAILED);
-}
-
-// One notification on the calling thread (an STA of its own): lookup, call by name, release.
-Outcome NotifyOnce(const std::wstring& method, const CallValues& data) {
-  ComPtr<IUnknown> unknown;
-  HRESULT hr = GetActiveObject(kClsidDatevTelefonie, nullptr, unknown.Put());
-  if (hr == MK_E_UNAVAILABLE) return Failure("absent", hr, "DATEV Telefonie is not in the Running Object Table");
-  if (FAILED(hr)) return Failure("com", hr, "GetActiveObject(DATEV Telefonie) failed");
-  ComPtr<IDispatch> target;
-  if (FAILED(unknown.As(kIidNotification, &target)) && FAILED(hr = unknown.As(IID_IDispatch, &target))) {
-    return Failure("com", hr, "DATEV's object has neither IDatevCtiNotification nor IDispatch");
-  }
-  CallDataObject* object = nullptr;
-  hr = CallDataObject::CreateTyped(data, &object);
-  if (FAILED(hr)) return Failure("com", hr, "invalid call data for DATEV");
-  VARIANT arg;
-  VariantInit(&arg);
-  arg.vt = VT_DISPATCH;
-  arg.pdispVal = object;
-  std::wstring description;
-  hr = CallMethod(target.Get(), method.c_str(), arg, &description);
-  object->Release();
-  if (FAILED(hr)) {
-    Outcome o = Failure("com", hr, "DATEV " + comx::ToUtf8(method) + " failed");
-    if (!description.empty()) o.message += " - " + comx::ToUtf8(description);
-    return o;
-  }
-  return Outcome{};
-}
-
-// Settles a Done exactly once, from whichever comes first: the work or the timeout.
-struct OnceDone {
-  std::mutex mutex;
-  std::condition_variable cv;
-  bool finished = false;
-  Outcome outcome;
-};
 
 std::wstring DefaultTypeLibDir() {
   wchar_t buf[MAX_PATH];
@@ -93,6 +47,89 @@ void CreateDirectories(const std::wstring& dir) {
   CreateDirectoryW(dir.c_str(), nullptr);
 }
 
+std::wstring MakeToken() {
+  unsigned int r = 0;
+  if (rand_s(&r) != 0) r = static_cast<unsigned int>(GetTickCount64());
+  return std::to_wstring(GetCurrentProcessId()) + L"-" + std::to_wstring(r);
+}
+
+// Pumps messages (this is an STA) for `ms` before a retry, so calls into the apartment go on.
+void PumpFor(DWORD ms) {
+  ULONGLONG end = GetTickCount64() + ms;
+  MSG msg;
+  for (;;) {
+    while (PeekMessageW(&msg, nullptr, 0, 0, PM_REMOVE)) {
+      TranslateMessage(&msg);
+      DispatchMessageW(&msg);
+    }
+    ULONGLONG now = GetTickCount64();
+    if (now >= end) return;
+    MsgWaitForMultipleObjectsEx(0, nullptr, static_cast<DWORD>(end - now), QS_ALLINPUT, MWMO_INPUTAVAILABLE);
+  }
+}
+
+// One notification on a notification apartment: lookup, the call's data object, the call (retried
+// while DATEV says it is busy, and once after DATEV went away between lookup and call).
+Outcome Deliver(ApartmentState& st, const NotifyRequest& req, DWORD boundMs, DWORD graceMs) {
+  ULONGLONG start = GetTickCount64();
+  st.Sweep();
+  std::wstring callId = req.data[0].kind == FieldValue::Kind::String ? req.data[0].str : std::wstring();
+  ComPtr<IDispatch> object;
+  {
+    CallDataObject* raw = nullptr;
+    HRESULT hr = st.ObjectFor(callId, req.data, &raw);
+    if (FAILED(hr)) return Failure("com", hr, "invalid call data for DATEV");
+    object = ComPtr<IDispatch>(static_cast<IDispatch*>(static_cast<IDatevCtiDataDual*>(raw)), false);
+  }
+  VARIANT arg;
+  VariantInit(&arg);
+  arg.vt = VT_DISPATCH;
+  arg.pdispVal = object.Get();
+  const std::string method = comx::ToUtf8(req.method);
+  bool lookedUpAgain = false;
+  for (;;) {
+    TargetLookup found = st.target().Resolve();
+    if (FAILED(found.hr)) {
+      if (found.hr == MK_E_UNAVAILABLE) return Failure("absent", found.hr, "DATEV Telefonie is not in the Running Object Table");
+      return Failure("com", found.hr, found.what + " failed");
+    }
+    if (req.expectGeneration != 0 && found.generation != req.expectGeneration) {
+      Outcome o = Failure("gone", RPC_E_DISCONNECTED,
+                          "DATEV was restarted since this call was reported; " + method + " not sent");
+      o.generation = found.generation;
+      return o;
+    }
+    std::wstring description;
+    HRESULT hr = st.target().Call(req.method, arg, &description);
+    while (IsBusyRejection(hr) && GetTickCount64() - start + kRetryDelayMs < boundMs) {
+      PumpFor(kRetryDelayMs);  // DATEV is busy (its message filter said so): try again shortly
+      description.clear();
+      hr = st.target().Call(req.method, arg, &description);
+    }
+    if (IsGone(hr) && !lookedUpAgain) {
+      st.target().Forget();  // DATEV restarted between lookup and call: look it up once more
+      lookedUpAgain = true;
+      continue;
+    }
+    if (IsGone(hr)) {
+      st.target().Forget();
+      Outcome o = Failure("absent", hr, "DATEV went away during " + method);
+      o.generation = found.generation;
+      return o;
+    }
+    if (FAILED(hr)) {
+      Outcome o = Failure("com", hr, "DATEV " + method + " failed");
+      if (!description.empty()) o.message += " - " + comx::ToUtf8(description);
+      o.generation = found.generation;
+      return o;
+    }
+    if (req.lastOfCall && !callId.empty()) st.Finish(callId, graceMs);
+    Outcome ok;
+    ok.generation = found.generation;
+    return ok;
+  }
+}
+
 }  // namespace
 
 const char* RequestKindName(RequestKind kind) {
@@ -105,11 +142,23 @@ const char* RequestKindName(RequestKind kind) {
 }
 
 std::shared_ptr<Bridge> Bridge::Create(std::shared_ptr<RequestSink> sink, BridgeOptions options) {
-  return std::shared_ptr<Bridge>(new Bridge(std::move(sink), std::move(options)));
+  std::shared_ptr<Bridge> bridge(new Bridge(std::move(sink), std::move(options)));
+  std::weak_ptr<Bridge> weak = bridge;
+  auto sink2 = bridge->sink_;
+  auto late = [sink2](uint64_t ticket, const Outcome& o) { sink2->Late(ticket, o); };
+  auto health = [weak](const PoolHealth&) {
+    if (auto self = weak.lock()) self->ReportHealth();
+  };
+  RetryMessageFilter* filter = RetryMessageFilter::Create(bridge->options_.notifyTimeoutMs, kRetryDelayMs);
+  bridge->notify_ = ApartmentPool::Create("DATEV notification", bridge->options_.notifyThreads, filter, late, health);
+  // a probe that comes back late has nobody waiting for it any more
+  bridge->probe_ = ApartmentPool::Create("COM check", 2, filter, [](uint64_t, const Outcome&) {}, health);
+  if (filter) filter->Release();
+  return bridge;
 }
 
 Bridge::Bridge(std::shared_ptr<RequestSink> sink, BridgeOptions options)
-    : sink_(std::move(sink)), options_(std::move(options)) {
+    : sink_(std::move(sink)), options_(std::move(options)), token_(MakeToken()) {
   if (options_.typeLibDir.empty()) options_.typeLibDir = DefaultTypeLibDir();
 }
 
@@ -120,174 +169,243 @@ TypeLibStatus Bridge::CurrentTypeLibStatus() {
   return g_typeLib;
 }
 
-bool Bridge::EnsureThread(Outcome* failure) {
-  std::lock_guard<std::mutex> lock(startMutex_);
+std::shared_ptr<Bridge::CtiApartment> Bridge::Apartment(Outcome* failure) {
+  std::lock_guard<std::mutex> lock(mutex_);
   if (shutdown_) {
     *failure = Failure("com", E_ABORT, "the DATEV bridge is shut down");
-    return false;
+    return nullptr;
   }
-  if (sta_.Running()) return true;
-  std::weak_ptr<Bridge> weak = shared_from_this();
-  HRESULT hr = sta_.Start(
-      [weak]() {
-        if (auto self = weak.lock()) self->RevokeOnSta();
-      },
-      shared_from_this());
+  if (current_ && current_->sta->Running()) return current_;
+  auto apt = std::make_shared<CtiApartment>();
+  apt->sta = std::make_shared<StaThread>("CTI");
+  // The thread keeps the bridge (its CTI object calls it) and the apartment alive until it ends, even
+  // when it is left behind stuck; on its way out it revokes and disconnects its CTI object.
+  auto self = shared_from_this();
+  auto keep = std::make_shared<std::pair<std::shared_ptr<Bridge>, std::shared_ptr<CtiApartment>>>(self, apt);
+  HRESULT hr = apt->sta->Start([self, apt]() { self->RevokeOn(*apt); }, keep);
   if (FAILED(hr)) {
     *failure = Failure("com", hr, "cannot start the COM thread");
-    return false;
+    return nullptr;
   }
-  return true;
+  current_ = apt;
+  return apt;
 }
 
-void Bridge::RunOnSta(std::function<void()> job, const Done& done) {
-  Outcome failure;
-  if (!EnsureThread(&failure)) {
-    done(failure);
-    return;
+Outcome Bridge::RegisterOn(CtiApartment& apt) {
+  if (apt.cti) return Failure("com", kIllegalMethodCall, "the CTI object is already registered");
+  CtiObject* cti = new (std::nothrow) CtiObject(this);
+  if (!cti) return Failure("com", E_OUTOFMEMORY, "cannot create the CTI object");
+  EnsureMarshaling(static_cast<IDatevCtiControl*>(cti));
+  DWORD cookie = 0;
+  HRESULT hr = RegisterActiveObject(static_cast<IDatevCtiControl*>(cti), kClsidCti, ACTIVEOBJECT_STRONG, &cookie);
+  if (FAILED(hr)) {
+    cti->Detach();
+    CoDisconnectObject(static_cast<IDatevCtiControl*>(cti), 0);
+    cti->Release();
+    return Failure("com", hr, "RegisterActiveObject(CTI object) failed");
   }
-  if (!sta_.Post(std::move(job))) done(Failure("com", E_ABORT, "the COM thread has ended"));
+  if (hr == MK_S_MONIKERALREADYREGISTERED) {
+    sink_->Log("warn",
+               "another CTI object is registered under {D8CA0C15-8585-494A-93DF-07D706629793} in this session "
+               "(another CTI program, or this program's previous one while it is being replaced); DATEV may talk to "
+               "either of them");
+  }
+  apt.cti = cti;
+  apt.cookie = cookie;
+  return Outcome{};
 }
 
-void Bridge::Register(Done done) {
-  auto self = shared_from_this();
-  RunOnSta(
-      [self, done]() {
-        if (self->cti_) {
-          done(Failure("com", kIllegalMethodCall, "the CTI object is already registered"));
-          return;
-        }
-        CtiObject* cti = new (std::nothrow) CtiObject(self.get());
-        if (!cti) {
-          done(Failure("com", E_OUTOFMEMORY, "cannot create the CTI object"));
-          return;
-        }
-        self->EnsureMarshaling(static_cast<IDatevCtiControl*>(cti));
-        DWORD cookie = 0;
-        HRESULT hr = RegisterActiveObject(static_cast<IDatevCtiControl*>(cti), kClsidCti, ACTIVEOBJECT_STRONG, &cookie);
-        if (FAILED(hr)) {
-          cti->Detach();
-          CoDisconnectObject(static_cast<IDatevCtiControl*>(cti), 0);
-          cti->Release();
-          done(Failure("com", hr, "RegisterActiveObject(CTI object) failed"));
-          return;
-        }
-        if (hr == MK_S_MONIKERALREADYREGISTERED) {
-          self->sink_->Log("warn",
-                           "another CTI program has registered {D8CA0C15-8585-494A-93DF-07D706629793} in this session; "
-                           "DATEV may talk to either of them");
-        }
-        self->cti_ = cti;
-        self->cookie_ = cookie;
-        self->sink_->Log("info", "CTI object registered in the ROT");
-        done(Outcome{});
-      },
-      done);
+void Bridge::RevokeCookie(CtiApartment& apt, RequestSink& sink) {
+  DWORD cookie = apt.cookie.exchange(0);
+  if (!cookie) return;
+  HRESULT hr = RevokeActiveObject(cookie, nullptr);
+  if (FAILED(hr)) sink.Log("warn", "RevokeActiveObject failed (HRESULT " + HexHr(hr) + ")");
 }
 
-void Bridge::RevokeOnSta() {
-  for (auto& entry : pending_) {
-    if (!entry.second.answered) {
-      entry.second.answered = true;
-      entry.second.answer = RequestAnswer{};
-      entry.second.answer.error = "revoked";
-    }
-  }
-  if (!cti_) return;
-  HRESULT hr = RevokeActiveObject(cookie_, nullptr);
-  if (FAILED(hr)) sink_->Log("warn", "RevokeActiveObject failed (HRESULT " + HexHr(hr) + ")");
-  cti_->Detach();
-  CoDisconnectObject(static_cast<IDatevCtiControl*>(cti_), 0);
-  cti_->Release();
-  cti_ = nullptr;
-  cookie_ = 0;
+void Bridge::RevokeOn(CtiApartment& apt) {
+  if (!apt.cti) return;
+  RevokeCookie(apt, *sink_);
+  apt.cti->Detach();
+  CoDisconnectObject(static_cast<IDatevCtiControl*>(apt.cti), 0);
+  apt.cti->Release();
+  apt.cti = nullptr;
   sink_->Log("info", "CTI object revoked from the ROT");
 }
 
-void Bridge::Revoke(Done done) {
-  if (!sta_.Running()) {
-    done(Outcome{});
+void Bridge::Register(Done done) {
+  Outcome failure;
+  auto apt = Apartment(&failure);
+  if (!apt) {
+    done(failure);
     return;
   }
   auto self = shared_from_this();
-  if (!sta_.Post([self, done]() {
-        self->RevokeOnSta();
+  if (!apt->sta->Post([self, apt, done]() {
+        Outcome o = self->RegisterOn(*apt);
+        if (o.code == "ok") {
+          {
+            std::lock_guard<std::mutex> lock(self->mutex_);
+            self->registered_ = true;
+          }
+          self->sink_->Log("info", "CTI object registered in the ROT");
+        }
+        done(o);
+      })) {
+    done(Failure("com", E_ABORT, "the COM thread has ended"));
+  }
+}
+
+void Bridge::Revoke(Done done) {
+  std::shared_ptr<CtiApartment> apt;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    registered_ = false;
+    apt = current_;
+  }
+  gate_.CancelAll();
+  auto self = shared_from_this();
+  if (!apt || !apt->sta->Post([self, apt, done]() {
+        self->RevokeOn(*apt);
         done(Outcome{});
       })) {
     done(Outcome{});
   }
 }
 
+void Bridge::Rebuild(Done done) {
+  std::shared_ptr<CtiApartment> old;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (shutdown_) {
+      done(Failure("com", E_ABORT, "the DATEV bridge is shut down"));
+      return;
+    }
+    old = current_;
+    current_.reset();  // Apartment() makes a new one
+    ++rebuilds_;
+  }
+  Outcome failure;
+  auto apt = Apartment(&failure);
+  if (!apt) {
+    done(failure);
+    return;
+  }
+  auto self = shared_from_this();
+  bool posted = apt->sta->Post([self, apt, old, done]() {
+    Outcome o = self->RegisterOn(*apt);
+    if (old) {
+      // The old apartment may be stuck: revoke its ROT entry from here (the ROT takes a revoke from any
+      // thread); it releases its object on its own thread on its way out, if it still can.
+      RevokeCookie(*old, *self->sink_);
+      if (!old->sta->Stop(0)) self->sink_->Log("info", "the old COM thread ends on its own");
+    }
+    if (o.code == "ok") {
+      std::lock_guard<std::mutex> lock(self->mutex_);
+      self->registered_ = true;
+    }
+    self->sink_->Log(o.code == "ok" ? "warn" : "error",
+                     o.code == "ok" ? "COM thread rebuilt; CTI object registered in the ROT again"
+                                    : "COM thread rebuilt, but registering the CTI object failed: " + o.message);
+    done(o);
+    self->ReportHealth();
+  });
+  if (!posted) done(Failure("com", E_ABORT, "the new COM thread has ended"));
+}
+
 void Bridge::IsPresent(Done done) {
-  RunOnSta(
-      [done]() {
+  probe_->Submit(
+      [](ApartmentState&) {
         ComPtr<IUnknown> unknown;
         HRESULT hr = GetActiveObject(kClsidDatevTelefonie, nullptr, unknown.Put());
+        if (hr == MK_E_UNAVAILABLE) DatevTarget::NoteAbsent();
         Outcome o;
         o.flag = SUCCEEDED(hr);
         o.hr = hr;
-        done(o);
+        return o;
       },
-      done);
+      options_.probeTimeoutMs, std::move(done));
 }
 
-void Bridge::Notify(const std::wstring& method, const CallValues& data, Done done) {
-  auto state = std::make_shared<OnceDone>();
-  auto sink = sink_;
-  // The call runs on its own short-lived STA thread, so a DATEV that does not answer blocks neither
-  // the CTI object nor JS; when the bound passes, the caller gets "timeout" and the thread is left to
-  // finish (or fail) on its own.
-  try {
-    std::thread([state, method, data]() {
-      Outcome o;
-      HRESULT hr = CoInitializeEx(nullptr, COINIT_APARTMENTTHREADED | COINIT_DISABLE_OLE1DDE);
-      if (FAILED(hr)) {
-        o = Failure("com", hr, "CoInitializeEx failed");
-      } else {
-        o = NotifyOnce(method, data);
-        if (o.code == "com" && IsGone(o.hr)) o = NotifyOnce(method, data);  // DATEV restarted: look it up again
-        if (o.code == "com" && IsGone(o.hr)) o.code = "absent";
-        CoUninitialize();
-      }
-      std::lock_guard<std::mutex> lock(state->mutex);
-      state->finished = true;
-      state->outcome = o;
-      state->cv.notify_all();
-    }).detach();
-    DWORD timeoutMs = options_.notifyTimeoutMs;
-    std::thread([state, done, timeoutMs, method, sink]() {
-      Outcome o;
-      {
-        std::unique_lock<std::mutex> lock(state->mutex);
-        if (state->cv.wait_for(lock, std::chrono::milliseconds(timeoutMs), [&] { return state->finished; })) {
-          o = state->outcome;
-        } else {
-          o = Failure("timeout", RPC_E_TIMEOUT,
-                      "DATEV did not answer " + comx::ToUtf8(method) + " within " + std::to_string(timeoutMs) + " ms");
-        }
-      }
-      done(o);
-    }).detach();
-  } catch (const std::system_error&) {
-    done(Failure("com", E_OUTOFMEMORY, "cannot start a thread for the notification"));
+void Bridge::SelfCheck(Done done) {
+  std::wstring token = token_;
+  probe_->Submit(
+      [token](ApartmentState&) {
+        Outcome o;
+        ComPtr<IUnknown> unknown;
+        HRESULT hr = GetActiveObject(kClsidCti, nullptr, unknown.Put());
+        if (FAILED(hr)) return Failure("com", hr, "our CTI object is not in the ROT (GetActiveObject)");
+        ComPtr<IUnknown> control;
+        hr = unknown.As(kIidControl, &control);
+        if (FAILED(hr)) return Failure("com", hr, "the ROT entry does not answer QueryInterface(IDatevCtiControl)");
+        ComPtr<IDispatch> dispatch;
+        hr = unknown.As(IID_IDispatch, &dispatch);
+        if (FAILED(hr)) return Failure("com", hr, "the ROT entry does not answer QueryInterface(IDispatch)");
+        VARIANT v;
+        hr = GetProperty(dispatch.Get(), L"WildixCtiInstance", &v);
+        bool ours = SUCCEEDED(hr) && v.vt == VT_BSTR && v.bstrVal && token == v.bstrVal;
+        VariantClear(&v);
+        if (FAILED(hr)) return Failure("other", hr, "the ROT entry is another CTI program's (no WildixCtiInstance)");
+        if (!ours) return Failure("other", S_FALSE, "the ROT entry belongs to another instance of this program");
+        o.flag = true;
+        return o;
+      },
+      options_.probeTimeoutMs, std::move(done));
+}
+
+uint64_t Bridge::Notify(NotifyRequest request, Done done) {
+  Remember(request.data);
+  DWORD bound = options_.notifyTimeoutMs;
+  DWORD grace = options_.graceMs;
+  auto req = std::make_shared<NotifyRequest>(std::move(request));
+  return notify_->Submit([req, bound, grace](ApartmentState& st) { return Deliver(st, *req, bound, grace); }, bound,
+                         std::move(done));
+}
+
+void Bridge::Remember(const CallValues& data) {
+  if (data[0].kind != FieldValue::Kind::String || data[0].str.empty()) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  const std::wstring& id = data[0].str;
+  if (lastSent_.find(id) == lastSent_.end()) {
+    lastSentOrder_.push_back(id);
+    while (lastSentOrder_.size() > kLastSentCalls) {
+      lastSent_.erase(lastSentOrder_.front());
+      lastSentOrder_.pop_front();
+    }
   }
+  lastSent_[id] = data;
 }
 
-void Bridge::Answer(uint32_t id, RequestAnswer answer) {
-  auto self = shared_from_this();
-  auto shared = std::make_shared<RequestAnswer>(std::move(answer));
-  sta_.Post([self, id, shared]() {
-    auto it = self->pending_.find(id);
-    if (it == self->pending_.end() || it->second.answered) return;  // late answer: DATEV got its timeout
-    it->second.answered = true;
-    it->second.answer = std::move(*shared);
-  });
+BridgeHealth Bridge::Health() {
+  BridgeHealth h;
+  h.notify = notify_->Health();
+  h.probe = probe_->Health();
+  h.generation = DatevTarget::CurrentGeneration();
+  std::lock_guard<std::mutex> lock(mutex_);
+  h.registered = registered_ && current_ && current_->sta->Running();
+  h.rebuilds = rebuilds_;
+  h.requestsExpired = requestsExpired_;
+  return h;
 }
+
+void Bridge::ReportHealth() { sink_->Health(Health()); }
 
 void Bridge::Shutdown(DWORD timeoutMs) {
-  std::lock_guard<std::mutex> lock(startMutex_);  // also serializes concurrent Shutdown calls
-  shutdown_ = true;
-  sta_.Stop(timeoutMs);  // the thread revokes the CTI object on its way out
+  std::shared_ptr<CtiApartment> apt;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    shutdown_ = true;
+    registered_ = false;
+    apt = current_;
+  }
+  gate_.CancelAll();
+  ULONGLONG deadline = GetTickCount64() + timeoutMs;
+  auto left = [deadline]() {
+    ULONGLONG now = GetTickCount64();
+    return now < deadline ? static_cast<DWORD>(deadline - now) : 0;
+  };
+  if (apt) apt->sta->Stop(left());  // the thread revokes the CTI object on its way out
+  notify_->Shutdown(left());
+  probe_->Shutdown(left());
 }
 
 HRESULT Bridge::HandleRequest(RequestKind kind, IDispatch* callData) {
@@ -296,66 +414,90 @@ HRESULT Bridge::HandleRequest(RequestKind kind, IDispatch* callData) {
     sink_->Log("warn", std::string("DATEV called ") + name + " without a call data object");
     return E_POINTER;
   }
-  CallValues values = ReadFields(callData);
+  StaThread* sta = StaThread::Current();  // the CTI apartment this call came in on
+  if (!sta) return E_UNEXPECTED;
+  switch (kind) {
+    case RequestKind::Dial: return Dial(callData, *sta);
+    case RequestKind::Drop: {
+      CallValues values = ReadFields(callData, kCallIdField);
+      sink_->Request(0, kind, values, L"");  // nothing to decide: DATEV gets S_OK at once
+      return S_OK;
+    }
+    case RequestKind::GetCallData: return GetCallData(callData, *sta);
+  }
+  return E_UNEXPECTED;
+}
+
+HRESULT Bridge::Dial(IDispatch* callData, StaThread& sta) {
+  CallValues values = ReadFields(callData, kDialFields);
   for (int i = 0; i < kFieldCount; ++i) {
     const FieldValue& f = values[static_cast<size_t>(i)];
     if (f.kind == FieldValue::Kind::Unsupported) {
-      sink_->Log("warn", std::string(name) + ": field " + kFieldNamesUtf8[i] + " has the unsupported VARTYPE " +
+      sink_->Log("warn", std::string("dial: field ") + kFieldNamesUtf8[i] + " has the unsupported VARTYPE " +
                              std::to_string(f.vt));
     } else if (f.truncated) {
-      sink_->Log("warn", std::string(name) + ": field " + kFieldNamesUtf8[i] + " was cut to " +
+      sink_->Log("warn", std::string("dial: field ") + kFieldNamesUtf8[i] + " was cut to " +
                              std::to_string(kMaxStringChars) + " characters");
     }
   }
-  uint32_t id = nextId_++;
-  pending_[id] = Pending{};
-  sink_->Request(id, kind, values);
-  bool answered = sta_.PumpUntil(
-      [this, id]() {
-        auto it = pending_.find(id);
-        return it == pending_.end() || it->second.answered;
-      },
-      options_.requestTimeoutMs);
+  // The CallID goes into DATEV's object before the program sees the request: if DATEV's object takes
+  // no CallID, DATEV is told Dial failed and nothing is dialled.
+  std::wstring callId = minter_.Next();
+  VARIANT v;
+  VariantInit(&v);
+  v.vt = VT_BSTR;
+  v.bstrVal = SysAllocStringLen(callId.data(), static_cast<UINT>(callId.size()));
+  HRESULT hr = v.bstrVal ? PutProperty(callData, L"CallID", v) : E_OUTOFMEMORY;
+  VariantClear(&v);
+  if (FAILED(hr)) {
+    sink_->Log("error", "dial: cannot write the CallID into DATEV's object (HRESULT " + HexHr(hr) + "); not dialled");
+    return hr;
+  }
+  uint32_t id = gate_.Open(sta.shared_from_this());
+  sink_->Request(id, RequestKind::Dial, values, callId);
   RequestAnswer answer;
-  auto it = pending_.find(id);
-  if (it != pending_.end()) {
-    answer = std::move(it->second.answer);
-    answered = answered && it->second.answered;
-    pending_.erase(it);
+  RequestGate::Result r = gate_.Wait(id, sta, options_.claimMs, options_.requestTimeoutMs, &answer);
+  if (r == RequestGate::Result::Answered && !answer.ok) {
+    sink_->Log("warn", "dial refused: " + answer.error);
+    return E_INVALIDARG;
   }
-  if (!answered) {
-    sink_->Log("error", std::string(name) + ": no answer from the program within " +
-                            std::to_string(options_.requestTimeoutMs) + " ms");
-    return RPC_E_TIMEOUT;
-  }
-  if (!answer.ok) {
-    sink_->Log("warn", std::string(name) + " refused: " + answer.error);
-    return kind == RequestKind::GetCallData ? E_FAIL : E_INVALIDARG;
-  }
-  switch (kind) {
-    case RequestKind::Dial: {
-      if (answer.callId.empty()) return E_INVALIDARG;
-      VARIANT v;
-      VariantInit(&v);
-      v.vt = VT_BSTR;
-      v.bstrVal = SysAllocStringLen(answer.callId.data(), static_cast<UINT>(answer.callId.size()));
-      HRESULT hr = v.bstrVal ? PutProperty(callData, L"CallID", v) : E_OUTOFMEMORY;
-      VariantClear(&v);
-      if (FAILED(hr)) sink_->Log("error", "dial: cannot write the CallID into DATEV's object (HRESULT " + HexHr(hr) + ")");
-      return hr;
+  if (r != RequestGate::Result::Answered) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++requestsExpired_;
     }
-    case RequestKind::Drop:
-      return S_OK;
-    case RequestKind::GetCallData: {
-      if (!answer.found) return S_FALSE;
-      HRESULT hr = WriteFields(callData, answer.data);
-      if (FAILED(hr)) {
-        sink_->Log("error", "getCallData: cannot write into DATEV's object (HRESULT " + HexHr(hr) + ")");
-      }
-      return hr;
-    }
+    sink_->Log("warn", r == RequestGate::Result::Expired
+                           ? "dial: the program did not take the request within " + std::to_string(options_.claimMs) +
+                                 " ms; DATEV got its CallID, the program dials when it gets to it"
+                           : "dial: no answer within " + std::to_string(options_.requestTimeoutMs) +
+                                 " ms; DATEV got its CallID");
   }
-  return E_UNEXPECTED;
+  return S_OK;
+}
+
+HRESULT Bridge::GetCallData(IDispatch* callData, StaThread& sta) {
+  CallValues values = ReadFields(callData, kCallIdField);
+  uint32_t id = gate_.Open(sta.shared_from_this());
+  sink_->Request(id, RequestKind::GetCallData, values, L"");
+  RequestAnswer answer;
+  RequestGate::Result r = gate_.Wait(id, sta, options_.claimMs, options_.requestTimeoutMs, &answer);
+  if (r == RequestGate::Result::Answered) {
+    if (!answer.ok) {
+      sink_->Log("warn", "getCallData refused: " + answer.error);
+      return E_FAIL;
+    }
+    if (!answer.found) return S_FALSE;
+  } else {
+    // JS is busy: answer from what DATEV was last told about this call
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++requestsExpired_;
+    auto it = values[0].kind == FieldValue::Kind::String ? lastSent_.find(values[0].str) : lastSent_.end();
+    if (it == lastSent_.end()) return S_FALSE;
+    answer.data = it->second;
+  }
+  HRESULT hr = WriteFields(callData, answer.data);
+  if (FAILED(hr)) sink_->Log("error", "getCallData: cannot write into DATEV's object (HRESULT " + HexHr(hr) + ")");
+  return hr;
 }
 
 void Bridge::EnsureMarshaling(IUnknown* cti) {

@@ -67,9 +67,10 @@ HRESULT CallMethod(IDispatch* obj, const wchar_t* name, const VARIANT& argIn, st
   return hr;
 }
 
-CallValues ReadFields(IDispatch* obj) {
+CallValues ReadFields(IDispatch* obj, unsigned mask) {
   CallValues values;
   for (int i = 0; i < kFieldCount; ++i) {
+    if (!(mask & FieldBit(i))) continue;
     VARIANT v;
     if (SUCCEEDED(GetProperty(obj, kFieldNames[i], &v))) values[static_cast<size_t>(i)] = FromVariant(v);
     VariantClear(&v);

@@ -2,15 +2,55 @@
 
 #include <objbase.h>
 
+#include <exception>
+#include <system_error>
+
 namespace datev {
 
 namespace {
 constexpr UINT kWmJobs = WM_APP + 1;
 constexpr UINT kWmQuit = WM_APP + 2;
 const wchar_t kClassName[] = L"WildixDatevCtiStaWindow";
+// E_ILLEGAL_METHOD_CALL (not declared by every SDK for _WIN32_WINNT 0x0601)
+constexpr HRESULT kIllegalMethodCall = static_cast<HRESULT>(0x8000000EL);
+
+thread_local StaThread* t_current = nullptr;
+std::mutex g_errorMutex;
+std::function<void(const std::string&)> g_jobError;
+
+void ReportJobError(const std::string& what) {
+  std::function<void(const std::string&)> handler;
+  {
+    std::lock_guard<std::mutex> lock(g_errorMutex);
+    handler = g_jobError;
+  }
+  if (!handler) return;
+  try {
+    handler(what);
+  } catch (...) {
+    // the error reporter itself failed: nothing more can be done on this thread
+  }
+}
 }  // namespace
 
-StaThread::~StaThread() { Stop(); }
+StaThread* StaThread::Current() { return t_current; }
+
+void StaThread::SetJobErrorHandler(std::function<void(const std::string&)> handler) {
+  std::lock_guard<std::mutex> lock(g_errorMutex);
+  g_jobError = std::move(handler);
+}
+
+StaThread::StaThread(std::string name, IMessageFilter* filter) : name_(std::move(name)), filter_(filter) {
+  if (filter_) filter_->AddRef();
+}
+
+StaThread::~StaThread() {
+  Stop();
+  // Either the thread was joined, or this runs after Run() returned (keepAlive holds this object
+  // while the thread lives), so exited_ is no longer used.
+  if (exited_) CloseHandle(exited_);
+  if (filter_) filter_->Release();
+}
 
 bool StaThread::Running() const {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -20,7 +60,8 @@ bool StaThread::Running() const {
 HRESULT StaThread::Start(std::function<void()> onExit, std::shared_ptr<void> keepAlive) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (running_) return S_FALSE;
+    if (started_) return kIllegalMethodCall;
+    started_ = true;
   }
   HANDLE ready = CreateEventW(nullptr, TRUE, FALSE, nullptr);
   if (!ready) return HRESULT_FROM_WIN32(GetLastError());
@@ -29,11 +70,18 @@ HRESULT StaThread::Start(std::function<void()> onExit, std::shared_ptr<void> kee
     CloseHandle(ready);
     return HRESULT_FROM_WIN32(GetLastError());
   }
-  thread_ = std::thread([this, ready, onExit, keepAlive]() mutable {
-    Run(ready, onExit);
-    keepAlive.reset();  // may destroy the owner (and this object) on this thread
-  });
-  WaitForSingleObject(ready, INFINITE);
+  try {
+    thread_ = std::thread([this, ready, onExit, keepAlive]() mutable {
+      Run(ready, onExit);
+      keepAlive.reset();  // may destroy the owner (and this object) on this thread
+    });
+  } catch (const std::system_error&) {
+    CloseHandle(ready);
+    CloseHandle(exited_);
+    exited_ = nullptr;
+    return E_OUTOFMEMORY;
+  }
+  WaitForSingleObject(ready, INFINITE);  // Run() sets it on every path, right at the start
   CloseHandle(ready);
   if (FAILED(startHr_)) {
     thread_.join();
@@ -44,6 +92,8 @@ HRESULT StaThread::Start(std::function<void()> onExit, std::shared_ptr<void> kee
 }
 
 void StaThread::Run(HANDLE ready, std::function<void()> onExit) {
+  threadId_ = GetCurrentThreadId();
+  t_current = this;
   startHr_ = CoInitializeEx(nullptr, COINIT_APARTMENTTHREADED | COINIT_DISABLE_OLE1DDE);
   if (FAILED(startHr_)) {
     SetEvent(ready);
@@ -67,6 +117,8 @@ void StaThread::Run(HANDLE ready, std::function<void()> onExit) {
     return;
   }
   SetWindowLongPtrW(hwnd, GWLP_USERDATA, reinterpret_cast<LONG_PTR>(this));
+  IMessageFilter* previous = nullptr;
+  if (filter_) CoRegisterMessageFilter(filter_, &previous);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     hwnd_ = hwnd;
@@ -87,7 +139,20 @@ void StaThread::Run(HANDLE ready, std::function<void()> onExit) {
     hwnd_ = nullptr;
   }
   DrainJobs();  // jobs posted before Stop still run (they settle their promises)
-  if (onExit) onExit();
+  if (onExit) {
+    try {
+      onExit();
+    } catch (...) {
+      ReportJobError(name_ + ": the exit job failed");
+    }
+  }
+  if (filter_) {
+    IMessageFilter* ours = nullptr;
+    CoRegisterMessageFilter(previous, &ours);
+    if (ours) ours->Release();
+  } else if (previous) {
+    previous->Release();
+  }
   DestroyWindow(hwnd);
   CoUninitialize();
   SetEvent(exited_);
@@ -107,6 +172,20 @@ LRESULT CALLBACK StaThread::WndProc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
   return DefWindowProcW(hwnd, msg, wp, lp);
 }
 
+void StaThread::RunJob(std::function<void()>& job) {
+  // Nested jobs (a job pumping messages, e.g. PumpUntil) keep the outer start time.
+  ULONGLONG expected = 0;
+  bool outer = busySince_.compare_exchange_strong(expected, GetTickCount64());
+  try {
+    job();
+  } catch (const std::exception& e) {
+    ReportJobError(name_ + ": a job failed: " + e.what());
+  } catch (...) {
+    ReportJobError(name_ + ": a job failed with an unknown exception");
+  }
+  if (outer) busySince_ = 0;
+}
+
 void StaThread::DrainJobs() {
   for (;;) {
     std::function<void()> job;
@@ -116,35 +195,40 @@ void StaThread::DrainJobs() {
       job = std::move(jobs_.front());
       jobs_.pop_front();
     }
-    job();
+    RunJob(job);
   }
 }
 
 bool StaThread::Post(std::function<void()> job) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!running_ || !hwnd_) return false;
-  jobs_.push_back(std::move(job));
+  try {
+    jobs_.push_back(std::move(job));
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
   PostMessageW(hwnd_, kWmJobs, 0, 0);
   return true;
 }
 
-void StaThread::Stop(DWORD timeoutMs) {
+bool StaThread::Stop(DWORD timeoutMs) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (hwnd_) PostMessageW(hwnd_, kWmQuit, 0, 0);
   }
-  if (!thread_.joinable()) return;
+  if (!thread_.joinable()) return true;
   if (thread_.get_id() == std::this_thread::get_id()) {
     thread_.detach();
-    return;
+    return true;
   }
   if (WaitForSingleObject(exited_, timeoutMs) == WAIT_OBJECT_0) {
     thread_.join();
     CloseHandle(exited_);
     exited_ = nullptr;
-  } else {
-    thread_.detach();  // stuck in a foreign COM call; the process may exit with it
+    return true;
   }
+  thread_.detach();  // stuck in a foreign COM call; it still holds keepAlive, so this object lives on
+  return false;
 }
 
 bool StaThread::PumpUntil(const std::function<bool()>& done, DWORD timeoutMs) {

@@ -1,0 +1,281 @@
+#include "com/apartment_pool.h"
+
+#include <chrono>
+#include <exception>
+#include <system_error>
+
+namespace datev {
+
+namespace {
+
+// Calls a completion without letting an exception escape into a thread that must go on.
+template <typename F, typename... Args>
+void Settle(const F& f, Args&&... args) {
+  if (!f) return;
+  try {
+    f(std::forward<Args>(args)...);
+  } catch (...) {
+    // a completion only hands a result to JS; if that fails there is nobody left to tell
+  }
+}
+
+Outcome Stalled(const std::string& pool) {
+  Outcome o;
+  o.code = "stalled";
+  o.hr = RPC_E_TIMEOUT;
+  o.message = "not attempted: every " + pool + " thread is still waiting for DATEV (DATEV hangs)";
+  return o;
+}
+
+}  // namespace
+
+std::shared_ptr<ApartmentPool> ApartmentPool::Create(std::string name, int size, IMessageFilter* filter, Late late,
+                                                     HealthChanged healthChanged) {
+  std::shared_ptr<ApartmentPool> pool(
+      new ApartmentPool(std::move(name), size, filter, std::move(late), std::move(healthChanged)));
+  std::weak_ptr<ApartmentPool> weak = pool;
+  pool->watchdog_ = std::thread([weak]() {
+    if (auto self = weak.lock()) self->Watch();
+  });
+  return pool;
+}
+
+ApartmentPool::ApartmentPool(std::string name, int size, IMessageFilter* filter, Late late,
+                             HealthChanged healthChanged)
+    : name_(std::move(name)),
+      filter_(filter),
+      late_(std::move(late)),
+      healthChanged_(std::move(healthChanged)),
+      slots_(static_cast<size_t>(size < 1 ? 1 : size)) {
+  if (filter_) filter_->AddRef();
+}
+
+ApartmentPool::~ApartmentPool() {
+  Shutdown(0);
+  if (filter_) filter_->Release();
+}
+
+uint64_t ApartmentPool::Submit(Work work, DWORD timeoutMs, Done done) {
+  auto job = std::make_shared<Job>();
+  job->work = std::move(work);
+  job->done = std::move(done);
+  job->timeoutMs = timeoutMs;
+  uint64_t ticket;
+  bool refused;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ticket = job->ticket = nextTicket_++;
+    refused = shutdown_;
+    if (!refused) queue_.push_back(job);
+  }
+  if (refused) {
+    Done d = std::move(job->done);
+    Settle(d, Failure("shutdown", E_ABORT, "the COM bridge is shut down"));
+  } else {
+    Dispatch();
+  }
+  return ticket;
+}
+
+void ApartmentPool::Dispatch() {
+  std::vector<std::shared_ptr<Job>> stalled;
+  std::shared_ptr<Job> next;
+  size_t slotIndex = 0;
+  bool start = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (shutdown_ || queue_.empty()) return;
+    for (const Slot& s : slots_) {
+      if (s.use == Slot::Use::Busy) return;  // one job at a time: order holds
+    }
+    bool found = false;
+    for (size_t i = 0; i < slots_.size() && !found; ++i) {
+      if (slots_[i].use == Slot::Use::Idle) {
+        slotIndex = i;
+        found = true;
+      }
+    }
+    if (!found) {
+      stalled.assign(queue_.begin(), queue_.end());
+      queue_.clear();
+      stalled_ += stalled.size();
+    } else {
+      next = queue_.front();
+      queue_.pop_front();
+      Slot& slot = slots_[slotIndex];
+      slot.use = Slot::Use::Busy;
+      slot.job = next;
+      next->deadline = GetTickCount64() + next->timeoutMs;
+      start = !slot.sta || !slot.sta->Running();
+    }
+  }
+  for (auto& job : stalled) {
+    Done d = std::move(job->done);
+    Settle(d, Stalled(name_));
+  }
+  if (!next) return;
+  wake_.notify_all();  // the watchdog watches the new deadline
+  Slot& slot = slots_[slotIndex];  // slots_ never resizes; only this thread touches a Busy slot's sta here
+  if (start) {
+    auto sta = std::make_shared<StaThread>(name_ + " " + std::to_string(slotIndex + 1), filter_);
+    // the apartment's state (and its COM objects) is released on its own thread when it ends
+    HRESULT hr = sta->Start([]() { ApartmentState::ReleaseCurrent(); }, sta);
+    if (FAILED(hr)) {
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        slot.use = Slot::Use::Idle;
+        slot.job.reset();
+      }
+      Done d = std::move(next->done);
+      Settle(d, Failure("com", hr, "cannot start a COM thread (" + name_ + ")"));
+      Dispatch();
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    slot.sta = sta;
+  }
+  RunOn(slotIndex, next);
+}
+
+void ApartmentPool::RunOn(size_t index, std::shared_ptr<Job> job) {
+  std::shared_ptr<StaThread> sta;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    sta = slots_[index].sta;
+  }
+  std::weak_ptr<ApartmentPool> weak = shared_from_this();
+  bool posted = sta && sta->Post([weak, index, job]() {
+    Outcome result;
+    try {
+      result = job->work(ApartmentState::Current());
+    } catch (const std::bad_alloc&) {
+      result = Failure("com", E_OUTOFMEMORY, "out of memory");
+    } catch (...) {
+      result = Failure("com", E_UNEXPECTED, "unexpected failure");
+    }
+    auto self = weak.lock();
+    if (!self) return;
+    bool late = false;
+    Done done;
+    bool healthChanged = false;
+    {
+      std::lock_guard<std::mutex> lock(self->mutex_);
+      Slot& slot = self->slots_[index];
+      late = job->timedOut;
+      if (slot.use == Slot::Use::Stuck) healthChanged = true;
+      slot.use = Slot::Use::Idle;
+      slot.job.reset();
+      if (!late) done = std::move(job->done);
+    }
+    if (late) Settle(self->late_, job->ticket, result);
+    else Settle(done, result);
+    if (healthChanged) self->ReportHealth();
+    self->Dispatch();
+  });
+  if (!posted) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      slots_[index].use = Slot::Use::Idle;
+      slots_[index].job.reset();
+      slots_[index].sta.reset();  // ended: a new thread is made for the next job
+    }
+    Done d = std::move(job->done);
+    Settle(d, Failure("com", E_ABORT, "the COM thread (" + name_ + ") has ended"));
+    Dispatch();
+  }
+}
+
+void ApartmentPool::Watch() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!shutdown_) {
+    ULONGLONG now = GetTickCount64();
+    ULONGLONG next = 0;
+    std::vector<std::shared_ptr<Job>> expired;
+    for (Slot& s : slots_) {
+      if (s.use != Slot::Use::Busy || !s.job) continue;
+      if (s.job->deadline <= now) {
+        s.use = Slot::Use::Stuck;
+        s.job->timedOut = true;
+        ++timeouts_;
+        expired.push_back(s.job);
+      } else if (next == 0 || s.job->deadline < next) {
+        next = s.job->deadline;
+      }
+    }
+    if (!expired.empty()) {
+      lock.unlock();
+      for (auto& job : expired) {
+        Done d = std::move(job->done);
+        Outcome o = Failure("timeout", RPC_E_TIMEOUT,
+                            "DATEV did not answer within " + std::to_string(job->timeoutMs) + " ms");
+        Settle(d, o);
+      }
+      ReportHealth();
+      Dispatch();
+      lock.lock();
+      continue;
+    }
+    if (next == 0) wake_.wait(lock);
+    else wake_.wait_for(lock, std::chrono::milliseconds(next - now));
+  }
+}
+
+PoolHealth ApartmentPool::HealthLocked() const {
+  PoolHealth h;
+  h.size = static_cast<int>(slots_.size());
+  for (const Slot& s : slots_) {
+    if (s.sta) ++h.started;
+    if (s.use == Slot::Use::Busy) ++h.busy;
+    if (s.use == Slot::Use::Stuck) ++h.stuck;
+  }
+  h.queued = static_cast<int>(queue_.size());
+  h.timeouts = timeouts_;
+  h.stalled = stalled_;
+  return h;
+}
+
+PoolHealth ApartmentPool::Health() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return HealthLocked();
+}
+
+void ApartmentPool::ReportHealth() {
+  PoolHealth h;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    h = HealthLocked();
+    if (h.stuck == lastStuck_) return;
+    lastStuck_ = h.stuck;
+  }
+  Settle(healthChanged_, h);
+}
+
+void ApartmentPool::Shutdown(DWORD timeoutMs) {
+  std::deque<std::shared_ptr<Job>> queued;
+  std::vector<std::shared_ptr<StaThread>> threads;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (shutdown_ && !watchdog_.joinable()) return;
+    shutdown_ = true;
+    queued.swap(queue_);
+    for (Slot& s : slots_) {
+      if (s.sta) threads.push_back(s.sta);
+    }
+  }
+  wake_.notify_all();
+  if (watchdog_.joinable()) {
+    if (watchdog_.get_id() == std::this_thread::get_id()) watchdog_.detach();
+    else watchdog_.join();
+  }
+  for (auto& job : queued) {
+    Done d = std::move(job->done);
+    Settle(d, Failure("shutdown", E_ABORT, "the COM bridge is shut down"));
+  }
+  ULONGLONG deadline = GetTickCount64() + timeoutMs;
+  for (auto& sta : threads) {
+    ULONGLONG now = GetTickCount64();
+    sta->Stop(now < deadline ? static_cast<DWORD>(deadline - now) : 0);  // a stuck one stays detached
+  }
+}
+
+}  // namespace datev

@@ -1,0 +1,106 @@
+#include "com/datev_target.h"
+
+#include <atomic>
+#include <mutex>
+
+#include "com/datev_ids.h"
+
+namespace datev {
+
+namespace {
+std::mutex g_generationMutex;
+uint64_t g_generation = 1;
+bool g_absentSeen = false;
+}  // namespace
+
+bool IsGone(HRESULT hr) {
+  return hr == RPC_E_DISCONNECTED || hr == HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE) || hr == RPC_E_SERVER_DIED ||
+         hr == RPC_E_SERVER_DIED_DNE || hr == CO_E_OBJNOTCONNECTED || hr == HRESULT_FROM_WIN32(RPC_S_CALL_FAILED);
+}
+
+uint64_t DatevTarget::CurrentGeneration() {
+  std::lock_guard<std::mutex> lock(g_generationMutex);
+  return g_generation;
+}
+
+void DatevTarget::NoteAbsent() {
+  std::lock_guard<std::mutex> lock(g_generationMutex);
+  g_absentSeen = true;
+}
+
+void DatevTarget::Forget() {
+  target_.Reset();
+  identity_.Reset();
+  dispids_.clear();
+}
+
+TargetLookup DatevTarget::Resolve() {
+  TargetLookup result;
+  comx::ComPtr<IUnknown> unknown;
+  HRESULT hr = GetActiveObject(kClsidDatevTelefonie, nullptr, unknown.Put());
+  if (FAILED(hr)) {
+    if (hr == MK_E_UNAVAILABLE) NoteAbsent();
+    Forget();
+    result.hr = hr;
+    result.what = "GetActiveObject(DATEV Telefonie)";
+    return result;
+  }
+  if (identity_ && identity_.Get() == unknown.Get() && target_) {
+    result.generation = generation_;
+    return result;
+  }
+  comx::ComPtr<IDispatch> target;
+  if (FAILED(unknown.As(kIidNotification, &target)) && FAILED(hr = unknown.As(IID_IDispatch, &target))) {
+    Forget();
+    result.hr = hr;
+    result.what = "DATEV's object has neither IDatevCtiNotification nor IDispatch";
+    return result;
+  }
+  {
+    std::lock_guard<std::mutex> lock(g_generationMutex);
+    // A different object than this apartment saw before, or DATEV was absent meanwhile: a new DATEV.
+    if (identity_ || g_absentSeen) {
+      ++g_generation;
+      g_absentSeen = false;
+    }
+    generation_ = g_generation;
+  }
+  identity_ = unknown;
+  target_ = target;
+  dispids_.clear();
+  result.generation = generation_;
+  return result;
+}
+
+HRESULT DatevTarget::Call(const std::wstring& method, const VARIANT& argIn, std::wstring* description) {
+  if (!target_) return E_UNEXPECTED;
+  DISPID id = DISPID_UNKNOWN;
+  auto it = dispids_.find(method);
+  if (it != dispids_.end()) {
+    id = it->second;
+  } else {
+    LPOLESTR names[1] = {const_cast<LPOLESTR>(method.c_str())};
+    HRESULT hr = target_->GetIDsOfNames(IID_NULL, names, 1, LOCALE_USER_DEFAULT, &id);
+    if (FAILED(hr)) return hr;
+    dispids_[method] = id;
+  }
+  VARIANT arg = argIn;  // shallow copy; Invoke does not take ownership
+  DISPPARAMS params = {&arg, nullptr, 1, 0};
+  VARIANT result;
+  VariantInit(&result);
+  EXCEPINFO ex{};
+  UINT argErr = 0;
+  HRESULT hr = target_->Invoke(id, IID_NULL, LOCALE_USER_DEFAULT, DISPATCH_METHOD, &params, &result, &ex, &argErr);
+  VariantClear(&result);
+  if (hr == DISP_E_EXCEPTION) {
+    if (ex.pfnDeferredFillIn) ex.pfnDeferredFillIn(&ex);
+    hr = ex.scode != 0 ? ex.scode : E_FAIL;
+    if (description && ex.bstrDescription) description->assign(ex.bstrDescription, SysStringLen(ex.bstrDescription));
+  }
+  SysFreeString(ex.bstrSource);
+  SysFreeString(ex.bstrDescription);
+  SysFreeString(ex.bstrHelpFile);
+  return hr;
+}
+
+}  // namespace datev

@@ -1,0 +1,48 @@
+// DATEV's notification object as one notification apartment sees it: looked up in the ROT for every
+// notification (DATEV may have restarted since), the proxy and the method DISPIDs kept while it is the
+// same object, and a "generation" that changes whenever DATEV is a different object than before (a
+// restart, or DATEV came back after it was absent). Apartment-bound: use on one thread only.
+#pragma once
+
+#include <windows.h>
+#include <oleauto.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "com/com_ptr.h"
+
+namespace datev {
+
+struct TargetLookup {
+  HRESULT hr = S_OK;        // failure of the lookup (MK_E_UNAVAILABLE: DATEV not running)
+  std::string what;         // which step failed
+  uint64_t generation = 0;  // of the object found
+};
+
+class DatevTarget {
+ public:
+  // GetActiveObject(DATEV Telefonie) → IDatevCtiNotification, else IDispatch. Keeps the proxy.
+  TargetLookup Resolve();
+  // Calls `method` with one argument on the object of the last successful Resolve(). A
+  // DISP_E_EXCEPTION becomes its scode; `description` gets its text.
+  HRESULT Call(const std::wstring& method, const VARIANT& arg, std::wstring* description);
+  // Drops the proxy (DATEV gone); the next Resolve() looks up again.
+  void Forget();
+  // The newest generation any apartment has seen.
+  static uint64_t CurrentGeneration();
+  // Some apartment found DATEV absent: the next object found is a new generation.
+  static void NoteAbsent();
+
+ private:
+  comx::ComPtr<IUnknown> identity_;
+  comx::ComPtr<IDispatch> target_;
+  uint64_t generation_ = 0;
+  std::map<std::wstring, DISPID> dispids_;
+};
+
+// DATEV went away between lookup and call (a restart): worth one fresh lookup.
+bool IsGone(HRESULT hr);
+
+}  // namespace datev

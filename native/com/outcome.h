@@ -1,0 +1,34 @@
+// The result of an operation of the COM bridge, as it crosses threads (and reaches JS as an error code).
+#pragma once
+
+#include <windows.h>
+
+#include <cstdint>
+#include <string>
+
+#include "com/com_ptr.h"
+
+namespace datev {
+
+struct Outcome {
+  // "ok"; failures: "absent" (DATEV not running), "gone" (DATEV is another object than the call was
+  // reported to), "com" (a COM call failed, DATEV refused), "timeout" (no answer within the bound;
+  // the real result follows as a late result), "stalled" (not attempted: DATEV hangs), "shutdown"
+  std::string code = "ok";
+  HRESULT hr = S_OK;
+  std::string message;
+  bool flag = false;        // isPresent's / selfCheck's answer
+  uint64_t generation = 0;  // of the DATEV object a notification went to
+};
+
+inline Outcome Failure(const std::string& code, HRESULT hr, const std::string& what) {
+  Outcome o;
+  o.code = code;
+  o.hr = hr;
+  o.message = what + " (HRESULT " + comx::HexHr(hr) + ")";
+  std::string sys = comx::HrMessage(hr);
+  if (!sys.empty()) o.message += ": " + sys;
+  return o;
+}
+
+}  // namespace datev
