@@ -13,6 +13,8 @@ export interface RecordedNotification {
   method: NotificationMethod;
   /** All 11 fields as DATEV read them from the object it was given. */
   data: RawCallData;
+  /** Which call-data object it was (the same number for the same COM object), when the driver can tell. */
+  object?: number;
 }
 
 /** Plays DATEV Arbeitsplatz. */
@@ -33,11 +35,20 @@ export interface DatevDriver {
   notifications(): Promise<RecordedNotification[]>;
   /** The next notification makes DATEV fail with this HRESULT (e.g. 0x80004005). */
   failNextNotification(hresult: number): Promise<void>;
+  /** Each of the next `count` notifications blocks DATEV for `ms` before DATEV takes it (a hung DATEV). */
+  hangNotifications(ms: number, count: number): Promise<void>;
+  /** DATEV is busy: its message filter rejects the next `count` notification calls (RPC_E_CALL_REJECTED). */
+  rejectNotifications(count: number): Promise<void>;
+  /** DATEV reads every call-data object it kept once more (as DATEV may do after a notification returned). */
+  reread(): Promise<{ object: number; callId: string; readable: boolean }[]>;
 }
 
 export interface DatevHarness {
   port: DatevPort;
   datev: DatevDriver;
+  /** The port's bound of one notification (keep it short, e.g. 600 ms) and its number of notification threads. */
+  notifyTimeoutMs: number;
+  threads: number;
   dispose(): Promise<void>;
 }
 

@@ -1,16 +1,28 @@
 /**
  * In-memory DATEV + ROT: `port` is what the program uses (the fake of native/com), `driver` plays
  * DATEV Arbeitsplatz (calls Dial/Drop/GetCallData, records every notification with all 11 fields,
- * can be absent). HRESULT values are the ones COM would produce.
+ * can be absent, restart, hang or be busy). HRESULT values are the ones COM would produce.
+ *
+ * Like the native adapter it runs notifications one after another on a fixed set of "threads", each
+ * bounded by `notifyTimeoutMs` on the injected clock: a notification DATEV does not answer in time is
+ * rejected with 'timeout', its thread stays stuck until DATEV answers (then `settled(ticket)` tells
+ * the real outcome), and when every thread is stuck notifications are 'stalled'. DATEV itself handles
+ * one call at a time, as an STA does. Dial's CallID is minted here, in the program's format.
  */
+import { formatCallId, randomCallIdPart } from '../../src/calls/callIds';
 import { DATEV_FIELDS, type DatevCallData, type RawCallData } from '../../src/datev/callData';
 import {
   DatevError,
+  type DatevHealth,
   type DatevPort,
   type DatevRequestHandlers,
+  type Delivery,
   type NotificationMethod,
+  type NotifyOptions,
+  type SelfCheckResult,
 } from '../../src/datev/port';
 import { toRaw } from '../../src/datev/rawCallData';
+import { systemClock, type Clock } from '../../src/util/clock';
 import type { DatevDriver, RecordedNotification } from '../../contracts/harness';
 
 export const S_OK = 0;
@@ -19,13 +31,30 @@ export const E_INVALIDARG = 0x80070057;
 export const E_FAIL = 0x80004005;
 export const MK_E_UNAVAILABLE = 0x800401e3;
 export const RPC_E_TIMEOUT = 0x8001011f;
+export const RPC_E_DISCONNECTED = 0x80010108;
 
 export interface FakeDatevOptions {
   /** DATEV running at creation (default true). */
   running?: boolean;
-  /** How long DATEV's call into the program may wait for a handler (default 3000 ms). */
-  handlerTimeoutMs?: number;
+  /** Time source for the notification bound and DATEV's hangs (default: the system clock). */
+  clock?: Clock;
+  /** Bound of one notification (default 5000 ms), as the native adapter's watchdog. */
+  notifyTimeoutMs?: number;
+  /** Notification threads (default 4). */
+  threads?: number;
 }
+
+interface Job {
+  ticket: number;
+  method: NotificationMethod;
+  data: DatevCallData;
+  options: NotifyOptions;
+  resolve(d: Delivery): void;
+  reject(e: DatevError): void;
+  timedOut: boolean;
+}
+
+type Slot = { use: 'idle' } | { use: 'busy' | 'stuck'; job: Job };
 
 export class FakeDatev {
   readonly port: DatevPort;
@@ -35,31 +64,65 @@ export class FakeDatev {
   /** Listeners called for each received notification (simulation output). */
   private readonly listeners: ((n: RecordedNotification) => void)[] = [];
   private running: boolean;
+  private generation = 1;
+  private absentSinceGeneration = false;
   private handlers: DatevRequestHandlers | undefined;
+  private ctiBroken = false;
+  private rebuilds = 0;
+  private prefix = 'CTI';
+  private readonly usedIds = new Set<string>();
+  // DATEV's behaviour
   private failNext: number | undefined;
-  private readonly handlerTimeoutMs: number;
+  private hangMs = 0;
+  private hangCount = 0;
+  private rejectCount = 0;
+  private datevFreeAt = 0;
+  // the adapter's notification threads
+  private readonly clock: Clock;
+  private readonly timeoutMs: number;
+  private readonly slots: Slot[];
+  private readonly queue: Job[] = [];
+  private nextTicket = 1;
+  private timeouts = 0;
+  private stalledCount = 0;
+  private readonly late = new Map<number, { resolve(d: Delivery): void; reject(e: DatevError): void }>();
+  private readonly lateResults = new Map<number, { ok: true; d: Delivery } | { ok: false; e: DatevError }>();
+  private readonly healthListeners = new Set<(h: DatevHealth) => void>();
+  private readonly objects = new Map<string, number>();
 
   constructor(options: FakeDatevOptions = {}) {
     this.running = options.running ?? true;
-    this.handlerTimeoutMs = options.handlerTimeoutMs ?? 3000;
+    this.clock = options.clock ?? systemClock;
+    this.timeoutMs = options.notifyTimeoutMs ?? 5000;
+    this.slots = Array.from({ length: options.threads ?? 4 }, () => ({ use: 'idle' }) as Slot);
     this.port = {
       register: async (handlers) => {
-        if (this.handlers) throw new DatevError('com', 'CTI object is already registered in the ROT', 0x800401e7);
+        if (this.handlers) throw new DatevError('com', 'CTI object is already registered in the ROT', 0x8000000e);
         this.handlers = handlers;
       },
       revoke: async () => {
         this.handlers = undefined;
       },
       isPresent: async () => this.running,
-      notify: async (method, data) => this.deliver(method, data),
+      notify: (method, data, opts = {}) => this.submit(method, data, opts),
+      settled: (ticket) => this.settled(ticket),
+      setCallIdPrefix: (prefix) => {
+        this.prefix = prefix.replace(/[^0-9A-Za-z]/g, '') || 'CTI';
+      },
+      selfCheck: async () => this.selfCheck(),
+      rebuild: async () => {
+        this.rebuilds++;
+        this.ctiBroken = false;
+      },
+      health: async () => this.health(),
+      onHealthChange: (listener) => {
+        this.healthListeners.add(listener);
+        return () => this.healthListeners.delete(listener);
+      },
     };
     this.driver = {
-      start: async () => {
-        this.running = true;
-      },
-      stop: async () => {
-        this.running = false;
-      },
+      start: async () => this.start(),
+      stop: async () => this.stop(),
       isCtiRegistered: async () => this.handlers !== undefined,
       dial: async (data) => this.dial(data),
       drop: async (data) => {
@@ -67,16 +130,24 @@ export class FakeDatev {
         if (!h) return { hresult: MK_E_UNAVAILABLE };
         try {
           h.drop(copyRaw(data));
-          return { hresult: S_OK };
         } catch {
-          return { hresult: E_INVALIDARG };
+          // Drop answers S_OK whatever the program makes of it
         }
+        return { hresult: S_OK };
       },
       getCallData: async (callId) => this.getCallData(callId),
-      notifications: async () => this.received.map((n) => ({ method: n.method, data: copyRaw(n.data) })),
+      notifications: async () => this.received.map((n) => ({ method: n.method, data: copyRaw(n.data), object: n.object })),
       failNextNotification: async (hresult) => {
         this.failNext = hresult;
       },
+      hangNotifications: async (ms, count) => {
+        this.hangMs = ms;
+        this.hangCount = count;
+      },
+      rejectNotifications: async (count) => {
+        this.rejectCount = count;
+      },
+      reread: async () => [...this.objects.entries()].map(([callId, object]) => ({ object, callId, readable: true })),
     };
   }
 
@@ -84,49 +155,178 @@ export class FakeDatev {
     return this.running;
   }
 
+  /** The CTI object stops answering (as after the RPC failure the self-check exists for) until rebuilt. */
+  breakCtiObject(): void {
+    this.ctiBroken = true;
+  }
+
+  get rebuildCount(): number {
+    return this.rebuilds;
+  }
+
   onNotification(listener: (n: RecordedNotification) => void): void {
     this.listeners.push(listener);
   }
 
-  private async deliver(method: NotificationMethod, data: DatevCallData): Promise<void> {
-    if (!this.running) throw new DatevError('absent', 'DATEV is not running (not in the ROT)', MK_E_UNAVAILABLE);
+  // ---------------------------------------------------------------- DATEV's life
+
+  private start(): void {
+    if (this.running) return;
+    this.running = true;
+    if (this.absentSinceGeneration) {
+      this.generation++;
+      this.absentSinceGeneration = false;
+    }
+  }
+
+  private stop(): void {
+    this.running = false;
+    this.absentSinceGeneration = true;
+  }
+
+  // ---------------------------------------------------------------- notifications (the adapter's threads)
+
+  private submit(method: NotificationMethod, data: DatevCallData, options: NotifyOptions): Promise<Delivery> {
+    return new Promise<Delivery>((resolve, reject) => {
+      this.queue.push({ ticket: this.nextTicket++, method, data: { ...data }, options, resolve, reject, timedOut: false });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    if (this.queue.length === 0 || this.slots.some((s) => s.use === 'busy')) return;
+    const index = this.slots.findIndex((s) => s.use === 'idle');
+    if (index < 0) {
+      for (const job of this.queue.splice(0)) {
+        this.stalledCount++;
+        job.reject(new DatevError('stalled', 'not attempted: every notification thread still waits for DATEV (DATEV hangs)', RPC_E_TIMEOUT));
+      }
+      return;
+    }
+    const job = this.queue.shift()!;
+    this.slots[index] = { use: 'busy', job };
+    this.run(index, job);
+  }
+
+  /** DATEV takes one call at a time: this one starts when DATEV is free and takes its hang time. */
+  private run(index: number, job: Job): void {
+    const now = this.clock.now().getTime();
+    const hang = this.hangCount > 0 ? (this.hangCount--, this.hangMs) : 0;
+    const begins = Math.max(now, this.datevFreeAt);
+    const done = begins + hang;
+    this.datevFreeAt = done;
+    const finish = (): void => this.finish(index, job);
+    let cancelWatch: (() => void) | undefined;
+    if (done - now > this.timeoutMs) {
+      cancelWatch = this.clock.setTimeout(() => {
+        if (this.slots[index]?.use !== 'busy') return;
+        this.slots[index] = { use: 'stuck', job };
+        job.timedOut = true;
+        this.timeouts++;
+        job.reject(new DatevError('timeout', `DATEV did not answer within ${this.timeoutMs} ms`, RPC_E_TIMEOUT, job.ticket));
+        this.emitHealth();
+        this.dispatch();
+      }, this.timeoutMs);
+    }
+    if (done <= now) queueMicrotask(finish);
+    else
+      this.clock.setTimeout(() => {
+        cancelWatch?.();
+        finish();
+      }, done - now);
+  }
+
+  private finish(index: number, job: Job): void {
+    const outcome = this.deliver(job);
+    const wasStuck = this.slots[index]?.use === 'stuck';
+    this.slots[index] = { use: 'idle' };
+    if (job.timedOut) this.settleLate(job.ticket, outcome);
+    else if (outcome.ok) job.resolve(outcome.d);
+    else job.reject(outcome.e);
+    if (wasStuck) this.emitHealth();
+    this.dispatch();
+  }
+
+  private deliver(job: Job): { ok: true; d: Delivery } | { ok: false; e: DatevError } {
+    if (!this.running) return { ok: false, e: new DatevError('absent', 'DATEV is not running (not in the ROT)', MK_E_UNAVAILABLE) };
+    if (job.options.generation !== undefined && job.options.generation !== 0 && job.options.generation !== this.generation) {
+      return { ok: false, e: new DatevError('gone', `DATEV was restarted since this call was reported; ${job.method} not sent`, RPC_E_DISCONNECTED) };
+    }
+    if (this.rejectCount > 0) this.rejectCount = 0; // busy: the adapter retries within its bound
     if (this.failNext !== undefined) {
       const hr = this.failNext;
       this.failNext = undefined;
-      throw new DatevError('com', `DATEV ${method} failed with HRESULT 0x${hr.toString(16).toUpperCase()}`, hr);
+      return { ok: false, e: new DatevError('com', `DATEV ${job.method} failed with HRESULT 0x${hr.toString(16).toUpperCase()}`, hr) };
     }
-    const n: RecordedNotification = { method, data: toRaw(data) };
+    const callId = job.data.CallID;
+    let object = this.objects.get(callId);
+    if (object === undefined) {
+      object = this.objects.size;
+      this.objects.set(callId, object);
+    }
+    const n: RecordedNotification = { method: job.method, data: toRaw(job.data), object };
     this.received.push(n);
     for (const l of this.listeners) l(n);
+    return { ok: true, d: { generation: this.generation } };
   }
 
-  private async withTimeout<T>(work: () => T | Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('timeout')), this.handlerTimeoutMs);
-      Promise.resolve()
-        .then(work)
-        .then(
-          (v) => {
-            clearTimeout(timer);
-            resolve(v);
-          },
-          (e: unknown) => {
-            clearTimeout(timer);
-            reject(e);
-          },
-        );
-    });
+  private settleLate(ticket: number, outcome: { ok: true; d: Delivery } | { ok: false; e: DatevError }): void {
+    const waiter = this.late.get(ticket);
+    if (!waiter) {
+      this.lateResults.set(ticket, outcome);
+      return;
+    }
+    this.late.delete(ticket);
+    if (outcome.ok) waiter.resolve(outcome.d);
+    else waiter.reject(outcome.e);
   }
+
+  private settled(ticket: number): Promise<Delivery> {
+    const early = this.lateResults.get(ticket);
+    if (early) {
+      this.lateResults.delete(ticket);
+      return early.ok ? Promise.resolve(early.d) : Promise.reject(early.e);
+    }
+    return new Promise((resolve, reject) => this.late.set(ticket, { resolve, reject }));
+  }
+
+  private health(): DatevHealth {
+    return {
+      registered: this.handlers !== undefined,
+      threads: this.slots.length,
+      stuck: this.slots.filter((s) => s.use === 'stuck').length,
+      timeouts: this.timeouts,
+      stalled: this.stalledCount,
+      rebuilds: this.rebuilds,
+      requestsExpired: 0,
+    };
+  }
+
+  private emitHealth(): void {
+    const h = this.health();
+    for (const l of [...this.healthListeners]) l(h);
+  }
+
+  private selfCheck(): SelfCheckResult {
+    if (!this.handlers) return { healthy: false, problem: 'missing', detail: 'no CTI object in the ROT', hresult: MK_E_UNAVAILABLE };
+    if (this.ctiBroken) return { healthy: false, problem: 'timeout', detail: 'the CTI object does not answer', hresult: RPC_E_TIMEOUT };
+    return { healthy: true, detail: 'the CTI object in the ROT answers' };
+  }
+
+  // ---------------------------------------------------------------- DATEV → program
 
   private async dial(data: RawCallData): Promise<{ hresult: number; callId: string }> {
     const h = this.handlers;
     if (!h) return { hresult: MK_E_UNAVAILABLE, callId: '' };
+    if (this.ctiBroken) return { hresult: 0x800706ba, callId: '' }; // RPC_S_SERVER_UNAVAILABLE
+    let callId = formatCallId(this.prefix, this.clock.now(), randomCallIdPart());
+    for (let i = 2; this.usedIds.has(callId); i++) callId = `${callId}-${i}`;
+    this.usedIds.add(callId);
     try {
-      const callId = await this.withTimeout(() => h.dial(copyRaw(data)));
-      if (typeof callId !== 'string' || callId === '') return { hresult: E_INVALIDARG, callId: '' };
+      await h.dial(copyRaw(data), { callId, decided: false });
       return { hresult: S_OK, callId };
-    } catch (e) {
-      return { hresult: e instanceof Error && e.message === 'timeout' ? RPC_E_TIMEOUT : E_INVALIDARG, callId: '' };
+    } catch {
+      return { hresult: E_INVALIDARG, callId };
     }
   }
 
@@ -134,7 +334,7 @@ export class FakeDatev {
     const h = this.handlers;
     if (!h) return { hresult: MK_E_UNAVAILABLE, data: { CallID: callId } };
     try {
-      const found = await this.withTimeout(() => h.getCallData({ CallID: callId }));
+      const found = await h.getCallData({ CallID: callId });
       if (!found) return { hresult: S_FALSE, data: { CallID: callId } };
       return { hresult: S_OK, data: toRaw(found) };
     } catch {

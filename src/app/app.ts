@@ -15,6 +15,7 @@ import type { Clock } from '../util/clock';
 import { CallManager } from './callManager';
 import { ContactResolver } from './contactResolver';
 import { DatevNotifier } from './datevNotifier';
+import { DatevSupervisor, type CtiState } from './datevSupervisor';
 import { LineManager } from './lineManager';
 import { RequestTracker } from './requestTracker';
 
@@ -39,27 +40,32 @@ export interface AppStatus {
   datevRegistered: boolean;
   datevPresent: boolean;
   activeCalls: number;
+  /** The program's own CTI object in the ROT, as the last self-check found it. */
+  cti: CtiState;
+  /** DATEV did not answer a notification in time and has not answered since. */
+  datevHangs: boolean;
+  /** Calls waiting for a hung DATEV. */
+  waitingForDatev: number;
 }
-
-const WATCH_ABSENT_MS = 5000;
-const WATCH_PRESENT_MS = 60000;
 
 export class App {
   readonly lines: LineManager;
   readonly calls: CallManager;
   readonly notifier: DatevNotifier;
+  readonly supervisor: DatevSupervisor;
   private datevRegistered = false;
-  private datevPresent = false;
   private unsubscribe: (() => void) | undefined;
   private unsubscribeContacts: (() => void) | undefined;
-  private cancelWatch: (() => void) | undefined;
   private running = false;
 
   constructor(private readonly d: AppDeps) {
     const c = d.config;
     const mask = makeMasker(c.log.mask);
-    this.notifier = new DatevNotifier(d.datev, d.log, mask, d.clock, c.datevTimeoutMs);
-    this.lines = new LineManager(d.telephony, c.line, d.dialogs, d.log, d.clock);
+    // a notification that failed in COM or timed out: is our own CTI object still healthy?
+    this.notifier = new DatevNotifier(d.datev, d.log, mask, d.clock, c.datevTimeoutMs, () => this.supervisor.checkSoon());
+    this.supervisor = new DatevSupervisor(d.datev, d.log, d.clock);
+    // CallIDs of calls DATEV starts are minted by the adapter with the line's extension in front
+    this.lines = new LineManager(d.telephony, c.line, d.dialogs, d.log, d.clock, () => d.datev.setCallIdPrefix(this.lines.extension));
     const ids = makeCallIdSource(d.clock, () => this.lines.extension, d.random);
     this.calls = new CallManager(
       {
@@ -102,24 +108,26 @@ export class App {
         .message(TITLE, `DATEV kann dieses Programm nicht finden (Registrierung fehlgeschlagen): ${(e as Error).message}`, 'error')
         .catch(() => undefined);
     }
-    await this.watchDatev();
+    await this.supervisor.start(this.datevRegistered);
     await this.lines.start();
   }
 
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.cancelWatch?.();
+    this.supervisor.stop();
     await this.calls.stop();
     this.unsubscribe?.();
     this.unsubscribeContacts?.();
-    await this.lines.stop();
+    // the ROT entry goes first: a TSP that hangs while the line closes must not leave DATEV a dead object
     if (this.datevRegistered) {
       await this.d.datev.revoke().catch((e: unknown) => this.d.log.warn(`ROT revoke failed: ${(e as Error).message}`));
       this.datevRegistered = false;
       this.d.log.info('CTI object revoked from the ROT');
     }
+    await this.lines.stop();
     await this.notifier.idle();
+    this.notifier.close();
   }
 
   status(): AppStatus {
@@ -127,8 +135,11 @@ export class App {
       line: this.lines.status,
       lineName: this.lines.line?.name ?? '',
       datevRegistered: this.datevRegistered,
-      datevPresent: this.datevPresent,
+      datevPresent: this.supervisor.state.datevPresent,
       activeCalls: this.calls.activeCalls().length,
+      cti: this.supervisor.state.cti,
+      datevHangs: this.notifier.datevHangs,
+      waitingForDatev: this.calls.waitingForDatev,
     };
   }
 
@@ -137,21 +148,5 @@ export class App {
     if (lines.length === 0) return;
     for (const l of lines) this.d.log.warn(`config: ${l}`);
     void this.d.dialogs.message(TITLE, MESSAGES.configProblems(lines), 'error').catch(() => undefined);
-  }
-
-  /** Logs when DATEV appears or disappears (notifications are sent whenever it is there). */
-  private async watchDatev(): Promise<void> {
-    if (!this.running) return;
-    let present = false;
-    try {
-      present = await this.d.datev.isPresent();
-    } catch (e) {
-      this.d.log.debug(`DATEV presence check failed: ${(e as Error).message}`);
-    }
-    if (present !== this.datevPresent || this.cancelWatch === undefined) {
-      this.d.log.info(present ? 'DATEV Telefonie found in the ROT' : 'DATEV Telefonie not running (not in the ROT); waiting for it');
-    }
-    this.datevPresent = present;
-    this.cancelWatch = this.d.clock.setTimeout(() => void this.watchDatev(), present ? WATCH_PRESENT_MS : WATCH_ABSENT_MS);
   }
 }

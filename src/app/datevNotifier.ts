@@ -1,24 +1,46 @@
 /**
- * Sends notifications to DATEV one after another, in order, each bounded in time. DATEV not running
- * is normal (notifications are dropped and counted, logged once per absence); other failures are
- * logged with the HRESULT. Nothing here ever throws into the call flow.
+ * Hands the state machine's notifications to the DATEV port and tells each call how its notification
+ * ended: delivered (with the DATEV generation that took it), or undelivered — 'held' when DATEV was not
+ * even called because it hangs (the call catches up on resume), 'lost' when DATEV is closed, was
+ * restarted or refused it (the call goes to the journal). A notification DATEV did not answer in time
+ * waits for its real outcome. Notifications are handed over in the order they come; the port runs
+ * them one after another. Nothing here ever throws into the call flow; every wait is bounded.
  */
 import type { Notification } from '../calls/callRecord';
 import { CallState, Direction } from '../datev/callData';
-import { DatevError, type DatevPort } from '../datev/port';
+import { DatevError, type DatevHealth, type DatevPort } from '../datev/port';
 import type { Logger, Masker } from '../logging/logger';
 import type { Clock } from '../util/clock';
 
+export type DeliveryOutcome = { type: 'delivered'; generation: number } | { type: 'undelivered'; how: 'held' | 'lost' };
+
 export interface NotifierStats {
   sent: number;
+  /** Not delivered because DATEV was not running. */
   droppedAbsent: number;
+  /** DATEV refused, was restarted, or COM failed. */
   failed: number;
+  /** Ran past the bound (the real outcome followed later). */
+  timeouts: number;
+  /** Not attempted because DATEV hung. */
+  stalled: number;
 }
 
+/** How long past the adapter's own bound a notification may stay unanswered before it counts as held. */
+const SAFETY_MARGIN_MS = 5000;
+/** How long a notification DATEV did not answer in time may still be answered; then it counts as lost. */
+export const LATE_LIMIT_MS = 10 * 60_000;
+
 export class DatevNotifier {
-  readonly stats: NotifierStats = { sent: 0, droppedAbsent: 0, failed: 0 };
-  private queue: Promise<void> = Promise.resolve();
+  readonly stats: NotifierStats = { sent: 0, droppedAbsent: 0, failed: 0, timeouts: 0, stalled: 0 };
+  private inFlight = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private idleWaiters: (() => void)[] = [];
   private absentLogged = false;
+  private hung = false;
+  private lastStuck = 0;
+  private readonly resumeListeners = new Set<() => void>();
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly port: DatevPort,
@@ -26,20 +48,145 @@ export class DatevNotifier {
     private readonly mask: Masker,
     private readonly clock: Clock,
     private readonly timeoutMs: number,
-  ) {}
-
-  send(n: Notification): void {
-    this.queue = this.queue.then(() => this.deliver(n));
+    /** A notification failed in COM or timed out (the program checks its own COM objects). */
+    private readonly onTrouble: () => void = () => undefined,
+  ) {
+    this.unsubscribe = port.onHealthChange((h) => this.onHealth(h));
   }
 
-  /** Resolves when everything queued so far was handled. */
+  /** Whether DATEV was found hanging and has not answered since. */
+  get datevHangs(): boolean {
+    return this.hung;
+  }
+
+  send(n: Notification, onOutcome: (o: DeliveryOutcome) => void): void {
+    this.inFlight++;
+    // one at a time: the next goes to the port when this one has its first answer (the port runs them
+    // in order anyway; this keeps the safety bound below about one notification, not a queue)
+    this.chain = this.chain.then(() => new Promise<void>((next) => this.deliver(n, onOutcome, next)));
+  }
+
+  private deliver(n: Notification, onOutcome: (o: DeliveryOutcome) => void, next: () => void): void {
+    let settled = false;
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      next();
+    };
+    const settle = (o: DeliveryOutcome): void => {
+      release();
+      if (settled) return;
+      settled = true;
+      cancelSafety();
+      try {
+        onOutcome(o);
+      } catch (e) {
+        this.log.error(`handling a DATEV outcome failed: ${(e as Error).stack ?? String(e)}`);
+      }
+      if (--this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
+    };
+    let cancelSafety = this.clock.setTimeout(() => {
+      this.log.warn(`DATEV ${n.method}: no outcome from the COM layer within ${this.timeoutMs + SAFETY_MARGIN_MS} ms; the call waits`, this.meta(n));
+      settle({ type: 'undelivered', how: 'held' });
+    }, this.timeoutMs + SAFETY_MARGIN_MS);
+    // after a 'timeout' the real outcome may take as long as DATEV hangs; it is waited for, but not forever
+    const waitLate = (): void => {
+      release();
+      cancelSafety();
+      cancelSafety = this.clock.setTimeout(() => {
+        this.log.warn(`DATEV ${n.method}: still no answer after ${LATE_LIMIT_MS / 60_000} min; the call is kept for later delivery`, this.meta(n));
+        settle({ type: 'undelivered', how: 'lost' });
+      }, LATE_LIMIT_MS);
+    };
+    const options = { last: n.last, ...(n.generation !== undefined ? { generation: n.generation } : {}) };
+    this.port.notify(n.method, n.data, options).then(
+      (d) => settle(this.delivered(n, d.generation)),
+      (e: unknown) => this.failed(n, e, settle, waitLate),
+    );
+  }
+
+  /** Called when DATEV answers again after it hung (held calls catch up). */
+  onResume(listener: () => void): () => void {
+    this.resumeListeners.add(listener);
+    return () => this.resumeListeners.delete(listener);
+  }
+
+  /** Resolves when every notification handed over so far has its outcome. */
   idle(): Promise<void> {
-    return this.queue;
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private async deliver(n: Notification): Promise<void> {
+  close(): void {
+    this.unsubscribe();
+  }
+
+  private delivered(n: Notification, generation: number, late = false): DeliveryOutcome {
+    this.stats.sent++;
+    this.absentLogged = false;
+    this.log.info(`DATEV ${n.method}${late ? ' (late)' : ''}`, this.meta(n));
+    if (this.hung) this.recovered();
+    return { type: 'delivered', generation };
+  }
+
+  private failed(n: Notification, e: unknown, settle: (o: DeliveryOutcome) => void, waitLate: () => void = () => undefined): void {
+    const err = e instanceof DatevError ? e : new DatevError('com', String((e as Error)?.message ?? e));
+    const meta = { ...this.meta(n), hresult: err.hresult !== undefined ? `0x${(err.hresult >>> 0).toString(16).toUpperCase()}` : undefined };
+    switch (err.code) {
+      case 'timeout': {
+        this.stats.timeouts++;
+        this.onTrouble();
+        this.hung = true;
+        this.log.warn(`DATEV ${n.method}: no answer within ${this.timeoutMs} ms; DATEV hangs. Waiting for its answer / DATEV antwortet nicht`, meta);
+        if (err.ticket === undefined) {
+          settle({ type: 'undelivered', how: 'held' });
+          return;
+        }
+        waitLate();
+        this.port.settled(err.ticket).then(
+          (d) => settle(this.delivered(n, d.generation, true)),
+          (late: unknown) => this.failed(n, late, settle),
+        );
+        return;
+      }
+      case 'stalled':
+        this.stats.stalled++;
+        this.hung = true;
+        this.log.warn(`DATEV ${n.method} not sent: DATEV hangs; the call is sent when DATEV answers again / DATEV hängt`, meta);
+        settle({ type: 'undelivered', how: 'held' });
+        return;
+      case 'absent':
+        this.stats.droppedAbsent++;
+        if (!this.absentLogged) {
+          this.absentLogged = true;
+          this.log.info('DATEV ist nicht gestartet; der Anruf wird nachgetragen / DATEV not running, the call is kept for later delivery', meta);
+        } else this.log.debug(`DATEV ${n.method} not delivered (DATEV absent)`, meta);
+        settle({ type: 'undelivered', how: 'lost' });
+        return;
+      default:
+        this.stats.failed++;
+        if (err.code === 'com') this.onTrouble();
+        this.log.warn(`DATEV ${n.method} failed (${err.code}): ${err.message}; the call is kept for later delivery`, meta);
+        settle({ type: 'undelivered', how: 'lost' });
+    }
+  }
+
+  private onHealth(h: DatevHealth): void {
+    const fewer = h.stuck < this.lastStuck;
+    this.lastStuck = h.stuck;
+    if (fewer && this.hung) this.recovered();
+  }
+
+  private recovered(): void {
+    this.hung = false;
+    this.log.info('DATEV antwortet wieder / DATEV answers again; waiting calls catch up');
+    for (const l of [...this.resumeListeners]) l();
+  }
+
+  private meta(n: Notification): Record<string, unknown> {
     const d = n.data;
-    const meta = {
+    return {
       callId: d.CallID,
       syncId: d.SyncID || undefined,
       state: CallState[d.CallState],
@@ -47,33 +194,5 @@ export class DatevNotifier {
       number: this.mask.number(d.CalledNumber),
       contact: d.AdressatenId ? `${d.DataSource}:${d.AdressatenId}` : d.DataSource,
     };
-    try {
-      await this.bounded(this.port.notify(n.method, d));
-      this.stats.sent++;
-      this.absentLogged = false;
-      this.log.info(`DATEV ${n.method}`, meta);
-    } catch (e) {
-      if (e instanceof DatevError && e.code === 'absent') {
-        this.stats.droppedAbsent++;
-        if (!this.absentLogged) {
-          this.absentLogged = true;
-          this.log.info('DATEV ist nicht gestartet; Anrufe werden nicht übertragen / DATEV not running, notifications dropped until it appears', meta);
-        } else this.log.debug(`DATEV ${n.method} dropped (DATEV absent)`, meta);
-        return;
-      }
-      this.stats.failed++;
-      const hr = e instanceof DatevError && e.hresult !== undefined ? `0x${(e.hresult >>> 0).toString(16).toUpperCase()}` : undefined;
-      this.log.warn(`DATEV ${n.method} failed: ${(e as Error).message}`, { ...meta, hresult: hr });
-    }
-  }
-
-  private bounded(p: Promise<void>): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const cancel = this.clock.setTimeout(() => reject(new DatevError('timeout', `DATEV answered not within ${this.timeoutMs} ms`)), this.timeoutMs);
-      p.then(
-        () => (cancel(), resolve()),
-        (e: unknown) => (cancel(), reject(e)),
-      );
-    });
   }
 }

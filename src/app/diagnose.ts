@@ -78,8 +78,20 @@ export async function diagnose(i: DiagnoseInput): Promise<DiagnoseReport> {
     add(BAD, `DATEV-Prüfung fehlgeschlagen / check failed: ${(e as Error).message}`);
   }
   try {
-    await i.datev.register({ dial: () => '', drop: () => undefined, getCallData: () => undefined });
+    await i.datev.register({
+      dial: () => {
+        throw new Error('--diagnose places no calls');
+      },
+      drop: () => undefined,
+      getCallData: () => undefined,
+    });
     add(OK, 'CTI-Objekt im ROT registrierbar / CTI object can be registered in the ROT');
+    const check = await i.datev.selfCheck();
+    if (check.healthy) add(OK, 'CTI-Objekt antwortet im ROT / CTI object answers in the ROT');
+    else {
+      ok = false;
+      add(BAD, `CTI-Objekt antwortet nicht im ROT / CTI object does not answer in the ROT (${check.problem ?? '?'}): ${check.detail}`);
+    }
     await i.datev.revoke();
   } catch (e) {
     ok = false;

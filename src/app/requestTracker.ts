@@ -11,10 +11,13 @@ export interface Reply {
 }
 
 const EARLY_LIMIT = 256;
+/** Timed-out requests whose late LINE_REPLY is still watched for. */
+const LATE_LIMIT = 64;
 
 export class RequestTracker {
   private readonly waiting = new Map<number, { done: (r: Reply) => void; cancel: () => void }>();
   private readonly early = new Map<number, Reply>();
+  private readonly late = new Map<number, (r: Reply) => void>();
 
   constructor(
     private readonly clock: Clock,
@@ -24,6 +27,12 @@ export class RequestTracker {
   /** Feed every LINE_REPLY here. Returns false when nobody waits for it (yet). */
   handleReply(requestId: number, reply: Reply): boolean {
     const w = this.waiting.get(requestId);
+    const lateHandler = this.late.get(requestId);
+    if (!w && lateHandler) {
+      this.late.delete(requestId);
+      lateHandler(reply);
+      return true;
+    }
     if (!w) {
       this.early.set(requestId, reply);
       if (this.early.size > EARLY_LIMIT) this.early.delete(this.early.keys().next().value as number);
@@ -51,6 +60,15 @@ export class RequestTracker {
       onReply({ result: RequestTracker.TIMEOUT });
     }, this.timeoutMs);
     this.waiting.set(requestId, { done: onReply, cancel });
+  }
+
+  /**
+   * For a request that timed out: `onLate` gets its LINE_REPLY if it still arrives (the caller undoes
+   * what the late reply would start, e.g. a call it already reported as failed).
+   */
+  onLateReply(requestId: number, onLate: (r: Reply) => void): void {
+    this.late.set(requestId, onLate);
+    if (this.late.size > LATE_LIMIT) this.late.delete(this.late.keys().next().value as number);
   }
 
   /** Promise form of expect(). */

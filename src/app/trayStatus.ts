@@ -39,7 +39,9 @@ function problems(s: AppStatus): string[] {
   const line = linePart(s);
   if (line) out.push(line);
   if (!s.datevRegistered) out.push('DATEV-Anmeldung fehlt');
+  else if (s.cti === 'broken') out.push('DATEV-Verbindung gestört, bitte neu starten');
   else if (!s.datevPresent) out.push('DATEV nicht gestartet');
+  else if (s.datevHangs) out.push(s.waitingForDatev > 0 ? `DATEV antwortet nicht (${calls(s.waitingForDatev)} warten)` : 'DATEV antwortet nicht');
   return out;
 }
 
@@ -78,6 +80,21 @@ function lineText(s: AppStatus): string {
   }
 }
 
+function ctiText(state: AppStatus['cti']): string {
+  switch (state) {
+    case 'ok':
+      return 'antwortet';
+    case 'unchecked':
+      return 'noch nicht geprüft';
+    case 'rebuilt':
+      return 'antwortet (nach Neuaufbau)';
+    case 'broken':
+      return 'antwortet nicht – Programm bitte neu starten';
+    case 'not-registered':
+      return 'nicht registriert';
+  }
+}
+
 export function trayStatus(s: AppStatus): TrayStatus {
   const found = problems(s);
   const tooltip = clip(found.length === 0 ? readyTooltip(s) : PREFIX + found.join(', '), TOOLTIP_MAX);
@@ -86,6 +103,8 @@ export function trayStatus(s: AppStatus): TrayStatus {
     `Leitung: ${lineText(s)}`,
     `DATEV Telefonie: ${s.datevPresent ? 'läuft' : 'nicht gestartet'}`,
     `Anmeldung bei DATEV (ROT): ${s.datevRegistered ? 'ja' : 'nein'}`,
+    `CTI-Objekt (Selbsttest): ${ctiText(s.cti)}`,
+    `DATEV antwortet: ${s.datevHangs ? `nein (hängt; ${calls(s.waitingForDatev)} warten auf DATEV)` : 'ja'}`,
     `Laufende Gespräche: ${s.activeCalls}`,
   ].join('\n');
   return { tooltip, problem: found.length > 0, text };

@@ -1,20 +1,29 @@
 /**
- * The per-call state machine from telephony observations to DATEV notifications. Pure: no I/O, no
- * clock; every function returns a new record plus the notifications to send, in order.
+ * The per-call state machine from telephony observations and DATEV's answers to DATEV notifications.
+ * Pure: no I/O, no clock; every function returns a new record plus the notifications to send, in order.
  *
  * DATEV allows only these sequences (datev-cti.md §3.2): Offered → Connected → Finished,
- * Offered → Absence, and for a call first seen connected NewCall(Offered) → Connected. The machine
- * keeps what was *observed* apart from what was *reported*, and only ever emits the steps that lead
- * from the reported state to the observed one along an allowed path. Late, duplicated or
- * out-of-order observations therefore never produce a forbidden sequence.
+ * Offered → Absence, and for a call first seen connected NewCall(Offered) → Connected;
+ * CallAdressatChanged only while the call is live in DATEV (after NewCall, before its end).
+ * The machine keeps what was *observed* apart from what DATEV *acknowledged* and sends at most one
+ * notification of a call at a time: the next one only after DATEV accepted the previous one
+ * ('delivered'). So late, duplicated or out-of-order observations, and notifications that DATEV
+ * answers late or never, cannot produce a forbidden or reordered sequence.
+ *
+ * When DATEV does not take a notification:
+ * - 'held' (not attempted, DATEV hangs): the call waits; on 'resume' it catches up from what DATEV has;
+ * - 'lost' (DATEV closed, restarted, refused it): no further live notification for this call; its final
+ *   record is kept for later delivery as NewJournal (the journal decides, see `undelivered`).
  */
 import { CallState, type DatevCallData } from '../datev/callData';
 import type { NotificationMethod } from '../datev/port';
 
 /** What the telephony side has shown so far (monotonic). */
 export type Observed = 'none' | 'ringing' | 'connected' | 'ended';
-/** What DATEV has been told so far. */
+/** What DATEV has acknowledged so far. */
 export type Reported = 'none' | 'offered' | 'connected' | 'finished' | 'absence';
+/** live: notifications flow; held: waiting for a hung DATEV; lost: DATEV does not have this call (all of it). */
+export type DatevLink = 'live' | 'held' | 'lost';
 
 export interface ContactFields {
   Adressatenname: string;
@@ -32,7 +41,19 @@ export interface CallRecord {
   firstSeenAt?: Date;
   connectedAt?: Date;
   endedAt?: Date;
+  /** What DATEV acknowledged. */
   reported: Reported;
+  /** The notification sent and not yet answered (at most one per call). */
+  inFlight?: NotificationMethod;
+  /** What `inFlight` brings `reported` to when DATEV accepts it. */
+  inFlightTarget?: Reported;
+  /** The contact DATEV has for the call (from its last accepted notification). */
+  datevContact?: ContactFields;
+  /** The contact the notification in flight carries. */
+  inFlightContact?: ContactFields;
+  link: DatevLink;
+  /** The DATEV that accepted NewCall; later notifications go to it only. */
+  generation?: number;
   /** False while NewCall waits for the contact lookup (bounded by the lookup budget). */
   announceable: boolean;
   /** False for calls that are not reported to DATEV at all (e.g. internal calls when so configured). */
@@ -42,6 +63,10 @@ export interface CallRecord {
 export interface Notification {
   method: NotificationMethod;
   data: DatevCallData;
+  /** The call's last notification (Finished / Absence). */
+  last: boolean;
+  /** Deliver only to this DATEV (undefined for NewCall: any). */
+  generation?: number;
 }
 
 export type CallEvent =
@@ -51,7 +76,13 @@ export type CallEvent =
   /** The contact lookup finished or its budget elapsed: NewCall may go out. */
   | { type: 'announce' }
   /** A (new) contact for the call: by lookup, by the user's choice, or cleared. */
-  | { type: 'contact'; contact: ContactFields };
+  | { type: 'contact'; contact: ContactFields }
+  /** DATEV accepted the notification in flight. */
+  | { type: 'delivered'; generation: number }
+  /** DATEV did not take the notification in flight: 'held' = not attempted (retry on resume), 'lost' = give up. */
+  | { type: 'undelivered'; how: 'held' | 'lost' }
+  /** DATEV answers again: a held call catches up. */
+  | { type: 'resume' };
 
 export interface Step {
   record: CallRecord;
@@ -61,7 +92,20 @@ export interface Step {
 const ORDER: Record<Observed, number> = { none: 0, ringing: 1, connected: 2, ended: 3 };
 
 export function newRecord(data: DatevCallData, options: { announceable: boolean; reportable: boolean }): CallRecord {
-  return { data: { ...data }, observed: 'none', wasConnected: false, reported: 'none', ...options };
+  return { data: { ...data }, observed: 'none', wasConnected: false, reported: 'none', link: 'live', ...options };
+}
+
+function contactOf(d: DatevCallData): ContactFields {
+  return { Adressatenname: d.Adressatenname, AdressatenId: d.AdressatenId, DataSource: d.DataSource };
+}
+
+function sameContact(a: ContactFields | undefined, b: ContactFields): boolean {
+  return !!a && a.AdressatenId === b.AdressatenId && a.Adressatenname === b.Adressatenname && a.DataSource === b.DataSource;
+}
+
+/** A time that never runs before `floor` (a clock set back during a call must not make End < Begin). */
+function notBefore(at: Date, floor: Date | undefined): Date {
+  return floor && at.getTime() < floor.getTime() ? new Date(floor.getTime()) : at;
 }
 
 export function step(record: CallRecord, event: CallEvent): Step {
@@ -71,52 +115,95 @@ export function step(record: CallRecord, event: CallEvent): Step {
     case 'connected':
     case 'ended': {
       if (ORDER[event.type] <= ORDER[r.observed]) return { record: r, notifications: [] };
-      r.firstSeenAt ??= event.at;
+      const at = notBefore(event.at, r.endedAt ?? r.connectedAt ?? r.firstSeenAt);
+      r.firstSeenAt ??= at;
       if (event.type === 'connected') {
-        r.connectedAt = event.at;
+        r.connectedAt = at;
         r.wasConnected = true;
       }
-      if (event.type === 'ended') r.endedAt = event.at;
+      if (event.type === 'ended') r.endedAt = at;
       r.observed = event.type;
-      return { record: r, notifications: catchUp(r) };
+      return { record: r, notifications: next(r) };
     }
     case 'announce':
       r.announceable = true;
-      return { record: r, notifications: catchUp(r) };
+      return { record: r, notifications: next(r) };
     case 'contact': {
       const c = event.contact;
-      const changed =
-        c.AdressatenId !== r.data.AdressatenId || c.Adressatenname !== r.data.Adressatenname || c.DataSource !== r.data.DataSource;
       r.data.Adressatenname = c.Adressatenname;
       r.data.AdressatenId = c.AdressatenId;
       r.data.DataSource = c.DataSource;
       if (c.CalledNumber) r.data.CalledNumber = c.CalledNumber;
-      const live = r.reported === 'offered' || r.reported === 'connected';
-      if (!changed || !live || !r.reportable) return { record: r, notifications: [] };
-      return { record: r, notifications: [{ method: 'CallAdressatChanged', data: snapshot(r, currentState(r.reported)) }] };
+      return { record: r, notifications: next(r) };
+    }
+    case 'delivered': {
+      if (!r.inFlight || !r.inFlightTarget) return { record: r, notifications: [] };
+      if (r.inFlight === 'NewCall') r.generation = event.generation;
+      r.reported = r.inFlightTarget;
+      r.datevContact = r.inFlightContact;
+      clearInFlight(r);
+      return { record: r, notifications: next(r) };
+    }
+    case 'undelivered': {
+      if (!r.inFlight) return { record: r, notifications: [] };
+      clearInFlight(r);
+      r.link = event.how;
+      return { record: r, notifications: [] };
+    }
+    case 'resume': {
+      if (r.link !== 'held') return { record: r, notifications: [] };
+      r.link = 'live';
+      return { record: r, notifications: next(r) };
     }
   }
 }
 
-/** The notifications that bring `reported` up to what was observed (mutates r.reported). */
-function catchUp(r: CallRecord): Notification[] {
-  if (!r.announceable || !r.reportable || r.observed === 'none') return [];
-  const out: Notification[] = [];
-  const emit = (method: NotificationMethod, state: CallState, next: Reported): void => {
-    r.reported = next;
-    out.push({ method, data: snapshot(r, state) });
+function clearInFlight(r: CallRecord): void {
+  delete r.inFlight;
+  delete r.inFlightTarget;
+  delete r.inFlightContact;
+}
+
+/** The one notification that brings DATEV closer to what was observed (mutates r), if any may go now. */
+function next(r: CallRecord): Notification[] {
+  if (!r.announceable || !r.reportable || r.observed === 'none' || r.inFlight || r.link !== 'live') return [];
+  const send = (method: NotificationMethod, state: CallState, target: Reported): Notification[] => {
+    r.inFlight = method;
+    r.inFlightTarget = target;
+    r.inFlightContact = contactOf(r.data);
+    const last = target === 'finished' || target === 'absence';
+    return [{ method, data: snapshot(r, state), last, ...(r.generation !== undefined ? { generation: r.generation } : {}) }];
   };
-  if (r.reported === 'none') emit('NewCall', CallState.eCSOffered, 'offered');
-  if (r.reported === 'offered' && r.wasConnected) emit('CallStateChanged', CallState.eCSConnected, 'connected');
-  if (r.observed === 'ended') {
-    if (r.reported === 'connected') emit('CallStateChanged', CallState.eCSFinished, 'finished');
-    else if (r.reported === 'offered') emit('CallStateChanged', CallState.eCSAbsence, 'absence');
+  if (r.reported === 'none') return send('NewCall', CallState.eCSOffered, 'offered');
+  const live = r.reported === 'offered' || r.reported === 'connected';
+  if (!live) return [];
+  if (!sameContact(r.datevContact, contactOf(r.data))) {
+    return send('CallAdressatChanged', currentState(r.reported), r.reported);
   }
-  return out;
+  if (r.reported === 'offered' && r.wasConnected) return send('CallStateChanged', CallState.eCSConnected, 'connected');
+  if (r.observed === 'ended') {
+    return r.reported === 'connected'
+      ? send('CallStateChanged', CallState.eCSFinished, 'finished')
+      : send('CallStateChanged', CallState.eCSAbsence, 'absence');
+  }
+  return [];
 }
 
 function currentState(reported: Reported): CallState {
   return reported === 'connected' ? CallState.eCSConnected : CallState.eCSOffered;
+}
+
+/** DATEV has the whole call (its end acknowledged). */
+export function isComplete(r: CallRecord): boolean {
+  return r.reported === 'finished' || r.reported === 'absence';
+}
+
+/**
+ * The call ended, should be in DATEV, and DATEV does not have it completely (it was closed, restarted,
+ * refused a notification): its final record must be delivered later (NewJournal).
+ */
+export function undelivered(r: CallRecord): boolean {
+  return r.reportable && r.observed === 'ended' && r.link === 'lost' && !isComplete(r);
 }
 
 /** The call data DATEV gets for a notification in `state` (Begin/End rules of datev-cti.md §3.1). */
@@ -142,7 +229,7 @@ export function snapshot(r: CallRecord, state: CallState): DatevCallData {
       end = ended;
       break;
   }
-  if (end.getTime() < begin.getTime()) end = begin;
+  // End >= Begin always: observation times never run backwards (step clamps them)
   return { ...r.data, CallState: state, Begin: new Date(begin.getTime()), End: new Date(end.getTime()) };
 }
 

@@ -1,6 +1,6 @@
 /**
  * DatevPort over the native COM/ROT bridge (native/com, exported as addon.com). The addon owns the
- * COM thread, the CTI object in the ROT and the calls into DATEV; this class turns DATEV's requests
+ * COM threads, the CTI object in the ROT and the calls into DATEV; this class turns DATEV's requests
  * into handler calls and the addon's failures into DatevError.
  */
 import type { DatevCallData, RawCallData } from '../datev/callData';
@@ -8,18 +8,25 @@ import {
   DatevError,
   NOTIFICATION_METHODS,
   type DatevErrorCode,
+  type DatevHealth,
   type DatevPort,
   type DatevRequestHandlers,
+  type Delivery,
   type NotificationMethod,
+  type NotifyOptions,
+  type SelfCheckResult,
 } from '../datev/port';
 
-/** A request DATEV made on the CTI object, waiting in the COM thread for `answer(id, …)`. */
+/** A request DATEV made on the CTI object. */
 export interface NativeDatevRequest {
   type: 'request';
+  /** 0: no answer expected (Drop); else claim(id) and answer(id, …). */
   id: number;
   kind: 'dial' | 'drop' | 'getCallData';
-  /** The 11 fields as read by name from DATEV's object (unreadable ones are absent). */
+  /** The fields the adapter read from DATEV's object (Dial: SyncID, contact, CalledNumber; else CallID). */
   data: RawCallData;
+  /** Dial: the CallID the adapter minted and wrote into DATEV's object. */
+  callId?: string;
 }
 
 export interface NativeDatevLog {
@@ -28,11 +35,38 @@ export interface NativeDatevLog {
   message: string;
 }
 
-export type NativeComEvent = NativeDatevRequest | NativeDatevLog;
+/** The real outcome of a notification that was settled with "timeout" before. */
+export interface NativeLateResult {
+  type: 'late';
+  ticket: number;
+  code: 'ok' | DatevErrorCode;
+  hresult: number;
+  message: string;
+  generation: number;
+}
 
-export type NativeAnswer =
-  | { ok: true; callId?: string; found?: boolean; data?: DatevCallData }
-  | { ok: false; error: string };
+export interface NativePoolHealth {
+  size: number;
+  started: number;
+  busy: number;
+  stuck: number;
+  queued: number;
+  timeouts: number;
+  stalled: number;
+}
+
+export interface NativeBridgeHealth {
+  notify: NativePoolHealth;
+  probe: NativePoolHealth;
+  registered: boolean;
+  rebuilds: number;
+  generation: number;
+  requestsExpired: number;
+}
+
+export type NativeComEvent = NativeDatevRequest | NativeDatevLog | NativeLateResult | ({ type: 'health' } & NativeBridgeHealth);
+
+export type NativeAnswer = { ok: true; found?: boolean; data?: DatevCallData } | { ok: false; error: string };
 
 /** Outcome of the type-library check made at the first register() of the process. */
 export interface TypeLibStatus {
@@ -47,21 +81,46 @@ export interface TypeLibStatus {
 }
 
 export interface NativeBridgeOptions {
-  /** How long a DATEV call (Dial/Drop/GetCallData) waits for the handler (default 3000 ms). */
+  /** How long DATEV's call waits for the program to take a request over (default 40 ms). */
+  claimMs?: number;
+  /** How long a request the program took waits for its answer (default 3000 ms). */
   requestTimeoutMs?: number;
   /** Bound of one notification into DATEV (default 5000 ms). */
   notifyTimeoutMs?: number;
+  /** A call's data object lives this long after the call's last notification (default 60000 ms). */
+  graceMs?: number;
+  /** Bound of a presence check or self-check (default 5000 ms). */
+  probeTimeoutMs?: number;
+  /** Notification threads (default 4). */
+  notifyThreads?: number;
   /** Folder for the program's own type library (default %LOCALAPPDATA%\Wildix\DatevCti). */
   typeLibDir?: string;
+}
+
+export interface NativeNotifyResult {
+  ticket: number;
+  generation: number;
+}
+
+export interface NativeSelfCheck {
+  healthy: boolean;
+  code: string;
+  hresult: number;
+  message: string;
 }
 
 export interface NativeDatevBridge {
   register(): Promise<void>;
   revoke(): Promise<void>;
   isPresent(): Promise<boolean>;
-  notify(method: string, data: DatevCallData): Promise<void>;
+  notify(method: string, data: DatevCallData, options: { last: boolean; generation: number }): Promise<NativeNotifyResult>;
+  selfCheck(): Promise<NativeSelfCheck>;
+  rebuild(): Promise<void>;
+  claim(id: number): boolean;
   answer(id: number, result: NativeAnswer): void;
-  /** Revokes and ends the COM thread; the bridge cannot be used afterwards. */
+  setCallIdPrefix(prefix: string): void;
+  health(): NativeBridgeHealth | null;
+  /** Revokes and ends the COM threads; the bridge cannot be used afterwards. */
   close(): Promise<void>;
 }
 
@@ -76,27 +135,48 @@ export interface NativeDatevPortOptions extends NativeBridgeOptions {
   log?: (level: NativeDatevLog['level'], message: string) => void;
 }
 
-const ERROR_CODES: readonly DatevErrorCode[] = ['absent', 'timeout', 'com', 'not-registered'];
+const ERROR_CODES: readonly DatevErrorCode[] = ['absent', 'gone', 'timeout', 'stalled', 'com', 'not-registered', 'shutdown'];
 /** E_ILLEGAL_METHOD_CALL: what the addon answers to a second registration. */
 const ALREADY_REGISTERED = 0x8000000e;
+/** Late results kept for a ticket nobody asked about yet (the rejection may be handled after the event). */
+const UNCLAIMED_LATE_LIMIT = 64;
 
 export function toDatevError(err: unknown): DatevError {
   if (err instanceof DatevError) return err;
-  const e = err as { code?: unknown; hresult?: unknown; message?: unknown } | null | undefined;
+  const e = err as { code?: unknown; hresult?: unknown; message?: unknown; ticket?: unknown } | null | undefined;
   const message = typeof e?.message === 'string' ? e.message : String(err);
   const code = ERROR_CODES.find((c) => c === e?.code) ?? 'com';
   const hresult = typeof e?.hresult === 'number' ? e.hresult >>> 0 : undefined;
-  return new DatevError(code, message, hresult);
+  const ticket = code === 'timeout' && typeof e?.ticket === 'number' ? e.ticket : undefined;
+  return new DatevError(code, message, hresult, ticket);
 }
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+function toHealth(h: NativeBridgeHealth | null): DatevHealth {
+  if (!h) return { registered: false, threads: 0, stuck: 0, timeouts: 0, stalled: 0, rebuilds: 0, requestsExpired: 0 };
+  return {
+    registered: h.registered,
+    threads: h.notify.size,
+    stuck: h.notify.stuck,
+    timeouts: h.notify.timeouts,
+    stalled: h.notify.stalled,
+    rebuilds: h.rebuilds,
+    requestsExpired: h.requestsExpired,
+  };
+}
+
+type LateWaiter = { resolve(d: Delivery): void; reject(e: DatevError): void };
+
 export class NativeDatevPort implements DatevPort {
   private readonly bridge: NativeDatevBridge;
   private readonly log: (level: NativeDatevLog['level'], message: string) => void;
   private handlers: DatevRequestHandlers | undefined;
+  private readonly lateWaiters = new Map<number, LateWaiter>();
+  private readonly lateResults = new Map<number, NativeLateResult>();
+  private readonly healthListeners = new Set<(h: DatevHealth) => void>();
 
   constructor(
     private readonly com: NativeComModule,
@@ -134,15 +214,58 @@ export class NativeDatevPort implements DatevPort {
     }
   }
 
-  async notify(method: NotificationMethod, data: DatevCallData): Promise<void> {
+  async notify(method: NotificationMethod, data: DatevCallData, options: NotifyOptions = {}): Promise<Delivery> {
     if (!NOTIFICATION_METHODS.includes(method)) {
       throw new DatevError('com', `unknown DATEV notification ${String(method)}`);
     }
     try {
-      await this.bridge.notify(method, data);
+      const r = await this.bridge.notify(method, data, { last: options.last ?? false, generation: options.generation ?? 0 });
+      return { generation: r.generation };
     } catch (err) {
       throw toDatevError(err);
     }
+  }
+
+  settled(ticket: number): Promise<Delivery> {
+    const early = this.lateResults.get(ticket);
+    if (early) {
+      this.lateResults.delete(ticket);
+      return early.code === 'ok' ? Promise.resolve({ generation: early.generation }) : Promise.reject(lateError(early));
+    }
+    return new Promise<Delivery>((resolve, reject) => this.lateWaiters.set(ticket, { resolve, reject }));
+  }
+
+  setCallIdPrefix(prefix: string): void {
+    this.bridge.setCallIdPrefix(prefix);
+  }
+
+  async selfCheck(): Promise<SelfCheckResult> {
+    try {
+      const r = await this.bridge.selfCheck();
+      if (r.healthy) return { healthy: true, detail: 'the CTI object in the ROT answers' };
+      const problem: SelfCheckResult['problem'] =
+        r.code === 'timeout' ? 'timeout' : r.code === 'other' ? 'not-ours' : r.hresult === 0x800401e3 ? 'missing' : 'com';
+      return { healthy: false, problem, detail: r.message, hresult: r.hresult };
+    } catch (err) {
+      return { healthy: false, problem: 'com', detail: errorText(err) };
+    }
+  }
+
+  async rebuild(): Promise<void> {
+    try {
+      await this.bridge.rebuild();
+    } catch (err) {
+      throw toDatevError(err);
+    }
+  }
+
+  async health(): Promise<DatevHealth> {
+    return toHealth(this.bridge.health());
+  }
+
+  onHealthChange(listener: (health: DatevHealth) => void): () => void {
+    this.healthListeners.add(listener);
+    return () => this.healthListeners.delete(listener);
   }
 
   /** What the type-library check at register() found and did (for --diagnose). */
@@ -150,33 +273,70 @@ export class NativeDatevPort implements DatevPort {
     return this.com.typeLibStatus();
   }
 
-  /** Revoke and end the COM thread (program exit). */
+  /** Revoke and end the COM threads (program exit). */
   async close(): Promise<void> {
     this.handlers = undefined;
     await this.bridge.close();
+    for (const w of this.lateWaiters.values()) w.reject(new DatevError('shutdown', 'the DATEV bridge was closed'));
+    this.lateWaiters.clear();
   }
 
   private onEvent(event: NativeComEvent): void {
-    if (event.type === 'log') {
-      this.log(event.level, event.message);
+    switch (event.type) {
+      case 'log':
+        this.log(event.level, event.message);
+        return;
+      case 'late':
+        this.onLate(event);
+        return;
+      case 'health': {
+        const h = toHealth(event);
+        for (const l of [...this.healthListeners]) l(h);
+        return;
+      }
+      case 'request':
+        this.onRequest(event);
+        return;
+    }
+  }
+
+  private onLate(event: NativeLateResult): void {
+    const waiter = this.lateWaiters.get(event.ticket);
+    if (!waiter) {
+      this.lateResults.set(event.ticket, event);
+      if (this.lateResults.size > UNCLAIMED_LATE_LIMIT) this.lateResults.delete(this.lateResults.keys().next().value as number);
       return;
     }
-    void this.answer(event).then(
-      (result) => this.bridge.answer(event.id, result),
+    this.lateWaiters.delete(event.ticket);
+    if (event.code === 'ok') waiter.resolve({ generation: event.generation });
+    else waiter.reject(lateError(event));
+  }
+
+  private onRequest(request: NativeDatevRequest): void {
+    const h = this.handlers;
+    // Taken at once, synchronously: from now on DATEV's call waits for this answer (bounded natively).
+    const claimed = request.id !== 0 && this.bridge.claim(request.id);
+    if (request.kind === 'getCallData' && !claimed) return; // DATEV was answered from what it was last told
+    if (!h) {
+      if (claimed) this.bridge.answer(request.id, { ok: false, error: 'the CTI object is not registered' });
+      return;
+    }
+    void this.answer(h, request, claimed).then(
+      (result) => {
+        if (claimed) this.bridge.answer(request.id, result);
+      },
       // answer() never rejects; this only guards against a broken bridge
-      (err: unknown) => this.log('error', `${event.kind}: ${errorText(err)}`),
+      (err: unknown) => this.log('error', `${request.kind}: ${errorText(err)}`),
     );
   }
 
-  private async answer(request: NativeDatevRequest): Promise<NativeAnswer> {
-    const h = this.handlers;
-    if (!h) return { ok: false, error: 'the CTI object is not registered' };
+  private async answer(h: DatevRequestHandlers, request: NativeDatevRequest, claimed: boolean): Promise<NativeAnswer> {
     try {
       switch (request.kind) {
         case 'dial': {
-          const callId = await h.dial(request.data);
-          if (typeof callId !== 'string' || callId === '') return { ok: false, error: 'the handler returned no CallID' };
-          return { ok: true, callId };
+          if (!request.callId) return { ok: false, error: 'the adapter minted no CallID' };
+          await h.dial(request.data, { callId: request.callId, decided: !claimed });
+          return { ok: true };
         }
         case 'drop':
           await h.drop(request.data);
@@ -187,8 +347,14 @@ export class NativeDatevPort implements DatevPort {
         }
       }
     } catch (err) {
+      if (!claimed) this.log('warn', `${request.kind} after DATEV had its answer: ${errorText(err)}`);
       return { ok: false, error: errorText(err) };
     }
     return { ok: false, error: `unknown request ${String((request as { kind: unknown }).kind)}` };
   }
+}
+
+function lateError(e: NativeLateResult): DatevError {
+  const code = ERROR_CODES.find((c) => c === e.code) ?? 'com';
+  return new DatevError(code, e.message, e.hresult >>> 0);
 }

@@ -32,7 +32,7 @@ class FakeIcon {
   };
 }
 
-const ready: AppStatus = { line: 'open', lineName: '201', datevRegistered: true, datevPresent: true, activeCalls: 0 };
+const ready: AppStatus = { line: 'open', lineName: '201', datevRegistered: true, datevPresent: true, activeCalls: 0, cti: 'ok', datevHangs: false, waitingForDatev: 0 };
 
 function setup(icon = new FakeIcon()) {
   let status: AppStatus = { ...ready, datevPresent: false };

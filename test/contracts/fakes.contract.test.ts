@@ -9,8 +9,8 @@ import { FakeDialogs } from '../../fakes/dialogs/fakeDialogs';
 import { FakeTapi } from '../../fakes/telephony/fakeTapi';
 
 datevContract('in-memory fake', async () => {
-  const fake = new FakeDatev({ running: false });
-  return { port: fake.port, datev: fake.driver, dispose: async () => {} };
+  const fake = new FakeDatev({ running: false, notifyTimeoutMs: 300, threads: 2 });
+  return { port: fake.port, datev: fake.driver, notifyTimeoutMs: 300, threads: 2, dispose: async () => {} };
 });
 
 telephonyContract('in-memory fake', async () => {

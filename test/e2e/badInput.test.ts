@@ -80,7 +80,7 @@ describe('bad input', () => {
     expect(w.log.has('warn', 'lineGetCallInfo failed')).toBe(true);
   });
 
-  it('DATEV not running: calls go on, notifications are dropped and logged once; DATEV appearing later gets the next events', async () => {
+  it('DATEV not running: calls go on, DATEV gets nothing of a call it never saw begin, the call is kept for later delivery', async () => {
     const w = await makeWorld({ datevRunning: false });
     const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
     await w.settle();
@@ -92,40 +92,87 @@ describe('bad input', () => {
     expect(w.app.status().datevPresent).toBe(true);
     await w.tapi.pbx.hangup(id, 'CANCELLED');
     await w.settle();
-    expect(w.methods()).toEqual(['CallStateChanged:0']);
+    // no lone CallStateChanged(Absence) for a call whose NewCall DATEV never got
+    expect(w.methods()).toEqual([]);
+    expect(w.log.has('info', 'kept for later delivery')).toBe(true);
   });
 
-  it('a failing DATEV call is logged with its HRESULT and the next notification still goes out', async () => {
+  it('a DATEV that refuses NewCall gets nothing more of that call; the HRESULT is logged; the next call is reported', async () => {
     const w = await makeWorld();
-    await w.datev.driver.failNextNotification(0x80010108);
+    await w.datev.driver.failNextNotification(0x80004005);
     const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
     await w.settle();
     await w.tapi.pbx.hangup(id);
     await w.settle();
-    expect(w.methods()).toEqual(['CallStateChanged:0']);
+    expect(w.methods()).toEqual([]);
     const warn = w.log.entries.find((e) => e.level === 'warn' && e.message.startsWith('DATEV NewCall failed'));
-    expect(warn?.meta?.hresult).toBe('0x80010108');
+    expect(warn?.meta?.hresult).toBe('0x80004005');
+    expect(w.log.has('info', 'kept for later delivery')).toBe(true);
+    const next = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.tapi.pbx.hangup(next);
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
   });
 
-  it('a DATEV that hangs is cut off after datevTimeoutMs and the queue moves on', async () => {
-    const w = await makeWorld({ config: { datevTimeoutMs: 1000 } });
-    const notify = w.datev.port.notify;
-    let hang = true;
-    w.datev.port.notify = (m, d) => (hang ? new Promise<void>(() => undefined) : notify(m, d));
+  it('DATEV restarted during a call: the old CallID is not sent to the new DATEV; the call is kept for later delivery', async () => {
+    const w = await makeWorld();
     const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
-    await w.tapi.settle();
-    await w.app.calls.idle();
-    hang = false;
-    await w.advance(1000); // the hanging NewCall is given up here
+    await w.settle();
+    await w.tapi.pbx.answer(id);
+    await w.settle();
+    await w.datev.driver.stop();
+    await w.datev.driver.start();
     await w.tapi.pbx.hangup(id);
     await w.settle();
-    expect(w.app.notifier.stats.failed).toBe(1);
-    expect(w.methods()).toEqual(['CallStateChanged:0']);
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2']);
+    expect(w.log.entries.some((e) => e.level === 'warn' && e.message.includes('(gone)'))).toBe(true);
+    expect(w.log.has('info', 'kept for later delivery')).toBe(true);
+  });
+
+  it('a DATEV that hangs in NewCall past datevTimeoutMs: the call waits for its answer and then goes on in order', async () => {
+    const w = await makeWorld({ config: { datevTimeoutMs: 1000 } });
+    await w.datev.driver.hangNotifications(3000, 1);
+    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    await w.advance(1000); // the bound: NewCall is given up for now, its thread is stuck
+    expect(w.app.notifier.stats.timeouts).toBe(1);
+    expect(w.app.status().datevHangs).toBe(true);
+    expect(w.methods()).toEqual([]);
+    await w.advance(2000); // DATEV answers NewCall after all
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
+    expect(w.app.status().datevHangs).toBe(false);
+  });
+
+  it('a DATEV that hangs on every notification thread: calls wait (held) and catch up in order when DATEV answers again', async () => {
+    const w = await makeWorld({ config: { datevTimeoutMs: 1000 } });
+    await w.datev.driver.hangNotifications(5000, 4);
+    const calls: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      calls.push(await w.tapi.pbx.incoming('201', `+49 89 100000${i}`));
+      await w.settle();
+      await w.advance(1000);
+    }
+    expect(w.app.notifier.stats.stalled).toBeGreaterThanOrEqual(1);
+    expect(w.app.status().waitingForDatev).toBeGreaterThanOrEqual(1);
+    expect(w.app.status().datevHangs).toBe(true);
+    for (const id of calls) await w.tapi.pbx.hangup(id);
+    await w.settle();
+    await w.advance(30_000);
+    // every call reached DATEV once, each as NewCall then Absence, nothing of a call before its NewCall
+    const byCall = new Map<string, string[]>();
+    for (const n of w.datev.received) byCall.set(String(n.data.CallID), [...(byCall.get(String(n.data.CallID)) ?? []), `${n.method}:${n.data.CallState}`]);
+    expect(byCall.size).toBe(6);
+    for (const seq of byCall.values()) expect(seq).toEqual(['NewCall:1', 'CallStateChanged:0']);
+    expect(w.app.status().waitingForDatev).toBe(0);
+    expect(w.app.status().datevHangs).toBe(false);
   });
 
   it('registration in the ROT failing is shown and logged; telephony still starts', async () => {
     const w = await makeWorld({ start: false });
-    await w.datev.port.register({ dial: () => 'x', drop: () => undefined, getCallData: () => undefined });
+    await w.datev.port.register({ dial: () => undefined, drop: () => undefined, getCallData: () => undefined });
     await w.app.start();
     await w.settle();
     expect(w.app.status().datevRegistered).toBe(false);

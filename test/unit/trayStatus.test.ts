@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AppStatus } from '../../src/app/app';
 import { clip, TOOLTIP_MAX, trayStatus } from '../../src/app/trayStatus';
 
-const ready: AppStatus = { line: 'open', lineName: '201', datevRegistered: true, datevPresent: true, activeCalls: 0 };
+const ready: AppStatus = { line: 'open', lineName: '201', datevRegistered: true, datevPresent: true, activeCalls: 0, cti: 'ok', datevHangs: false, waitingForDatev: 0 };
 
 describe('trayStatus', () => {
   it('ready: line and DATEV in the tooltip, information icon', () => {
@@ -11,7 +11,7 @@ describe('trayStatus', () => {
     expect(s.tooltip).toBe('Wildix CTI – bereit (Leitung 201, DATEV verbunden)');
     expect(s.problem).toBe(false);
     expect(s.text).toBe(
-      ['Zustand: bereit', 'Leitung: geöffnet (201)', 'DATEV Telefonie: läuft', 'Anmeldung bei DATEV (ROT): ja', 'Laufende Gespräche: 0'].join('\n'),
+      ['Zustand: bereit', 'Leitung: geöffnet (201)', 'DATEV Telefonie: läuft', 'Anmeldung bei DATEV (ROT): ja', 'CTI-Objekt (Selbsttest): antwortet', 'DATEV antwortet: ja', 'Laufende Gespräche: 0'].join('\n'),
     );
   });
 
@@ -31,7 +31,7 @@ describe('trayStatus', () => {
   });
 
   it('several problems at once are all named; the text says what each part is', () => {
-    const s = trayStatus({ line: 'missing', lineName: '', datevRegistered: true, datevPresent: false, activeCalls: 0 });
+    const s = trayStatus({ ...ready, line: 'missing', lineName: '', datevPresent: false });
     expect(s.tooltip).toBe('Wildix CTI – Leitung fehlt, DATEV nicht gestartet');
     expect(s.text).toContain('Zustand: Leitung fehlt, DATEV nicht gestartet');
     expect(s.text).toContain('Leitung: fehlt');
@@ -55,5 +55,20 @@ describe('trayStatus', () => {
     const cut = clip('ab😀cd', 4); // the emoji would be cut in half
     expect(cut).toBe('ab…');
     expect(cut.length).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('trayStatus: the DATEV connection over the day', () => {
+  it('a DATEV that hangs is a problem, with the calls that wait for it', () => {
+    const s = trayStatus({ ...ready, datevHangs: true, waitingForDatev: 2 });
+    expect(s).toMatchObject({ tooltip: 'Wildix CTI – DATEV antwortet nicht (2 Gespräche warten)', problem: true });
+    expect(s.text).toContain('DATEV antwortet: nein (hängt; 2 Gespräche warten auf DATEV)');
+  });
+
+  it('a CTI object that cannot be repaired asks for a restart; a rebuilt one is fine', () => {
+    expect(trayStatus({ ...ready, cti: 'broken' })).toMatchObject({ tooltip: 'Wildix CTI – DATEV-Verbindung gestört, bitte neu starten', problem: true });
+    const rebuilt = trayStatus({ ...ready, cti: 'rebuilt' });
+    expect(rebuilt.problem).toBe(false);
+    expect(rebuilt.text).toContain('CTI-Objekt (Selbsttest): antwortet (nach Neuaufbau)');
   });
 });

@@ -10,9 +10,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { datevContract } from '../../contracts/datev.contract';
-import { CallState, Direction, type RawCallData } from '../../src/datev/callData';
-import { DatevError, type DatevRequestHandlers } from '../../src/datev/port';
+import { CALL_ID_PATTERN } from '../../src/calls/callIds';
+import { CallState, Direction, type DatevCallData, type RawCallData } from '../../src/datev/callData';
+import { DatevError, type DatevRequestHandlers, type DialContext } from '../../src/datev/port';
 import type { TypeLibStatus } from '../../src/native/comDatevPort';
+import { BOUNDED_DATEV } from '../../src/native/host/ports';
 import { FAKE_DATEV_BUILD, FAKE_DATEV_EXE, FakeDatevProcess, type FakeDatevOptions } from './datevDriver';
 import { wineEnv } from './env';
 import { connectHost, type RemoteHost } from './remote';
@@ -23,7 +25,6 @@ let host: RemoteHost;
 
 const E_POINTER = 0x80004003;
 const E_INVALIDARG = 0x80070057;
-const RPC_E_TIMEOUT = 0x8001011f;
 const DISP_E_MEMBERNOTFOUND = 0x80020003;
 const DISP_E_TYPEMISMATCH = 0x80020005;
 const DISP_E_UNKNOWNNAME = 0x80020006;
@@ -58,18 +59,39 @@ async function fakeDatev(opts: Omit<FakeDatevOptions, 'env'> = {}): Promise<Fake
   return datev;
 }
 
-function recorder(dial: (d: RawCallData) => string | Promise<string> = () => 'CALL-1'): DatevRequestHandlers & {
+function recorder(dial: (d: RawCallData, ctx: DialContext) => void | Promise<void> = () => undefined): DatevRequestHandlers & {
   dials: RawCallData[];
+  contexts: DialContext[];
 } {
   const dials: RawCallData[] = [];
+  const contexts: DialContext[] = [];
   return {
     dials,
-    dial: (d) => {
+    contexts,
+    dial: (d, ctx) => {
       dials.push(d);
-      return dial(d);
+      contexts.push(ctx);
+      return dial(d, ctx);
     },
     drop: () => undefined,
     getCallData: () => undefined,
+  };
+}
+
+function callData(overrides: Partial<DatevCallData> = {}): DatevCallData {
+  return {
+    CallID: 'T-1',
+    SyncID: '',
+    Direction: Direction.eDirIncoming,
+    Begin: new Date(),
+    End: new Date(),
+    CallState: CallState.eCSOffered,
+    Adressatenname: '',
+    AdressatenId: '',
+    DataSource: 'Wildix',
+    CalledNumber: '0891',
+    Note: '',
+    ...overrides,
   };
 }
 
@@ -85,7 +107,9 @@ describe('native COM under Wine: type library', () => {
       expect(status.state).toBe('registered');
       expect(status.path).toMatch(/DatevCtiBridge-x64\.tlb$/);
       expect(status.detail).toContain('0x80004002'); // E_NOINTERFACE before the registration
-      expect(await datev.dial({ CalledNumber: '0891' })).toEqual({ hresult: 0, callId: 'CALL-1' });
+      const dialled = await datev.dial({ CalledNumber: '0891' });
+      expect(dialled.hresult).toBe(0);
+      expect(dialled.callId).toMatch(CALL_ID_PATTERN);
       // IDatevCtiNotification is not registered either: the adapter falls back to plain IDispatch
       await port.notify('NewCall', {
         CallID: 'T-1',
@@ -110,10 +134,12 @@ describe('native COM under Wine: type library', () => {
 
 datevContract('native COM under Wine', async () => {
   const datev = await fakeDatev();
-  const port = host.remoteDatevPort();
+  const port = host.remoteDatevPort('datevBounded');
   return {
     port,
     datev,
+    notifyTimeoutMs: BOUNDED_DATEV.notifyTimeoutMs,
+    threads: BOUNDED_DATEV.notifyThreads,
     dispose: async () => {
       await port.dispose();
       await datev.close();
@@ -123,10 +149,12 @@ datevContract('native COM under Wine', async () => {
 
 datevContract('native COM under Wine, late-bound IDispatch', async () => {
   const datev = await fakeDatev({ via: 'dispatch' });
-  const port = host.remoteDatevPort();
+  const port = host.remoteDatevPort('datevBounded');
   return {
     port,
     datev,
+    notifyTimeoutMs: BOUNDED_DATEV.notifyTimeoutMs,
+    threads: BOUNDED_DATEV.notifyThreads,
     dispose: async () => {
       await port.dispose();
       await datev.close();
@@ -144,7 +172,6 @@ describe('native COM under Wine: late-bound IDispatch', () => {
     port = host.remoteDatevPort();
     rec = recorder((d) => {
       if (d.CalledNumber === 'throw') throw new Error('rejected by handler');
-      return `LB-${rec.dials.length}`;
     });
     await port.register(rec);
   });
@@ -165,7 +192,7 @@ describe('native COM under Wine: late-bound IDispatch', () => {
         data: { CalledNumber: `0891-${form}` },
       });
       expect(r, form).toMatchObject({ sameIdentity: true, idsHresult: 0, dispids: [1], hresult: 0 });
-      expect(r.callId, form).toBe(`LB-${before + i + 1}`);
+      expect(r.callId, form).toBe(rec.contexts[before + i]!.callId);
     }
     expect(rec.dials.slice(before).map((d) => d.CalledNumber)).toEqual(forms.map((f) => `0891-${f}`));
     const ids = await Promise.all(
@@ -221,7 +248,6 @@ describe('native COM under Wine: late-bound IDispatch', () => {
     expect(bad.exception!.wCode).toBe(0);
     expect(bad.exception!.source).toBe('Wildix CTI');
     expect(bad.exception!.description).toMatch(/^Dial: .*abgelehnt.* \/ .*rejected.*\(0x80070057\)$/);
-    expect(bad.callId).toBe(''); // nothing written back
     // a NULL VT_DISPATCH reaches the method, which answers E_POINTER
     const nullObject = await datev.dialNullObject();
     expect(nullObject.hresult >>> 0).toBe(DISP_E_EXCEPTION);
@@ -242,88 +268,123 @@ describe('native COM under Wine: beyond the contract', () => {
       await port.register(rec);
       expect((await datev.dialNullObject()).hresult >>> 0).toBe(E_POINTER);
       expect(rec.dials).toHaveLength(0);
-      expect(await datev.dial({ CalledNumber: '0891234' })).toEqual({ hresult: 0, callId: 'CALL-1' });
+      const r = await datev.dial({ CalledNumber: '0891234' });
+      expect(r.hresult).toBe(0);
+      expect(r.callId).toBe(rec.contexts[0]!.callId);
     } finally {
       await port.dispose();
       await datev.close();
     }
   });
 
-  it('converts DATEV VARIANTs as documented: DATE → Date (local), ints → number, BOOL → boolean, NULL → null', async () => {
+  it('converts DATEV VARIANTs as documented (DATE → Date in local time, ints → number, BOOL → boolean, NULL → null) and reads only what Dial needs', async () => {
     const datev = await fakeDatev();
     const port = host.remoteDatevPort();
     try {
       const rec = recorder();
       await port.register(rec);
-      const begin = new Date(2026, 10, 26, 9, 30, 15, 250);
+      const when = new Date(2026, 10, 26, 9, 30, 15, 250);
       const r = await datev.dial({
         CalledNumber: '+49 911 12345',
-        Begin: begin,
-        Direction: Direction.eDirOutgoing,
-        CallState: true as unknown as CallState,
-        Note: null,
-        Adressatenname: 'Ärztekammer Nürnberg 😀',
+        SyncID: when as unknown as string,
+        AdressatenId: 4711 as unknown as string,
+        DataSource: true as unknown as string,
+        Adressatenname: null,
+        Begin: when,
+        Note: 'not needed for Dial',
       });
       expect(r.hresult).toBe(0);
       const d = rec.dials[0]!;
-      expect(d.Begin).toBeInstanceOf(Date);
-      expect((d.Begin as Date).getTime()).toBe(begin.getTime());
-      expect(d.Direction).toBe(Direction.eDirOutgoing);
-      expect(d.CallState).toBe(true);
-      expect(d.Note).toBeNull();
-      expect(d.Adressatenname).toBe('Ärztekammer Nürnberg 😀');
-      expect(d.End).toBeUndefined(); // not set by DATEV: the property does not exist
+      expect(d.SyncID).toBeInstanceOf(Date);
+      expect((d.SyncID as unknown as Date).getTime()).toBe(when.getTime());
+      expect(d.AdressatenId).toBe(4711);
+      expect(d.DataSource).toBe(true);
+      expect(d.Adressatenname).toBeNull();
+      expect(d.CalledNumber).toBe('+49 911 12345');
+      // every read is a round trip into DATEV: Dial reads CalledNumber, SyncID and the contact only
+      expect(d.Begin).toBeUndefined();
+      expect(d.Note).toBeUndefined();
+      const named = await datev.dial({ CalledNumber: '0891', Adressatenname: 'Ärztekammer Nürnberg 😀' });
+      expect(named.hresult).toBe(0);
+      expect(rec.dials[1]!.Adressatenname).toBe('Ärztekammer Nürnberg 😀');
     } finally {
       await port.dispose();
       await datev.close();
     }
   });
 
-  it('answers DATEV with RPC_E_TIMEOUT when the handler does not answer in time, and stays usable', async () => {
+  it('answers Dial while the program is busy: DATEV gets its CallID at once, the program dials it when it is free', async () => {
     const datev = await fakeDatev();
     const port = host.remoteDatevPort();
     try {
-      let slow = true;
-      await port.register(recorder(() => (slow ? new Promise<string>(() => undefined) : 'CALL-2')));
-      const t0 = Date.now();
-      const r = await datev.dial({ CalledNumber: '0301' });
-      expect(r.hresult >>> 0).toBe(RPC_E_TIMEOUT);
-      expect(Date.now() - t0).toBeGreaterThanOrEqual(2500);
-      expect(Date.now() - t0).toBeLessThan(10000);
-      slow = false;
-      expect(await datev.dial({ CalledNumber: '0302' })).toEqual({ hresult: 0, callId: 'CALL-2' });
+      const rec = recorder();
+      await port.register(rec);
+      // the host's JavaScript thread is blocked from its next turn on, for 5 s
+      await host.blockHostSoon(5000);
+      const order: string[] = [];
+      const free = host.pingHost().then(() => order.push('program free again'));
+      const dialled = datev.dial({ CalledNumber: '0301 1234567' }).then((r) => {
+        order.push('Dial answered');
+        return r;
+      });
+      const r = await dialled;
+      await free;
+      expect(order).toEqual(['Dial answered', 'program free again']);
+      expect(r.hresult).toBe(0);
+      expect(r.callId).toMatch(CALL_ID_PATTERN);
+      // the handler runs afterwards, told that DATEV already has its answer
+      await expect.poll(() => rec.contexts.length, { timeout: 10000 }).toBe(1);
+      expect(rec.contexts[0]).toEqual({ callId: r.callId, decided: true });
+      expect(rec.dials[0]!.CalledNumber).toBe('0301 1234567');
+      // and while the program is responsive it decides itself again
+      const next = await datev.dial({ CalledNumber: '0302' });
+      expect(rec.contexts[1]).toEqual({ callId: next.callId, decided: false });
     } finally {
       await port.dispose();
       await datev.close();
     }
   });
 
-  it('bounds a notification DATEV does not answer with DatevError timeout, then delivers again', async () => {
+  it('a DATEV that hangs 8 s inside NewCall: timeout after the bound, the late delivery is reported, the next one follows in order', async () => {
     const datev = await fakeDatev();
     const port = host.remoteDatevPort();
     try {
-      const data = {
-        CallID: 'H-1',
-        SyncID: '',
-        Direction: Direction.eDirIncoming,
-        Begin: new Date(),
-        End: new Date(),
-        CallState: CallState.eCSOffered,
-        Adressatenname: '',
-        AdressatenId: '',
-        DataSource: 'Wildix',
-        CalledNumber: '0891',
-        Note: '',
-      };
-      await datev.hangNextNotification(8000);
-      const t0 = Date.now();
-      const err = await port.notify('NewCall', data).catch((e: unknown) => e);
+      await datev.hangNotifications(8000, 1);
+      const err = (await port.notify('NewCall', callData({ CallID: 'H-1' })).catch((e: unknown) => e)) as DatevError;
       expect(err).toBeInstanceOf(DatevError);
-      expect((err as DatevError).code).toBe('timeout');
-      expect(Date.now() - t0).toBeLessThan(7500);
-      await port.notify('NewCall', { ...data, CallID: 'H-2' }); // waits until DATEV is responsive again
-      const ids = (await datev.notifications()).map((n) => n.data.CallID);
-      expect(ids).toContain('H-2');
+      expect(err.code).toBe('timeout');
+      const next = port.notify('NewCall', callData({ CallID: 'H-2' })); // on another notification thread
+      expect((await port.settled(err.ticket!)).generation).toBeGreaterThan(0);
+      await next;
+      // two calls in DATEV at once (the first one hung): DATEV, an STA, may take them in either order
+      expect((await datev.notifications()).map((n) => String(n.data.CallID)).sort()).toEqual(['H-1', 'H-2']);
+    } finally {
+      await port.dispose();
+      await datev.close();
+    }
+  });
+
+  it('a working day: 300 notifications in one process lifetime all reach DATEV, their objects stay readable, Dial and the self-check still work', async () => {
+    const datev = await fakeDatev();
+    const port = host.remoteDatevPort();
+    try {
+      const rec = recorder();
+      await port.register(rec);
+      for (let i = 0; i < 150; i++) {
+        await port.notify('NewCall', callData({ CallID: `D-${i}` }));
+        await port.notify('CallStateChanged', callData({ CallID: `D-${i}`, CallState: CallState.eCSAbsence }), { last: true });
+      }
+      const got = await datev.notifications();
+      expect(got).toHaveLength(300);
+      expect(got.every((n) => Object.keys(n.data).length === 11)).toBe(true);
+      const objects = await datev.reread();
+      expect(objects).toHaveLength(150);
+      expect(objects.filter((o) => !o.readable)).toEqual([]);
+      expect(await port.selfCheck()).toMatchObject({ healthy: true });
+      const r = await datev.dial({ CalledNumber: '0891234' });
+      expect(r.hresult).toBe(0);
+      expect(rec.contexts.at(-1)!.callId).toBe(r.callId);
+      expect((await port.health()).threads).toBe(4);
     } finally {
       await port.dispose();
       await datev.close();

@@ -287,9 +287,36 @@ export class FakeDatevProcess implements DatevDriver {
     const r = await this.command('notifications');
     const list = Array.isArray(r.notifications) ? r.notifications : [];
     return list.map((n) => {
-      const e = n as { method: NotificationMethod; data: Json };
-      return { method: e.method, data: decodeData(e.data) };
+      const e = n as { method: NotificationMethod; data: Json; object?: Json };
+      return { method: e.method, data: decodeData(e.data), ...(typeof e.object === 'number' ? { object: e.object } : {}) };
     });
+  }
+
+  async hangNotifications(ms: number, count: number): Promise<void> {
+    await this.command('hang', { ms, count });
+  }
+
+  async rejectNotifications(count: number): Promise<void> {
+    await this.command('reject', { count });
+  }
+
+  /** How many notification calls DATEV's message filter rejected so far. */
+  async rejectedSoFar(): Promise<number> {
+    return (await this.command('reject', { count: 0 })).rejected as number;
+  }
+
+  async reread(): Promise<{ object: number; callId: string; readable: boolean }[]> {
+    const r = await this.command('reread');
+    const list = Array.isArray(r.objects) ? r.objects : [];
+    return list.map((o) => {
+      const e = o as { object: number; callId: string; hresult: number; readCallId: string };
+      return { object: e.object, callId: e.callId, readable: e.hresult === 0 && e.readCallId === e.callId };
+    });
+  }
+
+  /** DATEV lets go of the call-data objects it kept and forgets its list of notifications. */
+  async forget(): Promise<void> {
+    await this.command('forget');
   }
 
   async failNextNotification(hresult: number): Promise<void> {

@@ -11,7 +11,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import type { DatevPort, DatevRequestHandlers, NotificationMethod } from '../../src/datev/port';
+import type {
+  DatevHealth,
+  DatevPort,
+  DatevRequestHandlers,
+  Delivery,
+  DialContext,
+  NotificationMethod,
+  NotifyOptions,
+  SelfCheckResult,
+} from '../../src/datev/port';
 import type { DatevCallData } from '../../src/datev/callData';
 import type { DialogPort, DialogResult, DialogSpec } from '../../src/dialogs/port';
 import type { CallInfo, LineInfo, TelephonyListener, TelephonyPort } from '../../src/telephony/port';
@@ -40,7 +49,12 @@ export interface RemoteHost {
   readonly logFile: string;
   readonly client: PortClient;
   remoteDialogPort(): Remote<DialogPort>;
-  remoteDatevPort(): Remote<DatevPort>;
+  /** 'datevBounded': the adapter with the short bounds of BOUNDED_DATEV (src/native/host/ports.ts). */
+  remoteDatevPort(kind?: 'datev' | 'datevBounded'): Remote<DatevPort>;
+  /** Blocks the host's JavaScript thread for `ms` (a busy program); resolves once the block has begun. */
+  blockHostSoon(ms: number): Promise<void>;
+  /** Resolves when the host's JavaScript thread handled this call (after a block: when it is free again). */
+  pingHost(): Promise<void>;
   remoteTelephonyPort(): Remote<TelephonyPort>;
   /** Ends the connection (the host exits and disposes its ports) and kills what is left. */
   close(): Promise<void>;
@@ -136,24 +150,48 @@ export async function connectHost(opts: HostOptions): Promise<RemoteHost> {
         dispose: () => call(p, '$dispose') as Promise<void>,
       };
     },
-    remoteDatevPort() {
-      const p = instance('datev');
+    remoteDatevPort(kind: 'datev' | 'datevBounded' = 'datev') {
+      const p = instance(kind);
       return {
         // The handler object travels as {$handlers}; the host calls back and awaits the answer.
         register: (handlers: DatevRequestHandlers) =>
           call(p, 'register', [
             {
-              dial: (data: unknown) => handlers.dial(data as never),
+              dial: (data: unknown, ctx: unknown) => handlers.dial(data as never, ctx as DialContext),
               drop: (data: unknown) => handlers.drop(data as never),
               getCallData: (data: unknown) => handlers.getCallData(data as never),
             },
           ]) as Promise<void>,
         revoke: () => call(p, 'revoke') as Promise<void>,
         isPresent: () => call(p, 'isPresent') as Promise<boolean>,
-        notify: (method: NotificationMethod, data: DatevCallData) => call(p, 'notify', [method, data]) as Promise<void>,
+        notify: (method: NotificationMethod, data: DatevCallData, options?: NotifyOptions) =>
+          call(p, 'notify', options === undefined ? [method, data] : [method, data, options]) as Promise<Delivery>,
+        settled: (ticket: number) => call(p, 'settled', [ticket]) as Promise<Delivery>,
+        setCallIdPrefix: (prefix: string) => {
+          void call(p, 'setCallIdPrefix', [prefix]);
+        },
+        selfCheck: () => call(p, 'selfCheck') as Promise<SelfCheckResult>,
+        rebuild: () => call(p, 'rebuild') as Promise<void>,
+        health: () => call(p, 'health') as Promise<DatevHealth>,
+        onHealthChange: (listener: (h: DatevHealth) => void) => {
+          const unsubscribe = call(p, 'onHealthChange', [(h: unknown) => listener(h as DatevHealth)]);
+          return () => {
+            void unsubscribe.then((fn) => (typeof fn === 'function' ? fn() : undefined));
+          };
+        },
         dispose: () => call(p, '$dispose') as Promise<void>,
       };
     },
+    async blockHostSoon(ms: number) {
+      const marker = path.join(paths.logs, `host-blocked-${Date.now()}`);
+      void call('process', 'blockSoon', [ms, winPath(marker)]).catch(() => undefined);
+      for (let i = 0; !fs.existsSync(marker); i++) {
+        if (i > 600) throw new Error('the port host did not start blocking');
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      fs.rmSync(marker, { force: true });
+    },
+    pingHost: () => call('process', 'ping') as Promise<void>,
     remoteTelephonyPort() {
       const p = instance('telephony');
       // One host-side subscription per proxy, fanned out locally, so onEvent stays synchronous.

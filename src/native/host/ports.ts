@@ -2,11 +2,15 @@
  * The ports the host serves: name → factory. Adding a native adapter is one line here.
  * Each factory gets the host context (lazy addon) and returns the port plus its cleanup.
  */
+import { writeFileSync } from 'node:fs';
 import type { NativeAddon } from '../addon';
 import { NativeTelephonyPort, type NativeTapi } from '../tapiTelephonyPort';
 import { Win32DialogPort } from '../win32DialogPort';
 import { NativeDatevPort, type NativeComModule } from '../comDatevPort';
 import type { PortRegistry } from './server';
+
+/** Bounds of the 'datevBounded' port: a short notification bound and two notification threads. */
+export const BOUNDED_DATEV = { notifyTimeoutMs: 600, notifyThreads: 2, probeTimeoutMs: 3000 } as const;
 
 export interface HostContext {
   /** Loads wildix_cti.node on first use (throws AddonLoadError). */
@@ -22,6 +26,30 @@ export const hostedPorts: PortRegistry<HostContext> = {
     const port = new NativeDatevPort(ctx.addon().com as unknown as NativeComModule);
     return { target: port, dispose: () => port.close() };
   },
+  // the same adapter with the short bounds the DATEV contract suite expects (BOUNDED_DATEV)
+  datevBounded: (ctx) => {
+    const port = new NativeDatevPort(ctx.addon().com as unknown as NativeComModule, BOUNDED_DATEV);
+    return { target: port, dispose: () => port.close() };
+  },
+  // the host process itself: block its JavaScript thread (a busy program) to test what must not wait for it
+  process: () => ({
+    target: {
+      /**
+       * From the next turn on, the thread is busy for `ms`: no event is handled meanwhile. When it starts
+       * it writes `markerFile` (synchronously: the caller cannot rely on this call's answer arriving first).
+       */
+      blockSoon(ms: number, markerFile: string): void {
+        setImmediate(() => {
+          writeFileSync(markerFile, 'blocked');
+          const end = Date.now() + ms;
+          while (Date.now() < end) {
+            // busy
+          }
+        });
+      },
+      ping(): void {},
+    },
+  }),
   telephony: (ctx) => {
     const port = new NativeTelephonyPort({ native: ctx.addon().tapi as unknown as NativeTapi });
     return { target: port, dispose: () => port.shutdown() };

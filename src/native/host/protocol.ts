@@ -106,7 +106,7 @@ export function encodeError(err: unknown): WireError {
 export function decodeError(wire: WireError): Error {
   let err: Error;
   if (wire.name === 'DatevError') {
-    err = new DatevError(wire.code as DatevErrorCode, wire.message, wire.hresult);
+    err = new DatevError(wire.code as DatevErrorCode, wire.message, wire.hresult, typeof wire.ticket === 'number' ? wire.ticket : undefined);
   } else if (wire.name === 'TelephonyError') {
     err = new TelephonyError(String(wire.fn ?? ''), Number(wire.code ?? 0), wire.message);
   } else {

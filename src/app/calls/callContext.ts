@@ -1,0 +1,44 @@
+/** What the parts of the call flow share: the ports and services, the options, the calls, the way to DATEV. */
+import type { CallIdSource } from '../../calls/callIds';
+import type { DialogPort } from '../../dialogs/port';
+import type { Logger, Masker } from '../../logging/logger';
+import type { DialOptions } from '../../telephony/dialable';
+import type { TelephonyPort } from '../../telephony/port';
+import type { Clock } from '../../util/clock';
+import type { ContactResolver } from '../contactResolver';
+import type { DatevNotifier } from '../datevNotifier';
+import type { RequestTracker } from '../requestTracker';
+import type { CallRegistry } from './callRegistry';
+import type { DatevReporter } from './datevReporter';
+
+export interface CallManagerOptions {
+  dial: DialOptions;
+  reportCalls: 'all' | 'external';
+  lookupBudgetMs: number;
+  showIncomingDialog: boolean;
+  showOutgoingDialog: boolean;
+  ambiguity: 'ask' | 'lastChosen' | 'none';
+}
+
+export interface CallManagerDeps {
+  telephony: TelephonyPort;
+  dialogs: DialogPort;
+  notifier: DatevNotifier;
+  resolver: ContactResolver;
+  tracker: RequestTracker;
+  ids: CallIdSource;
+  clock: Clock;
+  log: Logger;
+  mask: Masker;
+  /** The open line's handle, undefined when there is none. */
+  currentLine: () => number | undefined;
+}
+
+export interface CallContext {
+  d: CallManagerDeps;
+  o: CallManagerOptions;
+  registry: CallRegistry;
+  reporter: DatevReporter;
+  /** The program is stopping: no new dialogs or messages. */
+  stopped(): boolean;
+}

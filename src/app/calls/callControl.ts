@@ -1,0 +1,50 @@
+/** What the program does to a call on the phone (answer, hang up) and how it tells the user a failure. */
+import { BUTTON, MESSAGES, TITLE } from '../../dialogs/texts';
+import { lineErrName } from '../../telephony/tapiConstants';
+import { RequestTracker } from '../requestTracker';
+import type { CallContext } from './callContext';
+import { isEnded, type TrackedCall } from './trackedCall';
+
+export class CallControl {
+  constructor(private readonly c: CallContext) {}
+
+  hangUp(call: TrackedCall, by: string): void {
+    const log = this.c.d.log;
+    if (isEnded(call)) {
+      log.info(`hang-up by ${by}: call already ended`, { callId: call.record.data.CallID });
+      return;
+    }
+    if (call.hCall === undefined) {
+      call.hangupRequested = true;
+      log.info(`hang-up by ${by} before TAPI has the call; dropping when it does`, { callId: call.record.data.CallID });
+      return;
+    }
+    void this.request(call, 'drop', BUTTON.hangup);
+  }
+
+  async request(call: TrackedCall, what: 'answer' | 'drop', label: string): Promise<void> {
+    const { telephony, tracker, log } = this.c.d;
+    const hCall = call.hCall;
+    if (hCall === undefined) return;
+    const callId = call.record.data.CallID;
+    try {
+      const requestId = await (what === 'answer' ? telephony.answer(hCall) : telephony.drop(hCall));
+      log.info(`TAPI line${what === 'answer' ? 'Answer' : 'Drop'}`, { callId, hCall, requestId });
+      const reply = await tracker.wait(requestId);
+      if (reply.result !== 0) throw new Error(reply.result === RequestTracker.TIMEOUT ? 'keine Antwort von TAPI' : lineErrName(reply.result));
+    } catch (e) {
+      if (isEnded(call)) {
+        // the call ended meanwhile (the caller hung up as the user clicked): nothing went wrong for the user
+        log.info(`${what} not needed any more, the call has ended: ${(e as Error).message}`, { callId, hCall });
+        return;
+      }
+      log.warn(`${what} failed: ${(e as Error).message}`, { callId, hCall });
+      this.showMessage(MESSAGES.actionFailed(label, (e as Error).message), 'error');
+    }
+  }
+
+  showMessage(text: string, kind: 'info' | 'error'): void {
+    if (this.c.stopped()) return;
+    void this.c.d.dialogs.message(TITLE, text, kind).catch((e: unknown) => this.c.d.log.warn(`message dialog failed: ${(e as Error).message}`));
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Calls DATEV starts and DATEV's other requests: Dial (place the call, or say clearly why not),
+ * Drop (hang up by CallID) and GetCallData. Dial never blocks DATEV: the adapter mints the CallID and
+ * answers DATEV itself if the program is busy (DialContext.decided) — then a call the program cannot
+ * place is reported to DATEV as failed (NewCall → Absence), never silently dropped.
+ */
+import { currentData } from '../../calls/callRecord';
+import type { Contact } from '../../contacts/port';
+import { DATA_SOURCE_WILDIX, Direction, emptyCallData, type DatevCallData, type RawCallData } from '../../datev/callData';
+import type { DatevRequestHandlers, DialContext } from '../../datev/port';
+import { rawString } from '../../datev/rawCallData';
+import { MESSAGES } from '../../dialogs/texts';
+import { toDialable } from '../../telephony/dialable';
+import { lineErrName } from '../../telephony/tapiConstants';
+import { contactFields } from '../contactResolver';
+import { RequestTracker, type Reply } from '../requestTracker';
+import type { CallContext } from './callContext';
+import type { CallControl } from './callControl';
+import type { CallDialogs } from './callDialogs';
+import { newTrackedCall, type TrackedCall } from './trackedCall';
+
+export class OutgoingCalls {
+  constructor(
+    private readonly c: CallContext,
+    private readonly control: CallControl,
+    private readonly dialogs: CallDialogs,
+  ) {}
+
+  readonly handlers: DatevRequestHandlers = {
+    dial: (raw, ctx) => this.dial(raw, ctx),
+    drop: (raw) => this.drop(raw),
+    getCallData: (raw) => this.getCallData(raw),
+  };
+
+  private dial(raw: RawCallData, ctx: DialContext): void {
+    const { d } = this.c;
+    d.ids.claim(ctx.callId);
+    const value = raw.CalledNumber;
+    const syncId = rawString(raw, 'SyncID');
+    const number = typeof value === 'string' ? value : '';
+    const dialable =
+      typeof value === 'string'
+        ? toDialable(value, this.c.o.dial)
+        : ({ ok: false, reason: `CalledNumber fehlt oder hat den falschen Typ (${value === null ? 'null' : typeof value})` } as const);
+    const meta = { callId: ctx.callId, syncId: syncId || undefined, number: d.mask.number(number.slice(0, 64)) };
+    if (!dialable.ok && !ctx.decided) {
+      d.log.warn(`DATEV Dial rejected: ${dialable.reason}`, meta);
+      this.control.showMessage(MESSAGES.dialRejected(dialable.reason), 'error');
+      throw new Error(`Dial rejected: ${dialable.reason}`);
+    }
+    const id = rawString(raw, 'AdressatenId');
+    const name = rawString(raw, 'Adressatenname');
+    const contact: Contact | undefined = id && name ? { id, name, dataSource: rawString(raw, 'DataSource') || DATA_SOURCE_WILDIX, number } : undefined;
+    const data: DatevCallData = {
+      ...emptyCallData(),
+      ...contactFields(contact, DATA_SOURCE_WILDIX),
+      CallID: ctx.callId,
+      SyncID: syncId,
+      Direction: Direction.eDirOutgoing,
+      CalledNumber: number.slice(0, 256),
+    };
+    const call = newTrackedCall(data, 'datev', { announceable: true, reportable: true }, {
+      initialised: true,
+      internal: dialable.ok && dialable.internal,
+      party: { number, name: contact?.name ?? '', id: contact?.id ?? '' },
+      lookupStarted: true,
+      lookupDone: true,
+    });
+    this.c.registry.remember(call);
+    if (!dialable.ok) {
+      // DATEV already has its CallID (the program was busy when DATEV asked): report the call as failed
+      d.log.warn(`DATEV Dial cannot be placed: ${dialable.reason}; reported to DATEV as failed`, meta);
+      this.control.showMessage(MESSAGES.dialRejected(dialable.reason), 'error');
+      this.fail(call, d.clock.now(), dialable.reason, false);
+      return;
+    }
+    if (contact) d.resolver.dialled(number, contact);
+    d.log.info('DATEV Dial', { ...meta, dialable: d.mask.number(dialable.dialable), contact: contact ? `${contact.dataSource}:${contact.id}` : undefined, decided: ctx.decided || undefined });
+    void this.place(call, dialable.dialable);
+  }
+
+  private drop(raw: RawCallData): void {
+    const callId = rawString(raw, 'CallID');
+    const call = callId ? this.c.registry.byId(callId) : undefined;
+    if (!call) {
+      this.c.d.log.warn('DATEV Drop for an unknown CallID; ignored', { callId: callId || '(empty)' });
+      return;
+    }
+    this.c.d.log.info('DATEV Drop', { callId });
+    this.control.hangUp(call, 'DATEV');
+  }
+
+  private getCallData(raw: RawCallData): DatevCallData | undefined {
+    const callId = rawString(raw, 'CallID');
+    const call = callId ? this.c.registry.byId(callId) : undefined;
+    if (!call) {
+      this.c.d.log.warn('DATEV GetCallData for an unknown CallID', { callId: callId || '(empty)' });
+      return undefined;
+    }
+    this.c.d.log.info('DATEV GetCallData', { callId });
+    return currentData(call.record);
+  }
+
+  private async place(call: TrackedCall, dialable: string): Promise<void> {
+    const { d } = this.c;
+    const now = d.clock.now();
+    // lineMakeCall first: the window must not delay the call (its "Auflegen" waits for the call anyway)
+    const hLine = d.currentLine();
+    const shown = this.c.o.showOutgoingDialog ? this.dialogs.openOutgoing(call) : Promise.resolve();
+    if (hLine === undefined) {
+      await shown;
+      this.fail(call, now, 'keine TAPI-Leitung verfügbar');
+      return;
+    }
+    let requestId: number;
+    try {
+      requestId = await d.telephony.makeCall(hLine, dialable);
+    } catch (e) {
+      await shown;
+      this.fail(call, now, (e as Error).message);
+      return;
+    }
+    d.log.info('TAPI lineMakeCall', { callId: call.record.data.CallID, requestId });
+    d.tracker.expect(requestId, (r) => this.onMakeCallReply(call, r, now, requestId));
+  }
+
+  /** Runs synchronously inside the LINE_REPLY handling, before the call's first state event. */
+  private onMakeCallReply(call: TrackedCall, r: Reply, startedAt: Date, requestId: number): void {
+    if (r.result !== 0 || r.hCall === undefined) {
+      const why = r.result === RequestTracker.TIMEOUT ? 'keine Antwort von TAPI (LINE_REPLY)' : lineErrName(r.result);
+      if (r.result === RequestTracker.TIMEOUT) this.c.d.tracker.onLateReply(requestId, (late) => this.onLateReply(call, late));
+      this.fail(call, startedAt, why);
+      return;
+    }
+    this.c.registry.bindHandle(call, r.hCall);
+    this.c.d.log.info('TAPI call created', { callId: call.record.data.CallID, hCall: r.hCall });
+    // the call exists from now on (its ring start), whatever state events the TSP sends or omits
+    this.c.reporter.apply(call, { type: 'ringing', at: startedAt });
+    this.dialogs.callExists(call);
+    if (call.hangupRequested) this.control.hangUp(call, 'pending request');
+  }
+
+  /**
+   * The LINE_REPLY of a lineMakeCall that had timed out arrives after all: the user and DATEV were
+   * told the call failed, so the late call is hung up and its events belong to the failed call (never
+   * a second, unrelated call in DATEV).
+   */
+  private onLateReply(call: TrackedCall, r: Reply): void {
+    if (r.result !== 0 || r.hCall === undefined) return;
+    const { d } = this.c;
+    d.log.warn('TAPI LINE_REPLY of lineMakeCall arrived after the timeout; the late call is hung up', { callId: call.record.data.CallID, hCall: r.hCall });
+    this.c.registry.bindHandle(call, r.hCall);
+    void d.telephony.drop(r.hCall).catch((e: unknown) => d.log.warn(`lineDrop of the late call failed: ${(e as Error).message}`, { hCall: r.hCall }));
+  }
+
+  private fail(call: TrackedCall, startedAt: Date, why: string, tell = true): void {
+    const { d } = this.c;
+    d.log.warn(`outgoing call failed: ${why}`, { callId: call.record.data.CallID });
+    this.c.reporter.apply(call, { type: 'ringing', at: startedAt });
+    this.c.reporter.apply(call, { type: 'ended', at: d.clock.now() });
+    void this.dialogs.close(call);
+    if (tell) this.control.showMessage(MESSAGES.callFailed(why), 'error');
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * TAPI's events for the calls on the line: a new call (incoming, or outgoing dialled on the phone),
+ * its states, late caller ids, the line closing and TAPI re-initialising. Decides direction, number,
+ * whether the call is internal and reported, starts the contact lookup (NewCall waits for it at most
+ * the lookup budget) and opens the incoming pop-up.
+ */
+import { directionOf, isTerminalState, isWithheld, observationOf, remoteName, remoteNumber } from '../../calls/tapiMapping';
+import { DATA_SOURCE_WILDIX, Direction, emptyCallData } from '../../datev/callData';
+import type { CallInfo, TelephonyEvent } from '../../telephony/port';
+import type { CallStateName } from '../../telephony/tapiConstants';
+import { contactFields } from '../contactResolver';
+import type { CallContext } from './callContext';
+import type { CallDialogs } from './callDialogs';
+import { isEnded, newTrackedCall, type TrackedCall } from './trackedCall';
+
+export class TelephonyCalls {
+  constructor(
+    private readonly c: CallContext,
+    private readonly dialogs: CallDialogs,
+  ) {}
+
+  async process(e: TelephonyEvent): Promise<void> {
+    switch (e.type) {
+      case 'newCall':
+        if (!this.c.registry.byHandle(e.hCall)) await this.track(e.hCall);
+        return;
+      case 'callState':
+        return this.onCallState(e.hCall, e.state);
+      case 'callInfo':
+        return this.onCallInfo(e.hCall, e.info);
+      case 'lineClosed':
+        return this.endCalls((call) => !call.info || call.info.hLine === e.hLine, 'line closed while a call was in progress');
+      case 'reinit':
+        // every call handle becomes invalid: the calls are over for DATEV, a reused handle is a new call
+        return this.endCalls(() => true, 'TAPI re-initialises (LINEDEVSTATE_REINIT) while a call was in progress');
+      default:
+        return;
+    }
+  }
+
+  /** The contact index changed: look up again every call in progress that has no contact yet. */
+  recheckContacts(): void {
+    for (const call of this.c.registry.all()) {
+      if (isEnded(call) || call.source === 'datev' || call.party.id || !call.party.number || call.internal) continue;
+      const number = call.party.number;
+      void this.c.d.resolver.resolve(number).then((res) => {
+        if (!res.chosen || call.party.id || isEnded(call)) return;
+        this.c.d.log.info('contact found after the index was updated', { callId: call.record.data.CallID, found: `${res.chosen.dataSource}:${res.chosen.id}` });
+        call.candidates = res.candidates;
+        call.party = { ...call.party, name: res.chosen.name, id: res.chosen.id, number: res.chosen.number || call.party.number };
+        this.c.reporter.apply(call, { type: 'contact', contact: contactFields(res.chosen, DATA_SOURCE_WILDIX) });
+        this.dialogs.refresh(call);
+      });
+    }
+  }
+
+  private async track(hCall: number): Promise<TrackedCall> {
+    let info: CallInfo | undefined;
+    try {
+      info = await this.c.d.telephony.getCallInfo(hCall);
+    } catch (e) {
+      this.c.d.log.warn(`lineGetCallInfo failed for a new call: ${(e as Error).message}`, { hCall });
+    }
+    const call = newTrackedCall(emptyCallData(), 'tapi', { announceable: false, reportable: true }, info ? { info } : {});
+    this.c.registry.bindHandle(call, hCall);
+    return call;
+  }
+
+  private async onCallState(hCall: number, state: CallStateName): Promise<void> {
+    const { d, registry } = this.c;
+    let call = registry.byHandle(hCall);
+    if (!call) {
+      if (isTerminalState(state)) {
+        d.log.debug(`TAPI ${state} for an unknown call; ignored`, { hCall });
+        return;
+      }
+      call = await this.track(hCall);
+    }
+    const callId = call.record.data.CallID || undefined;
+    d.log.info(`TAPI LINE_CALLSTATE ${state}`, { callId, hCall });
+    const first = call.lastState === undefined;
+    call.lastState = state;
+    const obs = observationOf(state);
+    if (!call.initialised && obs !== undefined) this.initialise(call, state);
+    if (obs) this.c.reporter.apply(call, { type: obs, at: d.clock.now() });
+    if (first || obs) this.dialogs.onState(call, state);
+    if (isTerminalState(state) && !call.deallocated) {
+      call.deallocated = true;
+      registry.releaseHandle(hCall);
+      await d.telephony.deallocate(hCall).catch((e: unknown) => d.log.debug(`lineDeallocateCall: ${(e as Error).message}`, { callId, hCall }));
+    }
+  }
+
+  /** First meaningful state of a call the program did not create: decide direction, number, reporting. */
+  private initialise(call: TrackedCall, firstState: CallStateName): void {
+    const { d, o } = this.c;
+    call.initialised = true;
+    const info = call.info;
+    const direction = directionOf(info?.origin ?? 0, firstState);
+    const number = info ? remoteNumber(info, direction) : '';
+    const digits = number.replace(/[^0-9]/g, '');
+    const originInternal = info ? (info.origin & 0x2) !== 0 : false;
+    call.internal = originInternal || (digits.length > 0 && digits.length <= o.dial.extensionLength && !number.startsWith('+'));
+    call.withheld = info ? isWithheld(info) : false;
+    call.party = { number, name: info ? remoteName(info, direction) : '', id: '' };
+    const data = call.record.data;
+    data.CallID = d.ids.next();
+    data.Direction = direction;
+    data.CalledNumber = number;
+    data.DataSource = DATA_SOURCE_WILDIX;
+    call.record.reportable = !(call.internal && o.reportCalls === 'external');
+    this.c.registry.remember(call);
+    d.log.info(`new ${Direction[direction]} call`, {
+      callId: data.CallID,
+      hCall: call.hCall,
+      number: call.withheld ? '(withheld)' : d.mask.number(number),
+      internal: call.internal,
+      reported: call.record.reportable,
+    });
+    const lookup = number !== '' && !call.internal;
+    if (lookup) this.startLookup(call, number);
+    else if (number === '' && !call.withheld) this.waitForCallerId(call);
+    else this.c.reporter.apply(call, { type: 'announce' });
+    if (direction === Direction.eDirIncoming && o.showIncomingDialog && (firstState === 'OFFERING' || firstState === 'ACCEPTED')) {
+      void this.dialogs.openIncoming(call);
+    }
+  }
+
+  /** Caller id may come later (LINE_CALLINFO): NewCall waits at most the lookup budget for it. */
+  private waitForCallerId(call: TrackedCall): void {
+    this.c.d.clock.setTimeout(() => this.c.reporter.apply(call, { type: 'announce' }), this.c.o.lookupBudgetMs);
+  }
+
+  private startLookup(call: TrackedCall, number: string): void {
+    const { d } = this.c;
+    call.lookupStarted = true;
+    let announced = false;
+    const announce = (): void => {
+      if (announced) return;
+      announced = true;
+      this.c.reporter.apply(call, { type: 'announce' });
+    };
+    const cancel = d.clock.setTimeout(announce, this.c.o.lookupBudgetMs);
+    void d.resolver.resolve(number).then((res) => {
+      cancel();
+      call.lookupDone = true;
+      call.candidates = res.candidates;
+      if (res.chosen) {
+        call.party = { ...call.party, name: res.chosen.name, id: res.chosen.id, number: res.chosen.number || call.party.number };
+        this.c.reporter.apply(call, { type: 'contact', contact: contactFields(res.chosen, DATA_SOURCE_WILDIX) });
+      }
+      announce();
+      d.log.info('contact lookup', {
+        callId: call.record.data.CallID,
+        found: res.chosen ? `${res.chosen.dataSource}:${res.chosen.id}` : 'none',
+        candidates: res.candidates.length || undefined,
+      });
+      this.dialogs.refresh(call);
+    });
+  }
+
+  private onCallInfo(hCall: number, info: CallInfo): void {
+    const { d } = this.c;
+    const call = this.c.registry.byHandle(hCall);
+    if (!call) {
+      d.log.debug('TAPI LINE_CALLINFO for an unknown call; ignored', { hCall });
+      return;
+    }
+    call.info = info;
+    if (!call.initialised || call.source === 'datev') return;
+    const number = remoteNumber(info, call.record.data.Direction);
+    if (number === '' || number === call.party.number) return;
+    d.log.info('TAPI caller id updated (LINE_CALLINFO)', { callId: call.record.data.CallID, number: d.mask.number(number) });
+    call.party = { ...call.party, number };
+    call.record.data.CalledNumber = number;
+    if (!call.lookupStarted) this.startLookup(call, number);
+    this.dialogs.refresh(call);
+  }
+
+  /** The calls matching `which` are over for DATEV: their handles are forgotten, their windows closed. */
+  private endCalls(which: (call: TrackedCall) => boolean, why: string): void {
+    for (const call of this.c.registry.withHandles()) {
+      if (!which(call)) continue;
+      if (call.hCall !== undefined) this.c.registry.releaseHandle(call.hCall);
+      call.deallocated = true;
+      if (isEnded(call)) continue;
+      this.c.d.log.warn(`${why}; the call is closed for DATEV`, { callId: call.record.data.CallID || undefined, hCall: call.hCall });
+      this.c.reporter.apply(call, { type: 'ended', at: this.c.d.clock.now() });
+      void this.dialogs.close(call);
+    }
+  }
+}

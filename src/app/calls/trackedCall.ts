@@ -1,0 +1,59 @@
+/** One call as the program follows it: its DATEV record plus what TAPI, the lookup and the dialogs know. */
+import { newRecord, type CallRecord } from '../../calls/callRecord';
+import type { Contact } from '../../contacts/port';
+import type { DatevCallData } from '../../datev/callData';
+import type { PartyView } from '../../dialogs/texts';
+import type { CallInfo } from '../../telephony/port';
+import type { CallStateName } from '../../telephony/tapiConstants';
+
+export interface TrackedCall {
+  hCall?: number;
+  /** Latest LINECALLINFO of a call the program did not create. */
+  info?: CallInfo;
+  record: CallRecord;
+  /** datev: DATEV started it (Dial); tapi: seen first on the line. */
+  source: 'datev' | 'tapi';
+  initialised: boolean;
+  internal: boolean;
+  withheld: boolean;
+  party: PartyView;
+  candidates: Contact[];
+  lookupStarted: boolean;
+  lookupDone: boolean;
+  lastState?: CallStateName;
+  dialogId?: number;
+  dialogKind?: 'incoming' | 'outgoing';
+  /** Heading and text the outgoing dialog shows now. */
+  shownText?: string;
+  hangupRequested: boolean;
+  deallocated: boolean;
+  /** The call's final record was handed to the journal because DATEV does not have it all. */
+  journaled: boolean;
+}
+
+export function newTrackedCall(
+  data: DatevCallData,
+  source: TrackedCall['source'],
+  options: { announceable: boolean; reportable: boolean },
+  extra: Partial<TrackedCall> = {},
+): TrackedCall {
+  return {
+    record: newRecord(data, options),
+    source,
+    initialised: false,
+    internal: false,
+    withheld: false,
+    party: { number: '', name: '', id: '' },
+    candidates: [],
+    lookupStarted: false,
+    lookupDone: false,
+    hangupRequested: false,
+    deallocated: false,
+    journaled: false,
+    ...extra,
+  };
+}
+
+export function isEnded(call: TrackedCall): boolean {
+  return call.record.observed === 'ended';
+}
