@@ -103,7 +103,7 @@ export class FakeTapi {
         this.initialized = false;
         this.calls.clear();
         for (const l of this.lines) l.hLine = undefined;
-        this.listeners.clear();
+        // like the native adapter: listeners stay, events stop until the next initialize
       },
       onEvent: (listener) => {
         this.listeners.add(listener);
@@ -365,7 +365,7 @@ export class FakeTapi {
       () =>
         new Promise<void>((resolve) => {
           setImmediate(() => {
-            for (const l of [...this.listeners]) l(event);
+            if (this.initialized) for (const l of [...this.listeners]) l(event);
             resolve();
           });
         }),

@@ -37,8 +37,8 @@ export class CallManager {
     const c: CallContext = { d, o, registry: this.registry, reporter: this.reporter, stopped: () => this.stopped };
     const control = new CallControl(c);
     this.dialogs = new CallDialogs(c, control);
-    this.telephonyCalls = new TelephonyCalls(c, this.dialogs);
     this.outgoing = new OutgoingCalls(c, control, this.dialogs);
+    this.telephonyCalls = new TelephonyCalls(c, this.dialogs, this.outgoing);
   }
 
   /** The handlers registered with the DATEV port. */

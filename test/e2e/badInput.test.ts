@@ -1,5 +1,6 @@
 /** Bad input from DATEV and TAPI: a clear error where the user acted, nothing crashes, nothing else disturbed. */
 import { describe, expect, it } from 'vitest';
+import type { TelephonyEvent } from '../../src/telephony/port';
 import { makeWorld } from '../support/world';
 
 const isFailure = (hr: number): boolean => (hr >>> 0) >= 0x80000000;
@@ -189,5 +190,119 @@ describe('bad input', () => {
     await w.settle();
     expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
     expect(w.log.has('warn', 'dialog cannot be shown')).toBe(true);
+  });
+});
+
+describe('races and TAPI restarts', () => {
+  it('TAPI re-initialises with calls in progress: DATEV gets their end, and a reused handle is a new call', async () => {
+    const w = await makeWorld();
+    const ringing = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    const talking = await w.tapi.pbx.incoming('201', '+49 30 7654321');
+    await w.settle();
+    await w.tapi.pbx.answer(talking);
+    await w.settle();
+    expect(w.app.calls.activeCalls()).toHaveLength(2);
+    w.tapi.reinit();
+    await w.settle();
+    const byCall = new Map<string, string[]>();
+    for (const n of w.datev.received) byCall.set(String(n.data.CallID), [...(byCall.get(String(n.data.CallID)) ?? []), `${n.method}:${n.data.CallState}`]);
+    expect([...byCall.values()].sort()).toEqual([
+      ['NewCall:1', 'CallStateChanged:0'],
+      ['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3'],
+    ]);
+    expect(w.app.calls.activeCalls()).toEqual([]);
+    expect(w.log.has('warn', 'TAPI re-initialises')).toBe(true);
+    await w.advance(1000); // the line is opened again
+    expect(w.app.status().line).toBe('open');
+    // the TSP hands out a handle of an old call again: it is a new call, not the old one
+    const emit = (w.tapi as unknown as { emit(e: unknown): void }).emit.bind(w.tapi);
+    const oldHandle = [...new Set(w.log.entries.map((e) => e.meta?.hCall).filter((h): h is number => typeof h === 'number'))][0]!;
+    emit({ type: 'newCall', hLine: 1, hCall: oldHandle, addressId: 0, privilege: 1 });
+    emit({ type: 'callState', hCall: oldHandle, state: 'OFFERING', mode: 1, privilege: 1 });
+    await w.settle();
+    await w.advance(1000);
+    // the TSP's old handle
+    const fresh = w.datev.received.slice(5);
+    expect(fresh.map((n) => `${n.method}:${n.data.CallState}`)).toEqual(['NewCall:1']);
+    expect(byCall.has(String(fresh[0]!.data.CallID))).toBe(false);
+    expect(ringing).not.toBe(talking);
+  });
+
+  it('a lineMakeCall whose LINE_REPLY and states come only after the timeout does not become a second call in DATEV; the late call is hung up', async () => {
+    const w = await makeWorld({ start: false, config: { tapiReplyTimeoutMs: 1000 } });
+    // hold back the LINE_REPLY of the next lineMakeCall and the states of its call
+    const held: TelephonyEvent[] = [];
+    let holding = true;
+    let lateHandle: number | undefined;
+    const onEvent = w.tapi.port.onEvent.bind(w.tapi.port);
+    w.tapi.port.onEvent = (listener) =>
+      onEvent((e) => {
+        if (holding && e.type === 'reply' && e.hCall !== undefined) lateHandle = e.hCall;
+        if (holding && lateHandle !== undefined && (e.type === 'reply' || ('hCall' in e && e.hCall === lateHandle))) {
+          held.push(e);
+          return;
+        }
+        listener(e);
+      });
+    await w.app.start();
+    await w.settle();
+    const r = await w.datev.driver.dial({ CalledNumber: '089 1234567', SyncID: 'SYNC-7' });
+    expect(r.hresult).toBe(0);
+    await w.settle();
+    await w.advance(1000); // no LINE_REPLY in time: the call failed for the user and DATEV
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
+    expect(w.openDialogs().some((d) => d.text.includes('keine Antwort von TAPI'))).toBe(true);
+    // now the late call's states, then its LINE_REPLY
+    holding = false;
+    const emit = (w.tapi as unknown as { emit(e: unknown): void }).emit.bind(w.tapi);
+    for (const e of [...held.filter((x) => x.type !== 'reply'), ...held.filter((x) => x.type === 'reply')]) emit(e);
+    await w.settle();
+    await w.advance(1000);
+    expect(held.length).toBeGreaterThanOrEqual(2);
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
+    expect((await w.tapi.pbx.requests()).filter((q) => q.fn === 'lineDrop')).toHaveLength(1);
+    expect(w.log.has('warn', 'appeared after all; it is hung up')).toBe(true);
+  });
+
+  it('a lineMakeCall whose states come before its LINE_REPLY is one call, reported once with DATEV\'s SyncID', async () => {
+    const w = await makeWorld({ start: false });
+    const onEvent = w.tapi.port.onEvent.bind(w.tapi.port);
+    let reply: TelephonyEvent | undefined;
+    w.tapi.port.onEvent = (listener) =>
+      onEvent((e) => {
+        if (e.type === 'reply' && e.hCall !== undefined && reply === undefined) {
+          reply = e; // delivered after the call's first states
+          return;
+        }
+        listener(e);
+      });
+    await w.app.start();
+    await w.settle();
+    const r = await w.datev.driver.dial({ CalledNumber: '089 1234567', SyncID: 'SYNC-8' });
+    await w.settle();
+    (w.tapi as unknown as { emit(e: unknown): void }).emit(reply);
+    await w.settle();
+    const callId = await w.tapi.pbx.lastCallId();
+    await w.tapi.pbx.answer(callId);
+    await w.tapi.pbx.hangup(callId);
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
+    expect(new Set(w.datev.received.map((n) => n.data.CallID))).toEqual(new Set([r.callId]));
+    expect(w.datev.received.every((n) => n.data.SyncID === 'SYNC-8')).toBe(true);
+  });
+
+  it('a click on "Annehmen" that races the caller hanging up shows no error for the ended call', async () => {
+    const w = await makeWorld();
+    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    const dialog = w.openDialogs()[0]!;
+    // the caller hangs up in the PBX; the program has not handled that event yet when the user clicks
+    const hangup = w.tapi.pbx.hangup(id);
+    await w.dialogs.user.click(dialog.id, 'Annehmen');
+    await hangup;
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
+    expect(w.openDialogs().filter((d) => d.text.includes('fehlgeschlagen'))).toEqual([]);
+    expect(w.log.has('info', 'not needed any more')).toBe(true);
   });
 });

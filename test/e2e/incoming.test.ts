@@ -93,6 +93,7 @@ describe('incoming call', () => {
     await w.tapi.pbx.failNext('lineAnswer', 'async', LINEERR.OPERATIONUNAVAIL!);
     await w.dialogs.user.click(w.openDialogs()[0]!.id, 'Annehmen');
     await w.settle();
+    await w.advance(1500); // the call did not end meanwhile: the failure is real
     expect(w.openDialogs().some((d) => d.text.includes('„Annehmen“ ist fehlgeschlagen') && d.text.includes('OPERATIONUNAVAIL'))).toBe(true);
     expect(w.methods()).toEqual(['NewCall:1']);
   });

@@ -5,6 +5,9 @@ import { RequestTracker } from '../requestTracker';
 import type { CallContext } from './callContext';
 import { isEnded, type TrackedCall } from './trackedCall';
 
+/** How long a failed answer/hang-up waits for the call's end before it tells the user. */
+const END_GRACE_MS = 1500;
+
 export class CallControl {
   constructor(private readonly c: CallContext) {}
 
@@ -33,7 +36,9 @@ export class CallControl {
       const reply = await tracker.wait(requestId);
       if (reply.result !== 0) throw new Error(reply.result === RequestTracker.TIMEOUT ? 'keine Antwort von TAPI' : lineErrName(reply.result));
     } catch (e) {
-      if (isEnded(call)) {
+      // the failure may be the call ending right now (the caller hung up as the user clicked): give the
+      // end a moment to arrive before deciding whether this is worth an error box
+      if (await this.c.reporter.endsWithin(call, END_GRACE_MS, this.c.d.clock)) {
         // the call ended meanwhile (the caller hung up as the user clicked): nothing went wrong for the user
         log.info(`${what} not needed any more, the call has ended: ${(e as Error).message}`, { callId, hCall });
         return;

@@ -5,10 +5,19 @@ import { isEnded, type TrackedCall } from './trackedCall';
 
 /** Ended calls kept for DATEV's Drop/GetCallData. */
 const HISTORY_LIMIT = 200;
+/** A lineMakeCall whose LINE_REPLY did not come in time may still show up on the line this long. */
+export const LATE_CALL_MS = 120_000;
+
+/** The digits of a dialled or reported number (what the TSP reports may be formatted differently). */
+function digitsOf(number: string): string {
+  return number.replace(/[^0-9]/g, '');
+}
 
 export class CallRegistry {
   private readonly byHCall = new Map<number, TrackedCall>();
   private readonly byCallId = new Map<string, TrackedCall>();
+  /** Calls the program dialled that TAPI has not given a handle for yet, by dialled digits. */
+  private readonly dialled = new Map<string, { call: TrackedCall; until: number }>();
 
   byHandle(hCall: number): TrackedCall | undefined {
     return this.byHCall.get(hCall);
@@ -31,6 +40,26 @@ export class CallRegistry {
   /** Calls that have a TAPI handle now. */
   withHandles(): TrackedCall[] {
     return [...this.byHCall.values()];
+  }
+
+  /** The program dialled `number` for `call`; until `until` (ms) a new outgoing call to it is this one. */
+  expectOutgoing(number: string, call: TrackedCall, until: number): void {
+    const key = digitsOf(number);
+    if (key) this.dialled.set(key, { call, until });
+  }
+
+  /** TAPI gave the call its handle (or it is over): stop matching by number. */
+  forgetOutgoing(call: TrackedCall): void {
+    for (const [k, v] of this.dialled) if (v.call === call) this.dialled.delete(k);
+  }
+
+  /** The call the program dialled to `number`, if one is still expected at `now` (ms). */
+  takeOutgoing(number: string, now: number): TrackedCall | undefined {
+    for (const [k, v] of this.dialled) if (v.until < now) this.dialled.delete(k);
+    const key = digitsOf(number);
+    const hit = key ? this.dialled.get(key) : undefined;
+    if (hit) this.dialled.delete(key);
+    return hit?.call;
   }
 
   remember(call: TrackedCall): void {

@@ -11,6 +11,7 @@ import type { TrackedCall } from './trackedCall';
 
 export class DatevReporter {
   private readonly held = new Set<TrackedCall>();
+  private readonly endWaiters = new Map<TrackedCall, (() => void)[]>();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -23,8 +24,10 @@ export class DatevReporter {
   }
 
   apply(call: TrackedCall, event: CallEvent): void {
+    const wasEnded = call.record.observed === 'ended';
     const { record, notifications } = step(call.record, event);
     call.record = record;
+    if (!wasEnded && record.observed === 'ended') for (const w of this.endWaiters.get(call)?.splice(0) ?? []) w();
     if (record.link === 'held') this.held.add(call);
     else this.held.delete(call);
     for (const n of notifications) this.notifier.send(n, (o) => this.apply(call, outcomeEvent(o)));
@@ -36,6 +39,27 @@ export class DatevReporter {
       });
       this.onUndelivered(call);
     }
+  }
+
+  /** Resolves true when the call has ended or ends within `ms`, else false. */
+  endsWithin(call: TrackedCall, ms: number, clock: { setTimeout(fn: () => void, ms: number): () => void }): Promise<boolean> {
+    if (call.record.observed === 'ended') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const list = this.endWaiters.get(call) ?? [];
+      this.endWaiters.set(call, list);
+      const cancel = clock.setTimeout(() => {
+        const i = list.indexOf(done);
+        if (i >= 0) list.splice(i, 1);
+        if (list.length === 0) this.endWaiters.delete(call);
+        resolve(false);
+      }, ms);
+      const done = (): void => {
+        cancel();
+        this.endWaiters.delete(call);
+        resolve(true);
+      };
+      list.push(done);
+    });
   }
 
   /** Calls waiting for DATEV to answer again. */

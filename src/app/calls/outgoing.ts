@@ -17,6 +17,7 @@ import { RequestTracker, type Reply } from '../requestTracker';
 import type { CallContext } from './callContext';
 import type { CallControl } from './callControl';
 import type { CallDialogs } from './callDialogs';
+import { LATE_CALL_MS } from './callRegistry';
 import { newTrackedCall, type TrackedCall } from './trackedCall';
 
 export class OutgoingCalls {
@@ -121,19 +122,35 @@ export class OutgoingCalls {
       return;
     }
     d.log.info('TAPI lineMakeCall', { callId: call.record.data.CallID, requestId });
+    // the call's states may come before its LINE_REPLY (or the reply not at all): know it by its number
+    this.c.registry.expectOutgoing(dialable, call, now.getTime() + LATE_CALL_MS);
     d.tracker.expect(requestId, (r) => this.onMakeCallReply(call, r, now, requestId));
   }
 
   /** Runs synchronously inside the LINE_REPLY handling, before the call's first state event. */
   private onMakeCallReply(call: TrackedCall, r: Reply, startedAt: Date, requestId: number): void {
     if (r.result !== 0 || r.hCall === undefined) {
-      const why = r.result === RequestTracker.TIMEOUT ? 'keine Antwort von TAPI (LINE_REPLY)' : lineErrName(r.result);
-      if (r.result === RequestTracker.TIMEOUT) this.c.d.tracker.onLateReply(requestId, (late) => this.onLateReply(call, late));
-      this.fail(call, startedAt, why);
+      const timeout = r.result === RequestTracker.TIMEOUT;
+      if (timeout && call.hCall !== undefined) {
+        // no LINE_REPLY, but the call is on the line (found by its number): it goes on
+        this.c.d.log.warn('TAPI: no LINE_REPLY of lineMakeCall in time, but the call is on the line; going on', { callId: call.record.data.CallID, hCall: call.hCall });
+        this.c.registry.forgetOutgoing(call);
+        return;
+      }
+      if (timeout) this.c.d.tracker.onLateReply(requestId, (late) => late.result === 0 && late.hCall !== undefined && this.adoptLate(call, late.hCall));
+      else this.c.registry.forgetOutgoing(call);
+      this.fail(call, startedAt, timeout ? 'keine Antwort von TAPI (LINE_REPLY)' : lineErrName(r.result));
       return;
     }
-    this.c.registry.bindHandle(call, r.hCall);
+    this.c.registry.forgetOutgoing(call);
+    // (its first states may have come before the reply and found it by its number already)
+    if (call.hCall !== r.hCall) this.c.registry.bindHandle(call, r.hCall);
     this.c.d.log.info('TAPI call created', { callId: call.record.data.CallID, hCall: r.hCall });
+    this.exists(call, startedAt);
+  }
+
+  /** TAPI has the call the program dialled: it rings from its start, "Auflegen" works. */
+  exists(call: TrackedCall, startedAt: Date): void {
     // the call exists from now on (its ring start), whatever state events the TSP sends or omits
     this.c.reporter.apply(call, { type: 'ringing', at: startedAt });
     this.dialogs.callExists(call);
@@ -141,16 +158,19 @@ export class OutgoingCalls {
   }
 
   /**
-   * The LINE_REPLY of a lineMakeCall that had timed out arrives after all: the user and DATEV were
-   * told the call failed, so the late call is hung up and its events belong to the failed call (never
-   * a second, unrelated call in DATEV).
+   * A call the program dialled shows up on the line after the program had given up waiting for it
+   * (its LINE_REPLY came too late): the user and DATEV were told it failed, so it is hung up, and its
+   * events belong to the failed call — never a second, unrelated call in DATEV.
    */
-  private onLateReply(call: TrackedCall, r: Reply): void {
-    if (r.result !== 0 || r.hCall === undefined) return;
+  adoptLate(call: TrackedCall, hCall: number): void {
+    if (call.hCall === hCall) return;
     const { d } = this.c;
-    d.log.warn('TAPI LINE_REPLY of lineMakeCall arrived after the timeout; the late call is hung up', { callId: call.record.data.CallID, hCall: r.hCall });
-    this.c.registry.bindHandle(call, r.hCall);
-    void d.telephony.drop(r.hCall).catch((e: unknown) => d.log.warn(`lineDrop of the late call failed: ${(e as Error).message}`, { hCall: r.hCall }));
+    d.log.warn('TAPI: the call whose LINE_REPLY of lineMakeCall did not come in time appeared after all; it is hung up', {
+      callId: call.record.data.CallID,
+      hCall,
+    });
+    this.c.registry.bindHandle(call, hCall);
+    void d.telephony.drop(hCall).catch((e: unknown) => d.log.warn(`lineDrop of the late call failed: ${(e as Error).message}`, { hCall }));
   }
 
   private fail(call: TrackedCall, startedAt: Date, why: string, tell = true): void {

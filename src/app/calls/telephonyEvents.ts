@@ -13,10 +13,19 @@ import type { CallContext } from './callContext';
 import type { CallDialogs } from './callDialogs';
 import { isEnded, newTrackedCall, type TrackedCall } from './trackedCall';
 
+/** What the outgoing side does with a call it dialled when that call shows up on the line. */
+export interface DialledCalls {
+  /** The dialled call appeared (before its LINE_REPLY): it exists now. */
+  exists(call: TrackedCall, startedAt: Date): void;
+  /** The dialled call appeared after the program had reported it failed: hang it up. */
+  adoptLate(call: TrackedCall, hCall: number): void;
+}
+
 export class TelephonyCalls {
   constructor(
     private readonly c: CallContext,
     private readonly dialogs: CallDialogs,
+    private readonly dialled: DialledCalls,
   ) {}
 
   async process(e: TelephonyEvent): Promise<void> {
@@ -76,6 +85,11 @@ export class TelephonyCalls {
       }
       call = await this.track(hCall);
     }
+    if (!call.initialised && call.source === 'tapi') {
+      const mine = this.dialledByProgram(call, hCall, state);
+      if (mine === 'dropped') return;
+      if (mine) call = mine;
+    }
     const callId = call.record.data.CallID || undefined;
     d.log.info(`TAPI LINE_CALLSTATE ${state}`, { callId, hCall });
     const first = call.lastState === undefined;
@@ -89,6 +103,27 @@ export class TelephonyCalls {
       registry.releaseHandle(hCall);
       await d.telephony.deallocate(hCall).catch((e: unknown) => d.log.debug(`lineDeallocateCall: ${(e as Error).message}`, { callId, hCall }));
     }
+  }
+
+  /**
+   * A new outgoing call to a number the program is dialling (its LINE_REPLY not in yet, or given up
+   * on): it is that call, not a new one. Returns the program's call, 'dropped' when it had been given
+   * up (the late call is hung up), or undefined for a call of its own.
+   */
+  private dialledByProgram(call: TrackedCall, hCall: number, state: CallStateName): TrackedCall | 'dropped' | undefined {
+    const info = call.info;
+    if (observationOf(state) === undefined || directionOf(info?.origin ?? 0, state) !== Direction.eDirOutgoing || !info) return undefined;
+    const mine = this.c.registry.takeOutgoing(remoteNumber(info, Direction.eDirOutgoing), this.c.d.clock.now().getTime());
+    if (!mine) return undefined;
+    this.c.registry.releaseHandle(hCall);
+    if (isEnded(mine)) {
+      this.dialled.adoptLate(mine, hCall);
+      return 'dropped';
+    }
+    this.c.registry.bindHandle(mine, hCall);
+    this.c.d.log.info('TAPI: the call the program is dialling appeared before its LINE_REPLY', { callId: mine.record.data.CallID, hCall });
+    this.dialled.exists(mine, this.c.d.clock.now());
+    return mine;
   }
 
   /** First meaningful state of a call the program did not create: decide direction, number, reporting. */
