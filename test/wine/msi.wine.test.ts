@@ -20,6 +20,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { paths, ROOT, wineEnv, winPath } from './env';
+import type { WinUserWindow } from './winUser';
 
 const display = inject('display');
 const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -81,8 +82,8 @@ const win = {
 
 let runs = 0;
 
-/** A Windows program under Wine; output to a file (a Windows process must not hold a Unix pipe). */
-async function wine(args: string[], timeoutMs = MSI_TIMEOUT_MS): Promise<{ code: number | null; out: string }> {
+/** Starts a Windows program under Wine; output to a file (a Windows process must not hold a Unix pipe). */
+function startWine(args: string[], timeoutMs = MSI_TIMEOUT_MS): Promise<{ code: number | null; out: string }> {
   fs.mkdirSync(WORK, { recursive: true });
   const file = path.join(WORK, `run-${++runs}.txt`);
   const fd = fs.openSync(file, 'w');
@@ -90,12 +91,23 @@ async function wine(args: string[], timeoutMs = MSI_TIMEOUT_MS): Promise<{ code:
   fs.closeSync(fd);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   // 'exit', not 'close': a program the installer started keeps running after msiexec ends
-  const code = await new Promise<number | null>((resolve) => {
-    child.on('exit', (c) => resolve(c));
-    child.on('error', () => resolve(null));
+  return new Promise((resolve) => {
+    const done = (code: number | null) => {
+      clearTimeout(timer);
+      resolve({ code, out: fs.readFileSync(file, 'utf8') });
+    };
+    child.on('exit', done);
+    child.on('error', () => done(null));
   });
-  clearTimeout(timer);
-  return { code, out: fs.readFileSync(file, 'utf8') };
+}
+
+const wine = (args: string[], timeoutMs = MSI_TIMEOUT_MS) => startWine(args, timeoutMs);
+
+/** The test user (fakes/win-user) on Wine's default desktop, where msiexec and its actions run. */
+async function winUser(args: string[]): Promise<unknown> {
+  const r = await wine([paths.winUser, ...args], 30000);
+  if (r.code !== 0) throw new Error(`win-user.exe ${args.join(' ')} failed (${r.code}): ${r.out}`);
+  return JSON.parse(r.out) as unknown;
 }
 
 const msiexec = (...args: string[]) => wine(['msiexec', ...args]);
@@ -237,7 +249,7 @@ afterAll(async () => {
 }, 240_000);
 
 describe('per-user MSI (no administrator rights)', () => {
-  it('a property the config schema rejects fails the silent install cleanly: nothing installed, the reason in the setup log', async () => {
+  it('a property the config schema rejects fails the install cleanly: nothing installed, the reason in the setup log and, interactive, in a message box', async () => {
     const bad = await msiexec('/i', winPath(MSI_USER), '/qn', 'LINE=201', 'DIALFORMAT=fast', 'EXTENSIONLENGTH=99');
     expect(bad.code).not.toBe(0);
     expect(fs.existsSync(unix.userInstall)).toBe(false); // rolled back
@@ -249,6 +261,17 @@ describe('per-user MSI (no administrator rights)', () => {
     expect(setupLog).toContain('installation stopped: invalid properties');
     expect(setupLog).toMatch(/DIALFORMAT \(dialFormat\): ungültiger Wert \/ invalid value "fast": erlaubt \/ allowed: "e164", "national", "digits"/);
     expect(setupLog).toMatch(/EXTENSIONLENGTH \(extensionLength\): ungültiger Wert \/ invalid value 99/);
+
+    // an interactive install also shows the reason, and waits for the user's OK
+    const interactive = startWine(['msiexec', '/i', winPath(MSI_USER), '/qb', 'DIALFORMAT=fast']);
+    const box = await until('the message box of the interactive install', async () =>
+      (await winUser(['list']) as WinUserWindow[]).find((w) => w.kind === 'messagebox' && w.texts.join('\n').includes('DIALFORMAT (dialFormat)')),
+    );
+    expect(box.title).toBe('Wildix CTI für DATEV – Installation');
+    expect(box.texts.join('\n')).toContain('allowed: "e164", "national", "digits"');
+    expect(await winUser(['click', String(box.id), 'OK'])).toMatchObject({ ok: true });
+    expect((await interactive).code).not.toBe(0);
+    expect(fs.existsSync(unix.userInstall)).toBe(false);
 
     // AUTOSTART is the package's own switch: a launch condition refuses anything but 0 and 1
     const autostart = await msiexec('/i', winPath(MSI_USER), '/qn', 'AUTOSTART=maybe');
