@@ -17,7 +17,7 @@ import { helpText, parseArgs, type CliOptions } from './args';
 import { claimSingleInstance, EXIT_ALREADY_RUNNING, hideConsoleWindow, installAutostart, removeAutostart, stopRunningInstance, type Workstation } from './workstation';
 import { startTray, type CreateTray } from './tray';
 import { promptForSecret, setDatevConnectPassword, type PasswordStore } from './password';
-import { nodeDefaultsFiles, SETUP_LOG_NAME, writeDefaults, type DefaultsFiles } from './writeDefaults';
+import { ERROR_BOX_TIMEOUT_MS, nodeDefaultsFiles, SETUP_LOG_NAME, writeDefaults, type DefaultsFiles } from './writeDefaults';
 import { stopAndWait } from './stopWait';
 import { FakeDatev } from '../../fakes/datev/fakeDatev';
 import { FakeTapi } from '../../fakes/telephony/fakeTapi';
@@ -91,7 +91,7 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
       files: d.defaultsFiles ?? nodeDefaultsFiles(),
       setupLog: join(d.env.env.TEMP ?? d.env.env.TMP ?? tmpdir(), SETUP_LOG_NAME),
       now: () => new Date(),
-      ...(ws ? { message: (title: string, text: string) => ws().message(title, text, 'error', 300_000) } : {}),
+      ...(ws ? { message: (title: string, text: string) => ws().message(title, text, 'error', ERROR_BOX_TIMEOUT_MS) } : {}),
     });
   }
   const configFile = o.config ?? defaultConfigFile(d.env);

@@ -6,6 +6,7 @@
  * %TEMP%\wildix-datev-cti-setup.log and — in an interactive install (UI level > 2) — to a message box,
  * so the MSI fails with a message, not with a broken program.
  */
+import * as fs from 'node:fs';
 import { dirname } from 'node:path';
 import { checkProperties } from '../config/installerProperties';
 
@@ -115,8 +116,6 @@ export async function writeDefaults(req: WriteDefaultsRequest, io: WriteDefaults
 
 /** The real files: the defaults file is written to a temporary file next to it, then renamed over it. */
 export function nodeDefaultsFiles(): DefaultsFiles {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const fs = require('node:fs') as typeof import('node:fs');
   return {
     read: (file) => fs.readFileSync(file, 'utf8'),
     write: (file, text) => {
