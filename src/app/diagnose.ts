@@ -5,6 +5,7 @@
 import type { Config } from '../config/schema';
 import type { ConfigProblem } from '../config/load';
 import { formatProblem } from '../config/load';
+import { leafKeys, valueAt, type ConfigLayer } from '../config/layers';
 import type { DatevPort } from '../datev/port';
 import type { TelephonyPort } from '../telephony/port';
 import { describeLine, selectLine } from './lineSelection';
@@ -15,6 +16,10 @@ export interface DiagnoseInput {
   nodeVersion: string;
   configFile: string;
   configFound: boolean;
+  /** The files the settings were read from, lowest first (defaults files, then config.json). */
+  layers?: ConfigLayer[];
+  /** Dotted key → the file or option its value comes from; absent = built-in default. */
+  sources?: Record<string, string>;
   problems: ConfigProblem[];
   config: Config;
   logDir: string;
@@ -40,10 +45,25 @@ export async function diagnose(i: DiagnoseInput): Promise<DiagnoseReport> {
     lines.push(`${status} ${text}`);
   };
   add(INFO, `Wildix CTI für DATEV ${i.version} on ${i.platform}, Node.js ${i.nodeVersion}`);
+  for (const l of i.layers ?? []) {
+    if (l.kind === 'config') continue;
+    const what = l.kind === 'machine' ? 'für alle Benutzer / machine-wide' : 'für diesen Benutzer / user-wide';
+    add(INFO, `Voreinstellungen ${what}: ${l.file} (${l.found ? 'gefunden / found' : 'nicht vorhanden / not present'})`);
+  }
   add(INFO, `Einstellungen / config: ${i.configFile} (${i.configFound ? 'gefunden / found' : 'nicht vorhanden, Standardwerte / not present, defaults'})`);
   for (const p of i.problems) add(BAD, `Einstellung / setting ${formatProblem(p)}`);
   if (i.problems.length > 0) ok = false;
   add(INFO, `Wirksam / in effect: ${JSON.stringify(i.config)}`);
+  if (i.sources) {
+    add(INFO, 'Herkunft der Werte / where each value comes from:');
+    const builtIn: string[] = [];
+    for (const key of leafKeys(i.config)) {
+      const from = i.sources[key];
+      if (from === undefined) builtIn.push(key);
+      else add(INFO, `  ${key} = ${JSON.stringify(valueAt(i.config, key))} ← ${from}`);
+    }
+    if (builtIn.length > 0) add(INFO, `  eingebaute Standardwerte / built-in defaults: ${builtIn.join(', ')}`);
+  }
   add(INFO, `Logs: ${i.logDir}`);
 
   try {

@@ -1,4 +1,5 @@
 /** Command-line parsing. Pure: returns what to do, or a clear error. */
+import type { WriteDefaultsRequest } from './writeDefaults';
 
 export interface CliOptions {
   help: boolean;
@@ -17,6 +18,10 @@ export interface CliOptions {
   config?: string;
   line?: string;
   logDir?: string;
+  /** With --stop: wait up to this many seconds until the instance has ended. */
+  waitSeconds?: number;
+  /** The installer's --write-defaults <file> [--ui-level N] NAME=VALUE… (takes the rest of the command line). */
+  writeDefaults?: WriteDefaultsRequest;
 }
 
 export type ParseResult = { ok: true; options: CliOptions } | { ok: false; error: string };
@@ -37,6 +42,22 @@ const FLAGS: Record<string, keyof CliOptions> = {
   '--stop': 'stop',
 };
 const VALUES: Record<string, 'config' | 'line' | 'logDir'> = { '--config': 'config', '--line': 'line', '--log-dir': 'logDir' };
+
+/** The rest of the command line after --write-defaults: <file> [--ui-level N] NAME=VALUE… */
+function parseWriteDefaults(rest: string[]): WriteDefaultsRequest | string {
+  const [file, ...more] = rest;
+  if (file === undefined || file === '' || file.startsWith('--')) return '--write-defaults braucht eine Datei / needs a file: --write-defaults <Datei> NAME=WERT…';
+  const req: WriteDefaultsRequest = { file, assignments: [] };
+  for (let i = 0; i < more.length; i++) {
+    const a = more[i]!;
+    if (a === '--ui-level') {
+      const n = Number(more[++i]);
+      if (!Number.isInteger(n) || n < 0) return '--ui-level braucht eine Zahl / needs a number';
+      req.uiLevel = n;
+    } else req.assignments.push(a);
+  }
+  return req;
+}
 
 export function parseArgs(argv: string[]): ParseResult {
   const o: CliOptions = {
@@ -60,6 +81,19 @@ export function parseArgs(argv: string[]): ParseResult {
       (o as unknown as Record<string, boolean>)[flag] = true;
       continue;
     }
+    if (raw === '--write-defaults') {
+      const r = parseWriteDefaults(argv.slice(i + 1));
+      if (typeof r === 'string') return { ok: false, error: r };
+      o.writeDefaults = r;
+      break;
+    }
+    if (name === '--wait') {
+      const value = eq > 0 ? raw.slice(eq + 1) : argv[++i];
+      const n = Number(value);
+      if (value === undefined || !Number.isInteger(n) || n < 1 || n > 300) return { ok: false, error: '--wait braucht Sekunden (1–300) / needs seconds (1–300)' };
+      o.waitSeconds = n;
+      continue;
+    }
     const key = VALUES[name];
     if (key) {
       const value = eq > 0 && raw.startsWith('--') ? raw.slice(eq + 1) : argv[++i];
@@ -72,6 +106,7 @@ export function parseArgs(argv: string[]): ParseResult {
   if (o.installAutostart && o.removeAutostart) {
     return { ok: false, error: '--install-autostart und --remove-autostart schließen sich aus / are mutually exclusive' };
   }
+  if (o.waitSeconds !== undefined && !o.stop) return { ok: false, error: '--wait gibt es nur mit --stop / only with --stop' };
   return { ok: true, options: o };
 }
 
@@ -90,8 +125,12 @@ Aufruf / usage: wildix-datev-cti [Optionen / options]
   --remove-autostart   nicht mehr beim Anmelden starten / no longer start at logon
   --background         ohne Konsolenfenster laufen (so startet der Autostart) / run without a console window (as autostart does)
   --stop               das laufende Programm dieser Sitzung sauber beenden / stop the running instance of this session cleanly
+  --stop --wait <s>    ... und bis zu s Sekunden warten, bis es beendet ist / ... and wait up to s seconds until it has ended
   --set-datevconnect-password  Kennwort für DATEVconnect (auth "basic") von der Standardeingabe lesen und
                      verschlüsselt (DPAPI) speichern / read the DATEVconnect password from stdin, store it (DPAPI)
+  --write-defaults <Datei> NAME=WERT…  (für das Installationspaket / for the installer) Eigenschaften wie
+                     LINE=201 DIALFORMAT=national prüfen und in die Voreinstellungsdatei schreiben /
+                     check properties and write them to the defaults file
   --simulate         simulierte Telefonanlage und DATEV statt der echten / simulated PBX and DATEV
   --version          Version anzeigen / show the version
   --help             diese Hilfe / this help

@@ -2,11 +2,13 @@
  * What the program does for a command line: help, version, diagnose, the simulation, or the real CTI.
  * Everything platform-specific is injected, so this is tested on any machine.
  */
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { App, type Ports } from '../app/app';
 import { diagnose } from '../app/diagnose';
-import { formatProblem, loadConfig, type LoadedConfig } from '../config/load';
-import { defaultConfigFile, defaultLogDir, type Env } from '../config/paths';
+import { formatProblem, type LoadedConfig } from '../config/load';
+import { loadLayeredConfig, type ConfigLayer } from '../config/layers';
+import { defaultConfigFile, defaultLogDir, machineDefaultsFile, userDefaultsFile, type Env } from '../config/paths';
 import type { Config } from '../config/schema';
 import type { Logger } from '../logging/logger';
 import { runSimulation } from '../sim/simulation';
@@ -15,6 +17,8 @@ import { helpText, parseArgs, type CliOptions } from './args';
 import { claimSingleInstance, EXIT_ALREADY_RUNNING, hideConsoleWindow, installAutostart, removeAutostart, stopRunningInstance, type Workstation } from './workstation';
 import { startTray, type CreateTray } from './tray';
 import { promptForSecret, setDatevConnectPassword, type PasswordStore } from './password';
+import { ERROR_BOX_TIMEOUT_MS, nodeDefaultsFiles, SETUP_LOG_NAME, writeDefaults, type DefaultsFiles } from './writeDefaults';
+import { stopAndWait } from './stopWait';
 import { FakeDatev } from '../../fakes/datev/fakeDatev';
 import { FakeTapi } from '../../fakes/telephony/fakeTapi';
 
@@ -39,7 +43,10 @@ export interface RunDeps {
   makeLogger: (dir: string, level: Config['log'], toConsole: boolean) => Logger & { close(): Promise<void> };
   /** The real Windows adapters; undefined away from Windows. */
   native?: (config: Config, log: Logger) => Promise<NativeWiring>;
-  readConfig?: (file: string) => LoadedConfig;
+  /** Reads the settings (default: the defaults files and config.json in layers, src/config/layers.ts). */
+  readConfig?: (file: string) => LoadedConfig & { layers?: ConfigLayer[]; sources?: Record<string, string> };
+  /** The files --write-defaults reads and writes (default: the real ones). */
+  defaultsFiles?: DefaultsFiles;
   /** Single instance and autostart of the Windows session (loads the addon); undefined away from Windows. */
   workstation?: () => Workstation;
   /** The DPAPI store of the DATEVconnect password (loads the addon); undefined away from Windows. */
@@ -75,8 +82,26 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
     d.out(d.version);
     return 0;
   }
+  if (o.writeDefaults) {
+    // run by the installer (maybe as SYSTEM): no config, no log folder of its own, only the setup log
+    const ws = d.workstation;
+    return writeDefaults(o.writeDefaults, {
+      out: d.out,
+      err: d.err,
+      files: d.defaultsFiles ?? nodeDefaultsFiles(),
+      setupLog: join(d.env.env.TEMP ?? d.env.env.TMP ?? tmpdir(), SETUP_LOG_NAME),
+      now: () => new Date(),
+      ...(ws ? { message: (title: string, text: string) => ws().message(title, text, 'error', ERROR_BOX_TIMEOUT_MS) } : {}),
+    });
+  }
   const configFile = o.config ?? defaultConfigFile(d.env);
-  const loaded = (d.readConfig ?? loadConfig)(configFile);
+  const loaded = d.readConfig
+    ? d.readConfig(configFile)
+    : loadLayeredConfig({ machineDefaults: machineDefaultsFile(d.env), userDefaults: userDefaultsFile(d.env), config: configFile });
+  const sources: Record<string, string> = { ...loaded.sources };
+  if (o.line !== undefined) sources.line = '--line';
+  if (o.logDir !== undefined) sources['log.dir'] = '--log-dir';
+  if (o.verbose) sources['log.level'] = '--verbose';
   const config: Config = {
     ...loaded.config,
     ...(o.line !== undefined ? { line: o.line } : {}),
@@ -86,11 +111,15 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
   const simulate = o.simulate || !d.native;
   const log = d.makeLogger(logDir, config.log, false);
   log.info(`Wildix CTI für DATEV ${d.version} starting`, { platform: d.env.platform, node: d.nodeVersion, mode: simulate ? 'simulation' : 'native', config: configFile, configFound: loaded.found });
+  for (const l of loaded.layers ?? []) if (l.kind !== 'config' && l.found) log.info(`config: defaults from ${l.file}`);
   for (const p of loaded.problems) log.warn(`config: ${formatProblem(p)}`);
   const io = { out: d.out, err: d.err, log };
   try {
     if (o.installAutostart) return installAutostart(d.workstation, keptOptions(o), io);
     if (o.removeAutostart) return removeAutostart(d.workstation, io);
+    if (o.stop && o.waitSeconds !== undefined) {
+      return await stopAndWait(d.workstation, o.waitSeconds, io, { sleep: (ms) => new Promise((r) => setTimeout(r, ms)), now: () => Date.now() });
+    }
     if (o.stop) return stopRunningInstance(d.workstation, io);
     if (o.setDatevConnectPassword) return await setDatevConnectPassword(d.passwordStore, d.readSecret ?? (() => promptForSecret(process.stdin, d.err)), config, io);
     if (o.diagnose) {
@@ -113,6 +142,8 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
         nodeVersion: d.nodeVersion,
         configFile,
         configFound: loaded.found,
+        ...(loaded.layers ? { layers: loaded.layers } : {}),
+        sources,
         problems: loaded.problems,
         config,
         logDir,
