@@ -1,4 +1,4 @@
-// Entry point of wildix_cti.node: exports { com, tapi, ui, win, http, dpapi, tray, abiVersion }.
+// Entry point of wildix_cti.node: exports { com, tapi, ui, win, http, dpapi, tray, proc, abiVersion }.
 #include "common/modules.h"
 
 namespace {
@@ -11,6 +11,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("http", InitHttp(env));
   exports.Set("dpapi", InitDpapi(env));
   exports.Set("tray", InitTray(env));
+  exports.Set("proc", InitProc(env));
   exports.Set("abiVersion", Napi::Number::New(env, 1));
   return exports;
 }

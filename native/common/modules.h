@@ -10,3 +10,4 @@ Napi::Object InitWin(Napi::Env env);   // native/win
 Napi::Object InitHttp(Napi::Env env);  // native/http (WinHTTP GET, Windows sign-in)
 Napi::Object InitDpapi(Napi::Env env); // native/dpapi (DPAPI, current user)
 Napi::Object InitTray(Napi::Env env);  // native/tray (notification-area icon)
+Napi::Object InitProc(Napi::Env env);  // native/proc (the process's own resource use)

@@ -5,7 +5,7 @@
 import { makeCallIdSource } from '../calls/callIds';
 import type { Config } from '../config/schema';
 import type { ContactsPort } from '../contacts/port';
-import type { DatevPort } from '../datev/port';
+import type { DatevHealth, DatevPort } from '../datev/port';
 import type { DialogPort } from '../dialogs/port';
 import { MESSAGES, TITLE } from '../dialogs/texts';
 import { makeMasker, type Logger } from '../logging/logger';
@@ -128,6 +128,11 @@ export class App {
     await this.lines.stop();
     await this.notifier.idle();
     this.notifier.close();
+  }
+
+  /** The DATEV bridge's own view (threads stuck in DATEV, rebuilds, …), undefined when it cannot tell. */
+  datevHealth(): Promise<DatevHealth | undefined> {
+    return this.d.datev.health().catch(() => undefined);
   }
 
   status(): AppStatus {

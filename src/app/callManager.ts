@@ -68,6 +68,11 @@ export class CallManager {
     return this.registry.active();
   }
 
+  /** Calls followed since start. */
+  get callsSeen(): number {
+    return this.registry.seen;
+  }
+
   /** Calls waiting for a hung DATEV to answer again. */
   get waitingForDatev(): number {
     return this.reporter.waiting;

@@ -9,6 +9,7 @@ import { leafKeys, valueAt, type ConfigLayer } from '../config/layers';
 import type { DatevPort } from '../datev/port';
 import type { TelephonyPort } from '../telephony/port';
 import { describeLine, selectLine } from './lineSelection';
+import { describeRunning, type StatusReport } from './statusReport';
 
 export interface DiagnoseInput {
   version: string;
@@ -27,6 +28,9 @@ export interface DiagnoseInput {
   datev: DatevPort;
   /** Extra facts from the native layer (e.g. the type library check). */
   extra?: () => Promise<string[]>;
+  /** The status file of an instance running now in this session (fresh), if any. */
+  running?: StatusReport;
+  now?: Date;
 }
 
 export interface DiagnoseReport {
@@ -65,6 +69,7 @@ export async function diagnose(i: DiagnoseInput): Promise<DiagnoseReport> {
     if (builtIn.length > 0) add(INFO, `  eingebaute Standardwerte / built-in defaults: ${builtIn.join(', ')}`);
   }
   add(INFO, `Logs: ${i.logDir}`);
+  if (i.running) for (const l of describeRunning(i.running, i.now ?? new Date())) add(INFO, l);
 
   try {
     const lines_ = await i.telephony.initialize('Wildix CTI für DATEV (Diagnose)');
@@ -97,25 +102,38 @@ export async function diagnose(i: DiagnoseInput): Promise<DiagnoseReport> {
   } catch (e) {
     add(BAD, `DATEV-Prüfung fehlgeschlagen / check failed: ${(e as Error).message}`);
   }
-  try {
-    await i.datev.register({
-      dial: () => {
-        throw new Error('--diagnose places no calls');
-      },
-      drop: () => undefined,
-      getCallData: () => undefined,
-    });
-    add(OK, 'CTI-Objekt im ROT registrierbar / CTI object can be registered in the ROT');
-    const check = await i.datev.selfCheck();
-    if (check.healthy) add(OK, 'CTI-Objekt antwortet im ROT / CTI object answers in the ROT');
-    else {
+  if (i.running) {
+    // a second CTI object in the ROT would compete with the running one: judge the running one instead
+    const r = i.running.status;
+    const healthy = r.datevRegistered && r.cti !== 'broken';
+    if (!healthy) ok = false;
+    add(
+      healthy ? OK : BAD,
+      healthy
+        ? `CTI-Objekt der laufenden Instanz im ROT / the running instance's CTI object is in the ROT (${r.cti})`
+        : `CTI-Objekt der laufenden Instanz gestört / the running instance's CTI object is not usable (${r.cti}); Programm neu starten / restart it`,
+    );
+  } else {
+    try {
+      await i.datev.register({
+        dial: () => {
+          throw new Error('--diagnose places no calls');
+        },
+        drop: () => undefined,
+        getCallData: () => undefined,
+      });
+      add(OK, 'CTI-Objekt im ROT registrierbar / CTI object can be registered in the ROT');
+      const check = await i.datev.selfCheck();
+      if (check.healthy) add(OK, 'CTI-Objekt antwortet im ROT / CTI object answers in the ROT');
+      else {
+        ok = false;
+        add(BAD, `CTI-Objekt antwortet nicht im ROT / CTI object does not answer in the ROT (${check.problem ?? '?'}): ${check.detail}`);
+      }
+      await i.datev.revoke();
+    } catch (e) {
       ok = false;
-      add(BAD, `CTI-Objekt antwortet nicht im ROT / CTI object does not answer in the ROT (${check.problem ?? '?'}): ${check.detail}`);
+      add(BAD, `CTI-Objekt nicht registrierbar / cannot register the CTI object: ${(e as Error).message}`);
     }
-    await i.datev.revoke();
-  } catch (e) {
-    ok = false;
-    add(BAD, `CTI-Objekt nicht registrierbar / cannot register the CTI object: ${(e as Error).message}`);
   }
   if (i.extra) {
     try {

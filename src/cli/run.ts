@@ -12,6 +12,8 @@ import { defaultConfigFile, defaultLogDir, machineDefaultsFile, userDefaultsFile
 import type { Config } from '../config/schema';
 import type { Logger } from '../logging/logger';
 import { runSimulation } from '../sim/simulation';
+import type { ProcessStats } from '../app/statusReport';
+import { readRunningStatus, startStatusFile } from './statusFile';
 import { systemClock } from '../util/clock';
 import { helpText, parseArgs, type CliOptions } from './args';
 import { claimSingleInstance, EXIT_ALREADY_RUNNING, hideConsoleWindow, installAutostart, removeAutostart, stopRunningInstance, type Workstation } from './workstation';
@@ -28,6 +30,8 @@ export interface NativeWiring {
   diagnostics?: () => Promise<string[]>;
   /** Resolves when the program should stop (Ctrl+C, logoff, …). */
   stopSignal: Promise<string>;
+  /** Windows handles, threads and memory of the process (status file); absent away from Windows. */
+  processStats?: () => Partial<ProcessStats>;
   /** The notification-area icon (real CTI run only); absent: no icon. */
   tray?: CreateTray;
   close?: () => Promise<void>;
@@ -136,7 +140,9 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
         extra = w.diagnostics;
         close = w.close;
       }
+      const running = readRunningStatus(logDir, new Date());
       const report = await diagnose({
+        ...(running ? { running } : {}),
         version: d.version,
         platform: simulate ? `${d.env.platform} (Simulation)` : d.env.platform,
         nodeVersion: d.nodeVersion,
@@ -169,12 +175,14 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
     const app = new App({ ...w.ports, config, log, clock: systemClock });
     app.reportConfigProblems(loaded.problems.map(formatProblem));
     await app.start();
+    const statusFile = startStatusFile({ app, dir: logDir, version: d.version, clock: systemClock, log, ...(w.processStats ? { processStats: w.processStats } : {}) });
     // "Beenden" on the tray icon stops like Ctrl+C; without a shell the program runs on without icon
     const tray = w.tray ? startTray({ create: w.tray, status: () => app.status(), dialogs: w.ports.dialogs, clock: systemClock, log }) : undefined;
     const reason = await (tray ? Promise.race([w.stopSignal, tray.quit]) : w.stopSignal);
     log.info(`stopping (${reason})`);
     tray?.close();
     await app.stop();
+    statusFile.stop();
     await w.close?.();
     return 0;
   } catch (e) {

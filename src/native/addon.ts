@@ -90,6 +90,11 @@ export interface NativeTray {
   commandQuit: number;
 }
 
+/** native/proc: the process's own resource use (-1 where Windows could not tell). */
+export interface NativeProc {
+  stats(): { handles: number; threads: number; workingSetBytes: number; privateBytes: number };
+}
+
 export interface NativeAddon {
   /** native/com (DATEV COM/ROT bridge); typed by the DATEV adapter. */
   com: Record<string, unknown>;
@@ -101,6 +106,8 @@ export interface NativeAddon {
   win: NativeWin;
   /** native/tray (notification-area icon). */
   tray: NativeTray;
+  /** native/proc: the process's own resource use. */
+  proc: NativeProc;
   /** Bumped when the JS/native contract changes. */
   abiVersion: number;
 }

@@ -92,6 +92,10 @@ export async function createNativeWiring(config: Config, log: Logger): Promise<N
       ];
     },
     stopSignal: stopSignal(addon.win, log),
+    processStats: () => {
+      const s = addon.proc.stats();
+      return { handles: s.handles, threads: s.threads };
+    },
     tray: nativeTray(addon.tray),
     close: async () => {
       contacts.close();

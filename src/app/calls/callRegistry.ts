@@ -62,7 +62,11 @@ export class CallRegistry {
     return hit?.call;
   }
 
+  /** Calls followed since start. */
+  seen = 0;
+
   remember(call: TrackedCall): void {
+    if (!this.byCallId.has(call.record.data.CallID)) this.seen++;
     this.byCallId.set(call.record.data.CallID, call);
     if (this.byCallId.size <= HISTORY_LIMIT) return;
     for (const [id, c] of this.byCallId) {
