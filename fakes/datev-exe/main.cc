@@ -687,8 +687,12 @@ Value Execute(Fake& fake, const Value& msg) {
   if (cmd == "dial" || cmd == "drop" || cmd == "getCallData") return CallCti(fake, id, cmd, msg);
   if (cmd == "invoke") return InvokeCommand(id, msg);
   if (cmd == "notifications") {
+    // from: only those after the first `from` (a long run asks for what is new)
+    const Value* fromV = msg.Get("from");
+    size_t from = fromV && fromV->n > 0 ? static_cast<size_t>(fromV->n) : 0;
     Value list = Value::Arr();
-    for (const Recorded& n : fake.notifications) {
+    for (size_t i = from; i < fake.notifications.size(); ++i) {
+      const Recorded& n = fake.notifications[i];
       Value e = Value::Obj();
       e.Set("method", Value::Str(n.method));
       e.Set("data", n.data);

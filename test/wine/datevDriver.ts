@@ -283,8 +283,9 @@ export class FakeDatevProcess implements DatevDriver {
     return out;
   }
 
-  async notifications(): Promise<RecordedNotification[]> {
-    const r = await this.command('notifications');
+  /** Every notification DATEV received, or those after the first `from`. */
+  async notifications(from = 0): Promise<RecordedNotification[]> {
+    const r = await this.command('notifications', from > 0 ? { from } : {});
     const list = Array.isArray(r.notifications) ? r.notifications : [];
     return list.map((n) => {
       const e = n as { method: NotificationMethod; data: Json; object?: Json };

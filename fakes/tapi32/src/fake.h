@@ -82,6 +82,7 @@ typedef struct {
   DWORD reason;
   Party caller, called, connected;
   SYSTEMTIME stateTime;
+  int handedOut; /* an application had a handle for it: it goes when the last one is deallocated */
 } Call;
 
 typedef struct {

@@ -126,6 +126,7 @@ int new_handle(int call, int app, int open, DWORD privilege) {
     h->app = app;
     h->open = open;
     h->privilege = privilege;
+    g.calls[call].handedOut = 1;
     log_json("\"ev\":\"handle\",\"app\":\"0x%08lx\",\"hCall\":\"0x%08lx\",\"call\":%lu,\"privilege\":%lu",
              (unsigned long)g.apps[app].handle, (unsigned long)h->handle, (unsigned long)g.calls[call].callId,
              (unsigned long)privilege);
@@ -197,9 +198,12 @@ void send_callinfo(int call, DWORD changed) {
   }
 }
 
+/* A call goes when no handle and no request refers to it any more: after IDLE, or — as TAPI does when
+ * the last application deallocates (TSPI_lineCloseCall) — in any state once it was handed out. */
 void maybe_free_call(int call) {
   Call *c = &g.calls[call];
-  if (!c->used || c->state != LINECALLSTATE_IDLE) return;
+  if (!c->used) return;
+  if (c->state != LINECALLSTATE_IDLE && !c->handedOut) return;
   for (int i = 0; i < MAX_HANDLES; ++i)
     if (g.handles[i].used && g.handles[i].call == call) return;
   for (int r = 0; r < MAX_REQUESTS; ++r)
