@@ -8,6 +8,7 @@ import type { RawCallData } from '../src/datev/callData';
 import type { TelephonyPort } from '../src/telephony/port';
 import type { DialogPort } from '../src/dialogs/port';
 import type { Contact, ContactsPort } from '../src/contacts/port';
+import type { JournalStore } from '../src/journal/port';
 
 export interface RecordedNotification {
   method: NotificationMethod;
@@ -120,5 +121,39 @@ export interface ContactsHarness {
   contacts: ContactsPort;
   /** Put these contacts into the source behind the port (and wait until they are searchable). */
   seed(contacts: Contact[]): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+export interface JournalHarness {
+  store: JournalStore;
+  /** A second store over what the first one persisted (the program restarted); loaded at `now`. */
+  reopen(now: Date): Promise<JournalStore>;
+  dispose(): Promise<void>;
+}
+
+/** Plays the user in front of the journal's windows (note, call list, contact chooser). */
+export interface JournalWindowsUser {
+  /** Note windows on screen: id, title, heading, text, and whether one of them has the keyboard focus. */
+  notes(): Promise<{ id: number; title: string; heading: string; text: string; focused: boolean }[]>;
+  /** Types `text` into the note's Edit control (as far as it takes it) and presses „Speichern“. */
+  saveNote(id: number, text: string): Promise<void>;
+  discardNote(id: number): Promise<void>;
+  /** The call list's rows as shown, or undefined when it is not open. */
+  callListRows(): Promise<{ id: string; cells: string[] }[] | undefined>;
+  /** Selects the row and presses the button of the action; a disabled button does nothing. */
+  callListAction(rowId: string, action: 'note' | 'send' | 'assign'): Promise<void>;
+  closeCallList(): Promise<void>;
+  /** Types into the open contact chooser's search field; resolves with the choices it shows then. */
+  chooserSearch(text: string): Promise<string[]>;
+  /** Picks the shown choice with this label and presses „Zuordnen“. */
+  chooserPick(label: string): Promise<void>;
+  chooserCancel(): Promise<void>;
+}
+
+export interface JournalWindowsHarness {
+  notes: import('../src/journal/windows').NoteWindowPort;
+  list: import('../src/journal/windows').CallListPort;
+  chooser: import('../src/journal/windows').ContactChooserPort;
+  user: JournalWindowsUser;
   dispose(): Promise<void>;
 }

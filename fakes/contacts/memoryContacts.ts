@@ -49,6 +49,19 @@ export class MemoryContacts implements ContactsPort {
     this.add(number, contact);
   }
 
+  async search(text: string, limit: number): Promise<Contact[]> {
+    const words = text.toLocaleLowerCase('de').split(/\s+/).filter(Boolean);
+    if (words.length === 0) return [];
+    const seen = new Map<string, Contact>();
+    for (const list of this.byKey.values()) {
+      for (const c of list) {
+        const name = c.name.toLocaleLowerCase('de');
+        if (words.every((w) => name.includes(w))) seen.set(`${c.dataSource}:${c.id}`, c);
+      }
+    }
+    return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name, 'de')).slice(0, limit).map((c) => ({ ...c }));
+  }
+
   private add(number: string, contact: Contact): void {
     const key = digitsKey(number);
     if (key.length < 5) return;

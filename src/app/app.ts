@@ -18,12 +18,14 @@ import { DatevNotifier } from './datevNotifier';
 import { DatevSupervisor, type CtiState } from './datevSupervisor';
 import { LineManager } from './lineManager';
 import { RequestTracker } from './requestTracker';
+import { JournalService, type JournalPorts } from '../journal/service';
 
 export interface Ports {
   datev: DatevPort;
   telephony: TelephonyPort;
   dialogs: DialogPort;
   contacts: ContactsPort;
+  journal: JournalPorts;
 }
 
 export interface AppDeps extends Ports {
@@ -46,6 +48,8 @@ export interface AppStatus {
   datevHangs: boolean;
   /** Calls waiting for a hung DATEV. */
   waitingForDatev: number;
+  /** Calls and notes in the journal waiting to be delivered to DATEV. */
+  journalWaiting: number;
 }
 
 export class App {
@@ -53,6 +57,7 @@ export class App {
   readonly calls: CallManager;
   readonly notifier: DatevNotifier;
   readonly supervisor: DatevSupervisor;
+  readonly journal: JournalService;
   private datevRegistered = false;
   private unsubscribe: (() => void) | undefined;
   private unsubscribeContacts: (() => void) | undefined;
@@ -67,6 +72,20 @@ export class App {
     // CallIDs of calls DATEV starts are minted by the adapter with the line's extension in front
     this.lines = new LineManager(d.telephony, c.line, d.dialogs, d.log, d.clock, () => d.datev.setCallIdPrefix(this.lines.extension));
     const ids = makeCallIdSource(d.clock, () => this.lines.extension, d.random);
+    this.journal = new JournalService(
+      {
+        ports: d.journal,
+        contacts: d.contacts,
+        notifier: this.notifier,
+        ids,
+        clock: d.clock,
+        log: d.log,
+        mask,
+        // DATEV forbids NewJournal while a call is in progress
+        canDeliver: () => this.supervisor.state.datevPresent && !this.notifier.datevHangs && this.calls.activeCalls().length === 0,
+      },
+      c.journal,
+    );
     this.calls = new CallManager(
       {
         telephony: d.telephony,
@@ -88,7 +107,11 @@ export class App {
         showOutgoingDialog: c.dialogs.outgoing,
         ambiguity: c.ambiguity,
       },
+      (call) => this.journal.onFinal(call),
     );
+    // what DATEV does not have yet goes as soon as it is back or answers again
+    this.supervisor.onPresenceChange((present) => present && this.journal.datevBack());
+    this.notifier.onResume(() => this.journal.datevBack());
   }
 
   async start(): Promise<void> {
@@ -109,6 +132,7 @@ export class App {
         .catch(() => undefined);
     }
     await this.supervisor.start(this.datevRegistered);
+    await this.journal.start();
     await this.lines.start();
   }
 
@@ -116,6 +140,7 @@ export class App {
     if (!this.running) return;
     this.running = false;
     this.supervisor.stop();
+    await this.journal.stop();
     await this.calls.stop();
     this.unsubscribe?.();
     this.unsubscribeContacts?.();
@@ -145,6 +170,7 @@ export class App {
       cti: this.supervisor.state.cti,
       datevHangs: this.notifier.datevHangs,
       waitingForDatev: this.calls.waitingForDatev,
+      journalWaiting: this.journal.waiting(),
     };
   }
 

@@ -4,6 +4,7 @@
  * and the one way to DATEV (datevReporter → the pure state machine in src/calls/callRecord.ts, which
  * alone decides what DATEV is told).
  */
+import type { FinalCall } from '../calls/finalCall';
 import type { DatevCallData } from '../datev/callData';
 import type { DatevRequestHandlers } from '../datev/port';
 import type { TelephonyEvent } from '../telephony/port';
@@ -14,7 +15,6 @@ import { CallRegistry } from './calls/callRegistry';
 import { DatevReporter } from './calls/datevReporter';
 import { OutgoingCalls } from './calls/outgoing';
 import { TelephonyCalls } from './calls/telephonyEvents';
-import type { TrackedCall } from './calls/trackedCall';
 
 export type { CallManagerDeps, CallManagerOptions } from './calls/callContext';
 
@@ -30,10 +30,10 @@ export class CallManager {
   constructor(
     private readonly d: CallManagerDeps,
     o: CallManagerOptions,
-    /** A call ended without DATEV having all of it: its final record is delivered later (journal). */
-    onUndelivered: (call: TrackedCall) => void = () => undefined,
+    /** A call ended, or DATEV's side of an ended call changed (the journal keeps it; see src/journal). */
+    onFinal: (call: FinalCall) => void = () => undefined,
   ) {
-    this.reporter = new DatevReporter(d.notifier, d.log, onUndelivered);
+    this.reporter = new DatevReporter(d.notifier, d.log, onFinal);
     const c: CallContext = { d, o, registry: this.registry, reporter: this.reporter, stopped: () => this.stopped };
     const control = new CallControl(c);
     this.dialogs = new CallDialogs(c, control);

@@ -8,11 +8,14 @@
  */
 import type { Notification } from '../calls/callRecord';
 import { CallState, Direction } from '../datev/callData';
-import { DatevError, type DatevHealth, type DatevPort } from '../datev/port';
+import { DatevError, type DatevErrorCode, type DatevHealth, type DatevPort } from '../datev/port';
 import type { Logger, Masker } from '../logging/logger';
 import type { Clock } from '../util/clock';
 
-export type DeliveryOutcome = { type: 'delivered'; generation: number } | { type: 'undelivered'; how: 'held' | 'lost' };
+export type DeliveryOutcome =
+  | { type: 'delivered'; generation: number }
+  /** `why`: absent, gone, com (DATEV refused), stalled / timeout (DATEV hung), shutdown. */
+  | { type: 'undelivered'; how: 'held' | 'lost'; why: DatevErrorCode };
 
 export interface NotifierStats {
   sent: number;
@@ -88,7 +91,7 @@ export class DatevNotifier {
     };
     let cancelSafety = this.clock.setTimeout(() => {
       this.log.warn(`DATEV ${n.method}: no outcome from the COM layer within ${this.timeoutMs + SAFETY_MARGIN_MS} ms; the call waits`, this.meta(n));
-      settle({ type: 'undelivered', how: 'held' });
+      settle({ type: 'undelivered', how: 'held', why: 'timeout' });
     }, this.timeoutMs + SAFETY_MARGIN_MS);
     // after a 'timeout' the real outcome may take as long as DATEV hangs; it is waited for, but not forever
     const waitLate = (): void => {
@@ -96,7 +99,7 @@ export class DatevNotifier {
       cancelSafety();
       cancelSafety = this.clock.setTimeout(() => {
         this.log.warn(`DATEV ${n.method}: still no answer after ${LATE_LIMIT_MS / 60_000} min; the call is kept for later delivery`, this.meta(n));
-        settle({ type: 'undelivered', how: 'lost' });
+        settle({ type: 'undelivered', how: 'lost', why: 'timeout' });
       }, LATE_LIMIT_MS);
     };
     const options = { last: n.last, ...(n.generation !== undefined ? { generation: n.generation } : {}) };
@@ -140,7 +143,7 @@ export class DatevNotifier {
         this.hung = true;
         this.log.warn(`DATEV ${n.method}: no answer within ${this.timeoutMs} ms; DATEV hangs. Waiting for its answer / DATEV antwortet nicht`, meta);
         if (err.ticket === undefined) {
-          settle({ type: 'undelivered', how: 'held' });
+          settle({ type: 'undelivered', how: 'held', why: 'timeout' });
           return;
         }
         waitLate();
@@ -154,7 +157,7 @@ export class DatevNotifier {
         this.stats.stalled++;
         this.hung = true;
         this.log.warn(`DATEV ${n.method} not sent: DATEV hangs; the call is sent when DATEV answers again / DATEV hängt`, meta);
-        settle({ type: 'undelivered', how: 'held' });
+        settle({ type: 'undelivered', how: 'held', why: 'stalled' });
         return;
       case 'absent':
         this.stats.droppedAbsent++;
@@ -162,13 +165,13 @@ export class DatevNotifier {
           this.absentLogged = true;
           this.log.info('DATEV ist nicht gestartet; der Anruf wird nachgetragen / DATEV not running, the call is kept for later delivery', meta);
         } else this.log.debug(`DATEV ${n.method} not delivered (DATEV absent)`, meta);
-        settle({ type: 'undelivered', how: 'lost' });
+        settle({ type: 'undelivered', how: 'lost', why: 'absent' });
         return;
       default:
         this.stats.failed++;
         if (err.code === 'com') this.onTrouble();
         this.log.warn(`DATEV ${n.method} failed (${err.code}): ${err.message}; the call is kept for later delivery`, meta);
-        settle({ type: 'undelivered', how: 'lost' });
+        settle({ type: 'undelivered', how: 'lost', why: err.code });
     }
   }
 

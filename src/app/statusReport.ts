@@ -41,7 +41,7 @@ export function describeRunning(r: StatusReport, now: Date): string[] {
     `Laufende Instanz / running instance: pid ${r.pid}, Version ${r.version}, seit / since ${r.startedAt}, Stand vor ${ageS} s / updated ${ageS} s ago`,
     `  Leitung / line: ${s.line}${s.lineName ? ` (${s.lineName})` : ''}; DATEV: ${s.datevPresent ? 'läuft / running' : 'nicht gestartet / not running'}${s.datevHangs ? ', antwortet nicht / hangs' : ''}`,
     `  CTI-Objekt / CTI object: ${s.cti}${r.lastSelfCheckProblem ? ` (letzter Fehler / last problem: ${r.lastSelfCheckProblem})` : ''}; Neuaufbauten / rebuilds: ${r.datev?.rebuilds ?? 0}`,
-    `  Anrufe / calls: ${r.callsSeen} seit Start / since start, ${s.activeCalls} laufend / active, ${s.waitingForDatev} warten auf DATEV / waiting for DATEV`,
+    `  Anrufe / calls: ${r.callsSeen} seit Start / since start, ${s.activeCalls} laufend / active, ${s.waitingForDatev} warten auf DATEV / waiting for DATEV, ${s.journalWaiting} für DATEV nachzutragen / to be delivered to DATEV`,
     `  Meldungen an DATEV / notifications: ${r.notifications.sent} zugestellt / delivered, ${r.notifications.droppedAbsent} ohne DATEV / DATEV absent, ${r.notifications.failed} fehlgeschlagen / failed, ${r.notifications.timeouts} Zeitüberschreitungen / timeouts`,
     `  Speicher / memory: ${mb(r.process.rssBytes)} RSS, ${mb(r.process.heapUsedBytes)} Heap; ${r.process.threads} Threads, ${r.process.handles} Handles`,
   ];

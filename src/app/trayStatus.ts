@@ -106,6 +106,7 @@ export function trayStatus(s: AppStatus): TrayStatus {
     `CTI-Objekt (Selbsttest): ${ctiText(s.cti)}`,
     `DATEV antwortet: ${s.datevHangs ? `nein (hängt; ${calls(s.waitingForDatev)} warten auf DATEV)` : 'ja'}`,
     `Laufende Gespräche: ${s.activeCalls}`,
+    `Für DATEV nachzutragen: ${s.journalWaiting}`,
   ].join('\n');
   return { tooltip, problem: found.length > 0, text };
 }

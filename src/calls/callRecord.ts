@@ -198,14 +198,6 @@ export function isComplete(r: CallRecord): boolean {
   return r.reported === 'finished' || r.reported === 'absence';
 }
 
-/**
- * The call ended, should be in DATEV, and DATEV does not have it completely (it was closed, restarted,
- * refused a notification): its final record must be delivered later (NewJournal).
- */
-export function undelivered(r: CallRecord): boolean {
-  return r.reportable && r.observed === 'ended' && r.link === 'lost' && !isComplete(r);
-}
-
 /** The call data DATEV gets for a notification in `state` (Begin/End rules of datev-cti.md §3.1). */
 export function snapshot(r: CallRecord, state: CallState): DatevCallData {
   const first = r.firstSeenAt ?? new Date(0);

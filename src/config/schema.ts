@@ -50,6 +50,15 @@ export const contactsSchema = z.object({
   datevConnect: datevConnectSchema.default(datevConnectSchema.parse({})),
 });
 
+export const journalSchema = z.object({
+  /** Ask for a note after a call: off, contact (connected calls with a DATEV contact), all (every external connected call). */
+  notePrompt: z.enum(['off', 'contact', 'all']).default('contact'),
+  /** The note window closes by itself, unsent, after this many seconds. */
+  notePromptSeconds: z.number().int().min(10).max(3600).default(180),
+  /** Deliver calls DATEV could not get live (closed, hung, refused) as journal entries when it is back. */
+  deliverMissed: z.boolean().default(true),
+});
+
 export const configSchema = z.object({
   /** The TAPI line: its name, its address/extension or its permanent line id; '' = the only or first Wildix line. */
   line: z.string().default(''),
@@ -75,6 +84,7 @@ export const configSchema = z.object({
   tapiReplyTimeoutMs: z.number().int().min(100).max(120000).default(15000),
   dialogs: dialogsSchema.default(dialogsSchema.parse({})),
   contacts: contactsSchema.default(contactsSchema.parse({})),
+  journal: journalSchema.default(journalSchema.parse({})),
   log: logSchema.default(logSchema.parse({})),
 });
 

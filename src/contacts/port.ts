@@ -33,4 +33,9 @@ export interface ContactsPort {
   resolve?(number: string): Promise<Resolution>;
   /** Remember the user's pick among several contacts for this number. */
   rememberChoice?(number: string, contact: Pick<Contact, 'id' | 'dataSource'>): Promise<void>;
+  /**
+   * Contacts whose name contains every word of `text` (case-insensitive), at most `limit`, sorted by
+   * name; one per contact (not per number). For „Kontakt zuordnen…“ in the call list.
+   */
+  search?(text: string, limit: number): Promise<Contact[]>;
 }

@@ -16,6 +16,8 @@ import { watchSessionEnd } from './lifecycle';
 import { DpapiCodec, DpapiSecretStore, nativeDpapi, PASSWORD_FILE } from './dpapi';
 import { nativeHttp, WinHttpTransport } from './winHttpTransport';
 import { nativeTray } from './tray';
+import { FileJournalStore, JOURNAL_FILE } from '../journal/fileStore';
+import { NativeCallList, NativeContactChooser, NativeNoteWindows, type NativeJournalUi } from './journalWindows';
 
 /** Single instance and autostart (src/cli/workstation.ts), loaded with the addon like the ports. */
 export { nativeWorkstation } from './lifecycle';
@@ -76,8 +78,15 @@ export async function createNativeWiring(config: Config, log: Logger): Promise<N
   });
   // the index is built in the background; lookups answer from what is known meanwhile
   contacts.directory.start().catch((e: unknown) => log.error(`contact directory cannot start: ${(e as Error).message}`));
+  const journalUi = addon.ui as unknown as NativeJournalUi;
+  const journal = {
+    store: new FileJournalStore(join(dataDir, JOURNAL_FILE), log, new DpapiCodec(nativeDpapi(addon))),
+    notes: new NativeNoteWindows(journalUi),
+    list: new NativeCallList(journalUi),
+    chooser: new NativeContactChooser(journalUi),
+  };
   return {
-    ports: { datev, telephony, dialogs, contacts: contacts.directory },
+    ports: { datev, telephony, dialogs, contacts: contacts.directory, journal },
     diagnostics: async () => {
       const t = com.typeLibStatus();
       return [

@@ -9,6 +9,8 @@ import { CallState, DATEV_FIELDS, Direction, type RawCallData } from '../datev/c
 import type { Logger } from '../logging/logger';
 import { ManualClock } from '../../fakes/clock/manualClock';
 import { MemoryContacts } from '../../fakes/contacts/memoryContacts';
+import { FakeJournalWindows } from '../../fakes/journalWindows/fakeJournalWindows';
+import { MemoryJournal } from '../../fakes/journal/memoryJournal';
 import { FakeDatev } from '../../fakes/datev/fakeDatev';
 import { FakeDialogs } from '../../fakes/dialogs/fakeDialogs';
 import { FakeTapi } from '../../fakes/telephony/fakeTapi';
@@ -49,7 +51,9 @@ export async function runSimulation(o: SimulationOptions): Promise<{ notificatio
   tapi.addLine('Wildix 201 Anna Schmidt', '201');
   const dialogs = new FakeDialogs(clock);
   const contacts = o.contacts ?? new MemoryContacts(SAMPLE_CONTACTS);
-  const app = new App({ datev: datev.port, telephony: tapi.port, dialogs: dialogs.port, contacts, config: o.config, log: o.log, clock });
+  const windows = new FakeJournalWindows(clock);
+  const journal = { store: new MemoryJournal(), notes: windows.notes, list: windows.callList, chooser: windows.chooser };
+  const app = new App({ datev: datev.port, telephony: tapi.port, dialogs: dialogs.port, contacts, journal, config: o.config, log: o.log, clock });
   const time = (): string => {
     const t = clock.now();
     return `[${pad(t.getHours())}:${pad(t.getMinutes())}:${pad(t.getSeconds())}]`;
@@ -118,6 +122,14 @@ export async function runSimulation(o: SimulationOptions): Promise<{ notificatio
   say('PBX', 'Anrufer legt auf / caller hangs up');
   await tapi.pbx.hangup(in1);
   await settle();
+  const note = windows.noteUser.openNotes()[0];
+  if (note) {
+    say('Dialog', `„${note.spec.title}“ öffnet (ohne Fokus): ${note.spec.heading} | ${note.spec.text.replace(/\n/g, ' | ')}`);
+    const text = 'Rückfrage zur Umsatzsteuer-Voranmeldung, Unterlagen folgen per Post.';
+    say('Nutzer', `schreibt „${text}“ und klickt „Speichern“`);
+    windows.noteUser.save(note.id, text);
+    await settle();
+  }
 
   o.out('\n--- 3. Verpasster Anruf / missed call ---');
   await wait(300);

@@ -1,4 +1,5 @@
 /** The command line, the simulation (the README's run command) and --diagnose, on any machine. */
+import { fakeJournalPorts } from '../../fakes/journalWindows/fakeJournalWindows';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +61,9 @@ describe('command line', () => {
     expect(text).toContain('CallState=eCSAbsence');
     expect(text).toContain('DataSource="DATEV_Institutionen"');
     expect(text).toContain('SyncID="SYNC-0815"');
-    expect(text).toContain('DATEV received 8 notifications');
+    expect(text).toMatch(/„Wildix CTI – Notiz“ öffnet \(ohne Fokus\)/);
+    expect(text).toMatch(/DATEV\s+← NewJournal .*Note="Rückfrage zur Umsatzsteuer-Voranmeldung/);
+    expect(text).toContain('DATEV received 9 notifications');
     expect(a.logger.has('info', 'Wildix CTI für DATEV 9.8.7 starting')).toBe(true);
   });
 
@@ -89,7 +92,7 @@ describe('command line', () => {
     const tapi = new FakeTapi();
     const datev = new FakeDatev({ running: false });
     const native = async (): Promise<NativeWiring> => ({
-      ports: { telephony: tapi.port, datev: datev.port, dialogs: new FakeDialogs().port, contacts: new MemoryContacts() },
+      ports: { telephony: tapi.port, datev: datev.port, dialogs: new FakeDialogs().port, contacts: new MemoryContacts(), journal: fakeJournalPorts() },
       diagnostics: async () => ['Typbibliothek / type library: OK'],
       stopSignal: new Promise(() => undefined),
     });
@@ -108,7 +111,7 @@ describe('command line', () => {
     let stop!: (r: string) => void;
     let closed = false;
     const native = async (): Promise<NativeWiring> => ({
-      ports: { telephony: tapi.port, datev: datev.port, dialogs: new FakeDialogs().port, contacts: new MemoryContacts() },
+      ports: { telephony: tapi.port, datev: datev.port, dialogs: new FakeDialogs().port, contacts: new MemoryContacts(), journal: fakeJournalPorts() },
       stopSignal: new Promise((r) => (stop = r)),
       close: async () => {
         closed = true;

@@ -117,7 +117,7 @@ describe('status file', () => {
         pid: 7,
         startedAt: '2026-12-02T08:00:00.000Z',
         updatedAt: '2026-12-02T09:00:00.000Z',
-        status: { line: 'open', lineName: '201', datevRegistered: true, datevPresent: true, activeCalls: 1, cti: 'rebuilt', datevHangs: true, waitingForDatev: 2 },
+        status: { line: 'open', lineName: '201', datevRegistered: true, datevPresent: true, activeCalls: 1, cti: 'rebuilt', datevHangs: true, waitingForDatev: 2, journalWaiting: 3 },
         callsSeen: 120,
         notifications: { sent: 300, droppedAbsent: 1, failed: 2, timeouts: 3, stalled: 1 },
         datev: { registered: true, threads: 4, stuck: 1, timeouts: 3, stalled: 1, rebuilds: 1, requestsExpired: 0 },
@@ -131,6 +131,7 @@ describe('status file', () => {
     expect(lines.join('\n')).toContain('rebuilt (letzter Fehler / last problem: timeout: no answer)');
     expect(lines.join('\n')).toContain('120 seit Start');
     expect(lines.join('\n')).toContain('2 warten auf DATEV');
+    expect(lines.join('\n')).toContain('3 für DATEV nachzutragen');
     expect(lines.join('\n')).toContain('150 MB RSS');
   });
 });

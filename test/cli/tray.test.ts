@@ -1,4 +1,5 @@
 /** The tray icon of the running CTI (src/cli/tray.ts) and its place in the run loop, with a fake icon. */
+import { fakeJournalPorts } from '../../fakes/journalWindows/fakeJournalWindows';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +33,7 @@ class FakeIcon {
   };
 }
 
-const ready: AppStatus = { line: 'open', lineName: '201', datevRegistered: true, datevPresent: true, activeCalls: 0, cti: 'ok', datevHangs: false, waitingForDatev: 0 };
+const ready: AppStatus = { line: 'open', lineName: '201', datevRegistered: true, datevPresent: true, activeCalls: 0, cti: 'ok', datevHangs: false, waitingForDatev: 0, journalWaiting: 0 };
 
 function setup(icon = new FakeIcon()) {
   let status: AppStatus = { ...ready, datevPresent: false };
@@ -148,7 +149,7 @@ describe('run loop with the tray icon', () => {
     tapi.addLine('Wildix 201', '201');
     const datev = new FakeDatev();
     const wiring = async (): Promise<NativeWiring> => ({
-      ports: { telephony: tapi.port, datev: datev.port, dialogs: new FakeDialogs().port, contacts: new MemoryContacts() },
+      ports: { telephony: tapi.port, datev: datev.port, dialogs: new FakeDialogs().port, contacts: new MemoryContacts(), journal: fakeJournalPorts() },
       stopSignal,
       tray: icon.create,
     });

@@ -1,4 +1,5 @@
 /** Single instance and autostart: the CLI logic against a fake Windows session. */
+import { fakeJournalPorts } from '../../fakes/journalWindows/fakeJournalWindows';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -292,7 +293,7 @@ describe('the command line with a Windows session', () => {
     tapi.addLine('Wildix 201', '201');
     let closed = 0;
     const native = async (): Promise<NativeWiring> => ({
-      ports: { telephony: tapi.port, datev: new FakeDatev().port, dialogs: new FakeDialogs().port, contacts: new MemoryContacts() },
+      ports: { telephony: tapi.port, datev: new FakeDatev().port, dialogs: new FakeDialogs().port, contacts: new MemoryContacts(), journal: fakeJournalPorts() },
       stopSignal: new Promise(() => undefined),
       close: async () => {
         closed++;
@@ -309,7 +310,7 @@ describe('the command line with a Windows session', () => {
     tapi.addLine('Wildix 201', '201');
     let stop!: (r: string) => void;
     const native = async (): Promise<NativeWiring> => ({
-      ports: { telephony: tapi.port, datev: new FakeDatev().port, dialogs: new FakeDialogs().port, contacts: new MemoryContacts() },
+      ports: { telephony: tapi.port, datev: new FakeDatev().port, dialogs: new FakeDialogs().port, contacts: new MemoryContacts(), journal: fakeJournalPorts() },
       stopSignal: new Promise((r) => (stop = r)),
     });
     const diag = deps({ native, workstation: () => s.process() });
@@ -350,7 +351,7 @@ describe('the command line with a Windows session', () => {
     tapi.addLine('Wildix 201', '201');
     let stop!: (r: string) => void;
     const native = async (): Promise<NativeWiring> => ({
-      ports: { telephony: tapi.port, datev: new FakeDatev().port, dialogs: new FakeDialogs().port, contacts: new MemoryContacts() },
+      ports: { telephony: tapi.port, datev: new FakeDatev().port, dialogs: new FakeDialogs().port, contacts: new MemoryContacts(), journal: fakeJournalPorts() },
       stopSignal: new Promise((r) => (stop = r)),
     });
     const a = deps({ native, workstation: () => s.process() });

@@ -81,7 +81,7 @@ describe('bad input', () => {
     expect(w.log.has('warn', 'lineGetCallInfo failed')).toBe(true);
   });
 
-  it('DATEV not running: calls go on, DATEV gets nothing of a call it never saw begin, the call is kept for later delivery', async () => {
+  it('DATEV not running: calls go on; the call is delivered as a journal entry once DATEV is there and the call is over', async () => {
     const w = await makeWorld({ datevRunning: false });
     const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
     await w.settle();
@@ -91,32 +91,39 @@ describe('bad input', () => {
     await w.datev.driver.start();
     await w.advance(5000);
     expect(w.app.status().datevPresent).toBe(true);
+    expect(w.methods()).toEqual([]); // no lone CallStateChanged, no NewJournal during the call
+    await w.advance(10_000);
     await w.tapi.pbx.hangup(id, 'CANCELLED');
     await w.settle();
-    // no lone CallStateChanged(Absence) for a call whose NewCall DATEV never got
-    expect(w.methods()).toEqual([]);
-    expect(w.log.has('info', 'kept for later delivery')).toBe(true);
+    expect(w.methods()).toEqual(['NewJournal:0']);
+    const j = w.datev.received[0]!.data;
+    const entry = w.journal.entries()[0]!;
+    expect(j.CallID).not.toBe(entry.callId);
+    expect(j).toMatchObject({ SyncID: '', Direction: 1, AdressatenId: '4711', Adressatenname: 'Müller & Söhne GmbH', CalledNumber: '089/1234567', Note: '' });
+    expect((j.Begin as Date).getTime()).toBe(Date.parse(entry.ringAt));
+    expect((j.End as Date).getTime() - (j.Begin as Date).getTime()).toBe(15_000);
+    expect(entry).toMatchObject({ datev: 'journal', journalCallId: j.CallID });
+    expect(w.app.status().journalWaiting).toBe(0);
   });
 
-  it('a DATEV that refuses NewCall gets nothing more of that call; the HRESULT is logged; the next call is reported', async () => {
+  it('a DATEV that refuses NewCall gets nothing more of that call live; it gets it as a journal entry; the next call is reported live', async () => {
     const w = await makeWorld();
     await w.datev.driver.failNextNotification(0x80004005);
     const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
     await w.settle();
     await w.tapi.pbx.hangup(id);
     await w.settle();
-    expect(w.methods()).toEqual([]);
+    expect(w.methods()).toEqual(['NewJournal:0']);
     const warn = w.log.entries.find((e) => e.level === 'warn' && e.message.startsWith('DATEV NewCall failed'));
     expect(warn?.meta?.hresult).toBe('0x80004005');
-    expect(w.log.has('info', 'kept for later delivery')).toBe(true);
     const next = await w.tapi.pbx.incoming('201', '+49 89 1234567');
     await w.settle();
     await w.tapi.pbx.hangup(next);
     await w.settle();
-    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
+    expect(w.methods()).toEqual(['NewJournal:0', 'NewCall:1', 'CallStateChanged:0']);
   });
 
-  it('DATEV restarted during a call: the old CallID is not sent to the new DATEV; the call is kept for later delivery', async () => {
+  it('DATEV restarted during a call: the old CallID is not sent to the new DATEV; the call follows as a journal entry', async () => {
     const w = await makeWorld();
     const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
     await w.settle();
@@ -124,11 +131,14 @@ describe('bad input', () => {
     await w.settle();
     await w.datev.driver.stop();
     await w.datev.driver.start();
+    await w.advance(60_000);
     await w.tapi.pbx.hangup(id);
     await w.settle();
-    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2']);
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'NewJournal:3']);
     expect(w.log.entries.some((e) => e.level === 'warn' && e.message.includes('(gone)'))).toBe(true);
-    expect(w.log.has('info', 'kept for later delivery')).toBe(true);
+    const [newCall, , journal] = w.datev.received;
+    expect(journal!.data.CallID).not.toBe(newCall!.data.CallID);
+    expect((journal!.data.End as Date).getTime() - (journal!.data.Begin as Date).getTime()).toBe(60_000);
   });
 
   it('a DATEV that hangs in NewCall past datevTimeoutMs: the call waits for its answer and then goes on in order', async () => {

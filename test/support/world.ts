@@ -8,6 +8,8 @@ import { MemoryContacts } from '../../fakes/contacts/memoryContacts';
 import { FakeDatev } from '../../fakes/datev/fakeDatev';
 import { FakeDialogs } from '../../fakes/dialogs/fakeDialogs';
 import { FakeTapi } from '../../fakes/telephony/fakeTapi';
+import { MemoryJournal } from '../../fakes/journal/memoryJournal';
+import { FakeJournalWindows } from '../../fakes/journalWindows/fakeJournalWindows';
 
 export const MUELLER: Contact = { id: '4711', name: 'Müller & Söhne GmbH', dataSource: 'DATEV_Adressaten', number: '089/1234567' };
 export const KAMMER: Contact = { id: 'I-12', name: 'Steuerberaterkammer München', dataSource: 'DATEV_Institutionen', number: '+49 89 5554433' };
@@ -19,6 +21,8 @@ export interface WorldOptions {
   datevRunning?: boolean;
   lines?: { name: string; address: string }[];
   contacts?: ContactsPort;
+  /** The journal store (e.g. one reopened from an earlier world: a restart). */
+  journal?: MemoryJournal;
   start?: boolean;
 }
 
@@ -33,8 +37,11 @@ export async function makeWorld(o: WorldOptions = {}) {
   const dialogs = new FakeDialogs(clock);
   const contacts = o.contacts ?? new MemoryContacts([MUELLER, KAMMER, TWIN_A, TWIN_B]);
   const log = new MemoryLogger();
+  const journalStore = o.journal ?? new MemoryJournal();
+  const windows = new FakeJournalWindows(clock);
+  const journalPorts = { store: journalStore, notes: windows.notes, list: windows.callList, chooser: windows.chooser };
   let rnd = 0;
-  const app = new App({ datev: datev.port, telephony: tapi.port, dialogs: dialogs.port, contacts, config, log, clock, random: () => ++rnd });
+  const app = new App({ datev: datev.port, telephony: tapi.port, dialogs: dialogs.port, contacts, journal: journalPorts, config, log, clock, random: () => ++rnd });
   const settle = async (): Promise<void> => {
     for (let i = 0; i < 6; i++) {
       await tapi.settle();
@@ -54,5 +61,5 @@ export async function makeWorld(o: WorldOptions = {}) {
   }
   const methods = () => datev.received.map((n) => `${n.method}:${n.data.CallState}`);
   const openDialogs = () => dialogs.visible();
-  return { clock, datev, tapi, dialogs, contacts, log, app, config, settle, advance, methods, openDialogs };
+  return { clock, datev, tapi, dialogs, contacts, log, app, config, settle, advance, methods, openDialogs, journal: journalStore, windows };
 }

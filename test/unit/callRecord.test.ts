@@ -4,12 +4,14 @@ import {
   isComplete,
   newRecord,
   step,
-  undelivered,
   type CallEvent,
   type CallRecord,
   type Notification,
 } from '../../src/calls/callRecord';
+import { finalDatevState } from '../../src/calls/finalCall';
 import { CallState, Direction, emptyCallData } from '../../src/datev/callData';
+
+const undelivered = (r: CallRecord): boolean => r.observed === 'ended' && finalDatevState(r) === 'lost';
 
 const t0 = new Date(2026, 10, 26, 9, 30, 0);
 const at = (s: number): Date => new Date(t0.getTime() + s * 1000);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AppStatus } from '../../src/app/app';
 import { clip, TOOLTIP_MAX, trayStatus } from '../../src/app/trayStatus';
 
-const ready: AppStatus = { line: 'open', lineName: '201', datevRegistered: true, datevPresent: true, activeCalls: 0, cti: 'ok', datevHangs: false, waitingForDatev: 0 };
+const ready: AppStatus = { line: 'open', lineName: '201', datevRegistered: true, datevPresent: true, activeCalls: 0, cti: 'ok', datevHangs: false, waitingForDatev: 0, journalWaiting: 0 };
 
 describe('trayStatus', () => {
   it('ready: line and DATEV in the tooltip, information icon', () => {
@@ -11,7 +11,7 @@ describe('trayStatus', () => {
     expect(s.tooltip).toBe('Wildix CTI – bereit (Leitung 201, DATEV verbunden)');
     expect(s.problem).toBe(false);
     expect(s.text).toBe(
-      ['Zustand: bereit', 'Leitung: geöffnet (201)', 'DATEV Telefonie: läuft', 'Anmeldung bei DATEV (ROT): ja', 'CTI-Objekt (Selbsttest): antwortet', 'DATEV antwortet: ja', 'Laufende Gespräche: 0'].join('\n'),
+      ['Zustand: bereit', 'Leitung: geöffnet (201)', 'DATEV Telefonie: läuft', 'Anmeldung bei DATEV (ROT): ja', 'CTI-Objekt (Selbsttest): antwortet', 'DATEV antwortet: ja', 'Laufende Gespräche: 0', 'Für DATEV nachzutragen: 0'].join('\n'),
     );
   });
 

@@ -2,9 +2,11 @@
  * The one way calls reach DATEV: every event goes through the pure state machine
  * (src/calls/callRecord.ts), which alone decides what DATEV is told; its notifications go to the
  * notifier, and DATEV's answers come back as events. Calls waiting for a hung DATEV catch up when it
- * answers again; a call DATEV does not have completely is handed over for later delivery (journal).
+ * answers again. An ended call is handed to the journal with whether DATEV has it, and again whenever
+ * that changes (a call DATEV does not have completely is delivered later from there).
  */
-import { step, undelivered, type CallEvent } from '../../calls/callRecord';
+import { step, type CallEvent } from '../../calls/callRecord';
+import { finalCallOf, type FinalCall } from '../../calls/finalCall';
 import type { Logger } from '../../logging/logger';
 import type { DatevNotifier, DeliveryOutcome } from '../datevNotifier';
 import type { TrackedCall } from './trackedCall';
@@ -17,8 +19,8 @@ export class DatevReporter {
   constructor(
     private readonly notifier: DatevNotifier,
     private readonly log: Logger,
-    /** A call that ended without DATEV having all of it (DATEV closed, restarted, refused): deliver later. */
-    private readonly onUndelivered: (call: TrackedCall) => void,
+    /** A call ended, or DATEV's side of an ended call changed. */
+    private readonly onFinal: (call: FinalCall) => void,
   ) {
     this.unsubscribe = notifier.onResume(() => this.resume());
   }
@@ -31,13 +33,16 @@ export class DatevReporter {
     if (record.link === 'held') this.held.add(call);
     else this.held.delete(call);
     for (const n of notifications) this.notifier.send(n, (o) => this.apply(call, outcomeEvent(o)));
-    if (!call.journaled && undelivered(record)) {
-      call.journaled = true;
-      this.log.info('DATEV hat diesen Anruf nicht vollständig; er wird nachgetragen / DATEV does not have this call completely; kept for later delivery', {
-        callId: record.data.CallID,
-        reported: record.reported,
-      });
-      this.onUndelivered(call);
+    const final = finalCallOf(record, call.internal);
+    if (final && final.datev !== call.finalState) {
+      call.finalState = final.datev;
+      if (final.datev === 'lost') {
+        this.log.info('DATEV hat diesen Anruf nicht vollständig; er wird nachgetragen / DATEV does not have this call completely; kept for later delivery', {
+          callId: record.data.CallID,
+          reported: record.reported,
+        });
+      }
+      this.onFinal(final);
     }
   }
 

@@ -1,5 +1,6 @@
 /** One call as the program follows it: its DATEV record plus what TAPI, the lookup and the dialogs know. */
 import { newRecord, type CallRecord } from '../../calls/callRecord';
+import type { FinalDatevState } from '../../calls/finalCall';
 import type { Contact } from '../../contacts/port';
 import type { DatevCallData } from '../../datev/callData';
 import type { PartyView } from '../../dialogs/texts';
@@ -27,8 +28,8 @@ export interface TrackedCall {
   shownText?: string;
   hangupRequested: boolean;
   deallocated: boolean;
-  /** The call's final record was handed to the journal because DATEV does not have it all. */
-  journaled: boolean;
+  /** What the journal was last told about DATEV's side of the ended call. */
+  finalState?: FinalDatevState;
 }
 
 export function newTrackedCall(
@@ -49,7 +50,6 @@ export function newTrackedCall(
     lookupDone: false,
     hangupRequested: false,
     deallocated: false,
-    journaled: false,
     ...extra,
   };
 }

@@ -1,0 +1,136 @@
+/**
+ * Delivers what DATEV should have and does not: calls DATEV could not get live and the user's notes,
+ * each as one NewJournal (a new CallID, no SyncID) — one at a time, oldest first, only while DATEV runs
+ * and answers and no call is in progress (DATEV forbids NewJournal during a call). Each item's CallID is
+ * fixed and kept before its first attempt, so an attempt whose answer never came (the program stopped,
+ * DATEV hung for minutes) is repeated with the same CallID, not as a second entry.
+ */
+import type { CallIdSource } from '../calls/callIds';
+import type { Logger, Masker } from '../logging/logger';
+import type { DatevNotifier, DeliveryOutcome } from '../app/datevNotifier';
+import type { Clock } from '../util/clock';
+import { journalData, type JournalEntry } from './entry';
+import type { Journal } from './journal';
+
+/** DATEV refused an item this often: it waits for the user („An DATEV senden“ in the call list). */
+export const MAX_REFUSALS = 3;
+/** Looks for work this often anyway (DATEV may have come back without anyone noticing). */
+export const DELIVERY_RETRY_MS = 30_000;
+
+export interface DeliveryDeps {
+  journal: Journal;
+  notifier: DatevNotifier;
+  ids: CallIdSource;
+  clock: Clock;
+  log: Logger;
+  mask: Masker;
+  /** DATEV runs and answers, and no call is in progress. */
+  canDeliver: () => boolean;
+}
+
+type Item = { entry: JournalEntry; note?: number; at: number };
+
+export class JournalDelivery {
+  private busy = false;
+  private stopped = false;
+  /** After DATEV did not take an item, wait this long unless DATEV is seen coming back. */
+  private pausedUntil = 0;
+  private cancelTimer: (() => void) | undefined;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly d: DeliveryDeps) {
+    this.unsubscribe = d.journal.onChange(() => this.kick());
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.kick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.cancelTimer?.();
+    this.unsubscribe();
+  }
+
+  /**
+   * Something changed (a call ended, the user asked): deliver what can go now. `datevBack`: DATEV was
+   * just seen coming back or answering again, so a pause after a failed attempt ends.
+   */
+  kick(datevBack = false): void {
+    if (datevBack) this.pausedUntil = 0;
+    if (this.stopped || this.busy) return;
+    this.schedule();
+    if (this.d.clock.now().getTime() < this.pausedUntil) return;
+    const item = this.next();
+    if (!item || !this.d.canDeliver()) return;
+    this.send(item);
+  }
+
+  private schedule(): void {
+    this.cancelTimer?.();
+    this.cancelTimer = this.d.clock.setTimeout(() => this.kick(true), DELIVERY_RETRY_MS);
+  }
+
+  /** The oldest call or note DATEV should get. */
+  private next(): Item | undefined {
+    let best: Item | undefined;
+    for (const entry of this.d.journal.entries()) {
+      if ((entry.datev === 'pending' && entry.autoDeliver) || entry.datev === 'sending') {
+        const at = Date.parse(entry.endedAt);
+        if (!best || at < best.at) best = { entry, at };
+      }
+      // a note waits for its call to be in DATEV (live or as journal entry)
+      if (entry.datev !== 'live' && entry.datev !== 'journal' && entry.datev !== 'not-reported') continue;
+      entry.notes.forEach((n, i) => {
+        if (n.state !== 'pending' && n.state !== 'sending') return;
+        const at = Date.parse(n.at);
+        if (!best || at < best.at) best = { entry, note: i, at };
+      });
+    }
+    return best;
+  }
+
+  private send(item: Item): void {
+    const { journal, notifier, ids, log, mask } = this.d;
+    const e = item.entry;
+    const note = item.note === undefined ? undefined : e.notes[item.note]!;
+    const callId = (note ? note.journalCallId : e.journalCallId) ?? ids.next();
+    if (note) {
+      note.journalCallId = callId;
+      note.state = 'sending';
+      note.attempts++;
+    } else {
+      e.journalCallId = callId;
+      e.datev = 'sending';
+      e.attempts++;
+    }
+    this.busy = true;
+    journal.update(e); // kept before DATEV sees it: a repeat uses the same CallID
+    log.info(`Journal: NewJournal ${note ? 'mit Notiz / with a note' : 'für einen Anruf, den DATEV nicht hat / for a call DATEV does not have'}`, {
+      callId: e.callId,
+      journalCallId: callId,
+      number: mask.number(e.number),
+      attempt: note ? note.attempts : e.attempts,
+    });
+    const data = journalData(e, callId, note?.text);
+    notifier.send({ method: 'NewJournal', data, last: true }, (o) => this.done(e.callId, item.note, o));
+  }
+
+  private done(callId: string, noteIndex: number | undefined, o: DeliveryOutcome): void {
+    this.busy = false;
+    const e = this.d.journal.get(callId);
+    if (e) {
+      const note = noteIndex === undefined ? undefined : e.notes[noteIndex];
+      const refused = o.type === 'undelivered' && (o.why === 'com' || o.why === 'gone');
+      const attempts = note ? note.attempts : e.attempts;
+      const failed = refused && attempts >= MAX_REFUSALS;
+      if (note) note.state = o.type === 'delivered' ? 'delivered' : failed ? 'failed' : 'pending';
+      else e.datev = o.type === 'delivered' ? 'journal' : failed ? 'failed' : 'pending';
+      if (failed) this.d.log.error(`Journal: DATEV lehnt den Eintrag ab / DATEV refused the journal entry ${attempts} times; it waits for „An DATEV senden“`, { callId });
+      if (o.type !== 'delivered') this.pausedUntil = this.d.clock.now().getTime() + DELIVERY_RETRY_MS;
+      this.d.journal.update(e);
+    }
+    if (o.type === 'delivered') this.kick();
+  }
+}

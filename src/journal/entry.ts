@@ -1,0 +1,94 @@
+/**
+ * One call in the local journal: its final record (direction, number, contact, times, result) and
+ * whether DATEV has it — live, or delivered later as NewJournal — plus the notes the user wrote about
+ * it. Pure helpers: the NewJournal data of an entry or a note.
+ */
+import { CallState, Direction, type DatevCallData } from '../datev/callData';
+
+/**
+ * Does DATEV have the call?
+ * - live: complete through the live notifications;
+ * - waiting: its end is not acknowledged yet (DATEV answers late or hangs);
+ * - pending: to be delivered as NewJournal (DATEV was closed, restarted or refused);
+ * - sending: the NewJournal is on its way (kept across a restart: it is sent again with the same CallID);
+ * - journal: delivered as NewJournal;
+ * - failed: DATEV refused the NewJournal too often; the user can send it again from the call list;
+ * - not-reported: not DATEV's business (internal call, as configured).
+ */
+export type DatevHas = 'live' | 'waiting' | 'pending' | 'sending' | 'journal' | 'failed' | 'not-reported';
+
+export type NoteState = 'pending' | 'sending' | 'delivered' | 'failed';
+
+export interface JournalContact {
+  name: string;
+  id: string;
+  dataSource: string;
+}
+
+export interface JournalNote {
+  text: string;
+  /** When it was written (ISO). */
+  at: string;
+  state: NoteState;
+  /** The CallID of its NewJournal (fixed at the first attempt, so a retry does not make a second one). */
+  journalCallId?: string;
+  attempts: number;
+}
+
+export interface JournalEntry {
+  /** The call's CallID (as DATEV got it live, when it did). */
+  callId: string;
+  /** DATEV's SyncID of a call DATEV started (never sent with a NewJournal). */
+  syncId: string;
+  direction: Direction;
+  /** The number as in the call's NewCall. */
+  number: string;
+  contact?: JournalContact;
+  internal: boolean;
+  /** ISO times: ring start, connect (connected calls), hang-up. */
+  ringAt: string;
+  connectedAt?: string;
+  endedAt: string;
+  datev: DatevHas;
+  /** Delivered automatically when DATEV is back (journal.deliverMissed); else only from the call list. */
+  autoDeliver: boolean;
+  /** The CallID of the call's own NewJournal (fixed at the first attempt). */
+  journalCallId?: string;
+  attempts: number;
+  notes: JournalNote[];
+}
+
+export const isConnected = (e: JournalEntry): boolean => e.connectedAt !== undefined;
+
+/** Seconds between connect and hang-up (0 for a missed call). */
+export function durationSeconds(e: JournalEntry): number {
+  if (!e.connectedAt) return 0;
+  return Math.max(0, Math.round((Date.parse(e.endedAt) - Date.parse(e.connectedAt)) / 1000));
+}
+
+/**
+ * The NewJournal data of the call (`note` undefined) or of a note about it: a new CallID, no SyncID,
+ * Finished with connect → hang-up for a connected call, Absence with ring start → hang-up for a missed one.
+ */
+export function journalData(e: JournalEntry, callId: string, note?: string): DatevCallData {
+  const connected = isConnected(e);
+  const begin = new Date(connected ? e.connectedAt! : e.ringAt);
+  const end = new Date(Math.max(Date.parse(e.endedAt), begin.getTime()));
+  return {
+    CallID: callId,
+    SyncID: '',
+    Direction: e.direction,
+    Begin: begin,
+    End: end,
+    CallState: connected ? CallState.eCSFinished : CallState.eCSAbsence,
+    Adressatenname: e.contact?.name ?? '',
+    AdressatenId: e.contact?.id ?? '',
+    DataSource: e.contact?.dataSource ?? 'Wildix',
+    CalledNumber: e.number,
+    Note: note ?? '',
+  };
+}
+
+export function directionOf(value: unknown): Direction {
+  return value === Direction.eDirIncoming || value === Direction.eDirOutgoing ? value : Direction.eDirUnknown;
+}

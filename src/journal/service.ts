@@ -1,0 +1,87 @@
+/**
+ * The journal as the program runs it: the journal itself, the note after a call, the delivery of what
+ * DATEV does not have, and the call list — composed here, so the App only hands over ended calls and
+ * the moments DATEV comes back.
+ */
+import type { CallIdSource } from '../calls/callIds';
+import type { FinalCall } from '../calls/finalCall';
+import type { ContactsPort } from '../contacts/port';
+import type { Logger, Masker } from '../logging/logger';
+import type { DatevNotifier } from '../app/datevNotifier';
+import type { Clock } from '../util/clock';
+import { CallList } from './callList';
+import { JournalDelivery } from './delivery';
+import { Journal } from './journal';
+import { NotePrompts, type NotePromptMode } from './notes';
+import type { JournalStore } from './port';
+import type { CallListPort, ContactChooserPort, NoteWindowPort } from './windows';
+
+/** What the journal needs from the outside world. */
+export interface JournalPorts {
+  store: JournalStore;
+  notes: NoteWindowPort;
+  list: CallListPort;
+  chooser: ContactChooserPort;
+}
+
+export interface JournalServiceOptions {
+  notePrompt: NotePromptMode;
+  notePromptSeconds: number;
+  deliverMissed: boolean;
+}
+
+export interface JournalServiceDeps {
+  ports: JournalPorts;
+  contacts: ContactsPort;
+  notifier: DatevNotifier;
+  ids: CallIdSource;
+  clock: Clock;
+  log: Logger;
+  mask: Masker;
+  /** DATEV runs and answers, and no call is in progress. */
+  canDeliver: () => boolean;
+}
+
+export class JournalService {
+  readonly journal: Journal;
+  readonly notes: NotePrompts;
+  readonly delivery: JournalDelivery;
+  readonly callList: CallList;
+
+  constructor(d: JournalServiceDeps, o: JournalServiceOptions) {
+    this.journal = new Journal(d.ports.store, { deliverMissed: o.deliverMissed }, d.clock, d.log);
+    this.notes = new NotePrompts(d.ports.notes, this.journal, { mode: o.notePrompt, promptSeconds: o.notePromptSeconds }, d.log);
+    this.delivery = new JournalDelivery({ journal: this.journal, notifier: d.notifier, ids: d.ids, clock: d.clock, log: d.log, mask: d.mask, canDeliver: d.canDeliver });
+    this.callList = new CallList(d.ports.list, d.ports.chooser, this.journal, this.notes, d.contacts, d.log);
+  }
+
+  async start(): Promise<void> {
+    await this.journal.load();
+    this.delivery.start();
+  }
+
+  /** A call ended (or DATEV's side of it changed): keep it, ask for a note once, deliver what is due. */
+  onFinal(call: FinalCall): void {
+    const first = this.journal.get(call.callId) === undefined;
+    const entry = this.journal.record(call);
+    if (first) this.notes.afterCall(entry);
+    this.delivery.kick();
+  }
+
+  /** DATEV came back, or answers again after it hung. */
+  datevBack(): void {
+    this.delivery.kick(true);
+  }
+
+  /** Calls and notes waiting for DATEV. */
+  waiting(): number {
+    return this.journal.waiting();
+  }
+
+  async stop(): Promise<void> {
+    this.delivery.stop();
+    await this.notes.stop();
+    await this.callList.close();
+    await this.journal.flush().catch(() => undefined);
+  }
+}
