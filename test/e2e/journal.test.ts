@@ -1,0 +1,340 @@
+/**
+ * The call journal end to end on the fakes: the note after a call, calls DATEV did not get delivered
+ * as NewJournal (also after a restart of the program), exactly once under a DATEV that fails or hangs,
+ * and the call list with its actions.
+ */
+import { describe, expect, it } from 'vitest';
+import { CallState, Direction } from '../../src/datev/callData';
+import { MemoryJournal } from '../../fakes/journal/memoryJournal';
+import { makeWorld, MUELLER, type World } from '../support/world';
+
+
+/** A connected call from Müller: rings 2 s, talks `talk` s. Returns the call's CallID. */
+async function talkToMueller(w: World, talk = 245): Promise<string> {
+  const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+  await w.settle();
+  await w.advance(2000);
+  await w.tapi.pbx.answer(id);
+  await w.settle();
+  await w.advance(talk * 1000);
+  await w.tapi.pbx.hangup(id);
+  await w.settle();
+  return w.journal.entries().at(-1)!.callId;
+}
+
+const journals = (w: World) => w.datev.received.filter((n) => n.method === 'NewJournal');
+
+describe('Gesprächsnotiz: the note after a call', () => {
+  it('opens after a connected call with a DATEV contact; „Speichern“ sends NewJournal with a new CallID and the note', async () => {
+    const w = await makeWorld();
+    const callId = await talkToMueller(w);
+    const [note] = w.windows.noteUser.openNotes();
+    expect(note?.spec).toMatchObject({ title: 'Wildix CTI – Notiz', heading: 'Müller & Söhne GmbH (089/1234567)', maxLength: 2000, timeoutMs: 180_000 });
+    expect(note!.spec.text).toBe('Eingehender Anruf am 26.11.2026 09:30, Dauer 4:05');
+    const finished = w.datev.received.find((n) => n.data.CallState === CallState.eCSFinished)!.data;
+    w.windows.noteUser.save(note!.id, 'Rückruf wegen der Umsatzsteuer; Unterlagen folgen');
+    await w.settle();
+    const [j] = journals(w);
+    expect(j!.data).toMatchObject({
+      SyncID: '',
+      Direction: Direction.eDirIncoming,
+      CallState: CallState.eCSFinished,
+      Adressatenname: MUELLER.name,
+      AdressatenId: MUELLER.id,
+      DataSource: MUELLER.dataSource,
+      CalledNumber: finished.CalledNumber,
+      Note: 'Rückruf wegen der Umsatzsteuer; Unterlagen folgen',
+    });
+    expect(j!.data.CallID).not.toBe(callId);
+    expect(j!.data.Begin).toEqual(finished.Begin);
+    expect(j!.data.End).toEqual(finished.End);
+    expect(w.journal.get(callId)!.notes).toMatchObject([{ state: 'delivered', journalCallId: j!.data.CallID }]);
+  });
+
+  it('sends nothing for an empty note, „Verwerfen“ or the timeout', async () => {
+    const w = await makeWorld({ config: { journal: { notePrompt: 'contact', notePromptSeconds: 60, deliverMissed: true } } });
+    await talkToMueller(w);
+    w.windows.noteUser.save(w.windows.noteUser.openNotes()[0]!.id, '   \n ');
+    await talkToMueller(w);
+    w.windows.noteUser.discard(w.windows.noteUser.openNotes()[0]!.id);
+    await talkToMueller(w);
+    expect(w.windows.noteUser.openNotes()).toHaveLength(1);
+    await w.advance(60_000);
+    await w.settle();
+    expect(w.windows.noteUser.openNotes()).toEqual([]);
+    expect(journals(w)).toEqual([]);
+    expect(w.log.entries.filter((e) => e.message.startsWith('Notiz nicht gesendet')).map((e) => e.message)).toEqual([
+      'Notiz nicht gesendet / note not sent (empty)',
+      'Notiz nicht gesendet / note not sent (discard)',
+      'Notiz nicht gesendet / note not sent (timeout)',
+    ]);
+  });
+
+  it('asks only as configured: "contact" not for unknown callers or missed calls, "all" for every external connected call, "off" never', async () => {
+    const unknownCaller = async (w: World, connect: boolean): Promise<void> => {
+      const id = await w.tapi.pbx.incoming('201', '+49 40 999999');
+      await w.settle();
+      if (connect) await w.tapi.pbx.answer(id);
+      await w.settle();
+      await w.advance(30_000);
+      await w.tapi.pbx.hangup(id);
+      await w.settle();
+    };
+    const contact = await makeWorld();
+    await unknownCaller(contact, true);
+    await unknownCaller(contact, false);
+    expect(contact.windows.shownNotes).toEqual([]);
+    const all = await makeWorld({ config: { journal: { notePrompt: 'all', notePromptSeconds: 180, deliverMissed: true } } });
+    await unknownCaller(all, true);
+    await unknownCaller(all, false);
+    expect(all.windows.shownNotes.map((n) => n.heading)).toEqual(['+49 40 999999']);
+    const off = await makeWorld({ config: { journal: { notePrompt: 'off', notePromptSeconds: 180, deliverMissed: true } } });
+    await talkToMueller(off);
+    expect(off.windows.shownNotes).toEqual([]);
+  });
+
+  it('never has more than 3 note windows open: the oldest unsent one closes', async () => {
+    const w = await makeWorld();
+    for (let i = 0; i < 4; i++) await talkToMueller(w, 10);
+    expect(w.windows.shownNotes).toHaveLength(4);
+    expect(w.windows.noteUser.openNotes()).toHaveLength(3);
+    expect(w.log.has('info', 'oldest open note window closed unsent')).toBe(true);
+  });
+
+  it('a note saved while another call is in progress goes to DATEV only after that call', async () => {
+    const w = await makeWorld();
+    await talkToMueller(w);
+    const other = await w.tapi.pbx.incoming('201', '+49 30 7654321');
+    await w.settle();
+    await w.tapi.pbx.answer(other);
+    await w.settle();
+    w.windows.noteUser.save(w.windows.noteUser.openNotes()[0]!.id, 'Notiz');
+    await w.settle();
+    expect(journals(w)).toEqual([]);
+    await w.tapi.pbx.hangup(other);
+    await w.settle();
+    expect(w.methods().slice(-2)).toEqual(['CallStateChanged:3', 'NewJournal:3']);
+  });
+});
+
+describe('calls while DATEV was closed are not lost', () => {
+  it('are delivered in time order, each once, when DATEV comes back — also after a restart of the program', async () => {
+    const store = new MemoryJournal();
+    const first = await makeWorld({ datevRunning: false, journal: store });
+    const missed = await first.tapi.pbx.incoming('201', '+49 89 1234567');
+    await first.settle();
+    await first.advance(20_000);
+    await first.tapi.pbx.hangup(missed);
+    await first.settle();
+    await talkToMueller(first, 60);
+    first.windows.noteUser.save(first.windows.noteUser.openNotes()[0]!.id, 'Termin vereinbart');
+    await first.settle();
+    expect(first.app.status().journalWaiting).toBe(3);
+    expect(first.log.has('info', 'the call will be delivered to DATEV as a journal entry')).toBe(true);
+    await first.app.stop();
+
+    // the program starts again; DATEV runs now
+    const second = await makeWorld({ journal: store.reopen() });
+    await second.advance(1000);
+    const got = journals(second);
+    expect(got.map((n) => [n.data.CallState, n.data.Note])).toEqual([
+      [CallState.eCSAbsence, ''],
+      [CallState.eCSFinished, ''],
+      [CallState.eCSFinished, 'Termin vereinbart'],
+    ]);
+    const times = got.map((n) => (n.data.End as Date).getTime());
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    expect(new Set(got.map((n) => n.data.CallID)).size).toBe(3);
+    expect(got.every((n) => n.data.SyncID === '' && n.data.AdressatenId === MUELLER.id)).toBe(true);
+    expect(second.app.status().journalWaiting).toBe(0);
+    // nothing more, whatever happens next
+    await second.advance(120_000);
+    await second.datev.driver.stop();
+    await second.advance(10_000);
+    await second.datev.driver.start();
+    await second.advance(60_000);
+    expect(journals(second)).toHaveLength(3);
+  });
+
+  it('a DATEV that refuses a journal entry: tried again later, then it waits for „An DATEV senden“ in the call list', async () => {
+    const w = await makeWorld({ datevRunning: false });
+    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    for (let i = 0; i < 3; i++) {
+      await w.datev.driver.failNextNotification(0x80004005);
+      if (i === 0) await w.datev.driver.start();
+      await w.advance(30_000);
+    }
+    const entry = w.journal.entries()[0]!;
+    expect(entry).toMatchObject({ datev: 'failed', attempts: 3 });
+    expect(w.log.has('error', 'DATEV refused the journal entry 3 times')).toBe(true);
+    await w.advance(120_000);
+    expect(journals(w)).toEqual([]);
+    await w.app.journal.callList.show();
+    const row = w.windows.listUser.rows()![0]!;
+    expect(row.cells[6]).toBe('nein (abgelehnt)');
+    expect(row.canSend).toBe(true);
+    w.windows.listUser.act('send', row.id);
+    await w.settle();
+    expect(journals(w)).toHaveLength(1);
+    expect(journals(w)[0]!.data.CallID).toBe(entry.journalCallId);
+    expect(w.windows.listUser.rows()![0]!.cells[6]).toBe('ja');
+  });
+
+  it('a DATEV that hangs while it takes a journal entry gets it once: the late answer counts, nothing is sent again', async () => {
+    const w = await makeWorld({ datevRunning: false, config: { datevTimeoutMs: 1000 } });
+    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    await w.datev.driver.hangNotifications(8000, 1);
+    await w.datev.driver.start();
+    await w.advance(5000); // DATEV is found, the journal entry goes, DATEV hangs in it
+    await w.advance(1000);
+    expect(w.app.notifier.stats.timeouts).toBe(1);
+    expect(w.journal.entries()[0]!.datev).toBe('sending');
+    await w.advance(60_000);
+    expect(journals(w)).toHaveLength(1);
+    expect(w.journal.entries()[0]!.datev).toBe('journal');
+    await w.advance(120_000);
+    expect(journals(w)).toHaveLength(1);
+  });
+
+  it('an entry whose NewJournal had no answer when the program stopped goes again with the same CallID', async () => {
+    const store = new MemoryJournal();
+    const first = await makeWorld({ datevRunning: false, journal: store, config: { datevTimeoutMs: 1000 } });
+    const id = await first.tapi.pbx.incoming('201', '+49 89 1234567');
+    await first.settle();
+    await first.tapi.pbx.hangup(id);
+    await first.settle();
+    await first.datev.driver.hangNotifications(600_000, 1);
+    await first.datev.driver.start();
+    await first.advance(6000);
+    const sending = store.reopen();
+    await sending.load(first.clock.now());
+    const stuck = sending.entries()[0]!;
+    expect(stuck.datev).toBe('sending');
+    const second = await makeWorld({ journal: store.reopen() });
+    await second.advance(1000);
+    expect(journals(second).map((n) => n.data.CallID)).toEqual([stuck.journalCallId]);
+  });
+
+  it('a call whose end DATEV had not answered when the program stopped is delivered as a journal entry after the restart', async () => {
+    const store = new MemoryJournal();
+    const first = await makeWorld({ journal: store, config: { datevTimeoutMs: 1000 } });
+    const id = await first.tapi.pbx.incoming('201', '+49 89 1234567');
+    await first.settle();
+    await first.datev.driver.hangNotifications(600_000, 1);
+    await first.tapi.pbx.hangup(id);
+    await first.settle();
+    await first.advance(2000);
+    expect(first.journal.entries()[0]!.datev).toBe('waiting');
+    const second = await makeWorld({ journal: store.reopen() });
+    await second.advance(1000);
+    expect(journals(second).map((n) => n.data.CallState)).toEqual([CallState.eCSAbsence]);
+    expect(second.journal.entries()[0]!.datev).toBe('journal');
+  });
+
+  it('with journal.deliverMissed off, a missed call waits for „An DATEV senden“', async () => {
+    const w = await makeWorld({ datevRunning: false, config: { journal: { notePrompt: 'contact', notePromptSeconds: 180, deliverMissed: false } } });
+    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    await w.datev.driver.start();
+    await w.advance(60_000);
+    expect(journals(w)).toEqual([]);
+    expect(w.log.has('info', 'journal.deliverMissed is off')).toBe(true);
+    await w.app.journal.callList.show();
+    const row = w.windows.listUser.rows()![0]!;
+    expect(row.cells[6]).toBe('nein, folgt');
+    w.windows.listUser.act('send', row.id);
+    await w.settle();
+    expect(journals(w)).toHaveLength(1);
+  });
+});
+
+describe('Anrufliste: the call list', () => {
+  it('lists the calls newest first with time, direction, number, contact, duration, result and whether DATEV has them', async () => {
+    const w = await makeWorld();
+    await talkToMueller(w, 65);
+    const missed = await w.tapi.pbx.incoming('201', '+49 40 999999');
+    await w.settle();
+    await w.tapi.pbx.hangup(missed);
+    await w.settle();
+    const r = await w.datev.driver.dial({ CalledNumber: '030 7654321', SyncID: 'S-1' });
+    await w.settle();
+    await w.tapi.pbx.busy(await w.tapi.pbx.lastCallId());
+    await w.settle();
+    await w.app.journal.callList.show();
+    const spec = w.windows.listUser.spec()!;
+    expect(spec.title).toBe('Wildix CTI – Anrufliste');
+    expect(spec.columns).toEqual(['Zeit', 'Richtung', 'Nummer', 'Kontakt', 'Dauer', 'Ergebnis', 'DATEV']);
+    expect(spec.rows.map((x) => x.cells)).toEqual([
+      ['26.11.2026 09:31', 'ausgehend', '030 7654321', '–', '0:00', 'nicht erreicht', 'ja'],
+      ['26.11.2026 09:31', 'eingehend', '+49 40 999999', '–', '0:00', 'verpasst', 'ja'],
+      ['26.11.2026 09:30', 'eingehend', '089/1234567', 'Müller & Söhne GmbH (4711)', '1:05', 'verbunden', 'ja'],
+    ]);
+    expect(spec.rows[0]!.id).toBe(r.callId);
+    expect(spec.rows.map((x) => [x.canNote, x.canSend, x.canAssign])).toEqual([
+      [true, false, true],
+      [true, false, true],
+      [true, false, false],
+    ]);
+  });
+
+  it('„Notiz an DATEV senden“ opens the note for that call; the list follows what happens', async () => {
+    const w = await makeWorld({ config: { journal: { notePrompt: 'off', notePromptSeconds: 180, deliverMissed: true } } });
+    const callId = await talkToMueller(w, 30);
+    await w.app.journal.callList.show();
+    w.windows.listUser.act('note', callId);
+    await w.settle();
+    const [note] = w.windows.noteUser.openNotes();
+    expect(note!.spec.heading).toBe('Müller & Söhne GmbH (089/1234567)');
+    w.windows.noteUser.save(note!.id, 'Nachtrag');
+    await w.settle();
+    expect(journals(w).map((n) => n.data.Note)).toEqual(['Nachtrag']);
+    const another = await w.tapi.pbx.incoming('201', '+49 30 7654321');
+    await w.settle();
+    await w.tapi.pbx.hangup(another);
+    await w.settle();
+    expect(w.windows.listUser.rows()).toHaveLength(2);
+    w.windows.listUser.close();
+    await talkToMueller(w, 5);
+    expect(w.windows.listUser.rows()).toBeUndefined();
+  });
+
+  it('„Kontakt zuordnen…“: the contacts whose names match what the user types; the choice is remembered for the number and sent with the journal entry', async () => {
+    const w = await makeWorld({ datevRunning: false });
+    const id = await w.tapi.pbx.incoming('201', '+49 30 5551234');
+    await w.settle();
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    await w.app.journal.callList.show();
+    const row = w.windows.listUser.rows()![0]!;
+    expect(row.canAssign).toBe(true);
+    w.windows.listUser.act('assign', row.id);
+    await w.settle();
+    expect(w.windows.listUser.chooser()).toMatchObject({ title: 'Wildix CTI – Kontakt zuordnen', heading: '+49 30 5551234' });
+    expect(await w.windows.listUser.search('beispiel')).toEqual([
+      { id: 'DATEV_Adressaten:100', label: 'Erika Beispiel (100)' },
+      { id: 'DATEV_Adressaten:101', label: 'Max Beispiel (101)' },
+    ]);
+    expect(await w.windows.listUser.search('max bei')).toEqual([{ id: 'DATEV_Adressaten:101', label: 'Max Beispiel (101)' }]);
+    w.windows.listUser.pick('DATEV_Adressaten:101');
+    await w.settle();
+    expect(w.windows.listUser.rows()![0]!.cells[3]).toBe('Max Beispiel (101)');
+    await w.datev.driver.start();
+    await w.advance(5000);
+    expect(journals(w)[0]!.data).toMatchObject({ AdressatenId: '101', Adressatenname: 'Max Beispiel', DataSource: 'DATEV_Adressaten', CalledNumber: '+49 30 5551234' });
+    // remembered: the next call from that number has the contact at once
+    const again = await w.tapi.pbx.incoming('201', '+49 30 5551234');
+    await w.settle();
+    await w.advance(1000);
+    expect(w.datev.received.at(-1)!.data).toMatchObject({ AdressatenId: '101', Adressatenname: 'Max Beispiel' });
+    await w.tapi.pbx.hangup(again);
+  });
+});
+
