@@ -1,17 +1,23 @@
 #!/usr/bin/env node
-/** Entry point of wildix-datev-cti(.exe). */
-import { createFileLogger } from './logging/fileLogger';
-import { processEnv } from './config/paths';
-import { run } from './cli/run';
+/**
+ * Entry point of wildix-datev-cti(.exe). On Windows the CTI object goes into the ROT first
+ * (src/native/earlyStart.ts); only then is the rest of the program loaded.
+ */
+import { startEarly } from './native/earlyStart';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+const early = startEarly(process.argv.slice(2));
+
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded after the early registration, on purpose */
+const { createFileLogger } = require('./logging/fileLogger') as typeof import('./logging/fileLogger');
+const { processEnv } = require('./config/paths') as typeof import('./config/paths');
+const { run } = require('./cli/run') as typeof import('./cli/run');
 const version: string = (require('../../../package.json') as { version: string }).version;
 
 /** Loaded only on Windows: the addon and its adapters. */
 function nativeWiring(): typeof import('./native/wiring') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('./native/wiring') as typeof import('./native/wiring');
 }
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 async function main(): Promise<void> {
   const env = processEnv();
@@ -24,9 +30,10 @@ async function main(): Promise<void> {
     makeLogger: (dir, l, toConsole) => createFileLogger({ dir, level: l.level, maxSizeMB: l.maxSizeMB, maxDays: l.maxDays, console: toConsole }),
     ...(env.platform === 'win32'
       ? {
-          native: async (config, log) => nativeWiring().createNativeWiring(config, log),
+          native: async (config, log) => nativeWiring().createNativeWiring(config, log, early),
           workstation: () => nativeWiring().nativeWorkstation(),
           passwordStore: () => nativeWiring().datevConnectPasswordStore(),
+          ...(early ? { earlyInstance: early.instance } : {}),
         }
       : {}),
   });

@@ -256,6 +256,7 @@ class DatevBridgeWrap final : public Napi::ObjectWrap<DatevBridgeWrap> {
                         InstanceMethod("claim", &DatevBridgeWrap::Claim),
                         InstanceMethod("answer", &DatevBridgeWrap::Answer),
                         InstanceMethod("setCallIdPrefix", &DatevBridgeWrap::SetCallIdPrefix),
+                        InstanceMethod("configure", &DatevBridgeWrap::Configure),
                         InstanceMethod("health", &DatevBridgeWrap::Health),
                         InstanceMethod("close", &DatevBridgeWrap::Close)});
   }
@@ -488,6 +489,18 @@ class DatevBridgeWrap final : public Napi::ObjectWrap<DatevBridgeWrap> {
     if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "setCallIdPrefix(prefix): string required");
     std::u16string s = info[0].As<Napi::String>().Utf16Value();
     if (!closed_) bridge_->SetCallIdPrefix(std::wstring(s.begin(), s.end()));
+    return env.Undefined();
+  }
+
+  // configure({ claimMs?, requestTimeoutMs?, notifyTimeoutMs?, probeTimeoutMs? }): new bounds
+  Napi::Value Configure(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "configure(options): object required");
+    Napi::Object o = info[0].As<Napi::Object>();
+    if (!closed_) {
+      bridge_->Configure(TimeoutOption(o, "claimMs", 0), TimeoutOption(o, "requestTimeoutMs", 0),
+                         TimeoutOption(o, "notifyTimeoutMs", 0), TimeoutOption(o, "probeTimeoutMs", 0));
+    }
     return env.Undefined();
   }
 

@@ -150,19 +150,37 @@ std::shared_ptr<Bridge> Bridge::Create(std::shared_ptr<RequestSink> sink, Bridge
     if (auto self = weak.lock()) self->ReportHealth();
   };
   RetryMessageFilter* filter = RetryMessageFilter::Create(bridge->options_.notifyTimeoutMs, kRetryDelayMs);
+  bridge->filter_ = filter;  // the bridge keeps its reference (released in ~Bridge)
   bridge->notify_ = ApartmentPool::Create("DATEV notification", bridge->options_.notifyThreads, filter, late, health);
   // a probe that comes back late has nobody waiting for it any more
   bridge->probe_ = ApartmentPool::Create("COM check", 2, filter, [](uint64_t, const Outcome&) {}, health);
-  if (filter) filter->Release();
   return bridge;
 }
 
 Bridge::Bridge(std::shared_ptr<RequestSink> sink, BridgeOptions options)
-    : sink_(std::move(sink)), options_(std::move(options)), token_(MakeToken()) {
+    : sink_(std::move(sink)),
+      options_(std::move(options)),
+      claimMs_(options_.claimMs),
+      requestTimeoutMs_(options_.requestTimeoutMs),
+      notifyTimeoutMs_(options_.notifyTimeoutMs),
+      probeTimeoutMs_(options_.probeTimeoutMs),
+      token_(MakeToken()) {
   if (options_.typeLibDir.empty()) options_.typeLibDir = DefaultTypeLibDir();
 }
 
-Bridge::~Bridge() = default;
+Bridge::~Bridge() {
+  if (filter_) filter_->Release();
+}
+
+void Bridge::Configure(DWORD claimMs, DWORD requestTimeoutMs, DWORD notifyTimeoutMs, DWORD probeTimeoutMs) {
+  if (claimMs) claimMs_ = claimMs;
+  if (requestTimeoutMs) requestTimeoutMs_ = requestTimeoutMs;
+  if (notifyTimeoutMs) {
+    notifyTimeoutMs_ = notifyTimeoutMs;
+    if (filter_) filter_->SetRetryLimit(notifyTimeoutMs);
+  }
+  if (probeTimeoutMs) probeTimeoutMs_ = probeTimeoutMs;
+}
 
 TypeLibStatus Bridge::CurrentTypeLibStatus() {
   std::lock_guard<std::mutex> lock(g_typeLibMutex);
@@ -323,7 +341,7 @@ void Bridge::IsPresent(Done done) {
         o.hr = hr;
         return o;
       },
-      options_.probeTimeoutMs, std::move(done));
+      probeTimeoutMs_, std::move(done));
 }
 
 void Bridge::SelfCheck(Done done) {
@@ -349,12 +367,12 @@ void Bridge::SelfCheck(Done done) {
         o.flag = true;
         return o;
       },
-      options_.probeTimeoutMs, std::move(done));
+      probeTimeoutMs_, std::move(done));
 }
 
 uint64_t Bridge::Notify(NotifyRequest request, Done done) {
   Remember(request.data);
-  DWORD bound = options_.notifyTimeoutMs;
+  DWORD bound = notifyTimeoutMs_;
   DWORD grace = options_.graceMs;
   auto req = std::make_shared<NotifyRequest>(std::move(request));
   return notify_->Submit([req, bound, grace](ApartmentState& st) { return Deliver(st, *req, bound, grace); }, bound,
@@ -456,7 +474,7 @@ HRESULT Bridge::Dial(IDispatch* callData, StaThread& sta) {
   uint32_t id = gate_.Open(sta.shared_from_this());
   sink_->Request(id, RequestKind::Dial, values, callId);
   RequestAnswer answer;
-  RequestGate::Result r = gate_.Wait(id, sta, options_.claimMs, options_.requestTimeoutMs, &answer);
+  RequestGate::Result r = gate_.Wait(id, sta, claimMs_, requestTimeoutMs_, &answer);
   if (r == RequestGate::Result::Answered && !answer.ok) {
     sink_->Log("warn", "dial refused: " + answer.error);
     return E_INVALIDARG;
@@ -467,9 +485,9 @@ HRESULT Bridge::Dial(IDispatch* callData, StaThread& sta) {
       ++requestsExpired_;
     }
     sink_->Log("warn", r == RequestGate::Result::Expired
-                           ? "dial: the program did not take the request within " + std::to_string(options_.claimMs) +
+                           ? "dial: the program did not take the request within " + std::to_string(claimMs_.load()) +
                                  " ms; DATEV got its CallID, the program dials when it gets to it"
-                           : "dial: no answer within " + std::to_string(options_.requestTimeoutMs) +
+                           : "dial: no answer within " + std::to_string(requestTimeoutMs_.load()) +
                                  " ms; DATEV got its CallID");
   }
   return S_OK;
@@ -480,7 +498,7 @@ HRESULT Bridge::GetCallData(IDispatch* callData, StaThread& sta) {
   uint32_t id = gate_.Open(sta.shared_from_this());
   sink_->Request(id, RequestKind::GetCallData, values, L"");
   RequestAnswer answer;
-  RequestGate::Result r = gate_.Wait(id, sta, options_.claimMs, options_.requestTimeoutMs, &answer);
+  RequestGate::Result r = gate_.Wait(id, sta, claimMs_, requestTimeoutMs_, &answer);
   if (r == RequestGate::Result::Answered) {
     if (!answer.ok) {
       sink_->Log("warn", "getCallData refused: " + answer.error);

@@ -22,6 +22,7 @@
 #include "com/apartment_pool.h"
 #include "com/call_id.h"
 #include "com/cti_object.h"
+#include "com/message_filter.h"
 #include "com/field_value.h"
 #include "com/outcome.h"
 #include "com/request_gate.h"
@@ -92,6 +93,8 @@ class Bridge final : public RequestHandler, public std::enable_shared_from_this<
   bool Claim(uint32_t id) { return gate_.Claim(id); }
   void Answer(uint32_t id, RequestAnswer answer) { gate_.Answer(id, std::move(answer)); }
   void SetCallIdPrefix(const std::wstring& prefix) { minter_.SetPrefix(prefix); }
+  // New bounds (0: unchanged) — the program registers before it has read its settings.
+  void Configure(DWORD claimMs, DWORD requestTimeoutMs, DWORD notifyTimeoutMs, DWORD probeTimeoutMs);
   BridgeHealth Health();
   // Revokes and ends every thread (waits at most `timeoutMs` in all); the bridge cannot be used afterwards.
   void Shutdown(DWORD timeoutMs);
@@ -122,7 +125,12 @@ class Bridge final : public RequestHandler, public std::enable_shared_from_this<
   void ReportHealth();
 
   std::shared_ptr<RequestSink> sink_;
-  BridgeOptions options_;
+  BridgeOptions options_;  // threads, grace period, type-library folder (fixed at creation)
+  std::atomic<DWORD> claimMs_;
+  std::atomic<DWORD> requestTimeoutMs_;
+  std::atomic<DWORD> notifyTimeoutMs_;
+  std::atomic<DWORD> probeTimeoutMs_;
+  RetryMessageFilter* filter_ = nullptr;
   std::wstring token_;
   RequestGate gate_;
   CallIdMinter minter_;

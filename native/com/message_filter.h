@@ -24,6 +24,7 @@ class RetryMessageFilter final : public IMessageFilter {
 
   // How often a rejected call was retried through this filter (for logs and tests).
   LONG Retries() const { return retries_; }
+  void SetRetryLimit(DWORD ms) { InterlockedExchange(reinterpret_cast<volatile LONG*>(&limitMs_), static_cast<LONG>(ms)); }
 
  private:
   RetryMessageFilter(DWORD retryLimitMs, DWORD retryDelayMs) : limitMs_(retryLimitMs), delayMs_(retryDelayMs) {}
@@ -31,7 +32,7 @@ class RetryMessageFilter final : public IMessageFilter {
 
   LONG refs_ = 1;
   volatile LONG retries_ = 0;
-  DWORD limitMs_;
+  volatile DWORD limitMs_;
   DWORD delayMs_;
 };
 

@@ -55,6 +55,8 @@ export interface RunDeps {
   workstation?: () => Workstation;
   /** The DPAPI store of the DATEVconnect password (loads the addon); undefined away from Windows. */
   passwordStore?: () => PasswordStore;
+  /** The single-instance lock as the start-up fast path found it (it took it already). */
+  earlyInstance?: 'acquired' | 'running';
   /** Reads the password for --set-datevconnect-password (default: one line of stdin). */
   readSecret?: () => Promise<string>;
 }
@@ -169,7 +171,7 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
       return 0;
     }
     // One instance per Windows session, checked before anything touches TAPI, the ROT or the screen.
-    if (!(await claimSingleInstance(d.workstation, io))) return EXIT_ALREADY_RUNNING;
+    if (!(await claimSingleInstance(d.workstation, io, d.earlyInstance))) return EXIT_ALREADY_RUNNING;
     if (o.background) hideConsoleWindow(d.workstation, io);
     const w = await d.native!(config, log);
     const app = new App({ ...w.ports, config, log, clock: systemClock });

@@ -141,13 +141,14 @@ export function removeAutostart(get: WorkstationFactory, io: WorkstationIo): num
  * instance runs in this session; the user has been told (console and message box).
  * A failing check (no mutex possible) is logged and lets the program run: better two instances than none.
  */
-export async function claimSingleInstance(get: WorkstationFactory, io: WorkstationIo): Promise<boolean> {
+export async function claimSingleInstance(get: WorkstationFactory, io: WorkstationIo, known?: 'acquired' | 'running'): Promise<boolean> {
   if (!get) return true;
   let ws: Workstation;
   let state: 'acquired' | 'running';
   try {
     ws = get();
-    state = ws.claimInstance();
+    // the start-up fast path (src/native/earlyStart.ts) took the lock already
+    state = known ?? ws.claimInstance();
   } catch (e) {
     io.log.error(`single-instance check failed, starting anyway: ${message(e)}`);
     return true;

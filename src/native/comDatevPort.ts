@@ -119,6 +119,7 @@ export interface NativeDatevBridge {
   claim(id: number): boolean;
   answer(id: number, result: NativeAnswer): void;
   setCallIdPrefix(prefix: string): void;
+  configure(options: Pick<NativeBridgeOptions, 'claimMs' | 'requestTimeoutMs' | 'notifyTimeoutMs' | 'probeTimeoutMs'>): void;
   health(): NativeBridgeHealth | null;
   /** Revokes and ends the COM threads; the bridge cannot be used afterwards. */
   close(): Promise<void>;
@@ -140,6 +141,8 @@ const ERROR_CODES: readonly DatevErrorCode[] = ['absent', 'gone', 'timeout', 'st
 const ALREADY_REGISTERED = 0x8000000e;
 /** Late results kept for a ticket nobody asked about yet (the rejection may be handled after the event). */
 const UNCLAIMED_LATE_LIMIT = 64;
+/** DATEV requests kept while the program starts (registered early, handlers not there yet). */
+const EARLY_REQUEST_LIMIT = 32;
 
 export function toDatevError(err: unknown): DatevError {
   if (err instanceof DatevError) return err;
@@ -172,8 +175,10 @@ type LateWaiter = { resolve(d: Delivery): void; reject(e: DatevError): void };
 
 export class NativeDatevPort implements DatevPort {
   private readonly bridge: NativeDatevBridge;
-  private readonly log: (level: NativeDatevLog['level'], message: string) => void;
+  private log: (level: NativeDatevLog['level'], message: string) => void;
   private handlers: DatevRequestHandlers | undefined;
+  /** Registered before the program had its handlers (start-up): requests wait here, unclaimed. */
+  private early: NativeDatevRequest[] | undefined;
   private readonly lateWaiters = new Map<number, LateWaiter>();
   private readonly lateResults = new Map<number, NativeLateResult>();
   private readonly healthListeners = new Set<(h: DatevHealth) => void>();
@@ -187,9 +192,43 @@ export class NativeDatevPort implements DatevPort {
     this.bridge = new com.DatevBridge(bridgeOptions, (event) => this.onEvent(event));
   }
 
+  /**
+   * Start-up: puts the CTI object into the ROT before the program has loaded the rest of itself. Until
+   * register(handlers) DATEV's requests are not taken: the adapter answers Dial with its own CallID
+   * (and GetCallData from what DATEV was told), and the requests are handed over at register() —
+   * Dial as already decided, Drop as it came.
+   */
+  async registerEarly(): Promise<void> {
+    if (this.handlers || this.early) throw new DatevError('com', 'the CTI object is already registered in the ROT', ALREADY_REGISTERED);
+    this.early = [];
+    try {
+      await this.bridge.register();
+    } catch (err) {
+      this.early = undefined;
+      throw toDatevError(err);
+    }
+  }
+
+  /** New bounds for the adapter (the program registers early, before it has read its settings). */
+  configure(options: Pick<NativeBridgeOptions, 'claimMs' | 'requestTimeoutMs' | 'notifyTimeoutMs' | 'probeTimeoutMs'>): void {
+    this.bridge.configure(options);
+  }
+
+  /** Where the adapter's log lines go from now on. */
+  setLog(log: (level: NativeDatevLog['level'], message: string) => void): void {
+    this.log = log;
+  }
+
   async register(handlers: DatevRequestHandlers): Promise<void> {
     if (this.handlers) {
       throw new DatevError('com', 'the CTI object is already registered in the ROT', ALREADY_REGISTERED);
+    }
+    const early = this.early;
+    if (early) {
+      this.early = undefined;
+      this.handlers = handlers;
+      for (const r of early) void this.answer(handlers, r, false);
+      return;
     }
     this.handlers = handlers;
     try {
@@ -202,6 +241,7 @@ export class NativeDatevPort implements DatevPort {
 
   async revoke(): Promise<void> {
     this.handlers = undefined;
+    this.early = undefined;
     await this.bridge.revoke();
   }
 
@@ -313,6 +353,11 @@ export class NativeDatevPort implements DatevPort {
   }
 
   private onRequest(request: NativeDatevRequest): void {
+    if (this.early) {
+      // not taken: DATEV gets the adapter's own answer; the program learns of it when it is ready
+      if (request.kind !== 'getCallData' && this.early.length < EARLY_REQUEST_LIMIT) this.early.push(request);
+      return;
+    }
     const h = this.handlers;
     // Taken at once, synchronously: from now on DATEV's call waits for this answer (bounded natively).
     const claimed = request.id !== 0 && this.bridge.claim(request.id);

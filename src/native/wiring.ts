@@ -16,6 +16,7 @@ import { watchSessionEnd } from './lifecycle';
 import { DpapiCodec, DpapiSecretStore, nativeDpapi, PASSWORD_FILE } from './dpapi';
 import { nativeHttp, WinHttpTransport } from './winHttpTransport';
 import { nativeTray } from './tray';
+import type { EarlyStart } from './earlyStart';
 import { FileJournalStore, JOURNAL_FILE } from '../journal/fileStore';
 import { NativeCallList, NativeContactChooser, NativeNoteWindows, type NativeJournalUi } from './journalWindows';
 
@@ -42,13 +43,24 @@ function stopSignal(win: NativeWin, log: Logger): Promise<string> {
   });
 }
 
-export async function createNativeWiring(config: Config, log: Logger): Promise<NativeWiring> {
+export async function createNativeWiring(config: Config, log: Logger, early?: EarlyStart): Promise<NativeWiring> {
   const addon = loadAddon();
   const com = addon.com as unknown as NativeComModule;
-  const datev = new NativeDatevPort(com, {
-    notifyTimeoutMs: config.datevTimeoutMs,
-    log: (level, message) => log[level](`COM ${message}`),
-  });
+  const comLog = (level: 'info' | 'warn' | 'error', message: string): void => log[level](`COM ${message}`);
+  let datev: NativeDatevPort;
+  if (early?.datev) {
+    // registered before the settings were read: now the real bounds and the log
+    datev = early.datev;
+    datev.configure({ notifyTimeoutMs: config.datevTimeoutMs });
+    datev.setLog(comLog);
+    for (const [level, message] of early.lines.splice(0)) comLog(level, message);
+    await early.registered?.then(
+      () => log.info('CTI object put into the ROT at start, before the rest of the program was loaded'),
+      (e: unknown) => log.warn(`early registration failed (${(e as Error).message}); registering again`),
+    );
+  } else {
+    datev = new NativeDatevPort(com, { notifyTimeoutMs: config.datevTimeoutMs, log: comLog });
+  }
   const telephony = new NativeTelephonyPort({ onListenerError: (e) => log.error(`telephony listener failed: ${(e as Error).message}`) });
   const dialogs = new Win32DialogPort(addon.ui);
   const dataDir = userDataDir();
