@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BasicAuthProvider } from '../../src/contacts/datevconnect/auth';
@@ -6,6 +6,8 @@ import { DatevConnectClient } from '../../src/contacts/datevconnect/client';
 import { NodeHttpTransport } from '../../src/contacts/datevconnect/http';
 import { DatevConnectSource, mapLimit, type DatevConnectSourceOptions } from '../../src/contacts/datevconnect/source';
 import { checkNumberRules } from '../../src/contacts/numbers';
+import { Slicer } from '../../src/contacts/slicer';
+import { decodeTable } from '../../src/contacts/table/tableCodec';
 import { fixedDataset, generateDataset } from '../../fakes/datevconnect/data';
 import { FakeDatevConnect } from '../../fakes/datevconnect/server';
 import { captureLogger, ManualClock, tempDir, until } from './helpers';
@@ -99,7 +101,7 @@ describe('DatevConnectSource', () => {
     expect(ids(s, '+49911777888')).toEqual([ID(9)]);
     expect(changes.at(-1)).toEqual(new Set([ID(6)]));
     const paths = fake.requests().map((r) => `${r.path}?${new URLSearchParams(r.query).toString()}`);
-    expect(paths[0]).toMatch(/\/addressees\?filter=timestamp\+ge\+2024-01-15T09%3A30%3A00.000$/);
+    expect(paths[0]).toMatch(/\/addressees\?filter=timestamp\+ge\+2024-01-15T09%3A30%3A00.000&select=id%2Ctimestamp$/);
     expect(paths[1]).toMatch(/deletion-log\?filter=timestamp\+ge\+/);
     expect(paths.filter((p) => /\/addressees\/a0/.test(p))).toHaveLength(2); // only the changed ones
     // nothing changed: no detail requests, no change event
@@ -131,13 +133,9 @@ describe('DatevConnectSource', () => {
   it('persists the index so a restart answers before any request', async () => {
     const s = make();
     await s.refreshNow();
-    await until(() => {
-      try {
-        return JSON.parse(readFileSync(join(dir.path, 'cache.json'), 'utf8')).addressees.length === 8;
-      } catch {
-        return false;
-      }
-    });
+    await until(() => existsSync(join(dir.path, 'cache.json')));
+    const saved = await decodeTable(readFileSync(join(dir.path, 'cache.json')), new Slicer());
+    expect(saved.ok && saved.table.rows).toBe(8);
     s.stop();
     fake.clearRequests();
     const again = make();
