@@ -1,8 +1,9 @@
 /**
- * Big JSON arrays (DATEVconnect's addressee list: one response for all addressees; the contact cache
- * of older versions) parsed in pieces: a scan finds element boundaries at the array's top level, each
- * piece of about `chunkChars` goes through JSON.parse on its own, and the scan pauses when its time
- * slice is used up. Malformed text throws a SyntaxError, as JSON.parse does.
+ * Big JSON arrays (DATEVconnect's addressee list: one response for all addressees; the learned
+ * numbers; the contact cache of older versions) parsed and written in pieces: a scan finds element
+ * boundaries at the array's top level, each piece of about `chunkChars` goes through JSON.parse on its
+ * own, and the work pauses when its time slice is used up. Malformed text throws a SyntaxError, as
+ * JSON.parse does.
  */
 import type { Slicer } from './slicer';
 
@@ -91,4 +92,99 @@ export function skipSpace(text: string | Uint8Array, i: number): number {
     if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
     else return i;
   }
+}
+
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const QUOTE = 0x22;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+
+/**
+ * Reads a JSON object whose property `arrayKey` is a big array: its elements go to `each` one by one
+ * (the slice is checked after each), the other (small) properties are returned. Works on the bytes,
+ * never on a string of the whole file.
+ */
+export async function readObjectWithArray(
+  bytes: Uint8Array,
+  arrayKey: string,
+  slicer: Slicer,
+  each: (item: unknown) => void,
+  chunkChars = 64 * 1024,
+): Promise<{ fields: Record<string, unknown>; sawArray: boolean }> {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const json = (from: number, to: number): unknown => JSON.parse(buf.toString('utf8', from, to));
+  const fields: Record<string, unknown> = {};
+  let sawArray = false;
+  let i = skipSpace(buf, 0);
+  if (buf[i] !== LBRACE) throw new SyntaxError('JSON object expected');
+  i = skipSpace(buf, i + 1);
+  while (buf[i] !== RBRACE) {
+    if (buf[i] !== QUOTE) throw new SyntaxError(`property name expected at position ${i}`);
+    const keyEnd = valueEnd(buf, i);
+    const key = json(i, keyEnd) as string;
+    i = skipSpace(buf, keyEnd);
+    if (buf[i] !== COLON) throw new SyntaxError(`":" expected at position ${i}`);
+    i = skipSpace(buf, i + 1);
+    if (key === arrayKey) {
+      sawArray = true;
+      i = await forEachArrayChunk(
+        buf,
+        i,
+        slicer,
+        async (items) => {
+          for (const item of items) {
+            each(item);
+            if (slicer.due()) await slicer.yield();
+          }
+        },
+        chunkChars,
+      );
+    } else {
+      const end = valueEnd(buf, i);
+      fields[key] = json(i, end);
+      i = end;
+    }
+    i = skipSpace(buf, i);
+    if (buf[i] === COMMA) i = skipSpace(buf, i + 1);
+    else if (buf[i] !== RBRACE) throw new SyntaxError(`"," or "}" expected at position ${i}`);
+  }
+  return { fields, sawArray };
+}
+
+/** `{...fields, [arrayKey]: items}` as JSON bytes, the array serialised in pieces between pauses. */
+export async function writeObjectWithArray(fields: Record<string, unknown>, arrayKey: string, items: readonly unknown[], slicer: Slicer, piece = 500): Promise<Buffer> {
+  const head = JSON.stringify(fields);
+  const parts: Buffer[] = [Buffer.from(`${head.slice(0, -1)}${head.length > 2 ? ',' : ''}${JSON.stringify(arrayKey)}:[`, 'utf8')];
+  for (let at = 0; at < items.length; at += piece) {
+    const text = JSON.stringify(items.slice(at, at + piece));
+    parts.push(Buffer.from((at > 0 ? ',' : '') + text.slice(1, -1), 'utf8'));
+    if (slicer.due()) await slicer.yield();
+  }
+  parts.push(Buffer.from(']}', 'utf8'));
+  return Buffer.concat(parts);
+}
+
+/** End of the (small) JSON value starting at `i`: a string, a nested value, or a literal/number. */
+function valueEnd(b: Uint8Array, i: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let j = i; j < b.length; j++) {
+    const c = b[j]!;
+    if (inString) {
+      if (c === 0x5c) j++;
+      else if (c === QUOTE) {
+        inString = false;
+        if (depth === 0) return j + 1;
+      }
+      continue;
+    }
+    if (c === QUOTE) inString = true;
+    else if (c === LBRACE || c === 0x5b) depth++;
+    else if (c === RBRACE || c === 0x5d) {
+      if (depth === 0) return j;
+      if (--depth === 0) return j + 1;
+    } else if (depth === 0 && (c === COMMA || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) return j;
+  }
+  return b.length;
 }

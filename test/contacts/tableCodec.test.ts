@@ -6,7 +6,7 @@ import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readLegacyCache, looksLikeJson } from '../../src/contacts/datevconnect/legacyCache';
 import type { AddresseeRecord } from '../../src/contacts/datevconnect/records';
-import { forEachArrayChunk, parseArrayInPieces } from '../../src/contacts/jsonChunks';
+import { forEachArrayChunk, parseArrayInPieces, readObjectWithArray, writeObjectWithArray } from '../../src/contacts/jsonChunks';
 import { checkNumberRules } from '../../src/contacts/numbers';
 import { Slicer } from '../../src/contacts/slicer';
 import { AddresseeTable } from '../../src/contacts/table/addresseeTable';
@@ -159,6 +159,19 @@ describe('JSON arrays in pieces', () => {
     expect(await parseArrayInPieces(`  ${text} \n`, new Slicer(), (x) => x, 4)).toEqual(tricky.filter((x) => x !== null)); // null = skip
     expect(await parseArrayInPieces(text, new Slicer(), (x) => (typeof x === 'number' ? x : null))).toEqual([3]);
     expect(await parseArrayInPieces(' [ ] ', new Slicer(), (x) => x, 1)).toEqual([]);
+  });
+
+  it('an object with a big array: written and read back in pieces', async () => {
+    const items = Array.from({ length: 1234 }, (_, i) => ({ n: i, s: `Wert ${i} „ü“` }));
+    for (const [fields, list] of [[{ version: 1, note: 'x' }, items], [{}, items], [{ version: 1 }, []]] as const) {
+      const bytes = await writeObjectWithArray(fields, 'entries', list, new Slicer(0), 100);
+      expect(JSON.parse(bytes.toString('utf8'))).toEqual({ ...fields, entries: list });
+      const seen: unknown[] = [];
+      const r = await readObjectWithArray(bytes, 'entries', new Slicer(0), (x) => seen.push(x), 50);
+      expect(r).toEqual({ fields, sawArray: true });
+      expect(seen).toEqual(list);
+    }
+    expect(await readObjectWithArray(Buffer.from(' { } '), 'entries', new Slicer(), () => undefined)).toEqual({ fields: {}, sawArray: false });
   });
 
   it('throws SyntaxError on malformed text', async () => {
