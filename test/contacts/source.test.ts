@@ -233,8 +233,9 @@ describe('DatevConnectSource', () => {
   it('migrates the cache of the previous version (JSON) without asking DATEVconnect, then saves the compact table', async () => {
     const addressees = fixedDataset().map((a) => toRecord(a as unknown as Record<string, unknown>));
     const codec = { encode: async (b: Buffer) => Buffer.from(b.map((x) => x ^ 0x5a)), decode: async (b: Buffer) => Buffer.from(b.map((x) => x ^ 0x5a)) };
-    writeFileSync(join(dir.path, 'cache.json'), await codec.encode(Buffer.from(JSON.stringify({ version: 1, baseUrl: fake.url, lastFullCrawl: clock.now().getTime(), lastRefresh: clock.now().getTime(), deletionMark: '2024-01-15T09:30:00.000', addressees }))));
-    const s = make({ codec, sliceMs: 0 });
+    const old = join(dir.path, 'old.json');
+    writeFileSync(old, await codec.encode(Buffer.from(JSON.stringify({ version: 1, baseUrl: fake.url, lastFullCrawl: clock.now().getTime(), lastRefresh: clock.now().getTime(), deletionMark: '2024-01-15T09:30:00.000', addressees }))));
+    const s = make({ codec, sliceMs: 0, legacyCacheFile: old });
     await s.start();
     expect(fake.requests()).toHaveLength(0);
     expect(s.status()).toMatchObject({ ready: true, fromCache: true, addressees: 8, numbers: 8, unusableNumbers: 1 });
@@ -242,9 +243,10 @@ describe('DatevConnectSource', () => {
     expect(s.find('+49891234599')).toMatchObject({ kind: 'switchboard', contacts: [{ id: ID(1) }] });
     expect(log.lines.some((l) => /migrated/.test(l.msg))).toBe(true);
     expect(isTableFile(await codec.decode(readFileSync(join(dir.path, 'cache.json'))))).toBe(true);
+    expect(existsSync(old)).toBe(false);
     expect(changes).toHaveLength(1);
     s.stop();
-    const again = make({ codec });
+    const again = make({ codec, legacyCacheFile: old });
     await again.start();
     expect(again.status()).toMatchObject({ ready: true, fromCache: true, addressees: 8 });
     expect(fake.requests()).toHaveLength(0);

@@ -8,6 +8,7 @@
  * refresh finishes; every long step (list parsing, building, saving, loading) works in time slices so
  * the JavaScript thread is never blocked for long.
  */
+import { promises as fs } from 'node:fs';
 import { DATA_SOURCE_ADRESSATEN } from '../../datev/callData';
 import type { Clock } from '../../util/clock';
 import { BlobFile, type FileCodec } from '../jsonFile';
@@ -28,6 +29,8 @@ export interface DatevConnectSourceOptions {
   rules: NumberRules;
   /** Per-user cache file. */
   cacheFile: string;
+  /** The cache file of versions before the compact table: read once when `cacheFile` is missing, removed after the next save. */
+  legacyCacheFile?: string;
   codec?: FileCodec;
   clock: Clock;
   logger: Logger;
@@ -88,6 +91,7 @@ export class DatevConnectSource {
   private running: Promise<void> | null = null;
   private stopped = false;
   private readonly cache: BlobFile;
+  private legacyRemoved = false;
 
   constructor(private readonly opts: DatevConnectSourceOptions) {
     if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1 || opts.concurrency > 32) {
@@ -158,7 +162,8 @@ export class DatevConnectSource {
 
   private async loadCache(): Promise<void> {
     const slicer = this.slicer();
-    const r = await this.cache.read();
+    let r = await this.cache.read();
+    if (!r.ok && r.missing && this.opts.legacyCacheFile) r = await new BlobFile(this.opts.legacyCacheFile, this.opts.codec).read();
     let loaded: { table: AddresseeTable; meta: Omit<TableMeta, 'rules' | 'dataSource'>; save: boolean } | null = null;
     let problem: string | undefined = r.ok ? undefined : r.error;
     if (r.ok && isTableFile(r.value)) {
@@ -326,6 +331,10 @@ export class DatevConnectSource {
         dataSource: DATA_SOURCE_ADRESSATEN,
       };
       await this.cache.write(await encodeTable(this.table, meta, this.slicer()));
+      if (this.opts.legacyCacheFile && !this.legacyRemoved) {
+        await fs.rm(this.opts.legacyCacheFile, { force: true });
+        this.legacyRemoved = true;
+      }
     } catch (e) {
       this.opts.logger.warn('Kontakt-Zwischenspeicher nicht geschrieben / could not write contact cache', { file: this.opts.cacheFile, error: String(e) });
     }
