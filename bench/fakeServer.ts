@@ -3,7 +3,7 @@
  * serves a generated data set and edits it on request over IPC, so the benchmark can time an
  * incremental refresh. Messages: {op: 'edit', changed, removed, added} → {op: 'edited'}.
  */
-import { generateDataset, type FakeAddressee } from '../fakes/datevconnect/data';
+import { datevTimestamp, generateDataset, type FakeAddressee } from '../fakes/datevconnect/data';
 import { FakeDatevConnect } from '../fakes/datevconnect/server';
 
 interface EditRequest {
@@ -17,6 +17,9 @@ async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 1000);
   const phones = Number(process.argv[3] ?? count * 2);
   const data = generateDataset(count, phones);
+  // edited over time, as in a real office (one second apart), so "timestamp ge <newest>" lists few
+  const start = Date.parse('2024-01-15T09:30:00.000Z');
+  data.forEach((a, i) => (a.timestamp = datevTimestamp(new Date(start + i * 1000))));
   const fake = new FakeDatevConnect(data, { recordRequests: false });
   const url = await fake.start(0);
   process.send?.({ url });

@@ -5,10 +5,12 @@
  * Targets (issue 9 / issue 8): index ≤ 10 MB, lookup p99 < 20 µs, restart from the cache ≤ 100 ms
  * CPU, no event-loop block > 20 ms during start-up, crawl or refresh.
  * Memory = V8 heap + ArrayBuffers (typed arrays live outside the V8 heap), after GC, as a delta.
- * Event-loop lag = perf_hooks.monitorEventLoopDelay (1 ms resolution) during the phase.
+ * Event-loop lag = perf_hooks.monitorEventLoopDelay (1 ms resolution) during the phase: wall time, so on
+ * a shared machine it includes time the process waited for a core (see the idle figure). The longest
+ * block = JavaScript-thread CPU time between two event-loop turns (what a 20 ms target is about).
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -18,8 +20,13 @@ import { noAuth } from '../src/contacts/datevconnect/auth';
 import { DatevConnectClient } from '../src/contacts/datevconnect/client';
 import { NodeHttpTransport } from '../src/contacts/datevconnect/http';
 import { toRecord } from '../src/contacts/datevconnect/records';
-import { DatevConnectSource } from '../src/contacts/datevconnect/source';
+import { DatevConnectSource, type DatevConnectSourceOptions } from '../src/contacts/datevconnect/source';
 import { ContactDirectory } from '../src/contacts/directory';
+import { LastChoiceStore } from '../src/contacts/lastChoice';
+import { LearnedStore } from '../src/contacts/learned';
+import { ManualList, parseManualCsv } from '../src/contacts/manualList';
+import { PhoneIndex } from '../src/contacts/phoneIndex';
+import { DpapiCodec, type NativeDpapi } from '../src/native/dpapi';
 import { silentLogger } from '../src/contacts/logger';
 import { checkNumberRules, type NumberRules } from '../src/contacts/numbers';
 import { Slicer } from '../src/contacts/slicer';
@@ -69,31 +76,82 @@ interface Phase<T> {
   wallMs: number;
   lagP99: number;
   lagMax: number;
+  /** Longest run of JavaScript-thread CPU time between two turns of the event loop (ms). */
+  blockMax: number;
 }
 
-/** Runs `fn`, measuring this process's CPU, wall time and the event-loop delay meanwhile. */
+/**
+ * The JavaScript thread's own CPU time (Linux: /proc/thread-self/schedstat, ns). A block of work shows
+ * as CPU time between two ticks of a 1 ms timer; time the process waited for a core (this machine is
+ * shared) does not. Falls back to the process CPU time elsewhere.
+ */
+class BlockMonitor {
+  private fd = -1;
+  private readonly buf = Buffer.alloc(64);
+  private timer: NodeJS.Timeout | null = null;
+  private last = 0;
+  max = 0;
+
+  constructor() {
+    try {
+      this.fd = openSync('/proc/thread-self/schedstat', 'r');
+    } catch {
+      this.fd = -1;
+    }
+  }
+
+  private cpuMs(): number {
+    if (this.fd < 0) {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    }
+    const n = readSync(this.fd, this.buf, 0, this.buf.length, 0);
+    return Number(this.buf.toString('latin1', 0, n).split(' ')[0]) / 1e6;
+  }
+
+  start(): void {
+    this.max = 0;
+    this.last = this.cpuMs();
+    this.timer = setInterval(() => {
+      const now = this.cpuMs();
+      this.max = Math.max(this.max, now - this.last);
+      this.last = now;
+    }, 1);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
+const blocks = new BlockMonitor();
+
+/** Runs `fn`, measuring this process's CPU, wall time, the event-loop delay and the longest block meanwhile. */
 async function phase<T>(fn: () => Promise<T>): Promise<Phase<T>> {
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
+  blocks.start();
   await new Promise((r) => setTimeout(r, 5));
   const cpu = process.cpuUsage();
   const t0 = performance.now();
   const value = await fn();
   const wallMs = performance.now() - t0;
   const d = process.cpuUsage(cpu);
-  await new Promise((r) => setTimeout(r, 5)); // lets the monitor record a block that ended just now
+  await new Promise((r) => setTimeout(r, 5)); // lets the monitors record a block that ended just now
   h.disable();
-  return { value, cpuMs: (d.user + d.system) / 1000, wallMs, lagP99: h.percentile(99) / 1e6, lagMax: h.max / 1e6 };
+  blocks.stop();
+  return { value, cpuMs: (d.user + d.system) / 1000, wallMs, lagP99: h.percentile(99) / 1e6, lagMax: h.max / 1e6, blockMax: blocks.max };
 }
 
 function lagLine(label: string, p: Phase<unknown>): void {
-  line(`${label}: event-loop lag p99 / max`, `${p.lagP99.toFixed(1)} / ${p.lagMax.toFixed(1)} ms`, '≤ 20 ms', p.lagMax <= 20);
+  line(`${label}: longest block (JS-thread CPU)`, `${p.blockMax.toFixed(1)} ms`, '≤ 20 ms', p.blockMax <= 20);
+  line(`${label}: event-loop lag p99 / max (wall)`, `${p.lagP99.toFixed(1)} / ${p.lagMax.toFixed(1)} ms`);
 }
 
 /** The lag of this process doing nothing, now (the machine's own floor: other processes, scheduling). */
 async function idleFloor(): Promise<void> {
   const idle = await phase(() => new Promise((r) => setTimeout(r, 1000)));
-  line('idle process for 1 s (floor of this machine now): lag p99 / max', `${idle.lagP99.toFixed(1)} / ${idle.lagMax.toFixed(1)} ms`);
+  line('idle for 1 s (this machine now): lag p99 / max (wall)', `${idle.lagP99.toFixed(1)} / ${idle.lagMax.toFixed(1)} ms`);
 }
 
 async function startFake(): Promise<{ url: string; edit(changed: number, removed: number, added: number): Promise<void>; stop(): void }> {
@@ -111,6 +169,29 @@ async function startFake(): Promise<{ url: string; edit(changed: number, removed
       }),
     stop: () => child.kill('SIGTERM'),
   };
+}
+
+const LEARNED = 20_000;
+const MANUAL_LINES = 5_000;
+
+/** DPAPI stand-in (DPAPI runs on a worker thread of the addon; since the envelope it only sees 44 bytes). */
+const standInDpapi: NativeDpapi = {
+  protect: async (data) => Buffer.concat([Buffer.from([1, 0, 0, 0]), Buffer.from(data).map((b) => b ^ 0x5a)]),
+  unprotect: async (data) => Buffer.from(data).subarray(4).map((b) => b ^ 0x5a),
+};
+
+/** The other per-user files at their limits: 20,000 learned numbers, a manual list of 5,000 lines. */
+function writeUserFiles(dir: string): { learned: string; manual: string; choices: string } {
+  const entries = Array.from({ length: LEARNED }, (_, i) => ({
+    e164: `+4989${1_000_000 + i}`,
+    contact: { id: `c0000000-0000-4000-8000-${String(i).padStart(12, '0')}`, name: `Gelernter Kontakt ${i}`, dataSource: 'DATEV_Adressaten', number: `089 ${1_000_000 + i}` },
+    at: 1_700_000_000_000 + i,
+  }));
+  const learned = join(dir, 'learned-contacts.json');
+  writeFileSync(learned, JSON.stringify({ version: 1, entries }));
+  const manual = join(dir, 'manuell.csv');
+  writeFileSync(manual, 'Nummer;Name;ID\n' + Array.from({ length: MANUAL_LINES }, (_, i) => `030 ${2_000_000 + i};Firma ${i};M-${i}`).join('\n') + '\n');
+  return { learned, manual, choices: join(dir, 'last-contact-choices.json') };
 }
 
 /** Caller numbers as a PBX reports them (half known: E.164, national, 0049 forms; half unknown), and the old cache file. */
@@ -152,8 +233,8 @@ async function lookups(label: string, directory: ContactDirectory, sample: strin
   line(`${label}: p50 / p99`, `${percentile(times, 50).toFixed(1)} / ${p99.toFixed(1)} µs`, '< 20 µs', p99 < 20);
 }
 
-function source(url: string, transport: NodeHttpTransport, rules: NumberRules, cacheFile: string, clock: Clock): DatevConnectSource {
-  return new DatevConnectSource({
+function sourceOptions(url: string, transport: NodeHttpTransport, rules: NumberRules, cacheFile: string, clock: Clock): DatevConnectSourceOptions {
+  return {
     client: new DatevConnectClient({ baseUrl: url, transport, auth: noAuth, timeoutMs: 30_000 }),
     rules,
     cacheFile,
@@ -163,7 +244,11 @@ function source(url: string, transport: NodeHttpTransport, rules: NumberRules, c
     refreshIntervalMs: 3_600_000,
     fullRebuildIntervalMs: 86_400_000,
     retryDelayMs: 60_000,
-  });
+  };
+}
+
+function source(url: string, transport: NodeHttpTransport, rules: NumberRules, cacheFile: string, clock: Clock): DatevConnectSource {
+  return new DatevConnectSource(sourceOptions(url, transport, rules, cacheFile, clock));
 }
 
 async function before(oldCache: string, rules: NumberRules, sample: string[]): Promise<void> {
@@ -179,6 +264,19 @@ async function before(oldCache: string, rules: NumberRules, sample: string[]): P
   const records = [...restart.value.records.values()];
   const build = await phase(async () => indexRecords(records, rules));
   line('index build from records: CPU', `${build.cpuMs.toFixed(0)} ms`);
+}
+
+/** The other start-up files as read before: one JSON.parse, one synchronous CSV parse. */
+async function beforeUserFiles(files: ReturnType<typeof writeUserFiles>, rules: NumberRules): Promise<void> {
+  const learned = await phase(async () => {
+    const ix = new PhoneIndex();
+    const f = JSON.parse(readFileSync(files.learned, 'utf8')) as { entries: { e164: string; contact: { id: string; name: string; dataSource: string; number: string }; at: number }[] };
+    for (const e of f.entries) ix.add(`${e.e164}|${e.contact.dataSource}|${e.contact.id}`, e.e164, e.contact, e.contact.number, e.at);
+    return ix;
+  });
+  lagLine(`load ${LEARNED} learned numbers`, learned);
+  const manual = await phase(() => parseManualCsv(readFileSync(files.manual, 'utf8'), rules, new Slicer(Infinity)));
+  lagLine(`read a manual list of ${MANUAL_LINES} lines`, manual);
 }
 
 async function after(dir: string, oldCache: string, rules: NumberRules, sample: string[], fake: Awaited<ReturnType<typeof startFake>>): Promise<void> {
@@ -222,6 +320,28 @@ async function after(dir: string, oldCache: string, rules: NumberRules, sample: 
     line('restarted index in memory (process, after GC)', memoryDelta(memBefore));
     restarted.stop();
 
+    const files = writeUserFiles(dir);
+    const codec = new DpapiCodec(standInDpapi);
+    const sealedCache = join(dir, 'sealed.bin');
+    writeFileSync(sealedCache, await codec.encode(readFileSync(cacheFile)));
+    const startup = await phase(async () => {
+      const dc = new DatevConnectSource({ ...sourceOptions(fake.url, transport, rules, sealedCache, frozenClock), codec });
+      const d = new ContactDirectory({
+        rules,
+        logger: silentLogger,
+        datevConnect: dc,
+        learned: new LearnedStore({ file: files.learned, rules, logger: silentLogger, now: () => new Date(), codec }),
+        manual: new ManualList(files.manual, rules, silentLogger),
+        lastChoices: new LastChoiceStore(files.choices, silentLogger, () => new Date(), codec),
+      });
+      await d.start();
+      d.stop();
+      return d.status();
+    });
+    line(`start-up of the directory (cache AES+DPAPI, ${LEARNED} learned, ${MANUAL_LINES} CSV lines): CPU`, `${startup.cpuMs.toFixed(0)} ms`);
+    line('start-up of the directory: DATEVconnect / learned / manual', `${startup.value.datevConnect?.numbers} / ${startup.value.learnedNumbers} / ${startup.value.manualList?.entries}`);
+    lagLine('start-up of the directory', startup);
+
     const migrated = source(fake.url, transport, rules, oldCache, frozenClock);
     const migration = await phase(() => migrated.start());
     line('first start after the update (old JSON cache → table): CPU', `${(migration.cpuMs / 1000).toFixed(2)} s`);
@@ -250,6 +370,7 @@ async function main(): Promise<void> {
     const sample = prepare(oldCache, fake.url);
     await idleFloor();
     await before(oldCache, rules, sample);
+    await beforeUserFiles(writeUserFiles(dir), rules);
     gc();
     await after(dir, oldCache, rules, sample, fake);
     await idleFloor();

@@ -242,8 +242,17 @@ export class DatevConnectSource {
     const started = Date.now();
     const slicer = this.slicer();
     const list = await this.opts.client.listAddresseeStamps();
-    const ids = [...new Set(list.map((a) => a.id))];
-    const builder = new TableBuilder(this.opts.rules);
+    const seen = new Set<string>();
+    const ids: string[] = [];
+    for (const a of list) {
+      if (!seen.has(a.id)) {
+        seen.add(a.id);
+        ids.push(a.id);
+      }
+      if (slicer.due()) await slicer.yield();
+    }
+    seen.clear();
+    const builder = new TableBuilder(this.opts.rules, undefined, ids.length);
     await mapLimit(ids, this.opts.concurrency, async (id) => {
       const detail = await this.opts.client.getAddressee(id);
       const rec = detail ? toRecord(detail) : null;

@@ -21,7 +21,7 @@ const STEP = 2048;
 
 export class TableBuilder {
   private readonly ids = new IdBuilder();
-  private readonly hash = new IdHash(this.ids, 0);
+  private readonly hash: IdHash;
   private readonly names = new Utf8Builder(64 * 1024);
   private readonly tsMs = f64(1024);
   private readonly tsText = new SparseBuilder();
@@ -40,7 +40,11 @@ export class TableBuilder {
   constructor(
     private readonly rules: NumberRules,
     private readonly dataSource = DATA_SOURCE_ADRESSATEN,
-  ) {}
+    /** Addressees expected (sizes the id hash once instead of growing it). */
+    expectedRows = 0,
+  ) {
+    this.hash = new IdHash(this.ids, expectedRows);
+  }
 
   get rows(): number {
     return this.phoneEnd.length;
@@ -48,7 +52,7 @@ export class TableBuilder {
 
   /** A builder holding `table`'s rows for which `keep(row)` is true (copied in runs, not parsed again). */
   static async from(table: AddresseeTable, keep: (row: number) => boolean, rules: NumberRules, slicer: Slicer): Promise<TableBuilder> {
-    const b = new TableBuilder(rules, table.dataSource);
+    const b = new TableBuilder(rules, table.dataSource, table.rows);
     const phoneMap = new Int32Array(table.phones).fill(-1);
     for (let r = 0; r < table.rows; ) {
       if (!keep(r)) {
