@@ -82,7 +82,7 @@ export async function parseArrayInPieces<T>(text: string, slicer: Slicer, map: (
 }
 
 /** The character code (string) or byte at `i`; NaN beyond the end. */
-export function codeAt(text: string | Uint8Array, i: number): number {
+function codeAt(text: string | Uint8Array, i: number): number {
   return typeof text === 'string' ? text.charCodeAt(i) : i < text.length ? text[i]! : NaN;
 }
 

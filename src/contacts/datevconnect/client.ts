@@ -34,6 +34,8 @@ export interface DatevConnectClientOptions {
 
 export class DatevConnectClient {
   readonly baseUrl: string;
+  /** The server answered 400 to `select` once: lists are asked for without it from then on. */
+  private selectRejected = false;
 
   constructor(private readonly opts: DatevConnectClientOptions) {
     let u: URL;
@@ -101,8 +103,6 @@ export class DatevConnectClient {
       throw new DatevConnectError('malformed', `invalid JSON: ${(e as Error).message}`, { httpStatus: 200, url: '/addressees' });
     }
   }
-
-  private selectRejected = false;
 
   private async getJson(path: string, query: Record<string, string>): Promise<unknown> {
     const text = await this.getText(path, query);

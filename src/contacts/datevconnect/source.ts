@@ -161,29 +161,7 @@ export class DatevConnectSource {
   }
 
   private async loadCache(): Promise<void> {
-    const slicer = this.slicer();
-    let r = await this.cache.read();
-    if (!r.ok && r.missing && this.opts.legacyCacheFile) r = await new BlobFile(this.opts.legacyCacheFile, this.opts.codec).read();
-    let loaded: { table: AddresseeTable; meta: Omit<TableMeta, 'rules' | 'dataSource'>; save: boolean } | null = null;
-    let problem: string | undefined = r.ok ? undefined : r.error;
-    if (r.ok && isTableFile(r.value)) {
-      const d = await decodeTable(r.value, slicer);
-      if (!d.ok) problem = d.error;
-      else if (d.meta.rules === numbersKey(this.opts.rules)) loaded = { table: d.table, meta: d.meta, save: false };
-      else {
-        this.opts.logger.info('Rufnummern-Einstellungen geändert, Nummern des Zwischenspeichers werden neu gelesen / number settings changed, re-reading cached numbers', {});
-        loaded = { table: await this.reindex(d.table, slicer), meta: d.meta, save: true };
-      }
-    } else if (r.ok && looksLikeJson(r.value)) {
-      try {
-        const builder = new TableBuilder(this.opts.rules);
-        const meta = await readLegacyCache(r.value, slicer, (rec) => builder.add(rec));
-        loaded = { table: await builder.finish(slicer), meta, save: true };
-        this.opts.logger.info('Kontakt-Zwischenspeicher ins kompakte Format übernommen / contact cache migrated to the compact format', { addressees: loaded.table.rows });
-      } catch (e) {
-        problem = `old format: ${String(e)}`;
-      }
-    } else if (r.ok) problem = 'unknown file format';
+    const { loaded, problem } = await this.readCache(this.slicer());
     if (loaded && loaded.meta.baseUrl === this.opts.client.baseUrl) {
       this.table = loaded.table;
       this.lastFullCrawl = loaded.meta.lastFullCrawl;
@@ -196,6 +174,30 @@ export class DatevConnectSource {
       if (loaded.save) await this.persist();
     } else if (problem !== undefined) {
       this.opts.logger.warn('Kontakt-Zwischenspeicher unlesbar, lade neu von DATEVconnect / contact cache unreadable, crawling again', { file: this.opts.cacheFile, error: problem });
+    }
+  }
+
+  /** The cached table (`save`: it was converted and should be written in the current form), or why there is none. */
+  private async readCache(slicer: Slicer): Promise<{ loaded?: { table: AddresseeTable; meta: Pick<TableMeta, 'baseUrl' | 'lastFullCrawl' | 'lastRefresh' | 'deletionMark'>; save: boolean }; problem?: string }> {
+    let r = await this.cache.read();
+    if (!r.ok && r.missing && this.opts.legacyCacheFile) r = await new BlobFile(this.opts.legacyCacheFile, this.opts.codec).read();
+    if (!r.ok) return { problem: r.error };
+    if (isTableFile(r.value)) {
+      const d = await decodeTable(r.value, slicer);
+      if (!d.ok) return { problem: d.error };
+      if (d.meta.baseUrl !== this.opts.client.baseUrl || d.meta.rules === numbersKey(this.opts.rules)) return { loaded: { table: d.table, meta: d.meta, save: false } };
+      this.opts.logger.info('Rufnummern-Einstellungen geändert, Nummern des Zwischenspeichers werden neu gelesen / number settings changed, re-reading cached numbers', {});
+      return { loaded: { table: await this.reindex(d.table, slicer), meta: d.meta, save: true } };
+    }
+    if (!looksLikeJson(r.value)) return { problem: 'unknown file format' };
+    try {
+      const builder = new TableBuilder(this.opts.rules);
+      const meta = await readLegacyCache(r.value, slicer, (rec) => builder.add(rec));
+      const table = await builder.finish(slicer);
+      this.opts.logger.info('Kontakt-Zwischenspeicher ins kompakte Format übernommen / contact cache migrated to the compact format', { addressees: table.rows });
+      return { loaded: { table, meta, save: true } };
+    } catch (e) {
+      return { problem: `old format: ${String(e)}` };
     }
   }
 
