@@ -11,7 +11,7 @@ import { PhoneIndex } from '../../src/contacts/phoneIndex';
 import { Slicer } from '../../src/contacts/slicer';
 import { AddresseeTable } from '../../src/contacts/table/addresseeTable';
 import { TableBuilder } from '../../src/contacts/table/builder';
-import { Grow, isGuid, lowerBound, packGuid, packTimestamp, SparseBuilder, u32, unpackGuid, unpackTimestamp, Utf8Builder } from '../../src/contacts/table/columns';
+import { Grow, isGuid, lowerBound, packGuid, packTimestamp, SparseBuilder, unpackGuid, unpackTimestamp, Utf8Builder } from '../../src/contacts/table/columns';
 import { hashText, IdBuilder, IdHash, IdQuery } from '../../src/contacts/table/ids';
 import { sortEntries } from '../../src/contacts/table/radixSort';
 import { prng } from '../../fakes/datevconnect/data';
