@@ -322,6 +322,30 @@ describe('DatevConnectSource', () => {
     expect(s.indexBytes).toBeGreaterThan(0);
   });
 
+  it('a refresh asked for while the cache still loads runs after it (the crawl is not overwritten by the cache)', async () => {
+    const s = make();
+    await s.refreshNow();
+    await until(() => existsSync(join(dir.path, 'cache.json')));
+    s.stop();
+    fake.setPhones(ID(2), [{ data_content: '089 1111111' }]);
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (open = r));
+    const slowDisk = { encode: async (b: Buffer) => b, decode: async (b: Buffer) => gate.then(() => b) };
+    const client = new DatevConnectClient({ baseUrl: fake.url, transport, auth: new BasicAuthProvider('cti', async () => PASSWORD), timeoutMs: 1000 });
+    const lists: string[] = [];
+    const list = client.listAddresseeStamps.bind(client);
+    client.listAddresseeStamps = (filter) => (lists.push(filter ?? 'all'), list(filter));
+    const again = make({ client, codec: slowDisk, fullRebuildIntervalMs: 0 });
+    const started = again.start();
+    const refreshed = again.refreshNow();
+    await new Promise((r) => setImmediate(r));
+    expect(lists).toEqual([]); // the refresh waits for the cache
+    open();
+    await Promise.all([started, refreshed]);
+    expect(again.status()).toMatchObject({ fromCache: false, addressees: 8 });
+    expect(ids(again, '+49891111111')).toEqual([ID(2)]);
+  });
+
   it('rejects an invalid concurrency', () => {
     expect(() => make({ concurrency: 0 })).toThrow(RangeError);
   });

@@ -104,7 +104,12 @@ export class DatevConnectSource {
   /** Loads the per-user cache (in time slices) and schedules the background crawl/refresh. */
   async start(): Promise<void> {
     this.stopped = false;
-    await this.loadCache();
+    // runs like a refresh: a refresh asked for meanwhile waits, and its result is not overwritten by the cache
+    while (this.running) await this.running;
+    this.running = this.loadCache().finally(() => {
+      this.running = null;
+    });
+    await this.running;
     this.schedule(0);
   }
 
