@@ -70,6 +70,7 @@ export async function parseArrayInPieces<T>(text: string, slicer: Slicer, map: (
       if (v !== null) out.push(v);
     }
   };
+  if (slicer.due()) await slicer.yield();
   if (text.length <= chunkChars) {
     const all: unknown = JSON.parse(text);
     if (!Array.isArray(all)) throw new SyntaxError('JSON array expected');

@@ -86,6 +86,7 @@ export class DatevConnectClient {
    */
   async listAddresseeStamps(filter?: string): Promise<AddresseeStamp[]> {
     const query: Record<string, string> = filter ? { filter } : {};
+    const slicer = new Slicer(); // started before the request: parsing begins with a pause after the answer's last chunk
     let text: string;
     if (this.selectRejected) text = await this.getText('/addressees', query);
     else {
@@ -98,7 +99,7 @@ export class DatevConnectClient {
       }
     }
     try {
-      return await parseArrayInPieces(text, new Slicer(), toStamp);
+      return await parseArrayInPieces(text, slicer, toStamp);
     } catch (e) {
       throw new DatevConnectError('malformed', `invalid JSON: ${(e as Error).message}`, { httpStatus: 200, url: '/addressees' });
     }
