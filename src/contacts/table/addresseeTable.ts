@@ -1,7 +1,7 @@
 /**
  * The compact, immutable index of DATEV addressees and their phone numbers: a few typed arrays and
  * UTF-8 string columns instead of one object per addressee and number (50,000 addressees with 120,000
- * numbers take about 6 MB instead of 45 MB). Built by TableBuilder, stored by tableCodec.
+ * numbers take 6.7 MB instead of 38 MB, `npm run bench`). Built by TableBuilder, stored by tableCodec.
  *
  * Numbers are E.164 digits as float64 keys (15 digits are exact in a double). Matching:
  *   - exact: binary search in `exactKey` (sorted; per key best score first, then insertion order);
