@@ -109,7 +109,8 @@ export function createContactDirectory(env: ContactDirectoryEnv): { directory: C
     source = new DatevConnectSource({
       client: new DatevConnectClient({ baseUrl: c.datevConnect.baseUrl, transport, auth, timeoutMs: c.datevConnect.timeoutSeconds * 1000 }),
       rules,
-      cacheFile: join(env.dataDir, 'datevconnect-contacts.json'),
+      cacheFile: join(env.dataDir, 'datevconnect-contacts.bin'),
+      legacyCacheFile: join(env.dataDir, 'datevconnect-contacts.json'),
       codec: env.codec,
       clock: env.clock,
       logger: env.logger,

@@ -1,7 +1,7 @@
 /**
- * Per-user JSON files (index cache, learned numbers, last choices): atomic write (temp file + rename),
- * tolerant read (missing or corrupt → null, never throws). A codec hook lets the Windows build encrypt
- * the bytes with DPAPI (not done yet: the default codec stores plain UTF-8 JSON).
+ * Per-user files (index cache, learned numbers, last choices): atomic write (temp file + rename),
+ * tolerant read (missing or corrupt → a result saying so, never throws). The codec encrypts the bytes
+ * (the Windows build: DPAPI for the current user); the default codec stores them as they are.
  */
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
@@ -18,16 +18,16 @@ export const plainCodec: FileCodec = {
 
 export type ReadResult<T> = { ok: true; value: T } | { ok: false; missing: boolean; error?: string };
 
-export class JsonFile<T> {
+/** A per-user file of bytes, through the codec: atomic, serialised writes; a read never throws. */
+export class BlobFile {
   private writing: Promise<void> = Promise.resolve();
 
   constructor(
     readonly path: string,
-    private readonly validate: (v: unknown) => v is T,
     private readonly codec: FileCodec = plainCodec,
   ) {}
 
-  async read(): Promise<ReadResult<T>> {
+  async read(): Promise<ReadResult<Buffer>> {
     let bytes: Buffer;
     try {
       bytes = await fs.readFile(this.path);
@@ -36,7 +36,41 @@ export class JsonFile<T> {
       return { ok: false, missing: code === 'ENOENT', error: code === 'ENOENT' ? undefined : String(e) };
     }
     try {
-      const value: unknown = JSON.parse((await this.codec.decode(bytes)).toString('utf8'));
+      return { ok: true, value: await this.codec.decode(bytes) };
+    } catch (e) {
+      return { ok: false, missing: false, error: String(e) };
+    }
+  }
+
+  /** Writes atomically (temp file + rename); writes are serialised. Rejects with the file system error. */
+  write(plain: Buffer): Promise<void> {
+    const next = this.writing.then(async () => {
+      await fs.mkdir(dirname(this.path), { recursive: true });
+      const tmp = `${this.path}.${process.pid}.tmp`;
+      await fs.writeFile(tmp, await this.codec.encode(plain));
+      await fs.rename(tmp, this.path);
+    });
+    this.writing = next.catch(() => undefined);
+    return next;
+  }
+}
+
+export class JsonFile<T> {
+  private readonly file: BlobFile;
+
+  constructor(
+    readonly path: string,
+    private readonly validate: (v: unknown) => v is T,
+    codec: FileCodec = plainCodec,
+  ) {
+    this.file = new BlobFile(path, codec);
+  }
+
+  async read(): Promise<ReadResult<T>> {
+    const r = await this.file.read();
+    if (!r.ok) return r;
+    try {
+      const value: unknown = JSON.parse(r.value.toString('utf8'));
       if (!this.validate(value)) return { ok: false, missing: false, error: 'unexpected content' };
       return { ok: true, value };
     } catch (e) {
@@ -46,14 +80,7 @@ export class JsonFile<T> {
 
   /** Writes atomically; writes are serialised. Rejects with the file system error. */
   write(value: T): Promise<void> {
-    const next = this.writing.then(async () => {
-      await fs.mkdir(dirname(this.path), { recursive: true });
-      const tmp = `${this.path}.${process.pid}.tmp`;
-      await fs.writeFile(tmp, await this.codec.encode(Buffer.from(JSON.stringify(value), 'utf8')));
-      await fs.rename(tmp, this.path);
-    });
-    this.writing = next.catch(() => undefined);
-    return next;
+    return this.file.write(Buffer.from(JSON.stringify(value), 'utf8'));
   }
 }
 

@@ -1,12 +1,15 @@
 /**
  * Numbers DATEV told us: every Dial carries number, AdressatenId, Adressatenname and DataSource
  * (institutions included). Kept per user on disk and used for later calls from/to that number.
+ * Up to 20,000 entries (megabytes of JSON): read and written in pieces, never in one long block.
  */
-import { JsonFile, isRecord, type FileCodec } from './jsonFile';
+import { readObjectWithArray, writeObjectWithArray } from './jsonChunks';
+import { BlobFile, isRecord, type FileCodec } from './jsonFile';
 import type { Logger } from './logger';
 import { parseStoredNumber, type NumberRules } from './numbers';
 import { PhoneIndex, type IndexMatch } from './phoneIndex';
 import type { Contact } from './port';
+import { DEFAULT_SLICE_MS, Slicer } from './slicer';
 
 interface LearnedEntry {
   e164: string;
@@ -16,22 +19,12 @@ interface LearnedEntry {
   at: number;
 }
 
-interface LearnedFile {
-  version: 1;
-  entries: LearnedEntry[];
-}
-
 function isContact(v: unknown): v is Contact {
   return isRecord(v) && typeof v.id === 'string' && typeof v.name === 'string' && typeof v.dataSource === 'string' && typeof v.number === 'string';
 }
 
-function isLearnedFile(v: unknown): v is LearnedFile {
-  return (
-    isRecord(v) &&
-    v.version === 1 &&
-    Array.isArray(v.entries) &&
-    v.entries.every((e) => isRecord(e) && typeof e.e164 === 'string' && typeof e.at === 'number' && isContact(e.contact) && (e.base === undefined || typeof e.base === 'string'))
-  );
+function isLearnedEntry(e: unknown): e is LearnedEntry {
+  return isRecord(e) && typeof e.e164 === 'string' && typeof e.at === 'number' && isContact(e.contact) && (e.base === undefined || typeof e.base === 'string');
 }
 
 export interface LearnedStoreOptions {
@@ -42,16 +35,19 @@ export interface LearnedStoreOptions {
   codec?: FileCodec;
   /** Oldest entries are forgotten beyond this many. */
   maxEntries?: number;
+  /** Longest piece of work between two pauses for the event loop (default DEFAULT_SLICE_MS). */
+  sliceMs?: number;
 }
 
 export class LearnedStore {
-  private readonly file: JsonFile<LearnedFile>;
+  private readonly file: BlobFile;
+  private saving: Promise<void> = Promise.resolve();
   private readonly entries = new Map<string, LearnedEntry>();
   private readonly index = new PhoneIndex();
   private readonly maxEntries: number;
 
   constructor(private readonly opts: LearnedStoreOptions) {
-    this.file = new JsonFile(opts.file, isLearnedFile, opts.codec);
+    this.file = new BlobFile(opts.file, opts.codec);
     this.maxEntries = opts.maxEntries ?? 20000;
   }
 
@@ -61,11 +57,28 @@ export class LearnedStore {
 
   async load(): Promise<void> {
     const r = await this.file.read();
+    const unreadable = (error: string | undefined): void =>
+      this.opts.logger.warn('Gelernte Rufnummern nicht lesbar, beginne leer / learned numbers unreadable, starting empty', { file: this.opts.file, error });
     if (!r.ok) {
-      if (!r.missing) this.opts.logger.warn('Gelernte Rufnummern nicht lesbar, beginne leer / learned numbers unreadable, starting empty', { file: this.opts.file, error: r.error });
+      if (!r.missing) unreadable(r.error);
       return;
     }
-    for (const e of r.value.entries) this.put(e);
+    const slicer = this.slicer();
+    const loaded: LearnedEntry[] = [];
+    try {
+      const { fields, sawArray } = await readObjectWithArray(r.value, 'entries', slicer, (e) => {
+        if (!isLearnedEntry(e)) throw new TypeError('unexpected content');
+        loaded.push(e);
+      });
+      if (fields.version !== 1 || !sawArray) throw new TypeError('unexpected content');
+    } catch (e) {
+      unreadable(String(e));
+      return;
+    }
+    for (const e of loaded) {
+      this.put(e);
+      if (slicer.due()) await slicer.yield();
+    }
   }
 
   /** Remembers a number → contact pair from DATEV. Returns false (and stores nothing) for unusable input. */
@@ -75,12 +88,24 @@ export class LearnedStore {
     if (!parsed) return false;
     this.put({ e164: parsed.e164, base: parsed.switchboardBase, contact: { ...contact, number }, at: this.opts.now().getTime() });
     this.trim();
-    try {
-      await this.file.write({ version: 1, entries: [...this.entries.values()] });
-    } catch (e) {
-      this.opts.logger.warn('Gelernte Rufnummern nicht gespeichert / could not save learned numbers', { file: this.opts.file, error: String(e) });
-    }
+    await this.save();
     return true;
+  }
+
+  /** Writes what is known now; saves run one after the other, each with the entries of its own start. */
+  private save(): Promise<void> {
+    this.saving = this.saving.then(async () => {
+      try {
+        await this.file.write(await writeObjectWithArray({ version: 1 }, 'entries', [...this.entries.values()], this.slicer()));
+      } catch (e) {
+        this.opts.logger.warn('Gelernte Rufnummern nicht gespeichert / could not save learned numbers', { file: this.opts.file, error: String(e) });
+      }
+    });
+    return this.saving;
+  }
+
+  private slicer(): Slicer {
+    return new Slicer(this.opts.sliceMs ?? DEFAULT_SLICE_MS);
   }
 
   find(e164: string): IndexMatch | null {

@@ -8,6 +8,7 @@ import { DATA_SOURCE_ADRESSATEN, DATA_SOURCE_WILDIX } from '../datev/callData';
 import type { Logger } from './logger';
 import { parseStoredNumber, type NumberRules } from './numbers';
 import { PhoneIndex, type IndexMatch } from './phoneIndex';
+import { DEFAULT_SLICE_MS, Slicer } from './slicer';
 
 export interface ManualListStatus {
   file: string;
@@ -26,6 +27,7 @@ export class ManualList {
     private readonly path: string,
     private readonly rules: NumberRules,
     private readonly logger: Logger,
+    private readonly sliceMs = DEFAULT_SLICE_MS,
   ) {
     this.state = { file: path, entries: 0, skippedLines: [] };
   }
@@ -55,7 +57,7 @@ export class ManualList {
       return this.fail(`Datei nicht lesbar / file unreadable: ${String(e)}`);
     }
     this.stamp = stamp;
-    const { index, entries, skipped } = parseManualCsv(decode(bytes), this.rules);
+    const { index, entries, skipped } = await parseManualCsv(decode(bytes), this.rules, new Slicer(this.sliceMs));
     this.index = index;
     this.state = { file: this.path, entries, skippedLines: skipped };
     if (skipped.length > 0) {
@@ -111,24 +113,27 @@ export function splitCsvLine(line: string): string[] {
   return out;
 }
 
-export function parseManualCsv(text: string, rules: NumberRules): { index: PhoneIndex; entries: number; skipped: number[] } {
+/** Parses the list (each number through libphonenumber: thousands of lines take a while, so in slices). */
+export async function parseManualCsv(text: string, rules: NumberRules, slicer = new Slicer()): Promise<{ index: PhoneIndex; entries: number; skipped: number[] }> {
   const index = new PhoneIndex();
   const skipped: number[] = [];
   let entries = 0;
   const lines = text.split(/\r?\n/);
-  lines.forEach((line, i) => {
+  for (let i = 0; i < lines.length; i++) {
+    if (slicer.due()) await slicer.yield();
+    const line = lines[i]!;
     const trimmed = line.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) return;
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
     const [number = '', name = '', id = '', dataSource = ''] = splitCsvLine(line);
-    if (i === 0 && !/\d/.test(number)) return; // header
+    if (i === 0 && !/\d/.test(number)) continue; // header
     const parsed = parseStoredNumber(number, rules);
     if (!parsed || name === '') {
       skipped.push(i + 1);
-      return;
+      continue;
     }
     const source = dataSource !== '' ? dataSource : id !== '' ? DATA_SOURCE_ADRESSATEN : DATA_SOURCE_WILDIX;
     index.add(`line:${i + 1}`, parsed.e164, { id, name, dataSource: source }, number, 0, parsed.switchboardBase);
     entries++;
-  });
+  }
   return { index, entries, skipped };
 }

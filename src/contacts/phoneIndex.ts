@@ -1,8 +1,8 @@
 /**
- * In-memory number index: E.164 key → contacts, plus company switchboard bases ("…-0" entries) that
- * match direct dials of the same company. Entries are grouped by owner so a source can replace them.
- * Memory matters (120,000 numbers): one small entry per number, the contact's identity shared per
- * owner, single entries stored without an array, Contact objects made only when found.
+ * Small mutable number index (learned numbers, the manual CSV list): E.164 key → contacts, plus company
+ * switchboard bases ("…-0" entries) that match direct dials of the same company. Entries are grouped by
+ * owner so a source can replace them. The large DATEVconnect index is the compact table
+ * (table/addresseeTable.ts) with the same matching rules.
  */
 import type { Contact } from './port';
 
@@ -41,7 +41,7 @@ type Keys = Key | Key[];
 /** At most this many digits may follow a switchboard base (direct-dial extension length). */
 export const MAX_DDI_DIGITS = 5;
 /** A switchboard base needs at least 6 digits. */
-const MIN_BASE = 100_000;
+export const MIN_BASE = 100_000;
 
 export class PhoneIndex {
   private readonly exact = new Map<Key, Slot>();
@@ -49,12 +49,6 @@ export class PhoneIndex {
   private readonly exactKeys = new Map<string, Keys>();
   private readonly boardKeys = new Map<string, Keys>();
   private numbers = 0;
-
-  /**
-   * `trackOwners` false saves memory for large sources: then `remove` needs the owner's numbers
-   * (`removeNumbers`), which such a source can recompute from its own records.
-   */
-  constructor(private readonly trackOwners = true) {}
 
   /** Number of indexed (exact) phone entries. */
   get size(): number {
@@ -71,11 +65,11 @@ export class PhoneIndex {
     if (key === null) return;
     if (insert(this.exact, key, entry)) {
       this.numbers++;
-      if (this.trackOwners) addKey(this.exactKeys, owner, key);
+      addKey(this.exactKeys, owner, key);
     }
     if (switchboardBase !== undefined && switchboardBase.length > 6) {
       const base = toKey(switchboardBase);
-      if (base !== null && insert(this.boards, base, entry) && this.trackOwners) addKey(this.boardKeys, owner, base);
+      if (base !== null && insert(this.boards, base, entry)) addKey(this.boardKeys, owner, base);
     }
   }
 
@@ -83,13 +77,6 @@ export class PhoneIndex {
   remove(owner: string): void {
     this.numbers -= removeOwner(this.exact, this.exactKeys, owner);
     removeOwner(this.boards, this.boardKeys, owner);
-  }
-
-  /** Removes the owner's entries under these numbers and switchboard bases (for `trackOwners` false). */
-  removeNumbers(owner: string, e164s: readonly string[], bases: readonly string[] = []): void {
-    const keys = (list: readonly string[]): Key[] => list.map(toKey).filter((k): k is Key => k !== null);
-    this.numbers -= removeOwner(this.exact, new Map([[owner, keys(e164s)]]), owner);
-    removeOwner(this.boards, new Map([[owner, keys(bases)]]), owner);
   }
 
   has(owner: string): boolean {
@@ -122,7 +109,7 @@ export class PhoneIndex {
 }
 
 /** "+4989…" → 4989…; null when not "+" and 1-15 digits. */
-function toKey(e164: string): Key | null {
+export function toKey(e164: string): Key | null {
   if (!/^\+[1-9]\d{0,14}$/.test(e164)) return null;
   return Number(e164.slice(1));
 }

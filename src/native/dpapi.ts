@@ -1,13 +1,16 @@
 /**
  * DPAPI (native/dpapi) for the files of the current Windows user: a FileCodec for the contact caches
- * (index, learned numbers, last choices) and the store of the DATEVconnect Basic password. Only the
- * same Windows user can decrypt them (CryptProtectData, no UI); each use has its own entropy.
+ * (index, learned numbers, last choices; their AES key sealed by DPAPI) and the store of the
+ * DATEVconnect Basic password. Only the same Windows user can decrypt them (CryptProtectData, no UI);
+ * each use has its own entropy.
  */
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SecretSource } from '../contacts/datevconnect/auth';
 import { DatevConnectError } from '../contacts/datevconnect/errors';
+import { isEnvelope, openEnvelope, sealEnvelope, type KeySealer } from '../contacts/envelope';
 import type { FileCodec } from '../contacts/jsonFile';
+import { Slicer } from '../contacts/slicer';
 import type { NativeAddon } from './addon';
 
 /** native/dpapi. Rejects with an Error carrying code "dpapi", fn and win32Error. */
@@ -41,28 +44,42 @@ export function nativeDpapi(addon: NativeAddon): NativeDpapi {
   return m as NativeDpapi;
 }
 
+/** The addon answers with a Buffer: use it as it is (a cache file is megabytes; no second copy). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 function wrap(what: string, e: unknown): DpapiError {
   const err = (typeof e === 'object' && e !== null ? e : {}) as { message?: unknown; win32Error?: unknown };
   return new DpapiError(`${what}: ${typeof err.message === 'string' ? err.message : String(e)}`, typeof err.win32Error === 'number' ? err.win32Error : undefined);
 }
 
-/** A cache file written before DPAPI was used: plain JSON (DPAPI blobs start with the bytes 01 00 00 00). */
+/** A cache file written before DPAPI was used: plain JSON (DPAPI blobs start with the bytes 01 00 00 00). The old contact cache is migrated from it (src/contacts/datevconnect/legacyCache.ts). */
 export function isPlainJson(bytes: Uint8Array): boolean {
   let i = 0;
   while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
   return bytes[i] === 0x7b || bytes[i] === 0x5b; // { or [
 }
 
-/** Encrypts cache files for the current Windows user; reads older plain-JSON files once (they are encrypted on the next write). */
+/**
+ * Encrypts cache files for the current Windows user: AES-256-GCM with a fresh key whose 44 bytes
+ * (key + IV) DPAPI protects (src/contacts/envelope.ts) — DPAPI on megabytes is slow and copies them on
+ * the JavaScript thread. Reads files that DPAPI encrypted as a whole (earlier versions) and plain-JSON
+ * files from before DPAPI; both are written in the new form on the next write.
+ */
 export class DpapiCodec implements FileCodec {
+  private readonly sealer: KeySealer;
+
   constructor(
     private readonly native: NativeDpapi,
     private readonly entropy: string = CACHE_ENTROPY,
-  ) {}
+  ) {
+    this.sealer = { seal: (k) => this.native.protect(k, this.entropy), open: (b) => this.native.unprotect(b, this.entropy) };
+  }
 
   async encode(plain: Buffer): Promise<Buffer> {
     try {
-      return Buffer.from(await this.native.protect(plain, this.entropy));
+      return await sealEnvelope(plain, this.sealer, new Slicer());
     } catch (e) {
       throw wrap('encrypting a cache file (DPAPI)', e);
     }
@@ -71,7 +88,8 @@ export class DpapiCodec implements FileCodec {
   async decode(stored: Buffer): Promise<Buffer> {
     if (isPlainJson(stored)) return stored;
     try {
-      return Buffer.from(await this.native.unprotect(stored, this.entropy));
+      if (isEnvelope(stored)) return await openEnvelope(stored, this.sealer, new Slicer());
+      return asBuffer(await this.native.unprotect(stored, this.entropy));
     } catch (e) {
       throw wrap('decrypting a cache file (DPAPI; written by another Windows user or damaged)', e);
     }

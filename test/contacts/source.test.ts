@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BasicAuthProvider } from '../../src/contacts/datevconnect/auth';
@@ -6,6 +6,9 @@ import { DatevConnectClient } from '../../src/contacts/datevconnect/client';
 import { NodeHttpTransport } from '../../src/contacts/datevconnect/http';
 import { DatevConnectSource, mapLimit, type DatevConnectSourceOptions } from '../../src/contacts/datevconnect/source';
 import { checkNumberRules } from '../../src/contacts/numbers';
+import { Slicer } from '../../src/contacts/slicer';
+import { decodeTable, isTableFile } from '../../src/contacts/table/tableCodec';
+import { toRecord } from '../../src/contacts/datevconnect/records';
 import { fixedDataset, generateDataset } from '../../fakes/datevconnect/data';
 import { FakeDatevConnect } from '../../fakes/datevconnect/server';
 import { captureLogger, ManualClock, tempDir, until } from './helpers';
@@ -99,7 +102,7 @@ describe('DatevConnectSource', () => {
     expect(ids(s, '+49911777888')).toEqual([ID(9)]);
     expect(changes.at(-1)).toEqual(new Set([ID(6)]));
     const paths = fake.requests().map((r) => `${r.path}?${new URLSearchParams(r.query).toString()}`);
-    expect(paths[0]).toMatch(/\/addressees\?filter=timestamp\+ge\+2024-01-15T09%3A30%3A00.000$/);
+    expect(paths[0]).toMatch(/\/addressees\?filter=timestamp\+ge\+2024-01-15T09%3A30%3A00.000&select=id%2Ctimestamp$/);
     expect(paths[1]).toMatch(/deletion-log\?filter=timestamp\+ge\+/);
     expect(paths.filter((p) => /\/addressees\/a0/.test(p))).toHaveLength(2); // only the changed ones
     // nothing changed: no detail requests, no change event
@@ -131,13 +134,9 @@ describe('DatevConnectSource', () => {
   it('persists the index so a restart answers before any request', async () => {
     const s = make();
     await s.refreshNow();
-    await until(() => {
-      try {
-        return JSON.parse(readFileSync(join(dir.path, 'cache.json'), 'utf8')).addressees.length === 8;
-      } catch {
-        return false;
-      }
-    });
+    await until(() => existsSync(join(dir.path, 'cache.json')));
+    const saved = await decodeTable(readFileSync(join(dir.path, 'cache.json')), new Slicer());
+    expect(saved.ok && saved.table.rows).toBe(8);
     s.stop();
     fake.clearRequests();
     const again = make();
@@ -229,6 +228,122 @@ describe('DatevConnectSource', () => {
     const s = make({ concurrency: 8 });
     await s.refreshNow();
     expect(s.status()).toMatchObject({ addressees: 2000, numbers: 4800, unusableNumbers: 0 });
+  });
+
+  it('migrates the cache of the previous version (JSON) without asking DATEVconnect, then saves the compact table', async () => {
+    const addressees = fixedDataset().map((a) => toRecord(a as unknown as Record<string, unknown>));
+    const codec = { encode: async (b: Buffer) => Buffer.from(b.map((x) => x ^ 0x5a)), decode: async (b: Buffer) => Buffer.from(b.map((x) => x ^ 0x5a)) };
+    const old = join(dir.path, 'old.json');
+    writeFileSync(old, await codec.encode(Buffer.from(JSON.stringify({ version: 1, baseUrl: fake.url, lastFullCrawl: clock.now().getTime(), lastRefresh: clock.now().getTime(), deletionMark: '2024-01-15T09:30:00.000', addressees }))));
+    const s = make({ codec, sliceMs: 0, legacyCacheFile: old });
+    await s.start();
+    expect(fake.requests()).toHaveLength(0);
+    expect(s.status()).toMatchObject({ ready: true, fromCache: true, addressees: 8, numbers: 8, unusableNumbers: 1 });
+    expect(ids(s, '+493012345678')).toEqual([ID(4), ID(3)]);
+    expect(s.find('+49891234599')).toMatchObject({ kind: 'switchboard', contacts: [{ id: ID(1) }] });
+    expect(log.lines.some((l) => /migrated/.test(l.msg))).toBe(true);
+    expect(isTableFile(await codec.decode(readFileSync(join(dir.path, 'cache.json'))))).toBe(true);
+    expect(existsSync(old)).toBe(false);
+    expect(changes).toHaveLength(1);
+    s.stop();
+    const again = make({ codec, legacyCacheFile: old });
+    await again.start();
+    expect(again.status()).toMatchObject({ ready: true, fromCache: true, addressees: 8 });
+    expect(fake.requests()).toHaveLength(0);
+  });
+
+  it('an old cache with a broken addressee is ignored (and crawled again); one of another URL silently', async () => {
+    writeFileSync(join(dir.path, 'cache.json'), JSON.stringify({ version: 1, baseUrl: fake.url, lastFullCrawl: 1, lastRefresh: 1, deletionMark: '', addressees: [{ id: 7 }] }));
+    const broken = make();
+    await broken.start();
+    expect(broken.status().ready).toBe(false);
+    expect(log.lines.filter((l) => l.level === 'warn' && /unreadable/.test(l.msg))).toHaveLength(1);
+    broken.stop();
+    writeFileSync(join(dir.path, 'cache.json'), JSON.stringify({ version: 1, baseUrl: 'http://anderer-server:58454', lastFullCrawl: 1, lastRefresh: 1, deletionMark: '', addressees: [] }));
+    const foreign = make();
+    await foreign.start();
+    expect(foreign.status().ready).toBe(false);
+    expect(log.lines.filter((l) => l.level === 'warn')).toHaveLength(1);
+    writeFileSync(join(dir.path, 'cache.json'), 'WXDC kaputt');
+    await make().start();
+    expect(log.lines.filter((l) => l.level === 'warn' && /unreadable/.test(l.msg)).at(-1)?.meta?.error).toMatch(/not a contact table/);
+    writeFileSync(join(dir.path, 'cache.json'), Buffer.from([1, 0, 0, 0, 9]));
+    await make().start();
+    expect(log.lines.filter((l) => l.level === 'warn' && /unreadable/.test(l.msg)).at(-1)?.meta?.error).toMatch(/unknown file format/);
+  });
+
+  it('number settings changed: the cached numbers are read again under the new rules', async () => {
+    fake.setPhones(ID(7), [{ data_content: '123 45 67' }]); // a local number: needs the area code
+    const s = make();
+    await s.refreshNow();
+    expect(s.status().unusableNumbers).toBe(2);
+    await until(() => existsSync(join(dir.path, 'cache.json')));
+    s.stop();
+    fake.clearRequests();
+    const munich = make({ rules: checkNumberRules({ areaCode: '089' }), sliceMs: 0 });
+    await munich.start();
+    expect(fake.requests()).toHaveLength(0);
+    expect(munich.status()).toMatchObject({ ready: true, addressees: 8, unusableNumbers: 1 });
+    expect(ids(munich, '+49891234567')).toEqual([ID(7)]);
+    expect(ids(munich, '+493012345678')).toEqual([ID(4), ID(3)]);
+    expect(log.lines.some((l) => /number settings changed/.test(l.msg))).toBe(true);
+    const saved = await decodeTable(readFileSync(join(dir.path, 'cache.json')), new Slicer());
+    expect(saved.ok && saved.meta.rules).toBe('["DE","089"]');
+  });
+
+  it('asks for the list again without `select` when DATEVconnect rejects it (400), and remembers that', async () => {
+    fake.inject({ kind: 'status', status: 400, body: { error: 'DCO01400' } }, '/addressees', 1); // the first request: the list
+    const s = make();
+    await s.refreshNow();
+    expect(s.status()).toMatchObject({ state: 'ready', addressees: 8 });
+    const lists = fake.requests().filter((r) => r.path.endsWith('/addressees'));
+    expect(lists.map((r) => r.query.select ?? '-')).toEqual(['id,timestamp', '-']);
+    fake.clearRequests();
+    clock.advance(600_000);
+    await s.refreshNow();
+    expect(fake.requests().filter((r) => r.path.endsWith('/addressees'))[0]?.query.select).toBeUndefined();
+  });
+
+  it('a full crawl reports addressees that are gone; a refresh drops one whose detail answers 404', async () => {
+    const s = make({ sliceMs: 0 });
+    await s.refreshNow();
+    fake.remove(ID(6));
+    await s.refreshNow(true);
+    expect(changes.at(-1)).toEqual(new Set([ID(6)]));
+    expect(s.find('+431234567')).toBeNull();
+    clock.advance(600_000);
+    fake.setPhones(ID(2), [{ data_content: '089 1111111' }]);
+    fake.inject({ kind: 'status', status: 404, body: { error: 'DCO01404' } }, `/addressees/${ID(2)}`);
+    await s.refreshNow();
+    expect(changes.at(-1)).toEqual(new Set([ID(2)]));
+    expect(s.status()).toMatchObject({ addressees: 6 });
+    expect(ids(s, '+491711234567')).toEqual([]);
+    expect(ids(s, '+493012345678')).toEqual([ID(4), ID(3)]);
+    expect(s.indexBytes).toBeGreaterThan(0);
+  });
+
+  it('a refresh asked for while the cache still loads runs after it (the crawl is not overwritten by the cache)', async () => {
+    const s = make();
+    await s.refreshNow();
+    await until(() => existsSync(join(dir.path, 'cache.json')));
+    s.stop();
+    fake.setPhones(ID(2), [{ data_content: '089 1111111' }]);
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (open = r));
+    const slowDisk = { encode: async (b: Buffer) => b, decode: async (b: Buffer) => gate.then(() => b) };
+    const client = new DatevConnectClient({ baseUrl: fake.url, transport, auth: new BasicAuthProvider('cti', async () => PASSWORD), timeoutMs: 1000 });
+    const lists: string[] = [];
+    const list = client.listAddresseeStamps.bind(client);
+    client.listAddresseeStamps = (filter) => (lists.push(filter ?? 'all'), list(filter));
+    const again = make({ client, codec: slowDisk, fullRebuildIntervalMs: 0 });
+    const started = again.start();
+    const refreshed = again.refreshNow();
+    await new Promise((r) => setImmediate(r));
+    expect(lists).toEqual([]); // the refresh waits for the cache
+    open();
+    await Promise.all([started, refreshed]);
+    expect(again.status()).toMatchObject({ fromCache: false, addressees: 8 });
+    expect(ids(again, '+49891111111')).toEqual([ID(2)]);
   });
 
   it('rejects an invalid concurrency', () => {

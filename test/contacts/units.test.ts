@@ -11,6 +11,7 @@ import { PhoneIndex } from '../../src/contacts/phoneIndex';
 import type { Contact } from '../../src/contacts/port';
 import { displayName, isAddresseeRecord, toRecord } from '../../src/contacts/datevconnect/records';
 import { silentLogger } from '../../src/contacts/logger';
+import { Slicer } from '../../src/contacts/slicer';
 import { captureLogger, tempDir } from './helpers';
 
 const rules = checkNumberRules({});
@@ -152,6 +153,25 @@ describe('per-user files', () => {
     expect(log.lines.filter((l) => /could not save/.test(l.msg))).toHaveLength(1);
   });
 
+  it('LearnedStore: saves in order even while saves pause for the event loop; a file of another shape is ignored', async () => {
+    const file = join(dir.path, 'learned.json');
+    const log = captureLogger();
+    const s = new LearnedStore({ file, rules, logger: log, now, sliceMs: 0 });
+    await s.load();
+    await Promise.all(Array.from({ length: 30 }, (_, i) => s.learn(`089 ${7000000 + i}`, c(`id${i}`))));
+    const again = new LearnedStore({ file, rules, logger: log, now, sliceMs: 0 });
+    await again.load();
+    expect(again.size).toBe(30);
+    expect(again.find('+49897000029')!.contacts[0]!.id).toBe('id29');
+    for (const other of ['{"version":2,"entries":[]}', '{"version":1}', '{"version":1,"entries":[{"e164":1}]}']) {
+      writeFileSync(file, other);
+      const odd = new LearnedStore({ file, rules, logger: log, now });
+      await odd.load();
+      expect(odd.size).toBe(0);
+    }
+    expect(log.lines.filter((l) => /unreadable/.test(l.msg))).toHaveLength(3);
+  });
+
   it('LastChoiceStore: remembers per number, persists, bounded', async () => {
     const log = captureLogger();
     const s = new LastChoiceStore(join(dir.path, 'choices.json'), log, now, undefined, 2);
@@ -193,9 +213,15 @@ describe('per-user files', () => {
     expect(dirAsFile.status().error).toMatch(/unreadable/);
   });
 
-  it('CSV helpers', () => {
+  it('CSV helpers', async () => {
     expect(splitCsvLine('a;"b;c";"""d"""')).toEqual(['a', 'b;c', '"d"']);
-    expect(parseManualCsv('x;y', rules)).toMatchObject({ entries: 0, skipped: [] });
+    expect(await parseManualCsv('x;y', rules)).toMatchObject({ entries: 0, skipped: [] });
+    const long = Array.from({ length: 300 }, (_, i) => `030 ${2000000 + i};Firma ${i}`).join('\n');
+    const slicer = new Slicer(0);
+    const parsed = await parseManualCsv(long, rules, slicer);
+    expect(parsed.entries).toBe(300);
+    expect(parsed.index.find('+49302000299')!.contacts[0]!.name).toBe('Firma 299');
+    expect(slicer.yieldCount).toBeGreaterThan(0);
   });
 });
 

@@ -238,7 +238,7 @@ describe('ContactDirectory through WinHTTP and DPAPI (as wired on Windows)', () 
     expect(r.status.datevConnect.lastError).toBeUndefined();
     expect(r.found['089 12345-17']).toEqual(['Mustermeier, Sonja']);
     expect(fake.stats.maxConcurrent).toBeLessThanOrEqual(4);
-    const cache = fs.readFileSync(path.join(dir, 'datevconnect-contacts.json'));
+    const cache = fs.readFileSync(path.join(dir, 'datevconnect-contacts.bin'));
     expect([...cache.subarray(0, 4)]).toEqual([1, 0, 0, 0]);
     expect(cache.includes(Buffer.from('Mustermeier'))).toBe(false);
     expect(cache.includes(Buffer.from('4989123450'))).toBe(false);
@@ -348,6 +348,23 @@ describe('DPAPI (native/dpapi) for the Wine user', () => {
     damaged.writeUInt8(damaged.readUInt8(at) ^ 0xff, at);
     expect(await call('dpapi', 'unprotect', damaged.toString('base64'), 'entropy A')).toMatchObject({ ok: false, code: 'dpapi' });
     expect(await call('dpapi', 'unprotect', Buffer.from('no blob').toString('base64'), 'entropy A')).toMatchObject({ ok: false, code: 'dpapi' });
+  });
+
+  it('DpapiCodec on a 2 MB cache: DPAPI seals only the AES key; a file DPAPI encrypted whole (earlier versions) still reads', async () => {
+    const plain = Buffer.alloc(2 * 1048576, 'Müller GmbH 089 1234567 ');
+    const r = await call<{ stored: string; back: string }>('dpapi', 'codecRoundTrip', plain.toString('utf8'));
+    const stored = Buffer.from(r.stored, 'base64');
+    expect([...stored.subarray(0, 4)]).toEqual([1, 0, 0, 0]);
+    expect(stored.subarray(-4).toString('latin1')).toBe('WXE1');
+    expect(stored.length).toBeLessThan(plain.length + 1024);
+    expect(stored.includes(Buffer.from('Müller'))).toBe(false);
+    expect(r.back === plain.toString('utf8')).toBe(true);
+    const whole = await call<string>('dpapi', 'protect', plain.toString('base64'), 'Wildix DATEV CTI / contact cache / v1');
+    const old = await call<{ ok: boolean; data: string }>('dpapi', 'codecDecode', whole);
+    expect(old.ok && Buffer.from(old.data, 'base64').equals(plain)).toBe(true);
+    const damaged = Buffer.from(stored);
+    damaged[damaged.length - 30]! ^= 1;
+    expect(await call('dpapi', 'codecDecode', damaged.toString('base64'))).toMatchObject({ ok: false, message: expect.stringMatching(/authentication failed/) });
   });
 
   it('DpapiCodec: what it stores is not plain, and it reads it back', async () => {

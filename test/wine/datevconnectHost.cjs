@@ -87,6 +87,13 @@ const registry = {
         const stored = await codec.encode(Buffer.from(text, 'utf8'));
         return { stored: stored.toString('base64'), back: (await codec.decode(stored)).toString('utf8') };
       },
+      async codecDecode(b64) {
+        try {
+          return { ok: true, data: (await new DpapiCodec(nativeDpapi(loadAddon())).decode(Buffer.from(b64, 'base64'))).toString('base64') };
+        } catch (e) {
+          return { ok: false, message: e.message };
+        }
+      },
       savePassword: (file, password) => new DpapiSecretStore(file, nativeDpapi(loadAddon())).save(password),
       loadPassword: (file) => new DpapiSecretStore(file, nativeDpapi(loadAddon())).load(),
     },

@@ -2,6 +2,8 @@
  * DATEVconnect "Client Master Data" client (GET only): list addressees, one addressee with its
  * communications, the deletion log. Every failure becomes a DatevConnectError.
  */
+import { parseArrayInPieces } from '../jsonChunks';
+import { Slicer } from '../slicer';
 import type { AuthProvider } from './auth';
 import { DatevConnectError, parseErrorBody } from './errors';
 import { TransportError, type HttpResponse, type HttpTransport } from './http';
@@ -14,6 +16,15 @@ export interface DeletionEntry {
   timestamp: string;
 }
 
+/** An addressee in a list: its id and last edit ("" when DATEVconnect sent none). */
+export interface AddresseeStamp {
+  id: string;
+  timestamp: string;
+}
+
+/** The list fields the crawl needs (DATEVconnect's `select`; a server that ignores it sends all). */
+const STAMP_FIELDS = 'id,timestamp';
+
 export interface DatevConnectClientOptions {
   baseUrl: string;
   transport: HttpTransport;
@@ -23,6 +34,8 @@ export interface DatevConnectClientOptions {
 
 export class DatevConnectClient {
   readonly baseUrl: string;
+  /** The server answered 400 to `select` once: lists are asked for without it from then on. */
+  private selectRejected = false;
 
   constructor(private readonly opts: DatevConnectClientOptions) {
     let u: URL;
@@ -66,7 +79,43 @@ export class DatevConnectClient {
     );
   }
 
+  /**
+   * All addressees (or those matching `filter`) as id + timestamp. The list comes in one response
+   * (50,000 addressees: megabytes), so it is parsed in pieces without blocking the event loop. A
+   * server that rejects `select` (HTTP 400) is asked again without it.
+   */
+  async listAddresseeStamps(filter?: string): Promise<AddresseeStamp[]> {
+    const query: Record<string, string> = filter ? { filter } : {};
+    const slicer = new Slicer(); // started before the request: parsing begins with a pause after the answer's last chunk
+    let text: string;
+    if (this.selectRejected) text = await this.getText('/addressees', query);
+    else {
+      try {
+        text = await this.getText('/addressees', { ...query, select: STAMP_FIELDS });
+      } catch (e) {
+        if (!(e instanceof DatevConnectError) || e.kind !== 'badRequest') throw e;
+        this.selectRejected = true;
+        text = await this.getText('/addressees', query);
+      }
+    }
+    try {
+      return await parseArrayInPieces(text, slicer, toStamp);
+    } catch (e) {
+      throw new DatevConnectError('malformed', `invalid JSON: ${(e as Error).message}`, { httpStatus: 200, url: '/addressees' });
+    }
+  }
+
   private async getJson(path: string, query: Record<string, string>): Promise<unknown> {
+    const text = await this.getText(path, query);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (e) {
+      throw new DatevConnectError('malformed', `invalid JSON: ${(e as Error).message}`, { httpStatus: 200, url: path });
+    }
+  }
+
+  /** The body of a 200 JSON answer; every failure is a DatevConnectError. */
+  private async getText(path: string, query: Record<string, string>): Promise<string> {
     const qs = Object.entries(query)
       .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
       .join('&');
@@ -85,11 +134,7 @@ export class DatevConnectClient {
     if (res.status === 200) {
       const type = headerValue(res.headers['content-type']);
       if (!/json/i.test(type)) throw new DatevConnectError('notAcceptable', `content type "${type}" is not JSON`, { httpStatus: 200, url: path });
-      try {
-        return JSON.parse(res.body) as unknown;
-      } catch (e) {
-        throw new DatevConnectError('malformed', `invalid JSON: ${(e as Error).message}`, { httpStatus: 200, url: path });
-      }
+      return res.body;
     }
     throw statusError(res, path);
   }
@@ -123,6 +168,13 @@ function statusError(res: HttpResponse, path: string): DatevConnectError {
     default:
       return new DatevConnectError(res.status >= 400 && res.status < 500 ? 'badRequest' : 'server', what, base);
   }
+}
+
+function toStamp(o: unknown): AddresseeStamp | null {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return null;
+  const { id, timestamp } = o as { id?: unknown; timestamp?: unknown };
+  if (typeof id !== 'string') return null;
+  return { id, timestamp: typeof timestamp === 'string' ? timestamp : '' };
 }
 
 function expectObjectArray(body: unknown, path: string): Record<string, unknown>[] {

@@ -52,16 +52,18 @@ export class NodeHttpTransport implements HttpTransport {
         else resolve(res!);
       };
       const req = lib.request(u, { method: 'GET', headers, agent }, (res) => {
-        const chunks: Buffer[] = [];
+        // decoded as it arrives: a list of 50,000 addressees (megabytes) is not decoded in one go at the end
+        res.setEncoding('utf8');
+        const chunks: string[] = [];
         let size = 0;
-        res.on('data', (c: Buffer) => {
+        res.on('data', (c: string) => {
           size += c.length;
           if (size > MAX_BODY) {
             req.destroy();
             finish(new TransportError(false, 'response too large'));
           } else chunks.push(c);
         });
-        res.on('end', () => finish(null, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => finish(null, { status: res.statusCode ?? 0, headers: res.headers, body: chunks.join('') }));
         res.on('error', (e) => finish(new TransportError(false, e.message)));
         res.on('aborted', () => finish(new TransportError(false, 'connection closed mid-response')));
       });

@@ -1,4 +1,4 @@
-/** DATEVconnect addressee → the compact record the directory keeps (and persists). */
+/** DATEVconnect addressee → the record the contact table is built from (table/builder.ts). */
 
 export interface PhoneRecord {
   /** data_content: the number as typed in DATEV. */
@@ -31,11 +31,6 @@ export function displayName(a: Record<string, unknown>): string {
   return company || first || str(a.current_short_name) || str(a.surrogate_name);
 }
 
-/** A sequential copy of a concatenated string (a concatenation keeps both parts alive). */
-function flatString(s: string): string {
-  return Buffer.from(s, 'utf8').toString('utf8');
-}
-
 /** Null when the object is not an addressee (no id). */
 export function toRecord(a: Record<string, unknown>): AddresseeRecord | null {
   const id = str(a.id);
@@ -49,11 +44,10 @@ export function toRecord(a: Record<string, unknown>): AddresseeRecord | null {
       const raw = str(o.data_content);
       const std = str(o.number_standardized);
       if (!raw && !std) continue;
-      // One fixed shape (absent values undefined, which JSON leaves out) keeps 120,000 of these small.
       phones.push({ raw, std: std || undefined, main: o.is_main_communication === true || undefined, mgmt: o.is_management_phone === true || undefined });
     }
   }
-  return { id, name: flatString(displayName(a) || id), active: a.status !== 'inactive', timestamp: str(a.timestamp), phones };
+  return { id, name: displayName(a) || id, active: a.status !== 'inactive', timestamp: str(a.timestamp), phones };
 }
 
 export function isAddresseeRecord(v: unknown): v is AddresseeRecord {
@@ -67,9 +61,4 @@ export function isAddresseeRecord(v: unknown): v is AddresseeRecord {
     Array.isArray(o.phones) &&
     o.phones.every((p) => typeof p === 'object' && p !== null && typeof (p as PhoneRecord).raw === 'string')
   );
-}
-
-/** Rank among contacts sharing a number: active before inactive, then management phone, then main number. */
-export function phoneScore(a: AddresseeRecord, p: PhoneRecord): number {
-  return (a.active ? 4 : 0) + (p.mgmt ? 2 : 0) + (p.main ? 1 : 0);
 }

@@ -1,24 +1,36 @@
 /**
  * The DATEVconnect contact source: crawls all addressees with their communications in the background
  * (bounded concurrency), refreshes incrementally by `timestamp` and the deletion log, rebuilds fully on
- * a schedule, persists the records per user so a restart does not wait for a crawl. On any failure the
+ * a schedule, persists the index per user so a restart does not wait for a crawl. On any failure the
  * last good index stays in use, the problem is logged once and shown by `status()`.
+ *
+ * The index is a compact table (table/addresseeTable.ts), replaced as a whole when a crawl or a
+ * refresh finishes; every long step (list parsing, building, saving, loading) works in time slices so
+ * the JavaScript thread is never blocked for long.
  */
+import { promises as fs } from 'node:fs';
 import { DATA_SOURCE_ADRESSATEN } from '../../datev/callData';
 import type { Clock } from '../../util/clock';
-import { JsonFile, isRecord, type FileCodec } from '../jsonFile';
+import { BlobFile, type FileCodec } from '../jsonFile';
 import type { Logger } from '../logger';
-import { parseStoredNumber, type NumberRules } from '../numbers';
-import { PhoneIndex, type IndexMatch } from '../phoneIndex';
+import type { NumberRules } from '../numbers';
+import type { IndexMatch } from '../phoneIndex';
+import { DEFAULT_SLICE_MS, Slicer } from '../slicer';
+import { AddresseeTable } from '../table/addresseeTable';
+import { TableBuilder } from '../table/builder';
+import { decodeTable, encodeTable, isTableFile, type TableMeta } from '../table/tableCodec';
 import type { DatevConnectClient } from './client';
 import { DatevConnectError, type DatevConnectErrorKind } from './errors';
-import { isAddresseeRecord, phoneScore, toRecord, type AddresseeRecord } from './records';
+import { looksLikeJson, readLegacyCache } from './legacyCache';
+import { toRecord, type AddresseeRecord } from './records';
 
 export interface DatevConnectSourceOptions {
   client: DatevConnectClient;
   rules: NumberRules;
-  /** Per-user cache file (JSON). */
+  /** Per-user cache file. */
   cacheFile: string;
+  /** The cache file of versions before the compact table: read once when `cacheFile` is missing, removed after the next save. */
+  legacyCacheFile?: string;
   codec?: FileCodec;
   clock: Clock;
   logger: Logger;
@@ -32,6 +44,8 @@ export interface DatevConnectSourceOptions {
   retryDelayMs: number;
   /** Called after the index changed; `deletedIds` lists addressees DATEV deleted. */
   onChange?: (deletedIds: ReadonlySet<string>) => void;
+  /** Longest piece of index work between two pauses for the event loop (default DEFAULT_SLICE_MS). */
+  sliceMs?: number;
 }
 
 export type SourceState = 'idle' | 'crawling' | 'refreshing' | 'ready' | 'error' | 'stopped';
@@ -60,32 +74,13 @@ export interface DatevConnectStatus {
   };
 }
 
-interface CacheFile {
-  version: 1;
-  baseUrl: string;
-  lastFullCrawl: number;
-  lastRefresh: number;
-  deletionMark: string;
-  addressees: AddresseeRecord[];
-}
-
-function isCacheFile(v: unknown): v is CacheFile {
-  return (
-    isRecord(v) &&
-    v.version === 1 &&
-    typeof v.baseUrl === 'string' &&
-    typeof v.lastFullCrawl === 'number' &&
-    typeof v.lastRefresh === 'number' &&
-    typeof v.deletionMark === 'string' &&
-    Array.isArray(v.addressees) &&
-    v.addressees.every(isAddresseeRecord)
-  );
+/** The number rules that decide the stored keys (a change re-reads the numbers of the cache). */
+export function numbersKey(rules: NumberRules): string {
+  return JSON.stringify([rules.country, rules.areaCode]);
 }
 
 export class DatevConnectSource {
-  private records = new Map<string, AddresseeRecord>();
-  private index = new PhoneIndex(false);
-  private unusable = 0;
+  private table: AddresseeTable;
   private lastFullCrawl = 0;
   private lastRefresh = 0;
   private deletionMark = '';
@@ -95,32 +90,26 @@ export class DatevConnectSource {
   private cancelTimer: (() => void) | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
-  private readonly cache: JsonFile<CacheFile>;
+  private readonly cache: BlobFile;
+  private legacyRemoved = false;
 
   constructor(private readonly opts: DatevConnectSourceOptions) {
     if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1 || opts.concurrency > 32) {
       throw new RangeError(`DATEVconnect concurrency must be 1..32, got ${String(opts.concurrency)}`);
     }
-    this.cache = new JsonFile(opts.cacheFile, isCacheFile, opts.codec);
+    this.cache = new BlobFile(opts.cacheFile, opts.codec);
+    this.table = AddresseeTable.empty(DATA_SOURCE_ADRESSATEN);
   }
 
-  /** Loads the per-user cache (fast) and schedules the background crawl/refresh. */
+  /** Loads the per-user cache (in time slices) and schedules the background crawl/refresh. */
   async start(): Promise<void> {
     this.stopped = false;
-    const r = await this.cache.read();
-    if (r.ok && r.value.baseUrl === this.opts.client.baseUrl) {
-      this.records = new Map(r.value.addressees.map((a) => [a.id, a]));
-      this.lastFullCrawl = r.value.lastFullCrawl;
-      this.lastRefresh = r.value.lastRefresh;
-      this.deletionMark = r.value.deletionMark;
-      this.rebuildIndex();
-      this.fromCache = true;
-      this.state = 'ready';
-      this.opts.logger.info('DATEV-Kontakte aus dem Zwischenspeicher geladen / DATEV contacts loaded from cache', { addressees: this.records.size, numbers: this.index.size });
-      this.opts.onChange?.(new Set());
-    } else if (!r.ok && !r.missing) {
-      this.opts.logger.warn('Kontakt-Zwischenspeicher unlesbar, lade neu von DATEVconnect / contact cache unreadable, crawling again', { file: this.opts.cacheFile, error: r.error });
-    }
+    // runs like a refresh: a refresh asked for meanwhile waits, and its result is not overwritten by the cache
+    while (this.running) await this.running;
+    this.running = this.loadCache().finally(() => {
+      this.running = null;
+    });
+    await this.running;
     this.schedule(0);
   }
 
@@ -132,11 +121,16 @@ export class DatevConnectSource {
   }
 
   find(e164: string): IndexMatch | null {
-    return this.index.find(e164);
+    return this.table.find(e164);
   }
 
   get ready(): boolean {
     return this.lastFullCrawl > 0;
+  }
+
+  /** Bytes the index holds (columns and id hash). */
+  get indexBytes(): number {
+    return this.table.byteLength;
   }
 
   /** Runs a refresh now (full when due) after any run in progress; resolves when done, never rejects. */
@@ -155,9 +149,9 @@ export class DatevConnectSource {
       state: this.state,
       ready: this.ready,
       fromCache: this.fromCache,
-      addressees: this.records.size,
-      numbers: this.index.size,
-      unusableNumbers: this.unusable,
+      addressees: this.table.rows,
+      numbers: this.table.size,
+      unusableNumbers: this.table.unusable,
     };
     if (this.lastFullCrawl) s.lastFullCrawl = new Date(this.lastFullCrawl).toISOString();
     if (this.lastRefresh) s.lastRefresh = new Date(this.lastRefresh).toISOString();
@@ -169,6 +163,57 @@ export class DatevConnectSource {
       if (err.details.code !== undefined) s.lastError.code = err.details.code;
     }
     return s;
+  }
+
+  private async loadCache(): Promise<void> {
+    const { loaded, problem } = await this.readCache(this.slicer());
+    if (loaded && loaded.meta.baseUrl === this.opts.client.baseUrl) {
+      this.table = loaded.table;
+      this.lastFullCrawl = loaded.meta.lastFullCrawl;
+      this.lastRefresh = loaded.meta.lastRefresh;
+      this.deletionMark = loaded.meta.deletionMark;
+      this.fromCache = true;
+      this.state = 'ready';
+      this.opts.logger.info('DATEV-Kontakte aus dem Zwischenspeicher geladen / DATEV contacts loaded from cache', { addressees: this.table.rows, numbers: this.table.size });
+      this.opts.onChange?.(new Set());
+      if (loaded.save) await this.persist();
+    } else if (problem !== undefined) {
+      this.opts.logger.warn('Kontakt-Zwischenspeicher unlesbar, lade neu von DATEVconnect / contact cache unreadable, crawling again', { file: this.opts.cacheFile, error: problem });
+    }
+  }
+
+  /** The cached table (`save`: it was converted and should be written in the current form), or why there is none. */
+  private async readCache(slicer: Slicer): Promise<{ loaded?: { table: AddresseeTable; meta: Pick<TableMeta, 'baseUrl' | 'lastFullCrawl' | 'lastRefresh' | 'deletionMark'>; save: boolean }; problem?: string }> {
+    let r = await this.cache.read();
+    if (!r.ok && r.missing && this.opts.legacyCacheFile) r = await new BlobFile(this.opts.legacyCacheFile, this.opts.codec).read();
+    if (!r.ok) return { problem: r.error };
+    if (isTableFile(r.value)) {
+      const d = await decodeTable(r.value, slicer);
+      if (!d.ok) return { problem: d.error };
+      if (d.meta.baseUrl !== this.opts.client.baseUrl || d.meta.rules === numbersKey(this.opts.rules)) return { loaded: { table: d.table, meta: d.meta, save: false } };
+      this.opts.logger.info('Rufnummern-Einstellungen geändert, Nummern des Zwischenspeichers werden neu gelesen / number settings changed, re-reading cached numbers', {});
+      return { loaded: { table: await this.reindex(d.table, slicer), meta: d.meta, save: true } };
+    }
+    if (!looksLikeJson(r.value)) return { problem: 'unknown file format' };
+    try {
+      const builder = new TableBuilder(this.opts.rules);
+      const meta = await readLegacyCache(r.value, slicer, (rec) => builder.add(rec));
+      const table = await builder.finish(slicer);
+      this.opts.logger.info('Kontakt-Zwischenspeicher ins kompakte Format übernommen / contact cache migrated to the compact format', { addressees: table.rows });
+      return { loaded: { table, meta, save: true } };
+    } catch (e) {
+      return { problem: `old format: ${String(e)}` };
+    }
+  }
+
+  /** The table again with every number parsed under the current rules (after a settings change). */
+  private async reindex(table: AddresseeTable, slicer: Slicer): Promise<AddresseeTable> {
+    const builder = new TableBuilder(this.opts.rules);
+    for (let r = 0; r < table.rows; r++) {
+      builder.add({ id: table.idAt(r), name: table.nameAt(r), active: table.activeAt(r), timestamp: table.timestampAt(r), phones: table.phonesOf(r) });
+      if (slicer.due()) await slicer.yield();
+    }
+    return builder.finish(slicer);
   }
 
   private schedule(ms: number): void {
@@ -199,28 +244,44 @@ export class DatevConnectSource {
     }
   }
 
-  /** Full crawl into fresh structures; swapped in only when complete. */
+  /** Full crawl into a fresh table; swapped in only when complete. */
   private async crawl(): Promise<boolean> {
     const started = Date.now();
-    const list = await this.opts.client.listAddressees();
-    const ids = [...new Set(list.map((a) => a.id as string))];
-    const records = new Map<string, AddresseeRecord>();
+    const slicer = this.slicer();
+    const list = await this.opts.client.listAddresseeStamps();
+    const seen = new Set<string>();
+    const ids: string[] = [];
+    for (const a of list) {
+      if (!seen.has(a.id)) {
+        seen.add(a.id);
+        ids.push(a.id);
+      }
+      if (slicer.due()) await slicer.yield();
+    }
+    seen.clear();
+    const builder = new TableBuilder(this.opts.rules, undefined, ids.length);
     await mapLimit(ids, this.opts.concurrency, async (id) => {
       const detail = await this.opts.client.getAddressee(id);
       const rec = detail ? toRecord(detail) : null;
-      if (rec) records.set(rec.id, rec);
+      if (rec) builder.add(rec);
     });
-    const previous = new Set(this.records.keys());
-    this.records = records;
-    this.rebuildIndex();
-    const deleted = new Set([...previous].filter((id) => !records.has(id)));
+    const table = await builder.finish(slicer);
+    await table.prepareRowOf(slicer);
+    const previous = this.table;
+    const deleted = new Set<string>();
+    for (let r = 0; r < previous.rows; r++) {
+      const id = previous.idAt(r);
+      if (table.rowOf(id) < 0) deleted.add(id);
+      if (slicer.due()) await slicer.yield();
+    }
+    this.table = table;
     this.lastFullCrawl = this.lastRefresh = this.opts.clock.now().getTime();
-    this.deletionMark = maxTimestamp(records.values());
+    this.deletionMark = table.maxTimestamp();
     this.fromCache = false;
     this.opts.logger.info('DATEV-Kontakte vollständig eingelesen / DATEV contacts crawled', {
-      addressees: records.size,
-      numbers: this.index.size,
-      unusableNumbers: this.unusable,
+      addressees: table.rows,
+      numbers: table.size,
+      unusableNumbers: table.unusable,
       ms: Date.now() - started,
     });
     this.opts.onChange?.(deleted);
@@ -229,15 +290,18 @@ export class DatevConnectSource {
 
   /** Incremental: addressees with timestamp ≥ the newest known one, plus the deletion log. */
   private async refresh(): Promise<boolean> {
-    const mark = maxTimestamp(this.records.values());
-    const changedList = mark ? await this.opts.client.listAddressees(`timestamp ge ${mark}`) : await this.opts.client.listAddressees();
+    const slicer = this.slicer();
+    const table = this.table;
+    await table.prepareRowOf(slicer);
+    const mark = table.maxTimestamp();
+    const changedList = await this.opts.client.listAddresseeStamps(mark ? `timestamp ge ${mark}` : undefined);
     const deletions = this.deletionMark ? await this.opts.client.deletionLog(`timestamp ge ${this.deletionMark}`) : await this.opts.client.deletionLog();
-    const toFetch = changedList
-      .filter((a) => {
-        const known = this.records.get(a.id as string);
-        return !known || typeof a.timestamp !== 'string' || a.timestamp !== known.timestamp;
-      })
-      .map((a) => a.id as string);
+    const toFetch: string[] = [];
+    for (const a of changedList) {
+      const row = table.rowOf(a.id);
+      if (row < 0 || a.timestamp === '' || a.timestamp !== table.timestampAt(row)) toFetch.push(a.id);
+      if (slicer.due()) await slicer.yield();
+    }
     const fetched: AddresseeRecord[] = [];
     const gone = new Set<string>();
     await mapLimit(toFetch, this.opts.concurrency, async (id) => {
@@ -248,67 +312,52 @@ export class DatevConnectSource {
     });
     const deleted = new Set<string>();
     for (const d of deletions) {
-      if (this.records.has(d.id)) deleted.add(d.id);
+      if (table.rowOf(d.id) >= 0) deleted.add(d.id);
       if (d.timestamp > this.deletionMark) this.deletionMark = d.timestamp;
     }
-    for (const id of gone) if (this.records.has(id)) deleted.add(id);
-    for (const id of deleted) {
-      this.removeFromIndex(id);
-      this.records.delete(id);
-    }
-    for (const rec of fetched) {
-      deleted.delete(rec.id);
-      this.removeFromIndex(rec.id);
-      this.records.set(rec.id, rec);
-      this.addToIndex(rec);
-    }
+    for (const id of gone) if (table.rowOf(id) >= 0) deleted.add(id);
+    for (const rec of fetched) deleted.delete(rec.id);
     this.lastRefresh = this.opts.clock.now().getTime();
     const changed = fetched.length > 0 || deleted.size > 0;
-    if (changed) {
-      this.opts.logger.info('DATEV-Kontakte aktualisiert / DATEV contacts refreshed', { changed: fetched.length, deleted: deleted.size });
-      this.opts.onChange?.(deleted);
+    if (!changed) return false;
+    const drop = new Uint8Array(table.rows);
+    for (const id of [...deleted, ...fetched.map((f) => f.id)]) {
+      const row = table.rowOf(id);
+      if (row >= 0) drop[row] = 1;
     }
-    return changed;
-  }
-
-  private rebuildIndex(): void {
-    const { index, unusable } = indexRecords(this.records.values(), this.opts.rules);
-    this.index = index;
-    this.unusable = unusable;
-  }
-
-  private addToIndex(rec: AddresseeRecord): void {
-    this.unusable += addRecord(this.index, rec, this.opts.rules);
-  }
-
-  /** Call before the record leaves `records`: its numbers are recomputed (the index does not track owners). */
-  private removeFromIndex(id: string): void {
-    const rec = this.records.get(id);
-    if (!rec) return;
-    const e164s: string[] = [];
-    const bases: string[] = [];
-    for (const p of rec.phones) {
-      const n = parseStoredNumber(p.raw, this.opts.rules, p.std);
-      if (!n) continue;
-      e164s.push(n.e164);
-      if (n.switchboardBase) bases.push(n.switchboardBase);
+    const builder = await TableBuilder.from(table, (row) => drop[row] === 0, this.opts.rules, slicer);
+    for (const rec of fetched) {
+      builder.add(rec);
+      if (slicer.due()) await slicer.yield();
     }
-    this.index.removeNumbers(id, e164s, bases);
+    this.table = await builder.finish(slicer);
+    this.opts.logger.info('DATEV-Kontakte aktualisiert / DATEV contacts refreshed', { changed: fetched.length, deleted: deleted.size });
+    this.opts.onChange?.(deleted);
+    return true;
   }
 
   private async persist(): Promise<void> {
     try {
-      await this.cache.write({
-        version: 1,
+      const meta: TableMeta = {
         baseUrl: this.opts.client.baseUrl,
+        rules: numbersKey(this.opts.rules),
         lastFullCrawl: this.lastFullCrawl,
         lastRefresh: this.lastRefresh,
         deletionMark: this.deletionMark,
-        addressees: [...this.records.values()],
-      });
+        dataSource: DATA_SOURCE_ADRESSATEN,
+      };
+      await this.cache.write(await encodeTable(this.table, meta, this.slicer()));
+      if (this.opts.legacyCacheFile && !this.legacyRemoved) {
+        await fs.rm(this.opts.legacyCacheFile, { force: true });
+        this.legacyRemoved = true;
+      }
     } catch (e) {
       this.opts.logger.warn('Kontakt-Zwischenspeicher nicht geschrieben / could not write contact cache', { file: this.opts.cacheFile, error: String(e) });
     }
+  }
+
+  private slicer(): Slicer {
+    return new Slicer(this.opts.sliceMs ?? DEFAULT_SLICE_MS);
   }
 
   private fail(e: unknown): void {
@@ -327,41 +376,9 @@ export class DatevConnectSource {
       code: err.details.code,
       detail: err.message,
       url: err.details.url,
-      keptAddressees: this.records.size,
+      keptAddressees: this.table.rows,
     });
   }
-}
-
-/** Adds an addressee's phones to the index; returns how many could not be understood. */
-function addRecord(index: PhoneIndex, rec: AddresseeRecord, rules: NumberRules): number {
-  let unusable = 0;
-  const who = { id: rec.id, name: rec.name, dataSource: DATA_SOURCE_ADRESSATEN };
-  for (const p of rec.phones) {
-    let n = parseStoredNumber(p.raw, rules);
-    // number_standardized is kept only where the typed text cannot be read (saves memory and disk).
-    if (n) p.std = undefined;
-    else n = parseStoredNumber(p.raw, rules, p.std);
-    if (!n) {
-      unusable++;
-      continue;
-    }
-    index.add(rec.id, n.e164, who, p.raw || p.std || '', phoneScore(rec, p), n.switchboardBase);
-  }
-  return unusable;
-}
-
-/** Builds a fresh index from addressee records. */
-export function indexRecords(records: Iterable<AddresseeRecord>, rules: NumberRules): { index: PhoneIndex; unusable: number } {
-  const index = new PhoneIndex(false);
-  let unusable = 0;
-  for (const rec of records) unusable += addRecord(index, rec, rules);
-  return { index, unusable };
-}
-
-function maxTimestamp(records: Iterable<AddresseeRecord>): string {
-  let max = '';
-  for (const r of records) if (r.timestamp > max) max = r.timestamp;
-  return max;
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; stops taking new items after the first error and rethrows it. */
