@@ -16,6 +16,7 @@ import type { ManualList, ManualListStatus } from './manualList';
 import { normalizeCaller, quickKey, type NumberRules } from './numbers';
 import type { IndexMatch, MatchKind } from './phoneIndex';
 import type { Contact, ContactsPort } from './port';
+import { Slicer } from './slicer';
 
 export interface ContactDirectoryDeps {
   rules: NumberRules;
@@ -116,6 +117,33 @@ export class ContactDirectory implements ContactsPort {
       }
     }
     return { key: e164, kind, contacts };
+  }
+
+  /**
+   * Contacts whose name contains every word of `text` (case-insensitive): DATEVconnect addressees,
+   * then learned, then the manual list; each contact once, sorted by name, at most `limit`. In slices.
+   */
+  async search(text: string, limit: number): Promise<Contact[]> {
+    const words = text.toLocaleLowerCase('de').split(/\s+/).filter(Boolean);
+    if (words.length === 0 || limit <= 0) return [];
+    const matches = (lowerName: string): boolean => words.every((w) => lowerName.includes(w));
+    const slicer = new Slicer();
+    const found: Contact[] = [];
+    const seen = new Set<string>();
+    const add = (c: Contact): void => {
+      const k = `${c.dataSource}\u0000${c.id}`;
+      if (seen.has(k) || found.length >= limit) return;
+      seen.add(k);
+      found.push(c);
+    };
+    for (const c of (await this.deps.datevConnect?.searchNames(matches, limit, slicer)) ?? []) add(c);
+    for (const source of [this.deps.learned, this.deps.manual]) {
+      for (const c of source?.contacts() ?? []) {
+        if (matches(c.name.toLocaleLowerCase('de'))) add(c);
+        await slicer.tick();
+      }
+    }
+    return found.sort((a, b) => a.name.localeCompare(b.name, 'de'));
   }
 
   async learn(number: string, contact: Contact): Promise<void> {

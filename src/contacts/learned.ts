@@ -112,6 +112,11 @@ export class LearnedStore {
     return this.index.find(e164);
   }
 
+  /** Every learned contact once. */
+  contacts(): Iterable<Contact> {
+    return this.index.contacts();
+  }
+
   /** Forgets everything learned for these DATEV ids (e.g. addressees deleted in DATEV). */
   forgetIds(ids: ReadonlySet<string>): number {
     let n = 0;

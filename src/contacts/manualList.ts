@@ -8,6 +8,7 @@ import { DATA_SOURCE_ADRESSATEN, DATA_SOURCE_WILDIX } from '../datev/callData';
 import type { Logger } from './logger';
 import { parseStoredNumber, type NumberRules } from './numbers';
 import { PhoneIndex, type IndexMatch } from './phoneIndex';
+import type { Contact } from './port';
 import { DEFAULT_SLICE_MS, Slicer } from './slicer';
 
 export interface ManualListStatus {
@@ -38,6 +39,11 @@ export class ManualList {
 
   find(e164: string): IndexMatch | null {
     return this.index.find(e164);
+  }
+
+  /** Every contact of the list once. */
+  contacts(): Iterable<Contact> {
+    return this.index.contacts();
   }
 
   /** Reads the file when it changed since the last load. Returns true when the entries changed. */

@@ -79,6 +79,19 @@ export class PhoneIndex {
     removeOwner(this.boards, this.boardKeys, owner);
   }
 
+  /** Every contact of the index once (with one of its numbers). */
+  *contacts(): Iterable<Contact> {
+    const seen = new Set<string>();
+    for (const slot of this.exact.values()) {
+      for (const e of Array.isArray(slot) ? slot : [slot]) {
+        const k = `${e.who.dataSource}\u0000${e.who.id}\u0000${e.who.name}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        yield e.contact();
+      }
+    }
+  }
+
   has(owner: string): boolean {
     return this.exactKeys.has(owner) || this.boardKeys.has(owner);
   }

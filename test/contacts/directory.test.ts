@@ -65,6 +65,27 @@ describe('ContactDirectory', () => {
     expect(updates).toBeGreaterThanOrEqual(2);
   });
 
+  it('finds contacts by name for „Kontakt zuordnen…“: every word, any case, every source once, sorted, limited', async () => {
+    const csv = join(dir.path, 'manuell.csv');
+    writeFileSync(csv, '0911 1111111;Mustermann Bau (manuell)\n');
+    const d = build({ manualListFile: csv });
+    await d.start();
+    await d.refresh();
+    await d.learn('089/123 45-17', { id: '007130', name: 'Sparkasse Mustermann', dataSource: 'DATEV_Institutionen', number: '089/123 45-17' });
+    const all = await d.search('muster', 50);
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    expect(all.map((c) => c.name)).toEqual([...all.map((c) => c.name)].sort((a, b) => a.localeCompare(b, 'de')));
+    expect(all.map((c) => c.dataSource)).toEqual(expect.arrayContaining(['DATEV_Adressaten', 'DATEV_Institutionen', 'Wildix']));
+    expect(new Set(all.map((c) => `${c.dataSource}:${c.id}:${c.name}`)).size).toBe(all.length);
+    expect(all.every((c) => c.name.toLowerCase().includes('muster'))).toBe(true);
+    const sonja = await d.search('SONJA muster', 50);
+    expect(sonja.map((c) => c.id)).toEqual([ID(2)]);
+    expect(sonja[0]!.number).not.toBe('');
+    expect(await d.search('muster', 1)).toHaveLength(1);
+    expect(await d.search('   ', 10)).toEqual([]);
+    expect(await d.search('gibt es nicht', 10)).toEqual([]);
+  });
+
   it('precedence: exact matches from every source first (DATEVconnect, learned, manual), switchboard only without exact', async () => {
     const csv = join(dir.path, 'manuell.csv');
     writeFileSync(csv, '089 12345-17;Manuell Sonja\n089 12345-0;Manuelle Zentrale\n0911 1111111;Nur manuell\n');

@@ -15,6 +15,7 @@ import { BlobFile, type FileCodec } from '../jsonFile';
 import type { Logger } from '../logger';
 import type { NumberRules } from '../numbers';
 import type { IndexMatch } from '../phoneIndex';
+import type { Contact } from '../port';
 import { DEFAULT_SLICE_MS, Slicer } from '../slicer';
 import { AddresseeTable } from '../table/addresseeTable';
 import { TableBuilder } from '../table/builder';
@@ -122,6 +123,17 @@ export class DatevConnectSource {
 
   find(e164: string): IndexMatch | null {
     return this.table.find(e164);
+  }
+
+  /** The addressees whose (lower-cased) name `matches`, at most `limit`, in slices. */
+  async searchNames(matches: (lowerName: string) => boolean, limit: number, slicer: Slicer): Promise<Contact[]> {
+    const table = this.table;
+    const out: Contact[] = [];
+    for (let row = 0; row < table.rows && out.length < limit; row++) {
+      if (matches(table.nameAt(row).toLocaleLowerCase('de'))) out.push(table.rowContact(row));
+      if ((row & 511) === 0) await slicer.tick();
+    }
+    return out;
   }
 
   get ready(): boolean {

@@ -170,6 +170,15 @@ export class AddresseeTable {
     return lo;
   }
 
+  /** The contact of a row with its first usable number (as DATEV has it). */
+  rowContact(row: number): Contact {
+    const start = this.phoneStart(row);
+    const end = this.c.phoneEnd[row]!;
+    let number = '';
+    for (let p = start; p < end && number === ''; p++) if (this.c.phoneFlags[p]! & PHONE_USABLE) number = this.c.raw.get(p) || (this.c.std.get(p) ?? '');
+    return { id: this.idAt(row), name: this.nameAt(row), dataSource: this.dataSource, number };
+  }
+
   idAt(row: number): string {
     return this.c.ids.idAt(row);
   }
