@@ -55,9 +55,11 @@ export function primaryTarget(): AppTarget {
   return exe ? exeTarget(exe, `WILDIX_E2E_EXE=${exe}`) : nodeTarget();
 }
 
-/** The packaged exe for the extra labelled subset, when it exists and is not the primary target already. */
+/**
+ * The packaged exe for the extra labelled subset; undefined only when it is the primary target already.
+ * A missing exe is not a reason to leave the subset out: starting it fails with the hint.
+ */
 export function packagedTarget(): AppTarget | undefined {
-  if (!fs.existsSync(PACKAGED_EXE)) return undefined;
   const exe = process.env[E2E_EXE_ENV];
   if (exe && path.resolve(exe) === PACKAGED_EXE) return undefined;
   return exeTarget(PACKAGED_EXE, 'packaged dist/wildix-datev-cti.exe');
