@@ -18,7 +18,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { fixedDataset, generateDataset } from '../../fakes/datevconnect/data';
 import { FakeDatevConnect } from '../../fakes/datevconnect/server';
 import { startDatevConnectHost, JS_ROOT, type DatevConnectHost } from './datevconnectHostProcess';
-import { paths, ROOT, wineEnv, winPath } from './env';
+import { coverageEnv, paths, ROOT, wineEnv, winPath } from './env';
 
 const display = inject('display');
 /** Per run, so parallel runs (other prefixes) do not share files. */
@@ -297,7 +297,7 @@ function runProgram(args: string[], stdinText: string, name: string): Promise<{ 
   fs.writeFileSync(input, stdinText);
   const inFd = fs.openSync(input, 'r');
   const outFd = fs.openSync(output, 'w');
-  const p = spawn('wine', [paths.nodeExe, winPath(path.join(JS_ROOT, 'src', 'main.js')), ...args], { env: wineEnv(display), stdio: [inFd, outFd, outFd] });
+  const p = spawn('wine', [paths.nodeExe, winPath(path.join(JS_ROOT, 'src', 'main.js')), ...args], { env: wineEnv(display, coverageEnv()), stdio: [inFd, outFd, outFd] });
   fs.closeSync(inFd);
   fs.closeSync(outFd);
   return new Promise((resolve) => {

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { PortClient } from '../../src/native/host/client';
-import { paths, ROOT, wineEnv, winPath } from './env';
+import { coverageEnv, paths, ROOT, wineEnv, winPath } from './env';
 
 export const HOST_SCRIPT = path.join(ROOT, 'test', 'wine', 'datevconnectHost.cjs');
 /** Compiled program for the host (default build/js; WILDIX_JS_ROOT for a private build). */
@@ -31,7 +31,7 @@ export async function startDatevConnectHost(display: string, logName: string): P
   const fd = fs.openSync(logFile, 'w');
   // node.exe cannot write to a Unix pipe, so its output goes to the log file
   const child: ChildProcess = spawn('wine', [paths.nodeExe, winPath(HOST_SCRIPT), '--port', String(port), '--js-root', winPath(JS_ROOT)], {
-    env: wineEnv(display),
+    env: wineEnv(display, coverageEnv()),
     stdio: ['ignore', fd, fd],
     detached: true,
   });
