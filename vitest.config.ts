@@ -1,5 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
+// Linux run. Its coverage covers all of src/ (nothing excluded) and is written as JSON; the figure
+// that is enforced is the merge with the Windows side under Wine (scripts/coverage-merge.js, run by
+// scripts/test.sh), so no threshold here.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
@@ -9,9 +12,9 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],
-      exclude: ['src/main.ts', 'src/**/native*.ts', 'src/native/**'],
-      reporter: ['text-summary', 'text'],
-      thresholds: { lines: 90, branches: 90, functions: 90, statements: 90 },
+      exclude: [],
+      reporter: ['text-summary', 'json'],
+      reportsDirectory: 'coverage/linux',
     },
   },
 });

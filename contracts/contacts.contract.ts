@@ -11,7 +11,12 @@ const kammer: Contact = { id: 'I-12', name: 'Steuerberaterkammer München', data
 const twinA: Contact = { id: '100', name: 'Erika Beispiel', dataSource: 'DATEV_Adressaten', number: '030 7654321' };
 const twinB: Contact = { id: '101', name: 'Max Beispiel', dataSource: 'DATEV_Adressaten', number: '+49 30 7654321' };
 
-export function contactsContract(name: string, makeHarness: () => Promise<ContactsHarness>): void {
+export interface ContactsContractOptions {
+  /** A read-only source: it must not offer learn() at all. Default false: learn() must exist and work. */
+  readOnly?: boolean;
+}
+
+export function contactsContract(name: string, makeHarness: () => Promise<ContactsHarness>, options: ContactsContractOptions = {}): void {
   describe(`ContactsPort contract: ${name}`, () => {
     let h: ContactsHarness;
     beforeEach(async () => {
@@ -59,12 +64,20 @@ export function contactsContract(name: string, makeHarness: () => Promise<Contac
       expect(await h.contacts.lookup(n)).toEqual([]);
     });
 
-    it('remembers numbers learned from DATEV', async () => {
-      if (!h.contacts.learn) return expect(h.contacts.learn).toBeUndefined();
-      const learned: Contact = { id: '9001', name: 'Neu Mandant KG', dataSource: 'DATEV_Adressaten', number: '+49 911 777888' };
-      await h.contacts.learn('0911 777888', learned);
-      const found = await h.contacts.lookup('+49911777888');
-      expect(found.map((c) => c.id)).toContain('9001');
-    });
+    if (options.readOnly) {
+      it('is read-only: offers no learn()', () => {
+        expect(h.contacts.learn).toBeUndefined();
+      });
+    } else {
+      it('remembers numbers learned from DATEV', async () => {
+        expect(h.contacts.learn).toBeTypeOf('function');
+        expect(await h.contacts.lookup('+49911777888')).toEqual([]);
+        const learned: Contact = { id: '9001', name: 'Neu Mandant KG', dataSource: 'DATEV_Adressaten', number: '+49 911 777888' };
+        await h.contacts.learn!('0911 777888', learned);
+        const found = await h.contacts.lookup('+49911777888');
+        expect(found.map((c) => c.id)).toContain('9001');
+        expect(found.find((c) => c.id === '9001')).toMatchObject({ name: 'Neu Mandant KG', dataSource: 'DATEV_Adressaten' });
+      });
+    }
   });
 }

@@ -225,9 +225,14 @@ export function telephonyContract(name: string, makeHarness: () => Promise<Telep
       expect(ids.sort()).toEqual([a, b].sort());
     });
 
-    it('shuts down idempotently', async () => {
+    it('shuts down idempotently: one lineShutdown, afterwards requests fail with LINEERR_UNINITIALIZED', async () => {
       await h.port.shutdown();
       await h.port.shutdown();
+      expect((await h.pbx.requests()).filter((r) => r.fn === 'lineShutdown')).toHaveLength(1);
+      const err = await h.port.makeCall(hLine, '+4930111').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TelephonyError);
+      expect((err as TelephonyError).code).toBe(LINEERR.UNINITIALIZED);
+      expect((await h.pbx.requests()).some((r) => r.fn === 'lineMakeCallW')).toBe(false);
     });
   });
 }

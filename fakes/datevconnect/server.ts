@@ -10,6 +10,11 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { datevTimestamp, type FakeAddressee, type FakeCommunication } from './data';
 
+/**
+ * basic: 401 (offering Negotiate, NTLM, Basic) unless the Basic credentials match.
+ * sso: asks for no sign-in at all and accepts every request (a server where the Windows sign-in is
+ * not needed); it never issues a challenge, so nothing signed in against it proves a sign-in.
+ */
 export type FakeAuth = { mode: 'basic'; user: string; password: string } | { mode: 'sso' };
 
 export type Fault =
@@ -113,6 +118,12 @@ export class FakeDatevConnect {
 
   clearFaults(): void {
     this.faults.length = 0;
+  }
+
+  /** Ends the requests a "hang" fault holds by dropping their connections. */
+  dropHung(): void {
+    for (const r of this.hung) r.destroy();
+    this.hung.clear();
   }
 
   requests(): RecordedRequest[] {

@@ -3,7 +3,7 @@ import { fakeJournalPorts } from '../../fakes/journalWindows/fakeJournalWindows'
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { run, type RunDeps, type NativeWiring } from '../../src/cli/run';
 import { createFileLogger, formatMeta, localTimestamp } from '../../src/logging/fileLogger';
 import { MemoryLogger } from '../../src/logging/logger';
@@ -119,8 +119,8 @@ describe('command line', () => {
     });
     const a = deps({ native });
     const done = run([], a.d);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(await datev.driver.isCtiRegistered()).toBe(true);
+    // wait for the state (the CTI object in the ROT), not for a fixed time
+    await vi.waitFor(async () => expect(await datev.driver.isCtiRegistered()).toBe(true), { timeout: 10_000, interval: 5 });
     stop('SIGINT');
     expect(await done).toBe(0);
     expect(closed).toBe(true);

@@ -3,7 +3,7 @@ import { fakeJournalPorts } from '../../fakes/journalWindows/fakeJournalWindows'
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AppStatus } from '../../src/app/app';
 import { run, type NativeWiring } from '../../src/cli/run';
 import { startTray, STATUS_TITLE, type CreateTray, type TrayCommand } from '../../src/cli/tray';
@@ -170,8 +170,11 @@ describe('run loop with the tray icon', () => {
     const icon = new FakeIcon();
     const n = native(icon);
     const done = run([], n.d);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(await n.datev.driver.isCtiRegistered()).toBe(true);
+    // wait for the state (registered in the ROT, icon shown), not for a fixed time
+    await vi.waitFor(async () => {
+      expect(await n.datev.driver.isCtiRegistered()).toBe(true);
+      expect(icon.onCommand).toBeTypeOf('function');
+    }, { timeout: 10_000, interval: 5 });
     expect(icon.shownWith[0]!.tooltip).toBe('Wildix CTI – bereit (Leitung Wildix 201, DATEV verbunden)');
     icon.onCommand!('quit');
     expect(await done).toBe(0);
@@ -184,8 +187,8 @@ describe('run loop with the tray icon', () => {
     let stop!: (r: string) => void;
     const n = native(new FakeIcon(true, new Error('no shell')), new Promise((r) => (stop = r)));
     const done = run([], n.d);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(n.logger.has('warn', 'tray icon cannot be created, running without it: no shell')).toBe(true);
+    await vi.waitFor(() => expect(n.logger.has('warn', 'tray icon cannot be created, running without it: no shell')).toBe(true), { timeout: 10_000, interval: 5 });
+    expect(await n.datev.driver.isCtiRegistered()).toBe(true);
     stop('SIGINT');
     expect(await done).toBe(0);
     expect(n.logger.has('info', 'stopping (SIGINT)')).toBe(true);

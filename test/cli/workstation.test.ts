@@ -3,7 +3,7 @@ import { fakeJournalPorts } from '../../fakes/journalWindows/fakeJournalWindows'
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseArgs, helpText } from '../../src/cli/args';
 import { run, type NativeWiring, type RunDeps } from '../../src/cli/run';
 import {
@@ -320,8 +320,7 @@ describe('the command line with a Windows session', () => {
     expect(s.held).toBe(false);
     const a = deps({ native, workstation: () => s.process() });
     const done = run([], a.d);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(s.held).toBe(true);
+    await vi.waitFor(() => expect(s.held).toBe(true), { timeout: 10_000, interval: 5 });
     stop('SIGHUP');
     expect(await done).toBe(0);
   });
@@ -356,17 +355,15 @@ describe('the command line with a Windows session', () => {
     });
     const a = deps({ native, workstation: () => s.process() });
     const done = run(['--background'], a.d);
-    await new Promise((r) => setTimeout(r, 20));
+    await vi.waitFor(() => expect(a.logger.has('info', 'console window hidden')).toBe(true), { timeout: 10_000, interval: 5 });
     expect(s.hidden).toBe(1);
-    expect(a.logger.has('info', 'console window hidden')).toBe(true);
     stop('close');
     expect(await done).toBe(0);
     s.failWith.hideConsole = new Error('no console');
     s.held = false;
     const b = deps({ native, workstation: () => s.process() });
     const done2 = run(['--background'], b.d);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(b.logger.has('warn', 'console window not hidden')).toBe(true);
+    await vi.waitFor(() => expect(b.logger.has('warn', 'console window not hidden')).toBe(true), { timeout: 10_000, interval: 5 });
     stop('close');
     expect(await done2).toBe(0);
   });

@@ -1,4 +1,9 @@
-/** auth "windows" in createContactDirectory: available only with a transport that signs in by itself. */
+/**
+ * auth "windows" in createContactDirectory: available only with a transport that signs in by itself
+ * (WinHTTP), and then the program sends no Authorization header of its own. No sign-in happens here:
+ * the fake asks for none, and Node's HTTP cannot answer a Negotiate/NTLM challenge. What WinHTTP does
+ * with a challenge is tested under Wine (test/wine/datevconnect.wine.test.ts).
+ */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createContactDirectory, DEFAULT_CONTACTS_CONFIG } from '../../src/contacts/factory';
 import { NodeHttpTransport } from '../../src/contacts/datevconnect/http';
@@ -6,7 +11,7 @@ import { fixedDataset } from '../../fakes/datevconnect/data';
 import { FakeDatevConnect } from '../../fakes/datevconnect/server';
 import { captureLogger, ManualClock, tempDir } from './helpers';
 
-describe('contacts: Windows sign-in', () => {
+describe('contacts: auth "windows" leaves the sign-in to the transport', () => {
   let fake: FakeDatevConnect;
   let dir: ReturnType<typeof tempDir>;
   const closers: (() => void)[] = [];
@@ -35,7 +40,7 @@ describe('contacts: Windows sign-in', () => {
     return directory;
   }
 
-  it('crawls with no Authorization header from the program when the transport signs in', async () => {
+  it('with a transport declared to sign in, against a server that asks for none: full crawl, no Authorization header from the program', async () => {
     const d = build(true);
     await d.start();
     await d.refresh();

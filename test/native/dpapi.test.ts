@@ -127,7 +127,8 @@ describe('DpapiSecretStore', () => {
     await expect(failing.save('pw')).rejects.toMatchObject({ name: 'DpapiError', message: 'encrypting the DATEVconnect password (DPAPI): denied' });
     // a directory where the file should be: stat works, reading fails → not "missing"
     const asDir = new DpapiSecretStore(dir.path, native);
-    await expect(asDir.load()).rejects.toBeDefined();
+    await expect(asDir.load()).rejects.toMatchObject({ code: 'EISDIR', syscall: 'read' });
+    expect(native.calls).toEqual([]); // nothing was read, so nothing was decrypted
     const notDir = new DpapiSecretStore(join(dir.path, 'pw.dpapi', 'x'), native);
     writeFileSync(join(dir.path, 'pw.dpapi'), 'x');
     await expect(notDir.load()).rejects.toMatchObject({ code: 'ENOTDIR' });

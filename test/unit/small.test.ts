@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { makeCallIdSource } from '../../src/calls/callIds';
 import { directionOf, observationOf, partyNumber, remoteName, remoteNumber } from '../../src/calls/tapiMapping';
 import { Direction } from '../../src/datev/callData';
@@ -90,9 +90,17 @@ describe('request tracker', () => {
     const late = t.wait(3);
     clock.advance(1000);
     expect(await late).toEqual({ result: RequestTracker.TIMEOUT });
-    t.handleReply(3, { result: 0 });
-    for (let i = 100; i < 400; i++) t.handleReply(i, { result: 0 });
-    expect(await Promise.race([t.wait(100), Promise.resolve('not buffered')])).toBe('not buffered');
+    expect(t.pending).toBe(0);
+    // a reply after the timeout finds nobody waiting
+    expect(t.handleReply(3, { result: 0 })).toBe(false);
+    // early replies are bounded (256): of 300 unclaimed ones the oldest are dropped, the newest kept
+    const early = Array.from({ length: 300 }, (_, i) => t.handleReply(100 + i, { result: i }));
+    expect(early.every((delivered) => delivered === false)).toBe(true);
+    const buffered = (id: number) => Promise.race([t.wait(id), Promise.resolve('not buffered')]);
+    expect(await buffered(100)).toBe('not buffered');
+    expect(await buffered(143)).toBe('not buffered');
+    expect(await buffered(144)).toEqual({ result: 44 });
+    expect(await buffered(399)).toEqual({ result: 299 });
   });
 });
 
@@ -107,18 +115,35 @@ describe('logging helpers', () => {
     expect(off.number('+49 89 1234567')).toBe('+49 89 1234567');
     expect(off.name('Müller')).toBe('Müller');
   });
-  it('memory logger records levels; silent logger accepts everything', () => {
+  it('memory logger records levels and metadata', () => {
     const l = new MemoryLogger();
     l.error('e');
     l.warn('w', { a: 1 });
     l.info('i');
     l.debug('d');
-    expect(l.entries.map((e) => e.level)).toEqual(['error', 'warn', 'info', 'debug']);
+    expect(l.entries).toEqual([
+      { level: 'error', message: 'e' },
+      { level: 'warn', message: 'w', meta: { a: 1 } },
+      { level: 'info', message: 'i' },
+      { level: 'debug', message: 'd' },
+    ]);
     expect(l.has('warn', /w/)).toBe(true);
-    silentLogger.error('x');
-    silentLogger.warn('x');
-    silentLogger.info('x');
-    silentLogger.debug('x');
+    expect(l.has('warn', 'e')).toBe(false);
+    expect(l.has('error', 'e')).toBe(true);
+  });
+  it('silent logger writes nothing anywhere and never throws', () => {
+    const writes: string[] = [];
+    const spies = [
+      vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (writes.push(String(chunk)), true)),
+      vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (writes.push(String(chunk)), true)),
+      ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((m) => vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void writes.push(a.join(' ')))),
+    ];
+    try {
+      for (const level of ['error', 'warn', 'info', 'debug'] as const) expect(silentLogger[level]('x', { n: 1 })).toBeUndefined();
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
+    expect(writes).toEqual([]);
   });
 });
 
@@ -135,7 +160,8 @@ describe('texts and clock', () => {
     systemClock.setTimeout(() => fired++, 1);
     const cancel = systemClock.setTimeout(() => fired += 10, 1);
     cancel();
-    await new Promise((r) => setTimeout(r, 20));
+    // a later timer of the same delay fires after both (Node runs equal delays in order): wait for it
+    await new Promise<void>((r) => systemClock.setTimeout(r, 1));
     expect(fired).toBe(1);
     expect(systemClock.now()).toBeInstanceOf(Date);
   });

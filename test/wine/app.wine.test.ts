@@ -5,8 +5,9 @@
  * dialogs. Each scenario checks what DATEV received, what the PBX saw and what the user saw.
  *
  * One program process serves scenarios 6, 1, 2, 3, 4, 5, 7 and 8a (in that order: it starts without
- * DATEV); 8b starts a second one to kill it. When dist/wildix-datev-cti.exe exists, a labelled subset
- * runs against it as well.
+ * DATEV); 8b starts a second one to kill it. A labelled subset runs against the packaged
+ * dist/wildix-datev-cti.exe as well (npm run package; scripts/test.sh builds it): a missing exe makes
+ * these tests fail, never vanish.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -197,13 +198,12 @@ async function clickToDial(r: Running, datev: FakeDatevProcess): Promise<void> {
       DataSource: 'DATEV_Institutionen',
       SyncID: 'SYNC-0815',
     });
-    const dialMs = Date.now() - t0;
-    // CallID at once: before TAPI even answered the lineMakeCallW request
+    // CallID at once: Dial has returned while TAPI has not answered lineMakeCallW yet (the PBX's own
+    // log, synced over its channel, has no LINE_REPLY) — an order of events, not a time bound
     expect(dial.hresult).toBe(0);
     expect(dial.callId).toMatch(CALL_ID);
     await pbx.sync();
     expect(pbx.log.slice(from).some((e) => e.ev === 'reply')).toBe(false);
-    expect(dialMs).toBeLessThan(4000);
 
     const dialog = await findWindow((w) => w.kind === 'dialog' && w.title === OUTGOING, 'the outgoing dialog');
     expect(text(dialog)).toContain('Anruf an Ärztekammer Nürnberg');
@@ -537,7 +537,7 @@ describe(`the program under Wine (${primary.label})`, () => {
   });
 });
 
-// ------------------------------------------------------------- the packaged exe (subset, when it exists)
+// ------------------------------------------------- the packaged exe (subset; a missing exe fails them)
 
 const packaged = packagedTarget();
 if (packaged) {

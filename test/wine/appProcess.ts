@@ -15,7 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { paths, ROOT, VIRTUAL_DESKTOP, wineEnv, winPath } from './env';
+import { coverageEnv, paths, ROOT, VIRTUAL_DESKTOP, wineEnv, winPath } from './env';
 
 export const E2E_EXE_ENV = 'WILDIX_E2E_EXE';
 export const MAIN_JS = path.join(ROOT, 'build', 'js', 'src', 'main.js');
@@ -30,6 +30,8 @@ export interface AppTarget {
   command: string[];
   /** Checked before a start; a missing file makes the test fail with this hint. */
   files: { file: string; hint: string }[];
+  /** It runs build/js in node.exe, so its V8 coverage counts (env.ts coverageEnv). */
+  measured: boolean;
 }
 
 export function nodeTarget(): AppTarget {
@@ -41,12 +43,13 @@ export function nodeTarget(): AppTarget {
       { file: MAIN_JS, hint: 'run npm run build' },
       { file: paths.addon, hint: 'run npm run build:native' },
     ],
+    measured: true,
   };
 }
 
 export function exeTarget(exe: string, label: string): AppTarget {
   const file = path.resolve(exe);
-  return { label, command: [file], files: [{ file, hint: 'run npm run package, or unset WILDIX_E2E_EXE' }] };
+  return { label, command: [file], files: [{ file, hint: 'run npm run package, or unset WILDIX_E2E_EXE' }], measured: false };
 }
 
 /** The target of the full scenario run: $WILDIX_E2E_EXE when set, else node.exe + main.js. */
@@ -55,9 +58,11 @@ export function primaryTarget(): AppTarget {
   return exe ? exeTarget(exe, `WILDIX_E2E_EXE=${exe}`) : nodeTarget();
 }
 
-/** The packaged exe for the extra labelled subset, when it exists and is not the primary target already. */
+/**
+ * The packaged exe for the extra labelled subset; undefined only when it is the primary target already.
+ * A missing exe is not a reason to leave the subset out: starting it fails with the hint.
+ */
 export function packagedTarget(): AppTarget | undefined {
-  if (!fs.existsSync(PACKAGED_EXE)) return undefined;
   const exe = process.env[E2E_EXE_ENV];
   if (exe && path.resolve(exe) === PACKAGED_EXE) return undefined;
   return exeTarget(PACKAGED_EXE, 'packaged dist/wildix-datev-cti.exe');
@@ -123,7 +128,7 @@ export class AppProcess {
     this.configFile = path.join(this.dir, 'config.json');
     this.outFile = path.join(this.dir, 'stdout.txt');
     fs.writeFileSync(this.configFile, JSON.stringify(options.config, null, 2));
-    const extra: Record<string, string> = { ...(options.env ?? {}) };
+    const extra: Record<string, string> = { ...(options.target.measured ? coverageEnv() : {}), ...(options.env ?? {}) };
     if (options.dllOverrides) extra.WINEDLLOVERRIDES = options.dllOverrides;
     const [exe, ...lead] = options.target.command;
     const argv = [

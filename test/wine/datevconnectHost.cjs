@@ -1,7 +1,7 @@
 /**
- * Runs inside Wine's node.exe for test/wine/datevconnect.wine.test.ts: serves WinHttpTransport,
- * DPAPI and a whole ContactDirectory (WinHTTP + DPAPI) over the port-host protocol
- * (src/native/host/server.ts) to the Linux test process.
+ * Runs inside Wine's node.exe for test/wine/datevconnect.wine.test.ts and contacts.wine.test.ts:
+ * serves WinHttpTransport, DPAPI and whole ContactDirectory instances (WinHTTP + DPAPI, as wired on
+ * Windows) over the port-host protocol (src/native/host/server.ts) to the Linux test process.
  *   node.exe datevconnectHost.cjs --port N [--js-root <compiled build/js>]
  * Plain CommonJS on purpose: it loads the compiled program from build/js (npm run build).
  */
@@ -110,6 +110,10 @@ const registry = {
       async crawl(opts, numbers) {
         const dpapi = nativeDpapi(loadAddon());
         const transport = new WinHttpTransport({ native: nativeHttp(loadAddon()), windowsSignIn: opts.auth === 'windows', concurrency: opts.concurrency });
+        // how many requests the program itself made (what reaches the server may be more: sign-in)
+        let gets = 0;
+        const get = transport.get.bind(transport);
+        transport.get = (...a) => (gets++, get(...a));
         const lines = [];
         const logger = {};
         for (const level of ['error', 'warn', 'info', 'debug']) logger[level] = (m) => lines.push(`${level} ${m}`);
@@ -127,23 +131,87 @@ const registry = {
           codec: new DpapiCodec(dpapi),
         });
         open.push(built);
+        let result;
         try {
           await built.directory.start();
           await built.directory.refresh();
           const found = {};
           for (const n of numbers) found[n] = (await built.directory.lookup(n)).map((c) => c.name);
-          return { status: built.directory.status(), found, log: lines };
+          result = { status: built.directory.status(), found, log: lines };
         } finally {
           built.close();
           open.splice(open.indexOf(built), 1);
           // a background run (the start-up timer) may still have a request on the wire: let it end
-          const until = Date.now() + 15000;
-          while (nativeHttp(loadAddon()).inFlight() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+          await httpSettled();
         }
+        return { ...result, gets };
       },
     };
     return { target, dispose: () => open.forEach((b) => b.close()) };
   },
+};
+
+/** Waits until no native WinHTTP request is left (a background crawl of a closed directory). */
+async function httpSettled() {
+  const until = Date.now() + 15000;
+  while (nativeHttp(loadAddon()).inFlight() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+}
+
+/**
+ * One long-lived ContactDirectory per instance ("contacts#n"), driven call by call by the ContactsPort
+ * contract: open(opts) builds and starts it, then refresh/lookup/learn; $dispose closes it.
+ * opts: { baseUrl, auth, user, password?, dataDir, passwordFile, manualListFile, concurrency }
+ */
+registry.contacts = () => {
+  let built;
+  const lines = [];
+  const open = async (opts) => {
+    if (built) throw new Error('contacts: already open');
+    const dpapi = nativeDpapi(loadAddon());
+    const store = new DpapiSecretStore(opts.passwordFile, dpapi);
+    if (opts.password) await store.save(opts.password);
+    const transport = new WinHttpTransport({ native: nativeHttp(loadAddon()), windowsSignIn: opts.auth === 'windows', concurrency: opts.concurrency });
+    const logger = {};
+    for (const level of ['error', 'warn', 'info', 'debug']) logger[level] = (m, meta) => lines.push(`${level} ${m}${meta ? ' ' + JSON.stringify(meta) : ''}`);
+    built = createContactDirectory({
+      config: {
+        ...DEFAULT_CONTACTS_CONFIG,
+        manualListFile: opts.manualListFile,
+        datevConnect: { ...DEFAULT_CONTACTS_CONFIG.datevConnect, baseUrl: opts.baseUrl, auth: opts.auth, user: opts.user, concurrency: opts.concurrency, timeoutSeconds: 10 },
+      },
+      dataDir: opts.dataDir,
+      clock: systemClock,
+      logger,
+      transport,
+      windowsSignIn: transport.windowsSignIn,
+      secret: store.secretSource(),
+      codec: new DpapiCodec(dpapi),
+    });
+    await built.directory.start();
+    return built.directory.status();
+  };
+  const directory = () => {
+    if (!built) throw new Error('contacts: open() first');
+    return built.directory;
+  };
+  return {
+    target: {
+      open,
+      async refresh() {
+        await directory().refresh();
+        return directory().status();
+      },
+      lookup: (number) => directory().lookup(number),
+      learn: (number, contact) => directory().learn(number, contact),
+      status: () => directory().status(),
+      log: () => lines.slice(),
+    },
+    async dispose() {
+      built?.close();
+      built = undefined;
+      await httpSettled();
+    },
+  };
 };
 
 function main() {

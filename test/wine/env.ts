@@ -49,6 +49,18 @@ export function requireTools(): void {
 }
 
 /**
+ * NODE_V8_COVERAGE for a Windows node.exe that runs the compiled program (build/js): when the run
+ * measures coverage (scripts/test.sh sets WILDIX_WINE_COVERAGE to a Unix folder), node.exe writes its
+ * V8 coverage there on a clean exit (scripts/coverage-merge.js maps it back to src/). {} otherwise.
+ */
+export function coverageEnv(): Record<string, string> {
+  const dir = process.env.WILDIX_WINE_COVERAGE;
+  if (!dir) return {};
+  fs.mkdirSync(dir, { recursive: true });
+  return { NODE_V8_COVERAGE: winPath(dir) };
+}
+
+/**
  * Environment for every wine process of the run. DISPLAY is always set (see feasibility-com §2).
  * winedbg is disabled: with a display it would show its crash dialog and keep a crashed process
  * alive forever; disabled, a crash ends the process at once and the test sees the connection drop.

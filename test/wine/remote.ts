@@ -25,7 +25,7 @@ import type { DatevCallData } from '../../src/datev/callData';
 import type { DialogPort, DialogResult, DialogSpec } from '../../src/dialogs/port';
 import type { CallInfo, LineInfo, TelephonyListener, TelephonyPort } from '../../src/telephony/port';
 import { PortClient, type HelloInfo } from '../../src/native/host/client';
-import { paths, VIRTUAL_DESKTOP, wineEnv, winPath } from './env';
+import { coverageEnv, paths, VIRTUAL_DESKTOP, wineEnv, winPath } from './env';
 
 export interface HostOptions {
   /** X display (from inject('display')). */
@@ -79,7 +79,8 @@ export async function connectHost(opts: HostOptions): Promise<RemoteHost> {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as net.AddressInfo).port;
-  const extra: Record<string, string> = { ...(opts.env ?? {}) };
+  // the host runs build/js: its coverage counts (a clean exit writes it, see close())
+  const extra: Record<string, string> = { ...coverageEnv(), ...(opts.env ?? {}) };
   if (opts.dllOverrides) extra.WINEDLLOVERRIDES = opts.dllOverrides;
   const nodeExe = opts.nodeExe ?? paths.nodeExe;
   // node.exe cannot write to a Unix pipe (EBADF), so its output goes to the log file.
@@ -226,9 +227,10 @@ export async function connectHost(opts: HostOptions): Promise<RemoteHost> {
     },
     async close() {
       client.close();
+      // the host exits by itself (and writes its V8 coverage); killed only when it does not
       const exited = await Promise.race([
         childExit.then(() => true),
-        new Promise<boolean>((r) => setTimeout(() => r(false), 5000)),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 10000)),
       ]);
       if (!exited && !childExited) killGroup(child);
     },

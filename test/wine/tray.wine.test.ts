@@ -8,10 +8,11 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { primaryTarget, startApp, type AppProcess } from './appProcess';
 import { FAKE_DATEV_BUILD, FAKE_DATEV_EXE, FakeDatevProcess } from './datevDriver';
-import { paths, screenshot, VIRTUAL_DESKTOP, wineEnv, winPath } from './env';
+import { paths, ROOT, screenshot, VIRTUAL_DESKTOP, wineEnv, winPath } from './env';
 import { FAKE_TAPI_BUILD, FAKE_TAPI_DIR, FAKE_TAPI_DLL, FakeTapiServer } from './pbxDriver';
 import { listWindows, winUser, type WinUserWindow } from './winUser';
 
@@ -23,13 +24,16 @@ const COMMAND_QUIT = 1002;
 const WM_APP = 0x8000;
 const WM_LBUTTONDBLCLK = 0x0203;
 const STATUS_TITLE = 'Wildix CTI – Status';
-/**
- * Where the user clicks on the 1280x800 virtual desktop (env.ts VIRTUAL_DESKTOP at 0,0 of the Xvfb
- * screen): the only notification icon sits at the right end of the taskbar; its menu opens
- * bottom-aligned at the cursor and is pushed left by the screen edge, "Status anzeigen" on top.
- */
-const ICON_AT = ['1269', '790'] as const;
-const STATUS_ITEM_AT = ['1219', '744'] as const;
+/** Reads where the icon and its menu are (test/wine/trayLocate.c), built on demand like the fakes. */
+const TRAY_LOCATE_SRC = path.join(ROOT, 'test', 'wine', 'trayLocate.c');
+const TRAY_LOCATE_EXE = path.join(ROOT, 'build', 'fakes', 'tray-locate.exe');
+
+interface Rect {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
 
 let server: FakeTapiServer;
 
@@ -59,6 +63,58 @@ const postCommand = (id: number) => winUserJson(['command', TRAY_CLASS, String(i
 /** The icon's mouse notification for a left double-click (uCallbackMessage WM_APP+1, lParam WM_LBUTTONDBLCLK). */
 const doubleClick = () => winUserJson(['post', TRAY_CLASS, String(WM_APP + 1), '1', String(WM_LBUTTONDBLCLK)]);
 
+function buildTrayLocate(): void {
+  if (fs.existsSync(TRAY_LOCATE_EXE) && fs.statSync(TRAY_LOCATE_EXE).mtimeMs >= fs.statSync(TRAY_LOCATE_SRC).mtimeMs) return;
+  fs.mkdirSync(path.dirname(TRAY_LOCATE_EXE), { recursive: true });
+  const cc = spawnSync('x86_64-w64-mingw32-gcc', ['-O2', '-Wall', '-Wextra', '-Werror', TRAY_LOCATE_SRC, '-o', TRAY_LOCATE_EXE, '-static', '-s', '-luser32'], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(`building ${TRAY_LOCATE_EXE} failed (scripts/setup-windows-toolchain.sh installs mingw-w64):\n${cc.stdout}${cc.stderr}`);
+}
+
+/** tray-locate.exe on the tests' virtual desktop: the icons in the taskbar or the open popup menus. */
+function locate(what: 'icons'): Promise<{ icons: Rect[] }>;
+function locate(what: 'menus'): Promise<{ menus: (Rect & { items: number })[] }>;
+function locate(what: 'dump'): Promise<{ all: unknown[] }>;
+function locate(what: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    execFile('wine', ['explorer', `/desktop=${VIRTUAL_DESKTOP}`, TRAY_LOCATE_EXE, what], { env: wineEnv(display), encoding: 'utf8', timeout: 20000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`tray-locate.exe ${what} failed: ${err.message}\n${stderr}`));
+      else {
+        try {
+          resolve(JSON.parse(stdout.trim()));
+        } catch {
+          reject(new Error(`tray-locate.exe ${what} printed no JSON: ${stdout}${stderr}`));
+        }
+      }
+    });
+  });
+}
+
+/**
+ * Screen position of a desktop point for xdotool: the virtual desktop is the X window named after it
+ * (env.ts VIRTUAL_DESKTOP), its client area at its X position.
+ */
+function desktopOrigin(): { x: number; y: number } {
+  const r = spawnSync('xdotool', ['search', '--name', `^${VIRTUAL_DESKTOP.split(',')[0]}`, 'getwindowgeometry', '--shell'], {
+    env: { ...process.env, DISPLAY: display },
+    encoding: 'utf8',
+    timeout: 20000,
+  });
+  const x = /^X=(-?\d+)$/m.exec(r.stdout);
+  const y = /^Y=(-?\d+)$/m.exec(r.stdout);
+  if (r.status !== 0 || !x || !y) throw new Error(`the virtual desktop's X window was not found (xdotool ${r.status}): ${r.stdout}${r.stderr}`);
+  return { x: Number(x[1]), y: Number(y[1]) };
+}
+
+/** A failed wait for a window says which windows there were. */
+async function withWindows<T>(wait: Promise<T>): Promise<T> {
+  try {
+    return await wait;
+  } catch (e) {
+    const all = await locate('dump').catch((d: unknown) => String(d));
+    throw new Error(`${(e as Error).message}; windows: ${JSON.stringify(all)}`);
+  }
+}
+
 /** xdotool on the tests' X display; a missing xdotool or a failed command fails the test. */
 function mouse(...args: string[]): void {
   const r = spawnSync('xdotool', args, { env: { ...process.env, DISPLAY: display }, encoding: 'utf8', timeout: 20000 });
@@ -87,6 +143,7 @@ beforeAll(async () => {
   expect(fs.existsSync(FAKE_DATEV_EXE)).toBe(true);
   expect(fs.existsSync(FAKE_TAPI_DLL)).toBe(true);
   expect(fs.existsSync(paths.winUser)).toBe(true);
+  buildTrayLocate();
   server = await FakeTapiServer.start();
 });
 
@@ -136,11 +193,27 @@ describe('tray icon under Wine', () => {
       await datev.ready;
       await running.waitForLog(/tray: Wildix CTI – bereit \(Leitung Wildix 201 Anna Schmidt, DATEV verbunden\)/, 20000);
 
-      // the user right-clicks the icon and picks "Status anzeigen" from its menu (real X mouse events)
-      mouse('mousemove', ...ICON_AT, 'click', '3');
-      await new Promise((r) => setTimeout(r, 1500));
+      // the user right-clicks the icon where the taskbar shows it and picks "Status anzeigen" from its
+      // menu (real X mouse events at positions read from the windows, no fixed coordinates or waits)
+      const origin = desktopOrigin();
+      const at = (x: number, y: number): string[] => [String(origin.x + Math.round(x)), String(origin.y + Math.round(y))];
+      const icon = await withWindows(
+        until('the one notification icon in the taskbar', async () => {
+          const { icons } = await locate('icons');
+          return icons.length === 1 ? icons[0] : undefined;
+        }),
+      );
+      mouse('mousemove', ...at((icon.left + icon.right) / 2, (icon.top + icon.bottom) / 2), 'click', '3');
+      const menu = await withWindows(
+        until('the icon\'s menu (Status anzeigen, separator, Beenden)', async () => {
+          const { menus } = await locate('menus');
+          return menus.length === 1 && (menus[0]!.items === 3 || menus[0]!.items === -1) ? menus[0] : undefined;
+        }),
+      );
       screenshot(display, 'tray-menu'); // for a failure: the menu as it was opened
-      mouse('mousemove', ...STATUS_ITEM_AT, 'sleep', '0.5', 'click', '1', 'mousemove', '640', '400');
+      // "Status anzeigen" is the first of the three entries (item, separator, item): a quarter down the
+      // menu lies inside it whatever the item and separator heights are
+      mouse('mousemove', ...at((menu.left + menu.right) / 2, menu.top + (menu.bottom - menu.top) / 4), 'click', '1', 'mousemove', '640', '400');
       const box = await statusBox();
       expect(box.kind).toBe('messagebox');
       const text = box.texts.join('\n');
