@@ -179,7 +179,7 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
     await app.start();
     const statusFile = startStatusFile({ app, dir: logDir, version: d.version, clock: systemClock, log, ...(w.processStats ? { processStats: w.processStats } : {}) });
     // "Beenden" on the tray icon stops like Ctrl+C; without a shell the program runs on without icon
-    const tray = w.tray ? startTray({ create: w.tray, status: () => app.status(), dialogs: w.ports.dialogs, clock: systemClock, log }) : undefined;
+    const tray = w.tray ? startTray({ create: w.tray, status: () => app.status(), dialogs: w.ports.dialogs, clock: systemClock, log, showCalls: () => app.journal.callList.show() }) : undefined;
     const reason = await (tray ? Promise.race([w.stopSignal, tray.quit]) : w.stopSignal);
     log.info(`stopping (${reason})`);
     tray?.close();

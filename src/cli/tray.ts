@@ -10,7 +10,8 @@ import type { DialogPort } from '../dialogs/port';
 import type { Logger } from '../logging/logger';
 import type { Clock } from '../util/clock';
 
-export type TrayCommand = 'status' | 'quit';
+/** „Status anzeigen“, „Anrufliste“, „Beenden“. */
+export type TrayCommand = 'status' | 'calls' | 'quit';
 
 /** A shown tray icon. */
 export interface TrayIcon {
@@ -32,6 +33,8 @@ export const STATUS_TIMEOUT_MS = 60000;
 
 export interface TrayDeps {
   create: CreateTray;
+  /** „Anrufliste“ chosen: show the call list. */
+  showCalls?: () => Promise<void>;
   status: () => AppStatus;
   dialogs: DialogPort;
   clock: Clock;
@@ -70,9 +73,11 @@ export function startTray(d: TrayDeps): RunningTray | undefined {
 
   const onCommand = (command: TrayCommand): void => {
     if (closed) return;
-    d.log.info(`tray: ${command === 'quit' ? '"Beenden"' : '"Status anzeigen"'} chosen`);
+    d.log.info(`tray: ${command === 'quit' ? '"Beenden"' : command === 'calls' ? '"Anrufliste"' : '"Status anzeigen"'} chosen`);
     if (command === 'quit') resolveQuit('tray');
-    else {
+    else if (command === 'calls') {
+      void d.showCalls?.().catch((e: unknown) => d.log.warn(`tray: the call list cannot be shown: ${(e as Error).message}`));
+    } else {
       refresh();
       showStatus();
     }

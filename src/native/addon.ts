@@ -67,8 +67,8 @@ export interface NativeWin {
   stopRunningInstance(): boolean;
 }
 
-/** What the user chose on the tray icon: "Status anzeigen" (menu or left double-click) or "Beenden". */
-export type NativeTrayCommand = 'status' | 'quit';
+/** What the user chose on the tray icon: "Status anzeigen" (menu or left double-click), "Anrufliste" or "Beenden". */
+export type NativeTrayCommand = 'status' | 'calls' | 'quit';
 
 /**
  * native/tray: one notification-area icon per process (hidden window "WildixCtiTray" on its own
@@ -85,8 +85,9 @@ export interface NativeTray {
   setStatus(tooltip: string, problem: boolean): boolean;
   /** Removes the icon and ends its thread; false when none ran. */
   close(): boolean;
-  /** WM_COMMAND ids of the window (posted by a menu click, or by a test): 1001 and 1002. */
+  /** WM_COMMAND ids of the window (posted by a menu click, or by a test): 1001, 1003 and 1002. */
   commandStatus: number;
+  commandCalls: number;
   commandQuit: number;
 }
 

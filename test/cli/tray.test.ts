@@ -35,12 +35,12 @@ class FakeIcon {
 
 const ready: AppStatus = { line: 'open', lineName: '201', datevRegistered: true, datevPresent: true, activeCalls: 0, cti: 'ok', datevHangs: false, waitingForDatev: 0, journalWaiting: 0 };
 
-function setup(icon = new FakeIcon()) {
+function setup(icon = new FakeIcon(), showCalls?: () => Promise<void>) {
   let status: AppStatus = { ...ready, datevPresent: false };
   const clock = new ManualClock();
   const dialogs = new FakeDialogs(clock);
   const log = new MemoryLogger();
-  const tray = startTray({ create: icon.create, status: () => status, dialogs: dialogs.port, clock, log });
+  const tray = startTray({ create: icon.create, status: () => status, dialogs: dialogs.port, clock, log, ...(showCalls ? { showCalls } : {}) });
   return { tray, icon, clock, dialogs, log, set: (s: AppStatus) => (status = s) };
 }
 
@@ -96,6 +96,20 @@ describe('tray icon', () => {
     await tick();
     expect(reason).toBe('tray');
     expect(t.log.has('info', 'tray: "Beenden" chosen')).toBe(true);
+  });
+
+  it('„Anrufliste“ shows the call list; a failure to show it is logged', async () => {
+    let shown = 0;
+    const t = setup(new FakeIcon(), async () => {
+      shown++;
+      if (shown === 2) throw new Error('no desktop');
+    });
+    t.icon.onCommand!('calls');
+    t.icon.onCommand!('calls');
+    await vi.waitFor(() => expect(t.log.has('warn', 'the call list cannot be shown: no desktop')).toBe(true));
+    expect(shown).toBe(2);
+    expect(t.log.has('info', 'tray: "Anrufliste" chosen')).toBe(true);
+    expect(t.dialogs.visible()).toEqual([]);
   });
 
   it('commands after close are ignored; a failing status box or icon update is logged, not thrown', async () => {
