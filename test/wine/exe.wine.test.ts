@@ -111,10 +111,14 @@ function logOf(logDir: string): () => string {
 }
 
 /** Waits until the started program has its CTI object in the ROT (fails at once if it exits). */
-async function untilRegistered(running: Started, datev: FakeDatevProcess): Promise<void> {
-  await until('the CTI object in the ROT', async () => {
+/**
+ * Until the program is up: its CTI object in the ROT (it goes there first, before the program has
+ * loaded the rest of itself) and the program's own log line that it has taken over the object.
+ */
+async function untilRegistered(running: Started, datev: FakeDatevProcess, logText: () => string): Promise<void> {
+  await until('the CTI object in the ROT and the program up', async () => {
     if (running.child.exitCode !== null) throw new Error(`the program exited (${running.child.exitCode}):\n${running.read()}`);
-    return (await datev.isCtiRegistered()) ? true : undefined;
+    return (await datev.isCtiRegistered()) && logText().includes('CTI object registered in the ROT (CLSID') ? true : undefined;
   });
 }
 
@@ -242,7 +246,7 @@ describe('packaged exe under Wine', () => {
       await pbx.addLine('Wildix 201 Anna Schmidt', '201');
       first = start(['--config', winPath(CONFIG), '--log-dir', winPath(logDir)], fakeTapiEnv());
       const running = first;
-      await untilRegistered(running, datev);
+      await untilRegistered(running, datev, logOf(logDir));
       await pbx.waitFor((e) => e.ev === 'api' && e.fn === 'lineOpenW', 20000);
 
       // second start in the same session: a message box, then exit code 3
@@ -284,7 +288,7 @@ describe('packaged exe under Wine', () => {
       run = start(['--config', winPath(CONFIG), '--log-dir', winPath(logDir)]);
       const running = run;
       const logText = logOf(logDir);
-      await untilRegistered(running, datev);
+      await untilRegistered(running, datev, logOf(logDir));
       const pid = Number(/acquired \(pid (\d+)\)/.exec(logText())?.[1]);
       expect(pid).toBeGreaterThan(0);
       const kill = spawnSync('wine', ['taskkill', '/pid', String(pid)], { env: wineEnv(display), encoding: 'utf8', timeout: 30000 });
@@ -312,7 +316,7 @@ describe('packaged exe under Wine', () => {
       run = start(['--config', winPath(CONFIG), '--log-dir', winPath(logDir), '--background']);
       const running = run;
       const logText = logOf(logDir);
-      await untilRegistered(running, datev);
+      await untilRegistered(running, datev, logOf(logDir));
       await until('the --background log line', () => (/console window hidden|no console window to hide/.test(logText()) ? true : undefined));
       const stop = await runExe(['--stop', '--log-dir', winPath(path.join(WORK, 'logs-stop'))]);
       expect(stop.code).toBe(0);
@@ -338,7 +342,7 @@ describe('packaged exe under Wine', () => {
       // the lock of the earlier test's process went with it: this start is the first again
       run = start(['--config', winPath(CONFIG), '--log-dir', winPath(logDir)], fakeTapiEnv());
       const running = run;
-      await untilRegistered(running, datev);
+      await untilRegistered(running, datev, logOf(logDir));
       await pbx.waitFor((e) => e.ev === 'api' && e.fn === 'lineOpenW', 20000);
       const end = spawnSync('wine', ['wineboot', '--end-session'], { env: wineEnv(display), encoding: 'utf8', timeout: 60000 });
       expect(end.status).toBe(0);
