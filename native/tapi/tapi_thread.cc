@@ -110,25 +110,21 @@ bool TapiThread::Post(std::function<void()> command) noexcept {
   return true;
 }
 
-bool TapiThread::Command(uint32_t id, const char *fn, std::function<Outcome()> body) noexcept {
-  try {
-    return Post([this, id, fn, body = std::move(body)]() noexcept {
-      Outcome outcome;
+bool TapiThread::QueueCommand(uint32_t id, const char *fn, std::function<Outcome()> body) {
+  return Post([this, id, fn, body = std::move(body)]() noexcept {
+    Outcome outcome;
+    try {
+      outcome = body();
+    } catch (...) {
       try {
-        outcome = body();
+        outcome = Outcome::Fail(fn, 0, std::string(fn) + " failed: internal error: " + winx::CurrentExceptionWhat());
       } catch (...) {
-        try {
-          outcome = Outcome::Fail(fn, 0, std::string(fn) + " failed: internal error: " + winx::CurrentExceptionWhat());
-        } catch (...) {
-          outcome = Outcome();  // no memory even for the message: the N-API layer says "internal error"
-          outcome.ok = false;
-        }
+        outcome = Outcome();  // no memory even for the message: the N-API layer says "internal error"
+        outcome.ok = false;
       }
-      Deliver(id, std::move(outcome));
-    });
-  } catch (...) {
-    return false;
-  }
+    }
+    Deliver(id, std::move(outcome));
+  });
 }
 
 void TapiThread::Deliver(uint32_t id, Outcome outcome) noexcept {

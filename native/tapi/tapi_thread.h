@@ -89,9 +89,17 @@ class TapiThread : public std::enable_shared_from_this<TapiThread> {
  private:
   TapiThread(ResultSink results, EventSink events, ExitSink onExit, DWORD closeTimeoutMs);
 
-  // Queues `body` as the command `id`; its outcome (or an internal-error outcome for an exception)
-  // goes to the ResultSink.
-  bool Command(uint32_t id, const char *fn, std::function<Outcome()> body) noexcept;
+  // Queues `body` (returns Outcome) as the command `id`; its outcome (or an internal-error outcome
+  // for an exception) goes to the ResultSink. false when it could not be queued (no memory either).
+  template <typename F>
+  bool Command(uint32_t id, const char *fn, F &&body) noexcept {
+    try {
+      return QueueCommand(id, fn, std::function<Outcome()>(std::forward<F>(body)));
+    } catch (...) {
+      return false;
+    }
+  }
+  bool QueueCommand(uint32_t id, const char *fn, std::function<Outcome()> body);
   bool Post(std::function<void()> command) noexcept;
   void Run() noexcept;
   void Loop();

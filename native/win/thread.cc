@@ -60,7 +60,7 @@ Thread& Thread::operator=(Thread&& other) noexcept {
   return *this;
 }
 
-bool Thread::Start(std::function<void()> body, const char* name, DWORD* error) noexcept {
+bool Thread::StartFunction(std::function<void()> body, const char* name, DWORD* error) noexcept {
   StartArgs* start = nullptr;
   try {
     start = new StartArgs{std::move(body), name};

@@ -34,9 +34,20 @@ class Thread {
   Thread(Thread&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)), id_(std::exchange(other.id_, 0)) {}
   Thread& operator=(Thread&& other) noexcept;
 
-  // Runs `body` on a new thread. `name` labels reports of an exception that escaped `body`
-  // (static string). false (with a Win32-style code in *error) when no thread could be started.
-  bool Start(std::function<void()> body, const char* name, DWORD* error = nullptr) noexcept;
+  // Runs `body` (any callable) on a new thread. `name` labels reports of an exception that escaped
+  // `body` (static string). false (with a Win32-style code in *error) when no thread could be started,
+  // also when there is no memory to hold `body`: nothing here throws.
+  template <typename F>
+  bool Start(F&& body, const char* name, DWORD* error = nullptr) noexcept {
+    std::function<void()> fn;
+    try {
+      fn = std::forward<F>(body);
+    } catch (...) {
+      if (error) *error = ERROR_NOT_ENOUGH_MEMORY;
+      return false;
+    }
+    return StartFunction(std::move(fn), name, error);
+  }
   // Waits up to `ms` for the thread to end. true when it has ended (or was never started).
   bool Wait(DWORD ms) noexcept;
   // Gives the thread up without waiting: it runs on and ends by itself.
@@ -46,6 +57,8 @@ class Thread {
   bool IsCurrent() const noexcept { return id_ != 0 && id_ == GetCurrentThreadId(); }
 
  private:
+  bool StartFunction(std::function<void()> body, const char* name, DWORD* error) noexcept;
+
   HANDLE handle_ = nullptr;
   DWORD id_ = 0;
 };
