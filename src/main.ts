@@ -2,7 +2,9 @@
 /** Entry point of wildix-datev-cti(.exe). */
 import { createFileLogger } from './logging/fileLogger';
 import { processEnv } from './config/paths';
-import { run } from './cli/run';
+import { run, type NativeWiring } from './cli/run';
+import type { Logger } from './logging/logger';
+import { stopDeadline } from './stopDeadline';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const version: string = (require('../../../package.json') as { version: string }).version;
@@ -13,6 +15,44 @@ function nativeWiring(): typeof import('./native/wiring') {
   return require('./native/wiring') as typeof import('./native/wiring');
 }
 
+let closeLog: (() => Promise<void>) | undefined;
+let stopFinished: (() => void) | undefined;
+
+/**
+ * The last resort of a stop (src/stopDeadline.ts): from the stop request (stop signal or the tray's
+ * "Beenden") the process ends within 10 s, whatever still hangs. Self-contained: it only watches
+ * what the native wiring hands to run().
+ */
+function withStopDeadline(w: NativeWiring, log: Logger): NativeWiring {
+  const deadline = stopDeadline({
+    log: (m) => {
+      log.error(m);
+      process.stderr.write(`Wildix CTI: ${m}\n`);
+    },
+    flush: () => closeLog?.() ?? Promise.resolve(),
+    exit: (code) => process.exit(code),
+    setTimer: (fn, ms) => setTimeout(fn, ms),
+  });
+  stopFinished = () => deadline.done();
+  const tray = w.tray;
+  return {
+    ...w,
+    stopSignal: w.stopSignal.then((reason) => {
+      deadline.request(reason);
+      return reason;
+    }),
+    ...(tray
+      ? {
+          tray: (tooltip, problem, onCommand) =>
+            tray(tooltip, problem, (command) => {
+              if (command === 'quit') deadline.request('tray');
+              onCommand(command);
+            }),
+        }
+      : {}),
+  };
+}
+
 async function main(): Promise<void> {
   const env = processEnv();
   const code = await run(process.argv.slice(2), {
@@ -21,15 +61,20 @@ async function main(): Promise<void> {
     nodeVersion: process.version,
     out: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
     err: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
-    makeLogger: (dir, l, toConsole) => createFileLogger({ dir, level: l.level, maxSizeMB: l.maxSizeMB, maxDays: l.maxDays, console: toConsole }),
+    makeLogger: (dir, l, toConsole) => {
+      const logger = createFileLogger({ dir, level: l.level, maxSizeMB: l.maxSizeMB, maxDays: l.maxDays, console: toConsole });
+      closeLog = () => logger.close();
+      return logger;
+    },
     ...(env.platform === 'win32'
       ? {
-          native: async (config, log) => nativeWiring().createNativeWiring(config, log),
+          native: async (config, log) => withStopDeadline(await nativeWiring().createNativeWiring(config, log), log),
           workstation: () => nativeWiring().nativeWorkstation(),
           passwordStore: () => nativeWiring().datevConnectPasswordStore(),
         }
       : {}),
   });
+  stopFinished?.();
   process.exitCode = code;
   // Never hang after the work is done (logs are flushed by now): a native thread or timer that still
   // holds the event loop gets 3 s, then the process ends with the same code.
