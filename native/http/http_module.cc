@@ -199,7 +199,17 @@ Napi::Value GetJs(const Napi::CallbackInfo& info) {
     return promise;
   }
   // From here the ThreadSafeFunction owns `pending` (deleted by its finalizer on the JS thread).
-  Tsfn tsfn = Tsfn::New(env, "wildix-winhttp-get", 0, 1, pending, [](Napi::Env, void*, Pending* p) { delete p; });
+  Tsfn tsfn;
+  try {
+    tsfn = Tsfn::New(env, "wildix-winhttp-get", 0, 1, pending, [](Napi::Env, void*, Pending* p) { delete p; });
+  } catch (...) {
+    g_in_flight.fetch_sub(1);
+    setup.fn = "napi_create_threadsafe_function";
+    setup.message = "cannot set up the request (out of memory?)";
+    pending->deferred.Reject(MakeError(env, setup).Value());
+    delete pending;
+    return promise;
+  }
   winx::Thread thread;  // runs on by itself; its handle is closed when `thread` goes
   DWORD start_error = 0;
   bool started = false;

@@ -166,7 +166,11 @@ Napi::Error MakeError(Napi::Env env, const std::string &fn, uint32_t code, const
 // after that is dropped.
 class Bridge {
  public:
-  explicit Bridge(Tsfn tsfn) : tsfn_(tsfn) {}
+  // Before the thread starts (JS thread).
+  void Attach(Tsfn tsfn) {
+    tsfn_ = tsfn;
+    open_ = true;
+  }
   void Send(std::unique_ptr<Delivery> d) noexcept {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!open_) return;
@@ -181,7 +185,7 @@ class Bridge {
 
  private:
   std::mutex mutex_;
-  bool open_ = true;
+  bool open_ = false;
   Tsfn tsfn_;
 };
 
@@ -220,11 +224,9 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
         closeTimeoutMs = static_cast<DWORD>(ms);
       }
     }
-    // Keeps this object alive until the ThreadSafeFunction is released (by the thread's end or Close()).
-    self_ = Napi::Persistent(info.This().As<Napi::Object>());
-    Tsfn tsfn = Tsfn::New(env, info[0].As<Napi::Function>(), "wildix-tapi", 0, 1, this,
-                          [](Napi::Env, void *, SessionWrap *session) { session->self_.Reset(); });
-    bridge_ = std::make_shared<Bridge>(tsfn);
+    // Everything that can run out of memory comes before the ThreadSafeFunction exists: a failure
+    // then leaves nothing behind that keeps the event loop alive or calls back into a dead object.
+    bridge_ = std::make_shared<Bridge>();
     std::shared_ptr<Bridge> bridge = bridge_;
     thread_ = tapi::TapiThread::Create(
         [bridge](uint32_t id, Outcome outcome) {
@@ -240,6 +242,11 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
           bridge->Send(std::move(d));
         },
         [bridge]() { bridge->Close(); }, closeTimeoutMs);
+    Tsfn tsfn = Tsfn::New(env, info[0].As<Napi::Function>(), "wildix-tapi", 0, 1, this,
+                          [](Napi::Env, void *, SessionWrap *session) { session->self_.Reset(); });
+    bridge_->Attach(tsfn);
+    // Keeps this object alive until the ThreadSafeFunction is released (by the thread's end or Close()).
+    self_ = Napi::Persistent(info.This().As<Napi::Object>());
     napi_add_env_cleanup_hook(env, &SessionWrap::EnvCleanup, this);
     cleanupHook_ = true;
     if (!thread_->Start()) {
