@@ -87,6 +87,34 @@ export function dialogsContract(name: string, makeHarness: () => Promise<DialogH
       expect((await h.user.visible()).map((v) => v.id)).not.toContain(id);
     });
 
+    it('gives "closed" once close() was requested, even when the user\'s click was already under way', async () => {
+      const id = await h.port.show(incoming);
+      await shown(id);
+      // the call ended (the program closes the dialog) while the user clicks "Annehmen": no answer wanted
+      const clicking = h.user.click(id, 'Annehmen').catch(() => undefined); // the window may be gone already
+      await h.port.close(id);
+      await clicking;
+      expect(await h.port.result(id)).toEqual({ reason: 'closed' });
+    });
+
+    it('ignores a click that comes after close()', async () => {
+      const id = await h.port.show(incoming);
+      await shown(id);
+      await h.port.close(id);
+      await h.user.click(id, 'Annehmen').catch(() => undefined);
+      expect(await h.port.result(id)).toEqual({ reason: 'closed' });
+      expect((await h.user.visible()).map((v) => v.id)).not.toContain(id);
+    });
+
+    it('shows a dialog that may not take the focus (the default) and one that may, both clickable', async () => {
+      const quiet = await h.port.show(incoming);
+      const asked = await h.port.show({ ...outgoing, takeFocus: true, buttons: [{ id: 'hangup', label: 'Auflegen', enabled: true }] });
+      await h.user.click(quiet, 'Annehmen');
+      await h.user.click(asked, 'Auflegen');
+      expect(await h.port.result(quiet)).toEqual({ reason: 'button', choice: 'answer' });
+      expect(await h.port.result(asked)).toEqual({ reason: 'button', choice: 'hangup' });
+    });
+
     it('reports a window the user closed as "dismissed"', async () => {
       const id = await h.port.show(incoming);
       await shown(id);

@@ -4,6 +4,8 @@
  * (src/native/earlyStart.ts); only then is the rest of the program loaded.
  */
 import { startEarly } from './native/earlyStart';
+import type { NativeWiring } from './cli/run';
+import type { Logger } from './logging/logger';
 
 const early = startEarly(process.argv.slice(2));
 
@@ -11,6 +13,7 @@ const early = startEarly(process.argv.slice(2));
 const { createFileLogger } = require('./logging/fileLogger') as typeof import('./logging/fileLogger');
 const { processEnv } = require('./config/paths') as typeof import('./config/paths');
 const { run } = require('./cli/run') as typeof import('./cli/run');
+const { stopDeadline } = require('./stopDeadline') as typeof import('./stopDeadline');
 const version: string = (require('../../../package.json') as { version: string }).version;
 
 /** Loaded only on Windows: the addon and its adapters. */
@@ -18,6 +21,44 @@ function nativeWiring(): typeof import('./native/wiring') {
   return require('./native/wiring') as typeof import('./native/wiring');
 }
 /* eslint-enable @typescript-eslint/no-require-imports */
+
+let closeLog: (() => Promise<void>) | undefined;
+let stopFinished: (() => void) | undefined;
+
+/**
+ * The last resort of a stop (src/stopDeadline.ts): from the stop request (stop signal or the tray's
+ * "Beenden") the process ends within 10 s, whatever still hangs. Self-contained: it only watches
+ * what the native wiring hands to run().
+ */
+function withStopDeadline(w: NativeWiring, log: Logger): NativeWiring {
+  const deadline = stopDeadline({
+    log: (m) => {
+      log.error(m);
+      process.stderr.write(`Wildix CTI: ${m}\n`);
+    },
+    flush: () => closeLog?.() ?? Promise.resolve(),
+    exit: (code) => process.exit(code),
+    setTimer: (fn, ms) => setTimeout(fn, ms),
+  });
+  stopFinished = () => deadline.done();
+  const tray = w.tray;
+  return {
+    ...w,
+    stopSignal: w.stopSignal.then((reason) => {
+      deadline.request(reason);
+      return reason;
+    }),
+    ...(tray
+      ? {
+          tray: (tooltip, problem, onCommand) =>
+            tray(tooltip, problem, (command) => {
+              if (command === 'quit') deadline.request('tray');
+              onCommand(command);
+            }),
+        }
+      : {}),
+  };
+}
 
 async function main(): Promise<void> {
   const env = processEnv();
@@ -27,16 +68,21 @@ async function main(): Promise<void> {
     nodeVersion: process.version,
     out: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
     err: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
-    makeLogger: (dir, l, toConsole) => createFileLogger({ dir, level: l.level, maxSizeMB: l.maxSizeMB, maxDays: l.maxDays, console: toConsole }),
+    makeLogger: (dir, l, toConsole) => {
+      const logger = createFileLogger({ dir, level: l.level, maxSizeMB: l.maxSizeMB, maxDays: l.maxDays, console: toConsole });
+      closeLog = () => logger.close();
+      return logger;
+    },
     ...(env.platform === 'win32'
       ? {
-          native: async (config, log) => nativeWiring().createNativeWiring(config, log, early),
+          native: async (config, log) => withStopDeadline(await nativeWiring().createNativeWiring(config, log, early), log),
           workstation: () => nativeWiring().nativeWorkstation(),
           passwordStore: () => nativeWiring().datevConnectPasswordStore(),
           ...(early ? { earlyInstance: early.instance } : {}),
         }
       : {}),
   });
+  stopFinished?.();
   process.exitCode = code;
   // Never hang after the work is done (logs are flushed by now): a native thread or timer that still
   // holds the event loop gets 3 s, then the process ends with the same code.

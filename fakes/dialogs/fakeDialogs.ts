@@ -1,6 +1,9 @@
 /**
  * Scriptable in-memory dialogs: `port` is what the program uses, `user` plays the person in front of
  * the screen. Every dialog ever shown stays in `history` for assertions and the simulation output.
+ * Like the real adapter, a result reaches the program asynchronously (a click closes the window at
+ * once, its result arrives a moment later), and a close() requested before it arrived wins: the
+ * result is then "closed". The 'shown' event says whether the dialog took the focus (takeFocus).
  */
 import type { DialogPort, DialogResult, DialogSpec } from '../../src/dialogs/port';
 import type { DialogUser, VisibleDialog } from '../../contracts/harness';
@@ -13,6 +16,8 @@ interface OpenDialog {
   text: string;
   enabled: Map<string, boolean>;
   open: boolean;
+  /** The result on its way to the program (the window is gone already). */
+  pending?: DialogResult;
   result: Promise<DialogResult>;
   finish: (r: DialogResult) => void;
   cancelTimer?: () => void;
@@ -25,6 +30,8 @@ export interface DialogEvent {
   heading: string;
   text: string;
   detail?: string;
+  /** 'shown' only: whether the dialog took the keyboard focus. */
+  takeFocus?: boolean;
 }
 
 export class FakeDialogs {
@@ -54,8 +61,10 @@ export class FakeDialogs {
         this.log('button', d, `${buttonId}=${enabled ? 'enabled' : 'disabled'}`);
       },
       close: async (id) => {
-        const d = this.openDialog(id);
-        if (d) this.finish(d, { reason: 'closed' });
+        const d = this.dialogs.get(id);
+        if (!d) return;
+        if (d.open) this.finish(d, { reason: 'closed' });
+        else if (d.pending) d.pending = { reason: 'closed' }; // the click raced the close: close wins
       },
       result: async (id) => {
         const d = this.dialogs.get(id);
@@ -122,7 +131,7 @@ export class FakeDialogs {
     };
     if (spec.timeoutMs !== undefined) d.cancelTimer = this.clock.setTimeout(() => this.finish(d, { reason: 'timeout' }), spec.timeoutMs);
     this.dialogs.set(id, d);
-    this.log('shown', d, spec.buttons.map((b) => `[${b.label}${b.enabled ? '' : ' (gesperrt)'}]`).join(' '));
+    this.log('shown', d, spec.buttons.map((b) => `[${b.label}${b.enabled ? '' : ' (gesperrt)'}]`).join(' '), spec.takeFocus ?? false);
     return id;
   }
 
@@ -136,11 +145,28 @@ export class FakeDialogs {
     d.open = false;
     d.cancelTimer?.();
     this.log('closed', d, r.choice ? `${r.reason}: ${r.choice}` : r.reason);
-    d.finish(r);
+    if (r.reason === 'closed') {
+      d.finish(r);
+      return;
+    }
+    d.pending = r;
+    setImmediate(() => {
+      const final = d.pending ?? r;
+      d.pending = undefined;
+      d.finish(final);
+    });
   }
 
-  private log(type: DialogEvent['type'], d: OpenDialog, detail?: string): void {
-    const e: DialogEvent = { type, id: d.id, title: d.spec.title, heading: d.heading, text: d.text, ...(detail ? { detail } : {}) };
+  private log(type: DialogEvent['type'], d: OpenDialog, detail?: string, takeFocus?: boolean): void {
+    const e: DialogEvent = {
+      type,
+      id: d.id,
+      title: d.spec.title,
+      heading: d.heading,
+      text: d.text,
+      ...(detail ? { detail } : {}),
+      ...(takeFocus !== undefined ? { takeFocus } : {}),
+    };
     this.history.push(e);
     for (const l of this.listeners) l(e);
   }

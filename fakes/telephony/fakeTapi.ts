@@ -2,9 +2,12 @@
  * In-memory TAPI 2.x: `port` behaves like the native TAPI adapter, `pbx` plays the Wildix PBX/TSP
  * (incoming calls, ringback, remote answer/hangup, busy, late caller id, failures of any request) and
  * records every request. Events are delivered asynchronously (like LINE_* messages), in order.
+ * `hang('lineClose' | 'lineShutdown')` plays a TSP that never returns from that call: like the native
+ * adapter, the port gives it up after closeTimeoutMs (on the injected clock) with TelephonyTimeoutError.
  */
 import {
   TelephonyError,
+  TelephonyTimeoutError,
   type CallInfo,
   type LineInfo,
   type PartyId,
@@ -23,6 +26,17 @@ import {
   type CallStateName,
 } from '../../src/telephony/tapiConstants';
 import type { PbxDriver, RecordedTapiRequest } from '../../contracts/harness';
+import { systemClock, type Clock } from '../../src/util/clock';
+
+export interface FakeTapiOptions {
+  /** Timers of the bounded calls (default: the system clock). */
+  clock?: Clock;
+  /** Bound of lineClose/lineShutdown, as NativeTelephonyPortOptions.closeTimeoutMs (default 2000). */
+  closeTimeoutMs?: number;
+}
+
+/** TAPI calls a test can make hang (the TSP never returns from them). */
+export type HangingCall = 'lineClose' | 'lineShutdown';
 
 interface FakeLine {
   deviceId: number;
@@ -61,8 +75,13 @@ export class FakeTapi {
   private nextCallId = 1001;
   private lastCall = 0;
   private queue: Promise<void> = Promise.resolve();
+  private readonly hangs = new Set<HangingCall>();
+  private readonly clock: Clock;
+  private readonly closeTimeoutMs: number;
 
-  constructor() {
+  constructor(options: FakeTapiOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.closeTimeoutMs = options.closeTimeoutMs ?? 2000;
     this.port = {
       initialize: async () => {
         this.record('lineInitializeExW', 0);
@@ -79,9 +98,10 @@ export class FakeTapi {
         this.requireInit('lineClose');
         const line = this.lines.find((l) => l.hLine === hLine);
         if (!line) throw this.error('lineClose', LINEERR.INVALLINEHANDLE);
-        this.record('lineClose', 0);
         line.hLine = undefined;
         for (const c of this.calls.values()) if (c.line === line) this.calls.delete(c.hCall);
+        if (this.hangs.delete('lineClose')) return this.timeout('lineClose');
+        this.record('lineClose', 0);
       },
       makeCall: async (hLine, destination) => this.makeCall(hLine, destination),
       answer: async (hCall) => this.answer(hCall),
@@ -99,11 +119,14 @@ export class FakeTapi {
         return this.info(c);
       },
       shutdown: async () => {
-        if (this.initialized) this.record('lineShutdown', 0);
+        const was = this.initialized;
         this.initialized = false;
         this.calls.clear();
         for (const l of this.lines) l.hLine = undefined;
         // like the native adapter: listeners stay, events stop until the next initialize
+        if (!was) return;
+        if (this.hangs.delete('lineShutdown')) return this.timeout('lineShutdown');
+        this.record('lineShutdown', 0);
       },
       onEvent: (listener) => {
         this.listeners.add(listener);
@@ -169,6 +192,11 @@ export class FakeTapi {
     this.emit({ type: 'reinit' });
   }
 
+  /** The next call of `fn` never returns inside the TSP: the port rejects it after closeTimeoutMs. */
+  hang(fn: HangingCall): void {
+    this.hangs.add(fn);
+  }
+
   /** Resolves once every event queued so far has been delivered. */
   settle(): Promise<void> {
     return this.queue.then(() => new Promise<void>((r) => setImmediate(r)));
@@ -177,6 +205,13 @@ export class FakeTapi {
   callStateOf(callId: number): CallStateName | undefined {
     for (const c of this.calls.values()) if (c.callId === callId) return c.state;
     return undefined;
+  }
+
+  /** A call given up after the bound, as the native adapter does (the call is never recorded). */
+  private timeout(fn: HangingCall): Promise<never> {
+    return new Promise<never>((_, reject) => {
+      this.clock.setTimeout(() => reject(new TelephonyTimeoutError(fn, this.closeTimeoutMs)), this.closeTimeoutMs);
+    });
   }
 
   private lineInfos(): LineInfo[] {

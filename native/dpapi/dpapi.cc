@@ -7,6 +7,7 @@
 
 #include "http/system_dll.h"
 #include "http/winhttp_api.h"  // ErrorText
+#include "win/thread.h"           // CurrentExceptionWhat
 
 namespace wildix::dpapi {
 
@@ -89,9 +90,15 @@ bool Guarded(bool protect, const std::vector<unsigned char>& in, const std::stri
              Failure* f) noexcept {
   try {
     return Run(protect, in, entropy, out, f);
-  } catch (const std::exception& e) {
-    f->fn = "internal";
-    f->message = e.what();
+  } catch (...) {  // std::bad_alloc included: a typed failure, never an exception out of the worker
+    try {
+      f->fn = "internal";
+      f->message = std::string("internal error: ") + winx::CurrentExceptionWhat();
+    } catch (...) {
+      f->fn.clear();
+      f->message.clear();
+    }
+    f->code = ERROR_NOT_ENOUGH_MEMORY;
     return false;
   }
 }

@@ -39,9 +39,9 @@ class DpapiWorker : public Napi::AsyncWorker {
       deferred_.Resolve(Napi::Buffer<unsigned char>::Copy(env, output_.data(), output_.size()));
       return;
     }
-    Napi::Error error = Napi::Error::New(env, failure_.message);
+    Napi::Error error = Napi::Error::New(env, failure_.message.empty() ? std::string("DPAPI: internal error") : failure_.message);
     error.Set("code", Napi::String::New(env, "dpapi"));
-    error.Set("fn", Napi::String::New(env, failure_.fn));
+    error.Set("fn", Napi::String::New(env, failure_.fn.empty() ? std::string("internal") : failure_.fn));
     error.Set("win32Error", Napi::Number::New(env, static_cast<double>(failure_.code)));
     deferred_.Reject(error.Value());
   }

@@ -9,14 +9,13 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <system_error>
-#include <thread>
 #include <utility>
 
 #include "common/modules.h"
 #include "common/wide_string.h"
 #include "http/http_get.h"
 #include "http/winhttp_api.h"
+#include "win/thread.h"
 
 namespace wildix::http {
 namespace {
@@ -60,7 +59,7 @@ Napi::Error MakeError(Napi::Env env, const GetError& e) {
 }
 
 // Runs on the JS thread (env is null while the environment is torn down: then only free the data).
-void Settle(Napi::Env env, Napi::Function /*unused*/, Pending* pending, Outcome* raw) {
+void Settle(Napi::Env env, Napi::Function /*unused*/, Pending* pending, Outcome* raw) noexcept {
   std::unique_ptr<Outcome> outcome(raw);
   if (static_cast<napi_env>(env) == nullptr || pending == nullptr) return;
   try {
@@ -80,7 +79,11 @@ void Settle(Napi::Env env, Napi::Function /*unused*/, Pending* pending, Outcome*
       pending->deferred.Reject(MakeError(env, outcome->err).Value());
     }
   } catch (const Napi::Error& e) {
-    pending->deferred.Reject(e.Value());
+    winx::NoThrow("http settle", [&] { pending->deferred.Reject(e.Value()); });
+  } catch (...) {  // no memory for the answer: reject with what JS can still make
+    winx::NoThrow("http settle", [&] {
+      pending->deferred.Reject(Napi::Error::New(env, "native/http: internal error (out of memory?)").Value());
+    });
   }
 }
 
@@ -196,26 +199,46 @@ Napi::Value GetJs(const Napi::CallbackInfo& info) {
     return promise;
   }
   // From here the ThreadSafeFunction owns `pending` (deleted by its finalizer on the JS thread).
-  Tsfn tsfn = Tsfn::New(env, "wildix-winhttp-get", 0, 1, pending, [](Napi::Env, void*, Pending* p) { delete p; });
+  Tsfn tsfn;
   try {
-    std::thread([tsfn, session = std::move(session), req = std::move(req)]() mutable {
-      Outcome* outcome = nullptr;
-      try {
-        auto owned = std::make_unique<Outcome>();
-        owned->ok = wildix::http::Get(*session, req, &owned->res, &owned->err);
-        outcome = owned.release();
-      } catch (...) {
-        outcome = nullptr;  // Settle rejects with an internal error
-      }
-      session.reset();
-      if (tsfn.BlockingCall(outcome) != napi_ok) delete outcome;
-      tsfn.Release();
-      g_in_flight.fetch_sub(1);
-    }).detach();
-  } catch (const std::system_error& e) {
+    tsfn = Tsfn::New(env, "wildix-winhttp-get", 0, 1, pending, [](Napi::Env, void*, Pending* p) { delete p; });
+  } catch (...) {
     g_in_flight.fetch_sub(1);
-    setup.fn = "std::thread";
-    setup.message = std::string("cannot start the request thread: ") + e.what();
+    setup.fn = "napi_create_threadsafe_function";
+    setup.message = "cannot set up the request (out of memory?)";
+    pending->deferred.Reject(MakeError(env, setup).Value());
+    delete pending;
+    return promise;
+  }
+  winx::Thread thread;  // runs on by itself; its handle is closed when `thread` goes
+  DWORD start_error = 0;
+  bool started = false;
+  try {
+    started = thread.Start(
+        [tsfn, session = std::move(session), req = std::move(req)]() mutable {
+          // Nothing thrown here leaves the thread; the promise is settled in every case.
+          Outcome* outcome = nullptr;
+          try {
+            auto owned = std::make_unique<Outcome>();
+            owned->ok = wildix::http::Get(*session, req, &owned->res, &owned->err);
+            outcome = owned.release();
+          } catch (...) {
+            outcome = nullptr;  // Settle rejects with an internal error
+          }
+          session.reset();
+          if (tsfn.BlockingCall(outcome) != napi_ok) delete outcome;
+          tsfn.Release();
+          g_in_flight.fetch_sub(1);
+        },
+        "http request thread", &start_error);
+  } catch (...) {
+    start_error = ERROR_NOT_ENOUGH_MEMORY;
+  }
+  if (!started) {
+    g_in_flight.fetch_sub(1);
+    setup.fn = "CreateThread";
+    setup.code = start_error;
+    setup.message = "cannot start the request thread (error " + std::to_string(start_error) + ")";
     pending->deferred.Reject(MakeError(env, setup).Value());
     tsfn.Release();
   }

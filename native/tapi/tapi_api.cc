@@ -25,13 +25,11 @@ void Pin(HMODULE module) {
 
 }  // namespace
 
-bool TapiApi::Load(const std::wstring &dllPath, std::string *failedFn, std::string *error) {
-  if (dllPath.empty()) {
-    module_ = LoadLibraryExW(L"tapi32.dll", nullptr, LOAD_LIBRARY_SEARCH_SYSTEM32);
-  } else {
-    module_ = LoadLibraryExW(dllPath.c_str(), nullptr, LOAD_WITH_ALTERED_SEARCH_PATH);
-  }
-  const std::string shown = dllPath.empty() ? std::string("tapi32.dll (System32)") : WideToUtf8(dllPath);
+bool TapiApi::Load(std::string *failedFn, std::string *error) {
+  // Only Windows' own tapi32.dll: no environment variable, path or search order can make the program
+  // load another one (tests put their fake where Windows looks for it, see fakes/tapi32/README.md).
+  module_ = LoadLibraryExW(L"tapi32.dll", nullptr, LOAD_LIBRARY_SEARCH_SYSTEM32);
+  const std::string shown = "tapi32.dll (System32)";
   if (module_ == nullptr) {
     *failedFn = "LoadLibraryExW";
     *error = "TAPI is not available: " + shown + " could not be loaded (Windows error " +

@@ -48,8 +48,8 @@ class TapiApi {
   TapiApi(const TapiApi &) = delete;
   TapiApi &operator=(const TapiApi &) = delete;
 
-  // dllPath empty: tapi32.dll from System32 only. Returns false and fills failedFn/error on failure.
-  bool Load(const std::wstring &dllPath, std::string *failedFn, std::string *error);
+  // tapi32.dll from System32 only. Returns false and fills failedFn/error on failure.
+  bool Load(std::string *failedFn, std::string *error);
 
   // Required.
   PFN_lineInitializeExW lineInitializeExW = nullptr;

@@ -1,11 +1,18 @@
 // N-API surface of native/tapi (typed in src/native/tapiTelephonyPort.ts as NativeTapi):
-//   tapi.createSession(dllPath: string, onEvent: (e) => void): NativeTapiSession
-// A session owns one TAPI thread. Its methods return Promises settled on the JS thread through a
-// ThreadSafeFunction; events go to onEvent in TAPI order. Rejections are Error objects with
-// `fn` and `code` (LINEERR_* unsigned, or 0) that the TS wrapper turns into TelephonyError.
+//   new tapi.NativeTapiSession(onEvent: (e) => void, options?: { closeTimeoutMs?: number })
+// A session owns one TAPI thread (tapi32.dll from System32 only). Its methods return Promises settled
+// on the JS thread through a ThreadSafeFunction; events go to onEvent in TAPI order. Rejections are
+// Error objects with `fn` and `code` (LINEERR_* unsigned, or 0) that the TS wrapper turns into
+// TelephonyError; a TAPI function that hung past its bound adds `timeoutMs`.
+//
+// The TAPI thread reaches the ThreadSafeFunction only through a Bridge it shares with the session:
+// once the session gave the thread up (abandon(), or a bounded Stop at environment teardown), the
+// Bridge is closed and whatever the thread still reports is dropped, never sent to a released
+// ThreadSafeFunction.
 #include <napi.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -22,6 +29,7 @@ using tapi::Outcome;
 using tapi::PartyData;
 
 constexpr uint32_t kLineErrUninitialized = 0x80000050;
+constexpr double kMaxCloseTimeoutMs = 60000;
 
 // One item crossing from the TAPI thread to JS.
 struct Delivery {
@@ -145,12 +153,41 @@ Napi::Object EventToJs(Napi::Env env, const EventData &e) {
   return o;
 }
 
-Napi::Error MakeError(Napi::Env env, const std::string &fn, uint32_t code, const std::string &message) {
-  Napi::Error err = Napi::Error::New(env, message);
-  err.Set("fn", Napi::String::New(env, fn));
+Napi::Error MakeError(Napi::Env env, const std::string &fn, uint32_t code, const std::string &message,
+                      uint32_t timeoutMs = 0) {
+  Napi::Error err = Napi::Error::New(env, message.empty() ? std::string("internal error in native/tapi") : message);
+  err.Set("fn", Napi::String::New(env, fn.empty() ? std::string("internal") : fn));
   err.Set("code", Napi::Number::New(env, code));
+  if (timeoutMs != 0) err.Set("timeoutMs", Napi::Number::New(env, timeoutMs));
   return err;
 }
+
+// The only way from the TAPI thread to JS. Close() releases the ThreadSafeFunction once; a delivery
+// after that is dropped.
+class Bridge {
+ public:
+  // Before the thread starts (JS thread).
+  void Attach(Tsfn tsfn) {
+    tsfn_ = tsfn;
+    open_ = true;
+  }
+  void Send(std::unique_ptr<Delivery> d) noexcept {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!open_) return;
+    if (tsfn_.NonBlockingCall(d.get()) == napi_ok) d.release();
+  }
+  void Close() noexcept {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!open_) return;
+    open_ = false;
+    tsfn_.Release();
+  }
+
+ private:
+  std::mutex mutex_;
+  bool open_ = false;
+  Tsfn tsfn_;
+};
 
 class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
  public:
@@ -167,38 +204,56 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
                            InstanceMethod<&SessionWrap::Deallocate>("deallocate"),
                            InstanceMethod<&SessionWrap::GetCallInfo>("getCallInfo"),
                            InstanceMethod<&SessionWrap::Shutdown>("shutdown"),
+                           InstanceMethod<&SessionWrap::Abandon>("abandon"),
                        });
   }
 
-  // new NativeTapiSession(dllPath, onEvent)
+  // new NativeTapiSession(onEvent, options?)
   explicit SessionWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<SessionWrap>(info), env_(info.Env()) {
     Napi::Env env = info.Env();
-    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsFunction()) {
-      throw Napi::TypeError::New(env, "NativeTapiSession(dllPath: string, onEvent: function)");
+    if (info.Length() < 1 || !info[0].IsFunction()) {
+      throw Napi::TypeError::New(env, "NativeTapiSession(onEvent: function, options?: { closeTimeoutMs?: number })");
     }
-    const std::wstring dllPath = tapi::Utf8ToWide(info[0].As<Napi::String>().Utf8Value());
-    // Keeps this object alive until the TAPI thread has released the ThreadSafeFunction.
-    self_ = Napi::Persistent(info.This().As<Napi::Object>());
-    tsfn_ = Tsfn::New(env, info[1].As<Napi::Function>(), "wildix-tapi", 0, 1, this,
-                      [](Napi::Env, void *, SessionWrap *session) { session->self_.Reset(); });
-    thread_ = std::make_unique<tapi::TapiThread>(
-        dllPath,
-        [this](uint32_t id, Outcome outcome) {
-          auto *d = new Delivery();
+    DWORD closeTimeoutMs = tapi::TapiThread::kDefaultCloseTimeoutMs;
+    if (info.Length() > 1 && info[1].IsObject()) {
+      Napi::Value v = info[1].As<Napi::Object>().Get("closeTimeoutMs");
+      if (!v.IsUndefined()) {
+        if (!v.IsNumber()) throw Napi::TypeError::New(env, "closeTimeoutMs must be a number");
+        const double ms = v.As<Napi::Number>().DoubleValue();
+        if (!(ms >= 1 && ms <= kMaxCloseTimeoutMs)) throw Napi::RangeError::New(env, "closeTimeoutMs must be 1..60000");
+        closeTimeoutMs = static_cast<DWORD>(ms);
+      }
+    }
+    // Everything that can run out of memory comes before the ThreadSafeFunction exists: a failure
+    // then leaves nothing behind that keeps the event loop alive or calls back into a dead object.
+    bridge_ = std::make_shared<Bridge>();
+    std::shared_ptr<Bridge> bridge = bridge_;
+    thread_ = tapi::TapiThread::Create(
+        [bridge](uint32_t id, Outcome outcome) {
+          auto d = std::make_unique<Delivery>();
           d->id = id;
           d->outcome = std::move(outcome);
-          if (tsfn_.NonBlockingCall(d) != napi_ok) delete d;
+          bridge->Send(std::move(d));
         },
-        [this](EventData event) {
-          auto *d = new Delivery();
+        [bridge](EventData event) {
+          auto d = std::make_unique<Delivery>();
           d->isEvent = true;
           d->event = std::move(event);
-          if (tsfn_.NonBlockingCall(d) != napi_ok) delete d;
+          bridge->Send(std::move(d));
         },
-        [this]() { tsfn_.Release(); });
+        [bridge]() { bridge->Close(); }, closeTimeoutMs);
+    Tsfn tsfn = Tsfn::New(env, info[0].As<Napi::Function>(), "wildix-tapi", 0, 1, this,
+                          [](Napi::Env, void *, SessionWrap *session) { session->self_.Reset(); });
+    bridge_->Attach(tsfn);
+    // Keeps this object alive until the ThreadSafeFunction is released (by the thread's end or Close()).
+    self_ = Napi::Persistent(info.This().As<Napi::Object>());
     napi_add_env_cleanup_hook(env, &SessionWrap::EnvCleanup, this);
     cleanupHook_ = true;
-    thread_->Start();
+    if (!thread_->Start()) {
+      closed_ = true;  // every command rejects with LINEERR_UNINITIALIZED
+      startFailed_ = true;
+      bridge_->Close();
+    }
   }
 
   ~SessionWrap() override {
@@ -211,8 +266,8 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
       if (closed_) return;  // no events after shutdown()
       try {
         onEvent.Call({EventToJs(env, d->event)});
-      } catch (const Napi::Error &) {
-        // A throwing listener must not take the TAPI bridge down; the TS wrapper catches its own.
+      } catch (...) {
+        // A throwing listener (or no memory for the event) must not take the TAPI bridge down.
       }
       return;
     }
@@ -223,7 +278,8 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
     if (d->outcome.ok) {
       deferred.Resolve(OutcomeToJs(env, d->outcome));
     } else {
-      deferred.Reject(MakeError(env, d->outcome.fn, d->outcome.code, d->outcome.message).Value());
+      deferred.Reject(
+          MakeError(env, d->outcome.fn, d->outcome.code, d->outcome.message, d->outcome.timeoutMs).Value());
     }
   }
 
@@ -234,8 +290,10 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
     self->StopThread();
   }
 
-  void StopThread() {
-    if (thread_) thread_->Stop();
+  // At the end of the environment (or of this object): a bounded wait, then the thread is given up.
+  void StopThread() noexcept {
+    if (!thread_) return;
+    if (!thread_->Stop(thread_->closeTimeoutMs() + kStopGraceMs)) bridge_->Close();
   }
 
   // Creates the promise of one command; posts the command unless the session was shut down.
@@ -244,7 +302,8 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
     Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
     if (closed_) {
       deferred.Reject(MakeError(env, fn, kLineErrUninitialized,
-                                std::string(fn) + " failed: LINEERR_UNINITIALIZED (TAPI was shut down)")
+                                std::string(fn) + (startFailed_ ? " failed: LINEERR_UNINITIALIZED (no TAPI thread could be started)"
+                                                                : " failed: LINEERR_UNINITIALIZED (TAPI was shut down)"))
                           .Value());
       return deferred.Promise();
     }
@@ -323,13 +382,40 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
     return deferred.Promise();
   }
 
+  // Gives the TAPI thread up (it hangs in a TSP call): no event or result comes any more, every
+  // pending promise rejects with `timeoutMs`, later calls reject with LINEERR_UNINITIALIZED. Returns
+  // whether there was a thread to give up.
+  Napi::Value Abandon(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    const bool had = !abandoned_ && !startFailed_;
+    if (had) {
+      abandoned_ = true;
+      closed_ = true;
+      thread_->Abandon();
+      bridge_->Close();
+      auto pending = std::move(pending_);
+      pending_.clear();
+      for (auto &p : pending) {
+        p.second.Reject(MakeError(env, "abandon", 0,
+                                  "the TAPI thread did not answer (the TAPI provider hangs) and was abandoned",
+                                  thread_->closeTimeoutMs())
+                            .Value());
+      }
+    }
+    return Napi::Boolean::New(env, had);
+  }
+
+  static constexpr DWORD kStopGraceMs = 1000;
+
   Napi::Env env_;
   Napi::ObjectReference self_;
-  Tsfn tsfn_;
-  std::unique_ptr<tapi::TapiThread> thread_;
+  std::shared_ptr<Bridge> bridge_;
+  std::shared_ptr<tapi::TapiThread> thread_;
   std::unordered_map<uint32_t, Napi::Promise::Deferred> pending_;  // JS thread only
   uint32_t nextId_ = 0;
   bool closed_ = false;
+  bool abandoned_ = false;
+  bool startFailed_ = false;
   bool cleanupHook_ = false;
 };
 

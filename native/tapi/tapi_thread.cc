@@ -1,6 +1,7 @@
 #include "tapi/tapi_thread.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <exception>
 #include <iterator>
@@ -33,44 +34,123 @@ PartyData ReadParty(const VarBuffer &buf, DWORD flags, DWORD off, DWORD size, DW
 
 }  // namespace
 
-TapiThread::TapiThread(std::wstring dllPath, ResultSink results, EventSink events, ExitSink onExit)
-    : dllPath_(std::move(dllPath)),
-      results_(std::move(results)),
+std::shared_ptr<TapiThread> TapiThread::Create(ResultSink results, EventSink events, ExitSink onExit,
+                                               DWORD closeTimeoutMs) {
+  return std::shared_ptr<TapiThread>(
+      new TapiThread(std::move(results), std::move(events), std::move(onExit), closeTimeoutMs));
+}
+
+TapiThread::TapiThread(ResultSink results, EventSink events, ExitSink onExit, DWORD closeTimeoutMs)
+    : results_(std::move(results)),
       events_(std::move(events)),
       onExit_(std::move(onExit)),
+      closeTimeoutMs_(closeTimeoutMs == 0 ? kDefaultCloseTimeoutMs : closeTimeoutMs),
       stopEvent_(CreateEventW(nullptr, TRUE, FALSE, nullptr)),
       commandEvent_(CreateEventW(nullptr, FALSE, FALSE, nullptr)) {}
 
-TapiThread::~TapiThread() { Stop(); }
-
-void TapiThread::Start() {
+bool TapiThread::Start() noexcept {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (started_) return;
+  if (started_) return thread_.started();
   started_ = true;
-  thread_ = std::thread([this] { Run(); });
+  if (stopEvent_.get() == nullptr || commandEvent_.get() == nullptr) {
+    accepting_ = false;
+    return false;
+  }
+  std::shared_ptr<TapiThread> self;
+  try {
+    self = shared_from_this();
+  } catch (...) {
+    accepting_ = false;
+    return false;
+  }
+  if (!thread_.Start([self] { self->Run(); }, "TAPI thread")) {
+    accepting_ = false;
+    return false;
+  }
+  return true;
 }
 
-void TapiThread::Stop() {
+bool TapiThread::Stop(DWORD waitMs) noexcept {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (stopped_) return;
+    if (stopped_) return !thread_.started();
     stopped_ = true;
   }
   SetEvent(stopEvent_.get());
-  if (thread_.joinable()) thread_.join();
+  if (thread_.IsCurrent()) return false;
+  if (thread_.Wait(waitMs)) {
+    thread_.Abandon();  // ended: just close the handle
+    return true;
+  }
+  Abandon();
+  return false;
 }
 
-bool TapiThread::Post(std::function<void()> command) {
+void TapiThread::Abandon() noexcept {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!accepting_) return false;
-    queue_.push_back(std::move(command));
+    accepting_ = false;
+    stopped_ = true;
+  }
+  SetEvent(stopEvent_.get());
+  thread_.Abandon();
+}
+
+bool TapiThread::Post(std::function<void()> command) noexcept {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!accepting_ || !started_ || !thread_.started()) return false;
+    try {
+      queue_.push_back(std::move(command));
+    } catch (...) {
+      return false;  // out of memory: the caller reports the command as not queued
+    }
   }
   SetEvent(commandEvent_.get());
   return true;
 }
 
-void TapiThread::Run() {
+bool TapiThread::QueueCommand(uint32_t id, const char *fn, std::function<Outcome()> body) {
+  return Post([this, id, fn, body = std::move(body)]() noexcept {
+    Outcome outcome;
+    try {
+      outcome = body();
+    } catch (...) {
+      try {
+        outcome = Outcome::Fail(fn, 0, std::string(fn) + " failed: internal error: " + winx::CurrentExceptionWhat());
+      } catch (...) {
+        outcome = Outcome();  // no memory even for the message: the N-API layer says "internal error"
+        outcome.ok = false;
+      }
+    }
+    Deliver(id, std::move(outcome));
+  });
+}
+
+void TapiThread::Deliver(uint32_t id, Outcome outcome) noexcept {
+  winx::NoThrow("TAPI result sink", [&] { results_(id, std::move(outcome)); });
+}
+
+void TapiThread::Emit(EventData event) noexcept {
+  winx::NoThrow("TAPI event sink", [&] { events_(std::move(event)); });
+}
+
+void TapiThread::Run() noexcept {
+  winx::NoThrow("TAPI thread", [this] { Loop(); });
+  // From here on Post() refuses; what is still queued gets an answer too.
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    accepting_ = false;
+  }
+  ending_ = true;
+  winx::NoThrow("TAPI thread (pending commands)", [this] { RunCommands(); });
+  winx::NoThrow("TAPI thread (lineShutdown)", [this] { ShutdownTapi(); });
+  winx::NoThrow("TAPI exit sink", [this] {
+    if (onExit_) onExit_();
+  });
+}
+
+void TapiThread::Loop() {
   while (!ending_) {
     HANDLE handles[3] = {stopEvent_.get(), commandEvent_.get(), tapiEvent_};
     DWORD count = tapiEvent_ != nullptr ? 3 : 2;
@@ -85,15 +165,6 @@ void TapiThread::Run() {
     RunCommands();
     if (!ending_) DrainMessages(w == WAIT_OBJECT_0 + 2);
   }
-  // From here on Post() refuses; what is still queued gets an answer too.
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    accepting_ = false;
-  }
-  ending_ = true;
-  RunCommands();
-  ShutdownTapi();
-  if (onExit_) onExit_();
 }
 
 void TapiThread::RunCommands() {
@@ -105,12 +176,13 @@ void TapiThread::RunCommands() {
       command = std::move(queue_.front());
       queue_.pop_front();
     }
-    command();
+    winx::NoThrow("TAPI command", command);
   }
 }
 
 // Drains the queue until OPERATIONFAILED. Guards: a TAPI that "succeeds" without writing the message
-// (Wine's stubs) stops the drain, and an event that stays signalled without messages is throttled.
+// (Wine's stubs) stops the drain, and an event that stays signalled without messages is throttled. A
+// message whose handling throws (out of memory) is dropped; the drain goes on.
 void TapiThread::DrainMessages(bool woken) {
   if (hLineApp_ == 0) return;
   int got = 0;
@@ -120,7 +192,7 @@ void TapiThread::DrainMessages(bool woken) {
     msg.dwMessageID = kSentinelMessage;
     LONG rc = api_->lineGetMessage(hLineApp_, &msg, 0);
     if (rc != 0 || msg.dwMessageID == kSentinelMessage) break;
-    Handle(msg);
+    winx::NoThrow("TAPI message", [&] { Handle(msg); });
     if (hLineApp_ == 0) return;
   }
   if (got > 0 || !woken) {
@@ -203,30 +275,65 @@ void TapiThread::Handle(const LINEMESSAGE &msg) {
     default:
       return;
   }
-  events_(std::move(ev));
+  Emit(std::move(ev));
 }
 
 // lineClose/lineShutdown drop the calls this app solely owns (CLOSEDROP) -- the user's live calls on
 // the phone. Handing the handles back first (allowed for a sole owner since TAPI 2.0, and it does not
-// change the physical call) leaves every call as it is.
-void TapiThread::ReleaseCallHandles(DWORD hLine) {
+// change the physical call) leaves every call as it is. The handles are forgotten here; the bounded
+// helper deallocates them.
+std::vector<HCALL> TapiThread::TakeCallHandles(DWORD hLine) {
+  std::vector<HCALL> out;
+  out.reserve(callHandles_.size());
   for (auto h = callHandles_.begin(); h != callHandles_.end();) {
     if (hLine != 0 && h->second != hLine) {
       ++h;
       continue;
     }
-    api_->lineDeallocateCall(h->first);
+    out.push_back(h->first);
     h = callHandles_.erase(h);
   }
+  return out;
 }
 
-void TapiThread::ShutdownTapi() {
-  if (hLineApp_ != 0) ReleaseCallHandles(0);
-  if (hLineApp_ != 0) api_->lineShutdown(hLineApp_);
+LONG TapiThread::Bounded(std::function<LONG()> call, bool *timedOut) {
+  *timedOut = false;
+  struct Result {
+    std::atomic<LONG> rc{0};
+  };
+  auto result = std::make_shared<Result>();
+  winx::Thread helper;
+  // The helper owns `call` and `result`: when it is abandoned it touches nothing of this object.
+  if (!helper.Start([result, call] { result->rc = call(); }, "TAPI bounded call")) {
+    return call();  // no thread to spare: call it here, unbounded (better than not closing at all)
+  }
+  if (helper.Wait(closeTimeoutMs_)) return result->rc;
+  helper.Abandon();
+  *timedOut = true;
+  return 0;
+}
+
+bool TapiThread::ShutdownTapi() {
+  if (hLineApp_ == 0 || !api_) return true;
+  const HLINEAPP app = hLineApp_;
   hLineApp_ = 0;
   tapiEvent_ = nullptr;  // destroyed by lineShutdown
-  pendingMakeCalls_.clear();  // replies are cancelled by lineShutdown; storage no longer written
-  callHandles_.clear();
+  std::vector<HCALL> handles = TakeCallHandles(0);
+  // Replies are cancelled by lineShutdown; until it has returned TAPI may still write a new hCall
+  // into this storage, so the helper keeps it.
+  auto storage = std::make_shared<std::vector<std::unique_ptr<HCALL>>>();
+  for (auto &p : pendingMakeCalls_) storage->push_back(std::move(p.second.hCall));
+  pendingMakeCalls_.clear();
+  const PFN_lineDeallocateCall deallocate = api_->lineDeallocateCall;
+  const PFN_lineShutdown shutdown = api_->lineShutdown;
+  bool timedOut = false;
+  Bounded(
+      [handles, app, storage, deallocate, shutdown]() -> LONG {
+        for (HCALL h : handles) deallocate(h);
+        return shutdown(app);
+      },
+      &timedOut);
+  return !timedOut;
 }
 
 // Calls found by lineGetNewCalls (or offered to another owner) come with MONITOR privilege: take
@@ -250,27 +357,12 @@ Outcome TapiThread::Failed(const char *fn, LONG rc) const {
 
 // ---- commands --------------------------------------------------------------------------------------
 
-#define TAPI_COMMAND(id, body)                                                     \
-  Post([=]() {                                                                     \
-    Outcome outcome;                                                               \
-    try {                                                                          \
-      outcome = (body);                                                            \
-    } catch (const std::exception &e) {                                            \
-      outcome = Outcome::Fail("internal", 0, std::string("internal error: ") + e.what()); \
-    }                                                                              \
-    results_(id, std::move(outcome));                                              \
-  })
-
-bool TapiThread::Initialize(uint32_t id, std::wstring appName) {
-  return Post([this, id, appName]() {
-    Outcome outcome;
-    try {
-      outcome = DoInitialize(appName);
-    } catch (const std::exception &e) {
-      outcome = Outcome::Fail("lineInitializeExW", 0, std::string("internal error: ") + e.what());
-    }
-    results_(id, std::move(outcome));
-  });
+bool TapiThread::Initialize(uint32_t id, std::wstring appName) noexcept {
+  try {
+    return Command(id, "lineInitializeExW", [this, appName = std::move(appName)] { return DoInitialize(appName); });
+  } catch (...) {
+    return false;
+  }
 }
 
 Outcome TapiThread::DoInitialize(const std::wstring &appName) {
@@ -279,7 +371,7 @@ Outcome TapiThread::DoInitialize(const std::wstring &appName) {
   if (!api_) {
     auto api = std::make_unique<TapiApi>();
     std::string fn, error;
-    if (!api->Load(dllPath_, &fn, &error)) return Outcome::Fail(fn, 0, error);
+    if (!api->Load(&fn, &error)) return Outcome::Fail(fn, 0, error);
     api_ = std::move(api);
   }
   LINEINITIALIZEEXPARAMS params;
@@ -304,8 +396,9 @@ Outcome TapiThread::DoInitialize(const std::wstring &appName) {
   return DoListLines();
 }
 
-bool TapiThread::ListLines(uint32_t id) {
-  return TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineGetDevCapsW") : DoListLines());
+bool TapiThread::ListLines(uint32_t id) noexcept {
+  return Command(id, "lineGetDevCapsW",
+                 [this] { return hLineApp_ == 0 ? Uninitialized("lineGetDevCapsW") : DoListLines(); });
 }
 
 Outcome TapiThread::DoListLines() {
@@ -323,7 +416,7 @@ Outcome TapiThread::DoListLines() {
     } else if (rc != 0) {
       continue;  // device gone or broken: not listed
     }
-    VarBuffer caps(1024);
+    VarBuffer caps(sizeof(LINEDEVCAPS) + 768);
     rc = caps.Fill([&] { return api_->lineGetDevCapsW(hLineApp_, dev, capsVersion, 0, caps.As<LINEDEVCAPS>()); });
     if (rc != 0) continue;
     const LINEDEVCAPS *c = caps.As<LINEDEVCAPS>();
@@ -337,7 +430,7 @@ Outcome TapiThread::DoListLines() {
     const DWORD numAddresses = std::min<DWORD>(c->dwNumAddresses, kMaxAddresses);
     if (api_->lineGetAddressCapsW != nullptr && version != 0) {
       for (DWORD a = 0; a < numAddresses; ++a) {
-        VarBuffer ac(512);
+        VarBuffer ac(sizeof(LINEADDRESSCAPS) + 256);
         LONG arc = ac.Fill(
             [&] { return api_->lineGetAddressCapsW(hLineApp_, dev, a, version, 0, ac.As<LINEADDRESSCAPS>()); });
         if (arc != 0) continue;
@@ -353,8 +446,10 @@ Outcome TapiThread::DoListLines() {
   return out;
 }
 
-bool TapiThread::OpenLine(uint32_t id, uint32_t deviceId, uint32_t apiVersion) {
-  return TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineOpenW") : DoOpenLine(deviceId, apiVersion));
+bool TapiThread::OpenLine(uint32_t id, uint32_t deviceId, uint32_t apiVersion) noexcept {
+  return Command(id, "lineOpenW", [this, deviceId, apiVersion] {
+    return hLineApp_ == 0 ? Uninitialized("lineOpenW") : DoOpenLine(deviceId, apiVersion);
+  });
 }
 
 Outcome TapiThread::DoOpenLine(uint32_t deviceId, uint32_t apiVersion) {
@@ -374,11 +469,8 @@ Outcome TapiThread::DoOpenLine(uint32_t deviceId, uint32_t apiVersion) {
     rc = list.Fill([&] { return api_->lineGetNewCalls(hLine, 0, LINECALLSELECT_LINE, list.As<LINECALLLIST>()); });
     if (rc == 0) {
       const LINECALLLIST *l = list.As<LINECALLLIST>();
-      const DWORD used = list.Used();
       DWORD n = l->dwCallsNumEntries;
-      if (l->dwCallsOffset < sizeof(LINECALLLIST) || l->dwCallsOffset > used ||
-          static_cast<unsigned long long>(n) * sizeof(HCALL) > used - l->dwCallsOffset)
-        n = 0;
+      if (!list.Contains(l->dwCallsOffset, static_cast<unsigned long long>(n) * sizeof(HCALL))) n = 0;
       for (DWORD i = 0; i < n; ++i) {
         HCALL hCall;
         std::memcpy(&hCall, list.Bytes() + l->dwCallsOffset + i * sizeof(HCALL), sizeof hCall);
@@ -404,75 +496,101 @@ Outcome TapiThread::DoOpenLine(uint32_t deviceId, uint32_t apiVersion) {
           }
         }
         st.privilege = nc.privilege;
-        events_(std::move(nc));
-        events_(std::move(st));
+        Emit(std::move(nc));
+        Emit(std::move(st));
       }
     }
   }
   return Outcome::Number(hLine);
 }
 
-bool TapiThread::CloseLine(uint32_t id, uint32_t hLine) {
-  return TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineClose") : [&] {
-    ReleaseCallHandles(hLine);
-    LONG rc = api_->lineClose(hLine);
-    return rc != 0 ? Failed("lineClose", rc) : Outcome();
-  }());
+bool TapiThread::CloseLine(uint32_t id, uint32_t hLine) noexcept {
+  return Command(id, "lineClose", [this, hLine] { return hLineApp_ == 0 ? Uninitialized("lineClose") : DoCloseLine(hLine); });
 }
 
-bool TapiThread::MakeCall(uint32_t id, uint32_t hLine, std::wstring destination) {
-  return Post([this, id, hLine, destination]() {
-    Outcome outcome = hLineApp_ == 0 ? Uninitialized("lineMakeCallW") : DoMakeCall(hLine, destination);
-    results_(id, std::move(outcome));
-  });
+Outcome TapiThread::DoCloseLine(uint32_t hLine) {
+  std::vector<HCALL> handles = TakeCallHandles(hLine);
+  const PFN_lineDeallocateCall deallocate = api_->lineDeallocateCall;
+  const PFN_lineClose close = api_->lineClose;
+  bool timedOut = false;
+  LONG rc = Bounded(
+      [handles, hLine, deallocate, close]() -> LONG {
+        for (HCALL h : handles) deallocate(h);
+        return close(hLine);
+      },
+      &timedOut);
+  if (timedOut) return Outcome::Timeout("lineClose", closeTimeoutMs_);
+  return rc != 0 ? Failed("lineClose", rc) : Outcome();
+}
+
+bool TapiThread::MakeCall(uint32_t id, uint32_t hLine, std::wstring destination) noexcept {
+  try {
+    return Command(id, "lineMakeCallW", [this, hLine, destination = std::move(destination)] {
+      return hLineApp_ == 0 ? Uninitialized("lineMakeCallW") : DoMakeCall(hLine, destination);
+    });
+  } catch (...) {
+    return false;
+  }
 }
 
 Outcome TapiThread::DoMakeCall(uint32_t hLine, const std::wstring &destination) {
   // TAPI writes the new hCall into this storage when the LINE_REPLY is queued: keep it until then.
   auto storage = std::make_unique<HCALL>(0);
+  PendingMakeCall *slot = nullptr;
   LONG rc = api_->lineMakeCallW(hLine, storage.get(), destination.c_str(), 0, nullptr);
   if (rc < 0) return Failed("lineMakeCallW", rc);
   if (rc == 0) return Outcome::Fail("lineMakeCallW", 0, "lineMakeCallW returned 0 instead of a request id");
-  pendingMakeCalls_[static_cast<DWORD>(rc)] = PendingMakeCall{hLine, std::move(storage)};
+  try {
+    slot = &pendingMakeCalls_[static_cast<DWORD>(rc)];
+  } catch (...) {
+    storage.release();  // TAPI will write into it: never free it (out of memory anyway)
+    throw;
+  }
+  slot->hLine = hLine;
+  slot->hCall = std::move(storage);
   return Outcome::Number(static_cast<uint32_t>(rc));
 }
 
-bool TapiThread::Answer(uint32_t id, uint32_t hCall) {
-  return TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineAnswer") : [&] {
+bool TapiThread::Answer(uint32_t id, uint32_t hCall) noexcept {
+  return Command(id, "lineAnswer", [this, hCall] {
+    if (hLineApp_ == 0) return Uninitialized("lineAnswer");
     LONG rc = AsOwner(hCall, [](const TapiApi &api, HCALL h) { return api.lineAnswer(h, nullptr, 0); });
     return rc <= 0 ? Failed("lineAnswer", rc == 0 ? static_cast<LONG>(LINEERR_OPERATIONFAILED) : rc)
                    : Outcome::Number(static_cast<uint32_t>(rc));
-  }());
+  });
 }
 
-bool TapiThread::Drop(uint32_t id, uint32_t hCall) {
-  return TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineDrop") : [&] {
+bool TapiThread::Drop(uint32_t id, uint32_t hCall) noexcept {
+  return Command(id, "lineDrop", [this, hCall] {
+    if (hLineApp_ == 0) return Uninitialized("lineDrop");
     LONG rc = AsOwner(hCall, [](const TapiApi &api, HCALL h) { return api.lineDrop(h, nullptr, 0); });
     return rc <= 0 ? Failed("lineDrop", rc == 0 ? static_cast<LONG>(LINEERR_OPERATIONFAILED) : rc)
                    : Outcome::Number(static_cast<uint32_t>(rc));
-  }());
+  });
 }
 
-bool TapiThread::Deallocate(uint32_t id, uint32_t hCall) {
-  return TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineDeallocateCall") : [&] {
+bool TapiThread::Deallocate(uint32_t id, uint32_t hCall) noexcept {
+  return Command(id, "lineDeallocateCall", [this, hCall] {
+    if (hLineApp_ == 0) return Uninitialized("lineDeallocateCall");
     LONG rc = api_->lineDeallocateCall(hCall);
     if (rc == 0) callHandles_.erase(hCall);
     return rc != 0 ? Failed("lineDeallocateCall", rc) : Outcome();
-  }());
+  });
 }
 
-bool TapiThread::GetCallInfo(uint32_t id, uint32_t hCall) {
-  return TAPI_COMMAND(id, hLineApp_ == 0 ? Uninitialized("lineGetCallInfoW") : [&] {
+bool TapiThread::GetCallInfo(uint32_t id, uint32_t hCall) noexcept {
+  return Command(id, "lineGetCallInfoW", [this, hCall] {
+    if (hLineApp_ == 0) return Uninitialized("lineGetCallInfoW");
     Outcome o;
     LONG rc = ReadCallInfo(hCall, &o.info);
     if (rc != 0) return Failed("lineGetCallInfoW", rc);
     o.kind = Outcome::Kind::kCallInfo;
     return o;
-  }());
+  });
 }
 
 LONG TapiThread::ReadCallInfo(HCALL hCall, CallInfoData *out) {
-  VarBuffer buf(1024);
+  VarBuffer buf(sizeof(LINECALLINFO) + 640);
   LONG rc = buf.Fill([&] { return api_->lineGetCallInfoW(hCall, buf.As<LINECALLINFO>()); });
   if (rc != 0) return rc;
   const LINECALLINFO *i = buf.As<LINECALLINFO>();
@@ -491,11 +609,11 @@ LONG TapiThread::ReadCallInfo(HCALL hCall, CallInfoData *out) {
   return 0;
 }
 
-bool TapiThread::Shutdown(uint32_t id) {
-  return Post([this, id]() {
-    ShutdownTapi();
+bool TapiThread::Shutdown(uint32_t id) noexcept {
+  return Command(id, "lineShutdown", [this] {
+    const bool ok = ShutdownTapi();
     ending_ = true;
-    results_(id, Outcome());
+    return ok ? Outcome() : Outcome::Timeout("lineShutdown", closeTimeoutMs_);
   });
 }
 

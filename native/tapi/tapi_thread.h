@@ -1,7 +1,15 @@
 // The TAPI thread: owns hLineApp and performs every tapi32 call. Commands from JS are queued to it;
 // it waits on {stop, command, TAPI event}, drains lineGetMessage(…, 0) until OPERATIONFAILED and
-// turns messages into EventData. Results and events leave through the two callbacks given to the
-// constructor, which are called on the TAPI thread (the N-API layer forwards them to JS).
+// turns messages into EventData. Results and events leave through the two callbacks given to
+// Create(), which are called on the TAPI thread (the N-API layer forwards them to JS).
+//
+// Bounded: lineClose and lineShutdown (with the lineDeallocateCall calls before them) run on a helper
+// thread; when the TSP does not return within closeTimeoutMs the command ends with a timeout outcome
+// and the helper is abandoned (it holds only what it was given, never this object; tapi32.dll stays
+// loaded, see tapi_api.h). Stop() waits with a bound too and abandons a TAPI thread stuck elsewhere.
+//
+// Exceptions: nothing thrown inside (std::bad_alloc included) leaves a command, a message, a
+// callback or the thread: a command ends with an "internal error" outcome, a message is dropped.
 #pragma once
 
 #include <windows.h>
@@ -15,11 +23,12 @@
 #include <mutex>
 #include <set>
 #include <string>
-#include <thread>
+#include <vector>
 
 #include "tapi/tapi_api.h"
 #include "tapi/tapi_types.h"
 #include "tapi/var_struct.h"
+#include "win/thread.h"
 
 namespace tapi {
 
@@ -38,64 +47,93 @@ class UniqueHandle {
   HANDLE h_;
 };
 
-class TapiThread {
+class TapiThread : public std::enable_shared_from_this<TapiThread> {
  public:
   using ResultSink = std::function<void(uint32_t id, Outcome outcome)>;
   using EventSink = std::function<void(EventData event)>;
-  // Called once on the TAPI thread just before it ends (after lineShutdown).
+  // Called once on the TAPI thread just before it ends (after lineShutdown or its timeout).
   using ExitSink = std::function<void()>;
 
-  TapiThread(std::wstring dllPath, ResultSink results, EventSink events, ExitSink onExit);
-  ~TapiThread();  // Stop()
+  static constexpr DWORD kDefaultCloseTimeoutMs = 2000;
+
+  // The running thread holds a reference of its own, so an abandoned thread never uses freed memory.
+  static std::shared_ptr<TapiThread> Create(ResultSink results, EventSink events, ExitSink onExit,
+                                            DWORD closeTimeoutMs = kDefaultCloseTimeoutMs);
+  ~TapiThread() = default;
   TapiThread(const TapiThread &) = delete;
   TapiThread &operator=(const TapiThread &) = delete;
 
-  void Start();
-  // Signals the thread to shut TAPI down and end; joins it. Idempotent; never called on the TAPI thread.
-  void Stop();
+  // Starts the thread; false when no thread could be started (commands are then refused).
+  bool Start() noexcept;
+  // Asks the thread to shut TAPI down and end, and waits up to waitMs for it. A thread that has not
+  // ended by then is abandoned. true when it ended. Idempotent; never on the TAPI thread.
+  bool Stop(DWORD waitMs) noexcept;
+  // Stops accepting commands and gives the thread up without waiting (it ends by itself, if ever).
+  void Abandon() noexcept;
+  DWORD closeTimeoutMs() const { return closeTimeoutMs_; }
 
   // Commands: each ends with exactly one ResultSink call carrying `id`; false (and no call) when the
-  // thread has ended or is ending.
-  bool Initialize(uint32_t id, std::wstring appName);
-  bool ListLines(uint32_t id);
-  bool OpenLine(uint32_t id, uint32_t deviceId, uint32_t apiVersion);
-  bool CloseLine(uint32_t id, uint32_t hLine);
-  bool MakeCall(uint32_t id, uint32_t hLine, std::wstring destination);
-  bool Answer(uint32_t id, uint32_t hCall);
-  bool Drop(uint32_t id, uint32_t hCall);
-  bool Deallocate(uint32_t id, uint32_t hCall);
-  bool GetCallInfo(uint32_t id, uint32_t hCall);
-  // lineShutdown, then the thread ends.
-  bool Shutdown(uint32_t id);
+  // thread has ended or is ending (or the command could not be queued).
+  bool Initialize(uint32_t id, std::wstring appName) noexcept;
+  bool ListLines(uint32_t id) noexcept;
+  bool OpenLine(uint32_t id, uint32_t deviceId, uint32_t apiVersion) noexcept;
+  bool CloseLine(uint32_t id, uint32_t hLine) noexcept;
+  bool MakeCall(uint32_t id, uint32_t hLine, std::wstring destination) noexcept;
+  bool Answer(uint32_t id, uint32_t hCall) noexcept;
+  bool Drop(uint32_t id, uint32_t hCall) noexcept;
+  bool Deallocate(uint32_t id, uint32_t hCall) noexcept;
+  bool GetCallInfo(uint32_t id, uint32_t hCall) noexcept;
+  // lineShutdown (bounded), then the thread ends.
+  bool Shutdown(uint32_t id) noexcept;
 
  private:
-  bool Post(std::function<void()> command);
-  void Run();
+  TapiThread(ResultSink results, EventSink events, ExitSink onExit, DWORD closeTimeoutMs);
+
+  // Queues `body` (returns Outcome) as the command `id`; its outcome (or an internal-error outcome
+  // for an exception) goes to the ResultSink. false when it could not be queued (no memory either).
+  template <typename F>
+  bool Command(uint32_t id, const char *fn, F &&body) noexcept {
+    try {
+      return QueueCommand(id, fn, std::function<Outcome()>(std::forward<F>(body)));
+    } catch (...) {
+      return false;
+    }
+  }
+  bool QueueCommand(uint32_t id, const char *fn, std::function<Outcome()> body);
+  bool Post(std::function<void()> command) noexcept;
+  void Run() noexcept;
+  void Loop();
   void RunCommands();
   void DrainMessages(bool woken);
   void Handle(const LINEMESSAGE &msg);
-  void ShutdownTapi();
-  void ReleaseCallHandles(DWORD hLine);  // 0 = all lines
+  // false when lineShutdown (or the lineDeallocateCall calls before it) timed out.
+  bool ShutdownTapi();
+  std::vector<HCALL> TakeCallHandles(DWORD hLine);  // 0 = all lines; forgets them
   LONG AsOwner(HCALL hCall, LONG (*op)(const TapiApi &, HCALL));
+  // Runs `call` on a helper thread and waits up to closeTimeoutMs_; *timedOut when it did not return.
+  LONG Bounded(std::function<LONG()> call, bool *timedOut);
+  void Deliver(uint32_t id, Outcome outcome) noexcept;
+  void Emit(EventData event) noexcept;
 
   Outcome DoInitialize(const std::wstring &appName);
   Outcome DoListLines();
   Outcome DoOpenLine(uint32_t deviceId, uint32_t apiVersion);
+  Outcome DoCloseLine(uint32_t hLine);
   Outcome DoMakeCall(uint32_t hLine, const std::wstring &destination);
   Outcome Uninitialized(const char *fn) const;
   Outcome Failed(const char *fn, LONG rc) const;
   LONG ReadCallInfo(HCALL hCall, CallInfoData *out);
 
-  const std::wstring dllPath_;
   ResultSink results_;
   EventSink events_;
   ExitSink onExit_;
+  const DWORD closeTimeoutMs_;
 
   std::mutex mutex_;
   std::deque<std::function<void()>> queue_;
   UniqueHandle stopEvent_;
   UniqueHandle commandEvent_;
-  std::thread thread_;
+  winx::Thread thread_;  // JS thread only
   bool started_ = false;
   bool stopped_ = false;
   bool accepting_ = true;
@@ -106,7 +144,7 @@ class TapiThread {
   HANDLE tapiEvent_ = nullptr;  // owned by TAPI: never closed here
   DWORD numDevs_ = 0;
   std::set<DWORD> removed_;
-  std::map<DWORD, DWORD> lineStates_;                        // deviceId -> LINEDEVCAPS.dwLineStates
+  std::map<DWORD, DWORD> lineStates_;  // deviceId -> LINEDEVCAPS.dwLineStates
   struct PendingMakeCall {
     DWORD hLine;
     std::unique_ptr<HCALL> hCall;  // TAPI writes the new handle here when it queues LINE_REPLY

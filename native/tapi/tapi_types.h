@@ -47,12 +47,14 @@ struct EventData {
   CallInfoData info;
 };
 
-// Result of one command. ok == false: fn/code/message describe the failure (code 0 = outside TAPI).
+// Result of one command. ok == false: fn/code/message describe the failure (code 0 = outside TAPI);
+// timeoutMs != 0: the TAPI function did not return within that bound and was abandoned.
 struct Outcome {
   enum class Kind { kNone, kLines, kNumber, kCallInfo };
   bool ok = true;
   std::string fn;
   uint32_t code = 0;
+  uint32_t timeoutMs = 0;
   std::string message;
   Kind kind = Kind::kNone;
   std::vector<LineData> lines;
@@ -65,6 +67,12 @@ struct Outcome {
     o.fn = std::move(fn);
     o.code = code;
     o.message = std::move(message);
+    return o;
+  }
+  static Outcome Timeout(std::string fn, uint32_t ms) {
+    Outcome o = Fail(fn, 0, fn + " did not return within " + std::to_string(ms) +
+                                " ms (the TAPI provider hangs); the call was abandoned");
+    o.timeoutMs = ms;
     return o;
   }
   static Outcome Number(uint32_t n) {

@@ -1,6 +1,10 @@
 // TAPI variable-size structures: the caller allocates, sets dwTotalSize, and calls again with
-// dwNeededSize while the TSP reports more than it could write. Strings are read only within
-// dwUsedSize, and a part that did not fit (Size = Offset = 0) reads as empty.
+// dwNeededSize while the TSP reports more than it could write.
+//
+// A TSP is not trusted: every read stays inside the buffer this object allocated, whatever the TSP
+// wrote into dwTotalSize, dwNeededSize, dwUsedSize or an Offset/Size pair. Variable parts are read
+// only within min(dwUsedSize, allocated size); a part that does not lie completely inside reads as
+// empty, as does a part that did not fit (Size = Offset = 0). dwNeededSize is followed up to 1 MiB.
 #pragma once
 
 #include <windows.h>
@@ -14,22 +18,44 @@ namespace tapi {
 
 class VarBuffer {
  public:
+  static constexpr DWORD kMaxBytes = 1u << 20;
+  static constexpr DWORD kHeaderBytes = 12;  // dwTotalSize, dwNeededSize, dwUsedSize
+
   explicit VarBuffer(size_t initialBytes) { Resize(initialBytes); }
 
   void Resize(size_t bytes) {
+    if (bytes < kHeaderBytes) bytes = kHeaderBytes;
     words_.assign((bytes + sizeof(DWORD) - 1) / sizeof(DWORD), 0);
-    DWORD total = static_cast<DWORD>(words_.size() * sizeof(DWORD));
+    DWORD total = Size();
     std::memcpy(words_.data(), &total, sizeof total);
   }
 
+  // The structure; the buffer is at least sizeof(T) (grown and zeroed if needed before TAPI fills it).
   template <typename T>
   T *As() {
+    if (Size() < sizeof(T)) Resize(sizeof(T));
     return reinterpret_cast<T *>(words_.data());
   }
+  template <typename T>
+  const T *As() const {
+    return Size() >= sizeof(T) ? reinterpret_cast<const T *>(words_.data()) : nullptr;
+  }
   const BYTE *Bytes() const { return reinterpret_cast<const BYTE *>(words_.data()); }
-  DWORD Total() const { return Field(0); }
+  // The bytes really allocated (dwTotalSize as we set it; the TSP may overwrite the field).
+  DWORD Size() const { return static_cast<DWORD>(words_.size() * sizeof(DWORD)); }
   DWORD Needed() const { return Field(4); }
   DWORD Used() const { return Field(8); }
+  // The bytes a variable part may come from: what the TSP says it used, never past the buffer.
+  DWORD Readable() const {
+    const DWORD used = Used();
+    return used < Size() ? used : Size();
+  }
+
+  // true when [offset, offset + bytes) lies inside the readable bytes, after the header.
+  bool Contains(DWORD offset, unsigned long long bytes) const {
+    const DWORD limit = Readable();
+    return offset >= kHeaderBytes && offset <= limit && bytes <= static_cast<unsigned long long>(limit - offset);
+  }
 
   // Calls fn() until the structure is complete (at most 4 tries; sizes may change between calls).
   template <typename Fn>
@@ -38,17 +64,17 @@ class VarBuffer {
     for (int attempt = 0; attempt < 4; ++attempt) {
       rc = fn();
       if (rc != 0) return rc;
-      DWORD needed = Needed();
-      if (needed <= Total() || needed > kMaxBytes) return rc;
+      const DWORD needed = Needed();
+      if (needed <= Size() || needed > kMaxBytes) return rc;
       Resize(needed);
     }
     return rc;
   }
 
-  // A string part (UTF-16 unless stringFormat says ASCII/DBCS), trailing NULs stripped.
+  // A string part (UTF-16 unless stringFormat says ASCII/DBCS), trailing NULs stripped, cut at the
+  // first NUL. Empty when the part is not completely inside the readable bytes.
   std::wstring String(DWORD offset, DWORD size, DWORD stringFormat = STRINGFORMAT_UNICODE) const {
-    DWORD used = Used();
-    if (size == 0 || offset < 12 || offset > used || size > used - offset) return std::wstring();
+    if (size == 0 || !Contains(offset, size)) return std::wstring();
     const BYTE *p = Bytes() + offset;
     std::wstring out;
     if (stringFormat == STRINGFORMAT_ASCII || stringFormat == STRINGFORMAT_DBCS) {
@@ -59,16 +85,14 @@ class VarBuffer {
       }
     } else {
       out.assign(size / sizeof(wchar_t), L'\0');
-      std::memcpy(&out[0], p, out.size() * sizeof(wchar_t));
+      if (!out.empty()) std::memcpy(&out[0], p, out.size() * sizeof(wchar_t));
     }
-    while (!out.empty() && out.back() == L'\0') out.pop_back();
     size_t nul = out.find(L'\0');
     if (nul != std::wstring::npos) out.resize(nul);
     return out;
   }
 
  private:
-  static constexpr DWORD kMaxBytes = 1u << 20;
   DWORD Field(size_t offset) const {
     DWORD v;
     std::memcpy(&v, Bytes() + offset, sizeof v);

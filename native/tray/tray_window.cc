@@ -6,9 +6,10 @@
 #include <cwchar>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <utility>
 
+#include "win/dpi.h"
+#include "win/thread.h"
 #include "win/win_handles.h"
 
 namespace tray {
@@ -18,24 +19,29 @@ constexpr UINT kIconId = 1;
 constexpr UINT kNotifyMessage = WM_APP + 1;  // the icon's mouse messages (uCallbackMessage)
 constexpr UINT kStatusMessage = WM_APP + 2;  // SetTrayStatus: take the pending status
 constexpr UINT kStopMessage = WM_APP + 3;    // StopTray: remove the icon, close the window
+constexpr DWORD kStartWaitMs = 10000;        // the window is there within this (else: failed)
+constexpr DWORD kStopWaitMs = 5000;          // the thread ends within this (else: abandoned)
 
+// Shared by the JS side and the tray thread (the thread holds a reference of its own, so a tray thread
+// that does not end in time can be abandoned safely).
 struct Tray {
   std::function<void(TrayCommand)> on_command;
-  std::mutex lock;  // guards tooltip/problem between SetTrayStatus and the tray thread
+  std::mutex lock;  // guards tooltip/problem/commands_open between the JS side and the tray thread
   std::wstring tooltip;
   bool problem = false;
+  bool commands_open = true;  // cleared by StopTray: no on_command call after it returned
   UINT taskbar_created = 0;  // "TaskbarCreated": the shell (re)started, add the icon again
   bool added = false;        // tray thread only
   HWND hwnd = nullptr;       // written by the tray thread before `ready` is set
   winx::UniqueHandle ready;
   TrayStart start = TrayStart::kFailed;
   DWORD error = 0;
-  std::thread thread;
+  winx::Thread thread;
 };
 
 std::mutex g_lock;
 // A plain pointer on purpose (as in win/session_watch.cc): no static destructor after process.exit().
-Tray* g_tray = nullptr;
+std::shared_ptr<Tray>* g_tray = nullptr;
 
 NOTIFYICONDATAW IconData(Tray* t, HWND hwnd) {
   NOTIFYICONDATAW nid{};
@@ -86,7 +92,15 @@ void ShowMenu(HWND hwnd) {
   DestroyMenu(menu);
 }
 
-LRESULT CALLBACK WndProc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
+// The user's choice goes to on_command; a failure there (no memory) is reported and dropped.
+void Command(Tray* t, TrayCommand c) noexcept {
+  winx::NoThrow("tray command", [&] {
+    std::lock_guard<std::mutex> guard(t->lock);
+    if (t->commands_open) t->on_command(c);
+  });
+}
+
+LRESULT Handle(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
   Tray* t = reinterpret_cast<Tray*>(GetWindowLongPtrW(hwnd, GWLP_USERDATA));
   if (!t) return DefWindowProcW(hwnd, msg, wp, lp);
   if (t->taskbar_created != 0 && msg == t->taskbar_created) {
@@ -102,15 +116,15 @@ LRESULT CALLBACK WndProc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
           ShowMenu(hwnd);
           break;
         case WM_LBUTTONDBLCLK:
-          t->on_command(TrayCommand::kStatus);
+          Command(t, TrayCommand::kStatus);
           break;
         default:
           break;
       }
       return 0;
     case WM_COMMAND:
-      if (LOWORD(wp) == kCommandStatus) t->on_command(TrayCommand::kStatus);
-      else if (LOWORD(wp) == kCommandQuit) t->on_command(TrayCommand::kQuit);
+      if (LOWORD(wp) == kCommandStatus) Command(t, TrayCommand::kStatus);
+      else if (LOWORD(wp) == kCommandQuit) Command(t, TrayCommand::kQuit);
       return 0;
     case kStatusMessage: {
       NOTIFYICONDATAW nid = IconData(t, hwnd);
@@ -132,7 +146,18 @@ LRESULT CALLBACK WndProc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
   }
 }
 
+// No C++ exception leaves the window procedure (it would unwind through user32).
+LRESULT CALLBACK WndProc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
+  try {
+    return Handle(hwnd, msg, wp, lp);
+  } catch (...) {
+    winx::ReportUncaught("tray window procedure", winx::CurrentExceptionWhat());
+  }
+  return msg == WM_DESTROY ? (PostQuitMessage(0), 0) : DefWindowProcW(hwnd, msg, wp, lp);
+}
+
 void Run(Tray* t) {
+  winx::ScopedThreadDpiAwareness per_monitor_dpi;  // the menu and the icon at the monitor's DPI
   HINSTANCE instance = GetModuleHandleW(nullptr);
   WNDCLASSEXW wc{};
   wc.cbSize = sizeof(wc);
@@ -168,28 +193,46 @@ TrayStart StartTray(std::function<void(TrayCommand)> on_command, const std::wstr
                     unsigned long* error) {
   std::lock_guard<std::mutex> guard(g_lock);
   if (g_tray) return TrayStart::kRunning;
-  auto t = std::make_unique<Tray>();
-  t->on_command = std::move(on_command);
-  t->tooltip = tooltip.substr(0, kMaxTooltip);
+  std::shared_ptr<Tray> t;
+  try {
+    t = std::make_shared<Tray>();
+    t->on_command = std::move(on_command);
+    t->tooltip = tooltip.substr(0, kMaxTooltip);
+  } catch (...) {
+    if (error) *error = ERROR_NOT_ENOUGH_MEMORY;
+    return TrayStart::kFailed;
+  }
   t->problem = problem;
   t->ready = winx::UniqueHandle(CreateEventW(nullptr, TRUE, FALSE, nullptr));
   if (!t->ready) {
     if (error) *error = GetLastError();
     return TrayStart::kFailed;
   }
-  try {
-    t->thread = std::thread(Run, t.get());
-  } catch (...) {  // no thread: resources exhausted
-    if (error) *error = ERROR_NOT_ENOUGH_MEMORY;
+  DWORD start_error = 0;
+  if (!t->thread.Start([t] { Run(t.get()); }, "tray thread", &start_error)) {
+    if (error) *error = start_error;
     return TrayStart::kFailed;
   }
-  WaitForSingleObject(t->ready.Get(), INFINITE);
+  if (WaitForSingleObject(t->ready.Get(), kStartWaitMs) != WAIT_OBJECT_0) {
+    // No window in time: give the thread up (it holds its own reference) and report it.
+    if (t->hwnd) PostMessageW(t->hwnd, kStopMessage, 0, 0);
+    t->thread.Abandon();
+    if (error) *error = ERROR_TIMEOUT;
+    return TrayStart::kFailed;
+  }
   const TrayStart result = t->start;
   if (result == TrayStart::kFailed) {
     if (error) *error = t->error;
-    t->thread.join();
-  } else {
-    g_tray = t.release();
+    t->thread.Wait(kStopWaitMs);
+    return result;
+  }
+  try {
+    g_tray = new std::shared_ptr<Tray>(std::move(t));
+  } catch (...) {
+    PostMessageW(t->hwnd, kStopMessage, 0, 0);
+    t->thread.Wait(kStopWaitMs);
+    if (error) *error = ERROR_NOT_ENOUGH_MEMORY;
+    return TrayStart::kFailed;
   }
   return result;
 }
@@ -197,23 +240,30 @@ TrayStart StartTray(std::function<void(TrayCommand)> on_command, const std::wstr
 bool SetTrayStatus(const std::wstring& tooltip, bool problem) {
   std::lock_guard<std::mutex> guard(g_lock);
   if (!g_tray) return false;
+  Tray* t = g_tray->get();
   {
-    std::lock_guard<std::mutex> status_guard(g_tray->lock);
-    g_tray->tooltip = tooltip.substr(0, kMaxTooltip);
-    g_tray->problem = problem;
+    std::lock_guard<std::mutex> status_guard(t->lock);
+    t->tooltip = tooltip.substr(0, kMaxTooltip);
+    t->problem = problem;
   }
-  return PostMessageW(g_tray->hwnd, kStatusMessage, 0, 0) != FALSE;
+  return PostMessageW(t->hwnd, kStatusMessage, 0, 0) != FALSE;
 }
 
 bool StopTray() {
-  std::unique_ptr<Tray> t;
+  std::shared_ptr<Tray> t;
   {
     std::lock_guard<std::mutex> guard(g_lock);
-    t.reset(std::exchange(g_tray, nullptr));
+    if (!g_tray) return false;
+    t = std::move(*g_tray);
+    delete std::exchange(g_tray, nullptr);
   }
-  if (!t) return false;
+  {
+    std::lock_guard<std::mutex> status_guard(t->lock);
+    t->commands_open = false;
+  }
   PostMessageW(t->hwnd, kStopMessage, 0, 0);
-  if (t->thread.joinable()) t->thread.join();
+  // Bounded: a tray thread that does not end (a hung shell call) is given up; it owns its state.
+  if (!t->thread.Wait(kStopWaitMs)) t->thread.Abandon();
   return true;
 }
 

@@ -28,15 +28,16 @@ enum class TrayStart {
   kRunning,    // a tray runs already in this process
 };
 
-// Starts the tray thread; returns once the window exists (or failed). `tooltip` must be <= kMaxTooltip.
+// Starts the tray thread (per-monitor DPI aware); returns once the window exists, or failed (at most
+// 10 s). `tooltip` must be <= kMaxTooltip. Nothing thrown on the tray thread leaves it.
 TrayStart StartTray(std::function<void(TrayCommand)> on_command, const std::wstring& tooltip, bool problem,
                     unsigned long* error);
 
 // Changes tooltip and icon (problem: warning icon, else information icon). false when no tray runs.
 bool SetTrayStatus(const std::wstring& tooltip, bool problem);
 
-// Removes the icon (NIM_DELETE), closes the window and joins the thread. Safe to call more than once;
-// no on_command call comes after it returns.
+// Removes the icon (NIM_DELETE), closes the window and waits (at most 5 s; a thread that does not end
+// is abandoned) for the thread. Safe to call more than once; no on_command call comes after it returns.
 bool StopTray();
 
 }  // namespace tray

@@ -39,11 +39,14 @@ bool DialogState::RequestButtonEnabled(std::string button_id, bool enabled) {
 bool DialogState::RequestClose() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (finished_) return false;
-  if (hwnd_ == nullptr) {
-    close_requested_ = true;  // the dialog thread closes the window as soon as it exists
-    return true;
-  }
+  close_requested_ = true;  // decides the result from now on, whatever the window handles first
+  if (hwnd_ == nullptr) return true;  // the dialog thread closes the window as soon as it exists
   return PostLocked(kMsgCloseFromCode);
+}
+
+bool DialogState::CloseRequested() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return close_requested_;
 }
 
 bool DialogState::Attach(HWND hwnd) {

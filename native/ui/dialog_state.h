@@ -29,6 +29,9 @@ struct DialogSpec {
   std::wstring text;
   std::vector<ButtonSpec> buttons;
   unsigned timeout_ms = 0;  // 0 = none
+  // false: shown without activation (WS_EX_NOACTIVATE, SW_SHOWNOACTIVATE, no SetForegroundWindow):
+  // the keyboard focus stays in the program the user is typing in; clicks still work.
+  bool take_focus = false;
 };
 
 enum class CloseReason { kButton, kDismissed, kClosed, kTimeout };
@@ -43,6 +46,8 @@ class DialogState {
   // JS thread. Each returns false when the dialog is not open (any more).
   bool RequestUpdate(std::wstring heading, std::wstring text);
   bool RequestButtonEnabled(std::string button_id, bool enabled);
+  // Once this was called, the dialog's result is kClosed even if a button click is handled before
+  // the window goes (the click raced the close: the program no longer wants the answer).
   bool RequestClose();
 
   // Dialog thread.
@@ -52,6 +57,7 @@ class DialogState {
   void Detach();
   bool TakeUpdate(std::wstring* heading, std::wstring* text);
   std::vector<std::pair<std::string, bool>> TakeEnableChanges();
+  bool CloseRequested();
 
  private:
   bool PostLocked(UINT message);

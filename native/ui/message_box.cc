@@ -4,6 +4,7 @@
 
 #include "common/activation_context.h"
 #include "ui/dialog_state.h"
+#include "win/dpi.h"
 
 namespace wildix::ui {
 
@@ -29,6 +30,7 @@ void CALLBACK TimeoutProc(HWND, UINT, UINT_PTR, DWORD) {
 }  // namespace
 
 int RunMessageBox(uint32_t id, const std::wstring& title, const std::wstring& text, bool error, unsigned timeout_ms) {
+  winx::ScopedThreadDpiAwareness per_monitor_dpi;  // the box is laid out for its monitor's DPI
   ScopedActivationContext themed_controls;
   box_id = id;
   box_window = nullptr;

@@ -4,13 +4,13 @@
 #include <exception>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "common/modules.h"
 #include "common/wide_string.h"
 #include "ui/dialog_state.h"
 #include "ui/dialog_window.h"
 #include "ui/message_box.h"
+#include "win/thread.h"
 
 namespace wildix::ui {
 namespace {
@@ -35,6 +35,48 @@ void Emit(Napi::ThreadSafeFunction& tsfn, DialogEvent event) {
   });
 }
 
+// Emit from a dialog thread: an exception (no memory for the event) is reported and, once, retried.
+bool EmitFromThread(Napi::ThreadSafeFunction& tsfn, const char* type, const char* reason, const std::string& choice,
+                    const char* message) noexcept {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (winx::NoThrow("dialog event", [&] { Emit(tsfn, DialogEvent{type, reason, choice, message}); })) return true;
+    Sleep(50);
+  }
+  return false;
+}
+
+// The body of a dialog thread. Nothing thrown in it leaves it: before "shown" a failure is reported
+// as "failed", after it the dialog ends as "dismissed" (the window is gone by then).
+void DialogThread(const std::shared_ptr<DialogState>& state, const DialogSpec& spec, Napi::ThreadSafeFunction& tsfn) noexcept {
+  bool shown = false;
+  bool ok = false;
+  DialogOutcome outcome;
+  std::string error;
+  char failure[256] = "the dialog could not be shown";
+  try {
+    ok = RunDialog(
+        state, spec,
+        [&tsfn, &shown] {
+          Emit(tsfn, DialogEvent{"shown", "", "", ""});
+          shown = true;
+        },
+        &outcome, &error);
+  } catch (...) {
+    winx::ReportUncaught("dialog thread", winx::CurrentExceptionWhat());
+    lstrcpynA(failure, winx::CurrentExceptionWhat(), sizeof failure);
+    ok = shown;
+    outcome.reason = CloseReason::kDismissed;
+    outcome.choice.clear();
+  }
+  UnregisterDialog(state->id());
+  if (ok) {
+    EmitFromThread(tsfn, "closed", CloseReasonName(outcome.reason), outcome.choice, "");
+  } else {
+    EmitFromThread(tsfn, "failed", "", std::string(), error.empty() ? failure : error.c_str());
+  }
+  tsfn.Release();
+}
+
 std::wstring RequireString(const Napi::Object& obj, const char* key) {
   Napi::Value v = obj.Get(key);
   if (!v.IsString()) throw Napi::TypeError::New(obj.Env(), std::string("dialog spec: '") + key + "' must be a string");
@@ -49,6 +91,11 @@ DialogSpec ParseSpec(const Napi::Value& value) {
   spec.title = RequireString(obj, "title");
   spec.heading = RequireString(obj, "heading");
   spec.text = RequireString(obj, "text");
+  Napi::Value take_focus = obj.Get("takeFocus");
+  if (!take_focus.IsUndefined() && !take_focus.IsBoolean()) {
+    throw Napi::TypeError::New(env, "dialog spec: 'takeFocus' must be a boolean");
+  }
+  spec.take_focus = take_focus.IsBoolean() && take_focus.As<Napi::Boolean>().Value();
   Napi::Value timeout = obj.Get("timeoutMs");
   if (timeout.IsNumber()) {
     double ms = timeout.As<Napi::Number>().DoubleValue();
@@ -88,24 +135,19 @@ Napi::Value ShowDialog(const Napi::CallbackInfo& info) {
   auto state = std::make_shared<DialogState>(NextDialogId());
   RegisterDialog(state);
   auto tsfn = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "wildix-dialog", 0, 1);
+  winx::Thread thread;  // runs on by itself; the handle is closed when `thread` goes
+  DWORD error = 0;
+  bool started = false;
   try {
-    std::thread([state, spec = std::move(spec), tsfn]() mutable {
-      DialogOutcome outcome;
-      std::string error;
-      const bool ok = RunDialog(
-          state, spec, [&tsfn] { Emit(tsfn, DialogEvent{"shown", "", "", ""}); }, &outcome, &error);
-      UnregisterDialog(state->id());
-      if (ok) {
-        Emit(tsfn, DialogEvent{"closed", CloseReasonName(outcome.reason), outcome.choice, ""});
-      } else {
-        Emit(tsfn, DialogEvent{"failed", "", "", error});
-      }
-      tsfn.Release();
-    }).detach();
-  } catch (const std::exception& e) {  // thread creation failed (resources exhausted)
+    started = thread.Start([state, spec = std::move(spec), tsfn]() mutable { DialogThread(state, spec, tsfn); },
+                           "dialog thread", &error);
+  } catch (...) {
+    error = ERROR_NOT_ENOUGH_MEMORY;
+  }
+  if (!started) {  // no thread (resources exhausted)
     UnregisterDialog(state->id());
     tsfn.Release();
-    throw Napi::Error::New(env, std::string("cannot start dialog thread: ") + e.what());
+    throw Napi::Error::New(env, "cannot start dialog thread (error " + std::to_string(error) + ")");
   }
   return Napi::Number::New(env, state->id());
 }
@@ -149,15 +191,31 @@ Napi::Value ShowMessageBox(const Napi::CallbackInfo& info) {
   }
   const uint32_t id = NextDialogId();
   auto tsfn = Napi::ThreadSafeFunction::New(env, info[4].As<Napi::Function>(), "wildix-messagebox", 0, 1);
+  winx::Thread thread;
+  DWORD start_error = 0;
+  bool started = false;
   try {
-    std::thread([id, title = std::move(title), text = std::move(text), error = kind == "error", timeout_ms, tsfn]() mutable {
-      const int result = RunMessageBox(id, title, text, error, timeout_ms);
-      tsfn.BlockingCall([result](Napi::Env env, Napi::Function done) { done.Call({Napi::Number::New(env, result)}); });
-      tsfn.Release();
-    }).detach();
-  } catch (const std::exception& e) {
+    started = thread.Start(
+        [id, title = std::move(title), text = std::move(text), error = kind == "error", timeout_ms, tsfn]() mutable {
+          int result = -1;  // failed
+          winx::NoThrow("message box thread", [&] { result = RunMessageBox(id, title, text, error, timeout_ms); });
+          for (int attempt = 0; attempt < 2; ++attempt) {
+            if (winx::NoThrow("message box result", [&] {
+                  tsfn.BlockingCall([result](Napi::Env env, Napi::Function done) { done.Call({Napi::Number::New(env, result)}); });
+                })) {
+              break;
+            }
+            Sleep(50);
+          }
+          tsfn.Release();
+        },
+        "message box thread", &start_error);
+  } catch (...) {
+    start_error = ERROR_NOT_ENOUGH_MEMORY;
+  }
+  if (!started) {
     tsfn.Release();
-    throw Napi::Error::New(env, std::string("cannot start message box thread: ") + e.what());
+    throw Napi::Error::New(env, "cannot start message box thread (error " + std::to_string(start_error) + ")");
   }
   return Napi::Number::New(env, id);
 }

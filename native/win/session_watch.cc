@@ -4,16 +4,19 @@
 
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <utility>
 
+#include "win/thread.h"
 #include "win/win_handles.h"
 
 namespace winx {
 namespace {
 
 constexpr const wchar_t* kClassName = kSessionWatchClass;
+constexpr DWORD kStartWaitMs = 10000;  // the window is there within this (else: failed)
+constexpr DWORD kStopWaitMs = 5000;    // the thread ends within this (else: abandoned)
 
+// Shared by the JS side and the watcher thread (which holds a reference of its own).
 struct Watch {
   std::function<void(SessionEnd)> on_end;
   unsigned hold_ms = 0;
@@ -21,22 +24,31 @@ struct Watch {
   HWND hwnd = nullptr;    // written by the watcher thread before `ready` is set
   UniqueHandle ready;
   bool ok = false;
-  std::thread thread;
+  std::mutex lock;       // on_end calls vs. StopSessionWatch
+  bool ends_open = true;  // cleared by StopSessionWatch: no on_end call after it returned
+  winx::Thread thread;
 };
 
 std::mutex g_lock;
 // A plain pointer on purpose: process.exit() ends the process without Node's cleanup hooks, and a
-// static destructor must not destroy (or std::terminate on) a watch whose thread still runs.
-Watch* g_watch = nullptr;
+// static destructor must not destroy a watch whose thread still runs.
+std::shared_ptr<Watch>* g_watch = nullptr;
 
-LRESULT CALLBACK WndProc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
+void End(Watch* w, SessionEnd end) noexcept {
+  winx::NoThrow("session watch callback", [&] {
+    std::lock_guard<std::mutex> guard(w->lock);
+    if (w->ends_open) w->on_end(end);
+  });
+}
+
+LRESULT Handle(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
   Watch* w = reinterpret_cast<Watch*>(GetWindowLongPtrW(hwnd, GWLP_USERDATA));
   switch (msg) {
     case WM_QUERYENDSESSION:
       return TRUE;  // never block the user's logoff
     case WM_ENDSESSION:
       if (wp && w) {
-        w->on_end((static_cast<DWORD>(lp) & ENDSESSION_LOGOFF) ? SessionEnd::kLogoff : SessionEnd::kShutdown);
+        End(w, (static_cast<DWORD>(lp) & ENDSESSION_LOGOFF) ? SessionEnd::kLogoff : SessionEnd::kShutdown);
         // Hold the session end while the program closes the line and leaves the ROT; released by
         // StopSessionWatch (process exit) or after hold_ms.
         WaitForSingleObject(w->released.Get(), w->hold_ms);
@@ -45,7 +57,7 @@ LRESULT CALLBACK WndProc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
     case WM_CLOSE:
       // From StopSessionWatch (released is set): end the thread. From outside: a stop request.
       if (!w || WaitForSingleObject(w->released.Get(), 0) == WAIT_OBJECT_0) DestroyWindow(hwnd);
-      else w->on_end(SessionEnd::kClose);
+      else End(w, SessionEnd::kClose);
       return 0;
     case WM_DESTROY:
       PostQuitMessage(0);
@@ -53,6 +65,16 @@ LRESULT CALLBACK WndProc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
     default:
       return DefWindowProcW(hwnd, msg, wp, lp);
   }
+}
+
+// No C++ exception leaves the window procedure (it would unwind through user32).
+LRESULT CALLBACK WndProc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
+  try {
+    return Handle(hwnd, msg, wp, lp);
+  } catch (...) {
+    winx::ReportUncaught("session watch window procedure", winx::CurrentExceptionWhat());
+  }
+  return msg == WM_DESTROY ? (PostQuitMessage(0), 0) : DefWindowProcW(hwnd, msg, wp, lp);
 }
 
 void Run(Watch* w) {
@@ -82,35 +104,62 @@ void Run(Watch* w) {
 
 bool StartSessionWatch(std::function<void(SessionEnd)> on_end, unsigned hold_ms) {
   std::lock_guard<std::mutex> guard(g_lock);
-  if (g_watch) return g_watch->ok;
-  auto w = std::make_unique<Watch>();
-  w->on_end = std::move(on_end);
+  if (g_watch) return (*g_watch)->ok;
+  std::shared_ptr<Watch> w;
+  try {
+    w = std::make_shared<Watch>();
+    w->on_end = std::move(on_end);
+  } catch (...) {
+    SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+    return false;
+  }
   w->hold_ms = hold_ms;
   w->released = UniqueHandle(CreateEventW(nullptr, TRUE, FALSE, nullptr));
   w->ready = UniqueHandle(CreateEventW(nullptr, TRUE, FALSE, nullptr));
   if (!w->released || !w->ready) return false;
-  try {
-    w->thread = std::thread(Run, w.get());
-  } catch (...) {  // no thread: resources exhausted
+  DWORD error = 0;
+  if (!w->thread.Start([w] { Run(w.get()); }, "session watch thread", &error)) {
+    SetLastError(error);
     return false;
   }
-  WaitForSingleObject(w->ready.Get(), INFINITE);
+  if (WaitForSingleObject(w->ready.Get(), kStartWaitMs) != WAIT_OBJECT_0) {
+    SetEvent(w->released.Get());
+    w->thread.Abandon();  // it holds its own reference
+    SetLastError(ERROR_TIMEOUT);
+    return false;
+  }
   const bool ok = w->ok;
-  if (!ok) w->thread.join();
-  else g_watch = w.release();
-  return ok;
+  if (!ok) {
+    w->thread.Wait(kStopWaitMs);
+    return false;
+  }
+  try {
+    g_watch = new std::shared_ptr<Watch>(std::move(w));
+  } catch (...) {
+    SetEvent(w->released.Get());
+    PostMessageW(w->hwnd, WM_CLOSE, 0, 0);
+    w->thread.Wait(kStopWaitMs);
+    SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+    return false;
+  }
+  return true;
 }
 
 void StopSessionWatch() {
-  std::unique_ptr<Watch> w;
+  std::shared_ptr<Watch> w;
   {
     std::lock_guard<std::mutex> guard(g_lock);
-    w.reset(std::exchange(g_watch, nullptr));
+    if (!g_watch) return;
+    w = std::move(*g_watch);
+    delete std::exchange(g_watch, nullptr);
   }
-  if (!w) return;
-  SetEvent(w->released.Get());
+  SetEvent(w->released.Get());  // also ends a WM_ENDSESSION hold at once
+  {
+    std::lock_guard<std::mutex> guard(w->lock);
+    w->ends_open = false;
+  }
   PostMessageW(w->hwnd, WM_CLOSE, 0, 0);
-  if (w->thread.joinable()) w->thread.join();
+  if (!w->thread.Wait(kStopWaitMs)) w->thread.Abandon();
 }
 
 }  // namespace winx

@@ -16,10 +16,12 @@ enum class SessionEnd { kLogoff, kShutdown, kClose };
 inline constexpr wchar_t kSessionWatchClass[] = L"WildixCtiSessionWatch";
 
 // Starts the watcher thread once; `on_end` runs on the watcher thread (it must only hand the event
-// over, e.g. to a ThreadSafeFunction). false when the thread or window cannot be created.
+// over, e.g. to a ThreadSafeFunction; an exception it throws is reported and dropped). false when the
+// thread or window cannot be created (within 10 s).
 bool StartSessionWatch(std::function<void(SessionEnd)> on_end, unsigned hold_ms);
 
-// Releases a held WM_ENDSESSION and ends the watcher thread (joins it). Safe to call more than once.
+// Releases a held WM_ENDSESSION and ends the watcher thread (waits at most 5 s, then abandons it).
+// Safe to call more than once; no on_end call comes after it returned.
 void StopSessionWatch();
 
 }  // namespace winx

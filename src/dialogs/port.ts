@@ -22,6 +22,13 @@ export interface DialogSpec {
   buttons: DialogButton[];
   /** Close by itself after this many ms (result: reason "timeout"). */
   timeoutMs?: number;
+  /**
+   * Whether the dialog may take the keyboard focus when it appears. Default false: it is shown topmost
+   * but without activation, so the program the user is typing in keeps the focus (clicks on its
+   * buttons still work). true only for a dialog the user asked for this very moment (e.g. the
+   * outgoing-call dialog after the user's own click on "Anrufen" in DATEV); never for incoming calls.
+   */
+  takeFocus?: boolean;
 }
 
 export type DialogCloseReason =
@@ -48,7 +55,11 @@ export interface DialogPort {
   update(id: number, heading: string, text: string): Promise<void>;
   /** Enable or disable one button. Unknown id or button: no-op. */
   setButtonEnabled(id: number, buttonId: string, enabled: boolean): Promise<void>;
-  /** Close from code; the result resolves with reason "closed". Unknown/closed id: no-op. */
+  /**
+   * Close from code; the result resolves with reason "closed" — also when the user's click (or the
+   * timeout) was already under way but its result had not been delivered yet: once close() was
+   * requested the program no longer wants the answer. Unknown/closed id: no-op.
+   */
   close(id: number): Promise<void>;
   /** Resolves once when the dialog closes, for any reason. Unknown id: rejects. */
   result(id: number): Promise<DialogResult>;

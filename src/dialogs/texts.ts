@@ -61,6 +61,8 @@ export function outgoingDialog(p: PartyView): DialogSpec {
     heading: `Anruf an ${who(p)}`, // calling …
     text: [details(p), 'Wählt …'].filter(Boolean).join('\n'), // dialling …
     buttons: [{ id: 'hangup', label: BUTTON.hangup, enabled: false }],
+    // opened by the user's own click in DATEV: it may come to the front (the incoming one never does)
+    takeFocus: true,
   };
 }
 

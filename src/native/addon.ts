@@ -20,6 +20,8 @@ export interface NativeDialogSpec {
   buttons: NativeDialogButton[];
   /** 0 = no timeout. */
   timeoutMs: number;
+  /** false: shown without activation (the focus stays where it is). */
+  takeFocus: boolean;
 }
 
 /** Events of one dialog, delivered on the JS thread: exactly one 'shown' or 'failed', then one 'closed' after 'shown'. */
@@ -35,6 +37,7 @@ export interface NativeUi {
   /** false when the dialog is not open (any more). */
   updateDialog(id: number, heading: string, text: string): boolean;
   setButtonEnabled(id: number, buttonId: string, enabled: boolean): boolean;
+  /** From now on the dialog's result is 'closed', even if a click is handled before the window goes. */
   closeDialog(id: number): boolean;
   /** MessageBoxW on its own thread; `done` gets the MessageBox result (32000 = timed out, -1 = failed). */
   messageBox(title: string, text: string, kind: 'info' | 'error', timeoutMs: number, done: (result: number) => void): number;

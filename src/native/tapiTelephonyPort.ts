@@ -2,9 +2,14 @@
  * TelephonyPort on the real TAPI 2.x (native/tapi in wildix_cti.node). All tapi32 calls run on the
  * addon's TAPI thread; this class only validates arguments, maps permanent line ids to device ids and
  * turns native results into the port's types (TelephonyError for every failure).
+ *
+ * tapi32.dll is always Windows' own (System32); nothing in the environment can change that.
+ * closeLine() and shutdown() are bounded (closeTimeoutMs in native/tapi, plus a last-resort timer
+ * here for a TAPI thread stuck in another call): TelephonyTimeoutError instead of a hang.
  */
 import {
   TelephonyError,
+  TelephonyTimeoutError,
   type CallInfo,
   type LineInfo,
   type PartyId,
@@ -15,8 +20,10 @@ import {
 import { callStateName, LINEERR, lineErrName } from '../telephony/tapiConstants';
 import { loadAddon } from './addon';
 
-/** Environment variable with the full path of the tapi32.dll to load (tests); default: System32. */
-export const TAPI_DLL_ENV = 'WILDIX_CTI_TAPI_DLL';
+/** Default bound of lineClose / lineShutdown in native/tapi. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 2000;
+/** Slack on top of it before this wrapper gives a silent TAPI thread up. */
+export const CLOSE_SLACK_MS = 1000;
 
 export interface NativeParty {
   flags: number;
@@ -68,27 +75,44 @@ export interface NativeTapiSession {
   drop(hCall: number): Promise<number>;
   deallocate(hCall: number): Promise<void>;
   getCallInfo(hCall: number): Promise<NativeCallInfo>;
-  /** lineShutdown; the thread ends, later calls reject with LINEERR_UNINITIALIZED. */
+  /**
+   * lineShutdown (bounded: rejects with `timeoutMs` set when the TSP hangs); the thread ends, later
+   * calls reject with LINEERR_UNINITIALIZED.
+   */
   shutdown(): Promise<void>;
+  /**
+   * Gives the TAPI thread up (it does not answer): pending promises reject with `timeoutMs`, no event
+   * comes any more. false when there was none.
+   */
+  abandon(): boolean;
+}
+
+export interface NativeTapiSessionOptions {
+  /** Bound of lineClose and lineShutdown (1..60000 ms, default 2000). */
+  closeTimeoutMs?: number;
 }
 
 /** The `tapi` object of wildix_cti.node. */
 export interface NativeTapi {
-  NativeTapiSession: new (dllPath: string, onEvent: (event: NativeTapiEvent) => void) => NativeTapiSession;
+  NativeTapiSession: new (onEvent: (event: NativeTapiEvent) => void, options?: NativeTapiSessionOptions) => NativeTapiSession;
 }
 
 export interface NativeTelephonyPortOptions {
   /** The addon's tapi module; default: loadAddon().tapi. */
   native?: NativeTapi;
-  /** Full path of tapi32.dll; default: $WILDIX_CTI_TAPI_DLL, else tapi32.dll from System32. */
-  dllPath?: string;
+  /** Bound of lineClose and lineShutdown in ms (default 2000); the promises settle within it plus 1 s. */
+  closeTimeoutMs?: number;
   /** Receives errors thrown by event listeners (default: ignored, a listener cannot break TAPI). */
   onListenerError?: (error: unknown) => void;
 }
 
 function toTelephonyError(err: unknown, fallbackFn: string): TelephonyError {
   if (err instanceof TelephonyError) return err;
-  const e = err as { fn?: unknown; code?: unknown; message?: unknown } | undefined;
+  const e = err as { fn?: unknown; code?: unknown; message?: unknown; timeoutMs?: unknown } | undefined;
+  if (typeof e?.timeoutMs === 'number') {
+    const fn = typeof e.fn === 'string' && e.fn !== 'abandon' ? e.fn : fallbackFn;
+    return new TelephonyTimeoutError(fn, e.timeoutMs);
+  }
   const fn = typeof e?.fn === 'string' ? e.fn : fallbackFn;
   const code = typeof e?.code === 'number' ? e.code >>> 0 : 0;
   const message = typeof e?.message === 'string' ? e.message : String(err);
@@ -160,17 +184,38 @@ export class NativeTelephonyPort implements TelephonyPort {
     }
     if (this.session) return this.listLines();
     const native = this.options.native ?? (loadAddon().tapi as unknown as NativeTapi);
-    const dllPath = this.options.dllPath ?? process.env[TAPI_DLL_ENV] ?? '';
-    const session = new native.NativeTapiSession(dllPath, (e) => this.emit(e));
+    const session = new native.NativeTapiSession((e) => this.emit(e), { closeTimeoutMs: this.closeTimeoutMs });
     try {
       const lines = await session.initialize(appName);
       this.session = session;
       this.lines = lines.map(lineInfo);
       return this.lines.map((l) => ({ ...l, addresses: [...l.addresses] }));
     } catch (err) {
-      await session.shutdown().catch(() => undefined);
+      await this.bounded('lineShutdown', session.shutdown(), () => session.abandon()).catch(() => undefined);
       throw toTelephonyError(err, 'lineInitializeExW');
     }
+  }
+
+  private get closeTimeoutMs(): number {
+    return this.options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+  }
+
+  /**
+   * `op`, or a TelephonyTimeoutError when it has not settled closeTimeoutMs + 1 s from now (the TAPI
+   * thread is stuck in some other call); `onTimeout` then gives the thread up.
+   */
+  private bounded<T>(fn: string, op: Promise<T>, onTimeout?: () => void): Promise<T> {
+    const ms = this.closeTimeoutMs + CLOSE_SLACK_MS;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        onTimeout?.();
+        reject(new TelephonyTimeoutError(fn, ms));
+      }, ms);
+    });
+    return Promise.race([op.catch((err: unknown) => Promise.reject(toTelephonyError(err, fn))), expired]).finally(() =>
+      clearTimeout(timer),
+    );
   }
 
   async listLines(): Promise<LineInfo[]> {
@@ -203,7 +248,7 @@ export class NativeTelephonyPort implements TelephonyPort {
   async closeLine(hLine: number): Promise<void> {
     const session = this.require('lineClose');
     if (!isHandle(hLine)) throw fail('lineClose', LINEERR.INVALLINEHANDLE!, `bad line handle ${String(hLine)}`);
-    await this.call('lineClose', () => session.closeLine(hLine));
+    await this.bounded('lineClose', session.closeLine(hLine));
   }
 
   async makeCall(hLine: number, destination: string): Promise<number> {
@@ -239,11 +284,18 @@ export class NativeTelephonyPort implements TelephonyPort {
     return callInfo(await this.call('lineGetCallInfoW', () => session.getCallInfo(hCall)));
   }
 
+  /** Rejects only with TelephonyTimeoutError (a hanging TSP); the session is over either way. */
   async shutdown(): Promise<void> {
     const session = this.session;
     this.session = undefined;
     this.lines = [];
-    if (session) await session.shutdown().catch(() => undefined);
+    if (!session) return;
+    try {
+      await this.bounded('lineShutdown', session.shutdown(), () => session.abandon());
+    } catch (err) {
+      if (err instanceof TelephonyTimeoutError) throw err;
+      // any other failure of lineShutdown: the session is gone all the same
+    }
   }
 
   onEvent(listener: TelephonyListener): () => void {

@@ -1,6 +1,8 @@
 /**
  * DialogPort on native/ui: real Win32 windows, one thread per dialog (see native/ui/README.md).
- * Results are kept after a dialog closed, so result(id) can be awaited late.
+ * Results are kept after a dialog closed, so result(id) can be awaited late. Once close(id) was
+ * called, the result is "closed" even if a click had already ended the window but its result was
+ * still on its way to JS (native/ui decides the same for a click handled after the request).
  */
 import type { DialogPort, DialogResult, DialogSpec } from '../dialogs/port';
 import type { NativeDialogEvent, NativeUi } from './addon';
@@ -37,11 +39,16 @@ function validate(spec: DialogSpec): void {
   if (spec.timeoutMs !== undefined && !(Number.isInteger(spec.timeoutMs) && spec.timeoutMs > 0 && spec.timeoutMs <= MAX_TIMEOUT_MS)) {
     bad('timeoutMs muss eine positive ganze Zahl sein');
   }
+  if (spec.takeFocus !== undefined && typeof spec.takeFocus !== 'boolean') bad('takeFocus muss true oder false sein');
 }
 
 export class Win32DialogPort implements DialogPort {
   private readonly results = new Map<number, Promise<DialogResult>>();
   private readonly open = new Set<number>();
+  /** Dialogs whose result has not arrived yet. */
+  private readonly unsettled = new Set<number>();
+  /** ... of which close() was requested: their result is "closed". */
+  private readonly closeRequested = new Set<number>();
 
   constructor(private readonly ui: NativeUi) {}
 
@@ -63,12 +70,18 @@ export class Win32DialogPort implements DialogPort {
             break;
           case 'failed':
             this.results.delete(id);
+            this.unsettled.delete(id);
+            this.closeRequested.delete(id);
             rejectShown(new DialogError('failed', `Dialog konnte nicht angezeigt werden: ${event.message}`));
             break;
-          case 'closed':
+          case 'closed': {
             this.open.delete(id);
-            settleResult(event.reason === 'button' ? { reason: 'button', choice: event.choice } : { reason: event.reason });
+            this.unsettled.delete(id);
+            const byCode = this.closeRequested.delete(id);
+            if (byCode) settleResult({ reason: 'closed' });
+            else settleResult(event.reason === 'button' ? { reason: 'button', choice: event.choice } : { reason: event.reason });
             break;
+          }
         }
       };
       try {
@@ -79,6 +92,7 @@ export class Win32DialogPort implements DialogPort {
             text: spec.text,
             buttons: spec.buttons.map((b) => ({ id: b.id, label: b.label, enabled: b.enabled })),
             timeoutMs: spec.timeoutMs ?? 0,
+            takeFocus: spec.takeFocus ?? false,
           },
           onEvent,
         );
@@ -87,6 +101,7 @@ export class Win32DialogPort implements DialogPort {
         return;
       }
       this.results.set(id, result);
+      this.unsettled.add(id);
     });
   }
 
@@ -102,7 +117,9 @@ export class Win32DialogPort implements DialogPort {
   }
 
   async close(id: number): Promise<void> {
-    if (this.results.has(id)) this.ui.closeDialog(id);
+    if (!this.unsettled.has(id)) return;
+    this.closeRequested.add(id);
+    this.ui.closeDialog(id);
   }
 
   result(id: number): Promise<DialogResult> {

@@ -83,6 +83,30 @@ export class TelephonyError extends Error {
   }
 }
 
+/**
+ * A TAPI function did not return within the adapter's bound (a hanging TSP, e.g. in lineClose or
+ * lineShutdown). The adapter gave the call up and went on: for lineShutdown the session is over (no
+ * events any more, initialize() starts a new one); for lineClose the line counts as closed.
+ * Over the port host's wire it arrives as an Error named "TelephonyTimeoutError" with fn and timeoutMs.
+ */
+export class TelephonyTimeoutError extends TelephonyError {
+  readonly timedOut = true;
+  constructor(
+    fn: string,
+    /** The bound that was exceeded. */
+    readonly timeoutMs: number,
+    message = `${fn} did not return within ${timeoutMs} ms (the TAPI provider hangs); the call was abandoned`,
+  ) {
+    super(fn, 0, message);
+    this.name = 'TelephonyTimeoutError';
+  }
+}
+
+/** true for a TelephonyTimeoutError (also one rebuilt from the port host's wire format). */
+export function isTelephonyTimeout(err: unknown): err is TelephonyError & { timeoutMs: number } {
+  return err instanceof TelephonyTimeoutError || (err instanceof Error && err.name === 'TelephonyTimeoutError');
+}
+
 export interface TelephonyPort {
   /** lineInitializeExW + per-device version negotiation + caps. Rejects when TAPI is unusable. */
   initialize(appName: string): Promise<LineInfo[]>;
@@ -94,6 +118,10 @@ export interface TelephonyPort {
    * Resolves with hLine.
    */
   openLine(permanentId: number): Promise<number>;
+  /**
+   * lineClose. Settles within a bound (adapter option, default 2 s plus 1 s slack): a TSP that hangs
+   * in lineClose rejects it with TelephonyTimeoutError; the line counts as closed anyway.
+   */
   closeLine(hLine: number): Promise<void>;
   /** lineMakeCallW. The reply event carries the new hCall. */
   makeCall(hLine: number, destination: string): Promise<number>;
@@ -105,7 +133,12 @@ export interface TelephonyPort {
   deallocate(hCall: number): Promise<void>;
   /** lineGetCallInfoW */
   getCallInfo(hCall: number): Promise<CallInfo>;
-  /** lineShutdown; no events afterwards. Idempotent. */
+  /**
+   * lineShutdown; no events afterwards. Idempotent. Settles within a bound (adapter option, default
+   * 2 s plus 1 s slack): a TSP that hangs in lineShutdown (or a TAPI thread stuck in any other call)
+   * rejects it with TelephonyTimeoutError; the session is given up all the same and never keeps the
+   * process from ending.
+   */
   shutdown(): Promise<void>;
   /** Subscribe to events; returns the unsubscribe function. */
   onEvent(listener: TelephonyListener): () => void;

@@ -244,3 +244,20 @@ describe('contact index updated during a call', () => {
     expect(w.datev.received).toHaveLength(3);
   });
 });
+
+describe('keyboard focus', () => {
+  it('the incoming pop-up never takes the focus; the outgoing window opened by the user in DATEV may', async () => {
+    const w = await makeWorld();
+    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    await w.datev.driver.dial({ CalledNumber: '089 1234567' });
+    await w.settle();
+    const shown = w.dialogs.history.filter((e) => e.type === 'shown').map((e) => [e.title, e.takeFocus]);
+    expect(shown).toEqual([
+      ['Wildix CTI – Eingehender Anruf', false],
+      ['Wildix CTI – Ausgehender Anruf', true],
+    ]);
+  });
+});

@@ -158,7 +158,7 @@ async function launch(target: AppTarget, name: string): Promise<Running> {
     target,
     name,
     config: appConfig(),
-    env: { FAKE_TAPI_PORT: String(server.port), WILDIX_CTI_TAPI_DLL: winPath(FAKE_TAPI_DLL) },
+    env: { FAKE_TAPI_PORT: String(server.port) },
     dllOverrides: 'tapi32=n',
   });
   try {

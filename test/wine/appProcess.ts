@@ -76,7 +76,7 @@ export interface AppStartOptions {
   name: string;
   /** The program's config.json (written as given). */
   config: Record<string, unknown>;
-  /** Extra environment, e.g. FAKE_TAPI_PORT and WILDIX_CTI_TAPI_DLL. */
+  /** Extra environment, e.g. FAKE_TAPI_PORT. */
   env?: Record<string, string>;
   /** WINEDLLOVERRIDES, e.g. "tapi32=n". */
   dllOverrides?: string;

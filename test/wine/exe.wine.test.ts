@@ -60,7 +60,7 @@ async function runExe(args: string[], extraEnv: Record<string, string> = {}, tim
 
 /** Environment for the real TAPI path: the fake tapi32.dll instead of Wine's stub. */
 function fakeTapiEnv(): Record<string, string> {
-  return { WINEDLLOVERRIDES: 'tapi32=n', FAKE_TAPI_PORT: String(server.port), WILDIX_CTI_TAPI_DLL: winPath(FAKE_TAPI_DLL) };
+  return { WINEDLLOVERRIDES: 'tapi32=n', FAKE_TAPI_PORT: String(server.port) };
 }
 
 /** win-user.exe (the test user, fakes/win-user) on Wine's default desktop. */

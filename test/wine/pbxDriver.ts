@@ -4,20 +4,39 @@
  * answers each with an "ack" and streams its JSON-lines log (every TAPI request and queued message).
  *
  *   const server = await FakeTapiServer.start();          // once per test file; env: server.port
+ *                                                          // (also puts the fake into the prefix's System32)
  *   const pbx = server.session();                          // per test: gets the next DLL connection
  *   await pbx.addLine('Wildix 201', '201');                // before the port's initialize()
  *   ...; await pbx.dispose();                              // "bye": the DLL disconnects
  */
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type { PbxDriver, RecordedTapiRequest } from '../../contracts/harness';
 import { lineErrName } from '../../src/telephony/tapiConstants';
-import { ROOT } from './env';
+import { paths, ROOT } from './env';
 
 /** Built by `npm run build:native` (fakes/tapi32/CMakeLists.txt) or fakes/tapi32/build.sh. */
 export const FAKE_TAPI_DIR = path.join(ROOT, 'build', 'Release', 'faketapi');
 export const FAKE_TAPI_DLL = path.join(FAKE_TAPI_DIR, 'tapi32.dll');
 export const FAKE_TAPI_BUILD = path.join(ROOT, 'fakes', 'tapi32', 'build.sh');
+
+/** Where the product looks for tapi32.dll: System32 only (LOAD_LIBRARY_SEARCH_SYSTEM32, native/tapi). */
+export const PREFIX_TAPI_DLL = path.join(paths.prefix, 'drive_c', 'windows', 'system32', 'tapi32.dll');
+
+/**
+ * Puts the fake tapi32.dll where Windows looks for it: the Wine prefix's System32 (64-bit). Wine uses
+ * its own builtin stub unless a process runs with WINEDLLOVERRIDES=tapi32=n, so only the processes a
+ * test starts that way get the fake; the product has no way to load another DLL.
+ */
+export function installFakeTapi32(): void {
+  if (!fs.existsSync(FAKE_TAPI_DLL)) throw new Error(`${FAKE_TAPI_DLL} missing: run npm run build:native (or ${FAKE_TAPI_BUILD})`);
+  const fake = fs.readFileSync(FAKE_TAPI_DLL);
+  if (fs.existsSync(PREFIX_TAPI_DLL) && fs.readFileSync(PREFIX_TAPI_DLL).equals(fake)) return;
+  const tmp = `${PREFIX_TAPI_DLL}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, fake);
+  fs.renameSync(tmp, PREFIX_TAPI_DLL);
+}
 
 /** One line of the DLL's log. */
 export interface FakeTapiLogEvent {
@@ -48,6 +67,7 @@ export class FakeTapiServer {
   }
 
   static async start(): Promise<FakeTapiServer> {
+    installFakeTapi32();
     const server = net.createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -32,7 +32,7 @@ beforeAll(async () => {
     display,
     logName: 'telephony-host.log',
     dllOverrides: 'tapi32=n',
-    env: { FAKE_TAPI_PORT: String(server.port), WILDIX_CTI_TAPI_DLL: winPath(FAKE_TAPI_DLL) },
+    env: { FAKE_TAPI_PORT: String(server.port) },
   });
 });
 
@@ -107,8 +107,8 @@ describe('native TAPI under Wine: beyond the contract', () => {
 
   it('loads the fake (not Wine builtin stubs) and drains its queue with lineGetMessage', async () => {
     await start();
-    const hello = await pbx.waitFor((e) => e.ev === 'hello');
-    expect(String(hello.dll).toLowerCase()).toContain('faketapi');
+    const hello = await pbx.waitFor((e) => e.ev === 'hello'); // only the fake says hello
+    expect(String(hello.dll).toLowerCase()).toMatch(/\\windows\\system32\\tapi32\.dll$/);
     expect(hello.exe).toMatch(/node\.exe$/i);
     const init = (await pbx.requests()).find((r) => r.fn === 'lineInitializeExW');
     expect(init?.result).toBe(0);
@@ -258,6 +258,80 @@ describe('native TAPI under Wine: beyond the contract', () => {
     expect(pbx.log.filter((e) => e.ev === 'unimplemented')).toEqual([]);
     expect(pbx.log.some((e) => e.ev === 'api' && e.fn === 'lineShutdown' && e.rc === 0)).toBe(true);
   });
+
+  it('gives a lineShutdown that hangs in the TSP up after its bound: TelephonyTimeoutError, and the host goes on', async () => {
+    await start();
+    await pbx.command('hang', 'lineShutdown');
+    const err = await port.shutdown().catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'TelephonyTimeoutError', fn: 'lineShutdown', timeoutMs: 2000 });
+    expect((await pbx.requests()).filter((r) => r.fn === 'lineShutdown')).toEqual([]); // still inside the TSP
+    await pbx.command('unhang');
+    // the abandoned helper thread returns from the TSP and ends; nothing of the session is touched
+    await pbx.waitFor((e) => e.ev === 'api' && e.fn === 'lineShutdown' && e.rc === 0);
+    expect(await port.shutdown()).toBeUndefined(); // idempotent
+    expect((await port.initialize('Wildix CTI für DATEV')).map((l) => l.name)).toEqual([LINE]);
+  });
+
+  it('gives a lineClose that hangs in the TSP up after its bound; the session keeps working meanwhile', async () => {
+    const hLine = await start();
+    await pbx.command('hang', 'lineClose');
+    const err = await port.closeLine(hLine).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'TelephonyTimeoutError', fn: 'lineClose', timeoutMs: 2000 });
+    expect((await port.listLines()).map((l) => l.name)).toEqual([LINE]); // the TAPI thread is free
+    await pbx.command('unhang');
+    await pbx.waitFor((e) => e.ev === 'api' && e.fn === 'lineClose' && e.rc === 0);
+    await port.shutdown();
+    await pbx.waitFor((e) => e.ev === 'api' && e.fn === 'lineShutdown' && e.rc === 0);
+  });
+
+  it('never reads past its buffers whatever sizes and offsets the TSP reports (dwUsedSize, dwNeededSize, Offset/Size)', async () => {
+    await start([
+      [LINE, '201'],
+      ['Wildix 202', '202'],
+    ]);
+    const far = '0x7F000000'; // 2 GiB past the structure: reading there is an access violation
+    await pbx.command('corrupt', 'lineGetDevCapsW', 'used', '0x7FFFFFF0');
+    await pbx.command('corrupt', 'lineGetDevCapsW', 'needed', '0xFFFFFFF0');
+    await pbx.command('corrupt', 'lineGetDevCapsW', 'part', 'LineName', far, '64');
+    await pbx.command('corrupt', 'lineGetDevCapsW', 'part', 'ProviderInfo', '0xFFFFFFF0', '64');
+    await pbx.command('corrupt', 'lineGetAddressCapsW', 'used', '0x7FFFFFF0');
+    await pbx.command('corrupt', 'lineGetAddressCapsW', 'part', 'Address', far, '0x00100000');
+    const lines = await port.listLines();
+    expect(lines.map((l) => [l.name, l.provider, l.addresses.map((a) => a.address)])).toEqual([
+      ['', '', ['']],
+      ['', '', ['']],
+    ]);
+    expect(new Set(lines.map((l) => l.permanentId)).size).toBe(2); // the fixed part is still read
+    await pbx.command('corrupt', 'lineGetDevCapsW', 'off');
+    await pbx.command('corrupt', 'lineGetAddressCapsW', 'off');
+
+    const callId = await pbx.incoming('201', '+49 89 1234567', 'Müller');
+    const nc = await waitEvent((e) => e.type === 'newCall');
+    const hCall = nc.type === 'newCall' ? nc.hCall : 0;
+    await pbx.command('corrupt', 'lineGetCallInfoW', 'used', '0x7FFFFFF0');
+    await pbx.command('corrupt', 'lineGetCallInfoW', 'part', 'CallerID', far, '64');
+    await pbx.command('corrupt', 'lineGetCallInfoW', 'part', 'CallerIDName', '0xFFFFFFFE', '4');
+    const info = await port.getCallInfo(hCall);
+    expect(info.callId).toBe(callId);
+    expect(info.caller).toEqual({ flags: LINECALLPARTYID.ADDRESS | LINECALLPARTYID.NAME, number: '', name: '' });
+    await pbx.command('callerid', String(callId), '+49 89 7654321'); // LINE_CALLINFO: read again, as corrupt
+    await waitEvent((e) => e.type === 'callInfo' && e.hCall === hCall);
+    await pbx.command('corrupt', 'lineGetCallInfoW', 'off');
+    expect((await port.getCallInfo(hCall)).caller.number).toBe('+49 89 7654321');
+
+    // a call already on line 202 when it is opened: lineGetNewCalls names more handles than it holds
+    await pbx.incoming('202', '+49 30 111');
+    await pbx.command('corrupt', 'lineGetNewCalls', 'used', '0x7FFFFFF0');
+    await pbx.command('corrupt', 'lineGetNewCalls', 'count', '0x10000000');
+    await pbx.command('corrupt', 'lineGetNewCalls', 'part', 'Calls', far, '0x40000000');
+    const before = events.length;
+    const hLine202 = await port.openLine(lines[1]!.permanentId);
+    expect(hLine202).toBeGreaterThan(0);
+    expect(events.slice(before).filter((e) => e.type === 'newCall')).toEqual([]);
+    await pbx.sync();
+    expect(pbx.log.filter((e) => e.ev === 'corrupted').length).toBeGreaterThan(0);
+    expect((await port.listLines()).map((l) => l.name).sort()).toEqual([LINE, 'Wildix 202']); // still alive
+  });
 });
 
 /**
@@ -275,7 +349,7 @@ const { NativeTapiSession } = require(addonJs).loadAddon().tapi;
 let collected = false;
 const registry = new FinalizationRegistry(() => { collected = true; });
 (async () => {
-  let s = new NativeTapiSession(process.env.WILDIX_CTI_TAPI_DLL, () => {});
+  let s = new NativeTapiSession(() => {});
   const lines = await s.initialize('gc 1');
   mark('initialized');
   await until('go1');
@@ -291,13 +365,90 @@ const registry = new FinalizationRegistry(() => { collected = true; });
   await sleep(1800); // past the cancelled reply
   mark('slept');
   await until('go2');
-  s = new NativeTapiSession(process.env.WILDIX_CTI_TAPI_DLL, () => {});
+  s = new NativeTapiSession(() => {});
   await s.initialize('gc 2');
   await s.shutdown();
   mark('done');
   process.exit(0);
 })().catch((e) => { mark('error ' + e.stack); process.exit(1); });
 `;
+
+/**
+ * Runs in Wine's node.exe without the port host: the real NativeTelephonyPort (closeTimeoutMs 1500)
+ * on a TSP that then hangs — in lineShutdown (mode "lineShutdown"), or in lineMakeCallW so that the
+ * TAPI thread itself is stuck when shutdown() comes (mode "lineMakeCallW"). The script awaits
+ * shutdown() and then leaves the event loop to run dry: the process must end by itself.
+ */
+const HANG_SCRIPT = `
+const fs = require('fs');
+const [jsRoot, out, dir, hangIn] = process.argv.slice(2);
+const mark = (s) => fs.appendFileSync(out, s + '\\n');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function until(file) { while (!fs.existsSync(dir + '\\\\' + file)) await sleep(20); }
+const { loadAddon } = require(jsRoot + '\\\\native\\\\addon.js');
+const { NativeTelephonyPort } = require(jsRoot + '\\\\native\\\\tapiTelephonyPort.js');
+(async () => {
+  const port = new NativeTelephonyPort({ native: loadAddon().tapi, closeTimeoutMs: 1500 });
+  const lines = await port.initialize('hang in ' + hangIn);
+  const hLine = await port.openLine(lines[0].permanentId);
+  mark('initialized');
+  await until('go');
+  if (hangIn === 'lineMakeCallW') port.makeCall(hLine, '+4930123').then(() => mark('makeCall resolved'), (e) => mark('makeCall ' + e.name));
+  const err = await port.shutdown().then(() => null, (e) => e);
+  mark('shutdown ' + (err ? err.name + ' ' + err.fn + ' ' + err.timeoutMs : 'resolved'));
+})().catch((e) => { mark('error ' + e.stack); process.exit(1); });
+`;
+
+describe('native TAPI under Wine: a TSP that hangs does not keep the program from ending', () => {
+  async function runHanging(hangIn: 'lineShutdown' | 'lineMakeCallW'): Promise<{ code: number | null; markers: string[] }> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wildix-tapi-hang-'));
+    const script = path.join(dir, 'hang.js');
+    const out = path.join(dir, 'out.txt');
+    fs.writeFileSync(script, HANG_SCRIPT);
+    fs.writeFileSync(out, '');
+    const pbx = server.session();
+    await pbx.addLine('Wildix 201', '201');
+    const logFd = fs.openSync(path.join(dir, 'wine.log'), 'w');
+    const jsRoot = winPath(path.join(ROOT, 'build', 'js', 'src'));
+    const child = spawn('wine', [paths.nodeExe, winPath(script), jsRoot, winPath(out), winPath(dir), hangIn], {
+      env: wineEnv(display, { WINEDLLOVERRIDES: 'tapi32=n', FAKE_TAPI_PORT: String(server.port) }),
+      stdio: ['ignore', logFd, logFd],
+    });
+    fs.closeSync(logFd);
+    let code: number | null | undefined;
+    const exited = new Promise<void>((resolve) => child.on('exit', (c) => ((code = c), resolve())));
+    const markers = (): string[] => fs.readFileSync(out, 'utf8').split('\n').filter(Boolean);
+    try {
+      while (!markers().includes('initialized')) {
+        if (code !== undefined) throw new Error(`script ended early: ${markers().join(' | ')}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await pbx.command('hang', hangIn); // no "unhang": the TSP never comes back
+      fs.writeFileSync(path.join(dir, 'go'), '');
+      await pbx.waitFor((e) => e.ev === 'hang' && e.fn === hangIn, 10000);
+      const ended = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 30000))]);
+      if (!ended) throw new Error(`node.exe is still running with ${hangIn} hanging; markers: ${markers().join(' | ')}`);
+      expect(pbx.log.some((e) => e.ev === 'unhung')).toBe(false); // the TSP never returned: the process ended around it
+      return { code: code ?? null, markers: markers() };
+    } finally {
+      if (code === undefined) child.kill('SIGKILL');
+      await pbx.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('lineShutdown hangs: shutdown() rejects with TelephonyTimeoutError and the process ends by itself', async () => {
+    const { code, markers } = await runHanging('lineShutdown');
+    expect(markers).toEqual(['initialized', 'shutdown TelephonyTimeoutError lineShutdown 1500']);
+    expect(code).toBe(0);
+  });
+
+  it('the TAPI thread is stuck in another call (lineMakeCallW): shutdown() gives it up after the bound plus 1 s', async () => {
+    const { code, markers } = await runHanging('lineMakeCallW');
+    expect(markers.sort()).toEqual(['initialized', 'makeCall TelephonyTimeoutError', 'shutdown TelephonyTimeoutError lineShutdown 2500'].sort());
+    expect(code).toBe(0);
+  });
+});
 
 describe('native TAPI under Wine: module lifetime', () => {
   it('keeps tapi32.dll loaded after a shut-down session was garbage-collected (its own threads still run in it)', async () => {
@@ -316,7 +467,6 @@ describe('native TAPI under Wine: module lifetime', () => {
       env: wineEnv(display, {
         WINEDLLOVERRIDES: 'tapi32=n',
         FAKE_TAPI_PORT: String(server.port),
-        WILDIX_CTI_TAPI_DLL: winPath(FAKE_TAPI_DLL),
       }),
       stdio: ['ignore', logFd, logFd],
     });
@@ -384,10 +534,27 @@ describe('native TAPI under Wine: TAPI not usable', () => {
   }
 
   it('reports a missing tapi32.dll as TelephonyError(LoadLibraryExW, 0)', async () => {
-    const err = await initializeWith({ WILDIX_CTI_TAPI_DLL: 'Z:\\nonexistent\\tapi32.dll' });
+    const err = await initializeWith({}, 'tapi32='); // Wine: the DLL is disabled, as if it were not there
     expect(err).toBeInstanceOf(TelephonyError);
     expect(err).toMatchObject({ fn: 'LoadLibraryExW', code: 0 });
-    expect((err as Error).message).toContain('nonexistent');
+    expect((err as Error).message).toContain('tapi32.dll (System32) could not be loaded');
+  });
+
+  it('loads tapi32.dll from System32 only: the environment cannot name another one (WILDIX_CTI_TAPI_DLL is gone)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wildix-other-tapi-'));
+    const other = path.join(dir, 'tapi32.dll');
+    fs.copyFileSync(FAKE_TAPI_DLL, other); // a tapi32.dll elsewhere that would say where it was loaded from
+    const pbx = server.session();
+    try {
+      await pbx.addLine('Wildix 201', '201');
+      const lines = await initializeWith({ FAKE_TAPI_PORT: String(server.port), WILDIX_CTI_TAPI_DLL: winPath(other) }, 'tapi32=n');
+      expect(Array.isArray(lines) && lines.map((l: { name: string }) => l.name)).toEqual(['Wildix 201']);
+      const hello = await pbx.waitFor((e) => e.ev === 'hello');
+      expect(String(hello.dll).toLowerCase()).toMatch(/\\windows\\system32\\tapi32\.dll$/);
+    } finally {
+      await pbx.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("rejects Wine's own stub tapi32 (no app handle, no event) instead of hanging or spinning", async () => {

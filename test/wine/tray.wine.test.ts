@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { primaryTarget, startApp, type AppProcess } from './appProcess';
 import { FAKE_DATEV_BUILD, FAKE_DATEV_EXE, FakeDatevProcess } from './datevDriver';
-import { paths, ROOT, screenshot, VIRTUAL_DESKTOP, wineEnv, winPath } from './env';
+import { paths, ROOT, screenshot, VIRTUAL_DESKTOP, wineEnv } from './env';
 import { FAKE_TAPI_BUILD, FAKE_TAPI_DIR, FAKE_TAPI_DLL, FakeTapiServer } from './pbxDriver';
 import { listWindows, winUser, type WinUserWindow } from './winUser';
 
@@ -169,7 +169,7 @@ describe('tray icon under Wine', () => {
         target: primaryTarget(),
         name: 'tray',
         config: { line: '201', contacts: { datevConnect: { enabled: false }, learnFromDial: false }, log: { level: 'debug' } },
-        env: { FAKE_TAPI_PORT: String(server.port), WILDIX_CTI_TAPI_DLL: winPath(FAKE_TAPI_DLL) },
+        env: { FAKE_TAPI_PORT: String(server.port) },
         dllOverrides: 'tapi32=n',
       });
       const running = app;

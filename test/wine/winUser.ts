@@ -12,6 +12,17 @@ export interface WinUserWindow {
   title: string;
   texts: string[];
   buttons: { label: string; enabled: boolean }[];
+  /** Screen rectangles [left, top, right, bottom] in physical pixels. */
+  rect: [number, number, number, number];
+  textRects: [number, number, number, number][];
+  buttonRects: [number, number, number, number][];
+  topmost: boolean;
+  /** WS_EX_NOACTIVATE: the window does not take the focus. */
+  noActivate: boolean;
+  /** GetDpiForWindow; -1 when user32 has none. */
+  dpi: number;
+  /** 0 unaware, 1 system aware, 2 per monitor, -1 unknown. */
+  dpiAwareness: number;
 }
 
 function run(display: string, args: string[]): Promise<string> {

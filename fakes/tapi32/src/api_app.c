@@ -127,6 +127,7 @@ LONG WINAPI lineInitializeExW(LPHLINEAPP lphLineApp, HINSTANCE hInstance, LINECA
 }
 
 LONG WINAPI lineShutdown(HLINEAPP hLineApp) {
+  faults_maybe_hang("lineShutdown");
   EnterCriticalSection(&g.lock);
   int a = app_index(hLineApp);
   LONG rc = a < 0 ? (LONG)LINEERR_INVALAPPHANDLE : sync_fail("lineShutdown");
@@ -237,6 +238,7 @@ static DWORD devcaps_fixed(DWORD ver) {
 LONG WINAPI lineGetDevCapsW(HLINEAPP hLineApp, DWORD dwDeviceID, DWORD dwAPIVersion, DWORD dwExtVersion,
                             LPLINEDEVCAPS caps) {
   (void)dwExtVersion;
+  faults_maybe_hang("lineGetDevCapsW");
   EnterCriticalSection(&g.lock);
   LONG rc = check_device(hLineApp, dwDeviceID);
   if (rc == 0) rc = check_version(dwDeviceID, dwAPIVersion);
@@ -264,6 +266,7 @@ LONG WINAPI lineGetDevCapsW(HLINEAPP hLineApp, DWORD dwDeviceID, DWORD dwAPIVers
                          LINEDEVSTATE_CAPSCHANGE | LINEDEVSTATE_REMOVED;
     caps->dwLineFeatures = LINEFEATURE_MAKECALL;
     var_finish(&v);
+    faults_corrupt_struct("lineGetDevCapsW", caps);
   }
   api_log("lineGetDevCapsW", rc, "\"dev\":%lu,\"version\":\"0x%08lx\",\"totalSize\":%lu,\"neededSize\":%lu",
           (unsigned long)dwDeviceID, (unsigned long)dwAPIVersion, caps ? (unsigned long)caps->dwTotalSize : 0ul,
@@ -303,6 +306,7 @@ LONG WINAPI lineGetAddressCapsW(HLINEAPP hLineApp, DWORD dwDeviceID, DWORD dwAdd
     caps->dwCallFeatures = LINECALLFEATURE_ANSWER | LINECALLFEATURE_DROP;
     caps->dwAddressFeatures = LINEADDRFEATURE_MAKECALL;
     var_finish(&v);
+    faults_corrupt_struct("lineGetAddressCapsW", caps);
   }
   api_log("lineGetAddressCapsW", rc, "\"dev\":%lu,\"addressId\":%lu,\"totalSize\":%lu", (unsigned long)dwDeviceID,
           (unsigned long)dwAddressID, caps ? (unsigned long)caps->dwTotalSize : 0ul);

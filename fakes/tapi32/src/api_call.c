@@ -28,6 +28,7 @@ static LONG async_result(const char *fn, int *never) {
 
 LONG WINAPI lineMakeCallW(HLINE hLine, LPHCALL lphCall, LPCWSTR lpszDestAddress, DWORD dwCountryCode,
                           LPLINECALLPARAMS const lpCallParams) {
+  faults_maybe_hang("lineMakeCallW");
   EnterCriticalSection(&g.lock);
   char dest[STR_MAX * 2] = "", destJ[STR_MAX * 4];
   size_t destChars = lpszDestAddress ? wcslen(lpszDestAddress) : 0;
@@ -118,6 +119,7 @@ LONG WINAPI lineDrop(HCALL hCall, LPCSTR lpsUserUserInfo, DWORD dwSize) {
 }
 
 LONG WINAPI lineDeallocateCall(HCALL hCall) {
+  faults_maybe_hang("lineDeallocateCall");
   EnterCriticalSection(&g.lock);
   int h = handle_index(hCall);
   LONG rc = 0;
@@ -201,6 +203,7 @@ LONG WINAPI lineGetCallInfoW(HCALL hCall, LPLINECALLINFO info) {
     if (c->origin == LINECALLORIGIN_OUTBOUND && g.apps[ch->app].name[0] && ch->privilege == LINECALLPRIVILEGE_OWNER)
       var_str(&v, &info->dwAppNameSize, &info->dwAppNameOffset, g.apps[ch->app].name);
     var_finish(&v);
+    faults_corrupt_struct("lineGetCallInfoW", info);
     json_escape(callerJ, sizeof callerJ, (c->caller.flags & LINECALLPARTYID_ADDRESS) ? c->caller.number : "");
   }
   api_log("lineGetCallInfoW", rc, "\"hCall\":\"0x%08lx\",\"totalSize\":%lu,\"neededSize\":%lu,\"callerId\":\"%s\"",
@@ -241,6 +244,7 @@ LONG WINAPI lineGetCallStatus(HCALL hCall, LPLINECALLSTATUS status) {
     status->dwCallFeatures = call_features(c->state, ch->privilege);
     if (fixed == sizeof(LINECALLSTATUS)) status->tStateEntryTime = c->stateTime;
     var_finish(&v);
+    faults_corrupt_struct("lineGetCallStatus", status);
   }
   api_log("lineGetCallStatus", rc, "\"hCall\":\"0x%08lx\"", (unsigned long)hCall);
   LeaveCriticalSection(&g.lock);

@@ -58,6 +58,7 @@ LONG WINAPI lineOpenW(HLINEAPP hLineApp, DWORD dwDeviceID, LPHLINE lphLine, DWOR
 }
 
 LONG WINAPI lineClose(HLINE hLine) {
+  faults_maybe_hang("lineClose");
   EnterCriticalSection(&g.lock);
   int o = open_index(hLine);
   LONG rc = o < 0 ? (LONG)LINEERR_INVALLINEHANDLE : sync_fail("lineClose");
@@ -122,6 +123,7 @@ LONG WINAPI lineGetNewCalls(HLINE hLine, DWORD dwAddressID, DWORD dwSelect, LPLI
       v.used = needed;
     }
     var_finish(&v);
+    faults_corrupt_struct("lineGetNewCalls", list);
   }
   api_log("lineGetNewCalls", rc, "\"hLine\":\"0x%08lx\",\"select\":%lu,\"calls\":%d,\"totalSize\":%lu",
           (unsigned long)hLine, (unsigned long)dwSelect, count, list ? (unsigned long)list->dwTotalSize : 0ul);

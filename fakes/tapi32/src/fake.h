@@ -205,4 +205,19 @@ void dump_state(void);
 /* script.c */
 void script_execute(char *line);
 
+/* Answer of one script command (see script.c). */
+typedef struct {
+  const char *error;
+  long call; /* -1: none */
+  long dev;  /* -1: none */
+} Ack;
+
+/* faults.c: a misbehaving TSP (hangs, corrupt variable-size structures); see faults.c */
+void faults_reset(void);                                  /* g.lock held */
+const char *faults_hang_command(const char *fn, const char *ms); /* g.lock held; error text or NULL */
+void faults_unhang(void);                                 /* g.lock held */
+void faults_maybe_hang(const char *fn);                   /* WITHOUT g.lock, at the top of an export */
+void faults_corrupt_command(char **a, int n, Ack *ack);   /* g.lock held */
+void faults_corrupt_struct(const char *fn, void *s);      /* g.lock held, after a successful fill */
+
 #endif

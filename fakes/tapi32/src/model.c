@@ -304,6 +304,7 @@ void reset_model(void) {
   memset(g.handles, 0, sizeof g.handles);
   memset(g.requests, 0, sizeof g.requests);
   memset(g.fails, 0, sizeof g.fails);
+  faults_reset();
   g.numLines = 0;
   g.nextCallId = FIRST_CALL_ID;
   g.nextPermanentId = FIRST_PERMANENT_ID;

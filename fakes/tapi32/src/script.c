@@ -8,12 +8,6 @@
 
 #define MAX_ARGS 8
 
-typedef struct {
-  const char *error;
-  long call; /* -1: none */
-  long dev;  /* -1: none */
-} Ack;
-
 static int find_call_arg(const char *s) {
   if (!s || !*s || strcmp(s, "last") == 0) {
     int i = g.lastCallIndex;
@@ -248,6 +242,9 @@ void script_execute(char *line) {
   else if (strcmp(cmd, "devstate") == 0) cmd_devstate(a, n, &ack);
   else if (strcmp(cmd, "set") == 0) cmd_set(a, n, &ack);
   else if (strcmp(cmd, "dump") == 0) dump_state();
+  else if (strcmp(cmd, "hang") == 0) ack.error = faults_hang_command(n > 1 ? a[1] : NULL, n > 2 ? a[2] : NULL);
+  else if (strcmp(cmd, "unhang") == 0) faults_unhang();
+  else if (strcmp(cmd, "corrupt") == 0) faults_corrupt_command(a, n, &ack);
   else if (strcmp(cmd, "bye") == 0) {
     /* the test session ends: the next lineInitializeExW connects again (and resets the model) */
   }
