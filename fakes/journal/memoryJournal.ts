@@ -2,7 +2,7 @@
  * In-memory journal store. `reopen()` gives a second store over what this one "persisted" (as after a
  * restart of the program); `failWrites` makes flush() fail like a full disk.
  */
-import type { JournalEntry } from '../../src/journal/entry';
+import { copyEntry, type JournalEntry } from '../../src/journal/entry';
 import { withinLimits, type JournalStore } from '../../src/journal/port';
 
 export class MemoryJournal implements JournalStore {
@@ -12,21 +12,21 @@ export class MemoryJournal implements JournalStore {
   constructor(private readonly persisted: { entries: JournalEntry[] } = { entries: [] }) {}
 
   async load(now: Date): Promise<void> {
-    this.list = withinLimits(this.persisted.entries.map(copy), now);
+    this.list = withinLimits(this.persisted.entries.map(copyEntry), now);
   }
 
   entries(): JournalEntry[] {
-    return this.list.map(copy);
+    return this.list.map(copyEntry);
   }
 
   get(callId: string): JournalEntry | undefined {
     const e = this.list.find((x) => x.callId === callId);
-    return e ? copy(e) : undefined;
+    return e ? copyEntry(e) : undefined;
   }
 
   put(entry: JournalEntry, now: Date): void {
-    this.list = withinLimits([...this.list.filter((x) => x.callId !== entry.callId), copy(entry)], now);
-    if (!this.failWrites) this.persisted.entries = this.list.map(copy);
+    this.list = withinLimits([...this.list.filter((x) => x.callId !== entry.callId), copyEntry(entry)], now);
+    if (!this.failWrites) this.persisted.entries = this.list.map(copyEntry);
   }
 
   async flush(): Promise<void> {
@@ -37,8 +37,4 @@ export class MemoryJournal implements JournalStore {
   reopen(): MemoryJournal {
     return new MemoryJournal(this.persisted);
   }
-}
-
-function copy(e: JournalEntry): JournalEntry {
-  return { ...e, ...(e.contact ? { contact: { ...e.contact } } : {}), notes: e.notes.map((n) => ({ ...n })) };
 }

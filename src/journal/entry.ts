@@ -89,6 +89,7 @@ export function journalData(e: JournalEntry, callId: string, note?: string): Dat
   };
 }
 
-export function directionOf(value: unknown): Direction {
-  return value === Direction.eDirIncoming || value === Direction.eDirOutgoing ? value : Direction.eDirUnknown;
+/** A deep copy (stores hand out copies, so a caller's change never reaches them by accident). */
+export function copyEntry(e: JournalEntry): JournalEntry {
+  return { ...e, ...(e.contact ? { contact: { ...e.contact } } : {}), notes: e.notes.map((n) => ({ ...n })) };
 }

@@ -6,7 +6,7 @@
  */
 import { JsonFile, isRecord, type FileCodec } from '../contacts/jsonFile';
 import type { Logger } from '../logging/logger';
-import type { DatevHas, JournalEntry, JournalNote, NoteState } from './entry';
+import { copyEntry, type DatevHas, type JournalEntry, type JournalNote, type NoteState } from './entry';
 import { withinLimits, type JournalStore } from './port';
 
 /** The journal's file in the user's data folder (%LOCALAPPDATA%\Wildix\DatevCti). */
@@ -78,16 +78,16 @@ export class FileJournalStore implements JournalStore {
   }
 
   entries(): JournalEntry[] {
-    return this.list.map(copy);
+    return this.list.map(copyEntry);
   }
 
   get(callId: string): JournalEntry | undefined {
     const e = this.list.find((x) => x.callId === callId);
-    return e ? copy(e) : undefined;
+    return e ? copyEntry(e) : undefined;
   }
 
   put(entry: JournalEntry, now: Date): void {
-    this.list = withinLimits([...this.list.filter((x) => x.callId !== entry.callId), copy(entry)], now);
+    this.list = withinLimits([...this.list.filter((x) => x.callId !== entry.callId), copyEntry(entry)], now);
     this.schedule();
   }
 
@@ -113,8 +113,4 @@ export class FileJournalStore implements JournalStore {
         }
       });
   }
-}
-
-function copy(e: JournalEntry): JournalEntry {
-  return { ...e, ...(e.contact ? { contact: { ...e.contact } } : {}), notes: e.notes.map((n) => ({ ...n })) };
 }
