@@ -37,11 +37,3 @@ export function evictFromPageCache(files: readonly string[]): void {
     if (r.status !== 0) throw new Error(`dd could not evict ${file} from the page cache: ${r.stderr}`);
   }
 }
-
-/** Resident share of a file in the page cache (fincore), 0..1; NaN when fincore is missing. */
-export function cachedShare(file: string): number {
-  const r = spawnSync('fincore', ['--bytes', '--noheadings', '--raw', '--output', 'RES,SIZE', file], { encoding: 'utf8' });
-  if (r.status !== 0) return Number.NaN;
-  const [res, size] = r.stdout.trim().split(/\s+/).map(Number);
-  return size ? res! / size : Number.NaN;
-}
