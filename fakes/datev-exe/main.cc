@@ -14,6 +14,7 @@
 
 #include <cmath>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -25,7 +26,9 @@
 #include "com/dispatch_util.h"
 #include "com/field_value.h"
 #include "com/typelib.h"
+#include "counting_data.h"
 #include "json.h"
+#include "timing.h"
 
 namespace {
 
@@ -213,6 +216,7 @@ struct Recorded {
   std::string method;
   Value data;
   int object = 0;  // index of the call-data object in Behaviour::kept (the same object → the same index)
+  unsigned long long us = 0;  // when the call arrived (fake::NowUs), before anything else was done
 };
 
 // How the fake DATEV behaves towards notifications (set by commands, shared by its notification objects).
@@ -319,6 +323,7 @@ class NotificationObject final : public IDispatch {
   }
   HRESULT STDMETHODCALLTYPE Invoke(DISPID id, REFIID, LCID, WORD flags, DISPPARAMS* params, VARIANT* result, EXCEPINFO*,
                                    UINT* argErr) override {
+    const unsigned long long arrived = fake::NowUs();
     if (id < 1 || id > datev::kNotificationCount) return DISP_E_MEMBERNOTFOUND;
     if (!(flags & DISPATCH_METHOD)) return DISP_E_MEMBERNOTFOUND;
     if (!params || params->cArgs != 1) return DISP_E_BADPARAMCOUNT;
@@ -346,6 +351,7 @@ class NotificationObject final : public IDispatch {
       return DISP_E_TYPEMISMATCH;
     }
     Recorded r;
+    r.us = arrived;
     r.method = comx::ToUtf8(datev::kNotificationNames[id - 1]);
     datev::CallValues values = viaVtable_ ? ReadFieldsViaVtable(data.Get()) : datev::ReadFields(data.Get());
     r.object = b_->Keep(data.Get(), values[0].kind == datev::FieldValue::Kind::String ? comx::ToUtf8(values[0].str) : "");
@@ -546,8 +552,12 @@ void InvokeCti(const std::vector<std::wstring>& names, const DISPID* dispid, con
   EXCEPINFO excep{};
   UINT argErr = 0xFFFFFFFFu;
   DISPID target = dispid ? *dispid : (ids.empty() ? DISPID_UNKNOWN : ids[0]);
+  const unsigned long long calledUs = fake::NowUs();
   hr = cti->Invoke(target, IID_NULL, LOCALE_USER_DEFAULT, flags, &params, &result, &excep, &argErr);
+  const unsigned long long returnedUs = fake::NowUs();
   r->Set("hresult", Value::Num(Hr(hr)));
+  r->Set("calledUs", Value::Num(static_cast<double>(calledUs)));
+  r->Set("returnedUs", Value::Num(static_cast<double>(returnedUs)));
   if (hr == DISP_E_TYPEMISMATCH || hr == DISP_E_PARAMNOTFOUND) r->Set("argErr", Value::Num(argErr));
   if (hr == DISP_E_EXCEPTION) {
     if (excep.pfnDeferredFillIn) excep.pfnDeferredFillIn(&excep);
@@ -599,9 +609,13 @@ Value CallCti(Fake&, const Value& id, const std::string& cmd, const Value& msg) 
     callIdData.Set("CallID", cid ? *cid : Value::Str(""));
     fields = &callIdData;
   }
+  // what the program is given: DATEV's object behind a wrapper that counts the program's calls on it
+  auto calls = std::make_shared<fake::DataCalls>();
+  ComPtr<IDispatch> passed;
   if (!passNull) {
     HRESULT hr = MakeCallData(fields, &data.p, &error);
     if (FAILED(hr)) return Fail(id, error.empty() ? "cannot create the call data object" : error);
+    passed = ComPtr<IDispatch>(new fake::CountingData(data.p, calls), false);
   }
   Value r = Ok(id);
   if (how == "dispatch") {
@@ -609,22 +623,38 @@ Value CallCti(Fake&, const Value& id, const std::string& cmd, const Value& msg) 
     InvokeArgs args;
     Value form = Value::Obj();
     form.Set("callData", Value::Str(passNull ? "nullDispatch" : "dispatch"));
-    if (!args.Add(form, data.p, &error)) return Fail(id, error);
+    if (!args.Add(form, passed.Get(), &error)) return Fail(id, error);
     std::wstring name = cmd == "dial" ? L"Dial" : cmd == "drop" ? L"Drop" : L"GetCallData";
     InvokeCti({name}, nullptr, args, {}, DISPATCH_METHOD, &r);
   } else {
     HRESULT hr;
+    unsigned long long calledUs = 0;
     if (cmd == "getCallData") {
       ComPtr<datev::IDatevCtiHistory> history;
       hr = FindCti(datev::kIidHistory, &history);
-      if (SUCCEEDED(hr)) hr = history->GetCallData(data.p);
+      calledUs = fake::NowUs();
+      if (SUCCEEDED(hr)) hr = history->GetCallData(passed.Get());
     } else {
       ComPtr<datev::IDatevCtiControl> control;
       hr = FindCti(datev::kIidControl, &control);
-      if (SUCCEEDED(hr)) hr = cmd == "dial" ? control->Dial(data.p) : control->Drop(data.p);
+      calledUs = fake::NowUs();
+      if (SUCCEEDED(hr)) hr = cmd == "dial" ? control->Dial(passed.Get()) : control->Drop(passed.Get());
     }
+    const unsigned long long returnedUs = fake::NowUs();
     r.Set("hresult", Value::Num(Hr(hr)));
+    r.Set("calledUs", Value::Num(static_cast<double>(calledUs)));
+    r.Set("returnedUs", Value::Num(static_cast<double>(returnedUs)));
   }
+  passed.Reset();  // a program that kept the object may still call it; the counts below are those so far
+  Value counted = Value::Obj();
+  counted.Set("getIDsOfNames", Value::Num(calls->getIDsOfNames));
+  counted.Set("invoke", Value::Num(calls->invoke));
+  counted.Set("vtable", Value::Num(calls->vtable));
+  counted.Set("other", Value::Num(calls->other));
+  counted.Set("total", Value::Num(calls->Total()));
+  counted.Set("firstUs", Value::Num(static_cast<double>(calls->firstUs)));
+  counted.Set("lastUs", Value::Num(static_cast<double>(calls->lastUs)));
+  r.Set("dataCalls", counted);
   SetCallDataAfter(data.p, &r);
   return r;
 }
@@ -663,6 +693,64 @@ Value InvokeCommand(const Value& id, const Value& msg) {
   return r;
 }
 
+// Dispatches what is queued: COM calls into DATEV, and our own command messages (DrainCommands keeps
+// them queued while a command runs). False when WM_QUIT came (posted again for the main loop).
+bool PumpMessages() {
+  MSG m;
+  while (PeekMessageW(&m, nullptr, 0, 0, PM_REMOVE)) {
+    if (m.message == WM_QUIT) {
+      PostQuitMessage(static_cast<int>(m.wParam));
+      return false;
+    }
+    TranslateMessage(&m);
+    DispatchMessageW(&m);
+  }
+  return true;
+}
+
+// Polls the ROT until the CTI program's object is registered (start-up benchmarks): IsRunning on the item
+// moniker "!{D8CA0C15-...}" that RegisterActiveObject uses (cheaper than GetActiveObject, which also
+// unmarshals the object) every `intervalMs` (default 10; each check is a call into rpcss, so polling
+// faster takes CPU from what is being measured), pumping messages in between (calls into DATEV go on).
+// Answer: registered, us (end of the check that found it), beforeUs (end of the last check that did
+// not), polls, hresult.
+Value WaitCti(const Value& id, const Value& msg) {
+  const Value* timeoutV = msg.Get("timeoutMs");
+  const Value* intervalV = msg.Get("intervalMs");
+  const DWORD interval = intervalV && intervalV->n >= 0 ? static_cast<DWORD>(intervalV->n) : 10;
+  const ULONGLONG end = GetTickCount64() + (timeoutV ? static_cast<ULONGLONG>(timeoutV->n) : 30000);
+  ComPtr<IRunningObjectTable> rot;
+  ComPtr<IMoniker> moniker;
+  wchar_t clsid[64];
+  HRESULT hr = StringFromGUID2(datev::kClsidCti, clsid, 64) ? GetRunningObjectTable(0, rot.Put()) : E_FAIL;
+  if (SUCCEEDED(hr)) hr = CreateItemMoniker(L"!", clsid, moniker.Put());
+  if (FAILED(hr)) return Fail(id, "cannot look at the ROT " + comx::HexHr(hr));
+  unsigned long long beforeUs = fake::NowUs();
+  int polls = 0;
+  for (;;) {
+    hr = rot->IsRunning(moniker.Get());
+    if (hr == S_FALSE) hr = MK_E_UNAVAILABLE;
+    const unsigned long long now = fake::NowUs();
+    ++polls;
+    if (SUCCEEDED(hr) || GetTickCount64() >= end) {
+      Value r = Ok(id);
+      r.Set("registered", Value::Bool(SUCCEEDED(hr)));
+      r.Set("hresult", Value::Num(Hr(hr)));
+      r.Set("us", Value::Num(static_cast<double>(now)));
+      r.Set("beforeUs", Value::Num(static_cast<double>(beforeUs)));
+      r.Set("polls", Value::Num(polls));
+      return r;
+    }
+    beforeUs = now;
+    if (!PumpMessages()) return Fail(id, "quitting");
+    const ULONGLONG until = GetTickCount64() + interval;
+    for (ULONGLONG t = GetTickCount64(); t < until; t = GetTickCount64()) {
+      if (MsgWaitForMultipleObjectsEx(0, nullptr, static_cast<DWORD>(until - t), QS_ALLINPUT, MWMO_INPUTAVAILABLE) != WAIT_OBJECT_0) break;
+      if (!PumpMessages()) return Fail(id, "quitting");
+    }
+  }
+}
+
 Value Execute(Fake& fake, const Value& msg) {
   Value id = msg.Get("id") ? *msg.Get("id") : Value();
   const Value* cmdV = msg.Get("cmd");
@@ -684,6 +772,7 @@ Value Execute(Fake& fake, const Value& msg) {
     r.Set("hresult", Value::Num(Hr(hr)));
     return r;
   }
+  if (cmd == "waitCti") return WaitCti(id, msg);
   if (cmd == "dial" || cmd == "drop" || cmd == "getCallData") return CallCti(fake, id, cmd, msg);
   if (cmd == "invoke") return InvokeCommand(id, msg);
   if (cmd == "notifications") {
@@ -697,6 +786,7 @@ Value Execute(Fake& fake, const Value& msg) {
       e.Set("method", Value::Str(n.method));
       e.Set("data", n.data);
       e.Set("object", Value::Num(n.object));
+      e.Set("us", Value::Num(static_cast<double>(n.us)));
       list.Push(std::move(e));
     }
     Value r = Ok(id);

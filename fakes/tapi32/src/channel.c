@@ -88,6 +88,23 @@ void json_escape(char *out, size_t outSize, const char *in) {
   out[o] = 0;
 }
 
+/* Absolute wall-clock time in microseconds since 1970 (GetSystemTimePreciseAsFileTime where it exists,
+ * Windows 8+ and Wine): the same clock in every process of the machine, so a test can time across
+ * processes (e.g. this DLL's LINE_CALLSTATE against the moment DATEV's fake receives NewCall). */
+typedef VOID(WINAPI *SystemTimeFn)(LPFILETIME);
+static unsigned long long now_us(void) {
+  static SystemTimeFn fn = NULL;
+  if (!fn) {
+    HMODULE k = GetModuleHandleW(L"kernel32.dll");
+    FARPROC p = k ? GetProcAddress(k, "GetSystemTimePreciseAsFileTime") : NULL;
+    fn = p ? (SystemTimeFn)(void (*)(void))p : GetSystemTimeAsFileTime;
+  }
+  FILETIME ft;
+  fn(&ft);
+  unsigned long long t = ((unsigned long long)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
+  return (t - 116444736000000000ULL) / 10ULL;
+}
+
 void log_json(const char *fmt, ...) {
   char inner[4096];
   char line[4200];
@@ -95,7 +112,7 @@ void log_json(const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(inner, sizeof inner, fmt, ap);
   va_end(ap);
-  snprintf(line, sizeof line, "{\"t\":%lu,%s}", (unsigned long)(GetTickCount() - g.startTick), inner);
+  snprintf(line, sizeof line, "{\"t\":%lu,\"us\":%llu,%s}", (unsigned long)(GetTickCount() - g.startTick), now_us(), inner);
   channel_send_line(line);
 }
 
@@ -106,7 +123,7 @@ void log_json_last(const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(inner, sizeof inner, fmt, ap);
   va_end(ap);
-  snprintf(line, sizeof line, "{\"t\":%lu,%s}", (unsigned long)(GetTickCount() - g.startTick), inner);
+  snprintf(line, sizeof line, "{\"t\":%lu,\"us\":%llu,%s}", (unsigned long)(GetTickCount() - g.startTick), now_us(), inner);
   channel_send_last_line(line);
 }
 
