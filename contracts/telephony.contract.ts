@@ -111,6 +111,15 @@ export function telephonyContract(name: string, makeHarness: () => Promise<Telep
       const offeringIdx = events.all.findIndex(isState(hCall, 'OFFERING'));
       expect(newCallIdx).toBeGreaterThanOrEqual(0);
       expect(offeringIdx).toBeGreaterThan(newCallIdx);
+      // the announcement carries the call's info already: no second round trip before the caller is known
+      const announced = events.all[newCallIdx];
+      expect(announced?.type === 'newCall' ? announced.info : undefined).toMatchObject({
+        hCall,
+        hLine,
+        caller: { number: '+49 89 1234567', name: 'Müller' },
+        called: info.called,
+        origin: info.origin,
+      });
     });
 
     it('reports a withheld caller without a valid number', async () => {

@@ -64,6 +64,7 @@ export function bareNodeTarget(code: string): AppTarget {
     label: `node.exe -e "${code}"`,
     command: [paths.nodeExe, '-e', code, '--'],
     files: [{ file: paths.nodeExe, hint: 'run scripts/setup-windows-toolchain.sh' }],
+    measured: false,
   };
 }
 

@@ -313,7 +313,10 @@ export class FakeTapi {
       name: '',
     });
     call.state = 'OFFERING';
-    this.emit({ type: 'newCall', hLine: line.hLine, hCall: call.hCall, addressId: 0, privilege: LINECALLPRIVILEGE.OWNER });
+    // like the adapter, the call's info comes with the announcement; a pending lineGetCallInfoW failure
+    // leaves it out (and stays for the program's own getCallInfo, as a TSP that cannot read the call would)
+    const announced = { type: 'newCall', hLine: line.hLine, hCall: call.hCall, addressId: 0, privilege: LINECALLPRIVILEGE.OWNER } as const;
+    this.emit(this.failures.has('lineGetCallInfoW') ? announced : { ...announced, info: this.info(call) });
     this.emit({ type: 'callState', hCall: call.hCall, state: 'OFFERING', mode: 1, privilege: LINECALLPRIVILEGE.OWNER });
     return call.callId;
   }

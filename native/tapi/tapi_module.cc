@@ -109,6 +109,7 @@ Napi::Object EventToJs(Napi::Env env, const EventData &e) {
       num("hCall", e.hCall);
       num("addressId", e.addressId);
       num("privilege", e.privilege);
+      if (e.hasInfo) o.Set("info", CallInfoToJs(env, e.info));
       break;
     case EventData::Kind::kCallState:
       o.Set("type", "callState");

@@ -243,6 +243,8 @@ void TapiThread::Handle(const LINEMESSAGE &msg) {
       ev.hCall = p2;
       ev.privilege = p3;
       callHandles_[p2] = msg.hDevice;
+      // read here, on the TAPI thread: the program needs the caller at once, without a second round trip
+      ev.hasInfo = ReadCallInfo(p2, &ev.info) == 0;
       break;
     case LINE_CLOSE:
       ev.kind = EventData::Kind::kLineClosed;
@@ -480,8 +482,8 @@ Outcome TapiThread::DoOpenLine(uint32_t deviceId, uint32_t apiVersion) {
         nc.hLine = hLine;
         nc.hCall = hCall;
         nc.privilege = LINECALLPRIVILEGE_MONITOR;
-        CallInfoData info;
-        if (ReadCallInfo(hCall, &info) == 0) nc.addressId = info.addressId;
+        nc.hasInfo = ReadCallInfo(hCall, &nc.info) == 0;
+        if (nc.hasInfo) nc.addressId = nc.info.addressId;
         EventData st;
         st.kind = EventData::Kind::kCallState;
         st.hCall = hCall;

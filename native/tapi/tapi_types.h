@@ -44,6 +44,7 @@ struct EventData {
   uint32_t hLine = 0, hCall = 0, addressId = 0, privilege = 0, state = 0, mode = 0, changed = 0;
   uint32_t requestId = 0, result = 0, deviceId = 0;
   bool hasHCall = false;
+  bool hasInfo = false;  // kNewCall: `info` was read on the TAPI thread when the call was announced
   CallInfoData info;
 };
 

@@ -54,7 +54,7 @@ export interface NativeLine {
 
 /** Events as native/tapi reports them (call states as LINECALLSTATE_* numbers). */
 export type NativeTapiEvent =
-  | { type: 'newCall'; hLine: number; hCall: number; addressId: number; privilege: number }
+  | { type: 'newCall'; hLine: number; hCall: number; addressId: number; privilege: number; info?: NativeCallInfo }
   | { type: 'callState'; hCall: number; state: number; mode: number; privilege: number }
   | { type: 'callInfo'; hCall: number; changed: number; info: NativeCallInfo }
   | { type: 'reply'; requestId: number; result: number; hCall?: number }
@@ -153,6 +153,10 @@ function toEvent(e: NativeTapiEvent): TelephonyEvent {
       return { type: 'callState', hCall: e.hCall, state: callStateName(e.state), mode: e.mode, privilege: e.privilege };
     case 'callInfo':
       return { type: 'callInfo', hCall: e.hCall, changed: e.changed, info: callInfo(e.info) };
+    case 'newCall': {
+      const { info, ...rest } = e;
+      return info === undefined ? rest : { ...rest, info: callInfo(info) };
+    }
     case 'reply':
       return e.hCall === undefined
         ? { type: 'reply', requestId: e.requestId, result: e.result >>> 0 }

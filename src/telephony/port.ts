@@ -49,8 +49,12 @@ export interface CallInfo {
 }
 
 export type TelephonyEvent =
-  /** LINE_APPNEWCALL: a call the program did not create (incoming, dialled on the phone, …). */
-  | { type: 'newCall'; hLine: number; hCall: number; addressId: number; privilege: number }
+  /**
+   * LINE_APPNEWCALL: a call the program did not create (incoming, dialled on the phone, …). `info` is
+   * the call's LINECALLINFO read by the adapter when TAPI announced the call (absent when it could not
+   * be read: then ask getCallInfo).
+   */
+  | { type: 'newCall'; hLine: number; hCall: number; addressId: number; privilege: number; info?: CallInfo }
   /** LINE_CALLSTATE. `mode` is dwParam2 (disconnect/connected/busy mode). */
   | { type: 'callState'; hCall: number; state: CallStateName; mode: number; privilege: number }
   /** LINE_CALLINFO: `changed` holds the LINECALLINFOSTATE_* bits; `info` is re-read by the adapter. */

@@ -20,6 +20,10 @@ import type { CallDialogs } from './callDialogs';
 import { LATE_CALL_MS } from './callRegistry';
 import { newTrackedCall, type TrackedCall } from './trackedCall';
 
+/** The outgoing window opens at the latest this long after DATEV's Dial, even when lineMakeCall hangs. */
+const WINDOW_AFTER_MS = 50;
+const noop = (): void => undefined;
+
 export class OutgoingCalls {
   constructor(
     private readonly c: CallContext,
@@ -105,17 +109,15 @@ export class OutgoingCalls {
   private async place(call: TrackedCall, dialable: string): Promise<void> {
     const { d } = this.c;
     const now = d.clock.now();
-    // lineMakeCall first: the window must not delay the call (its "Auflegen" waits for the call anyway)
     const hLine = d.currentLine();
-    const shown = this.c.o.showOutgoingDialog ? this.dialogs.openOutgoing(call) : Promise.resolve();
-    if (hLine === undefined) {
-      await shown;
-      this.fail(call, now, 'keine TAPI-Leitung verfügbar');
-      return;
-    }
+    // lineMakeCall first, and DATEV's answer (it goes out right after this handler): creating the
+    // window is the slowest part and must delay neither. It opens once lineMakeCall has returned (or
+    // after WINDOW_AFTER_MS at the latest); its "Auflegen" waits for the call anyway.
+    const made: Promise<number> = hLine === undefined ? Promise.reject(new Error('keine TAPI-Leitung verfügbar')) : d.telephony.makeCall(hLine, dialable);
+    const shown = this.c.o.showOutgoingDialog ? this.openWhenMade(call, made) : Promise.resolve();
     let requestId: number;
     try {
-      requestId = await d.telephony.makeCall(hLine, dialable);
+      requestId = await made;
     } catch (e) {
       await shown;
       this.fail(call, now, (e as Error).message);
@@ -125,6 +127,16 @@ export class OutgoingCalls {
     // the call's states may come before its LINE_REPLY (or the reply not at all): know it by its number
     this.c.registry.expectOutgoing(dialable, call, now.getTime() + LATE_CALL_MS);
     d.tracker.expect(requestId, (r) => this.onMakeCallReply(call, r, now, requestId));
+  }
+
+  private async openWhenMade(call: TrackedCall, made: Promise<number>): Promise<void> {
+    let cancel = (): void => undefined;
+    const latest = new Promise<void>((resolve) => {
+      cancel = this.c.d.clock.setTimeout(resolve, WINDOW_AFTER_MS);
+    });
+    await Promise.race([made.then(noop, noop), latest]);
+    cancel();
+    await this.dialogs.openOutgoing(call);
   }
 
   /** Runs synchronously inside the LINE_REPLY handling, before the call's first state event. */

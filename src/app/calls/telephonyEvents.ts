@@ -31,7 +31,7 @@ export class TelephonyCalls {
   async process(e: TelephonyEvent): Promise<void> {
     switch (e.type) {
       case 'newCall':
-        if (!this.c.registry.byHandle(e.hCall)) await this.track(e.hCall);
+        if (!this.c.registry.byHandle(e.hCall)) await this.track(e.hCall, e.info);
         return;
       case 'callState':
         return this.onCallState(e.hCall, e.state);
@@ -63,12 +63,15 @@ export class TelephonyCalls {
     }
   }
 
-  private async track(hCall: number): Promise<TrackedCall> {
-    let info: CallInfo | undefined;
-    try {
-      info = await this.c.d.telephony.getCallInfo(hCall);
-    } catch (e) {
-      this.c.d.log.warn(`lineGetCallInfo failed for a new call: ${(e as Error).message}`, { hCall });
+  /** A call the program learns of: its info as announced, else read now. */
+  private async track(hCall: number, announced?: CallInfo): Promise<TrackedCall> {
+    let info = announced;
+    if (!info) {
+      try {
+        info = await this.c.d.telephony.getCallInfo(hCall);
+      } catch (e) {
+        this.c.d.log.warn(`lineGetCallInfo failed for a new call: ${(e as Error).message}`, { hCall });
+      }
     }
     const call = newTrackedCall(emptyCallData(), 'tapi', { announceable: false, reportable: true }, info ? { info } : {});
     this.c.registry.bindHandle(call, hCall);
@@ -157,7 +160,11 @@ export class TelephonyCalls {
     else if (number === '' && !call.withheld) this.waitForCallerId(call);
     else this.c.reporter.apply(call, { type: 'announce' });
     if (direction === Direction.eDirIncoming && o.showIncomingDialog && (firstState === 'OFFERING' || firstState === 'ACCEPTED')) {
-      void this.dialogs.openIncoming(call);
+      // after this turn: the contact lookup and DATEV's NewCall go out first, the window (the slowest
+      // part) follows at once
+      setImmediate(() => {
+        if (!isEnded(call)) void this.dialogs.openIncoming(call);
+      });
     }
   }
 
