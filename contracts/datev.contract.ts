@@ -143,6 +143,36 @@ export function datevContract(name: string, makeHarness: () => Promise<DatevHarn
       expect(good.callId).not.toBe('');
     });
 
+    it('answers Dial at once with dialAnswer "immediate": DATEV has its CallID before the program decides, the handler gets it as decided and its error stays with the program; "checked" waits again', async () => {
+      const seen: { data: RawCallData; ctx: DialContext }[] = [];
+      let release = (): void => undefined;
+      const held = new Promise<void>((r) => (release = r));
+      await h.port.register({
+        dial: async (data, ctx) => {
+          seen.push({ data, ctx });
+          if (data.CalledNumber === 'throw') throw new Error('refused by the program');
+          await held;
+          throw new Error('refused after DATEV had its answer');
+        },
+        drop: () => undefined,
+        getCallData: () => undefined,
+      });
+      h.port.setDialAnswer('immediate');
+      await h.port.health(); // a port behind a process boundary has applied the mode before DATEV dials
+      const r = await h.datev.dial({ CalledNumber: '0301234567', SyncID: 'SYNC-7' });
+      expect(r.hresult).toBe(0);
+      expect(r.callId).toMatch(CALL_ID_PATTERN);
+      await eventually(async () => seen.length === 1, 'the Dial handler');
+      expect(seen[0]!.ctx).toEqual({ callId: r.callId, decided: true });
+      expect(seen[0]!.data.SyncID).toBe('SYNC-7');
+      release();
+      h.port.setDialAnswer('checked');
+      await h.port.health();
+      const bad = await h.datev.dial({ CalledNumber: 'throw' });
+      expect(isFailure(bad.hresult)).toBe(true);
+      expect(seen[1]!.ctx.decided).toBe(false);
+    });
+
     it('survives malformed Dial data: empty, huge, wrongly typed, null', async () => {
       const rec = recorder();
       await h.port.register(rec);

@@ -15,6 +15,7 @@ import {
   DatevError,
   type DatevHealth,
   type DatevPort,
+  type DialAnswer,
   type DatevRequestHandlers,
   type Delivery,
   type NotificationMethod,
@@ -70,6 +71,7 @@ export class FakeDatev {
   private ctiBroken = false;
   private rebuilds = 0;
   private prefix = 'CTI';
+  private dialAnswer: DialAnswer = 'checked';
   private readonly usedIds = new Set<string>();
   // DATEV's behaviour
   private failNext: number | undefined;
@@ -108,6 +110,9 @@ export class FakeDatev {
       settled: (ticket) => this.settled(ticket),
       setCallIdPrefix: (prefix) => {
         this.prefix = prefix.replace(/[^0-9A-Za-z]/g, '') || 'CTI';
+      },
+      setDialAnswer: (mode) => {
+        this.dialAnswer = mode;
       },
       selfCheck: async () => this.selfCheck(),
       rebuild: async () => {
@@ -322,6 +327,14 @@ export class FakeDatev {
     let callId = formatCallId(this.prefix, this.clock.now(), randomCallIdPart());
     for (let i = 2; this.usedIds.has(callId); i++) callId = `${callId}-${i}`;
     this.usedIds.add(callId);
+    if (this.dialAnswer === 'immediate') {
+      // DATEV has its answer; the program decides afterwards (its error stays with the program)
+      const copy = copyRaw(data);
+      void Promise.resolve()
+        .then(() => h.dial(copy, { callId, decided: true }))
+        .catch(() => undefined);
+      return { hresult: S_OK, callId };
+    }
     try {
       await h.dial(copyRaw(data), { callId, decided: false });
       return { hresult: S_OK, callId };

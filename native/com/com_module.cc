@@ -243,6 +243,18 @@ DWORD TimeoutOption(const Napi::Object& options, const char* name, DWORD fallbac
   return static_cast<DWORD>(d);
 }
 
+// dialAnswer: "immediate" (Dial returns once the CallID is written) or "checked" (waits for the program)
+bool DialAtOnceOption(const Napi::Object& options, bool fallback) {
+  Napi::Value v = options.Get("dialAnswer");
+  if (v.IsUndefined()) return fallback;
+  if (v.IsString()) {
+    std::string s = v.As<Napi::String>().Utf8Value();
+    if (s == "immediate") return true;
+    if (s == "checked") return false;
+  }
+  throw Napi::TypeError::New(options.Env(), "dialAnswer must be \"immediate\" or \"checked\"");
+}
+
 class DatevBridgeWrap final : public Napi::ObjectWrap<DatevBridgeWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -273,6 +285,7 @@ class DatevBridgeWrap final : public Napi::ObjectWrap<DatevBridgeWrap> {
     opts.notifyTimeoutMs = TimeoutOption(options, "notifyTimeoutMs", opts.notifyTimeoutMs);
     opts.graceMs = TimeoutOption(options, "graceMs", opts.graceMs);
     opts.probeTimeoutMs = TimeoutOption(options, "probeTimeoutMs", opts.probeTimeoutMs);
+    opts.dialAtOnce = DialAtOnceOption(options, opts.dialAtOnce);
     Napi::Value threads = options.Get("notifyThreads");
     if (threads.IsNumber()) {
       int n = threads.As<Napi::Number>().Int32Value();
@@ -492,7 +505,7 @@ class DatevBridgeWrap final : public Napi::ObjectWrap<DatevBridgeWrap> {
     return env.Undefined();
   }
 
-  // configure({ claimMs?, requestTimeoutMs?, notifyTimeoutMs?, probeTimeoutMs? }): new bounds
+  // configure({ claimMs?, requestTimeoutMs?, notifyTimeoutMs?, probeTimeoutMs?, dialAnswer? }): new bounds
   Napi::Value Configure(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "configure(options): object required");
@@ -500,6 +513,7 @@ class DatevBridgeWrap final : public Napi::ObjectWrap<DatevBridgeWrap> {
     if (!closed_) {
       bridge_->Configure(TimeoutOption(o, "claimMs", 0), TimeoutOption(o, "requestTimeoutMs", 0),
                          TimeoutOption(o, "notifyTimeoutMs", 0), TimeoutOption(o, "probeTimeoutMs", 0));
+      if (o.Has("dialAnswer")) bridge_->SetDialAtOnce(DialAtOnceOption(o, false));
     }
     return env.Undefined();
   }

@@ -161,6 +161,7 @@ Bridge::Bridge(std::shared_ptr<RequestSink> sink, BridgeOptions options)
     : sink_(std::move(sink)),
       options_(std::move(options)),
       claimMs_(options_.claimMs),
+      dialAtOnce_(options_.dialAtOnce),
       requestTimeoutMs_(options_.requestTimeoutMs),
       notifyTimeoutMs_(options_.notifyTimeoutMs),
       probeTimeoutMs_(options_.probeTimeoutMs),
@@ -470,6 +471,10 @@ HRESULT Bridge::Dial(IDispatch* callData, StaThread& sta) {
   if (FAILED(hr)) {
     sink_->Log("error", "dial: cannot write the CallID into DATEV's object (HRESULT " + HexHr(hr) + "); not dialled");
     return hr;
+  }
+  if (dialAtOnce_) {
+    sink_->Request(0, RequestKind::Dial, values, callId);  // decided: the program dials or reports it failed
+    return S_OK;
   }
   uint32_t id = gate_.Open(sta.shared_from_this());
   sink_->Request(id, RequestKind::Dial, values, callId);

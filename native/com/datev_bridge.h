@@ -64,6 +64,7 @@ struct BridgeOptions {
   DWORD graceMs = 60000;          // a call's data object lives this long after its last notification
   DWORD probeTimeoutMs = 5000;    // bound of a presence check / self-check
   int notifyThreads = 4;          // size of the set of notification apartments
+  bool dialAtOnce = false;        // Dial returns S_OK once the CallID is written; the program decides afterwards
   std::wstring typeLibDir;        // where the program's own .tlb goes (default %LOCALAPPDATA%\Wildix\DatevCti)
 };
 
@@ -95,6 +96,10 @@ class Bridge final : public RequestHandler, public std::enable_shared_from_this<
   void SetCallIdPrefix(const std::wstring& prefix) { minter_.SetPrefix(prefix); }
   // New bounds (0: unchanged) — the program registers before it has read its settings.
   void Configure(DWORD claimMs, DWORD requestTimeoutMs, DWORD notifyTimeoutMs, DWORD probeTimeoutMs);
+  // "immediate" (true): Dial returns as soon as DATEV's object has its CallID, like a native CTI; the
+  // program learns of it as an already-answered request. "checked" (false): Dial waits (bounded) for the
+  // program's decision, so DATEV gets an error HRESULT for a Dial the program refuses.
+  void SetDialAtOnce(bool atOnce) { dialAtOnce_ = atOnce; }
   BridgeHealth Health();
   // Revokes and ends every thread (waits at most `timeoutMs` in all); the bridge cannot be used afterwards.
   void Shutdown(DWORD timeoutMs);
@@ -127,6 +132,7 @@ class Bridge final : public RequestHandler, public std::enable_shared_from_this<
   std::shared_ptr<RequestSink> sink_;
   BridgeOptions options_;  // threads, grace period, type-library folder (fixed at creation)
   std::atomic<DWORD> claimMs_;
+  std::atomic<bool> dialAtOnce_;
   std::atomic<DWORD> requestTimeoutMs_;
   std::atomic<DWORD> notifyTimeoutMs_;
   std::atomic<DWORD> probeTimeoutMs_;

@@ -121,6 +121,7 @@ export class App {
       this.calls.handleEvent(e);
     });
     this.unsubscribeContacts = this.d.contacts.onIndexUpdated?.(() => this.calls.recheckContacts());
+    this.d.datev.setDialAnswer(this.d.config.dialAnswer);
     try {
       await this.d.datev.register(this.calls.datevHandlers);
       this.datevRegistered = true;

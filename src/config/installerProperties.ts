@@ -19,6 +19,7 @@ export const INSTALLER_PROPERTIES: Readonly<Record<string, string>> = {
   REPORTCALLS: 'reportCalls',
   LOOKUPBUDGETMS: 'lookupBudgetMs',
   AMBIGUITY: 'ambiguity',
+  DIALANSWER: 'dialAnswer',
   DATEVTIMEOUTMS: 'datevTimeoutMs',
   TAPIREPLYTIMEOUTMS: 'tapiReplyTimeoutMs',
   INCOMINGDIALOG: 'dialogs.incoming',

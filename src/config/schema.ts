@@ -78,6 +78,13 @@ export const configSchema = z.object({
   lookupBudgetMs: z.number().int().min(0).max(5000).default(300),
   /** Several DATEV contacts with the caller's number: ask (in the dialog), lastChosen, or none (report without contact). */
   ambiguity: z.enum(['ask', 'lastChosen', 'none']).default('ask'),
+  /**
+   * How DATEV's Dial is answered: immediate (returns as soon as DATEV has its CallID, like a native CTI;
+   * a number that cannot be dialled is shown to the user and reported to DATEV as a failed call) or
+   * checked (DATEV waits for the program's decision and gets an error for such a number). What DATEV
+   * does with an error from Dial is not documented.
+   */
+  dialAnswer: z.enum(['immediate', 'checked']).default('immediate'),
   /** Longest time one notification to DATEV may take. */
   datevTimeoutMs: z.number().int().min(100).max(60000).default(5000),
   /** Longest time a TAPI request may wait for its LINE_REPLY. */

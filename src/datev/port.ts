@@ -110,6 +110,14 @@ export interface SelfCheckResult {
   hresult?: number;
 }
 
+/**
+ * How DATEV's Dial is answered. 'immediate': Dial returns as soon as DATEV's object has its CallID,
+ * like a native CTI (reference §3.4: "assign CallID synchronously, copy the data, return immediately");
+ * the handler gets `decided: true` and reports a call it cannot place to DATEV as failed. 'checked':
+ * Dial waits (bounded) for the handler; a handler that throws gives DATEV an error HRESULT.
+ */
+export type DialAnswer = 'immediate' | 'checked';
+
 export interface DatevPort {
   /**
    * Create the CTI object (IDatevCtiControl + IDatevCtiHistory) and register it in the ROT under
@@ -131,6 +139,8 @@ export interface DatevPort {
   settled(ticket: number): Promise<Delivery>;
   /** The extension the adapter puts in front of the CallIDs it mints for Dial. */
   setCallIdPrefix(prefix: string): void;
+  /** How DATEV's Dial is answered from now on (a port starts 'checked'). */
+  setDialAnswer(mode: DialAnswer): void;
   /** From another apartment: does the ROT entry for our CLSID answer IDatevCtiControl, and is it ours? */
   selfCheck(): Promise<SelfCheckResult>;
   /** A new CTI thread with a new CTI object registered in the ROT (after a failed self-check). */

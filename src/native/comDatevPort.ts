@@ -10,6 +10,7 @@ import {
   type DatevErrorCode,
   type DatevHealth,
   type DatevPort,
+  type DialAnswer,
   type DatevRequestHandlers,
   type Delivery,
   type NotificationMethod,
@@ -95,6 +96,8 @@ export interface NativeBridgeOptions {
   notifyThreads?: number;
   /** Folder for the program's own type library (default %LOCALAPPDATA%\Wildix\DatevCti). */
   typeLibDir?: string;
+  /** How Dial is answered (default 'checked'). */
+  dialAnswer?: DialAnswer;
 }
 
 export interface NativeNotifyResult {
@@ -119,7 +122,7 @@ export interface NativeDatevBridge {
   claim(id: number): boolean;
   answer(id: number, result: NativeAnswer): void;
   setCallIdPrefix(prefix: string): void;
-  configure(options: Pick<NativeBridgeOptions, 'claimMs' | 'requestTimeoutMs' | 'notifyTimeoutMs' | 'probeTimeoutMs'>): void;
+  configure(options: Pick<NativeBridgeOptions, 'claimMs' | 'requestTimeoutMs' | 'notifyTimeoutMs' | 'probeTimeoutMs' | 'dialAnswer'>): void;
   health(): NativeBridgeHealth | null;
   /** Revokes and ends the COM threads; the bridge cannot be used afterwards. */
   close(): Promise<void>;
@@ -210,7 +213,7 @@ export class NativeDatevPort implements DatevPort {
   }
 
   /** New bounds for the adapter (the program registers early, before it has read its settings). */
-  configure(options: Pick<NativeBridgeOptions, 'claimMs' | 'requestTimeoutMs' | 'notifyTimeoutMs' | 'probeTimeoutMs'>): void {
+  configure(options: Pick<NativeBridgeOptions, 'claimMs' | 'requestTimeoutMs' | 'notifyTimeoutMs' | 'probeTimeoutMs' | 'dialAnswer'>): void {
     this.bridge.configure(options);
   }
 
@@ -277,6 +280,10 @@ export class NativeDatevPort implements DatevPort {
 
   setCallIdPrefix(prefix: string): void {
     this.bridge.setCallIdPrefix(prefix);
+  }
+
+  setDialAnswer(mode: DialAnswer): void {
+    this.bridge.configure({ dialAnswer: mode });
   }
 
   async selfCheck(): Promise<SelfCheckResult> {

@@ -5,17 +5,19 @@ import { makeWorld } from '../support/world';
 
 const isFailure = (hr: number): boolean => (hr >>> 0) >= 0x80000000;
 
+const BAD_DIALS: [string, Record<string, unknown>][] = [
+  ['no number at all', {}],
+  ['an empty number', { CalledNumber: '' }],
+  ['letters only', { CalledNumber: 'Zentrale' }],
+  ['kilobytes of text', { CalledNumber: '0891234567 '.repeat(1000) }],
+  ['a number of the wrong type', { CalledNumber: 891234567 }],
+  ['null', { CalledNumber: null }],
+  ['too many digits', { CalledNumber: '1'.repeat(30) }],
+];
+
 describe('bad input', () => {
-  it.each([
-    ['no number at all', {}],
-    ['an empty number', { CalledNumber: '' }],
-    ['letters only', { CalledNumber: 'Zentrale' }],
-    ['kilobytes of text', { CalledNumber: '0891234567 '.repeat(1000) }],
-    ['a number of the wrong type', { CalledNumber: 891234567 }],
-    ['null', { CalledNumber: null }],
-    ['too many digits', { CalledNumber: '1'.repeat(30) }],
-  ])('Dial with %s fails with an error HRESULT, a clear dialog and a log line; nothing is dialled', async (_label, data) => {
-    const w = await makeWorld();
+  it.each(BAD_DIALS)('Dial with %s (dialAnswer "checked") fails with an error HRESULT, a clear dialog and a log line; nothing is dialled', async (_label, data) => {
+    const w = await makeWorld({ config: { dialAnswer: 'checked' } });
     const r = await w.datev.driver.dial(data as never);
     await w.settle();
     expect(isFailure(r.hresult)).toBe(true);
@@ -25,6 +27,27 @@ describe('bad input', () => {
     expect(msg?.text).toMatch(/DATEV hat einen Anruf angefordert, der nicht gewählt werden kann/);
     expect(w.log.has('warn', 'DATEV Dial rejected')).toBe(true);
     // and the next good Dial works
+    const ok = await w.datev.driver.dial({ CalledNumber: '089 1234567' });
+    await w.settle();
+    expect(ok.hresult).toBe(0);
+    expect(w.tapi.requests.filter((q) => q.fn === 'lineMakeCallW')).toHaveLength(1);
+  });
+
+  it.each(BAD_DIALS)('Dial with %s (dialAnswer "immediate", the default): DATEV has its CallID at once, the call is reported failed under it, a clear dialog; nothing is dialled', async (_label, data) => {
+    const w = await makeWorld();
+    const r = await w.datev.driver.dial(data as never);
+    await w.settle();
+    expect(r.hresult).toBe(0);
+    expect(r.callId).not.toBe('');
+    expect(w.tapi.requests.some((q) => q.fn === 'lineMakeCallW')).toBe(false);
+    // DATEV's CallID does not dangle: the attempt is in DATEV's list as a call that did not happen
+    expect(w.datev.received.map((n) => [n.method, n.data.CallID, n.data.CallState])).toEqual([
+      ['NewCall', r.callId, 1],
+      ['CallStateChanged', r.callId, 0], // eCSAbsence
+    ]);
+    const msg = w.openDialogs().find((d) => d.text.includes('kann'));
+    expect(msg?.text).toMatch(/DATEV hat einen Anruf angefordert, der nicht gewählt werden kann/);
+    expect(w.log.has('warn', 'DATEV Dial cannot be placed')).toBe(true);
     const ok = await w.datev.driver.dial({ CalledNumber: '089 1234567' });
     await w.settle();
     expect(ok.hresult).toBe(0);

@@ -16,6 +16,7 @@ import type {
   DatevPort,
   DatevRequestHandlers,
   Delivery,
+  DialAnswer,
   DialContext,
   NotificationMethod,
   NotifyOptions,
@@ -170,6 +171,9 @@ export async function connectHost(opts: HostOptions): Promise<RemoteHost> {
         settled: (ticket: number) => call(p, 'settled', [ticket]) as Promise<Delivery>,
         setCallIdPrefix: (prefix: string) => {
           void call(p, 'setCallIdPrefix', [prefix]);
+        },
+        setDialAnswer: (mode: DialAnswer) => {
+          void call(p, 'setDialAnswer', [mode]);
         },
         selfCheck: () => call(p, 'selfCheck') as Promise<SelfCheckResult>,
         rebuild: () => call(p, 'rebuild') as Promise<void>,
