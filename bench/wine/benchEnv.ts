@@ -38,7 +38,8 @@ export function productSubject(): Subject {
     target: exeTarget(PACKAGED_EXE, 'packaged dist/wildix-datev-cti.exe'),
     args: [],
     // the defaults, on the fake PBX's line; no DATEVconnect server in this benchmark (`npm run bench` has the contacts)
-    config: { line: LINE_ADDRESS, contacts: { datevConnect: { enabled: false } } },
+    // BENCH_PROGRAM_CONFIG: settings of an experiment (JSON, merged at the top level), e.g. '{"dialogs":{"incoming":false}}'
+    config: { line: LINE_ADDRESS, contacts: { datevConnect: { enabled: false } }, ...(JSON.parse(process.env.BENCH_PROGRAM_CONFIG ?? '{}') as Record<string, unknown>) },
     files: [PACKAGED_EXE, ADDON_NEXT_TO_EXE],
     reportsCallEnd: true,
   };

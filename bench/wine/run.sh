@@ -8,7 +8,8 @@
 #   - the fakes (fakes/datev-exe, fakes/tapi32) and the baseline (bench/baseline) rebuilt when changed.
 # Environment: BENCH_SAMPLES (measured calls per kind, default 30) in BENCH_ROUNDS rounds (default 3),
 # BENCH_STARTS (cold and warm starts each, default 5), BENCH_CALLS (calls in the program's soak, default
-# 500), BENCH_IDLE_MS (wait before an idle RSS, default 5000), BENCH_MAIN (another entry, for experiments).
+# 500), BENCH_IDLE_MS (wait before an idle RSS, default 5000), BENCH_MAIN (another entry, for experiments),
+# BENCH_PROGRAM_CONFIG (JSON merged into the program's settings, for experiments).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
