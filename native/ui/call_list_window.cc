@@ -148,7 +148,7 @@ void CallListWindow::Layout() {
 }
 
 // Each column as wide as its widest cell or header (measured in the list's font), the last one
-// filling the rest of the list's width.
+// filling the rest of the list's width (so no horizontal scrolling while everything fits).
 void CallListWindow::FitColumns(bool grow_only) {
   const int count = static_cast<int>(spec_.columns.size());
   const int padding = Scale(16);
@@ -161,8 +161,8 @@ void CallListWindow::FitColumns(bool grow_only) {
       if (static_cast<size_t>(i) < row.cells.size()) width = std::max(width, TextWidth(list_, fonts_.normal(), row.cells[i]));
     }
     width = std::max(width + padding, Scale(kColumnMinWidth) / 2);
-    if (grow_only) width = std::max(width, static_cast<int>(SendMessageW(list_, LVM_GETCOLUMNWIDTH, i, 0)));
-    else if (i == count - 1) width = std::max(width, static_cast<int>(rc.right) - used);
+    if (i == count - 1) width = std::max(width, static_cast<int>(rc.right) - used);  // the last one fills the rest
+    else if (grow_only) width = std::max(width, static_cast<int>(SendMessageW(list_, LVM_GETCOLUMNWIDTH, i, 0)));
     SendMessageW(list_, LVM_SETCOLUMNWIDTH, i, MAKELPARAM(width, 0));
     used += width;
   }
@@ -310,7 +310,10 @@ LRESULT CallListWindow::Handle(UINT msg, WPARAM wparam, LPARAM lparam) {
       break;
     }
     case WM_SIZE:
-      Layout();
+      if (list_) {
+        Layout();
+        FitColumns(true);  // the last column follows the window's width
+      }
       return 0;
     case WM_GETMINMAXINFO: {
       auto* info = reinterpret_cast<MINMAXINFO*>(lparam);
