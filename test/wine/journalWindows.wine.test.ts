@@ -202,16 +202,16 @@ describe('journal windows under Wine: beyond the contract', () => {
     try {
       await w.list.show(listSpec([row(2)]), () => undefined, () => undefined);
       const asked: string[] = [];
-      let releaseM: () => void = () => undefined;
-      let answeredM = false;
+      // the answers to "M" and "Müll" are held back until the test lets them go
+      const held = new Map<string, () => void>();
+      const answered = new Set<string>();
+      const release = (text: string) => held.get(text)?.();
       const chosen = w.chooser.choose(
         { title: CHOOSER_TITLE, heading: '0911 2345672', searchLabel: LABELS.search, chooseLabel: LABELS.choose, cancelLabel: LABELS.cancel },
         async (text) => {
           asked.push(text);
-          if (text === 'M') {
-            await new Promise<void>((r) => (releaseM = r)); // the answer to "M" is held back
-            answeredM = true;
-          }
+          if (text === 'M' || text === 'Müll') await new Promise<void>((r) => held.set(text, r));
+          answered.add(text);
           return text === 'nix' ? [] : [{ id: `DATEV_Adressaten:${text.length}`, label: `Treffer für ${text}` }];
         },
       );
@@ -236,16 +236,20 @@ describe('journal windows under Wine: beyond the contract', () => {
       expect(shown.buttons[0]).toEqual({ label: LABELS.choose, enabled: true });
       // now the answer to "M" arrives: the host hands it to the window (a call to the host after it
       // returns once that is done) …
-      releaseM();
-      await until('the answer to "M" to be given', () => (answeredM ? true : undefined));
+      release('M');
+      await until('the answer to "M" to be given', () => (answered.has('M') ? true : undefined));
       await host.pingHost();
-      // … and a real keystroke, queued behind it, shows when the window has handled it
+      // … and a real keystroke, queued behind it, shows when the window has handled it (the answer to
+      // "Müll" it starts is held back meanwhile)
       xdotool('type', 'l');
       const after = await until('the keystroke', async () => {
         const c = await newestWindow(display, 'chooser');
         return c?.edits[0] === 'Müll' ? c : undefined;
       });
       expect(after.lists[0]!.rows).toEqual([['Treffer für Mül']]); // not the late answer to "M"
+      await until('the search for "Müll"', () => (asked.includes('Müll') ? true : undefined));
+      expect((await newestWindow(display, 'chooser'))!.texts).toContain(CHOOSER_STATUS.searching);
+      release('Müll');
       const latest = await until('the answer to "Müll"', async () => {
         const c = await newestWindow(display, 'chooser');
         return c && !c.texts.includes(CHOOSER_STATUS.searching) ? c : undefined;
