@@ -1,5 +1,5 @@
 // The notification-area (tray) icon: a hidden top-level window on its own thread owns a
-// Shell_NotifyIconW icon with a tooltip, a context menu ("Status anzeigen", "Beenden") and a left
+// Shell_NotifyIconW icon with a tooltip, a context menu ("Status anzeigen", "Anrufliste", "Beenden") and a left
 // double-click (= "Status anzeigen"). The user's choices reach the caller through `on_command`,
 // called on the tray thread (it must only hand them over, e.g. to a ThreadSafeFunction).
 //
@@ -15,11 +15,12 @@ namespace tray {
 inline constexpr wchar_t kTrayWindowClass[] = L"WildixCtiTray";
 inline constexpr unsigned kCommandStatus = 1001;  // "Status anzeigen" (also left double-click)
 inline constexpr unsigned kCommandQuit = 1002;    // "Beenden"
+inline constexpr unsigned kCommandCalls = 1003;   // "Anrufliste" (the call list)
 
 // The tooltip holds at most 127 UTF-16 units (NOTIFYICONDATAW::szTip has 128 with the NUL).
 inline constexpr size_t kMaxTooltip = 127;
 
-enum class TrayCommand { kStatus, kQuit };
+enum class TrayCommand { kStatus, kCalls, kQuit };
 
 enum class TrayStart {
   kShown,      // window and icon are there

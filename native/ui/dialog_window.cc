@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/activation_context.h"
+#include "ui/window_kit.h"  // Font
 #include "win/dpi.h"
 #include "win/thread.h"
 
@@ -25,23 +26,6 @@ constexpr int kButtonMinWidth = 92;
 constexpr int kButtonPadding = 24;
 constexpr int kScreenEdge = 16;
 constexpr int kCascadeStep = 28;
-
-// An HFONT deleted when replaced or destroyed.
-class Font {
- public:
-  Font() = default;
-  ~Font() { Reset(nullptr); }
-  Font(const Font&) = delete;
-  Font& operator=(const Font&) = delete;
-  void Reset(HFONT font) {
-    if (font_) DeleteObject(font_);
-    font_ = font;
-  }
-  HFONT get() const { return font_; }
-
- private:
-  HFONT font_ = nullptr;
-};
 
 class DialogWindow {
  public:

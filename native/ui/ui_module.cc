@@ -9,6 +9,7 @@
 #include "common/wide_string.h"
 #include "ui/dialog_state.h"
 #include "ui/dialog_window.h"
+#include "ui/journal_module.h"
 #include "ui/message_box.h"
 #include "win/thread.h"
 
@@ -231,5 +232,6 @@ Napi::Object InitUi(Napi::Env env) {
   ui.Set("setButtonEnabled", Napi::Function::New(env, SetButtonEnabled, "setButtonEnabled"));
   ui.Set("closeDialog", Napi::Function::New(env, CloseDialog, "closeDialog"));
   ui.Set("messageBox", Napi::Function::New(env, ShowMessageBox, "messageBox"));
+  AddJournalWindows(env, ui);  // showNote, showCallList, showChooser, … (journal_module.cc)
   return ui;
 }

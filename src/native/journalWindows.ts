@@ -1,15 +1,18 @@
 /**
  * The journal's windows over native/ui (addon.ui): the note after a call, the call list, the contact
  * chooser. Each window runs on its own thread in the addon; events come back on the JS thread.
- * Native surface (typed here, implemented in native/ui, described in native/ui/README.md):
+ * Native surface (typed here, implemented in native/ui/journal_module.cc, described in native/ui/README.md):
  *
  *   showNote(spec, onEvent) → id          onEvent: {type:'shown'} | {type:'failed', message}
  *   closeNote(id) → bool                           | {type:'closed', reason:'save'|'discard'|'closed'|'timeout', text}
  *   showCallList(spec, onEvent) → bool    onEvent: {type:'shown'} | {type:'failed', message}
  *   updateCallList(rows) → bool                    | {type:'action', action:'note'|'send'|'assign', rowId} | {type:'closed'}
- *   closeCallList() → bool
+ *   closeCallList() → bool                (also closes open contact choosers)
  *   showChooser(spec, onEvent) → id       onEvent: {type:'shown'} | {type:'failed', message}
  *   setChooserResults(id, token, choices) → bool   | {type:'search', text, token} | {type:'closed', chosen: string|null}
+ *
+ * showCallList returns true for a new window (then 'shown' follows) and false when the open one took
+ * the rows and came to the front. The chooser's spec carries two status texts besides the port's.
  */
 import type {
   CallListAction,
@@ -41,19 +44,51 @@ export type NativeChooserEvent =
   | { type: 'search'; text: string; token: number }
   | { type: 'closed'; chosen: string | null };
 
+/** The chooser as native/ui shows it: the port's spec plus its status line. */
+export interface NativeChooserSpec extends ContactChooserSpec {
+  /** While the contacts for the typed text are being looked up. */
+  searchingText: string;
+  /** When nothing matches the typed text. */
+  noResultsText: string;
+}
+
+/** Status line of „Kontakt zuordnen…“ (German, shown to the user). */
+export const CHOOSER_STATUS = {
+  searching: 'Suche …', // searching …
+  noResults: 'Keine Treffer', // no matches
+};
+
 export interface NativeJournalUi {
   showNote(spec: NoteWindowSpec, onEvent: (e: NativeNoteEvent) => void): number;
   closeNote(id: number): boolean;
   showCallList(spec: CallListSpec, onEvent: (e: NativeCallListEvent) => void): boolean;
   updateCallList(rows: CallListRow[]): boolean;
   closeCallList(): boolean;
-  showChooser(spec: ContactChooserSpec, onEvent: (e: NativeChooserEvent) => void): number;
+  showChooser(spec: NativeChooserSpec, onEvent: (e: NativeChooserEvent) => void): number;
   setChooserResults(id: number, token: number, choices: ContactChoice[]): boolean;
+}
+
+/** Longest wait for a window to go after it was closed from code (its thread may hang in Win32). */
+export const CLOSE_WAIT_MS = 5000;
+
+/** Resolves when `p` settles or after `ms`, whichever comes first; never rejects. */
+function within(p: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref?.();
+    p.then(
+      () => (clearTimeout(timer), resolve()),
+      () => (clearTimeout(timer), resolve()),
+    );
+  });
 }
 
 interface NoteState {
   shown: Promise<void>;
   result: Promise<NoteResult>;
+  /** close() was called: the result is 'closed', even if a click's result was still on its way. */
+  closeRequested: boolean;
+  open: boolean;
 }
 
 /** Edit controls end lines with CR LF; the program keeps LF. */
@@ -71,13 +106,20 @@ export class NativeNoteWindows implements NoteWindowPort {
     const state: NoteState = {
       shown: new Promise<void>((resolve, reject) => ((shown = resolve), (failed = reject))),
       result: new Promise<NoteResult>((resolve) => (done = resolve)),
+      closeRequested: false,
+      open: true,
     };
     const id = this.ui.showNote(spec, (e) => {
       if (e.type === 'shown') shown();
       else if (e.type === 'failed') {
+        state.open = false;
         failed(new Error(`the note window cannot be shown: ${e.message}`));
         done({ reason: 'failed' });
-      } else done(e.reason === 'save' ? { reason: 'save', text: unixLines(e.text) } : { reason: e.reason });
+      } else {
+        state.open = false;
+        if (state.closeRequested) done({ reason: 'closed' });
+        else done(e.reason === 'save' ? { reason: 'save', text: unixLines(e.text) } : { reason: e.reason });
+      }
     });
     this.notes.set(id, state);
     void state.result.then(() => setTimeout(() => this.notes.delete(id), 60_000).unref?.());
@@ -86,44 +128,67 @@ export class NativeNoteWindows implements NoteWindowPort {
   }
 
   async close(id: number): Promise<void> {
+    const n = this.notes.get(id);
+    if (!n || !n.open) return;
+    n.closeRequested = true;
     this.ui.closeNote(id);
-    await this.notes.get(id)?.result;
+    await within(n.result, CLOSE_WAIT_MS);
   }
 
   result(id: number): Promise<NoteResult> {
     const n = this.notes.get(id);
     return n ? n.result : Promise.reject(new Error(`no note window ${id}`));
   }
+
+  /** Closes every open note window (result 'closed') and waits until they are gone. */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.notes.keys()].map((id) => this.close(id)));
+  }
+}
+
+interface ListWindow {
+  handlers: { onAction: (a: CallListAction, rowId: string) => void; onClosed: () => void } | undefined;
+  closed: Promise<void>;
 }
 
 export class NativeCallList implements CallListPort {
-  private handlers: { onAction: (a: CallListAction, rowId: string) => void; onClosed: () => void } | undefined;
+  private current: ListWindow | undefined;
 
   constructor(private readonly ui: NativeJournalUi) {}
 
   show(spec: CallListSpec, onAction: (a: CallListAction, rowId: string) => void, onClosed: () => void): Promise<void> {
-    this.handlers = { onAction, onClosed };
     return new Promise<void>((resolve, reject) => {
       let settled = false;
+      let markClosed: () => void = () => undefined;
+      const win: ListWindow = { handlers: { onAction, onClosed }, closed: new Promise<void>((r) => (markClosed = r)) };
       const opened = this.ui.showCallList(spec, (e) => {
         if (e.type === 'shown' && !settled) {
           settled = true;
           resolve();
-        } else if (e.type === 'failed' && !settled) {
-          settled = true;
-          reject(new Error(`the call list cannot be shown: ${e.message}`));
-        } else if (e.type === 'action') this.handlers?.onAction(e.action, e.rowId);
+        } else if (e.type === 'failed') {
+          markClosed();
+          if (this.current === win) this.current = undefined;
+          if (!settled) {
+            settled = true;
+            reject(new Error(`the call list cannot be shown: ${e.message}`));
+          }
+        } else if (e.type === 'action') win.handlers?.onAction(e.action, e.rowId);
         else if (e.type === 'closed') {
-          const h = this.handlers;
-          this.handlers = undefined;
+          markClosed();
+          if (this.current === win) this.current = undefined;
+          const h = win.handlers;
+          win.handlers = undefined;
           h?.onClosed();
         }
       });
-      // open already: the same window shows the new rows (no second 'shown')
-      if (!opened && !settled) {
-        settled = true;
-        resolve();
+      if (opened) {
+        this.current = win;
+        return;
       }
+      // open already: that window shows the new rows (no second 'shown'); its events go to these handlers
+      if (this.current) this.current.handlers = { onAction, onClosed };
+      settled = true;
+      resolve();
     });
   }
 
@@ -131,9 +196,12 @@ export class NativeCallList implements CallListPort {
     this.ui.updateCallList(rows);
   }
 
+  /** Closes the window (no onClosed for it) and waits until it is gone. */
   async close(): Promise<void> {
-    this.handlers = undefined;
-    this.ui.closeCallList();
+    const win = this.current;
+    if (win) win.handlers = undefined;
+    const open = this.ui.closeCallList();
+    if (open && win) await within(win.closed, CLOSE_WAIT_MS);
   }
 }
 
@@ -143,7 +211,8 @@ export class NativeContactChooser implements ContactChooserPort {
   choose(spec: ContactChooserSpec, search: (text: string) => Promise<ContactChoice[]>): Promise<string | undefined> {
     return new Promise<string | undefined>((resolve) => {
       let id = 0;
-      id = this.ui.showChooser(spec, (e) => {
+      const native: NativeChooserSpec = { ...spec, searchingText: CHOOSER_STATUS.searching, noResultsText: CHOOSER_STATUS.noResults };
+      id = this.ui.showChooser(native, (e) => {
         if (e.type === 'search') {
           void search(e.text).then(
             (choices) => this.ui.setChooserResults(id, e.token, choices),

@@ -24,6 +24,18 @@ import type {
 } from '../../src/datev/port';
 import type { DatevCallData } from '../../src/datev/callData';
 import type { DialogPort, DialogResult, DialogSpec } from '../../src/dialogs/port';
+import type {
+  CallListAction,
+  CallListPort,
+  CallListRow,
+  CallListSpec,
+  ContactChoice,
+  ContactChooserPort,
+  ContactChooserSpec,
+  NoteResult,
+  NoteWindowPort,
+  NoteWindowSpec,
+} from '../../src/journal/windows';
 import type { CallInfo, LineInfo, TelephonyListener, TelephonyPort } from '../../src/telephony/port';
 import { PortClient, type HelloInfo } from '../../src/native/host/client';
 import { coverageEnv, paths, VIRTUAL_DESKTOP, wineEnv, winPath } from './env';
@@ -45,6 +57,15 @@ export interface HostOptions {
 
 export type Remote<P> = P & { dispose(): Promise<void> };
 
+export interface RemoteJournalWindows {
+  notes: NoteWindowPort;
+  list: CallListPort;
+  chooser: ContactChooserPort;
+  /** What the program last gave the call list (rows of show/update; undefined after close), as a tester's notes. */
+  shownRows(): CallListRow[] | undefined;
+  dispose(): Promise<void>;
+}
+
 export interface RemoteHost {
   readonly hello: HelloInfo;
   readonly logFile: string;
@@ -57,6 +78,8 @@ export interface RemoteHost {
   /** Resolves when the host's JavaScript thread handled this call (after a block: when it is free again). */
   pingHost(): Promise<void>;
   remoteTelephonyPort(): Remote<TelephonyPort>;
+  /** The journal's windows (note, call list, contact chooser) over native/ui, as one hosted port. */
+  remoteJournalWindows(): RemoteJournalWindows;
   /** Ends the connection (the host exits and disposes its ports) and kills what is left. */
   close(): Promise<void>;
 }
@@ -226,6 +249,44 @@ export async function connectHost(opts: HostOptions): Promise<RemoteHost> {
             listeners.delete(listener);
           };
         },
+        dispose: () => call(p, '$dispose') as Promise<void>,
+      };
+    },
+    remoteJournalWindows() {
+      const p = instance('journalWindows');
+      let rows: CallListRow[] | undefined;
+      return {
+        notes: {
+          show: (spec: NoteWindowSpec) => call(p, 'showNote', [spec]) as Promise<number>,
+          close: (id: number) => call(p, 'closeNote', [id]) as Promise<void>,
+          result: (id: number) => call(p, 'noteResult', [id]) as Promise<NoteResult>,
+        },
+        list: {
+          show: async (spec: CallListSpec, onAction: (a: CallListAction, rowId: string) => void, onClosed: () => void) => {
+            rows = spec.rows;
+            await call(p, 'showList', [
+              spec,
+              (a: unknown, rowId: unknown) => onAction(a as CallListAction, rowId as string),
+              () => {
+                rows = undefined;
+                onClosed();
+              },
+            ]);
+          },
+          update: async (next: CallListRow[]) => {
+            if (rows) rows = next;
+            await call(p, 'updateList', [next]);
+          },
+          close: async () => {
+            rows = undefined;
+            await call(p, 'closeList');
+          },
+        },
+        chooser: {
+          choose: (spec: ContactChooserSpec, search: (text: string) => Promise<ContactChoice[]>) =>
+            call(p, 'choose', [spec, { search: (text: unknown) => search(text as string) }]) as Promise<string | undefined>,
+        },
+        shownRows: () => rows,
         dispose: () => call(p, '$dispose') as Promise<void>,
       };
     },

@@ -3,8 +3,9 @@
  * build/js/src/main.js on the tests' virtual desktop (its taskbar takes the icon), the fake tapi32.dll
  * and the fake DATEV. The test user posts the same WM_COMMAND a menu click does to the hidden window
  * "WildixCtiTray" (win-user.exe command / post) and clicks the icon's menu with real X mouse events
- * (xdotool): a double-click and "Status anzeigen" open a message box with the status text, "Beenden"
- * stops the program cleanly (line closed, ROT entry revoked, "stopping (tray)").
+ * (xdotool): a double-click and "Status anzeigen" open a message box with the status text, "Anrufliste"
+ * opens the call list window, "Beenden" stops the program cleanly (line closed, ROT entry revoked,
+ * "stopping (tray)", the call list gone with it).
  */
 import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,13 +15,15 @@ import { primaryTarget, startApp, type AppProcess } from './appProcess';
 import { FAKE_DATEV_BUILD, FAKE_DATEV_EXE, FakeDatevProcess } from './datevDriver';
 import { paths, ROOT, screenshot, VIRTUAL_DESKTOP, wineEnv } from './env';
 import { FAKE_TAPI_BUILD, FAKE_TAPI_DIR, FAKE_TAPI_DLL, FakeTapiServer } from './pbxDriver';
-import { listWindows, winUser, type WinUserWindow } from './winUser';
+import { COLUMNS, CALL_LIST_TITLE, LABELS } from '../../src/journal/texts';
+import { listWindows, newestWindow, winUser, type WinUserWindow } from './winUser';
 
 const display = inject('display');
 /** WM_COMMAND ids of the tray window (native/tray/tray_window.h). */
 const TRAY_CLASS = 'WildixCtiTray';
 const COMMAND_STATUS = 1001;
 const COMMAND_QUIT = 1002;
+const COMMAND_CALLS = 1003;
 const WM_APP = 0x8000;
 const WM_LBUTTONDBLCLK = 0x0203;
 const STATUS_TITLE = 'Wildix CTI – Status';
@@ -156,7 +159,7 @@ async function statusBox(): Promise<WinUserWindow> {
 }
 
 describe('tray icon under Wine', () => {
-  it('shows the state (DATEV missing, then ready); double-click and the menu\'s "Status anzeigen" show it; "Beenden" stops cleanly', async () => {
+  it('shows the state (DATEV missing, then ready); double-click and the menu\'s "Status anzeigen" show it; "Anrufliste" opens the call list; "Beenden" stops cleanly', async () => {
     const pbx = server.session();
     let datev: FakeDatevProcess | undefined;
     let app: AppProcess | undefined;
@@ -203,17 +206,20 @@ describe('tray icon under Wine', () => {
           return icons.length === 1 ? icons[0] : undefined;
         }),
       );
-      mouse('mousemove', ...at((icon.left + icon.right) / 2, (icon.top + icon.bottom) / 2), 'click', '3');
-      const menu = await withWindows(
-        until('the icon\'s menu (Status anzeigen, separator, Beenden)', async () => {
-          const { menus } = await locate('menus');
-          return menus.length === 1 && (menus[0]!.items === 3 || menus[0]!.items === -1) ? menus[0] : undefined;
-        }),
-      );
+      const openMenu = async (): Promise<Rect & { items: number }> => {
+        mouse('mousemove', ...at((icon.left + icon.right) / 2, (icon.top + icon.bottom) / 2), 'click', '3');
+        return withWindows(
+          until('the icon\'s menu (Status anzeigen, Anrufliste, separator, Beenden)', async () => {
+            const { menus } = await locate('menus');
+            return menus.length === 1 && (menus[0]!.items === 4 || menus[0]!.items === -1) ? menus[0] : undefined;
+          }),
+        );
+      };
+      const menu = await openMenu();
       screenshot(display, 'tray-menu'); // for a failure: the menu as it was opened
-      // "Status anzeigen" is the first of the three entries (item, separator, item): a quarter down the
-      // menu lies inside it whatever the item and separator heights are
-      mouse('mousemove', ...at((menu.left + menu.right) / 2, menu.top + (menu.bottom - menu.top) / 4), 'click', '1', 'mousemove', '640', '400');
+      // "Status anzeigen" is the first of the four entries (item, item, separator, item): an eighth
+      // down the menu lies inside it whatever the item and separator heights are
+      mouse('mousemove', ...at((menu.left + menu.right) / 2, menu.top + (menu.bottom - menu.top) / 8), 'click', '1', 'mousemove', '640', '400');
       const box = await statusBox();
       expect(box.kind).toBe('messagebox');
       const text = box.texts.join('\n');
@@ -223,6 +229,22 @@ describe('tray icon under Wine', () => {
       expect(text).toContain('Anmeldung bei DATEV (ROT): ja');
       expect(text).toContain('Laufende Gespräche: 0');
       expect(running.logText()).toContain('tray: "Status anzeigen" chosen');
+
+      // "Anrufliste" from the menu: the call list window comes up in front
+      const menu2 = await openMenu();
+      // the second of the four entries: between a quarter of the items' height and the separator,
+      // i.e. about 40 % down the menu (items are taller than the separator)
+      mouse('mousemove', ...at((menu2.left + menu2.right) / 2, menu2.top + ((menu2.bottom - menu2.top) * 2) / 5), 'click', '1', 'mousemove', '640', '400');
+      const list = await until('the call list', () => newestWindow(display, 'calllist'));
+      expect(list.title).toBe(CALL_LIST_TITLE);
+      expect(list.lists[0]!.columns).toEqual(COLUMNS);
+      expect(list.buttons.map((b) => b.label)).toEqual([LABELS.note, LABELS.send, LABELS.assign, LABELS.close]);
+      await running.waitForLog(/tray: "Anrufliste" chosen/);
+      screenshot(display, 'tray-calllist');
+      // the menu's command again (what a second click sends): still one window
+      expect(await postCommand(COMMAND_CALLS)).toEqual({ ok: true });
+      await until('the second "Anrufliste"', () => (running.logLines(/tray: "Anrufliste" chosen/).length === 2 ? true : undefined));
+      expect((await listWindows(display)).filter((w) => w.kind === 'calllist')).toHaveLength(1);
 
       // "Beenden" while the status box is still open: a clean stop like Ctrl+C
       expect(await datev.isCtiRegistered()).toBe(true);
@@ -237,9 +259,9 @@ describe('tray icon under Wine', () => {
       const fns = (await pbx.requests()).map((r) => r.fn);
       expect(fns).toContain('lineClose');
       expect(fns[fns.length - 1]).toBe('lineShutdown');
-      // the window and the status box went with the program
+      // the window, the status box and the call list went with the program
       expect(await postCommand(COMMAND_QUIT)).toMatchObject({ ok: false, reason: 'not-found' });
-      expect((await listWindows(display)).filter((w) => w.title === STATUS_TITLE)).toEqual([]);
+      expect((await listWindows(display)).filter((w) => w.title === STATUS_TITLE || w.kind === 'calllist')).toEqual([]);
     } finally {
       await app?.dispose();
       await pbx.dispose();

@@ -1,17 +1,36 @@
 /**
- * DialogUser for the Wine tests: runs fakes/win-user (win-user.exe) inside the same virtual desktop
- * as the port host. Dialog ids come from the window property "WildixCtiDialogId" (native/ui).
+ * DialogUser and JournalWindowsUser for the Wine tests: run fakes/win-user (win-user.exe) inside the
+ * same virtual desktop as the port host / the program. Window ids come from the window property
+ * "WildixCtiDialogId" (native/ui).
  */
 import { execFile } from 'node:child_process';
-import type { DialogUser, VisibleDialog } from '../../contracts/harness';
+import type { DialogUser, JournalWindowsUser, VisibleDialog } from '../../contracts/harness';
+import { LABELS } from '../../src/journal/texts';
+import type { CallListRow } from '../../src/journal/windows';
+import { CHOOSER_STATUS } from '../../src/native/journalWindows';
 import { paths, VIRTUAL_DESKTOP, wineEnv } from './env';
+
+/** A ListView as win-user.exe reads it. */
+export interface WinUserList {
+  columns: string[];
+  rows: string[][];
+  /** Selected row, -1 for none. */
+  selected: number;
+}
 
 export interface WinUserWindow {
   id: number;
-  kind: 'dialog' | 'messagebox' | 'other';
+  kind: 'dialog' | 'messagebox' | 'note' | 'calllist' | 'chooser' | 'other';
   title: string;
+  /** STATIC texts (empty ones left out), labels without their mnemonic '&'. */
   texts: string[];
   buttons: { label: string; enabled: boolean }[];
+  /** Text of each Edit control. */
+  edits: string[];
+  editRects: [number, number, number, number][];
+  lists: WinUserList[];
+  /** The keyboard focus is in this window. */
+  focused: boolean;
   /** Screen rectangles [left, top, right, bottom] in physical pixels. */
   rect: [number, number, number, number];
   textRects: [number, number, number, number][];
@@ -71,5 +90,115 @@ export function winUser(display: string): DialogUser {
     },
     click: (id, label) => act(display, ['click', String(id), label]),
     dismiss: (id) => act(display, ['dismiss', String(id)]),
+  };
+}
+
+/** Types `text` into the window's Edit (replacing what is there; a line break is Enter); returns the Edit's length then. */
+export async function typeInto(display: string, id: number, text: string): Promise<number> {
+  const out = (await run(display, ['type', String(id), Buffer.from(text, 'utf8').toString('hex')])).trim();
+  const r = JSON.parse(out || '{}') as { ok?: boolean; length?: number; reason?: string; what?: string };
+  if (!r.ok) throw new Error(`win-user.exe type ${id}: ${r.reason ?? 'failed'} ${r.what ?? ''}`);
+  return r.length ?? -1;
+}
+
+/** Selects a row of the window's ListView, as a click on it does. */
+export function selectRow(display: string, id: number, row: number): Promise<void> {
+  return act(display, ['select', String(id), String(row)]);
+}
+
+/** Presses a button by its label (a disabled one is not pressed). */
+export function clickButton(display: string, id: number, label: string): Promise<void> {
+  return act(display, ['click', String(id), label]);
+}
+
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>, ms = 15000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The newest window of a kind (ids grow), or undefined. */
+export async function newestWindow(display: string, kind: WinUserWindow['kind']): Promise<WinUserWindow | undefined> {
+  const all = (await listWindows(display)).filter((w) => w.kind === kind);
+  return all.sort((a, b) => b.id - a.id)[0];
+}
+
+const sameCells = (shown: string[][], rows: CallListRow[]): boolean =>
+  shown.length === rows.length && shown.every((cells, i) => JSON.stringify(cells) === JSON.stringify(rows[i]!.cells));
+
+/**
+ * The person in front of the journal's windows. The call list shows no ids: a row's id is the id of
+ * the row the program gave at that position (`shownRows`, what the tester handed to the port), and only
+ * when every shown cell is what the program gave — else the ids read "?n" and the test sees it.
+ */
+export function journalWindowsUser(display: string, shownRows: () => CallListRow[] | undefined): JournalWindowsUser {
+  const callList = () => newestWindow(display, 'calllist');
+  /** The call list once it shows the rows the program gave it last (new rows appear a moment later). */
+  async function currentList(): Promise<WinUserWindow | undefined> {
+    const expected = shownRows();
+    const end = Date.now() + 5000;
+    for (;;) {
+      const w = await callList();
+      if (!w || !expected || sameCells(w.lists[0]?.rows ?? [], expected) || Date.now() > end) return w;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const chooser = () => waitFor('the contact chooser', () => newestWindow(display, 'chooser'));
+  return {
+    async notes() {
+      return (await listWindows(display))
+        .filter((w) => w.kind === 'note')
+        .map((w) => ({ id: w.id, title: w.title, heading: w.texts[0] ?? '', text: w.texts[1] ?? '', focused: w.focused }));
+    },
+    async saveNote(id, text) {
+      await typeInto(display, id, text);
+      await clickButton(display, id, LABELS.save);
+    },
+    discardNote: (id) => clickButton(display, id, LABELS.discard),
+    async callListRows() {
+      const w = await currentList();
+      if (!w) return undefined;
+      const shown = w.lists[0]?.rows ?? [];
+      const expected = shownRows();
+      const known = expected !== undefined && sameCells(shown, expected);
+      return shown.map((cells, i) => ({ id: known ? expected[i]!.id : `?${i}`, cells }));
+    },
+    async callListAction(rowId, action) {
+      const w = await currentList();
+      if (!w) throw new Error('the call list is not open');
+      const index = (shownRows() ?? []).findIndex((r) => r.id === rowId);
+      if (index < 0) throw new Error(`the call list has no row ${rowId}`);
+      await selectRow(display, w.id, index);
+      await clickButton(display, w.id, action === 'note' ? LABELS.note : action === 'send' ? LABELS.send : LABELS.assign);
+    },
+    async closeCallList() {
+      const w = await callList();
+      if (!w) throw new Error('the call list is not open');
+      await clickButton(display, w.id, LABELS.close);
+    },
+    async chooserSearch(text) {
+      const w = await chooser();
+      await typeInto(display, w.id, text);
+      // the status line says „Suche …“ from the first keystroke until the answer to the latest text is shown
+      const done = await waitFor('the search results', async () => {
+        const now = await newestWindow(display, 'chooser');
+        return now && !now.texts.includes(CHOOSER_STATUS.searching) ? now : undefined;
+      });
+      return (done.lists[0]?.rows ?? []).map((cells) => cells[0] ?? '');
+    },
+    async chooserPick(label) {
+      const w = await chooser();
+      const index = (w.lists[0]?.rows ?? []).findIndex((cells) => cells[0] === label);
+      if (index < 0) throw new Error(`the contact chooser does not show "${label}"`);
+      await selectRow(display, w.id, index);
+      await clickButton(display, w.id, LABELS.choose);
+    },
+    async chooserCancel() {
+      await clickButton(display, (await chooser()).id, LABELS.cancel);
+    },
   };
 }

@@ -7,6 +7,8 @@ import type { NativeAddon } from '../addon';
 import { NativeTelephonyPort, type NativeTapi } from '../tapiTelephonyPort';
 import { Win32DialogPort } from '../win32DialogPort';
 import { NativeDatevPort, type NativeComModule } from '../comDatevPort';
+import { NativeCallList, NativeContactChooser, NativeNoteWindows, type NativeJournalUi } from '../journalWindows';
+import type { CallListAction, CallListRow, CallListSpec, ContactChoice, ContactChooserSpec, NoteWindowSpec } from '../../journal/windows';
 import type { PortRegistry } from './server';
 
 /** Bounds of the 'datevBounded' port: a short notification bound and two notification threads. */
@@ -50,6 +52,31 @@ export const hostedPorts: PortRegistry<HostContext> = {
       ping(): void {},
     },
   }),
+  // the journal's windows (note, call list, contact chooser) as one port; the chooser's search comes
+  // back as a handler object ({search}) so the host awaits its answer
+  journalWindows: (ctx) => {
+    const ui = ctx.addon().ui as unknown as NativeJournalUi;
+    const notes = new NativeNoteWindows(ui);
+    const list = new NativeCallList(ui);
+    const chooser = new NativeContactChooser(ui);
+    return {
+      target: {
+        showNote: (spec: NoteWindowSpec) => notes.show(spec),
+        closeNote: (id: number) => notes.close(id),
+        noteResult: (id: number) => notes.result(id),
+        showList: (spec: CallListSpec, onAction: (a: CallListAction, rowId: string) => void, onClosed: () => void) =>
+          list.show(spec, onAction, onClosed),
+        updateList: (rows: CallListRow[]) => list.update(rows),
+        closeList: () => list.close(),
+        choose: (spec: ContactChooserSpec, handlers: { search: (text: string) => Promise<ContactChoice[]> }) =>
+          chooser.choose(spec, (text) => handlers.search(text)),
+      },
+      dispose: async () => {
+        await list.close();
+        await notes.closeAll();
+      },
+    };
+  },
   telephony: (ctx) => {
     const port = new NativeTelephonyPort({ native: ctx.addon().tapi as unknown as NativeTapi });
     return { target: port, dispose: () => port.shutdown() };
