@@ -122,7 +122,13 @@ export function journalContract(name: string, makeHarness: () => Promise<Journal
     it(`keeps at most ${JOURNAL_MAX_ENTRIES} entries and none older than ${JOURNAL_MAX_DAYS} days: the oldest go, also at a restart`, async () => {
       h.store.put(entry(0, ago((JOURNAL_MAX_DAYS + 1) * day)), now);
       expect(h.store.entries()).toEqual([]);
-      for (let i = 1; i <= JOURNAL_MAX_ENTRIES + 5; i++) h.store.put(entry(i, ago((JOURNAL_MAX_ENTRIES + 5 - i) * 1000)), now);
+      for (let i = 1; i <= JOURNAL_MAX_ENTRIES; i++) h.store.put(entry(i, ago((JOURNAL_MAX_ENTRIES + 5 - i) * 1000)), now);
+      await h.store.flush();
+      // five more, one write each: the log now holds records of more entries than are kept
+      for (let i = JOURNAL_MAX_ENTRIES + 1; i <= JOURNAL_MAX_ENTRIES + 5; i++) {
+        h.store.put(entry(i, ago((JOURNAL_MAX_ENTRIES + 5 - i) * 1000)), now);
+        await h.store.flush();
+      }
       const kept = h.store.entries();
       expect(kept).toHaveLength(JOURNAL_MAX_ENTRIES);
       expect(kept[0]!.callId).toBe(entry(6, now).callId);
@@ -142,6 +148,7 @@ export function journalContract(name: string, makeHarness: () => Promise<Journal
       await h.store.flush();
       h.store.put(entry(2, ago(2000), { datev: 'journal' }), now);
       await h.store.flush();
+      expect((await h.reopen(now)).get(entry(2, now).callId)?.datev).toBe('journal'); // the last record wins
       await h.disk.tearLast();
       const again = await h.reopen(now);
       expect(again.entries()).toEqual([entry(1, ago(3000)), entry(2, ago(2000))]);
@@ -180,6 +187,9 @@ export function journalContract(name: string, makeHarness: () => Promise<Journal
         await h.store.flush();
         most = Math.max(most, await h.disk.records());
       }
+      // and changes after the last compaction, on top of it
+      for (let i = 0; i < live; i += 2) h.store.put(entry(i, ago(50_000 - i), { attempts: 100 + i }), later);
+      await h.store.flush();
       expect(h.store.get(entry(99, now).callId)).toBeUndefined();
       expect(most).toBeGreaterThan(2 * live);
       expect(await h.disk.records()).toBeLessThanOrEqual(2 * live + COMPACT_SLACK);

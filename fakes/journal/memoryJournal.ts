@@ -6,11 +6,14 @@
  * half-way (for the contract's crash and compaction cases).
  */
 import { silentLogger, type Logger } from '../../src/logging/logger';
+import type { Clock } from '../../src/util/clock';
 import { LogJournalStore, type LogContents, type RecordLog } from '../../src/journal/logStore';
 
 export class MemoryDisk implements RecordLog {
   readonly name = 'memory';
   failWrites = false;
+  /** Appends and rewrites tried so far (failed ones too). */
+  writes = 0;
   /** Complete lines (each ended by a line break), then what a torn write left without one. */
   private lines: string[] = [];
   private tail = '';
@@ -24,6 +27,7 @@ export class MemoryDisk implements RecordLog {
   }
 
   async append(records: readonly string[]): Promise<void> {
+    this.writes++;
     if (this.failWrites) throw new Error('disk full');
     if (!this.exists) throw new Error('no log yet (it is rewritten first)');
     if (this.tail !== '') {
@@ -43,6 +47,7 @@ export class MemoryDisk implements RecordLog {
       held.begun();
       await held.released;
     }
+    this.writes++;
     if (this.failWrites) throw new Error('disk full');
     this.lines = [...records];
     this.tail = '';
@@ -79,8 +84,9 @@ export class MemoryJournal extends LogJournalStore {
   constructor(
     readonly disk: MemoryDisk = new MemoryDisk(),
     private readonly logTo: Logger = silentLogger,
+    private readonly timers?: Clock,
   ) {
-    super(disk, logTo);
+    super(disk, logTo, timers);
   }
 
   get failWrites(): boolean {
@@ -93,6 +99,6 @@ export class MemoryJournal extends LogJournalStore {
 
   /** A new store over what was persisted (the program restarted); load() it before use. */
   reopen(): MemoryJournal {
-    return new MemoryJournal(this.disk, this.logTo);
+    return new MemoryJournal(this.disk, this.logTo, this.timers);
   }
 }

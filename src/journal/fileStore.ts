@@ -7,6 +7,7 @@
  */
 import type { FileCodec } from '../contacts/jsonFile';
 import type { Logger } from '../logging/logger';
+import type { Clock } from '../util/clock';
 import { FileRecordLog } from './fileLog';
 import { LogJournalStore } from './logStore';
 
@@ -14,7 +15,8 @@ import { LogJournalStore } from './logStore';
 export const JOURNAL_FILE = 'journal.dat';
 
 export class FileJournalStore extends LogJournalStore {
-  constructor(path: string, log: Logger, codec?: FileCodec) {
-    super(new FileRecordLog(path, codec), log);
+  /** `timers`: for tests (the retry after a failed write). */
+  constructor(path: string, log: Logger, codec?: FileCodec, timers?: Clock) {
+    super(new FileRecordLog(path, codec), log, timers);
   }
 }

@@ -13,6 +13,7 @@
  */
 import type { Logger } from '../logging/logger';
 import { Slicer } from '../contacts/slicer';
+import type { Clock } from '../util/clock';
 import { keepEntry, type KeptEntry } from './entry';
 import { HangupOrder } from './order';
 import type { JournalStore } from './port';
@@ -46,8 +47,16 @@ export interface RecordLog {
 
 /** The log is rewritten when it holds more than 2 × the live entries + this many records. */
 export const COMPACT_SLACK = 100;
-const RETRY_FIRST_MS = 1000;
-const RETRY_MAX_MS = 60_000;
+/** After a failed write the next try waits this long, doubled after each failure up to RETRY_MAX_MS. */
+export const RETRY_FIRST_MS = 1000;
+export const RETRY_MAX_MS = 60_000;
+
+/** A timer that does not keep the process alive (the store's retry must not delay the exit). */
+function backgroundTimer(fn: () => void, ms: number): () => void {
+  const t = setTimeout(fn, ms);
+  t.unref();
+  return () => clearTimeout(t);
+}
 
 interface Waiter {
   upTo: number;
@@ -71,12 +80,18 @@ export class LogJournalStore implements JournalStore {
   private writing = false;
   private waiters: Waiter[] = [];
   private failures = 0;
-  private retryTimer: NodeJS.Timeout | undefined;
+  /** Cancels the pending retry after a failure (set while one waits). */
+  private retryTimer: (() => void) | undefined;
+  private readonly setTimer: (fn: () => void, ms: number) => () => void;
 
+  /** `timers`: for tests (default: real timers that do not keep the process alive). */
   constructor(
     private readonly log: RecordLog,
     private readonly logger: Logger,
-  ) {}
+    timers?: Clock,
+  ) {
+    this.setTimer = timers ? (fn, ms) => timers.setTimeout(fn, ms) : backgroundTimer;
+  }
 
   async load(now: Date): Promise<void> {
     const c = await this.log.read();
@@ -121,7 +136,7 @@ export class LogJournalStore implements JournalStore {
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ upTo: this.puts, resolve, reject });
       if (this.retryTimer) {
-        clearTimeout(this.retryTimer);
+        this.retryTimer();
         this.retryTimer = undefined;
       }
       this.kick();
@@ -165,11 +180,10 @@ export class LogJournalStore implements JournalStore {
       if (this.failures === 1) this.logger.error(`journal ${this.log.name} cannot be written: ${err.message}; the entries are kept in memory and written when it works again`);
       for (const w of this.waiters.splice(0)) w.reject(err);
       const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(10, this.failures - 1));
-      this.retryTimer = setTimeout(() => {
+      this.retryTimer = this.setTimer(() => {
         this.retryTimer = undefined;
         this.kick();
       }, delay);
-      this.retryTimer.unref?.();
     } finally {
       this.writing = false;
     }

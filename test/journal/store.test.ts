@@ -2,14 +2,16 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { entry, journalContract } from '../../contracts/journal.contract';
 import type { JournalDisk } from '../../contracts/harness';
 import type { FileCodec } from '../../src/contacts/jsonFile';
 import { FileRecordLog } from '../../src/journal/fileLog';
 import { FileJournalStore } from '../../src/journal/fileStore';
 import { MemoryLogger } from '../../src/logging/logger';
+import { ManualClock } from '../../fakes/clock/manualClock';
 import { MemoryJournal } from '../../fakes/journal/memoryJournal';
+import { RETRY_FIRST_MS, RETRY_MAX_MS } from '../../src/journal/logStore';
 
 /** Stands in for DPAPI: the bytes on disk are not the plain key. */
 const xorCodec: FileCodec = {
@@ -196,5 +198,46 @@ describe('file journal', () => {
     await expect(store.flush()).rejects.toThrow();
     expect(log.entries.filter((e) => e.level === 'error')).toHaveLength(1);
     expect(store.entries()).toHaveLength(2);
+  });
+});
+
+describe('journal writes after a failure', () => {
+  it('are tried again by themselves after a pause that doubles up to a minute; flush() tries at once', async () => {
+    const clock = new ManualClock(now);
+    const log = new MemoryLogger();
+    const store = new MemoryJournal(undefined, log, clock);
+    const disk = store.disk;
+    await store.load(now);
+    store.failWrites = true;
+    store.put(entry(1, now), now);
+    await expect(store.flush()).rejects.toThrow('disk full'); // flush waits for the write under way
+    expect(disk.writes).toBe(1);
+    let pause = RETRY_FIRST_MS;
+    for (let i = 0; i < 12; i++) {
+      clock.advance(pause - 1);
+      await new Promise((r) => setImmediate(r)); // a try would have begun by now
+      expect(disk.writes).toBe(1 + i);
+      clock.advance(1);
+      await vi.waitFor(() => expect(disk.writes).toBe(2 + i));
+      await vi.waitFor(() => expect(clock.pendingTimers).toBe(1));
+      pause = Math.min(RETRY_MAX_MS, pause * 2);
+    }
+    expect(pause).toBe(RETRY_MAX_MS);
+    expect(log.entries.filter((e) => e.level === 'error')).toHaveLength(1);
+    store.failWrites = false;
+    store.put(entry(2, now), now); // waits for the retry: no write in between
+    await new Promise((r) => setImmediate(r));
+    expect(disk.writes).toBe(13);
+    clock.advance(RETRY_MAX_MS);
+    await vi.waitFor(() => expect(disk.recordCount()).toBe(2));
+    expect(clock.pendingTimers).toBe(0);
+    expect(log.has('info', 'written again after 13 failed attempts')).toBe(true);
+    // a flush while a retry waits does not wait for it
+    store.failWrites = true;
+    store.put(entry(3, now), now);
+    await expect(store.flush()).rejects.toThrow();
+    store.failWrites = false;
+    await store.flush();
+    expect(store.disk.recordCount()).toBe(3);
   });
 });
