@@ -128,7 +128,24 @@ export interface JournalHarness {
   store: JournalStore;
   /** A second store over what the first one persisted (the program restarted); loaded at `now`. */
   reopen(now: Date): Promise<JournalStore>;
+  /** What the stores logged. */
+  log: import('../src/logging/logger').MemoryLogger;
+  disk: JournalDisk;
   dispose(): Promise<void>;
+}
+
+/** Plays the disk under a journal store (its log of records). */
+export interface JournalDisk {
+  /** Records in the log now, readable or not. */
+  records(): Promise<number>;
+  /** The last record is cut short, as by a hard kill while it was written. */
+  tearLast(): Promise<void>;
+  /** The record at `index` (0: the first in the log) is damaged. */
+  corrupt(index: number): Promise<void>;
+  /** The next rewrite of the log waits, once it has begun, until `release()`; `begun` resolves then. */
+  holdNextRewrite(): { begun: Promise<void>; release(): void };
+  /** Writes fail like on a full disk (true) or work again (false). */
+  failWrites(fail: boolean): Promise<void>;
 }
 
 /** Plays the user in front of the journal's windows (note, call list, contact chooser). */

@@ -6,7 +6,7 @@
  */
 import type { Contact, ContactsPort } from '../contacts/port';
 import type { Logger } from '../logging/logger';
-import { durationSeconds, type JournalEntry } from './entry';
+import { durationSeconds, type KeptEntry } from './entry';
 import type { Journal } from './journal';
 import type { NotePrompts } from './notes';
 import { CALL_LIST_TITLE, CHOOSER_TITLE, COLUMNS, LABELS, datevText, directionText, durationText, partyText, resultText, timeText } from './texts';
@@ -17,7 +17,7 @@ export const CALL_LIST_ROWS = 200;
 /** Contacts offered while the user types a name. */
 export const CHOOSER_RESULTS = 30;
 
-export function rowOf(e: JournalEntry): CallListRow {
+export function rowOf(e: KeptEntry): CallListRow {
   return {
     id: e.callId,
     cells: [
@@ -81,7 +81,7 @@ export class CallList {
   }
 
   private rows(): CallListRow[] {
-    return this.journal.entries().reverse().slice(0, CALL_LIST_ROWS).map(rowOf);
+    return this.journal.newest(CALL_LIST_ROWS).map(rowOf);
   }
 
   private async act(action: CallListAction, callId: string): Promise<void> {
@@ -101,7 +101,7 @@ export class CallList {
     }
   }
 
-  private async assign(e: JournalEntry): Promise<void> {
+  private async assign(e: KeptEntry): Promise<void> {
     const search = this.contacts.search?.bind(this.contacts);
     const found = new Map<string, Contact>();
     const id = await this.chooser.choose(

@@ -9,7 +9,7 @@ import type { CallIdSource } from '../calls/callIds';
 import type { Logger, Masker } from '../logging/logger';
 import type { DatevNotifier, DeliveryOutcome } from '../app/datevNotifier';
 import type { Clock } from '../util/clock';
-import { journalData, type JournalEntry } from './entry';
+import { copyEntry, journalData, type KeptEntry } from './entry';
 import type { Journal } from './journal';
 
 /** DATEV refused an item this often: it waits for the user („An DATEV senden“ in the call list). */
@@ -28,7 +28,7 @@ export interface DeliveryDeps {
   canDeliver: () => boolean;
 }
 
-type Item = { entry: JournalEntry; note?: number; at: number };
+type Item = { entry: KeptEntry; note?: number; at: number };
 
 export class JournalDelivery {
   private busy = false;
@@ -72,10 +72,10 @@ export class JournalDelivery {
     this.cancelTimer = this.d.clock.setTimeout(() => this.kick(true), DELIVERY_RETRY_MS);
   }
 
-  /** The oldest call or note DATEV should get. */
+  /** The oldest call or note DATEV should get (among the entries with work only, not every entry kept). */
   private next(): Item | undefined {
     let best: Item | undefined;
-    for (const entry of this.d.journal.entries()) {
+    for (const entry of this.d.journal.withWork()) {
       if ((entry.datev === 'pending' && entry.autoDeliver) || entry.datev === 'sending') {
         const at = Date.parse(entry.endedAt);
         if (!best || at < best.at) best = { entry, at };
@@ -93,7 +93,7 @@ export class JournalDelivery {
 
   private send(item: Item): void {
     const { journal, notifier, ids, log, mask } = this.d;
-    const e = item.entry;
+    const e = copyEntry(item.entry);
     const note = item.note === undefined ? undefined : e.notes[item.note]!;
     const callId = (note ? note.journalCallId : e.journalCallId) ?? ids.next();
     if (note) {
@@ -119,8 +119,9 @@ export class JournalDelivery {
 
   private done(callId: string, noteIndex: number | undefined, o: DeliveryOutcome): void {
     this.busy = false;
-    const e = this.d.journal.get(callId);
-    if (e) {
+    const kept = this.d.journal.get(callId);
+    if (kept) {
+      const e = copyEntry(kept);
       const note = noteIndex === undefined ? undefined : e.notes[noteIndex];
       const refused = o.type === 'undelivered' && (o.why === 'com' || o.why === 'gone');
       const attempts = note ? note.attempts : e.attempts;

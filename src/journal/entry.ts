@@ -58,10 +58,19 @@ export interface JournalEntry {
   notes: JournalNote[];
 }
 
-export const isConnected = (e: JournalEntry): boolean => e.connectedAt !== undefined;
+/** `T` with every field, array and nested object read-only (what the compiler lets nobody change). */
+export type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+/**
+ * An entry as the store keeps it and hands it out: read-only (and frozen, so a change throws rather than
+ * slipping into the store unseen). To change one: `copyEntry(kept)`, change the copy, put it back.
+ */
+export type KeptEntry = DeepReadonly<JournalEntry>;
+
+export const isConnected = (e: KeptEntry): boolean => e.connectedAt !== undefined;
 
 /** Seconds between connect and hang-up (0 for a missed call). */
-export function durationSeconds(e: JournalEntry): number {
+export function durationSeconds(e: KeptEntry): number {
   if (!e.connectedAt) return 0;
   return Math.max(0, Math.round((Date.parse(e.endedAt) - Date.parse(e.connectedAt)) / 1000));
 }
@@ -70,7 +79,7 @@ export function durationSeconds(e: JournalEntry): number {
  * The NewJournal data of the call (`note` undefined) or of a note about it: a new CallID, no SyncID,
  * Finished with connect → hang-up for a connected call, Absence with ring start → hang-up for a missed one.
  */
-export function journalData(e: JournalEntry, callId: string, note?: string): DatevCallData {
+export function journalData(e: KeptEntry, callId: string, note?: string): DatevCallData {
   const connected = isConnected(e);
   const begin = new Date(connected ? e.connectedAt! : e.ringAt);
   const end = new Date(Math.max(Date.parse(e.endedAt), begin.getTime()));
@@ -89,7 +98,20 @@ export function journalData(e: JournalEntry, callId: string, note?: string): Dat
   };
 }
 
-/** A deep copy (stores hand out copies, so a caller's change never reaches them by accident). */
-export function copyEntry(e: JournalEntry): JournalEntry {
+/** A deep copy to change (what the store hands out is read-only). */
+export function copyEntry(e: KeptEntry): JournalEntry {
   return { ...e, ...(e.contact ? { contact: { ...e.contact } } : {}), notes: e.notes.map((n) => ({ ...n })) };
+}
+
+/** Freezes an entry nobody else holds (a fresh copy, a parsed record), deeply, in place. */
+export function freezeEntry(e: JournalEntry): KeptEntry {
+  if (e.contact) Object.freeze(e.contact);
+  for (const n of e.notes) Object.freeze(n);
+  Object.freeze(e.notes);
+  return Object.freeze(e);
+}
+
+/** A frozen deep copy, as a store keeps it (work proportional to the one entry). */
+export function keepEntry(e: KeptEntry): KeptEntry {
+  return freezeEntry(copyEntry(e));
 }

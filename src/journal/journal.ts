@@ -8,7 +8,7 @@ import type { FinalCall } from '../calls/finalCall';
 import type { Contact } from '../contacts/port';
 import type { Logger } from '../logging/logger';
 import type { Clock } from '../util/clock';
-import type { DatevHas, JournalContact, JournalEntry } from './entry';
+import { copyEntry, type DatevHas, type JournalContact, type KeptEntry } from './entry';
 import type { JournalStore } from './port';
 
 export interface JournalOptions {
@@ -19,8 +19,18 @@ export interface JournalOptions {
 /** The longest note DATEV gets (the note window takes no more). */
 export const NOTE_MAX_CHARS = 2000;
 
+/** Whether DATEV should get the call or one of its notes and does not have it yet. */
+function hasWork(e: KeptEntry): boolean {
+  return (e.datev === 'pending' && e.autoDeliver) || e.datev === 'sending' || e.notes.some((n) => n.state === 'pending' || n.state === 'sending');
+}
+
 export class Journal {
   private readonly listeners = new Set<() => void>();
+  /**
+   * CallIDs of the entries with work for DATEV (a call or a note to deliver): delivery and the waiting
+   * count look only at these, not at every entry kept. An entry the limits dropped leaves it when seen.
+   */
+  private readonly work = new Set<string>();
 
   constructor(
     private readonly store: JournalStore,
@@ -33,27 +43,49 @@ export class Journal {
   async load(): Promise<void> {
     const now = this.clock.now();
     await this.store.load(now);
+    this.work.clear();
     for (const e of this.store.entries()) {
       if (e.datev === 'waiting') this.store.put({ ...e, datev: 'pending' }, now);
+      if (hasWork(this.store.get(e.callId) ?? e)) this.work.add(e.callId);
     }
     const waiting = this.waiting();
     if (waiting > 0) this.log.info(`Journal: ${waiting} Einträge warten auf DATEV / journal entries waiting for DATEV`, { waiting });
   }
 
-  entries(): JournalEntry[] {
+  /** Every entry, oldest first (read-only; a new list each time: for the call list, not per change). */
+  entries(): readonly KeptEntry[] {
     return this.store.entries();
   }
 
-  get(callId: string): JournalEntry | undefined {
+  /** The newest `count` entries, newest first. */
+  newest(count: number): KeptEntry[] {
+    const all = this.store.entries();
+    const out: KeptEntry[] = [];
+    for (let i = all.length - 1; i >= 0 && out.length < count; i--) out.push(all[i]!);
+    return out;
+  }
+
+  get(callId: string): KeptEntry | undefined {
     return this.store.get(callId);
+  }
+
+  /** The entries with a call or a note DATEV should get and does not have yet (read-only). */
+  withWork(): KeptEntry[] {
+    const out: KeptEntry[] = [];
+    for (const id of this.work) {
+      const e = this.store.get(id);
+      if (e && hasWork(e)) out.push(e);
+      else this.work.delete(id); // dropped by the limits
+    }
+    return out;
   }
 
   /** Calls and notes that DATEV should get and does not have yet. */
   waiting(): number {
     let n = 0;
-    for (const e of this.store.entries()) {
+    for (const e of this.withWork()) {
       if ((e.datev === 'pending' && e.autoDeliver) || e.datev === 'sending') n++;
-      n += e.notes.filter((x) => x.state === 'pending' || x.state === 'sending').length;
+      for (const x of e.notes) if (x.state === 'pending' || x.state === 'sending') n++;
     }
     return n;
   }
@@ -65,9 +97,9 @@ export class Journal {
   }
 
   /** A call ended, or DATEV's side of an ended call changed. Returns the entry as kept now. */
-  record(call: FinalCall): JournalEntry {
+  record(call: FinalCall): KeptEntry {
     const before = this.store.get(call.callId);
-    const entry: JournalEntry = before
+    const entry: KeptEntry = before
       ? { ...before, datev: nextDatev(before.datev, call.datev), ...(call.contact && !before.contact ? { contact: { ...call.contact } } : {}) }
       : {
           callId: call.callId,
@@ -84,7 +116,7 @@ export class Journal {
           attempts: 0,
           notes: [],
         };
-    this.put(entry);
+    const kept = this.put(entry);
     if (entry.datev === 'pending' && (!before || before.datev !== 'pending')) {
       this.log.info(
         entry.autoDeliver
@@ -93,14 +125,15 @@ export class Journal {
         { callId: entry.callId, waiting: this.waiting() },
       );
     }
-    return entry;
+    return kept;
   }
 
   /** The user's note about a call, to be sent to DATEV as its own NewJournal. */
   addNote(callId: string, text: string): void {
-    const e = this.store.get(callId);
+    const kept = this.store.get(callId);
     const note = text.trim().slice(0, NOTE_MAX_CHARS);
-    if (!e || note === '') return;
+    if (!kept || note === '') return;
+    const e = copyEntry(kept);
     e.notes.push({ text: note, at: this.clock.now().toISOString(), state: 'pending', attempts: 0 });
     this.put(e);
     this.log.info('Journal: Notiz gespeichert / note saved', { callId, chars: note.length });
@@ -123,7 +156,7 @@ export class Journal {
   }
 
   /** Used by JournalDelivery to record its progress. */
-  update(entry: JournalEntry): void {
+  update(entry: KeptEntry): void {
     this.put(entry);
   }
 
@@ -131,10 +164,14 @@ export class Journal {
     return this.store.flush();
   }
 
-  private put(entry: JournalEntry): void {
+  /** Keeps the change (the store writes it behind, logging its own failures) and tells the listeners. */
+  private put(entry: KeptEntry): KeptEntry {
     this.store.put(entry, this.clock.now());
-    void this.store.flush().catch(() => undefined); // the store logs its own failures
+    const kept = this.store.get(entry.callId) ?? entry;
+    if (hasWork(kept)) this.work.add(kept.callId);
+    else this.work.delete(kept.callId);
     for (const l of [...this.listeners]) l();
+    return kept;
   }
 }
 

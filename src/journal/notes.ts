@@ -5,7 +5,7 @@
  * MAX_OPEN windows: the oldest unsent one closes when another opens.
  */
 import type { Logger } from '../logging/logger';
-import { isConnected, type JournalEntry } from './entry';
+import { isConnected, type KeptEntry } from './entry';
 import { NOTE_MAX_CHARS, type Journal } from './journal';
 import { LABELS, NOTE_TITLE, noteText, partyText } from './texts';
 import type { NoteWindowPort } from './windows';
@@ -22,7 +22,7 @@ export interface NoteOptions {
 export const MAX_OPEN_NOTES = 3;
 
 /** Whether a call that just ended asks for a note by itself. */
-export function wantsNote(e: JournalEntry, mode: NotePromptMode): boolean {
+export function wantsNote(e: KeptEntry, mode: NotePromptMode): boolean {
   if (mode === 'off' || e.internal || !isConnected(e)) return false;
   return mode === 'all' || e.contact !== undefined;
 }
@@ -40,12 +40,12 @@ export class NotePrompts {
   ) {}
 
   /** A call ended (first time in the journal): ask for a note when it qualifies. */
-  afterCall(e: JournalEntry): void {
+  afterCall(e: KeptEntry): void {
     if (wantsNote(e, this.options.mode)) void this.ask(e);
   }
 
   /** „Notiz an DATEV senden“ from the call list: a note for any call. */
-  async ask(e: JournalEntry): Promise<void> {
+  async ask(e: KeptEntry): Promise<void> {
     if (this.stopped) return;
     if (this.open.length >= MAX_OPEN_NOTES) {
       const oldest = this.open.shift()!;

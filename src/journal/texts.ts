@@ -1,6 +1,6 @@
 /** Every German text of the journal's windows and messages (English beside them in comments). */
 import { Direction } from '../datev/callData';
-import { durationSeconds, isConnected, type DatevHas, type JournalEntry } from './entry';
+import { durationSeconds, isConnected, type DatevHas, type KeptEntry } from './entry';
 
 export const NOTE_TITLE = 'Wildix CTI – Notiz'; // call note
 export const CALL_LIST_TITLE = 'Wildix CTI – Anrufliste'; // call list
@@ -40,7 +40,7 @@ export function directionText(d: Direction): string {
   return d === Direction.eDirIncoming ? 'eingehend' : d === Direction.eDirOutgoing ? 'ausgehend' : '–'; // incoming / outgoing
 }
 
-export function resultText(e: JournalEntry): string {
+export function resultText(e: KeptEntry): string {
   if (isConnected(e)) return 'verbunden'; // connected
   return e.direction === Direction.eDirIncoming ? 'verpasst' : 'nicht erreicht'; // missed / not reached
 }
@@ -62,12 +62,12 @@ export function datevText(has: DatevHas): string {
   }
 }
 
-export function partyText(e: JournalEntry): string {
+export function partyText(e: KeptEntry): string {
   return e.contact ? `${e.contact.name} (${e.number})` : e.number || 'unbekannte Nummer'; // unknown number
 }
 
 /** The note window's text (its heading names the contact): which call, when, how long. */
-export function noteText(e: JournalEntry): string {
+export function noteText(e: KeptEntry): string {
   const kind = e.direction === Direction.eDirIncoming ? 'Eingehender Anruf' : e.direction === Direction.eDirOutgoing ? 'Ausgehender Anruf' : 'Anruf'; // incoming / outgoing call
   return `${kind} am ${timeText(e.connectedAt ?? e.ringAt)}, Dauer ${durationText(durationSeconds(e))}`; // on …, duration
 }

@@ -1,34 +1,112 @@
 /** The journal store contract against the in-memory fake and the file store; the file's own failure modes. */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { entry, journalContract } from '../../contracts/journal.contract';
+import type { JournalDisk } from '../../contracts/harness';
 import type { FileCodec } from '../../src/contacts/jsonFile';
+import { FileRecordLog } from '../../src/journal/fileLog';
 import { FileJournalStore } from '../../src/journal/fileStore';
 import { MemoryLogger } from '../../src/logging/logger';
+import { ManualClock } from '../../fakes/clock/manualClock';
 import { MemoryJournal } from '../../fakes/journal/memoryJournal';
+import { RETRY_FIRST_MS, RETRY_MAX_MS } from '../../src/journal/logStore';
 
-/** Stands in for DPAPI: the bytes on disk are not the plain JSON. */
+/** Stands in for DPAPI: the bytes on disk are not the plain key. */
 const xorCodec: FileCodec = {
   encode: async (b) => Buffer.from(b.map((x) => x ^ 0x5a)),
   decode: async (b) => Buffer.from(b.map((x) => x ^ 0x5a)),
 };
 
+const now = new Date(2026, 11, 2, 12, 0, 0);
+const tempFile = (): string => join(mkdtempSync(join(tmpdir(), 'wcti-journal-')), 'journal.dat');
+
 journalContract('in-memory fake', async () => {
-  const store = new MemoryJournal();
-  return { store, reopen: async (now) => { const s = store.reopen(); await s.load(now); return s; }, dispose: async () => {} };
+  const log = new MemoryLogger();
+  const store = new MemoryJournal(undefined, log);
+  const d = store.disk;
+  const disk: JournalDisk = {
+    records: async () => d.recordCount(),
+    tearLast: async () => d.tearLast(),
+    corrupt: async (i) => d.corrupt(i),
+    holdNextRewrite: () => d.holdNextRewrite(),
+    failWrites: async (fail) => {
+      d.failWrites = fail;
+    },
+  };
+  return { store, log, disk, reopen: async (at) => { const s = store.reopen(); await s.load(at); return s; }, dispose: async () => {} };
 });
 
+/** The file under a store: its lines (header first) and what a crash or a broken disk does to them. */
+function fileDisk(file: string, gate: { hold?: { begun: () => void; released: Promise<void> } }): JournalDisk {
+  const lines = (): { lines: string[]; tail: string } => {
+    if (!existsSync(file) || !statSync(file).isFile()) return { lines: [], tail: '' };
+    const all = readFileSync(file, 'latin1').split('\n');
+    const tail = all.pop()!;
+    return { lines: all, tail };
+  };
+  const aside = `${file}.aside`;
+  return {
+    records: async () => {
+      const l = lines();
+      return Math.max(0, l.lines.length - 1) + (l.tail ? 1 : 0);
+    },
+    tearLast: async () => {
+      const l = lines();
+      const last = l.lines.pop()!;
+      writeFileSync(file, l.lines.map((x) => x + '\n').join('') + last.slice(0, Math.floor(last.length / 2)), 'latin1');
+    },
+    corrupt: async (i) => {
+      const l = lines();
+      l.lines[i + 1] = 'A'.repeat(l.lines[i + 1]!.length);
+      writeFileSync(file, l.lines.map((x) => x + '\n').join('') + l.tail, 'latin1');
+    },
+    holdNextRewrite: () => {
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      const begun = new Promise<void>((r) => (gate.hold = { begun: r, released }));
+      return { begun, release };
+    },
+    // a folder where the file belongs: neither an append nor a rename over it works
+    failWrites: async (fail) => {
+      if (fail) {
+        if (existsSync(file)) renameSync(file, aside);
+        mkdirSync(file);
+        writeFileSync(join(file, 'x'), 'x');
+      } else {
+        rmSync(file, { recursive: true, force: true });
+        if (existsSync(aside)) renameSync(aside, file);
+      }
+    },
+  };
+}
+
 journalContract('file store (protected bytes)', async () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'wcti-journal-')), 'journal.json');
+  const file = tempFile();
   const log = new MemoryLogger();
-  const store = new FileJournalStore(file, log, xorCodec);
+  const gate: { hold?: { begun: () => void; released: Promise<void> } } = {};
+  // the file's key is sealed at the start of every rewrite: that is where a held rewrite waits
+  const codec: FileCodec = {
+    encode: async (b) => {
+      const hold = gate.hold;
+      if (hold) {
+        gate.hold = undefined;
+        hold.begun();
+        await hold.released;
+      }
+      return xorCodec.encode(b);
+    },
+    decode: xorCodec.decode,
+  };
+  const store = new FileJournalStore(file, log, codec);
   return {
     store,
-    reopen: async (now) => {
-      const s = new FileJournalStore(file, log, xorCodec);
-      await s.load(now);
+    log,
+    disk: fileDisk(file, gate),
+    reopen: async (at) => {
+      const s = new FileJournalStore(file, log, codec);
+      await s.load(at);
       return s;
     },
     dispose: async () => {},
@@ -36,21 +114,24 @@ journalContract('file store (protected bytes)', async () => {
 });
 
 describe('file journal', () => {
-  const now = new Date(2026, 11, 2, 12, 0, 0);
-
-  it('writes no plain text when the codec protects it', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'wcti-journal-')), 'journal.json');
+  it('writes no plain text when the codec protects it: neither the key nor the records', async () => {
+    const file = tempFile();
     const store = new FileJournalStore(file, new MemoryLogger(), xorCodec);
     await store.load(now);
     store.put(entry(1, now, { notes: [{ text: 'Vertraulich', at: now.toISOString(), state: 'pending', attempts: 0 }] }), now);
     await store.flush();
-    const bytes = readFileSync(file);
-    expect(bytes.includes(Buffer.from('Vertraulich'))).toBe(false);
-    expect(bytes.includes(Buffer.from('Müller'))).toBe(false);
+    store.put(entry(2, now, { contact: { name: 'Ärztekammer', id: 'I-1', dataSource: 'DATEV_Institutionen' } }), now);
+    await store.flush();
+    const text = readFileSync(file, 'latin1');
+    expect(text.split('\n')).toHaveLength(4); // header, two records, the final line break
+    for (const plain of ['Vertraulich', 'Müller', 'Ärztekammer', '4711', '+49 89']) {
+      expect(readFileSync(file).includes(Buffer.from(plain))).toBe(false);
+      expect(Buffer.from(text, 'latin1').toString('utf8').includes(plain)).toBe(false);
+    }
   });
 
   it('a corrupt or foreign file starts an empty journal, logged once; it is replaced at the next change', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'wcti-journal-')), 'journal.json');
+    const file = tempFile();
     writeFileSync(file, 'not what we wrote');
     const log = new MemoryLogger();
     const store = new FileJournalStore(file, log, xorCodec);
@@ -64,21 +145,52 @@ describe('file journal', () => {
     expect(again.entries()).toHaveLength(1);
   });
 
-  it('skips entries of an unexpected shape and keeps the rest', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'wcti-journal-')), 'journal.json');
-    writeFileSync(file, JSON.stringify({ version: 1, entries: [entry(1, now), { callId: 5 }, entry(2, now, { datev: 'nonsense' as never })] }));
+  it("another Windows user's file (its key does not open) starts an empty journal", async () => {
+    const file = tempFile();
+    const mine = new FileJournalStore(file, new MemoryLogger(), xorCodec);
+    await mine.load(now);
+    mine.put(entry(1, now), now);
+    await mine.flush();
     const log = new MemoryLogger();
-    const store = new FileJournalStore(file, log);
-    await store.load(now);
-    expect(store.entries().map((e) => e.callId)).toEqual([entry(1, now).callId]);
-    expect(log.has('warn', '2 entries of an unexpected shape skipped')).toBe(true);
+    const theirs = new FileJournalStore(file, log, {
+      encode: xorCodec.encode,
+      decode: async () => {
+        throw new Error('DPAPI: the key was sealed for another user');
+      },
+    });
+    await theirs.load(now);
+    expect(theirs.entries()).toEqual([]);
+    expect(log.has('warn', 'its key cannot be opened: DPAPI: the key was sealed for another user')).toBe(true);
   });
 
-  it('a folder that cannot be written fails flush (logged once) and keeps the entries in memory', async () => {
+  it('skips records of an unexpected shape and keeps the rest', async () => {
+    const file = tempFile();
+    await new FileRecordLog(file, xorCodec).rewrite([JSON.stringify(entry(1, now)), JSON.stringify({ callId: 5 }), JSON.stringify(entry(2, now, { datev: 'nonsense' as never })), '{']);
+    const log = new MemoryLogger();
+    const store = new FileJournalStore(file, log, xorCodec);
+    await store.load(now);
+    expect(store.entries().map((e) => e.callId)).toEqual([entry(1, now).callId]);
+    expect(log.has('warn', '3 damaged records or entries of an unexpected shape skipped')).toBe(true);
+  });
+
+  it('a temp file left by a rewrite a hard kill interrupted is removed; the journal is whole', async () => {
+    const file = tempFile();
+    const store = new FileJournalStore(file, new MemoryLogger(), xorCodec);
+    await store.load(now);
+    store.put(entry(1, now), now);
+    await store.flush();
+    writeFileSync(`${file}.4242.tmp`, 'half a rewrite');
+    const again = new FileJournalStore(file, new MemoryLogger(), xorCodec);
+    await again.load(now);
+    expect(again.entries()).toHaveLength(1);
+    expect(readdirSync(join(file, '..')).sort()).toEqual(['journal.dat']);
+  });
+
+  it('a folder that cannot be created fails flush (logged once) and keeps the entries in memory', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wcti-journal-'));
     writeFileSync(join(dir, 'file'), 'x');
     const log = new MemoryLogger();
-    const store = new FileJournalStore(join(dir, 'file', 'journal.json'), log);
+    const store = new FileJournalStore(join(dir, 'file', 'journal.dat'), log);
     await store.load(now);
     store.put(entry(1, now), now);
     await expect(store.flush()).rejects.toThrow();
@@ -86,5 +198,46 @@ describe('file journal', () => {
     await expect(store.flush()).rejects.toThrow();
     expect(log.entries.filter((e) => e.level === 'error')).toHaveLength(1);
     expect(store.entries()).toHaveLength(2);
+  });
+});
+
+describe('journal writes after a failure', () => {
+  it('are tried again by themselves after a pause that doubles up to a minute; flush() tries at once', async () => {
+    const clock = new ManualClock(now);
+    const log = new MemoryLogger();
+    const store = new MemoryJournal(undefined, log, clock);
+    const disk = store.disk;
+    await store.load(now);
+    store.failWrites = true;
+    store.put(entry(1, now), now);
+    await expect(store.flush()).rejects.toThrow('disk full'); // flush waits for the write under way
+    expect(disk.writes).toBe(1);
+    let pause = RETRY_FIRST_MS;
+    for (let i = 0; i < 12; i++) {
+      clock.advance(pause - 1);
+      await new Promise((r) => setImmediate(r)); // a try would have begun by now
+      expect(disk.writes).toBe(1 + i);
+      clock.advance(1);
+      await vi.waitFor(() => expect(disk.writes).toBe(2 + i));
+      await vi.waitFor(() => expect(clock.pendingTimers).toBe(1));
+      pause = Math.min(RETRY_MAX_MS, pause * 2);
+    }
+    expect(pause).toBe(RETRY_MAX_MS);
+    expect(log.entries.filter((e) => e.level === 'error')).toHaveLength(1);
+    store.failWrites = false;
+    store.put(entry(2, now), now); // waits for the retry: no write in between
+    await new Promise((r) => setImmediate(r));
+    expect(disk.writes).toBe(13);
+    clock.advance(RETRY_MAX_MS);
+    await vi.waitFor(() => expect(disk.recordCount()).toBe(2));
+    expect(clock.pendingTimers).toBe(0);
+    expect(log.has('info', 'written again after 13 failed attempts')).toBe(true);
+    // a flush while a retry waits does not wait for it
+    store.failWrites = true;
+    store.put(entry(3, now), now);
+    await expect(store.flush()).rejects.toThrow();
+    store.failWrites = false;
+    await store.flush();
+    expect(store.disk.recordCount()).toBe(3);
   });
 });

@@ -1,0 +1,158 @@
+/**
+ * The journal's file (`%LOCALAPPDATA%\Wildix\DatevCti\journal.dat`), text lines:
+ *   WXJ1 <the file's key sealed by the codec, base64>      (DPAPI for the Windows user)
+ *   <record: IV ‖ AES-256-GCM(JSON of one entry) ‖ tag, base64>
+ *   …
+ * Appends add lines (one write per batch, flushed to disk); a rewrite writes a new file with a new key
+ * next to the old one (temp file, flushed, renamed over it), so a hard kill leaves the old or the new
+ * file, whole. At a read a line that does not decrypt (damaged) is skipped, and so is a last line
+ * without its line break (cut short by a crash: the log is then rewritten before the next append).
+ * DPAPI seals only the 32-byte key, once per file — not every record (DPAPI is slow under Wine and would
+ * run once per record at every start); only the same Windows user can open the key.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { close, fdatasync, open as openFd, promises as fs, write } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { Slicer } from '../contacts/slicer';
+import { plainCodec, type FileCodec } from '../contacts/jsonFile';
+import type { LogContents, RecordLog } from './logStore';
+
+const openAsync = promisify(openFd);
+const writeAsync = promisify(write);
+const datasyncAsync = promisify(fdatasync);
+const closeAsync = promisify(close);
+
+const MAGIC = 'WXJ1 ';
+const KEY = 32;
+const IV = 12;
+const TAG = 16;
+
+export class FileRecordLog implements RecordLog {
+  private key: Buffer | undefined;
+  /** The file, open for appends between them (a plain descriptor: closed before a rename, after a failure). */
+  private fd: number | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly codec: FileCodec = plainCodec,
+  ) {}
+
+  get name(): string {
+    return this.path;
+  }
+
+  async read(): Promise<LogContents> {
+    await this.closeFile();
+    this.key = undefined;
+    await this.removeStaleTemp();
+    let bytes: Buffer;
+    try {
+      bytes = await fs.readFile(this.path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      return { records: [], damaged: 0, torn: false, appendable: false, ...(code === 'ENOENT' ? {} : { problem: String(e) }) };
+    }
+    const lines = bytes.toString('latin1').split('\n');
+    const tail = lines.pop()!; // '' when the file ends with a line break
+    const header = lines[0];
+    if (header === undefined || !header.startsWith(MAGIC)) return { records: [], damaged: 0, torn: false, appendable: false, problem: 'not a journal file of this program' };
+    let key: Buffer;
+    try {
+      key = Buffer.from(await this.codec.decode(Buffer.from(header.slice(MAGIC.length), 'base64')));
+    } catch (e) {
+      return { records: [], damaged: 0, torn: false, appendable: false, problem: `its key cannot be opened: ${(e as Error).message}` };
+    }
+    if (key.length !== KEY) return { records: [], damaged: 0, torn: false, appendable: false, problem: 'damaged key' };
+    const records: string[] = [];
+    let damaged = 0;
+    const slicer = new Slicer();
+    for (let i = 1; i < lines.length; i++) {
+      const r = open(lines[i]!, key);
+      if (r === undefined) damaged++;
+      else records.push(r);
+      if (slicer.due()) await slicer.yield();
+    }
+    this.key = key;
+    const torn = tail.length > 0;
+    return { records, damaged, torn, appendable: !torn };
+  }
+
+  async append(records: readonly string[]): Promise<void> {
+    const key = this.key;
+    if (!key) throw new Error('the journal file has no key yet (it is rewritten first)');
+    const bytes = Buffer.from(records.map((r) => seal(r, key) + '\n').join(''), 'latin1');
+    try {
+      this.fd ??= await openAsync(this.path, 'a');
+      for (let at = 0; at < bytes.length; ) at += (await writeAsync(this.fd, bytes, at, bytes.length - at, null)).bytesWritten;
+      await datasyncAsync(this.fd);
+    } catch (e) {
+      await this.closeFile();
+      throw e;
+    }
+  }
+
+  private async closeFile(): Promise<void> {
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd !== undefined) await closeAsync(fd).catch(() => undefined);
+  }
+
+  async rewrite(records: readonly string[]): Promise<void> {
+    const key = randomBytes(KEY);
+    const sealed = Buffer.from(await this.codec.encode(key));
+    const parts: string[] = [`${MAGIC}${sealed.toString('base64')}\n`];
+    const slicer = new Slicer();
+    for (const r of records) {
+      parts.push(seal(r, key) + '\n');
+      if (slicer.due()) await slicer.yield();
+    }
+    await fs.mkdir(dirname(this.path), { recursive: true });
+    await this.closeFile(); // Windows renames nothing over an open file
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    try {
+      const fh = await fs.open(tmp, 'w');
+      try {
+        await fh.writeFile(parts.join(''), 'latin1');
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await fs.rename(tmp, this.path);
+    } catch (e) {
+      await fs.rm(tmp, { force: true }).catch(() => undefined);
+      throw e;
+    }
+    this.key = key;
+  }
+
+  /** A temp file left by a rewrite that a hard kill interrupted (the journal itself is whole). */
+  private async removeStaleTemp(): Promise<void> {
+    const dir = dirname(this.path);
+    const prefix = `${basename(this.path)}.`;
+    const names = await fs.readdir(dir).catch(() => [] as string[]);
+    for (const n of names) {
+      if (n.startsWith(prefix) && /^\d+\.tmp$/.test(n.slice(prefix.length))) await fs.rm(join(dir, n), { force: true }).catch(() => undefined);
+    }
+  }
+}
+
+function seal(record: string, key: Buffer): string {
+  const iv = randomBytes(IV);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([cipher.update(record, 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64');
+}
+
+/** The record of a line, or undefined when it does not decrypt (damaged, another key). */
+function open(line: string, key: Buffer): string | undefined {
+  const bytes = Buffer.from(line, 'base64');
+  if (bytes.length < IV + TAG) return undefined;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV));
+    decipher.setAuthTag(bytes.subarray(bytes.length - TAG));
+    return Buffer.concat([decipher.update(bytes.subarray(IV, bytes.length - TAG)), decipher.final()]).toString('utf8');
+  } catch {
+    return undefined;
+  }
+}
