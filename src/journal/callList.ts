@@ -46,6 +46,8 @@ export class CallList {
     private readonly notes: NotePrompts,
     private readonly contacts: ContactsPort,
     private readonly log: Logger,
+    /** The user asked for delivery: try now, even during the pause after a refusal. */
+    private readonly deliverNow: () => void = () => undefined,
   ) {}
 
   /** „Anrufliste“ chosen: show it (or bring it to the front with fresh rows). */
@@ -94,6 +96,7 @@ export class CallList {
         return;
       case 'send':
         this.journal.requestDelivery(callId);
+        this.deliverNow();
         return;
       case 'assign':
         await this.assign(e);

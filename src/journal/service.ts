@@ -52,7 +52,7 @@ export class JournalService {
     this.journal = new Journal(d.ports.store, { deliverMissed: o.deliverMissed }, d.clock, d.log);
     this.notes = new NotePrompts(d.ports.notes, this.journal, { mode: o.notePrompt, promptSeconds: o.notePromptSeconds }, d.log);
     this.delivery = new JournalDelivery({ journal: this.journal, notifier: d.notifier, ids: d.ids, clock: d.clock, log: d.log, mask: d.mask, canDeliver: d.canDeliver });
-    this.callList = new CallList(d.ports.list, d.ports.chooser, this.journal, this.notes, d.contacts, d.log);
+    this.callList = new CallList(d.ports.list, d.ports.chooser, this.journal, this.notes, d.contacts, d.log, () => this.delivery.kick(true));
   }
 
   async start(): Promise<void> {

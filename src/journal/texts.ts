@@ -18,6 +18,12 @@ export const LABELS = {
   cancel: 'Abbrechen',
 };
 
+/** Status line of „Kontakt zuordnen…“ (German, shown to the user). */
+export const CHOOSER_STATUS = {
+  searching: 'Suche …', // searching …
+  noResults: 'Keine Treffer', // no matches
+};
+
 export const COLUMNS = ['Zeit', 'Richtung', 'Nummer', 'Kontakt', 'Dauer', 'Ergebnis', 'DATEV']; // time, direction, number, contact, duration, result, DATEV
 
 const pad = (n: number): string => String(n).padStart(2, '0');

@@ -14,6 +14,7 @@
  * showCallList returns true for a new window (then 'shown' follows) and false when the open one took
  * the rows and came to the front. The chooser's spec carries two status texts besides the port's.
  */
+import { CHOOSER_STATUS } from '../journal/texts';
 import type {
   CallListAction,
   CallListPort,
@@ -52,11 +53,6 @@ export interface NativeChooserSpec extends ContactChooserSpec {
   noResultsText: string;
 }
 
-/** Status line of „Kontakt zuordnen…“ (German, shown to the user). */
-export const CHOOSER_STATUS = {
-  searching: 'Suche …', // searching …
-  noResults: 'Keine Treffer', // no matches
-};
 
 export interface NativeJournalUi {
   showNote(spec: NoteWindowSpec, onEvent: (e: NativeNoteEvent) => void): number;

@@ -183,6 +183,25 @@ describe('calls while DATEV was closed are not lost', () => {
     expect(w.windows.listUser.rows()![0]!.cells[6]).toBe('ja');
   });
 
+  it('„An DATEV senden“ right after the last refusal sends at once: the user’s request ends the pause', async () => {
+    const w = await makeWorld({ datevRunning: false });
+    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    for (let i = 0; i < 3; i++) {
+      await w.datev.driver.failNextNotification(0x80004005);
+      if (i === 0) await w.datev.driver.start();
+      await w.advance(30_000);
+    }
+    expect(w.journal.entries()[0]).toMatchObject({ datev: 'failed', attempts: 3 });
+    await w.app.journal.callList.show();
+    w.windows.listUser.act('send', w.windows.listUser.rows()![0]!.id);
+    await w.settle(); // no time passes
+    expect(journals(w)).toHaveLength(1);
+    expect(w.windows.listUser.rows()![0]!.cells[6]).toBe('ja');
+  });
+
   it('a DATEV that hangs while it takes a journal entry gets it once: the late answer counts, nothing is sent again', async () => {
     const w = await makeWorld({ datevRunning: false, config: { datevTimeoutMs: 1000 } });
     const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');

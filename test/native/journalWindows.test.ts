@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CallListRow, CallListSpec, NoteWindowSpec } from '../../src/journal/windows';
+import { CHOOSER_STATUS } from '../../src/journal/texts';
 import {
-  CHOOSER_STATUS,
   CLOSE_WAIT_MS,
   NativeCallList,
   NativeContactChooser,

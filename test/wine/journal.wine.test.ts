@@ -30,7 +30,7 @@ import type { RecordedNotification } from '../../contracts/harness';
 import { CallState, DATEV_FIELDS, Direction } from '../../src/datev/callData';
 import { JOURNAL_FILE } from '../../src/journal/fileStore';
 import { CHOOSER_TITLE, COLUMNS, LABELS, NOTE_TITLE } from '../../src/journal/texts';
-import { CHOOSER_STATUS } from '../../src/native/journalWindows';
+import { CHOOSER_STATUS } from '../../src/journal/texts';
 import { E2E_DIR, primaryTarget, startApp, type AppProcess } from './appProcess';
 import { FAKE_DATEV_BUILD, FAKE_DATEV_EXE, FakeDatevProcess } from './datevDriver';
 import { paths, screenshot, VIRTUAL_DESKTOP, wineEnv, winPath } from './env';

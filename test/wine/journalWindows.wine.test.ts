@@ -12,7 +12,7 @@ import { CALL_LIST_TITLE, CHOOSER_TITLE, COLUMNS, LABELS, NOTE_TITLE } from '../
 import type { CallListAction, CallListRow, CallListSpec, NoteWindowSpec } from '../../src/journal/windows';
 import { connectHost, type RemoteHost } from './remote';
 import { paths, screenshot, VIRTUAL_DESKTOP, wineEnv } from './env';
-import { CHOOSER_STATUS } from '../../src/native/journalWindows';
+import { CHOOSER_STATUS } from '../../src/journal/texts';
 import { journalWindowsUser, listWindows, newestWindow, typeInto, type WinUserWindow } from './winUser';
 
 const display = inject('display');

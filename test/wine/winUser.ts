@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import type { DialogUser, JournalWindowsUser, VisibleDialog } from '../../contracts/harness';
 import { LABELS } from '../../src/journal/texts';
 import type { CallListRow } from '../../src/journal/windows';
-import { CHOOSER_STATUS } from '../../src/native/journalWindows';
+import { CHOOSER_STATUS } from '../../src/journal/texts';
 import { paths, VIRTUAL_DESKTOP, wineEnv } from './env';
 
 /** A ListView as win-user.exe reads it. */
