@@ -356,6 +356,21 @@ export function datevContract(name: string, makeHarness: () => Promise<DatevHarn
       expect(ids.filter((x) => x === 'before')).toHaveLength(1);
     });
 
+    it('a DATEV that restarts while a notification is inside it: the retry meets a new generation, so nothing more of the earlier call reaches the new DATEV', async () => {
+      await h.datev.start();
+      const before = await h.port.notify('NewCall', sample({ CallID: 'old-call' }));
+      await h.datev.restartDuringNextNotification();
+      const gone = await rejection(h.port.notify('CallStateChanged', sample({ CallID: 'old-call', CallState: CallState.eCSConnected }), { generation: before.generation }));
+      expect(gone.code).toBe('gone');
+      const again = await rejection(h.port.notify('CallStateChanged', sample({ CallID: 'old-call', CallState: CallState.eCSFinished }), { generation: before.generation }));
+      expect(again.code).toBe('gone');
+      const after = await h.port.notify('NewCall', sample({ CallID: 'new-call' }));
+      expect(after.generation).not.toBe(before.generation);
+      const received = (await h.datev.notifications()).map((n) => [n.method, n.data.CallID]);
+      expect(received.filter(([, id]) => id === 'old-call')).toEqual([['NewCall', 'old-call']]);
+      expect(received).toContainEqual(['NewCall', 'new-call']);
+    });
+
     it('checks its own ROT entry, and rebuilds it so that DATEV can dial again', async () => {
       const rec = recorder();
       expect((await h.port.selfCheck()).healthy).toBe(false);

@@ -36,6 +36,11 @@ export interface DatevDriver {
   notifications(): Promise<RecordedNotification[]>;
   /** The next notification makes DATEV fail with this HRESULT (e.g. 0x80004005). */
   failNextNotification(hresult: number): Promise<void>;
+  /**
+   * DATEV is closed and started again while the next notification is inside it: that call fails as
+   * after a restart (RPC_E_DISCONNECTED) and a new DATEV is already in the ROT when the caller looks again.
+   */
+  restartDuringNextNotification(): Promise<void>;
   /** Each of the next `count` notifications blocks DATEV for `ms` before DATEV takes it (a hung DATEV). */
   hangNotifications(ms: number, count: number): Promise<void>;
   /** DATEV is busy: its message filter rejects the next `count` notification calls (RPC_E_CALL_REJECTED). */

@@ -14,6 +14,7 @@
 
 #include <cmath>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -222,6 +223,8 @@ struct Recorded {
 // How the fake DATEV behaves towards notifications (set by commands, shared by its notification objects).
 struct Behaviour {
   HRESULT failNext = S_OK;
+  bool restartNext = false;      // the next notification: DATEV restarts inside it (see restart)
+  std::function<void()> restart;  // revoke + disconnect this DATEV's object, register a new one
   DWORD hangMs = 0;      // each of the next `hangCount` notifications blocks DATEV's thread this long
   int hangCount = 0;
   int rejectCount = 0;   // the next n Invoke calls are rejected by DATEV's message filter (DATEV busy)
@@ -329,6 +332,16 @@ class NotificationObject final : public IDispatch {
     if (!params || params->cArgs != 1) return DISP_E_BADPARAMCOUNT;
     if (!log_) return CO_E_OBJNOTCONNECTED;
     if (result) VariantInit(result);
+    if (b_->restartNext && b_->restart) {
+      // DATEV closes and starts again while this call is inside it: the caller gets what a call on a
+      // DATEV that went away gets, and finds a new DATEV object when it looks again
+      b_->restartNext = false;
+      std::function<void()> restart = b_->restart;
+      AddRef();  // this object stays alive until this call returns, though the restart disconnects it
+      restart();
+      Release();
+      return RPC_E_DISCONNECTED;
+    }
     if (b_->hangCount > 0) {  // a DATEV that does not answer (blocked, no message pumping)
       --b_->hangCount;
       Sleep(b_->hangMs);
@@ -796,6 +809,14 @@ Value Execute(Fake& fake, const Value& msg) {
   if (cmd == "failNext") {
     const Value* hr = msg.Get("hresult");
     fake.behaviour.failNext = hr ? static_cast<HRESULT>(static_cast<uint32_t>(hr->n)) : E_FAIL;
+    return Ok(id);
+  }
+  if (cmd == "restartInNext") {
+    fake.behaviour.restartNext = true;
+    fake.behaviour.restart = [&fake]() {
+      fake.Stop();
+      fake.Start();
+    };
     return Ok(id);
   }
   if (cmd == "hangNext" || cmd == "hang") {

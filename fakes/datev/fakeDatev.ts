@@ -75,6 +75,7 @@ export class FakeDatev {
   private readonly usedIds = new Set<string>();
   // DATEV's behaviour
   private failNext: number | undefined;
+  private restartNext = false;
   private hangMs = 0;
   private hangCount = 0;
   private rejectCount = 0;
@@ -144,6 +145,9 @@ export class FakeDatev {
       notifications: async () => this.received.map((n) => ({ method: n.method, data: copyRaw(n.data), object: n.object })),
       failNextNotification: async (hresult) => {
         this.failNext = hresult;
+      },
+      restartDuringNextNotification: async () => {
+        this.restartNext = true;
       },
       hangNotifications: async (ms, count) => {
         this.hangMs = ms;
@@ -258,6 +262,14 @@ export class FakeDatev {
       return { ok: false, e: new DatevError('gone', `DATEV was restarted since this call was reported; ${job.method} not sent`, RPC_E_DISCONNECTED) };
     }
     if (this.rejectCount > 0) this.rejectCount = 0; // busy: the adapter retries within its bound
+    if (this.restartNext) {
+      // the call met the old DATEV, which went away; a new DATEV is already there for the retry
+      this.restartNext = false;
+      this.generation++;
+      if (job.options.generation !== undefined && job.options.generation !== 0) {
+        return { ok: false, e: new DatevError('gone', `DATEV was restarted since this call was reported; ${job.method} not sent`, RPC_E_DISCONNECTED) };
+      }
+    }
     if (this.failNext !== undefined) {
       const hr = this.failNext;
       this.failNext = undefined;

@@ -29,8 +29,9 @@ void DatevTarget::NoteAbsent() {
 }
 
 void DatevTarget::Forget() {
+  // identity_ stays: the next object found is compared with it, so a DATEV that restarted while this
+  // apartment had no proxy (a call failed "gone", then the retry found the new DATEV) is a new generation.
   target_.Reset();
-  identity_.Reset();
   dispids_.clear();
 }
 
@@ -58,8 +59,8 @@ TargetLookup DatevTarget::Resolve() {
   }
   {
     std::lock_guard<std::mutex> lock(g_generationMutex);
-    // A different object than this apartment saw before, or DATEV was absent meanwhile: a new DATEV.
-    if (identity_ || g_absentSeen) {
+    // A different object than this apartment saw before, or DATEV was absent or gone meanwhile: a new DATEV.
+    if ((identity_ && identity_.Get() != unknown.Get()) || g_absentSeen) {
       ++g_generation;
       g_absentSeen = false;
     }

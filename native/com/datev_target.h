@@ -28,11 +28,13 @@ class DatevTarget {
   // Calls `method` with one argument on the object of the last successful Resolve(). A
   // DISP_E_EXCEPTION becomes its scode; `description` gets its text.
   HRESULT Call(const std::wstring& method, const VARIANT& arg, std::wstring* description);
-  // Drops the proxy (DATEV gone); the next Resolve() looks up again.
+  // Drops the proxy (DATEV gone); the next Resolve() looks up again. The object's identity is kept
+  // to tell whether the next object found is the same DATEV.
   void Forget();
   // The newest generation any apartment has seen.
   static uint64_t CurrentGeneration();
-  // Some apartment found DATEV absent: the next object found is a new generation.
+  // Some apartment found DATEV absent, or a call on it failed because it went away: the next object
+  // found (by any apartment) is a new generation.
   static void NoteAbsent();
 
  private:

@@ -293,6 +293,10 @@ export class FakeDatevProcess implements DatevDriver {
     });
   }
 
+  async restartDuringNextNotification(): Promise<void> {
+    await this.command('restartInNext');
+  }
+
   async hangNotifications(ms: number, count: number): Promise<void> {
     await this.command('hang', { ms, count });
   }
