@@ -471,7 +471,7 @@ describe(`the program under Wine (${primary.label})`, () => {
     for (const n of all) expect(n.data).toMatchObject({ CallID: dial.callId, SyncID: 'SYNC-DROP', Direction: Direction.eDirOutgoing, CalledNumber: '+49 40 7654321' });
   });
 
-  it('7. malformed Dial data: error HRESULT, an error message for the user, nothing dialled; the next good Dial works', async () => {
+  it('7. malformed Dial data (dialAnswer "immediate", the default): DATEV gets its CallID at once and the attempt as a call that did not happen, an error message for the user, nothing dialled; the next good Dial works', async () => {
     const datev = await dv();
     const { pbx } = run;
     const from = pbx.log.length;
@@ -485,7 +485,13 @@ describe(`the program under Wine (${primary.label})`, () => {
     ];
     for (const [what, data, reason] of bad) {
       const r = await datev.dial(data);
-      expect(r.hresult >>> 0, what).toBeGreaterThanOrEqual(0x80000000);
+      expect(r.hresult, what).toBe(0);
+      expect(r.callId, what).toMatch(CALL_ID);
+      // DATEV's CallID does not dangle: the attempt is in DATEV's list as a call that did not happen
+      expect(steps(await notificationsOf(datev, r.callId, 2)), what).toEqual([
+        ['NewCall', CallState.eCSOffered],
+        ['CallStateChanged', CallState.eCSAbsence],
+      ]);
       const box = await findWindow(
         (w) => w.kind === 'messagebox' && w.title === 'Wildix CTI' && reason.test(text(w)),
         `the error message for ${what}`,
@@ -495,7 +501,7 @@ describe(`the program under Wine (${primary.label})`, () => {
       await windowGone(box.id, `the error message for ${what}`);
     }
     expect(await pbxCalls(pbx, 'lineMakeCallW', from)).toEqual([]);
-    expect((await datev.notifications()).length).toBe(known);
+    expect((await datev.notifications()).length).toBe(known + 2 * bad.length);
     expect((await listWindows(display)).filter((w) => w.kind === 'dialog')).toEqual([]);
 
     const good = await datev.dial({ CalledNumber: '0911 2345678', SyncID: 'SYNC-AFTER-BAD' });
