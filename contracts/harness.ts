@@ -16,6 +16,8 @@ export interface RecordedNotification {
   data: RawCallData;
   /** Which call-data object it was (the same number for the same COM object), when the driver can tell. */
   object?: number;
+  /** Which run of DATEV took it (1, then 2 after a restart, …), when the driver can tell. */
+  instance?: number;
 }
 
 /** Plays DATEV Arbeitsplatz. */

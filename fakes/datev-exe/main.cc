@@ -218,6 +218,7 @@ struct Recorded {
   Value data;
   int object = 0;  // index of the call-data object in Behaviour::kept (the same object → the same index)
   unsigned long long us = 0;  // when the call arrived (fake::NowUs), before anything else was done
+  int instance = 0;           // which start of DATEV took it (1 = the first "start", 2 after a restart, …)
 };
 
 // How the fake DATEV behaves towards notifications (set by commands, shared by its notification objects).
@@ -285,8 +286,8 @@ class BusyFilter final : public IMessageFilter {
 
 class NotificationObject final : public IDispatch {
  public:
-  NotificationObject(std::vector<Recorded>* log, Behaviour* behaviour, bool viaVtable)
-      : log_(log), b_(behaviour), viaVtable_(viaVtable) {}
+  NotificationObject(std::vector<Recorded>* log, Behaviour* behaviour, bool viaVtable, int instance)
+      : log_(log), b_(behaviour), viaVtable_(viaVtable), instance_(instance) {}
   void Detach() { log_ = nullptr; }
 
   HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void** ppv) override {
@@ -365,6 +366,7 @@ class NotificationObject final : public IDispatch {
     }
     Recorded r;
     r.us = arrived;
+    r.instance = instance_;
     r.method = comx::ToUtf8(datev::kNotificationNames[id - 1]);
     datev::CallValues values = viaVtable_ ? ReadFieldsViaVtable(data.Get()) : datev::ReadFields(data.Get());
     r.object = b_->Keep(data.Get(), values[0].kind == datev::FieldValue::Kind::String ? comx::ToUtf8(values[0].str) : "");
@@ -379,6 +381,7 @@ class NotificationObject final : public IDispatch {
   std::vector<Recorded>* log_;
   Behaviour* b_;
   bool viaVtable_;
+  int instance_;
 };
 
 // ---- the fake's state and commands ------------------------------------------------------------
@@ -388,13 +391,14 @@ struct Fake {
   Behaviour behaviour;
   NotificationObject* object = nullptr;
   DWORD cookie = 0;
+  int starts = 0;  // how often DATEV was started (each start is a new object, as after a restart)
   std::string typeLib = "not registered";
   bool dualData = false;  // IDatevCtiData declared dual and read through its vtable
   std::wstring typeLibPath;
 
   HRESULT Start() {
     if (object) return S_FALSE;
-    NotificationObject* obj = new NotificationObject(&notifications, &behaviour, dualData);
+    NotificationObject* obj = new NotificationObject(&notifications, &behaviour, dualData, ++starts);
     HRESULT hr = RegisterActiveObject(obj, datev::kClsidDatevTelefonie, ACTIVEOBJECT_STRONG, &cookie);
     if (FAILED(hr)) {
       obj->Release();
@@ -800,6 +804,7 @@ Value Execute(Fake& fake, const Value& msg) {
       e.Set("data", n.data);
       e.Set("object", Value::Num(n.object));
       e.Set("us", Value::Num(static_cast<double>(n.us)));
+      e.Set("instance", Value::Num(n.instance));
       list.Push(std::move(e));
     }
     Value r = Ok(id);

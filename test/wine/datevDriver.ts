@@ -288,8 +288,13 @@ export class FakeDatevProcess implements DatevDriver {
     const r = await this.command('notifications', from > 0 ? { from } : {});
     const list = Array.isArray(r.notifications) ? r.notifications : [];
     return list.map((n) => {
-      const e = n as { method: NotificationMethod; data: Json; object?: Json };
-      return { method: e.method, data: decodeData(e.data), ...(typeof e.object === 'number' ? { object: e.object } : {}) };
+      const e = n as { method: NotificationMethod; data: Json; object?: Json; instance?: Json };
+      return {
+        method: e.method,
+        data: decodeData(e.data),
+        ...(typeof e.object === 'number' ? { object: e.object } : {}),
+        ...(typeof e.instance === 'number' ? { instance: e.instance } : {}),
+      };
     });
   }
 

@@ -52,7 +52,8 @@ function run(display: string, args: string[]): Promise<string> {
       { env: wineEnv(display), encoding: 'utf8', timeout: 20000 },
       (err, stdout, stderr) => {
         if (err && (err as { code?: unknown }).code !== 2) {
-          reject(new Error(`win-user.exe ${args.join(' ')} failed: ${err.message}\n${stderr}`));
+          const how = err as { code?: unknown; signal?: unknown; killed?: unknown };
+          reject(new Error(`win-user.exe ${args.join(' ')} failed (exit ${String(how.code)}, signal ${String(how.signal)}${how.killed ? ', killed after 20 s' : ''}): ${err.message}\n${stderr}`));
           return;
         }
         resolve(stdout);
@@ -62,7 +63,18 @@ function run(display: string, args: string[]): Promise<string> {
 }
 
 export async function listWindows(display: string): Promise<WinUserWindow[]> {
-  const out = await run(display, ['list']);
+  // Listing only reads, so a launch of win-user.exe that failed without output (seen once in CI on a
+  // loaded machine: Wine's launcher exited before the tool ran) is tried again; clicks are never retried.
+  let out: string;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      out = await run(display, ['list']);
+      break;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
   try {
     return JSON.parse(out) as WinUserWindow[];
   } catch {
