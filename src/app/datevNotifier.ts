@@ -128,7 +128,8 @@ export class DatevNotifier {
   private delivered(n: Notification, generation: number, late = false): DeliveryOutcome {
     this.stats.sent++;
     this.absentLogged = false;
-    this.log.info(`DATEV ${n.method}${late ? ' (late)' : ''}`, this.meta(n));
+    // datevRun: which DATEV took it (the COM layer's generation: it changes when DATEV restarts)
+    this.log.info(`DATEV ${n.method}${late ? ' (late)' : ''}`, { ...this.meta(n), datevRun: generation });
     if (this.hung) this.recovered();
     return { type: 'delivered', generation };
   }
