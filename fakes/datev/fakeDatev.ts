@@ -219,6 +219,11 @@ export class FakeDatev {
 
   /** DATEV takes one call at a time: this one starts when DATEV is free and takes its hang time. */
   private run(index: number, job: Job): void {
+    if (!this.running) {
+      // not in the ROT: the lookup fails at once, whatever a hung DATEV before it still holds
+      queueMicrotask(() => this.finish(index, job));
+      return;
+    }
     const now = this.clock.now().getTime();
     const hang = this.hangCount > 0 ? (this.hangCount--, this.hangMs) : 0;
     const begins = Math.max(now, this.datevFreeAt);

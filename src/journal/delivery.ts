@@ -72,10 +72,16 @@ export class JournalDelivery {
     this.cancelTimer = this.d.clock.setTimeout(() => this.kick(true), DELIVERY_RETRY_MS);
   }
 
-  /** The oldest call or note DATEV should get (among the entries with work only, not every entry kept). */
+  /**
+   * The oldest call or note DATEV should get (among the entries with work only, not every entry kept) —
+   * none while a call that ended before it still waits for DATEV's answer to its end: that call may
+   * yet become a journal entry, and DATEV gets the entries in the calls' time order.
+   */
   private next(): Item | undefined {
     let best: Item | undefined;
+    let firstWaiting = Infinity;
     for (const entry of this.d.journal.withWork()) {
+      if (entry.datev === 'waiting') firstWaiting = Math.min(firstWaiting, Date.parse(entry.endedAt));
       if ((entry.datev === 'pending' && entry.autoDeliver) || entry.datev === 'sending') {
         const at = Date.parse(entry.endedAt);
         if (!best || at < best.at) best = { entry, at };
@@ -88,7 +94,7 @@ export class JournalDelivery {
         if (!best || at < best.at) best = { entry, note: i, at };
       });
     }
-    return best;
+    return best && best.at >= firstWaiting && best.entry.datev !== 'sending' ? undefined : best;
   }
 
   private send(item: Item): void {

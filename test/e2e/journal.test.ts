@@ -156,6 +156,32 @@ describe('calls while DATEV was closed are not lost', () => {
     expect(journals(second)).toHaveLength(3);
   });
 
+  it('keeps the calls\' time order when a later call is ready for DATEV while an earlier call\'s end is still unanswered', async () => {
+    const w = await makeWorld({ config: { datevTimeoutMs: 1000 } });
+    // A (Müller) rings and is missed; DATEV hangs in A's end and is then closed and started again
+    const a = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.datev.driver.hangNotifications(20_000, 1);
+    await w.tapi.pbx.hangup(a, 'NOANSWER');
+    await w.settle();
+    await w.advance(1500);
+    expect(w.journal.entries()[0]!.datev).toBe('waiting');
+    await w.datev.driver.stop();
+    await w.advance(10_000);
+    // B (unknown) rings and is missed while DATEV is closed: it is for the journal at once
+    const b = await w.tapi.pbx.incoming('201', '+49 40 5555555');
+    await w.settle();
+    await w.advance(1000);
+    await w.tapi.pbx.hangup(b, 'NOANSWER');
+    await w.settle();
+    await w.datev.driver.start();
+    await w.advance(120_000);
+    const got = journals(w);
+    expect(got.map((n) => n.data.AdressatenId)).toEqual([MUELLER.id, '']);
+    const ends = got.map((n) => (n.data.End as Date).getTime());
+    expect([...ends].sort((x, y) => x - y)).toEqual(ends);
+  });
+
   it('a DATEV that refuses a journal entry: tried again later, then it waits for „An DATEV senden“ in the call list', async () => {
     const w = await makeWorld({ datevRunning: false });
     const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');

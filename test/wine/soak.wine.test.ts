@@ -17,8 +17,8 @@ import { STATUS_FILE, type StatusReport } from '../../src/app/statusReport';
 import { CallState } from '../../src/datev/callData';
 import { E2E_DIR, primaryTarget, startApp, type AppProcess } from './appProcess';
 import { FAKE_DATEV_BUILD, FakeDatevProcess } from './datevDriver';
-import { wineEnv, winPath } from './env';
-import { FAKE_TAPI_BUILD, FAKE_TAPI_DIR, FAKE_TAPI_DLL, FakeTapiServer, type FakeTapiPbx } from './pbxDriver';
+import { wineEnv } from './env';
+import { FAKE_TAPI_BUILD, FAKE_TAPI_DIR, FakeTapiServer, type FakeTapiPbx } from './pbxDriver';
 import { listWindows, winUser } from './winUser';
 
 const display = inject('display');
@@ -222,7 +222,8 @@ beforeAll(async () => {
       contacts: { datevConnect: { enabled: false }, learnFromDial: false },
       log: { level: 'info' },
     },
-    env: { FAKE_TAPI_PORT: String(server.port), WILDIX_CTI_TAPI_DLL: winPath(FAKE_TAPI_DLL) },
+    // the fake tapi32.dll is in the prefix's System32, where the program looks (tapi32=n picks it)
+    env: { FAKE_TAPI_PORT: String(server.port) },
     dllOverrides: 'tapi32=n',
   });
   await app.waitForLog(/CTI object registered in the ROT/, 40000);
