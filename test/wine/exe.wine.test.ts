@@ -110,15 +110,19 @@ function logOf(logDir: string): () => string {
   };
 }
 
-/** Waits until the started program has its CTI object in the ROT (fails at once if it exits). */
 /**
- * Until the program is up: its CTI object in the ROT (it goes there first, before the program has
- * loaded the rest of itself) and the program's own log line that it has taken over the object.
+ * Until the program is up (fails at once if it exits): its CTI object in the ROT (it goes there first,
+ * before the program has loaded the rest of itself), the program's own log line that it has taken
+ * over the object, and its tray icon's line — the last step of its start. A stop request that comes
+ * earlier is kept and served, but waits while the start still holds the JavaScript thread (the tray
+ * waits up to 10 s for the taskbar), which on a loaded machine took longer than these tests wait.
  */
 async function untilRegistered(running: Started, datev: FakeDatevProcess, logText: () => string): Promise<void> {
   await until('the CTI object in the ROT and the program up', async () => {
     if (running.child.exitCode !== null) throw new Error(`the program exited (${running.child.exitCode}):\n${running.read()}`);
-    return (await datev.isCtiRegistered()) && logText().includes('CTI object registered in the ROT (CLSID') ? true : undefined;
+    const log = logText();
+    const up = log.includes('CTI object registered in the ROT (CLSID') && /tray icon (shown|not shown|cannot be created)/.test(log);
+    return up && (await datev.isCtiRegistered()) ? true : undefined;
   });
 }
 
