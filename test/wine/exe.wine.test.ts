@@ -114,8 +114,8 @@ function logOf(logDir: string): () => string {
  * Until the program is up (fails at once if it exits): its CTI object in the ROT (it goes there first,
  * before the program has loaded the rest of itself), the program's own log line that it has taken
  * over the object, and its tray icon's line — the last step of its start. A stop request that comes
- * earlier is kept and served, but waits while the start still holds the JavaScript thread (the tray
- * waits up to 10 s for the taskbar), which on a loaded machine took longer than these tests wait.
+ * earlier is kept, but waits while the start still holds the JavaScript thread (the tray waits up to
+ * 10 s for the taskbar): most likely why a taskkill in a loaded run went unanswered for 20 s.
  */
 async function untilRegistered(running: Started, datev: FakeDatevProcess, logText: () => string): Promise<void> {
   await until('the CTI object in the ROT and the program up', async () => {
