@@ -224,8 +224,8 @@ struct Recorded {
 // How the fake DATEV behaves towards notifications (set by commands, shared by its notification objects).
 struct Behaviour {
   HRESULT failNext = S_OK;
-  bool restartNext = false;      // the next notification: DATEV restarts inside it (see restart)
-  std::function<void()> restart;  // revoke + disconnect this DATEV's object, register a new one
+  // set: DATEV restarts inside the next notification (revokes and disconnects its object, registers a new one)
+  std::function<void()> restartNext;
   DWORD hangMs = 0;      // each of the next `hangCount` notifications blocks DATEV's thread this long
   int hangCount = 0;
   int rejectCount = 0;   // the next n Invoke calls are rejected by DATEV's message filter (DATEV busy)
@@ -333,11 +333,11 @@ class NotificationObject final : public IDispatch {
     if (!params || params->cArgs != 1) return DISP_E_BADPARAMCOUNT;
     if (!log_) return CO_E_OBJNOTCONNECTED;
     if (result) VariantInit(result);
-    if (b_->restartNext && b_->restart) {
+    if (b_->restartNext) {
       // DATEV closes and starts again while this call is inside it: the caller gets what a call on a
       // DATEV that went away gets, and finds a new DATEV object when it looks again
-      b_->restartNext = false;
-      std::function<void()> restart = b_->restart;
+      std::function<void()> restart = std::move(b_->restartNext);
+      b_->restartNext = nullptr;
       AddRef();  // this object stays alive until this call returns, though the restart disconnects it
       restart();
       Release();
@@ -817,8 +817,7 @@ Value Execute(Fake& fake, const Value& msg) {
     return Ok(id);
   }
   if (cmd == "restartInNext") {
-    fake.behaviour.restartNext = true;
-    fake.behaviour.restart = [&fake]() {
+    fake.behaviour.restartNext = [&fake]() {
       fake.Stop();
       fake.Start();
     };

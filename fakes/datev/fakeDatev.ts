@@ -263,18 +263,15 @@ export class FakeDatev {
 
   private deliver(job: Job): { ok: true; d: Delivery } | { ok: false; e: DatevError } {
     if (!this.running) return { ok: false, e: new DatevError('absent', 'DATEV is not running (not in the ROT)', MK_E_UNAVAILABLE) };
-    if (job.options.generation !== undefined && job.options.generation !== 0 && job.options.generation !== this.generation) {
-      return { ok: false, e: new DatevError('gone', `DATEV was restarted since this call was reported; ${job.method} not sent`, RPC_E_DISCONNECTED) };
-    }
-    if (this.rejectCount > 0) this.rejectCount = 0; // busy: the adapter retries within its bound
     if (this.restartNext) {
       // the call met the old DATEV, which went away; a new DATEV is already there for the retry
       this.restartNext = false;
       this.generation++;
-      if (job.options.generation !== undefined && job.options.generation !== 0) {
-        return { ok: false, e: new DatevError('gone', `DATEV was restarted since this call was reported; ${job.method} not sent`, RPC_E_DISCONNECTED) };
-      }
     }
+    if (job.options.generation !== undefined && job.options.generation !== 0 && job.options.generation !== this.generation) {
+      return { ok: false, e: new DatevError('gone', `DATEV was restarted since this call was reported; ${job.method} not sent`, RPC_E_DISCONNECTED) };
+    }
+    if (this.rejectCount > 0) this.rejectCount = 0; // busy: the adapter retries within its bound
     if (this.failNext !== undefined) {
       const hr = this.failNext;
       this.failNext = undefined;
