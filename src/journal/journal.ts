@@ -19,7 +19,6 @@ export interface JournalOptions {
 /** The longest note DATEV gets (the note window takes no more). */
 export const NOTE_MAX_CHARS = 2000;
 
-/** Whether DATEV should get the call or one of its notes and does not have it yet. */
 /** DATEV should get something of it, or may have to (its end is not answered yet: delivery keeps time order behind it). */
 function hasWork(e: KeptEntry): boolean {
   return (e.datev === 'pending' && e.autoDeliver) || e.datev === 'sending' || e.datev === 'waiting' || e.notes.some((n) => n.state === 'pending' || n.state === 'sending');

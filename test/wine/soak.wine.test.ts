@@ -284,9 +284,11 @@ describe('a working day in one process lifetime', () => {
     const playedMs = Date.now() - t0;
     // every call has its end in DATEV (the hung notifications are answered late, the held calls catch up)
     const journalOf = (e: Expected): RecordedNotification[] => received.all.filter((n) => n.method === 'NewJournal' && n.data.CalledNumber === e.number);
+    /** The call's live notifications (by its CallID when DATEV dialled it, else by the caller's number). */
+    const ownOf = (e: Expected): RecordedNotification[] =>
+      received.all.filter((n) => n.method !== 'NewJournal' && (e.callId ? n.data.CallID === e.callId : n.data.CalledNumber === e.number));
     const complete = (e: Expected): boolean => {
-      const seq = received.all.filter((n) => (e.callId ? n.data.CallID === e.callId : n.data.CalledNumber === e.number) && n.method !== 'NewJournal');
-      const ended = seq.some((n) => n.method === 'CallStateChanged' && (n.data.CallState === CallState.eCSFinished || n.data.CallState === CallState.eCSAbsence));
+      const ended = ownOf(e).some((n) => n.method === 'CallStateChanged' && (n.data.CallState === CallState.eCSFinished || n.data.CallState === CallState.eCSAbsence));
       // a call DATEV could not have live to its end (restarted meanwhile) reaches it as a journal entry
       return ended || ((e.acrossRestart === true || e.nearRestart === true) && journalOf(e).length > 0);
     };
@@ -302,7 +304,7 @@ describe('a working day in one process lifetime', () => {
       );
     } catch (err) {
       const open = expected.filter((e) => !complete(e)).slice(0, 10);
-      const seq = (e: Expected) => received.all.filter((n) => (e.callId ? n.data.CallID === e.callId : n.data.CalledNumber === e.number)).map((n) => `${n.method}:${n.data.CallState}`);
+      const seq = (e: Expected) => [...ownOf(e), ...journalOf(e)].map((n) => `${n.method}:${n.data.CallState}`);
       throw new Error(`${(err as Error).message}; incomplete: ${JSON.stringify(open.map((e) => ({ i: e.i, kind: e.kind, seq: seq(e) })))}; log tail:\n${app.logText().slice(-4000)}`);
     }
 
@@ -311,8 +313,7 @@ describe('a working day in one process lifetime', () => {
     const journalled: string[] = [];
     let restartedLive = false;
     for (const e of expected) {
-      const mine = received.all.filter((n) => (e.callId ? n.data.CallID === e.callId : n.data.CalledNumber === e.number));
-      const own = mine.filter((n) => n.method !== 'NewJournal');
+      const own = ownOf(e);
       const journal = journalOf(e);
       if (!e.acrossRestart && !e.nearRestart && journal.length > 0) problems.push(`call ${e.i} (${e.kind}): a journal entry for a call DATEV had live`);
       const ids = new Set(own.map((n) => n.data.CallID));
