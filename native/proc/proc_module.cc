@@ -1,6 +1,6 @@
 // Node-API surface addon.proc: the program's own resource use, for support (status file, --diagnose)
 // and the soak test that proves it stays flat over a working day.
-//   stats() → { handles, threads, workingSetBytes, privateBytes }
+//   stats() → Promise<{ handles, threads, workingSetBytes, privateBytes }> (counted on a worker thread)
 #include <windows.h>
 #include <tlhelp32.h>
 #include <psapi.h>
@@ -79,19 +79,65 @@ double CountThreads() {
   return n;
 }
 
-Napi::Value Stats(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Object o = Napi::Object::New(env);
+struct StatsResult {
+  double handles = -1;
+  double threads = -1;
+  double workingSetBytes = -1;
+  double privateBytes = -1;
+};
+
+StatsResult Collect() {
+  StatsResult r;
   DWORD handles = 0;
-  double count = GetProcessHandleCount(GetCurrentProcess(), &handles) && handles > 0 ? handles : CountHandlesFromSystemList();
-  o.Set("handles", Napi::Number::New(env, count));
-  o.Set("threads", Napi::Number::New(env, CountThreads()));
+  r.handles = GetProcessHandleCount(GetCurrentProcess(), &handles) && handles > 0 ? handles : CountHandlesFromSystemList();
+  r.threads = CountThreads();
   PROCESS_MEMORY_COUNTERS_EX pmc{};
   pmc.cb = sizeof(pmc);
-  bool mem = K32GetProcessMemoryInfo(GetCurrentProcess(), reinterpret_cast<PROCESS_MEMORY_COUNTERS*>(&pmc), sizeof(pmc));
-  o.Set("workingSetBytes", Napi::Number::New(env, mem ? static_cast<double>(pmc.WorkingSetSize) : -1));
-  o.Set("privateBytes", Napi::Number::New(env, mem ? static_cast<double>(pmc.PrivateUsage) : -1));
-  return o;
+  if (K32GetProcessMemoryInfo(GetCurrentProcess(), reinterpret_cast<PROCESS_MEMORY_COUNTERS*>(&pmc), sizeof(pmc))) {
+    r.workingSetBytes = static_cast<double>(pmc.WorkingSetSize);
+    r.privateBytes = static_cast<double>(pmc.PrivateUsage);
+  }
+  return r;
+}
+
+// The counts walk system-wide lists (every thread of the machine; under Wine every handle too), which
+// takes 10-100+ ms on a busy machine: they are taken on a worker thread, never on the JavaScript thread.
+class StatsWorker : public Napi::AsyncWorker {
+ public:
+  StatsWorker(Napi::Env env, Napi::Promise::Deferred deferred) : Napi::AsyncWorker(env), deferred_(deferred) {}
+
+  void Execute() override {
+    try {
+      result_ = Collect();
+    } catch (...) {
+      // bad_alloc in a list walk: the figures stay -1 ("unknown")
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("handles", Napi::Number::New(env, result_.handles));
+    o.Set("threads", Napi::Number::New(env, result_.threads));
+    o.Set("workingSetBytes", Napi::Number::New(env, result_.workingSetBytes));
+    o.Set("privateBytes", Napi::Number::New(env, result_.privateBytes));
+    deferred_.Resolve(o);
+  }
+
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  StatsResult result_;
+};
+
+// stats() → Promise<{ handles, threads, workingSetBytes, privateBytes }> (-1 where Windows could not tell)
+Napi::Value Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto deferred = Napi::Promise::Deferred::New(env);
+  auto* worker = new StatsWorker(env, deferred);
+  worker->Queue();  // the worker deletes itself after OnOK/OnError
+  return deferred.Promise();
 }
 
 }  // namespace

@@ -31,7 +31,7 @@ export interface NativeWiring {
   /** Resolves when the program should stop (Ctrl+C, logoff, …). */
   stopSignal: Promise<string>;
   /** Windows handles, threads and memory of the process (status file); absent away from Windows. */
-  processStats?: () => Partial<ProcessStats>;
+  processStats?: () => Promise<Partial<ProcessStats>>;
   /** The notification-area icon (real CTI run only); absent: no icon. */
   tray?: CreateTray;
   close?: () => Promise<void>;

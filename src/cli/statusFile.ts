@@ -18,8 +18,8 @@ export interface StatusFileDeps {
   version: string;
   clock: Clock;
   log: Logger;
-  /** Windows handles/threads and memory of the process (native); default: memory only. */
-  processStats?: () => Partial<ProcessStats>;
+  /** Windows handles/threads of the process (native, counted off the JavaScript thread); default: memory only. */
+  processStats?: () => Promise<Partial<ProcessStats>>;
 }
 
 export function startStatusFile(d: StatusFileDeps): { stop(): void } {
@@ -33,8 +33,9 @@ export function startStatusFile(d: StatusFileDeps): { stop(): void } {
     if (busy) return;
     busy = true;
     try {
+      // figures only: a failed count leaves them at -1 ("unknown"), the report is still written
+      const native = d.processStats ? await d.processStats().catch((): Partial<ProcessStats> => ({})) : {};
       const mem = process.memoryUsage();
-      const native = d.processStats?.() ?? {};
       const report: StatusReport = {
         version: d.version,
         pid: process.pid,

@@ -94,9 +94,9 @@ export interface NativeTray {
   commandQuit: number;
 }
 
-/** native/proc: the process's own resource use (-1 where Windows could not tell). */
+/** native/proc: the process's own resource use (-1 where Windows could not tell), counted on a worker thread. */
 export interface NativeProc {
-  stats(): { handles: number; threads: number; workingSetBytes: number; privateBytes: number };
+  stats(): Promise<{ handles: number; threads: number; workingSetBytes: number; privateBytes: number }>;
 }
 
 export interface NativeAddon {

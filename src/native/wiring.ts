@@ -113,8 +113,8 @@ export async function createNativeWiring(config: Config, log: Logger, early?: Ea
       ];
     },
     stopSignal: stopSignal(addon.win, log),
-    processStats: () => {
-      const s = addon.proc.stats();
+    processStats: async () => {
+      const s = await addon.proc.stats();
       return { handles: s.handles, threads: s.threads };
     },
     tray: nativeTray(addon.tray),

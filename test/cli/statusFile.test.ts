@@ -17,7 +17,7 @@ describe('status file', () => {
   it('is written at start, rewritten every few seconds with what the program knows, and once more at stop', async () => {
     const w = await makeWorld();
     const dir = mkdtempSync(join(tmpdir(), 'wcti-status-'));
-    const file = startStatusFile({ app: w.app, dir, version: '1.2.3', clock: w.clock, log: w.log, processStats: () => ({ handles: 321, threads: 17 }) });
+    const file = startStatusFile({ app: w.app, dir, version: '1.2.3', clock: w.clock, log: w.log, processStats: () => Promise.resolve({ handles: 321, threads: 17 }) });
     await w.settle();
     const first = read(dir);
     expect(first).toMatchObject({ version: '1.2.3', pid: process.pid, callsSeen: 0, process: { handles: 321, threads: 17 } });
@@ -62,10 +62,22 @@ describe('status file', () => {
     expect(readRunningStatus(join(dir, 'none'), now, () => true)).toBeUndefined();
   });
 
+  it('is written with unknown handle and thread counts when counting them fails', async () => {
+    const w = await makeWorld();
+    const dir = mkdtempSync(join(tmpdir(), 'wcti-status-'));
+    const file = startStatusFile({ app: w.app, dir, version: '1.2.3', clock: w.clock, log: w.log, processStats: () => Promise.reject(new Error('snapshot failed')) });
+    await w.settle();
+    file.stop();
+    const report = read(dir);
+    expect(report.process).toMatchObject({ handles: -1, threads: -1 });
+    expect(report.process.rssBytes).toBeGreaterThan(0);
+    expect(w.log.has('warn', 'status file')).toBe(false);
+  });
+
   it('--diagnose next to a running instance reports it and does not put a second CTI object into the ROT', async () => {
     const w = await makeWorld();
     const dir = mkdtempSync(join(tmpdir(), 'wcti-status-'));
-    const file = startStatusFile({ app: w.app, dir, version: '1.2.3', clock: w.clock, log: w.log, processStats: () => ({ handles: 321, threads: 17 }) });
+    const file = startStatusFile({ app: w.app, dir, version: '1.2.3', clock: w.clock, log: w.log, processStats: () => Promise.resolve({ handles: 321, threads: 17 }) });
     await w.settle();
     file.stop();
     const running = read(dir);
