@@ -3,6 +3,7 @@
  * Entry point of wildix-datev-cti(.exe). On Windows the CTI object goes into the ROT first
  * (src/native/earlyStart.ts); only then is the rest of the program loaded.
  */
+import './heapSettings'; // first: V8 flags before anything allocates
 import { startEarly } from './native/earlyStart';
 import type { NativeWiring } from './cli/run';
 import type { Logger } from './logging/logger';
