@@ -318,6 +318,7 @@ export class FakeDatev {
       stalled: this.stalledCount,
       rebuilds: this.rebuilds,
       requestsExpired: 0,
+      lookupsAhead: 0,
     };
   }
 

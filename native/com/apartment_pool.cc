@@ -77,6 +77,24 @@ uint64_t ApartmentPool::Submit(Work work, DWORD timeoutMs, Done done) {
   return ticket;
 }
 
+bool ApartmentPool::SubmitIfIdle(Work work, DWORD timeoutMs) {
+  auto job = std::make_shared<Job>();
+  job->work = std::move(work);
+  job->timeoutMs = timeoutMs;
+  job->quiet = true;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (shutdown_ || !queue_.empty()) return false;
+    for (const Slot& s : slots_) {
+      if (s.use != Slot::Use::Idle) return false;
+    }
+    job->ticket = nextTicket_++;
+    queue_.push_back(job);
+  }
+  Dispatch();
+  return true;
+}
+
 void ApartmentPool::Dispatch() {
   std::vector<std::shared_ptr<Job>> stalled;
   std::shared_ptr<Job> next;
@@ -167,7 +185,7 @@ void ApartmentPool::RunOn(size_t index, std::shared_ptr<Job> job) {
       slot.job.reset();
       if (!late) done = std::move(job->done);
     }
-    if (late) Settle(self->late_, job->ticket, result);
+    if (late && !job->quiet) Settle(self->late_, job->ticket, result);
     else Settle(done, result);
     if (healthChanged) self->ReportHealth();
     self->Dispatch();

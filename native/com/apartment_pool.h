@@ -56,6 +56,10 @@ class ApartmentPool : public std::enable_shared_from_this<ApartmentPool> {
 
   // Queues `work`; returns its ticket. `done` is called exactly once (on some thread).
   uint64_t Submit(Work work, DWORD timeoutMs, Done done);
+  // Runs `work` only if the pool is idle (nothing queued or running, no apartment stuck) and says
+  // whether it was started. Its result goes nowhere, also when it comes late; it is bounded like any
+  // job, and a job submitted meanwhile runs after it, in order.
+  bool SubmitIfIdle(Work work, DWORD timeoutMs);
   PoolHealth Health() const;
   // Settles queued jobs with "shutdown", ends the apartments (waits at most `timeoutMs` in all; stuck
   // ones are left behind) and the watchdog. The pool cannot be used afterwards.
@@ -69,6 +73,7 @@ class ApartmentPool : public std::enable_shared_from_this<ApartmentPool> {
     DWORD timeoutMs = 0;
     ULONGLONG deadline = 0;
     bool timedOut = false;
+    bool quiet = false;  // SubmitIfIdle: no late result
   };
   struct Slot {
     std::shared_ptr<StaThread> sta;

@@ -15,6 +15,7 @@
 #include "com/com_ptr.h"
 #include "com/datev_bridge.h"
 #include "common/modules.h"
+#include "common/new_call_hint.h"
 
 namespace {
 
@@ -192,6 +193,7 @@ Napi::Object HealthToJs(Napi::Env env, const BridgeHealth& h) {
   o.Set("rebuilds", Napi::Number::New(env, h.rebuilds));
   o.Set("generation", Napi::Number::New(env, static_cast<double>(h.generation)));
   o.Set("requestsExpired", Napi::Number::New(env, static_cast<double>(h.requestsExpired)));
+  o.Set("lookupsAhead", Napi::Number::New(env, static_cast<double>(h.lookupsAhead)));
   return o;
 }
 
@@ -301,6 +303,11 @@ class DatevBridgeWrap final : public Napi::ObjectWrap<DatevBridgeWrap> {
     tsfn.Unref(env);
     sink_ = std::make_shared<JsSink>(tsfn);
     bridge_ = Bridge::Create(sink_, opts);
+    // the TAPI thread's hint of a new call: look DATEV up while the event travels to JavaScript
+    std::weak_ptr<Bridge> weak = bridge_;
+    hintToken_ = hints::SetNewCallListener([weak]() {
+      if (auto bridge = weak.lock()) bridge->LookUpAhead();
+    });
     env_ = env;
     napi_add_env_cleanup_hook(env, &DatevBridgeWrap::Cleanup, this);
   }
@@ -318,6 +325,7 @@ class DatevBridgeWrap final : public Napi::ObjectWrap<DatevBridgeWrap> {
   }
 
   void Shutdown() {
+    hints::ClearNewCallListener(hintToken_);
     if (bridge_) bridge_->Shutdown(2000);
     if (sink_) sink_->Close();
   }
@@ -573,6 +581,7 @@ class DatevBridgeWrap final : public Napi::ObjectWrap<DatevBridgeWrap> {
 
   std::shared_ptr<JsSink> sink_;
   std::shared_ptr<Bridge> bridge_;
+  uint64_t hintToken_ = 0;  // this bridge's new-call listener (native/common/new_call_hint.h)
   napi_env env_ = nullptr;
   int holds_ = 0;
   bool registered_ = false;

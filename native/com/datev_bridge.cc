@@ -26,6 +26,10 @@ constexpr size_t kLastSentCalls = 256;
 constexpr unsigned kDialFields = FieldBit(1) | FieldBit(6) | FieldBit(7) | FieldBit(8) | FieldBit(9);
 constexpr unsigned kCallIdField = FieldBit(0);
 constexpr DWORD kRetryDelayMs = 100;
+// A lookup made when a new call appeared (Bridge::LookUpAhead) serves the call's NewCall if that comes
+// within this time — the hop of the event to JavaScript and the contact lookup take a few milliseconds;
+// a NewCall that waited longer (a slow contact directory) looks DATEV up again.
+constexpr ULONGLONG kLookAheadFreshMs = 500;
 
 std::mutex g_typeLibMutex;
 TypeLibStatus g_typeLib;
@@ -70,7 +74,8 @@ void PumpFor(DWORD ms) {
 
 // One notification on a notification apartment: lookup, the call's data object, the call (retried
 // while DATEV says it is busy, and once after DATEV went away between lookup and call).
-Outcome Deliver(ApartmentState& st, const NotifyRequest& req, DWORD boundMs, DWORD graceMs) {
+Outcome Deliver(ApartmentState& st, const NotifyRequest& req, DWORD boundMs, DWORD graceMs,
+                std::atomic<uint64_t>& lookupsAhead) {
   ULONGLONG start = GetTickCount64();
   st.Sweep();
   std::wstring callId = req.data[0].kind == FieldValue::Kind::String ? req.data[0].str : std::wstring();
@@ -88,7 +93,8 @@ Outcome Deliver(ApartmentState& st, const NotifyRequest& req, DWORD boundMs, DWO
   const std::string method = comx::ToUtf8(req.method);
   bool lookedUpAgain = false;
   for (;;) {
-    TargetLookup found = st.target().Resolve();
+    bool ahead = false;
+    TargetLookup found = lookedUpAgain ? st.target().Resolve() : st.target().Acquire(kLookAheadFreshMs, &ahead);
     if (FAILED(found.hr)) {
       if (found.hr == MK_E_UNAVAILABLE) return Failure("absent", found.hr, "DATEV Telefonie is not in the Running Object Table");
       return Failure("com", found.hr, found.what + " failed");
@@ -125,6 +131,7 @@ Outcome Deliver(ApartmentState& st, const NotifyRequest& req, DWORD boundMs, DWO
       return o;
     }
     if (req.lastOfCall && !callId.empty()) st.Finish(callId, graceMs);
+    if (ahead) ++lookupsAhead;
     Outcome ok;
     ok.generation = found.generation;
     return ok;
@@ -377,8 +384,18 @@ uint64_t Bridge::Notify(NotifyRequest request, Done done) {
   DWORD bound = notifyTimeoutMs_;
   DWORD grace = options_.graceMs;
   auto req = std::make_shared<NotifyRequest>(std::move(request));
-  return notify_->Submit([req, bound, grace](ApartmentState& st) { return Deliver(st, *req, bound, grace); }, bound,
-                         std::move(done));
+  auto ahead = lookupsAhead_;
+  return notify_->Submit([req, bound, grace, ahead](ApartmentState& st) { return Deliver(st, *req, bound, grace, *ahead); },
+                         bound, std::move(done));
+}
+
+bool Bridge::LookUpAhead() {
+  return notify_->SubmitIfIdle(
+      [](ApartmentState& st) {
+        st.target().LookUpAhead();
+        return Outcome();
+      },
+      notifyTimeoutMs_);
 }
 
 void Bridge::Remember(const CallValues& data) {
@@ -404,6 +421,7 @@ BridgeHealth Bridge::Health() {
   h.registered = registered_ && current_ && current_->sta->Running();
   h.rebuilds = rebuilds_;
   h.requestsExpired = requestsExpired_;
+  h.lookupsAhead = *lookupsAhead_;
   return h;
 }
 

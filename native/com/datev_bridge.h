@@ -37,6 +37,7 @@ struct BridgeHealth {
   int rebuilds = 0;         // CTI apartments made again since start
   uint64_t generation = 0;  // newest DATEV generation seen
   uint64_t requestsExpired = 0;  // DATEV requests answered without JS (JS did not take them in time)
+  uint64_t lookupsAhead = 0;     // notifications sent with the ROT lookup made when their call appeared
 };
 
 // Where requests, late results, health changes and log lines go (thread-safe; the Node layer).
@@ -87,6 +88,9 @@ class Bridge final : public RequestHandler, public std::enable_shared_from_this<
   void IsPresent(Done done);
   // Returns the ticket of the notification (its late result, after a "timeout", carries it).
   uint64_t Notify(NotifyRequest request, Done done);
+  // A new call appeared on the line: looks DATEV up now, on the apartment the call's NewCall will most
+  // likely take, if the notification apartments are idle (else nothing). Says whether it started.
+  bool LookUpAhead();
   // From another apartment: does the ROT entry for our CLSID answer IDatevCtiControl, and is it ours?
   void SelfCheck(Done done);
   // A new CTI apartment with a new CTI object registered in the ROT; the old one is revoked and left.
@@ -149,6 +153,7 @@ class Bridge final : public RequestHandler, public std::enable_shared_from_this<
   std::shared_ptr<CtiApartment> current_;
   int rebuilds_ = 0;
   uint64_t requestsExpired_ = 0;
+  std::shared_ptr<std::atomic<uint64_t>> lookupsAhead_ = std::make_shared<std::atomic<uint64_t>>(0);
   // the last data sent to DATEV per CallID (GetCallData answers from it when JS cannot)
   std::map<std::wstring, CallValues> lastSent_;
   std::deque<std::wstring> lastSentOrder_;

@@ -11,11 +11,20 @@ namespace {
 std::mutex g_generationMutex;
 uint64_t g_generation = 1;
 bool g_absentSeen = false;
+uint64_t g_changes = 0;  // bumped whenever DATEV was found absent or gone, or became a new generation
+
+uint64_t Changes() {
+  std::lock_guard<std::mutex> lock(g_generationMutex);
+  return g_changes;
+}
 }  // namespace
 
 bool IsGone(HRESULT hr) {
+  // RPC_S_UNKNOWN_IF / RPC_E_INVALID_OBJECT: the process lives, but the object the proxy points to was
+  // disconnected (DATEV made a new one without exiting); Wine answers a call on such a proxy with the first
   return hr == RPC_E_DISCONNECTED || hr == HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE) || hr == RPC_E_SERVER_DIED ||
-         hr == RPC_E_SERVER_DIED_DNE || hr == CO_E_OBJNOTCONNECTED || hr == HRESULT_FROM_WIN32(RPC_S_CALL_FAILED);
+         hr == RPC_E_SERVER_DIED_DNE || hr == CO_E_OBJNOTCONNECTED || hr == HRESULT_FROM_WIN32(RPC_S_CALL_FAILED) ||
+         hr == HRESULT_FROM_WIN32(RPC_S_UNKNOWN_IF) || hr == RPC_E_INVALID_OBJECT;
 }
 
 uint64_t DatevTarget::CurrentGeneration() {
@@ -26,6 +35,7 @@ uint64_t DatevTarget::CurrentGeneration() {
 void DatevTarget::NoteAbsent() {
   std::lock_guard<std::mutex> lock(g_generationMutex);
   g_absentSeen = true;
+  ++g_changes;
 }
 
 void DatevTarget::Forget() {
@@ -33,6 +43,26 @@ void DatevTarget::Forget() {
   // apartment had no proxy (a call failed "gone", then the retry found the new DATEV) is a new generation.
   target_.Reset();
   dispids_.clear();
+  aheadAt_ = 0;
+}
+
+void DatevTarget::LookUpAhead() {
+  aheadAt_ = 0;
+  if (FAILED(Resolve().hr)) return;
+  aheadChanges_ = Changes();  // including a new generation this lookup found
+  aheadAt_ = GetTickCount64();
+}
+
+TargetLookup DatevTarget::Acquire(ULONGLONG freshMs, bool* ahead) {
+  bool use = target_ && aheadAt_ != 0 && GetTickCount64() - aheadAt_ <= freshMs && Changes() == aheadChanges_;
+  aheadAt_ = 0;  // a lookup ahead serves one notification
+  if (ahead) *ahead = use;
+  if (use) {
+    TargetLookup result;
+    result.generation = generation_;
+    return result;
+  }
+  return Resolve();
 }
 
 TargetLookup DatevTarget::Resolve() {
@@ -62,6 +92,7 @@ TargetLookup DatevTarget::Resolve() {
     // A different object than this apartment saw before, or DATEV was absent or gone meanwhile: a new DATEV.
     if ((identity_ && identity_.Get() != unknown.Get()) || g_absentSeen) {
       ++g_generation;
+      ++g_changes;
       g_absentSeen = false;
     }
     generation_ = g_generation;

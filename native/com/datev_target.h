@@ -25,6 +25,12 @@ class DatevTarget {
  public:
   // GetActiveObject(DATEV Telefonie) → IDatevCtiNotification, else IDispatch. Keeps the proxy.
   TargetLookup Resolve();
+  // Resolve() now, for the notification that is about to come (a new call appeared on the line).
+  void LookUpAhead();
+  // For a notification: the lookup made ahead, if it is at most `freshMs` old and nothing changed
+  // since (no apartment found DATEV absent, gone or another object) — it serves this one notification;
+  // otherwise Resolve(). `ahead` says which it was.
+  TargetLookup Acquire(ULONGLONG freshMs, bool* ahead);
   // Calls `method` with one argument on the object of the last successful Resolve(). A
   // DISP_E_EXCEPTION becomes its scode; `description` gets its text.
   HRESULT Call(const std::wstring& method, const VARIANT& arg, std::wstring* description);
@@ -38,6 +44,8 @@ class DatevTarget {
   static void NoteAbsent();
 
  private:
+  ULONGLONG aheadAt_ = 0;      // when LookUpAhead() found DATEV (0: no lookup ahead to use)
+  uint64_t aheadChanges_ = 0;  // Changes() then
   comx::ComPtr<IUnknown> identity_;
   comx::ComPtr<IDispatch> target_;
   uint64_t generation_ = 0;

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/new_call_hint.h"
 #include "tapi/line_errors.h"
 #include "tapi/text.h"
 
@@ -243,6 +244,7 @@ void TapiThread::Handle(const LINEMESSAGE &msg) {
       ev.hCall = p2;
       ev.privilege = p3;
       callHandles_[p2] = msg.hDevice;
+      hints::NoteNewCall();  // DATEV's lookup can start now, while this event travels to JavaScript
       // read here, on the TAPI thread: the program needs the caller at once, without a second round trip
       ev.hasInfo = ReadCallInfo(p2, &ev.info) == 0;
       break;

@@ -99,6 +99,11 @@ export interface DatevHealth {
   rebuilds: number;
   /** DATEV requests answered by the adapter alone because the program did not take them in time. */
   requestsExpired: number;
+  /**
+   * Notifications sent with the ROT lookup made when their call appeared on the line, while the event
+   * was on its way to the program (an incoming call's NewCall), since start.
+   */
+  lookupsAhead: number;
 }
 
 export interface SelfCheckResult {

@@ -63,6 +63,7 @@ export interface NativeBridgeHealth {
   rebuilds: number;
   generation: number;
   requestsExpired: number;
+  lookupsAhead: number;
 }
 
 export type NativeComEvent = NativeDatevRequest | NativeDatevLog | NativeLateResult | ({ type: 'health' } & NativeBridgeHealth);
@@ -162,7 +163,7 @@ function errorText(err: unknown): string {
 }
 
 function toHealth(h: NativeBridgeHealth | null): DatevHealth {
-  if (!h) return { registered: false, threads: 0, stuck: 0, timeouts: 0, stalled: 0, rebuilds: 0, requestsExpired: 0 };
+  if (!h) return { registered: false, threads: 0, stuck: 0, timeouts: 0, stalled: 0, rebuilds: 0, requestsExpired: 0, lookupsAhead: 0 };
   return {
     registered: h.registered,
     threads: h.notify.size,
@@ -171,6 +172,7 @@ function toHealth(h: NativeBridgeHealth | null): DatevHealth {
     stalled: h.notify.stalled,
     rebuilds: h.rebuilds,
     requestsExpired: h.requestsExpired,
+    lookupsAhead: h.lookupsAhead,
   };
 }
 

@@ -132,7 +132,7 @@ describe('status file', () => {
         status: { line: 'open', lineName: '201', datevRegistered: true, datevPresent: true, activeCalls: 1, cti: 'rebuilt', datevHangs: true, waitingForDatev: 2, journalWaiting: 3 },
         callsSeen: 120,
         notifications: { sent: 300, droppedAbsent: 1, failed: 2, timeouts: 3, stalled: 1 },
-        datev: { registered: true, threads: 4, stuck: 1, timeouts: 3, stalled: 1, rebuilds: 1, requestsExpired: 0 },
+        datev: { registered: true, threads: 4, stuck: 1, timeouts: 3, stalled: 1, rebuilds: 1, requestsExpired: 0, lookupsAhead: 0 },
         lastSelfCheckProblem: 'timeout: no answer',
         process: { rssBytes: 150 * 1048576, heapUsedBytes: 20 * 1048576, handles: 400, threads: 30 },
       },

@@ -30,6 +30,7 @@ class ScriptedBridge implements NativeDatevBridge {
     rebuilds: 1,
     generation: 3,
     requestsExpired: 5,
+    lookupsAhead: 6,
   };
   async register() {
     this.registerCalls++;
@@ -172,7 +173,7 @@ describe('NativeDatevPort', () => {
     s.port.onHealthChange((h) => seen.push(h.stuck));
     s.bridge.emit({ type: 'health', ...s.bridge.health_! });
     expect(seen).toEqual([1]);
-    expect(await s.port.health()).toEqual({ registered: true, threads: 4, stuck: 1, timeouts: 2, stalled: 1, rebuilds: 1, requestsExpired: 5 });
+    expect(await s.port.health()).toEqual({ registered: true, threads: 4, stuck: 1, timeouts: 2, stalled: 1, rebuilds: 1, requestsExpired: 5, lookupsAhead: 6 });
     s.bridge.health_ = null;
     expect((await s.port.health()).registered).toBe(false);
     expect(await s.port.selfCheck()).toMatchObject({ healthy: false, problem: 'timeout', hresult: 0x8001011f });
