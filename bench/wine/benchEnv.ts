@@ -18,6 +18,15 @@ export const ADDON_NEXT_TO_EXE = path.join(ROOT, 'dist', 'wildix_cti.node');
 
 export type SubjectKey = 'product' | 'baseline';
 
+/**
+ * BENCH_NODE_OPTIONS: Node options for the Windows processes under measurement only (not for the Linux
+ * node that runs the benchmark), e.g. '--cpu-prof --cpu-prof-dir=Z:\\tmp\\prof' or '--require Z:\\tmp\\x.js'.
+ */
+export function benchNodeOptions(): Record<string, string> {
+  const o = process.env.BENCH_NODE_OPTIONS;
+  return o ? { NODE_OPTIONS: o } : {};
+}
+
 /** A CTI program under measurement. */
 export interface Subject {
   key: SubjectKey;
@@ -155,7 +164,7 @@ export class Bench {
       name,
       config: subject.config,
       args: subject.args,
-      env: { FAKE_TAPI_PORT: String(this.server.port), WILDIX_CTI_TAPI_DLL: winPath(FAKE_TAPI_DLL) },
+      env: { FAKE_TAPI_PORT: String(this.server.port), WILDIX_CTI_TAPI_DLL: winPath(FAKE_TAPI_DLL), ...benchNodeOptions() },
       dllOverrides: 'tapi32=n',
     });
     return { subject, app, pbx };

@@ -1,0 +1,87 @@
+/**
+ * `BENCH_MAIN=bench/wine/memoryMap.ts npm run bench:wine`: where the idle RSS of the packaged program goes,
+ * side by side with a bare node.exe under Wine — /proc/<pid>/smaps of both, summed per mapping (an image or
+ * file by its name, anonymous memory as one line), largest differences first. Figures only.
+ */
+import * as fs from 'node:fs';
+import { startApp } from '../../test/wine/appProcess';
+import { Bench, bareNodeTarget, benchNodeOptions, productSubject } from './benchEnv';
+import { sleep } from './clock';
+
+const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 5000);
+
+interface Mapping {
+  rssKB: number;
+  anonKB: number;
+}
+
+/** Sums of Rss and Anonymous per mapping name ("[anonymous]" for nameless ones). */
+function smapsOf(pid: number): Map<string, Mapping> {
+  const out = new Map<string, Mapping>();
+  let name = '';
+  for (const line of fs.readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      name = head[1]!.trim() || '[anonymous]';
+      if (!out.has(name)) out.set(name, { rssKB: 0, anonKB: 0 });
+      continue;
+    }
+    const field = /^(Rss|Anonymous):\s+(\d+) kB/.exec(line);
+    if (!field) continue;
+    const m = out.get(name)!;
+    if (field[1] === 'Rss') m.rssKB += Number(field[2]);
+    else m.anonKB += Number(field[2]);
+  }
+  return out;
+}
+
+const short = (name: string): string => (name.length > 70 ? '…' + name.slice(-69) : name);
+
+async function main(): Promise<void> {
+  const bench = await Bench.start();
+  try {
+    const node = startApp({ display: bench.display.display, target: bareNodeTarget('setInterval(()=>{},1000)'), name: 'map-node', config: {}, env: benchNodeOptions() });
+    let nodeMap: Map<string, Mapping>;
+    try {
+      const pid = await node.waitForProgramPid();
+      await sleep(IDLE_MS);
+      nodeMap = smapsOf(pid);
+    } finally {
+      await node.interrupt(10000).catch(() => node.killHard().catch(() => undefined));
+      await node.dispose();
+    }
+    const r = bench.launch(productSubject(), 'map-product');
+    let programMap: Map<string, Mapping>;
+    try {
+      await bench.ready(r);
+      const pid = await r.app.waitForProgramPid();
+      await sleep(IDLE_MS);
+      programMap = smapsOf(pid);
+    } finally {
+      await bench.stop(r);
+    }
+    const names = new Set([...nodeMap.keys(), ...programMap.keys()]);
+    const rows = [...names].map((n) => {
+      const a = nodeMap.get(n) ?? { rssKB: 0, anonKB: 0 };
+      const b = programMap.get(n) ?? { rssKB: 0, anonKB: 0 };
+      return { n, node: a.rssKB, program: b.rssKB, anon: b.anonKB, diff: b.rssKB - a.rssKB };
+    });
+    rows.sort((x, y) => Math.abs(y.diff) - Math.abs(x.diff));
+    const total = (m: Map<string, Mapping>): number => [...m.values()].reduce((s, v) => s + v.rssKB, 0);
+    console.log(`RSS: bare node.exe ${(total(nodeMap) / 1024).toFixed(1)} MB, program ${(total(programMap) / 1024).toFixed(1)} MB`);
+    console.log('mapping'.padEnd(72) + 'node KB'.padStart(10) + 'program KB'.padStart(12) + 'of it anon'.padStart(12) + 'diff KB'.padStart(10));
+    for (const row of rows.filter((x) => Math.abs(x.diff) >= 256)) {
+      console.log(short(row.n).padEnd(72) + String(row.node).padStart(10) + String(row.program).padStart(12) + String(row.anon).padStart(12) + String(row.diff).padStart(10));
+    }
+  } finally {
+    await bench.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
