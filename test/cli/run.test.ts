@@ -163,6 +163,20 @@ describe('file logger', () => {
     expect(text).toContain('DEBUG debug line');
   });
 
+  it('keeps the order of lines and what was logged, though they are written after the turn (an error at once)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wlog-'));
+    const log = createFileLogger({ dir, level: 'info', maxSizeMB: 1, maxDays: 2, console: false });
+    const meta = { callId: 'C-1' };
+    log.info('first', meta);
+    meta.callId = 'changed after the call'; // the line keeps what was logged
+    log.debug('below the level');
+    log.error('second'); // goes to winston at once, after what is pending
+    log.warn('third'); // pending when close() is called
+    await log.close();
+    const text = readFileSync(join(dir, readdirSync(dir).find((f) => f.endsWith('.log'))!), 'utf8');
+    expect(text.split('\n').filter(Boolean).map((l) => l.slice(24))).toEqual(['INFO  first callId=C-1', 'ERROR second', 'WARN  third']);
+  });
+
   it('never throws when the folder cannot be written', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'wlog-')), 'not-a-dir');
     writeFileSync(file, 'x');
