@@ -82,8 +82,7 @@ class CallListWindow : public ToolWindow {
 };
 
 bool CallListWindow::Create(std::string* error) {
-  INITCOMMONCONTROLSEX icc = {sizeof(icc), ICC_LISTVIEW_CLASSES};
-  InitCommonControlsEx(&icc);
+  InitListViewClasses();  // without it the list is missing; Create() below then fails and says so
   const RECT work = WorkAreaAtCursor();
   const RECT at = {work.left + 40, work.top + 40, work.left + 40 + kClientWidth, work.top + 40 + kClientHeight};
   if (!CreateTop(kCallListWindowClass, WS_EX_CONTROLPARENT | WS_EX_APPWINDOW, WS_OVERLAPPEDWINDOW | WS_CLIPCHILDREN,

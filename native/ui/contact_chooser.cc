@@ -78,8 +78,7 @@ class ChooserWindow : public ToolWindow {
 };
 
 bool ChooserWindow::Create(std::string* error) {
-  INITCOMMONCONTROLSEX icc = {sizeof(icc), ICC_LISTVIEW_CLASSES};
-  InitCommonControlsEx(&icc);
+  InitListViewClasses();  // without it the list is missing; Create() below then fails and says so
   const RECT work = WorkAreaAtCursor();
   const RECT at = {work.left + 60, work.top + 60, work.left + 60 + kClientWidth, work.top + 60 + 400};
   if (!CreateTop(kChooserWindowClass, WS_EX_CONTROLPARENT | WS_EX_APPWINDOW | WS_EX_DLGMODALFRAME,

@@ -1,5 +1,7 @@
 #include "ui/window_kit.h"
 
+#include <commctrl.h>
+
 #include <cwctype>
 
 #include "win/dpi.h"
@@ -168,6 +170,17 @@ void RunMessageLoop(HWND hwnd) {
     TranslateMessage(&msg);
     DispatchMessageW(&msg);
   }
+}
+
+bool InitListViewClasses() {
+  // by name, as a manifest-bound program does: inside the activation context that asks for comctl32 v6,
+  // side-by-side redirection picks v6 from WinSxS before any search path is consulted
+  HMODULE comctl = LoadLibraryW(L"comctl32.dll");  // kept loaded: the list view class lives in it
+  if (!comctl) return false;
+  using InitFn = BOOL(WINAPI*)(const INITCOMMONCONTROLSEX*);
+  auto init = reinterpret_cast<InitFn>(reinterpret_cast<void*>(GetProcAddress(comctl, "InitCommonControlsEx")));
+  INITCOMMONCONTROLSEX icc = {sizeof(icc), ICC_LISTVIEW_CLASSES};
+  return init != nullptr && init(&icc) != FALSE;
 }
 
 }  // namespace wildix::ui

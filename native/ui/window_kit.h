@@ -55,6 +55,11 @@ std::wstring WithoutMnemonic(const std::wstring& label);
 // Work area of the monitor the mouse pointer is on (where the user just clicked the tray).
 RECT WorkAreaAtCursor();
 
+// Registers comctl32's list view classes (InitCommonControlsEx). comctl32 is loaded here, by the first
+// window that needs it, not with the addon: it is not needed to get the CTI object into the ROT, and
+// loading it costs start-up time. Call inside the window thread's ScopedActivationContext (comctl32 v6).
+bool InitListViewClasses();
+
 // Base of a top-level window of its own thread. The window procedure forwards to Handle(); nothing
 // thrown there (std::bad_alloc included) leaves it: the failure is reported and OnUncaught() decides
 // what it means for the window (e.g. a click that could not be handled ends the window).
