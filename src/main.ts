@@ -10,18 +10,43 @@ import type { Logger } from './logging/logger';
 
 const early = startEarly(process.argv.slice(2));
 
+/**
+ * The rest of the program is loaded once the early registration is done (or after this long): loading
+ * it takes about 300 ms of CPU under Wine, which the COM thread putting the CTI object into the ROT
+ * would otherwise have to share with it (2 cores, one wineserver).
+ */
+const EARLY_REGISTRATION_WAIT_MS = 1000;
+
+async function earlyRegistrationDone(): Promise<void> {
+  if (!early?.registered) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    early.registered.catch(() => undefined), // its failure is reported by the usual path
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, EARLY_REGISTRATION_WAIT_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 /* eslint-disable @typescript-eslint/no-require-imports -- loaded after the early registration, on purpose */
-const { createFileLogger } = require('./logging/fileLogger') as typeof import('./logging/fileLogger');
-const { processEnv } = require('./config/paths') as typeof import('./config/paths');
-const { run } = require('./cli/run') as typeof import('./cli/run');
-const { stopDeadline } = require('./stopDeadline') as typeof import('./stopDeadline');
-const version: string = (require('../../../package.json') as { version: string }).version;
+function loadProgram() {
+  return {
+    createFileLogger: (require('./logging/fileLogger') as typeof import('./logging/fileLogger')).createFileLogger,
+    processEnv: (require('./config/paths') as typeof import('./config/paths')).processEnv,
+    run: (require('./cli/run') as typeof import('./cli/run')).run,
+    stopDeadline: (require('./stopDeadline') as typeof import('./stopDeadline')).stopDeadline,
+    version: (require('../../../package.json') as { version: string }).version,
+  };
+}
 
 /** Loaded only on Windows: the addon and its adapters. */
 function nativeWiring(): typeof import('./native/wiring') {
   return require('./native/wiring') as typeof import('./native/wiring');
 }
 /* eslint-enable @typescript-eslint/no-require-imports */
+
+type Program = ReturnType<typeof loadProgram>;
 
 let closeLog: (() => Promise<void>) | undefined;
 let stopFinished: (() => void) | undefined;
@@ -31,7 +56,7 @@ let stopFinished: (() => void) | undefined;
  * "Beenden") the process ends within 10 s, whatever still hangs. Self-contained: it only watches
  * what the native wiring hands to run().
  */
-function withStopDeadline(w: NativeWiring, log: Logger): NativeWiring {
+function withStopDeadline(stopDeadline: Program['stopDeadline'], w: NativeWiring, log: Logger): NativeWiring {
   const deadline = stopDeadline({
     log: (m) => {
       log.error(m);
@@ -62,6 +87,8 @@ function withStopDeadline(w: NativeWiring, log: Logger): NativeWiring {
 }
 
 async function main(): Promise<void> {
+  await earlyRegistrationDone();
+  const { createFileLogger, processEnv, run, stopDeadline, version } = loadProgram();
   const env = processEnv();
   const code = await run(process.argv.slice(2), {
     version,
@@ -76,7 +103,7 @@ async function main(): Promise<void> {
     },
     ...(env.platform === 'win32'
       ? {
-          native: async (config, log) => withStopDeadline(await nativeWiring().createNativeWiring(config, log, early), log),
+          native: async (config, log) => withStopDeadline(stopDeadline, await nativeWiring().createNativeWiring(config, log, early), log),
           workstation: () => nativeWiring().nativeWorkstation(),
           passwordStore: () => nativeWiring().datevConnectPasswordStore(),
           ...(early ? { earlyInstance: early.instance } : {}),
