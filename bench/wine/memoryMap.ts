@@ -1,14 +1,17 @@
 /**
  * `BENCH_MAIN=bench/wine/memoryMap.ts npm run bench:wine`: where the idle RSS of the packaged program goes,
  * side by side with a bare node.exe under Wine — /proc/<pid>/smaps of both, summed per mapping (an image or
- * file by its name, anonymous memory as one line), largest differences first. Figures only.
+ * file by its name, anonymous memory as one line), largest differences first; then what the program's
+ * first calls add (BENCH_MAP_CALLS incoming calls and Dials, default 20 each). Figures only.
  */
 import * as fs from 'node:fs';
 import { startApp } from '../../test/wine/appProcess';
 import { Bench, bareNodeTarget, benchNodeOptions, productSubject } from './benchEnv';
+import { dialCall, incomingCall } from './calls';
 import { sleep } from './clock';
 
 const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 5000);
+const CALLS = Number(process.env.BENCH_MAP_CALLS ?? 20);
 
 interface Mapping {
   rssKB: number;
@@ -52,29 +55,43 @@ async function main(): Promise<void> {
     }
     const r = bench.launch(productSubject(), 'map-product');
     let programMap: Map<string, Mapping>;
+    let afterCalls: Map<string, Mapping>;
     try {
       await bench.ready(r);
       const pid = await r.app.waitForProgramPid();
       await sleep(IDLE_MS);
       programMap = smapsOf(pid);
+      for (let i = 0; i < CALLS; i++) {
+        await incomingCall(bench, r, 2 * i);
+        await dialCall(bench, r, 2 * i + 1);
+      }
+      await sleep(IDLE_MS);
+      afterCalls = smapsOf(pid);
     } finally {
       await bench.stop(r);
     }
-    const names = new Set([...nodeMap.keys(), ...programMap.keys()]);
-    const rows = [...names].map((n) => {
-      const a = nodeMap.get(n) ?? { rssKB: 0, anonKB: 0 };
-      const b = programMap.get(n) ?? { rssKB: 0, anonKB: 0 };
-      return { n, node: a.rssKB, program: b.rssKB, anon: b.anonKB, diff: b.rssKB - a.rssKB };
-    });
-    rows.sort((x, y) => Math.abs(y.diff) - Math.abs(x.diff));
-    const total = (m: Map<string, Mapping>): number => [...m.values()].reduce((s, v) => s + v.rssKB, 0);
-    console.log(`RSS: bare node.exe ${(total(nodeMap) / 1024).toFixed(1)} MB, program ${(total(programMap) / 1024).toFixed(1)} MB`);
-    console.log('mapping'.padEnd(72) + 'node KB'.padStart(10) + 'program KB'.padStart(12) + 'of it anon'.padStart(12) + 'diff KB'.padStart(10));
-    for (const row of rows.filter((x) => Math.abs(x.diff) >= 256)) {
-      console.log(short(row.n).padEnd(72) + String(row.node).padStart(10) + String(row.program).padStart(12) + String(row.anon).padStart(12) + String(row.diff).padStart(10));
-    }
+    printDiff('bare node.exe', nodeMap, 'program idle', programMap);
+    console.log('');
+    printDiff('program idle', programMap, `after ${CALLS} incoming calls and ${CALLS} Dials`, afterCalls);
   } finally {
     await bench.close();
+  }
+}
+
+/** Both maps side by side, per mapping, differences of 256 KB or more, largest first. */
+function printDiff(beforeLabel: string, before: Map<string, Mapping>, afterLabel: string, after: Map<string, Mapping>): void {
+  const none: Mapping = { rssKB: 0, anonKB: 0 };
+  const rows = [...new Set([...before.keys(), ...after.keys()])].map((n) => {
+    const x = before.get(n) ?? none;
+    const y = after.get(n) ?? none;
+    return { n, before: x.rssKB, after: y.rssKB, anon: y.anonKB, diff: y.rssKB - x.rssKB };
+  });
+  rows.sort((x, y) => Math.abs(y.diff) - Math.abs(x.diff));
+  const total = (m: Map<string, Mapping>): number => [...m.values()].reduce((s, v) => s + v.rssKB, 0);
+  console.log(`RSS: ${beforeLabel} ${(total(before) / 1024).toFixed(1)} MB, ${afterLabel} ${(total(after) / 1024).toFixed(1)} MB`);
+  console.log('mapping'.padEnd(72) + 'before KB'.padStart(10) + 'after KB'.padStart(12) + 'of it anon'.padStart(12) + 'diff KB'.padStart(10));
+  for (const row of rows.filter((x) => Math.abs(x.diff) >= 256)) {
+    console.log(short(row.n).padEnd(72) + String(row.before).padStart(10) + String(row.after).padStart(12) + String(row.anon).padStart(12) + String(row.diff).padStart(10));
   }
 }
 
