@@ -245,6 +245,15 @@ DWORD TimeoutOption(const Napi::Object& options, const char* name, DWORD fallbac
   return static_cast<DWORD>(d);
 }
 
+// lookAheadMs: 0 (off) .. 60000
+DWORD LookAheadOption(const Napi::Object& options, DWORD fallback) {
+  Napi::Value v = options.Get("lookAheadMs");
+  if (!v.IsNumber()) return fallback;
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0 && d <= 60000)) return fallback;
+  return static_cast<DWORD>(d);
+}
+
 // dialAnswer: "immediate" (Dial returns once the CallID is written) or "checked" (waits for the program)
 bool DialAtOnceOption(const Napi::Object& options, bool fallback) {
   Napi::Value v = options.Get("dialAnswer");
@@ -288,6 +297,7 @@ class DatevBridgeWrap final : public Napi::ObjectWrap<DatevBridgeWrap> {
     opts.graceMs = TimeoutOption(options, "graceMs", opts.graceMs);
     opts.probeTimeoutMs = TimeoutOption(options, "probeTimeoutMs", opts.probeTimeoutMs);
     opts.dialAtOnce = DialAtOnceOption(options, opts.dialAtOnce);
+    opts.lookAheadMs = LookAheadOption(options, opts.lookAheadMs);
     Napi::Value threads = options.Get("notifyThreads");
     if (threads.IsNumber()) {
       int n = threads.As<Napi::Number>().Int32Value();
@@ -513,7 +523,7 @@ class DatevBridgeWrap final : public Napi::ObjectWrap<DatevBridgeWrap> {
     return env.Undefined();
   }
 
-  // configure({ claimMs?, requestTimeoutMs?, notifyTimeoutMs?, probeTimeoutMs?, dialAnswer? }): new bounds
+  // configure({ claimMs?, requestTimeoutMs?, notifyTimeoutMs?, probeTimeoutMs?, dialAnswer?, lookAheadMs? })
   Napi::Value Configure(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "configure(options): object required");
@@ -522,6 +532,7 @@ class DatevBridgeWrap final : public Napi::ObjectWrap<DatevBridgeWrap> {
       bridge_->Configure(TimeoutOption(o, "claimMs", 0), TimeoutOption(o, "requestTimeoutMs", 0),
                          TimeoutOption(o, "notifyTimeoutMs", 0), TimeoutOption(o, "probeTimeoutMs", 0));
       if (o.Has("dialAnswer")) bridge_->SetDialAtOnce(DialAtOnceOption(o, false));
+      if (o.Has("lookAheadMs")) bridge_->SetLookAhead(LookAheadOption(o, 500));
     }
     return env.Undefined();
   }

@@ -26,10 +26,7 @@ constexpr size_t kLastSentCalls = 256;
 constexpr unsigned kDialFields = FieldBit(1) | FieldBit(6) | FieldBit(7) | FieldBit(8) | FieldBit(9);
 constexpr unsigned kCallIdField = FieldBit(0);
 constexpr DWORD kRetryDelayMs = 100;
-// A lookup made when a new call appeared (Bridge::LookUpAhead) serves the call's NewCall if that comes
-// within this time — the hop of the event to JavaScript and the contact lookup take a few milliseconds;
-// a NewCall that waited longer (a slow contact directory) looks DATEV up again.
-constexpr ULONGLONG kLookAheadFreshMs = 500;
+
 
 std::mutex g_typeLibMutex;
 TypeLibStatus g_typeLib;
@@ -74,7 +71,10 @@ void PumpFor(DWORD ms) {
 
 // One notification on a notification apartment: lookup, the call's data object, the call (retried
 // while DATEV says it is busy, and once after DATEV went away between lookup and call).
-Outcome Deliver(ApartmentState& st, const NotifyRequest& req, DWORD boundMs, DWORD graceMs,
+// `lookAheadMs`: a lookup made when a new call appeared (Bridge::LookUpAhead) serves this notification if
+// at most this old (the hop of the event to JavaScript and the contact lookup take a few milliseconds; a
+// NewCall that waited longer, e.g. for a slow contact directory, looks DATEV up again); 0: never.
+Outcome Deliver(ApartmentState& st, const NotifyRequest& req, DWORD boundMs, DWORD graceMs, DWORD lookAheadMs,
                 std::atomic<uint64_t>& lookupsAhead) {
   ULONGLONG start = GetTickCount64();
   st.Sweep();
@@ -94,7 +94,7 @@ Outcome Deliver(ApartmentState& st, const NotifyRequest& req, DWORD boundMs, DWO
   bool lookedUpAgain = false;
   for (;;) {
     bool ahead = false;
-    TargetLookup found = lookedUpAgain ? st.target().Resolve() : st.target().Acquire(kLookAheadFreshMs, &ahead);
+    TargetLookup found = lookedUpAgain ? st.target().Resolve() : st.target().Acquire(lookAheadMs, &ahead);
     if (FAILED(found.hr)) {
       if (found.hr == MK_E_UNAVAILABLE) return Failure("absent", found.hr, "DATEV Telefonie is not in the Running Object Table");
       return Failure("com", found.hr, found.what + " failed");
@@ -172,6 +172,7 @@ Bridge::Bridge(std::shared_ptr<RequestSink> sink, BridgeOptions options)
       dialAtOnce_(options_.dialAtOnce),
       requestTimeoutMs_(options_.requestTimeoutMs),
       notifyTimeoutMs_(options_.notifyTimeoutMs),
+      lookAheadMs_(options_.lookAheadMs),
       probeTimeoutMs_(options_.probeTimeoutMs),
       token_(MakeToken()) {
   if (options_.typeLibDir.empty()) options_.typeLibDir = DefaultTypeLibDir();
@@ -385,11 +386,14 @@ uint64_t Bridge::Notify(NotifyRequest request, Done done) {
   DWORD grace = options_.graceMs;
   auto req = std::make_shared<NotifyRequest>(std::move(request));
   auto ahead = lookupsAhead_;
-  return notify_->Submit([req, bound, grace, ahead](ApartmentState& st) { return Deliver(st, *req, bound, grace, *ahead); },
-                         bound, std::move(done));
+  DWORD fresh = lookAheadMs_;
+  return notify_->Submit(
+      [req, bound, grace, fresh, ahead](ApartmentState& st) { return Deliver(st, *req, bound, grace, fresh, *ahead); },
+      bound, std::move(done));
 }
 
 bool Bridge::LookUpAhead() {
+  if (lookAheadMs_ == 0) return false;
   return notify_->SubmitIfIdle(
       [](ApartmentState& st) {
         st.target().LookUpAhead();

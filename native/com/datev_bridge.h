@@ -65,6 +65,8 @@ struct BridgeOptions {
   DWORD graceMs = 60000;          // a call's data object lives this long after its last notification
   DWORD probeTimeoutMs = 5000;    // bound of a presence check / self-check
   int notifyThreads = 4;          // size of the set of notification apartments
+  DWORD lookAheadMs = 500;        // an incoming call's NewCall uses the lookup made when the call appeared if
+                                  // at most this old; 0: no lookup ahead
   bool dialAtOnce = false;        // Dial returns S_OK once the CallID is written; the program decides afterwards
   std::wstring typeLibDir;        // where the program's own .tlb goes (default %LOCALAPPDATA%\Wildix\DatevCti)
 };
@@ -91,6 +93,8 @@ class Bridge final : public RequestHandler, public std::enable_shared_from_this<
   // A new call appeared on the line: looks DATEV up now, on the apartment the call's NewCall will most
   // likely take, if the notification apartments are idle (else nothing). Says whether it started.
   bool LookUpAhead();
+  // 0 turns the lookup ahead off; otherwise the longest age of a lookup ahead a NewCall uses.
+  void SetLookAhead(DWORD ms) { lookAheadMs_ = ms; }
   // From another apartment: does the ROT entry for our CLSID answer IDatevCtiControl, and is it ours?
   void SelfCheck(Done done);
   // A new CTI apartment with a new CTI object registered in the ROT; the old one is revoked and left.
@@ -139,6 +143,7 @@ class Bridge final : public RequestHandler, public std::enable_shared_from_this<
   std::atomic<bool> dialAtOnce_;
   std::atomic<DWORD> requestTimeoutMs_;
   std::atomic<DWORD> notifyTimeoutMs_;
+  std::atomic<DWORD> lookAheadMs_;
   std::atomic<DWORD> probeTimeoutMs_;
   RetryMessageFilter* filter_ = nullptr;
   std::wstring token_;

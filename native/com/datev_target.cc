@@ -54,7 +54,8 @@ void DatevTarget::LookUpAhead() {
 }
 
 TargetLookup DatevTarget::Acquire(ULONGLONG freshMs, bool* ahead) {
-  bool use = target_ && aheadAt_ != 0 && GetTickCount64() - aheadAt_ <= freshMs && Changes() == aheadChanges_;
+  bool use = freshMs > 0 && target_ && aheadAt_ != 0 && GetTickCount64() - aheadAt_ <= freshMs &&
+             Changes() == aheadChanges_;
   aheadAt_ = 0;  // a lookup ahead serves one notification
   if (ahead) *ahead = use;
   if (use) {

@@ -21,6 +21,7 @@ export const INSTALLER_PROPERTIES: Readonly<Record<string, string>> = {
   AMBIGUITY: 'ambiguity',
   DIALANSWER: 'dialAnswer',
   DATEVTIMEOUTMS: 'datevTimeoutMs',
+  DATEVLOOKAHEADMS: 'datevLookAheadMs',
   TAPIREPLYTIMEOUTMS: 'tapiReplyTimeoutMs',
   INCOMINGDIALOG: 'dialogs.incoming',
   OUTGOINGDIALOG: 'dialogs.outgoing',

@@ -87,6 +87,12 @@ export const configSchema = z.object({
   dialAnswer: z.enum(['immediate', 'checked']).default('immediate'),
   /** Longest time one notification to DATEV may take. */
   datevTimeoutMs: z.number().int().min(100).max(60000).default(5000),
+  /**
+   * An incoming call's NewCall may use the lookup of DATEV in the ROT made when the call appeared on the
+   * line, if at most this old (saves the lookup on the way to DATEV); 0: DATEV is looked up for every
+   * notification right before it (README Known limits).
+   */
+  datevLookAheadMs: z.number().int().min(0).max(5000).default(500),
   /** Longest time a TAPI request may wait for its LINE_REPLY. */
   tapiReplyTimeoutMs: z.number().int().min(100).max(120000).default(15000),
   dialogs: dialogsSchema.default(dialogsSchema.parse({})),

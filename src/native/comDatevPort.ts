@@ -99,6 +99,11 @@ export interface NativeBridgeOptions {
   typeLibDir?: string;
   /** How Dial is answered (default 'checked'). */
   dialAnswer?: DialAnswer;
+  /**
+   * An incoming call's NewCall uses the ROT lookup made when the call appeared on the line if it is at
+   * most this old (default 500 ms); 0: every notification looks DATEV up itself.
+   */
+  lookAheadMs?: number;
 }
 
 export interface NativeNotifyResult {
@@ -123,7 +128,7 @@ export interface NativeDatevBridge {
   claim(id: number): boolean;
   answer(id: number, result: NativeAnswer): void;
   setCallIdPrefix(prefix: string): void;
-  configure(options: Pick<NativeBridgeOptions, 'claimMs' | 'requestTimeoutMs' | 'notifyTimeoutMs' | 'probeTimeoutMs' | 'dialAnswer'>): void;
+  configure(options: Pick<NativeBridgeOptions, 'claimMs' | 'requestTimeoutMs' | 'notifyTimeoutMs' | 'probeTimeoutMs' | 'dialAnswer' | 'lookAheadMs'>): void;
   health(): NativeBridgeHealth | null;
   /** Revokes and ends the COM threads; the bridge cannot be used afterwards. */
   close(): Promise<void>;
@@ -215,7 +220,7 @@ export class NativeDatevPort implements DatevPort {
   }
 
   /** New bounds for the adapter (the program registers early, before it has read its settings). */
-  configure(options: Pick<NativeBridgeOptions, 'claimMs' | 'requestTimeoutMs' | 'notifyTimeoutMs' | 'probeTimeoutMs' | 'dialAnswer'>): void {
+  configure(options: Pick<NativeBridgeOptions, 'claimMs' | 'requestTimeoutMs' | 'notifyTimeoutMs' | 'probeTimeoutMs' | 'dialAnswer' | 'lookAheadMs'>): void {
     this.bridge.configure(options);
   }
 

@@ -51,7 +51,7 @@ export async function createNativeWiring(config: Config, log: Logger, early?: Ea
   if (early?.datev) {
     // registered before the settings were read: now the real bounds and the log
     datev = early.datev;
-    datev.configure({ notifyTimeoutMs: config.datevTimeoutMs });
+    datev.configure({ notifyTimeoutMs: config.datevTimeoutMs, lookAheadMs: config.datevLookAheadMs });
     datev.setLog(comLog);
     for (const [level, message] of early.lines.splice(0)) comLog(level, message);
     await early.registered?.then(
@@ -59,7 +59,7 @@ export async function createNativeWiring(config: Config, log: Logger, early?: Ea
       (e: unknown) => log.warn(`early registration failed (${(e as Error).message}); registering again`),
     );
   } else {
-    datev = new NativeDatevPort(com, { notifyTimeoutMs: config.datevTimeoutMs, log: comLog });
+    datev = new NativeDatevPort(com, { notifyTimeoutMs: config.datevTimeoutMs, lookAheadMs: config.datevLookAheadMs, log: comLog });
   }
   const telephony = new NativeTelephonyPort({ onListenerError: (e) => log.error(`telephony listener failed: ${(e as Error).message}`) });
   const dialogs = new Win32DialogPort(addon.ui);

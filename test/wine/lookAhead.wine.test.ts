@@ -13,7 +13,7 @@ import type { TelephonyEvent } from '../../src/telephony/port';
 import { FAKE_DATEV_BUILD, FAKE_DATEV_EXE, FakeDatevProcess } from './datevDriver';
 import { wineEnv } from './env';
 import { FAKE_TAPI_BUILD, FAKE_TAPI_DIR, FAKE_TAPI_DLL, FakeTapiServer, type FakeTapiPbx } from './pbxDriver';
-import { connectHost, type RemoteHost } from './remote';
+import { connectHost, type DatevPortKind, type RemoteHost } from './remote';
 
 const display = inject('display');
 const LINE_NAME = 'Wildix 201 Anna Schmidt';
@@ -57,7 +57,7 @@ function callData(CallID: string): DatevCallData {
 }
 
 describe('DATEV looked up ahead of an incoming call', () => {
-  async function world(): Promise<{
+  async function world(kind: DatevPortKind = 'datevLookAhead'): Promise<{
     datev: FakeDatevProcess;
     pbx: FakeTapiPbx;
     incoming: () => Promise<void>;
@@ -69,7 +69,7 @@ describe('DATEV looked up ahead of an incoming call', () => {
     const pbx = server.session();
     await pbx.addLine(LINE_NAME, LINE_ADDRESS);
     const telephony = host.remoteTelephonyPort();
-    const port = host.remoteDatevPort();
+    const port = host.remoteDatevPort(kind);
     const events: TelephonyEvent[] = [];
     telephony.onEvent((e) => events.push(e));
     const lines = await telephony.initialize('look-ahead test');
@@ -113,6 +113,18 @@ describe('DATEV looked up ahead of an incoming call', () => {
         ['NewCall', 'A-1'],
         ['CallStateChanged', 'A-1'],
       ]);
+    } finally {
+      await w.dispose();
+    }
+  });
+
+  it('with the lookup ahead off (datevLookAheadMs 0) the NewCall looks DATEV up itself', async () => {
+    const w = await world('datevNoLookAhead');
+    try {
+      await w.incoming();
+      await w.port.notify('NewCall', callData('O-1'));
+      expect((await w.port.health()).lookupsAhead).toBe(0);
+      expect((await w.datev.notifications()).map((n) => n.data.CallID)).toEqual(['O-1']);
     } finally {
       await w.dispose();
     }

@@ -57,6 +57,8 @@ export interface HostOptions {
 
 export type Remote<P> = P & { dispose(): Promise<void> };
 
+export type DatevPortKind = 'datev' | 'datevBounded' | 'datevLookAhead' | 'datevNoLookAhead';
+
 export interface RemoteJournalWindows {
   notes: NoteWindowPort;
   list: CallListPort;
@@ -71,8 +73,11 @@ export interface RemoteHost {
   readonly logFile: string;
   readonly client: PortClient;
   remoteDialogPort(): Remote<DialogPort>;
-  /** 'datevBounded': the adapter with the short bounds of BOUNDED_DATEV (src/native/host/ports.ts). */
-  remoteDatevPort(kind?: 'datev' | 'datevBounded'): Remote<DatevPort>;
+  /**
+   * 'datevBounded': the adapter with the short bounds of BOUNDED_DATEV; 'datevLookAhead' / 'datevNoLookAhead':
+   * the lookup ahead with a 5 s window / off (src/native/host/ports.ts).
+   */
+  remoteDatevPort(kind?: DatevPortKind): Remote<DatevPort>;
   /** Blocks the host's JavaScript thread for `ms` (a busy program); resolves once the block has begun. */
   blockHostSoon(ms: number): Promise<void>;
   /** Resolves when the host's JavaScript thread handled this call (after a block: when it is free again). */
@@ -175,7 +180,7 @@ export async function connectHost(opts: HostOptions): Promise<RemoteHost> {
         dispose: () => call(p, '$dispose') as Promise<void>,
       };
     },
-    remoteDatevPort(kind: 'datev' | 'datevBounded' = 'datev') {
+    remoteDatevPort(kind: DatevPortKind = 'datev') {
       const p = instance(kind);
       return {
         // The handler object travels as {$handlers}; the host calls back and awaits the answer.

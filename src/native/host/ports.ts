@@ -33,6 +33,15 @@ export const hostedPorts: PortRegistry<HostContext> = {
     const port = new NativeDatevPort(ctx.addon().com as unknown as NativeComModule, BOUNDED_DATEV);
     return { target: port, dispose: () => port.close() };
   },
+  // the lookup ahead with a window no test machine misses (the event's way through the test takes a while)
+  datevLookAhead: (ctx) => {
+    const port = new NativeDatevPort(ctx.addon().com as unknown as NativeComModule, { lookAheadMs: 5000 });
+    return { target: port, dispose: () => port.close() };
+  },
+  datevNoLookAhead: (ctx) => {
+    const port = new NativeDatevPort(ctx.addon().com as unknown as NativeComModule, { lookAheadMs: 0 });
+    return { target: port, dispose: () => port.close() };
+  },
   // the host process itself: block its JavaScript thread (a busy program) to test what must not wait for it
   process: () => ({
     target: {
