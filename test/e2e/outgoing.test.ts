@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { CallState, Direction } from '../../src/datev/callData';
 import { LINEERR } from '../../src/telephony/tapiConstants';
+import { MemoryContacts } from '../../fakes/contacts/memoryContacts';
 import { MUELLER, makeWorld, type World } from '../support/world';
 
 async function dialMueller(w: World, extra: Record<string, string> = {}) {
@@ -168,6 +169,21 @@ describe('outgoing call from DATEV (Dial)', () => {
     await w.settle();
     const newCall = w.datev.received.filter((n) => n.method === 'NewCall').at(-1)!;
     expect(newCall.data).toMatchObject({ Direction: Direction.eDirIncoming, AdressatenId: '9001', Adressatenname: 'Neu Mandant KG' });
+  });
+
+  it("issues lineMakeCall before it remembers the dialled number and contact (their files grow with them)", async () => {
+    const contacts = new MemoryContacts([]);
+    const seenAtLearn: boolean[] = [];
+    const learn = contacts.learn.bind(contacts);
+    const world: { w?: Awaited<ReturnType<typeof makeWorld>> } = {};
+    contacts.learn = async (number, contact) => {
+      seenAtLearn.push(world.w!.tapi.requests.some((q) => q.fn === 'lineMakeCallW'));
+      return learn(number, contact);
+    };
+    world.w = await makeWorld({ contacts });
+    await world.w.datev.driver.dial({ CalledNumber: '0911 777888', Adressatenname: 'Neu Mandant KG', AdressatenId: '9001', DataSource: 'DATEV_Adressaten' });
+    await world.w.settle();
+    expect(seenAtLearn).toEqual([true]);
   });
 
   it('keeps DATEV\'s SyncID even when DATEV sends no contact', async () => {

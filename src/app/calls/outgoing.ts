@@ -79,9 +79,11 @@ export class OutgoingCalls {
       this.fail(call, d.clock.now(), dialable.reason, false);
       return;
     }
-    if (contact) d.resolver.dialled(number, contact);
     d.log.info('DATEV Dial', { ...meta, dialable: d.mask.number(dialable.dialable), contact: contact ? `${contact.dataSource}:${contact.id}` : undefined, decided: ctx.decided || undefined });
     void this.place(call, dialable.dialable);
+    // after lineMakeCall went out (place() issues it before its first await): remembering the number and
+    // the choice rewrites their files, whose serialisation grows with them (up to thousands of entries)
+    if (contact) d.resolver.dialled(number, contact);
   }
 
   private drop(raw: RawCallData): void {
