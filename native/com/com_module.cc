@@ -237,22 +237,21 @@ Napi::Error OutcomeError(Napi::Env env, const Outcome& o) {
   return err;
 }
 
-DWORD TimeoutOption(const Napi::Object& options, const char* name, DWORD fallback) {
+// options[name] when it is a number within [lo, hi], else `fallback`
+DWORD DwordOption(const Napi::Object& options, const char* name, DWORD lo, DWORD hi, DWORD fallback) {
   Napi::Value v = options.Get(name);
   if (!v.IsNumber()) return fallback;
   double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= 1 && d <= 600000)) return fallback;
+  if (!(d >= lo && d <= hi)) return fallback;
   return static_cast<DWORD>(d);
 }
 
-// lookAheadMs: 0 (off) .. 60000
-DWORD LookAheadOption(const Napi::Object& options, DWORD fallback) {
-  Napi::Value v = options.Get("lookAheadMs");
-  if (!v.IsNumber()) return fallback;
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= 0 && d <= 60000)) return fallback;
-  return static_cast<DWORD>(d);
+DWORD TimeoutOption(const Napi::Object& options, const char* name, DWORD fallback) {
+  return DwordOption(options, name, 1, 600000, fallback);
 }
+
+// lookAheadMs: 0 (off) .. 60000
+DWORD LookAheadOption(const Napi::Object& options, DWORD fallback) { return DwordOption(options, "lookAheadMs", 0, 60000, fallback); }
 
 // dialAnswer: "immediate" (Dial returns once the CallID is written) or "checked" (waits for the program)
 bool DialAtOnceOption(const Napi::Object& options, bool fallback) {
@@ -532,7 +531,7 @@ class DatevBridgeWrap final : public Napi::ObjectWrap<DatevBridgeWrap> {
       bridge_->Configure(TimeoutOption(o, "claimMs", 0), TimeoutOption(o, "requestTimeoutMs", 0),
                          TimeoutOption(o, "notifyTimeoutMs", 0), TimeoutOption(o, "probeTimeoutMs", 0));
       if (o.Has("dialAnswer")) bridge_->SetDialAtOnce(DialAtOnceOption(o, false));
-      if (o.Has("lookAheadMs")) bridge_->SetLookAhead(LookAheadOption(o, 500));
+      if (o.Has("lookAheadMs")) bridge_->SetLookAhead(LookAheadOption(o, datev::BridgeOptions().lookAheadMs));
     }
     return env.Undefined();
   }

@@ -27,7 +27,6 @@ constexpr unsigned kDialFields = FieldBit(1) | FieldBit(6) | FieldBit(7) | Field
 constexpr unsigned kCallIdField = FieldBit(0);
 constexpr DWORD kRetryDelayMs = 100;
 
-
 std::mutex g_typeLibMutex;
 TypeLibStatus g_typeLib;
 

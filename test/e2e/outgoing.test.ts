@@ -171,18 +171,18 @@ describe('outgoing call from DATEV (Dial)', () => {
     expect(newCall.data).toMatchObject({ Direction: Direction.eDirIncoming, AdressatenId: '9001', Adressatenname: 'Neu Mandant KG' });
   });
 
-  it("issues lineMakeCall before it remembers the dialled number and contact (their files grow with them)", async () => {
+  it('issues lineMakeCall before it remembers the dialled number and contact (their files grow with them)', async () => {
     const contacts = new MemoryContacts([]);
     const seenAtLearn: boolean[] = [];
     const learn = contacts.learn.bind(contacts);
-    const world: { w?: Awaited<ReturnType<typeof makeWorld>> } = {};
+    let w: World | undefined;
     contacts.learn = async (number, contact) => {
-      seenAtLearn.push(world.w!.tapi.requests.some((q) => q.fn === 'lineMakeCallW'));
+      seenAtLearn.push(w!.tapi.requests.some((q) => q.fn === 'lineMakeCallW'));
       return learn(number, contact);
     };
-    world.w = await makeWorld({ contacts });
-    await world.w.datev.driver.dial({ CalledNumber: '0911 777888', Adressatenname: 'Neu Mandant KG', AdressatenId: '9001', DataSource: 'DATEV_Adressaten' });
-    await world.w.settle();
+    w = await makeWorld({ contacts });
+    await w.datev.driver.dial({ CalledNumber: '0911 777888', Adressatenname: 'Neu Mandant KG', AdressatenId: '9001', DataSource: 'DATEV_Adressaten' });
+    await w.settle();
     expect(seenAtLearn).toEqual([true]);
   });
 

@@ -9,7 +9,7 @@ import { Win32DialogPort } from '../win32DialogPort';
 import { NativeDatevPort, type NativeComModule } from '../comDatevPort';
 import { NativeCallList, NativeContactChooser, NativeNoteWindows, type NativeJournalUi } from '../journalWindows';
 import type { CallListAction, CallListRow, CallListSpec, ContactChoice, ContactChooserSpec, NoteWindowSpec } from '../../journal/windows';
-import type { PortRegistry } from './server';
+import type { PortFactory, PortRegistry } from './server';
 
 /** Bounds of the 'datevBounded' port: a short notification bound and two notification threads. */
 export const BOUNDED_DATEV = { notifyTimeoutMs: 600, notifyThreads: 2, probeTimeoutMs: 3000 } as const;
@@ -19,29 +19,25 @@ export interface HostContext {
   addon(): NativeAddon;
 }
 
+/** A hosted NativeDatevPort with these adapter options. */
+function datevPort(options?: ConstructorParameters<typeof NativeDatevPort>[1]): PortFactory<HostContext> {
+  return (ctx) => {
+    const port = new NativeDatevPort(ctx.addon().com as unknown as NativeComModule, options);
+    return { target: port, dispose: () => port.close() };
+  };
+}
+
 export const hostedPorts: PortRegistry<HostContext> = {
   dialogs: (ctx) => {
     const port = new Win32DialogPort(ctx.addon().ui);
     return { target: port, dispose: () => port.closeAll() };
   },
-  datev: (ctx) => {
-    const port = new NativeDatevPort(ctx.addon().com as unknown as NativeComModule);
-    return { target: port, dispose: () => port.close() };
-  },
+  datev: datevPort(),
   // the same adapter with the short bounds the DATEV contract suite expects (BOUNDED_DATEV)
-  datevBounded: (ctx) => {
-    const port = new NativeDatevPort(ctx.addon().com as unknown as NativeComModule, BOUNDED_DATEV);
-    return { target: port, dispose: () => port.close() };
-  },
-  // the lookup ahead with a window no test machine misses (the event's way through the test takes a while)
-  datevLookAhead: (ctx) => {
-    const port = new NativeDatevPort(ctx.addon().com as unknown as NativeComModule, { lookAheadMs: 5000 });
-    return { target: port, dispose: () => port.close() };
-  },
-  datevNoLookAhead: (ctx) => {
-    const port = new NativeDatevPort(ctx.addon().com as unknown as NativeComModule, { lookAheadMs: 0 });
-    return { target: port, dispose: () => port.close() };
-  },
+  datevBounded: datevPort(BOUNDED_DATEV),
+  // the lookup ahead with a window no test machine misses (the event's way through the test takes a while), and off
+  datevLookAhead: datevPort({ lookAheadMs: 5000 }),
+  datevNoLookAhead: datevPort({ lookAheadMs: 0 }),
   // the host process itself: block its JavaScript thread (a busy program) to test what must not wait for it
   process: () => ({
     target: {
