@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds the release in dist/:
 #   wildix-datev-cti.exe   one Windows x64 exe (Node 22 SEA made by @yao-pkg/pkg --sea) with the
-#                          program, its node_modules (Brotli-compressed in the exe, scripts/pkg.config.json:
-#                          a 2.6 MB blob instead of 10.2 MB; Wine reads the whole image into memory, as
-#                          node.exe's sections are not page-aligned in the file, so there it is ~8 MB less
-#                          RSS per running copy; Windows pages the image in on demand) and
+#                          program and the node_modules it uses as one minified file (scripts/bundle.js:
+#                          build/bundle/main.js, Brotli-compressed in the exe, scripts/pkg.config.json;
+#                          Wine reads the whole image into memory, as node.exe's sections are not
+#                          page-aligned in the file, so a small blob is less RSS per running copy;
+#                          Windows pages the image in on demand) and
 #                          the native addon (build/Release/wildix_cti.node,
 #                          a pkg asset that pkg extracts to %USERPROFILE%\.cache\pkg\<sha256>\ at run
 #                          time when no wildix_cti.node lies next to the exe)
@@ -84,7 +85,8 @@ fi
 # 4. pkg --sea ---------------------------------------------------------------------------------------
 mkdir -p "$(dirname "$OUT")"
 rm -f "$OUT"
-PATH="$(dirname "$HOST_NODE"):$PATH" "$HOST_NODE" node_modules/@yao-pkg/pkg/lib-es5/bin.js build/js/src/main.js \
+node scripts/bundle.js || fail "bundling build/js failed"
+PATH="$(dirname "$HOST_NODE"):$PATH" "$HOST_NODE" node_modules/@yao-pkg/pkg/lib-es5/bin.js build/bundle/main.js \
   --config scripts/pkg.config.json --sea -t "node$NODE_VER-win-x64" -o "$OUT" \
   || fail "pkg --sea failed"
 [ -f "$OUT" ] || fail "pkg did not write $OUT"

@@ -3,6 +3,8 @@
  * side by side with a bare node.exe under Wine — /proc/<pid>/smaps of both, summed per mapping (an image or
  * file by its name, anonymous memory as one line), largest differences first; then what the program's
  * first calls add (BENCH_MAP_CALLS incoming calls and Dials, default 20 each). Figures only.
+ * BENCH_MAP_STARTS (default 1): start each this many times and compare the runs of median RSS (idle RSS
+ * under Wine moves by several MB from one start to the next; an A/B of a few MB needs more than one).
  */
 import * as fs from 'node:fs';
 import { startApp } from '../../test/wine/appProcess';
@@ -12,6 +14,7 @@ import { sleep } from './clock';
 
 const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 5000);
 const CALLS = Number(process.env.BENCH_MAP_CALLS ?? 20);
+const STARTS = Math.max(1, Number(process.env.BENCH_MAP_STARTS ?? 1));
 
 interface Mapping {
   rssKB: number;
@@ -38,44 +41,68 @@ function smapsOf(pid: number): Map<string, Mapping> {
   return out;
 }
 
+/** Threads of a process (Wine runs each Windows thread as a Linux thread). */
+const threadsOf = (pid: number): number => fs.readdirSync(`/proc/${pid}/task`).length;
+
 const short = (name: string): string => (name.length > 70 ? '…' + name.slice(-69) : name);
 
 async function main(): Promise<void> {
   const bench = await Bench.start();
   try {
-    const node = startApp({ display: bench.display.display, target: bareNodeTarget('setInterval(()=>{},1000)'), name: 'map-node', config: {}, env: benchNodeOptions() });
-    let nodeMap: Map<string, Mapping>;
-    try {
-      const pid = await node.waitForProgramPid();
-      await sleep(IDLE_MS);
-      nodeMap = smapsOf(pid);
-    } finally {
-      await node.interrupt(10000).catch(() => node.killHard().catch(() => undefined));
-      await node.dispose();
-    }
-    const r = bench.launch(productSubject(), 'map-product');
-    let programMap: Map<string, Mapping>;
-    let afterCalls: Map<string, Mapping>;
-    try {
-      await bench.ready(r);
-      const pid = await r.app.waitForProgramPid();
-      await sleep(IDLE_MS);
-      programMap = smapsOf(pid);
-      for (let i = 0; i < CALLS; i++) {
-        await incomingCall(bench, r, 2 * i);
-        await dialCall(bench, r, 2 * i + 1);
+    const nodeMaps: Map<string, Mapping>[] = [];
+    const nodeThreads: number[] = [];
+    for (let i = 0; i < STARTS; i++) {
+      const node = startApp({ display: bench.display.display, target: bareNodeTarget('setInterval(()=>{},1000)'), name: `map-node-${i}`, config: {}, env: benchNodeOptions() });
+      try {
+        const pid = await node.waitForProgramPid();
+        await sleep(IDLE_MS);
+        nodeMaps.push(smapsOf(pid));
+        nodeThreads.push(threadsOf(pid));
+      } finally {
+        await node.interrupt(10000).catch(() => node.killHard().catch(() => undefined));
+        await node.dispose();
       }
-      await sleep(IDLE_MS);
-      afterCalls = smapsOf(pid);
-    } finally {
-      await bench.stop(r);
     }
+    const programMaps: Map<string, Mapping>[] = [];
+    const programThreads: number[] = [];
+    let afterCalls: Map<string, Mapping> | undefined;
+    for (let i = 0; i < STARTS; i++) {
+      const r = bench.launch(productSubject(), `map-product-${i}`);
+      try {
+        await bench.ready(r);
+        const pid = await r.app.waitForProgramPid();
+        await sleep(IDLE_MS);
+        programMaps.push(smapsOf(pid));
+        programThreads.push(threadsOf(pid));
+        if (i < STARTS - 1) continue;
+        for (let c = 0; c < CALLS; c++) {
+          await incomingCall(bench, r, 2 * c);
+          await dialCall(bench, r, 2 * c + 1);
+        }
+        await sleep(IDLE_MS);
+        afterCalls = smapsOf(pid);
+      } finally {
+        await bench.stop(r);
+      }
+    }
+    const nodeMap = median('bare node.exe', nodeMaps);
+    const programMap = median('program idle', programMaps);
+    console.log(`threads: bare node.exe ${nodeThreads.join(', ')}; program idle ${programThreads.join(', ')} (under Wine each costs about 1 MB of RSS: its stack region)`);
     printDiff('bare node.exe', nodeMap, 'program idle', programMap);
     console.log('');
-    printDiff('program idle', programMap, `after ${CALLS} incoming calls and ${CALLS} Dials`, afterCalls);
+    printDiff(`program idle${STARTS > 1 ? ' (last start)' : ''}`, programMaps[programMaps.length - 1]!, `after ${CALLS} incoming calls and ${CALLS} Dials`, afterCalls!);
   } finally {
     await bench.close();
   }
+}
+
+const totalKB = (m: Map<string, Mapping>): number => [...m.values()].reduce((s, v) => s + v.rssKB, 0);
+
+/** The run of median total RSS; with several, every run's total is printed. */
+function median(label: string, maps: Map<string, Mapping>[]): Map<string, Mapping> {
+  const sorted = [...maps].sort((x, y) => totalKB(x) - totalKB(y));
+  if (maps.length > 1) console.log(`${label}: RSS of ${maps.length} starts ${maps.map((m) => (totalKB(m) / 1024).toFixed(1)).join(', ')} MB; median ${(totalKB(sorted[(sorted.length - 1) >> 1]!) / 1024).toFixed(1)} MB`);
+  return sorted[(sorted.length - 1) >> 1]!;
 }
 
 /** Both maps side by side, per mapping, differences of 256 KB or more, largest first. */
@@ -87,8 +114,7 @@ function printDiff(beforeLabel: string, before: Map<string, Mapping>, afterLabel
     return { n, before: x.rssKB, after: y.rssKB, anon: y.anonKB, diff: y.rssKB - x.rssKB };
   });
   rows.sort((x, y) => Math.abs(y.diff) - Math.abs(x.diff));
-  const total = (m: Map<string, Mapping>): number => [...m.values()].reduce((s, v) => s + v.rssKB, 0);
-  console.log(`RSS: ${beforeLabel} ${(total(before) / 1024).toFixed(1)} MB, ${afterLabel} ${(total(after) / 1024).toFixed(1)} MB`);
+  console.log(`RSS: ${beforeLabel} ${(totalKB(before) / 1024).toFixed(1)} MB, ${afterLabel} ${(totalKB(after) / 1024).toFixed(1)} MB`);
   console.log('mapping'.padEnd(72) + 'before KB'.padStart(10) + 'after KB'.padStart(12) + 'of it anon'.padStart(12) + 'diff KB'.padStart(10));
   for (const row of rows.filter((x) => Math.abs(x.diff) >= 256)) {
     console.log(short(row.n).padEnd(72) + String(row.before).padStart(10) + String(row.after).padStart(12) + String(row.anon).padStart(12) + String(row.diff).padStart(10));
