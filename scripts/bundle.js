@@ -18,6 +18,7 @@
  * Usage: node scripts/bundle.js [--metafile FILE]   (FILE: esbuild's account of what went in, by size)
  */
 'use strict';
+const fs = require('node:fs');
 const path = require('node:path');
 const esbuild = require('esbuild');
 
@@ -29,7 +30,40 @@ const ENTRY = path.join(ROOT, 'build', 'js', 'src', 'main.js');
  */
 const OUT = path.join(ROOT, 'build', 'bundle', 'main.js');
 
+/**
+ * zod/mini by name (scripts/bundle/zod-mini.mjs) and zod's English messages as ES modules, so that
+ * esbuild can leave out what the program does not use (see there).
+ */
+const ZOD_MINI_SHIM = path.join(__dirname, 'bundle', 'zod-mini.mjs');
+const ALIASES = { 'zod/mini': ZOD_MINI_SHIM, 'zod/v4/locales/en.cjs': 'zod/v4/locales/en.js' };
+
+/** Names the compiled program takes from zod/mini (`z.name` in files that require it). */
+function zodMiniNamesUsed(dir = path.join(ROOT, 'build', 'js', 'src')) {
+  const names = new Set();
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      for (const n of zodMiniNamesUsed(file)) names.add(n);
+      continue;
+    }
+    if (!entry.name.endsWith('.js')) continue;
+    const code = fs.readFileSync(file, 'utf8');
+    const binding = /const (\w+) = __importStar\(require\("zod\/mini"\)\)/.exec(code);
+    if (!binding) continue;
+    for (const m of code.matchAll(new RegExp(`\\b${binding[1]}\\.([A-Za-z_$][\\w$]*)`, 'g'))) names.add(m[1]);
+  }
+  return names;
+}
+
+/** Fails when the program uses a zod/mini name the shim does not export. */
+async function checkZodMiniShim() {
+  const exported = new Set(Object.keys(await import(require('node:url').pathToFileURL(ZOD_MINI_SHIM).href)));
+  const missing = [...zodMiniNamesUsed()].filter((n) => !exported.has(n));
+  if (missing.length) throw new Error(`${path.relative(ROOT, ZOD_MINI_SHIM)} lacks ${missing.join(', ')}: add them to its export list`);
+}
+
 async function main() {
+  await checkZodMiniShim();
   const i = process.argv.indexOf('--metafile');
   const result = await esbuild.build({
     entryPoints: [ENTRY],
@@ -45,11 +79,12 @@ async function main() {
     minifySyntax: true,
     keepNames: true,
     legalComments: 'eof',
+    alias: ALIASES,
     metafile: i > 0,
     logLevel: 'warning',
   });
-  if (i > 0) require('node:fs').writeFileSync(process.argv[i + 1], JSON.stringify(result.metafile));
-  console.log(`bundle: ${path.relative(ROOT, OUT)} (${(require('node:fs').statSync(OUT).size / 1024).toFixed(0)} KB)`);
+  if (i > 0) fs.writeFileSync(process.argv[i + 1], JSON.stringify(result.metafile));
+  console.log(`bundle: ${path.relative(ROOT, OUT)} (${(fs.statSync(OUT).size / 1024).toFixed(0)} KB)`);
 }
 
 main().catch((err) => {

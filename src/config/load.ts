@@ -4,7 +4,7 @@
  * falls back to its default.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { configSchema, defaultConfig, type Config } from './schema';
 
 export interface ConfigProblem {
@@ -20,19 +20,19 @@ export interface LoadedConfig {
   found: boolean;
 }
 
-type Shape = Record<string, z.ZodType>;
+type Shape = Record<string, z.ZodMiniType>;
 
-function unwrapObject(t: z.ZodType): z.ZodObject | undefined {
-  let cur: z.ZodType = t;
+function unwrapObject(t: z.ZodMiniType): z.ZodMiniObject | undefined {
+  let cur: z.ZodMiniType = t;
   for (let i = 0; i < 5; i++) {
-    if (cur instanceof z.ZodObject) return cur;
-    if (cur instanceof z.ZodDefault) cur = cur.unwrap() as z.ZodType;
+    if (cur instanceof z.ZodMiniObject) return cur;
+    if (cur instanceof z.ZodMiniDefault) cur = cur._zod.def.innerType as z.ZodMiniType;
     else return undefined;
   }
   return undefined;
 }
 
-function allowed(t: z.ZodType): string {
+function allowed(t: z.ZodMiniType): string {
   const issues = t.safeParse(Symbol('probe')).error?.issues ?? [];
   const first = issues[0];
   if (first && 'values' in first && Array.isArray(first.values)) return `erlaubt / allowed: ${first.values.map((v) => JSON.stringify(v)).join(', ')}`;

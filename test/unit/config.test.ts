@@ -34,6 +34,22 @@ describe('configuration', () => {
     expect(lines.some((l) => l.includes('lookupBudgetMs') && l.includes('300'))).toBe(true);
   });
 
+  it('says what is wrong with a number, a pattern and an address (zod’s English messages are loaded)', () => {
+    const r = parseConfig(JSON.stringify({ lookupBudgetMs: -5, extensionLength: 2.5, country: 'de', contacts: { datevConnect: { baseUrl: 'localhost 58454' } } }), 'c.json');
+    const byKey = Object.fromEntries(r.problems.map((p) => [p.key, p.message]));
+    expect(byKey['lookupBudgetMs']).toContain('Too small: expected number to be >=0');
+    expect(byKey['extensionLength']).toContain('expected int');
+    expect(byKey['country']).toContain('must match pattern /^[A-Z]{2}$/');
+    expect(byKey['contacts.datevConnect.baseUrl']).toContain('Invalid URL');
+    expect(r.config.contacts.datevConnect.baseUrl).toBe('http://localhost:58454');
+  });
+
+  it('every section defaults on its own: a new object each time, not one shared default', () => {
+    const a = defaultConfig();
+    a.log.level = 'debug';
+    expect(defaultConfig().log.level).toBe('info');
+  });
+
   it('a file that is not JSON or not an object: defaults, with a clear problem', () => {
     const bad = parseConfig('{ line: 201', 'c.json');
     expect(bad.config).toEqual(defaultConfig());
