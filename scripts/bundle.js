@@ -31,39 +31,66 @@ const ENTRY = path.join(ROOT, 'build', 'js', 'src', 'main.js');
 const OUT = path.join(ROOT, 'build', 'bundle', 'main.js');
 
 /**
- * zod/mini by name (scripts/bundle/zod-mini.mjs) and zod's English messages as ES modules, so that
- * esbuild can leave out what the program does not use (see there).
+ * Packages the program require()s by name, each put in place by an ES module that re-exports only
+ * the names the program uses (scripts/bundle/*.mjs): a require()d module is bundled whole, an ES
+ * module's unused exports are left out. zod's English messages are taken as an ES module too.
  */
-const ZOD_MINI_SHIM = path.join(__dirname, 'bundle', 'zod-mini.mjs');
-const ALIASES = { 'zod/mini': ZOD_MINI_SHIM, 'zod/v4/locales/en.cjs': 'zod/v4/locales/en.js' };
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
-/** Names the compiled program takes from zod/mini (`z.name` in files that require it). */
-function zodMiniNamesUsed(dir = path.join(ROOT, 'build', 'js', 'src')) {
-  const names = new Set();
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const file = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      for (const n of zodMiniNamesUsed(file)) names.add(n);
-      continue;
+const SHIMS = [
+  { specifiers: ['zod/mini'], file: path.join(__dirname, 'bundle', 'zod-mini.mjs') },
+  { specifiers: ['libphonenumber-js', 'libphonenumber-js/min'], file: path.join(__dirname, 'bundle', 'libphonenumber.mjs') },
+];
+/**
+ * Puts each shim in place of its packages, except for the shim's own import of the package; and zod's
+ * English messages as an ES module.
+ */
+const shimPlugin = {
+  name: 'shims',
+  setup(build) {
+    for (const shim of SHIMS) {
+      const filter = new RegExp(`^(${shim.specifiers.map(escape).join('|')})$`);
+      build.onResolve({ filter }, (args) => (args.importer === shim.file ? undefined : { path: shim.file }));
     }
-    if (!entry.name.endsWith('.js')) continue;
+  },
+};
+const ALIASES = { 'zod/v4/locales/en.cjs': 'zod/v4/locales/en.js' };
+
+function compiledFiles(dir = path.join(ROOT, 'build', 'js', 'src')) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const file = path.join(dir, e.name);
+    if (e.isDirectory()) return compiledFiles(file);
+    return e.name.endsWith('.js') ? [file] : [];
+  });
+}
+
+/** Names the compiled program takes from `specifier` (tsc's `const x = [__importStar(]require("…")`, then `x.name`). */
+function namesUsed(specifier, files) {
+  const names = new Set();
+  const binding = new RegExp(`const (\\w+) = (?:__importStar\\()?require\\("${escape(specifier)}"\\)`, 'g');
+  for (const file of files) {
     const code = fs.readFileSync(file, 'utf8');
-    const binding = /const (\w+) = __importStar\(require\("zod\/mini"\)\)/.exec(code);
-    if (!binding) continue;
-    for (const m of code.matchAll(new RegExp(`\\b${binding[1]}\\.([A-Za-z_$][\\w$]*)`, 'g'))) names.add(m[1]);
+    for (const b of code.matchAll(binding)) {
+      for (const m of code.matchAll(new RegExp(`\\b${b[1]}\\.([A-Za-z_$][\\w$]*)`, 'g'))) names.add(m[1]);
+    }
   }
   return names;
 }
 
-/** Fails when the program uses a zod/mini name the shim does not export. */
-async function checkZodMiniShim() {
-  const exported = new Set(Object.keys(await import(require('node:url').pathToFileURL(ZOD_MINI_SHIM).href)));
-  const missing = [...zodMiniNamesUsed()].filter((n) => !exported.has(n));
-  if (missing.length) throw new Error(`${path.relative(ROOT, ZOD_MINI_SHIM)} lacks ${missing.join(', ')}: add them to its export list`);
+/** Fails when the program uses a name its shim does not export. */
+async function checkShims() {
+  const files = compiledFiles();
+  for (const shim of SHIMS) {
+    const exported = new Set(Object.keys(await import(require('node:url').pathToFileURL(shim.file).href)));
+    const used = new Set(shim.specifiers.flatMap((spec) => [...namesUsed(spec, files)]));
+    if (used.size === 0) throw new Error(`nothing in build/js uses ${shim.specifiers.join(' or ')}: drop ${path.relative(ROOT, shim.file)}`);
+    const missing = [...used].filter((n) => !exported.has(n));
+    if (missing.length) throw new Error(`${path.relative(ROOT, shim.file)} lacks ${missing.join(', ')}: add them to its export list`);
+  }
 }
 
 async function main() {
-  await checkZodMiniShim();
+  await checkShims();
   const i = process.argv.indexOf('--metafile');
   const result = await esbuild.build({
     entryPoints: [ENTRY],
@@ -80,6 +107,7 @@ async function main() {
     keepNames: true,
     legalComments: 'eof',
     alias: ALIASES,
+    plugins: [shimPlugin],
     metafile: i > 0,
     logLevel: 'warning',
   });
