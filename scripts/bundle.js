@@ -1,21 +1,29 @@
 #!/usr/bin/env node
 /**
- * Bundles the compiled program (build/js/src/main.js, from `npm run build`) and the node_modules it
- * uses into one minified file, build/bundle/main.js, which scripts/package.sh hands to pkg --sea.
+ * Bundles the compiled program (build/js, from `npm run build`) and the node_modules it uses for
+ * scripts/package.sh, which hands build/bundle/main.js to pkg --sea:
+ *   build/bundle/main.js     src/main.ts;
+ *   build/bundle/early/…     the few modules of the early ROT registration (src/native/earlyStart.ts and
+ *                            what it imports), as tsc wrote them, in their folders: both bundles
+ *                            require() them from there, so each exists once (one loaded addon, one
+ *                            DatevError class);
+ *   build/bundle/program.js  src/program.ts, the rest, which main.js require()s once the CTI object is
+ *                            in the ROT: V8 compiles (pre-parses) a script as a whole when it is loaded,
+ *                            about 27 ms for these 850 KB, which would otherwise come before the
+ *                            registration (start → ROT under Wine: 55 ms less, bench:wine).
  *
  * Why (issue 9, measured with bench/wine/memoryMap.ts): every module file pkg puts into the exe stays
  * in memory up to three times for the whole day — its decompressed bytes in pkg's file cache, its
- * source text in V8's heap (needed for lazy compilation and stack traces) and a line-ends table. One
- * minified file instead of several hundred readable ones keeps all three small, and loads faster
- * (one snapshot lookup instead of hundreds).
+ * source text in V8's heap (needed for lazy compilation and stack traces) and a line-ends table. Two
+ * minified files instead of several hundred readable ones keep all three small, and load faster
+ * (two snapshot lookups instead of hundreds).
  *
- * What stays the same: lazy require()s (src/main.ts loads the rest of the program after the early ROT
- * registration) stay lazy, as esbuild wraps required modules in functions run on first use; names are
- * not mangled, so stack traces in the log still say where; Node's built-in
+ * What stays the same: lazy require()s stay lazy, as esbuild wraps required modules in functions run
+ * on first use; names are not mangled, so stack traces in the log still say where; Node's built-in
  * modules and the native addon (loaded with process.dlopen from a path, src/native/addon.ts) are not
- * bundled. Licence comments of the bundled packages are kept at the end of the file.
+ * bundled. Licence comments of the bundled packages are kept at the end of each file.
  *
- * Usage: node scripts/bundle.js [--metafile FILE]   (FILE: esbuild's account of what went in, by size)
+ * Usage: node scripts/bundle.js [--metafile FILE]   (FILE: esbuild's account of what went into each, by size)
  */
 'use strict';
 const fs = require('node:fs');
@@ -23,12 +31,19 @@ const path = require('node:path');
 const esbuild = require('esbuild');
 
 const ROOT = path.resolve(__dirname, '..');
-const ENTRY = path.join(ROOT, 'build', 'js', 'src', 'main.js');
+const SRC = path.join(ROOT, 'build', 'js', 'src');
 /**
- * build/bundle/main.js: src/native/addon.ts finds the addon of the build tree (and pkg's asset of it)
- * at ../Release from here, as it does at ../../../Release from build/js/src/native/.
+ * build/bundle/: src/native/addon.ts finds the addon of the build tree (and pkg's asset of it) at
+ * ../Release from here, as it does at ../../../Release from build/js/src/native/.
  */
-const OUT = path.join(ROOT, 'build', 'bundle', 'main.js');
+const OUT_DIR = path.join(ROOT, 'build', 'bundle');
+/** main.js require()s './program' at run time: program.js next to it. */
+const EARLY_ENTRY = path.join(SRC, 'native', 'earlyStart.js');
+const EARLY_DIR = path.join(OUT_DIR, 'early');
+const BUNDLES = [
+  { entry: 'main.js', external: ['./program'] },
+  { entry: 'program.js', external: [] },
+];
 
 /**
  * Packages the program require()s by name, each put in place by an ES module that re-exports only
@@ -56,7 +71,39 @@ const shimPlugin = {
 };
 const ALIASES = { 'zod/v4/locales/en.cjs': 'zod/v4/locales/en.js' };
 
-function compiledFiles(dir = path.join(ROOT, 'build', 'js', 'src')) {
+/**
+ * The compiled files of the early registration (earlyStart.js and what it imports), copied to
+ * build/bundle/early/ in their folders; returns their paths in build/js.
+ */
+async function copyEarlyModules() {
+  const { metafile } = await esbuild.build({ entryPoints: [EARLY_ENTRY], bundle: true, platform: 'node', write: false, metafile: true, logLevel: 'warning' });
+  const files = Object.keys(metafile.inputs).map((f) => path.resolve(ROOT, f));
+  const foreign = files.filter((f) => !f.startsWith(SRC + path.sep));
+  if (foreign.length) throw new Error(`the early registration imports ${foreign.map((f) => path.relative(ROOT, f)).join(', ')}: only the program's own modules can be kept apart (build/bundle/early)`);
+  fs.rmSync(EARLY_DIR, { recursive: true, force: true });
+  for (const f of files) {
+    const to = path.join(EARLY_DIR, path.relative(SRC, f));
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.writeFileSync(to, fs.readFileSync(f, 'utf8').replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n'));
+  }
+  return new Set(files);
+}
+
+/** Imports of an early module become require()s of its copy in build/bundle/early/. */
+function earlyPlugin(early) {
+  return {
+    name: 'early-modules',
+    setup(build) {
+      build.onResolve({ filter: /^\.\.?\// }, (args) => {
+        const file = path.resolve(args.resolveDir, args.path) + '.js';
+        if (!early.has(file)) return undefined;
+        return { path: './' + path.relative(OUT_DIR, path.join(EARLY_DIR, path.relative(SRC, file))).replace(/\\/g, '/').replace(/\.js$/, ''), external: true };
+      });
+    },
+  };
+}
+
+function compiledFiles(dir = SRC) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const file = path.join(dir, e.name);
     if (e.isDirectory()) return compiledFiles(file);
@@ -92,27 +139,35 @@ async function checkShims() {
 async function main() {
   await checkShims();
   const i = process.argv.indexOf('--metafile');
-  const result = await esbuild.build({
-    entryPoints: [ENTRY],
-    outfile: OUT,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    // Whitespace and syntax only: identifiers keep their names, so a stack trace in the log reads like
-    // the source. Mangling them as well made the file 26 % smaller but the idle RSS no smaller (measured
-    // under Wine: 157.8 MB mangled, 156.7 MB not; the source text is a small part of what a function costs).
-    minifyWhitespace: true,
-    minifySyntax: true,
-    keepNames: true,
-    legalComments: 'eof',
-    alias: ALIASES,
-    plugins: [shimPlugin],
-    metafile: i > 0,
-    logLevel: 'warning',
-  });
-  if (i > 0) fs.writeFileSync(process.argv[i + 1], JSON.stringify(result.metafile));
-  console.log(`bundle: ${path.relative(ROOT, OUT)} (${(fs.statSync(OUT).size / 1024).toFixed(0)} KB)`);
+  const early = await copyEarlyModules();
+  const metafiles = [];
+  for (const b of BUNDLES) {
+    const out = path.join(OUT_DIR, b.entry);
+    const result = await esbuild.build({
+      entryPoints: [path.join(SRC, b.entry)],
+      outfile: out,
+      external: b.external,
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'cjs',
+      // Whitespace and syntax only: identifiers keep their names, so a stack trace in the log reads like
+      // the source. Mangling them as well made the file 26 % smaller but the idle RSS no smaller (measured
+      // under Wine: 157.8 MB mangled, 156.7 MB not; the source text is a small part of what a function costs).
+      minifyWhitespace: true,
+      minifySyntax: true,
+      keepNames: true,
+      legalComments: 'eof',
+      alias: ALIASES,
+      plugins: [earlyPlugin(early), shimPlugin],
+      metafile: i > 0,
+      logLevel: 'warning',
+    });
+    if (result.metafile) metafiles.push(result.metafile);
+    console.log(`bundle: ${path.relative(ROOT, out)} (${(fs.statSync(out).size / 1024).toFixed(0)} KB)`);
+  }
+  console.log(`bundle: ${path.relative(ROOT, EARLY_DIR)}: ${[...early].map((f) => path.relative(SRC, f)).join(', ')}`);
+  if (i > 0) fs.writeFileSync(process.argv[i + 1], JSON.stringify(metafiles));
 }
 
 main().catch((err) => {

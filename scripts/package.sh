@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the release in dist/:
 #   wildix-datev-cti.exe   one Windows x64 exe (Node 22 SEA made by @yao-pkg/pkg --sea) with the
-#                          program and the node_modules it uses as one minified file (scripts/bundle.js:
-#                          build/bundle/main.js, Brotli-compressed in the exe, scripts/pkg.config.json;
+#                          program and the node_modules it uses as two minified files (scripts/bundle.js:
+#                          build/bundle/, Brotli-compressed in the exe, scripts/pkg.config.json;
 #                          Wine reads the whole image into memory, as node.exe's sections are not
 #                          page-aligned in the file, so a small blob is less RSS per running copy;
 #                          Windows pages the image in on demand) and

@@ -5,7 +5,8 @@
 #   3. the Windows side: Debian packages (wine, mingw-w64, xvfb, …), node.exe from npm, a Wine prefix,
 #      the cross-built addon and fakes, the packaged dist/wildix-datev-cti.exe and the MSIs (npm run
 #      package, signed with a throw-away certificate), and the contract suites + scenarios against the
-#      real native adapters, the exe and the installed MSIs under Wine; the Windows node.exe processes
+#      real native adapters, the exe and the installed MSIs under Wine, and the scenarios once more against
+#      the packaged exe (its bundled code, scripts/bundle.js); the Windows node.exe processes
 #      that run build/js record their V8 coverage
 #   4. one line-coverage figure for src/ (Linux run + Windows node.exe, merged): >= COVERAGE_MIN_LINES
 # Every step must pass; a missing tool is an error, never a skip. Ends with "N passed, N failed".
@@ -51,6 +52,10 @@ WILDIX_SIGN_PFX=$ROOT/.cache/signing/test-signing.pfx WILDIX_SIGN_PASSWORD="$(ca
 section "Windows side under Wine (native adapters, fake tapi32.dll, fake DATEV, the packaged exe)"
 # bounded: a Windows process that hangs must fail the run, not eat CI's 90 minutes
 timeout --kill-after=30 1800 npm run --silent test:wine -- --reporter=default --reporter=json --outputFile.json="$REPORTS/wine.json"
+
+section "the scenarios again against the packaged exe (what users run: scripts/bundle.js's bundles in pkg's SEA)"
+WILDIX_E2E_EXE=$ROOT/dist/wildix-datev-cti.exe timeout --kill-after=30 600 npx vitest run --config vitest.wine.config.ts \
+  test/wine/app.wine.test.ts --reporter=default --reporter=json --outputFile.json="$REPORTS/wine-exe.json"
 
 section "coverage of src/ (Linux run + Windows node.exe under Wine, merged)"
 coverage_ok=1

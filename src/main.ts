@@ -29,24 +29,13 @@ async function earlyRegistrationDone(): Promise<void> {
   clearTimeout(timer);
 }
 
-/* eslint-disable @typescript-eslint/no-require-imports -- loaded after the early registration, on purpose */
-function loadProgram() {
-  return {
-    createFileLogger: (require('./logging/fileLogger') as typeof import('./logging/fileLogger')).createFileLogger,
-    processEnv: (require('./config/paths') as typeof import('./config/paths')).processEnv,
-    run: (require('./cli/run') as typeof import('./cli/run')).run,
-    stopDeadline: (require('./stopDeadline') as typeof import('./stopDeadline')).stopDeadline,
-    version: (require('../../../package.json') as { version: string }).version,
-  };
+/** The rest of the program (src/program.ts), loaded after the early registration, on purpose. */
+function loadProgram(): typeof import('./program') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./program') as typeof import('./program');
 }
 
-/** Loaded only on Windows: the addon and its adapters. */
-function nativeWiring(): typeof import('./native/wiring') {
-  return require('./native/wiring') as typeof import('./native/wiring');
-}
-/* eslint-enable @typescript-eslint/no-require-imports */
-
-type Program = ReturnType<typeof loadProgram>;
+type Program = typeof import('./program');
 
 let closeLog: (() => Promise<void>) | undefined;
 let stopFinished: (() => void) | undefined;
@@ -88,7 +77,7 @@ function withStopDeadline(stopDeadline: Program['stopDeadline'], w: NativeWiring
 
 async function main(): Promise<void> {
   await earlyRegistrationDone();
-  const { createFileLogger, processEnv, run, stopDeadline, version } = loadProgram();
+  const { createFileLogger, nativeWiring, processEnv, run, stopDeadline, version } = loadProgram();
   const env = processEnv();
   const code = await run(process.argv.slice(2), {
     version,

@@ -131,11 +131,10 @@ export function addonCandidates(env: NodeJS.ProcessEnv = process.env): string[] 
   if (env.WILDIX_CTI_ADDON) list.push(env.WILDIX_CTI_ADDON);
   list.push(path.join(path.dirname(process.execPath), ADDON_FILE));
   // The build tree's build/Release/wildix_cti.node, from build/js/src/native/addon.js (tsc's output) or
-  // from build/bundle/main.js (scripts/bundle.js, what the exe runs). In the packaged exe this path is
-  // inside pkg's snapshot (C:\snapshot\…\build\Release\wildix_cti.node, a pkg asset, see
+  // build/bundle/early/native/addon.js (scripts/bundle.js, what the exe runs). In the packaged exe this
+  // path is inside pkg's snapshot (C:\snapshot\…\build\Release\wildix_cti.node, a pkg asset, see
   // scripts/pkg.config.json), and pkg's process.dlopen extracts it to %USERPROFILE%\.cache\pkg\<sha256>\
   list.push(path.resolve(__dirname, '..', '..', '..', 'Release', ADDON_FILE));
-  list.push(path.resolve(__dirname, '..', 'Release', ADDON_FILE));
   return list;
 }
 
