@@ -11,7 +11,7 @@ import { dialogsContract } from '../../contracts/dialogs.contract';
 import type { DialogSpec } from '../../src/dialogs/port';
 import { connectHost, type RemoteHost } from './remote';
 import { paths, screenshot, VIRTUAL_DESKTOP, wineEnv } from './env';
-import { listWindows, winUser, type WinUserWindow } from './winUser';
+import { listWindows, winUser, winUserJsonSync, type WinUserWindow } from './winUser';
 
 const display = inject('display');
 let host: RemoteHost;
@@ -36,15 +36,7 @@ async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 2000
 }
 
 /** win-user.exe with JSON output (see fakes/win-user). */
-function winUserJson<T>(args: string[]): T {
-  const r = spawnSync('wine', ['explorer', `/desktop=${VIRTUAL_DESKTOP}`, paths.winUser, ...args], {
-    env: wineEnv(display),
-    encoding: 'utf8',
-    timeout: 20000,
-  });
-  if (r.status !== 0) throw new Error(`win-user.exe ${args.join(' ')} failed (${r.status}): ${r.stdout}${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
+const winUserJson = <T>(args: string[]): T => winUserJsonSync<T>(wineEnv(display), args);
 
 interface Foreground {
   title: string;

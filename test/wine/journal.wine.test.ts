@@ -35,7 +35,7 @@ import { E2E_DIR, primaryTarget, startApp, type AppProcess } from './appProcess'
 import { FAKE_DATEV_BUILD, FAKE_DATEV_EXE, FakeDatevProcess } from './datevDriver';
 import { paths, screenshot, VIRTUAL_DESKTOP, wineEnv, winPath } from './env';
 import { FAKE_TAPI_BUILD, FAKE_TAPI_DIR, FAKE_TAPI_DLL, FakeTapiServer, type FakeTapiPbx } from './pbxDriver';
-import { clickButton, listWindows, newestWindow, selectRow, typeInto, type WinUserWindow } from './winUser';
+import { clickButton, listWindows, newestWindow, selectRow, typeInto, winUserJsonSync, type WinUserWindow } from './winUser';
 
 const display = inject('display');
 const env = wineEnv(display);
@@ -122,11 +122,7 @@ async function windowGone(id: number, what: string): Promise<void> {
 }
 
 /** win-user.exe with a JSON answer (foreground, command). */
-function winUserJson<T>(args: string[]): T {
-  const r = spawnSync('wine', ['explorer', `/desktop=${VIRTUAL_DESKTOP}`, paths.winUser, ...args], { env, encoding: 'utf8', timeout: 20000 });
-  if (r.status !== 0 && r.status !== 2) throw new Error(`win-user.exe ${args.join(' ')} failed (${r.status}): ${r.stdout}${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
+const winUserJson = <T>(args: string[]): T => winUserJsonSync<T>(env, args, [0, 2]);
 
 const foreground = () => winUserJson<{ title: string; focusClass: string }>(['foreground']);
 

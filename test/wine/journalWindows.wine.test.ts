@@ -13,7 +13,7 @@ import type { CallListAction, CallListRow, CallListSpec, NoteWindowSpec } from '
 import { connectHost, type RemoteHost } from './remote';
 import { paths, screenshot, VIRTUAL_DESKTOP, wineEnv } from './env';
 import { CHOOSER_STATUS } from '../../src/journal/texts';
-import { journalWindowsUser, listWindows, newestWindow, typeInto, type WinUserWindow } from './winUser';
+import { journalWindowsUser, listWindows, newestWindow, typeInto, winUserJsonSync, type WinUserWindow } from './winUser';
 
 const display = inject('display');
 let host: RemoteHost;
@@ -49,13 +49,7 @@ interface Foreground {
 }
 
 function foreground(): Foreground {
-  const r = spawnSync('wine', ['explorer', `/desktop=${VIRTUAL_DESKTOP}`, paths.winUser, 'foreground'], {
-    env: wineEnv(display),
-    encoding: 'utf8',
-    timeout: 20000,
-  });
-  if (r.status !== 0) throw new Error(`win-user.exe foreground failed (${r.status}): ${r.stdout}${r.stderr}`);
-  return JSON.parse(r.stdout) as Foreground;
+  return winUserJsonSync<Foreground>(wineEnv(display), ['foreground']);
 }
 
 /** Real X input (mouse, keyboard) through the virtual desktop. */

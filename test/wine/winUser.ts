@@ -3,12 +3,25 @@
  * same virtual desktop as the port host / the program. Window ids come from the window property
  * "WildixCtiDialogId" (native/ui).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import type { DialogUser, JournalWindowsUser, VisibleDialog } from '../../contracts/harness';
 import { LABELS } from '../../src/journal/texts';
 import type { CallListRow } from '../../src/journal/windows';
 import { CHOOSER_STATUS } from '../../src/journal/texts';
 import { paths, VIRTUAL_DESKTOP, wineEnv } from './env';
+
+/**
+ * win-user.exe with a JSON answer, run synchronously in the virtual desktop, for exit codes in `ok`.
+ * A run that printed nothing is tried again (twice at most): seen once in a full run, right after
+ * another program was started in the same desktop.
+ */
+export function winUserJsonSync<T>(env: NodeJS.ProcessEnv, args: string[], ok: number[] = [0]): T {
+  for (let attempt = 1; ; attempt++) {
+    const r = spawnSync('wine', ['explorer', `/desktop=${VIRTUAL_DESKTOP}`, paths.winUser, ...args], { env, encoding: 'utf8', timeout: 20000 });
+    if (r.status === null || !ok.includes(r.status)) throw new Error(`win-user.exe ${args.join(' ')} failed (${r.status}): ${r.stdout}${r.stderr}`);
+    if (r.stdout.trim() !== '' || attempt === 3) return JSON.parse(r.stdout) as T;
+  }
+}
 
 /** A ListView as win-user.exe reads it. */
 export interface WinUserList {
