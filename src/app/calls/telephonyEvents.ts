@@ -14,13 +14,6 @@ import type { CallDialogs } from './callDialogs';
 import { isEnded, newTrackedCall, type TrackedCall } from './trackedCall';
 
 /** What the outgoing side does with a call it dialled when that call shows up on the line. */
-/**
- * Longest wait of the incoming pop-up for DATEV's answer to the NewCall. The fake DATEV answers in
- * about 30 ms under Wine (it reads the call's fields back first); how long the real DATEV takes is not
- * known (README Known limits). The pop-up comes with the phone's ringing either way.
- */
-export const INCOMING_DIALOG_WAIT_MS = 50;
-
 export interface DialledCalls {
   /** The dialled call appeared (before its LINE_REPLY): it exists now. */
   exists(call: TrackedCall, startedAt: Date): void;
@@ -167,15 +160,11 @@ export class TelephonyCalls {
     else if (number === '' && !call.withheld) this.waitForCallerId(call);
     else this.c.reporter.apply(call, { type: 'announce' });
     if (direction === Direction.eDirIncoming && o.showIncomingDialog && (firstState === 'OFFERING' || firstState === 'ACCEPTED')) {
-      // The contact lookup and DATEV's NewCall go first; the window (the slowest part: a new thread,
-      // window creation, fonts) opens once DATEV has answered the NewCall, or after INCOMING_DIALOG_WAIT_MS
-      // at most, so that it does not compete with the NewCall for the CPU (it did under Wine on 2 cores).
-      // A call DATEV is not told about (internal) opens it after this turn.
-      const open = (): void => {
+      // after this turn: the contact lookup and DATEV's NewCall go out first, the window (the slowest
+      // part) follows at once
+      setImmediate(() => {
         if (!isEnded(call)) void this.dialogs.openIncoming(call);
-      };
-      if (call.record.reportable) void this.c.reporter.answeredWithin(call, INCOMING_DIALOG_WAIT_MS, d.clock).then(open);
-      else setImmediate(open);
+      });
     }
   }
 
