@@ -37,29 +37,26 @@ const SRC = path.join(ROOT, 'build', 'js', 'src');
  * ../Release from here, as it does at ../../../Release from build/js/src/native/.
  */
 const OUT_DIR = path.join(ROOT, 'build', 'bundle');
-/** main.js require()s './program' at run time: program.js next to it. */
 const EARLY_ENTRY = path.join(SRC, 'native', 'earlyStart.js');
 const EARLY_DIR = path.join(OUT_DIR, 'early');
+/** main.js require()s './program' at run time: program.js next to it. */
 const BUNDLES = [
   { entry: 'main.js', external: ['./program'] },
   { entry: 'program.js', external: [] },
 ];
 
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
 /**
  * Packages the program require()s by name, each put in place by an ES module that re-exports only
  * the names the program uses (scripts/bundle/*.mjs): a require()d module is bundled whole, an ES
- * module's unused exports are left out. zod's English messages are taken as an ES module too.
+ * module's unused exports are left out.
  */
-const escape = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
 const SHIMS = [
   { specifiers: ['zod/mini'], file: path.join(__dirname, 'bundle', 'zod-mini.mjs') },
   { specifiers: ['libphonenumber-js', 'libphonenumber-js/min'], file: path.join(__dirname, 'bundle', 'libphonenumber.mjs') },
 ];
-/**
- * Puts each shim in place of its packages, except for the shim's own import of the package; and zod's
- * English messages as an ES module.
- */
+/** Puts each shim in place of its packages, except for the shim's own import of the package. */
 const shimPlugin = {
   name: 'shims',
   setup(build) {
@@ -69,6 +66,7 @@ const shimPlugin = {
     }
   },
 };
+/** zod's English messages as an ES module (src/config/schema.ts takes the CommonJS file). */
 const ALIASES = { 'zod/v4/locales/en.cjs': 'zod/v4/locales/en.js' };
 
 /**
