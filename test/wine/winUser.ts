@@ -12,8 +12,8 @@ import { paths, VIRTUAL_DESKTOP, wineEnv } from './env';
 
 /**
  * win-user.exe with a JSON answer, run synchronously in the virtual desktop, for exit codes in `ok`.
- * A run that printed nothing is tried again (twice at most): seen once in a full run, right after
- * another program was started in the same desktop.
+ * A run that printed nothing is tried again (twice at most), as in listWindows: seen in a full run,
+ * right after another program was started in the same desktop.
  */
 export function winUserJsonSync<T>(env: NodeJS.ProcessEnv, args: string[], ok: number[] = [0]): T {
   for (let attempt = 1; ; attempt++) {
@@ -76,17 +76,18 @@ function run(display: string, args: string[]): Promise<string> {
 }
 
 export async function listWindows(display: string): Promise<WinUserWindow[]> {
-  // Listing only reads, so a launch of win-user.exe that failed without output (seen once in CI on a
-  // loaded machine: Wine's launcher exited before the tool ran) is tried again; clicks are never retried.
-  let out: string;
+  // Listing only reads, so a launch of win-user.exe that failed without output (seen in CI on a loaded
+  // machine: Wine's launcher exited before the tool ran, with an error code or, twice, with 0) is tried
+  // again; clicks are never retried.
+  let out = '';
   for (let attempt = 1; ; attempt++) {
     try {
       out = await run(display, ['list']);
-      break;
+      if (out.trim() !== '' || attempt >= 3) break;
     } catch (err) {
       if (attempt >= 3) throw err;
-      await new Promise((r) => setTimeout(r, 200));
     }
+    await new Promise((r) => setTimeout(r, 200));
   }
   try {
     return JSON.parse(out) as WinUserWindow[];
