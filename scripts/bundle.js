@@ -110,11 +110,10 @@ function compiledFiles(dir = SRC) {
 }
 
 /** Names the compiled program takes from `specifier` (tsc's `const x = [__importStar(]require("…")`, then `x.name`). */
-function namesUsed(specifier, files) {
+function namesUsed(specifier, sources) {
   const names = new Set();
   const binding = new RegExp(`const (\\w+) = (?:__importStar\\()?require\\("${escape(specifier)}"\\)`, 'g');
-  for (const file of files) {
-    const code = fs.readFileSync(file, 'utf8');
+  for (const code of sources) {
     for (const b of code.matchAll(binding)) {
       for (const m of code.matchAll(new RegExp(`\\b${b[1]}\\.([A-Za-z_$][\\w$]*)`, 'g'))) names.add(m[1]);
     }
@@ -124,10 +123,10 @@ function namesUsed(specifier, files) {
 
 /** Fails when the program uses a name its shim does not export. */
 async function checkShims() {
-  const files = compiledFiles();
+  const sources = compiledFiles().map((f) => fs.readFileSync(f, 'utf8'));
   for (const shim of SHIMS) {
     const exported = new Set(Object.keys(await import(require('node:url').pathToFileURL(shim.file).href)));
-    const used = new Set(shim.specifiers.flatMap((spec) => [...namesUsed(spec, files)]));
+    const used = new Set(shim.specifiers.flatMap((spec) => [...namesUsed(spec, sources)]));
     if (used.size === 0) throw new Error(`nothing in build/js uses ${shim.specifiers.join(' or ')}: drop ${path.relative(ROOT, shim.file)}`);
     const missing = [...used].filter((n) => !exported.has(n));
     if (missing.length) throw new Error(`${path.relative(ROOT, shim.file)} lacks ${missing.join(', ')}: add them to its export list`);

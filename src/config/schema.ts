@@ -14,6 +14,8 @@ const bool = (fallback: boolean) => z._default(z.boolean(), fallback);
 const text = (fallback: string) => z._default(z.string(), fallback);
 const matching = (pattern: RegExp, fallback: string) => z._default(z.string().check(z.regex(pattern)), fallback);
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) => z._default(z.enum(values), fallback);
+/** A nested object whose default is its own defaults (a new object each time). */
+const section = <S extends z.ZodMiniObject>(schema: S) => z._default(schema, () => schema.parse({}) as z.core.util.NoUndefined<z.output<S>>);
 
 export const logSchema = z.object({
   /** error | warn | info | debug */
@@ -58,7 +60,7 @@ export const contactsSchema = z.object({
   learnFromDial: bool(true),
   /** CSV file "Nummer;Name;ID;DataSource" for numbers DATEV does not have; '' = none. */
   manualListFile: text(''),
-  datevConnect: z._default(datevConnectSchema, () => datevConnectSchema.parse({})),
+  datevConnect: section(datevConnectSchema),
 });
 
 export const journalSchema = z.object({
@@ -106,10 +108,10 @@ export const configSchema = z.object({
   datevLookAheadMs: int(0, 5000, 500),
   /** Longest time a TAPI request may wait for its LINE_REPLY. */
   tapiReplyTimeoutMs: int(100, 120000, 15000),
-  dialogs: z._default(dialogsSchema, () => dialogsSchema.parse({})),
-  contacts: z._default(contactsSchema, () => contactsSchema.parse({})),
-  journal: z._default(journalSchema, () => journalSchema.parse({})),
-  log: z._default(logSchema, () => logSchema.parse({})),
+  dialogs: section(dialogsSchema),
+  contacts: section(contactsSchema),
+  journal: section(journalSchema),
+  log: section(logSchema),
 });
 
 export type Config = z.infer<typeof configSchema>;
