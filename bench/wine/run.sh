@@ -5,7 +5,9 @@
 #   - a Wine prefix of its own (.cache/bench/wineprefix, or $WILDIX_BENCH_WINEPREFIX), so the Wine tests'
 #     prefix and the benchmark never see each other's state;
 #   - dist/wildix-datev-cti.exe as it is (npm run package when it is missing; BENCH_PACKAGE=1 rebuilds it);
-#   - the fakes (fakes/datev-exe, fakes/tapi32) and the baseline (bench/baseline) rebuilt when changed.
+#   - the fakes (fakes/datev-exe, fakes/tapi32) and the baseline (bench/baseline) rebuilt when changed;
+#   - .cache/bench/pkg-empty.exe: `process.exit(0)` made into an exe by pkg --sea like the program
+#     (bench/wine/pkg-empty), the start-up reference beside the bare node.exe.
 # Environment: BENCH_SAMPLES (measured calls per kind, default 30) in BENCH_ROUNDS rounds (default 3),
 # BENCH_STARTS (cold and warm starts each, default 5), BENCH_CALLS (calls in the program's soak, default
 # 500), BENCH_IDLE_MS (wait before an idle RSS, default 5000), BENCH_MAIN (another entry, for experiments),
@@ -30,4 +32,9 @@ if [ ! -f "$tapi" ] || [ -n "$(find fakes/tapi32 -type f -not -path '*/build/*' 
   run bash fakes/tapi32/build.sh "$ROOT/build/Release/faketapi"
 fi
 run bash bench/baseline/build.sh
+# the start-up reference: `process.exit(0)` packaged like the program (what pkg --sea's own start costs)
+empty=$ROOT/.cache/bench/pkg-empty.exe
+if [ ! -f "$empty" ] || [ -n "$(find bench/wine/pkg-empty scripts/pkg-sea.sh node_modules/@yao-pkg/pkg/package.json -newer "$empty" | head -n 1)" ]; then
+  run bash scripts/pkg-sea.sh bench/wine/pkg-empty/exit.js bench/wine/pkg-empty/pkg.config.json "$empty"
+fi
 exec npx --no-install vite-node "${BENCH_MAIN:-bench/wine/main.ts}"

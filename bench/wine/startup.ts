@@ -1,12 +1,15 @@
 /**
  * Start-up: spawn (Linux clock) → the CTI object is in the ROT (the fake DATEV checks the ROT every
- * 10 ms and stamps the moment it sees it), for the program and the baseline; spawn → exit of a bare
- * `node.exe -e "process.exit(0)"` of the same Node build, started the same way. A cold start first drops
- * the subject's files from the page cache; a warm one follows right after a start.
+ * 10 ms and stamps the moment it sees it), for the program and the baseline; spawn → exit of two
+ * references started the same way: a bare `node.exe -e "process.exit(0)"` of the same Node build, and
+ * the same statement packaged like the program by pkg --sea (bench/wine/pkg-empty: what pkg's own
+ * start-up costs). A cold start first drops the subject's files from the page cache; a warm one follows
+ * right after a start.
  */
 import * as fs from 'node:fs';
-import { startApp } from '../../test/wine/appProcess';
-import { paths } from '../../test/wine/env';
+import * as path from 'node:path';
+import { exeTarget, startApp, type AppTarget } from '../../test/wine/appProcess';
+import { paths, ROOT } from '../../test/wine/env';
 import { Bench, bareNodeTarget, type Subject } from './benchEnv';
 import { msBetween, nowUs, until } from './clock';
 import { evictFromPageCache } from './processInfo';
@@ -61,29 +64,45 @@ function alive(pid: number): boolean {
   }
 }
 
+/** A start-up reference: an exe that prints when its first statement runs (µs since the epoch) and exits. */
+export type Reference = 'node' | 'pkg';
+
+/** .cache/bench/pkg-empty.exe, made by bench/wine/run.sh (scripts/pkg-sea.sh of bench/wine/pkg-empty/exit.js). */
+export const PKG_EMPTY_EXE = path.join(ROOT, '.cache', 'bench', 'pkg-empty.exe');
+
+function referenceTarget(reference: Reference): { target: AppTarget; file: string; label: string } {
+  if (reference === 'node') {
+    return {
+      target: bareNodeTarget('console.log(Math.round((performance.timeOrigin+performance.now())*1000));process.exit(0)'),
+      file: paths.nodeExe,
+      label: 'the bare node.exe',
+    };
+  }
+  const target = exeTarget(PKG_EMPTY_EXE, 'pkg --sea of process.exit(0)');
+  target.files = [{ file: PKG_EMPTY_EXE, hint: 'run npm run bench:wine (bench/wine/run.sh makes it)' }];
+  return { target, file: PKG_EMPTY_EXE, label: 'the packaged process.exit(0)' };
+}
+
 /**
- * One start of a bare node.exe that prints when its first statement runs and exits. Its exit is when
- * its own Wine process is gone (explorer.exe /desktop, which started it, lingers a while after).
+ * One start of a reference exe (a bare node.exe, or process.exit(0) packaged by pkg --sea) that prints
+ * when its first statement runs and exits. Its exit is when its own Wine process is gone (explorer.exe
+ * /desktop, which started it, lingers a while after).
  */
-export async function timeBareNode(bench: Bench, cold: boolean, name: string): Promise<StartSample> {
-  if (cold) evictFromPageCache([paths.nodeExe]);
+export async function timeReference(bench: Bench, reference: Reference, cold: boolean, name: string): Promise<StartSample> {
+  const { target, file, label } = referenceTarget(reference);
+  if (cold) evictFromPageCache([file]);
   const t0 = nowUs();
-  const app = startApp({
-    display: bench.display.display,
-    target: bareNodeTarget('console.log(Math.round((performance.timeOrigin+performance.now())*1000));process.exit(0)'),
-    name,
-    config: {},
-  });
+  const app = startApp({ display: bench.display.display, target, name, config: {} });
   try {
     // (a scan of /proc per look: not too often, it takes CPU from the start being measured)
-    const pid = await until(() => app.programPid() ?? (app.isRunning ? undefined : -1), 'the bare node.exe process', 30000, 20);
-    if (pid < 0) throw new Error(`the bare node.exe was gone before it was seen; ${app.describe()}`);
-    await until(() => (alive(pid) ? undefined : true), 'the bare node.exe to exit', 30000, 2);
+    const pid = await until(() => app.programPid() ?? (app.isRunning ? undefined : -1), `${label} process`, 30000, 20);
+    if (pid < 0) throw new Error(`${label} was gone before it was seen; ${app.describe()}`);
+    await until(() => (alive(pid) ? undefined : true), `${label} to exit`, 30000, 2);
     const end = nowUs();
     const jsUs = await until(() => {
       const m = /^(\d{16})\s*$/m.exec(app.output());
       return m ? Number(m[1]) : undefined;
-    }, `the bare node.exe's output (${app.outFile})`, 5000, 20);
+    }, `the output of ${label} (${app.outFile})`, 5000, 20);
     return { cold, ms: msBetween(t0, end), readyMs: msBetween(t0, jsUs) };
   } finally {
     await Promise.race([app.exited, new Promise((r) => setTimeout(r, 10000))]);
