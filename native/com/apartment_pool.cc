@@ -1,6 +1,5 @@
 #include "com/apartment_pool.h"
 
-#include <chrono>
 #include <exception>
 #include <system_error>
 
@@ -30,22 +29,26 @@ Outcome Stalled(const std::string& pool) {
 }  // namespace
 
 std::shared_ptr<ApartmentPool> ApartmentPool::Create(std::string name, int size, IMessageFilter* filter, Late late,
-                                                     HealthChanged healthChanged) {
-  std::shared_ptr<ApartmentPool> pool(
-      new ApartmentPool(std::move(name), size, filter, std::move(late), std::move(healthChanged)));
+                                                     HealthChanged healthChanged,
+                                                     std::shared_ptr<DeadlineWatch> watch) {
+  std::shared_ptr<ApartmentPool> pool(new ApartmentPool(std::move(name), size, filter, std::move(late),
+                                                        std::move(healthChanged), std::move(watch)));
   std::weak_ptr<ApartmentPool> weak = pool;
-  pool->watchdog_ = std::thread([weak]() {
-    if (auto self = weak.lock()) self->Watch();
+  pool->watchToken_ = pool->watch_->Add([weak](ULONGLONG now) -> ULONGLONG {
+    auto self = weak.lock();
+    return self ? self->Expire(now) : 0;
   });
+  pool->watched_ = true;
   return pool;
 }
 
 ApartmentPool::ApartmentPool(std::string name, int size, IMessageFilter* filter, Late late,
-                             HealthChanged healthChanged)
+                             HealthChanged healthChanged, std::shared_ptr<DeadlineWatch> watch)
     : name_(std::move(name)),
       filter_(filter),
       late_(std::move(late)),
       healthChanged_(std::move(healthChanged)),
+      watch_(std::move(watch)),
       slots_(static_cast<size_t>(size < 1 ? 1 : size)) {
   if (filter_) filter_->AddRef();
 }
@@ -132,7 +135,7 @@ void ApartmentPool::Dispatch() {
     Settle(d, Stalled(name_));
   }
   if (!next) return;
-  wake_.notify_all();  // the watchdog watches the new deadline
+  watch_->Wake();  // the watch times the new deadline
   Slot& slot = slots_[slotIndex];  // slots_ never resizes; only this thread touches a Busy slot's sta here
   if (start) {
     auto sta = std::make_shared<StaThread>(name_ + " " + std::to_string(slotIndex + 1), filter_);
@@ -203,12 +206,12 @@ void ApartmentPool::RunOn(size_t index, std::shared_ptr<Job> job) {
   }
 }
 
-void ApartmentPool::Watch() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  while (!shutdown_) {
-    ULONGLONG now = GetTickCount64();
-    ULONGLONG next = 0;
-    std::vector<std::shared_ptr<Job>> expired;
+ULONGLONG ApartmentPool::Expire(ULONGLONG now) {
+  std::vector<std::shared_ptr<Job>> expired;
+  ULONGLONG next = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (shutdown_) return 0;
     for (Slot& s : slots_) {
       if (s.use != Slot::Use::Busy || !s.job) continue;
       if (s.job->deadline <= now) {
@@ -220,22 +223,16 @@ void ApartmentPool::Watch() {
         next = s.job->deadline;
       }
     }
-    if (!expired.empty()) {
-      lock.unlock();
-      for (auto& job : expired) {
-        Done d = std::move(job->done);
-        Outcome o = Failure("timeout", RPC_E_TIMEOUT,
-                            "DATEV did not answer within " + std::to_string(job->timeoutMs) + " ms");
-        Settle(d, o);
-      }
-      ReportHealth();
-      Dispatch();
-      lock.lock();
-      continue;
-    }
-    if (next == 0) wake_.wait(lock);
-    else wake_.wait_for(lock, std::chrono::milliseconds(next - now));
   }
+  if (expired.empty()) return next;
+  for (auto& job : expired) {
+    Done d = std::move(job->done);
+    Outcome o = Failure("timeout", RPC_E_TIMEOUT, "DATEV did not answer within " + std::to_string(job->timeoutMs) + " ms");
+    Settle(d, o);
+  }
+  ReportHealth();
+  Dispatch();  // the next job on another apartment (it wakes the watch for its own deadline)
+  return next;
 }
 
 PoolHealth ApartmentPool::HealthLocked() const {
@@ -271,20 +268,19 @@ void ApartmentPool::ReportHealth() {
 void ApartmentPool::Shutdown(DWORD timeoutMs) {
   std::deque<std::shared_ptr<Job>> queued;
   std::vector<std::shared_ptr<StaThread>> threads;
+  bool leave = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (shutdown_ && !watchdog_.joinable()) return;
+    if (shutdown_ && !watched_) return;
     shutdown_ = true;
+    leave = watched_;
+    watched_ = false;
     queued.swap(queue_);
     for (Slot& s : slots_) {
       if (s.sta) threads.push_back(s.sta);
     }
   }
-  wake_.notify_all();
-  if (watchdog_.joinable()) {
-    if (watchdog_.get_id() == std::this_thread::get_id()) watchdog_.detach();
-    else watchdog_.join();
-  }
+  if (leave) watch_->Remove(watchToken_);  // (not under mutex_: the check takes it)
   for (auto& job : queued) {
     Done d = std::move(job->done);
     Settle(d, Failure("shutdown", E_ABORT, "the COM bridge is shut down"));

@@ -1,5 +1,5 @@
 // A small, fixed set of long-lived STA threads ("apartments") that run jobs one after another, in the
-// order they were submitted, each bounded in time by a watchdog.
+// order they were submitted, each bounded in time by a watchdog (a DeadlineWatch, shared with other pools).
 //
 // One job runs at a time, on one apartment. When a job does not finish within its bound (DATEV hangs
 // inside a notification), the watchdog settles it with "timeout", leaves its apartment to finish the
@@ -13,17 +13,16 @@
 
 #include <windows.h>
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "com/apartment_state.h"
+#include "com/deadline_watch.h"
 #include "com/outcome.h"
 #include "com/sta_thread.h"
 
@@ -50,8 +49,9 @@ class ApartmentPool : public std::enable_shared_from_this<ApartmentPool> {
   // The health changed (a job got stuck, a stuck apartment came back); any thread.
   using HealthChanged = std::function<void(const PoolHealth&)>;
 
+  // `watch` times the jobs (it may watch other pools too).
   static std::shared_ptr<ApartmentPool> Create(std::string name, int size, IMessageFilter* filter, Late late,
-                                               HealthChanged healthChanged);
+                                               HealthChanged healthChanged, std::shared_ptr<DeadlineWatch> watch);
   ~ApartmentPool();
 
   // Queues `work`; returns its ticket. `done` is called exactly once (on some thread).
@@ -62,7 +62,7 @@ class ApartmentPool : public std::enable_shared_from_this<ApartmentPool> {
   bool SubmitIfIdle(Work work, DWORD timeoutMs);
   PoolHealth Health() const;
   // Settles queued jobs with "shutdown", ends the apartments (waits at most `timeoutMs` in all; stuck
-  // ones are left behind) and the watchdog. The pool cannot be used afterwards.
+  // ones are left behind) and leaves the watch. The pool cannot be used afterwards.
   void Shutdown(DWORD timeoutMs);
 
  private:
@@ -81,11 +81,14 @@ class ApartmentPool : public std::enable_shared_from_this<ApartmentPool> {
     std::shared_ptr<Job> job;
   };
 
-  ApartmentPool(std::string name, int size, IMessageFilter* filter, Late late, HealthChanged healthChanged);
+  ApartmentPool(std::string name, int size, IMessageFilter* filter, Late late, HealthChanged healthChanged,
+                std::shared_ptr<DeadlineWatch> watch);
   // Starts the next job if none runs; settles jobs as "stalled" when every apartment is stuck.
   void Dispatch();
   void RunOn(size_t slot, std::shared_ptr<Job> job);
-  void Watch();
+  // The watch's check: settles the running job with "timeout" when past its deadline; returns the next
+  // deadline (0: none).
+  ULONGLONG Expire(ULONGLONG now);
   PoolHealth HealthLocked() const;
   void ReportHealth();
 
@@ -93,8 +96,9 @@ class ApartmentPool : public std::enable_shared_from_this<ApartmentPool> {
   IMessageFilter* filter_;
   Late late_;
   HealthChanged healthChanged_;
+  const std::shared_ptr<DeadlineWatch> watch_;
+  uint64_t watchToken_ = 0;  // set once in Create
   mutable std::mutex mutex_;
-  std::condition_variable wake_;
   std::deque<std::shared_ptr<Job>> queue_;
   std::vector<Slot> slots_;
   uint64_t nextTicket_ = 1;
@@ -102,7 +106,7 @@ class ApartmentPool : public std::enable_shared_from_this<ApartmentPool> {
   uint64_t stalled_ = 0;
   int lastStuck_ = 0;
   bool shutdown_ = false;
-  std::thread watchdog_;
+  bool watched_ = false;  // registered with watch_ (until Shutdown)
 };
 
 }  // namespace datev

@@ -158,9 +158,12 @@ std::shared_ptr<Bridge> Bridge::Create(std::shared_ptr<RequestSink> sink, Bridge
   };
   RetryMessageFilter* filter = RetryMessageFilter::Create(bridge->options_.notifyTimeoutMs, kRetryDelayMs);
   bridge->filter_ = filter;  // the bridge keeps its reference (released in ~Bridge)
-  bridge->notify_ = ApartmentPool::Create("DATEV notification", bridge->options_.notifyThreads, filter, late, health);
+  bridge->watch_ = std::make_shared<DeadlineWatch>();
+  bridge->notify_ =
+      ApartmentPool::Create("DATEV notification", bridge->options_.notifyThreads, filter, late, health, bridge->watch_);
   // a probe that comes back late has nobody waiting for it any more
-  bridge->probe_ = ApartmentPool::Create("COM check", 2, filter, [](uint64_t, const Outcome&) {}, health);
+  bridge->probe_ =
+      ApartmentPool::Create("COM check", 2, filter, [](uint64_t, const Outcome&) {}, health, bridge->watch_);
   return bridge;
 }
 
@@ -447,6 +450,7 @@ void Bridge::Shutdown(DWORD timeoutMs) {
   if (apt) apt->sta->Stop(left());  // the thread revokes the CTI object on its way out
   notify_->Shutdown(left());
   probe_->Shutdown(left());
+  watch_->Shutdown();
 }
 
 HRESULT Bridge::HandleRequest(RequestKind kind, IDispatch* callData) {

@@ -149,6 +149,7 @@ class Bridge final : public RequestHandler, public std::enable_shared_from_this<
   std::wstring token_;
   RequestGate gate_;
   CallIdMinter minter_;
+  std::shared_ptr<DeadlineWatch> watch_;  // one thread timing the jobs of both pools
   std::shared_ptr<ApartmentPool> notify_;
   std::shared_ptr<ApartmentPool> probe_;
 
