@@ -34,6 +34,11 @@ const CALLS = Number(process.env.BENCH_CALLS ?? 500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARM_UP = 2;
 const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 5000);
+/**
+ * Pause before each measured call, ms (default 0: each call starts as soon as DATEV has the previous
+ * one's end, while the program may still be closing that call's window).
+ */
+const GAP_MS = Number(process.env.BENCH_GAP_MS ?? 0);
 const OUT = path.join(ROOT, '.cache', 'bench', 'wine.json');
 
 const t0 = Date.now();
@@ -84,8 +89,16 @@ async function latencyRound(bench: Bench, subject: Subject, round: number, perRo
       await incomingCall(bench, r, seq++);
       if (!incomingOnly) await dialCall(bench, r, seq++);
     }
-    for (let k = 0; k < perRound; k++) acc.incoming.push(await incomingCall(bench, r, seq++));
-    if (!incomingOnly) for (let k = 0; k < perRound; k++) acc.dials.push(await dialCall(bench, r, seq++));
+    for (let k = 0; k < perRound; k++) {
+      await sleep(GAP_MS);
+      acc.incoming.push(await incomingCall(bench, r, seq++));
+    }
+    if (!incomingOnly) {
+      for (let k = 0; k < perRound; k++) {
+        await sleep(GAP_MS);
+        acc.dials.push(await dialCall(bench, r, seq++));
+      }
+    }
     calls += WARM_UP * (incomingOnly ? 1 : 2) + perRound * (incomingOnly ? 1 : 2);
     if (round === 0 && !incomingOnly) {
       acc.after = memoryOf(await r.app.waitForProgramPid());

@@ -12,6 +12,7 @@
 # BENCH_STARTS (cold and warm starts each, default 5), BENCH_CALLS (calls in the program's soak, default
 # 500), BENCH_IDLE_MS (wait before an idle RSS, default 5000), BENCH_MAIN (another entry, for experiments),
 # BENCH_PROGRAM_CONFIG (JSON merged into the program's settings, for experiments).
+# BENCH_GAP_MS: pause before each measured call (default 0: right after DATEV has the previous end).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
