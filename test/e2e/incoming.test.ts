@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Contact, ContactsPort } from '../../src/contacts/port';
 import { Direction } from '../../src/datev/callData';
 import { LINEERR } from '../../src/telephony/tapiConstants';
+import { INCOMING_DIALOG_WAIT_MS } from '../../src/app/calls/telephonyEvents';
 import { makeWorld, type World } from '../support/world';
 import { MemoryContacts } from '../../fakes/contacts/memoryContacts';
 
@@ -181,6 +182,23 @@ describe('incoming call', () => {
     await ring(w, '+49 30 7654321');
     expect(w.datev.received[0]!.data.AdressatenId).toBe('');
     expect(w.openDialogs()[0]!.buttons).toHaveLength(2);
+  });
+
+  it('the pop-up opens once DATEV has answered the NewCall, or after INCOMING_DIALOG_WAIT_MS if DATEV is slow', async () => {
+    const w = await makeWorld();
+    await ring(w, '+49 89 1234567');
+    expect(w.methods()).toEqual(['NewCall:1']);
+    expect(w.openDialogs()).toHaveLength(1); // DATEV answered at once: no waiting
+
+    const slow = await makeWorld();
+    await slow.datev.driver.hangNotifications(1000, 1);
+    await ring(slow, '+49 89 1234567');
+    expect(slow.openDialogs()).toHaveLength(0); // the NewCall is still on its way into DATEV
+    await slow.advance(INCOMING_DIALOG_WAIT_MS - 1);
+    expect(slow.openDialogs()).toHaveLength(0);
+    await slow.advance(1);
+    expect(slow.openDialogs()).toHaveLength(1);
+    expect(slow.openDialogs()[0]!.text).toContain('Müller & Söhne GmbH');
   });
 
   it('internal calls: dialog shown, not reported by default, reported with reportCalls "all"', async () => {

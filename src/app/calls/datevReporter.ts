@@ -14,6 +14,7 @@ import type { TrackedCall } from './trackedCall';
 export class DatevReporter {
   private readonly held = new Set<TrackedCall>();
   private readonly endWaiters = new Map<TrackedCall, (() => void)[]>();
+  private readonly answerWaiters = new Map<TrackedCall, (() => void)[]>();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -29,7 +30,8 @@ export class DatevReporter {
     const wasEnded = call.record.observed === 'ended';
     const { record, notifications } = step(call.record, event);
     call.record = record;
-    if (!wasEnded && record.observed === 'ended') for (const w of this.endWaiters.get(call)?.splice(0) ?? []) w();
+    if (!wasEnded && record.observed === 'ended') wake(this.endWaiters, call);
+    if (event.type === 'delivered' || event.type === 'undelivered') wake(this.answerWaiters, call);
     if (record.link === 'held') this.held.add(call);
     else this.held.delete(call);
     for (const n of notifications) this.notifier.send(n, (o) => this.apply(call, outcomeEvent(o)));
@@ -47,24 +49,17 @@ export class DatevReporter {
   }
 
   /** Resolves true when the call has ended or ends within `ms`, else false. */
-  endsWithin(call: TrackedCall, ms: number, clock: { setTimeout(fn: () => void, ms: number): () => void }): Promise<boolean> {
+  endsWithin(call: TrackedCall, ms: number, clock: Clock): Promise<boolean> {
     if (call.record.observed === 'ended') return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const list = this.endWaiters.get(call) ?? [];
-      this.endWaiters.set(call, list);
-      const cancel = clock.setTimeout(() => {
-        const i = list.indexOf(done);
-        if (i >= 0) list.splice(i, 1);
-        if (list.length === 0) this.endWaiters.delete(call);
-        resolve(false);
-      }, ms);
-      const done = (): void => {
-        cancel();
-        this.endWaiters.delete(call);
-        resolve(true);
-      };
-      list.push(done);
-    });
+    return waitFor(this.endWaiters, call, ms, clock);
+  }
+
+  /**
+   * Resolves true at DATEV's next answer (delivered or not) to a notification about the call, false
+   * when none came within `ms`.
+   */
+  answeredWithin(call: TrackedCall, ms: number, clock: Clock): Promise<boolean> {
+    return waitFor(this.answerWaiters, call, ms, clock);
   }
 
   /** Calls waiting for DATEV to answer again. */
@@ -79,6 +74,34 @@ export class DatevReporter {
   private resume(): void {
     for (const call of [...this.held]) this.apply(call, { type: 'resume' });
   }
+}
+
+type Clock = { setTimeout(fn: () => void, ms: number): () => void };
+
+/** Resolves true when `wake(waiters, call)` comes within `ms`, else false. */
+function waitFor(waiters: Map<TrackedCall, (() => void)[]>, call: TrackedCall, ms: number, clock: Clock): Promise<boolean> {
+  return new Promise((resolve) => {
+    const list = waiters.get(call) ?? [];
+    waiters.set(call, list);
+    const cancel = clock.setTimeout(() => {
+      const i = list.indexOf(done);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0 && waiters.get(call) === list) waiters.delete(call);
+      resolve(false);
+    }, ms);
+    function done(): void {
+      cancel();
+      resolve(true);
+    }
+    list.push(done);
+  });
+}
+
+function wake(waiters: Map<TrackedCall, (() => void)[]>, call: TrackedCall): void {
+  const list = waiters.get(call);
+  if (!list) return;
+  waiters.delete(call);
+  for (const w of list) w();
 }
 
 function outcomeEvent(o: DeliveryOutcome): CallEvent {
