@@ -158,7 +158,7 @@ std::shared_ptr<Bridge> Bridge::Create(std::shared_ptr<RequestSink> sink, Bridge
   };
   RetryMessageFilter* filter = RetryMessageFilter::Create(bridge->options_.notifyTimeoutMs, kRetryDelayMs);
   bridge->filter_ = filter;  // the bridge keeps its reference (released in ~Bridge)
-  bridge->watch_ = std::make_shared<DeadlineWatch>();
+  bridge->watch_ = DeadlineWatch::Create();
   bridge->notify_ =
       ApartmentPool::Create("DATEV notification", bridge->options_.notifyThreads, filter, late, health, bridge->watch_);
   // a probe that comes back late has nobody waiting for it any more
@@ -181,6 +181,7 @@ Bridge::Bridge(std::shared_ptr<RequestSink> sink, BridgeOptions options)
 }
 
 Bridge::~Bridge() {
+  if (watch_) watch_->Shutdown();  // (already done by Shutdown(), if that ran)
   if (filter_) filter_->Release();
 }
 

@@ -1,22 +1,24 @@
 #include "com/deadline_watch.h"
 
 #include <chrono>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace datev {
 
-DeadlineWatch::DeadlineWatch() = default;
-
-DeadlineWatch::~DeadlineWatch() { Shutdown(); }
+std::shared_ptr<DeadlineWatch> DeadlineWatch::Create() { return std::shared_ptr<DeadlineWatch>(new DeadlineWatch()); }
 
 uint64_t DeadlineWatch::Add(Check check) {
   std::lock_guard<std::mutex> lock(mutex_);
+  if (!thread_.started() && !shutdown_) {
+    DWORD error = 0;
+    if (!thread_.Start([self = shared_from_this()] { self->Run(); }, "COM deadline watch", &error)) {
+      throw std::runtime_error("cannot start the COM watchdog thread (error " + std::to_string(error) + ")");
+    }
+  }
   const uint64_t token = nextToken_++;
   checks_[token] = std::make_shared<Check>(std::move(check));
-  if (!thread_.joinable() && !shutdown_) {
-    thread_ = std::thread([this]() { Run(); });
-    threadId_ = thread_.get_id();
-  }
   ++wakes_;
   cv_.notify_all();
   return token;
@@ -25,8 +27,8 @@ uint64_t DeadlineWatch::Add(Check check) {
 void DeadlineWatch::Remove(uint64_t token) {
   std::unique_lock<std::mutex> lock(mutex_);
   checks_.erase(token);
-  if (std::this_thread::get_id() == threadId_) return;  // from inside a check: it is not called again
-  cv_.wait(lock, [&]() { return running_ != token; });
+  if (thread_.IsCurrent()) return;  // from inside a check: it is not called again
+  cv_.wait_for(lock, std::chrono::milliseconds(kRemoveWaitMs), [&]() { return running_ != token; });
 }
 
 void DeadlineWatch::Wake() {
@@ -36,16 +38,14 @@ void DeadlineWatch::Wake() {
 }
 
 void DeadlineWatch::Shutdown() {
-  std::thread thread;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (shutdown_) return;
     shutdown_ = true;
-    thread.swap(thread_);
   }
   cv_.notify_all();
-  if (!thread.joinable()) return;
-  if (thread.get_id() == std::this_thread::get_id()) thread.detach();
-  else thread.join();
+  if (thread_.IsCurrent()) return;  // it ends after the current round
+  if (!thread_.Wait(kStopWaitMs)) thread_.Abandon();  // it holds the watch: nothing it uses goes away
 }
 
 void DeadlineWatch::Run() {
@@ -80,6 +80,7 @@ void DeadlineWatch::Run() {
       }
     }
   }
+  checks_.clear();  // the owners' checks (and what they hold) go with the thread
 }
 
 }  // namespace datev
