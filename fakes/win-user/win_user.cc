@@ -5,13 +5,14 @@
 //                                       "edits":["…"],"editRects":[…],"lists":[{"columns":["…"],"rows":[["…"]],"selected":n}],
 //                                       "focused":bool,"rect":[l,t,r,b],"textRects":[[l,t,r,b],…],
 //                                       "buttonRects":[…],"topmost":bool,"noActivate":bool,"dpi":n,
-//                                       "dpiAwareness":n}]
+//                                       "dpiAwareness":n,"thread":n}]
 //                                     (labels as a screen reader says them: mnemonic '&' removed;
 //                                     lists: the ListViews, read from the window's process like a
 //                                     screen reader does; selected -1 = none; focused: the keyboard
 //                                     focus is in this window; dpi: GetDpiForWindow; dpiAwareness of
 //                                     the window's thread: 0 unaware, 1 system aware, 2 per monitor,
-//                                     -1 unknown; rects in physical screen pixels: this program is DPI aware)
+//                                     -1 unknown; thread: the id of the window's thread; rects in
+//                                     physical screen pixels: this program is DPI aware)
 //   win-user.exe editor <title>       a window of "the program the user is typing in": top-level
 //                                     window <title> with an EDIT control that takes the keyboard
 //                                     focus; prints {"ok":true} once it is in front, then runs until
@@ -346,7 +347,8 @@ int List() {
             ",\"rect\":" + RectJson(w.hwnd) + ",\"textRects\":[" + text_rects + "],\"buttonRects\":[" +
             button_rects + "],\"topmost\":" + ((ex & WS_EX_TOPMOST) ? "true" : "false") +
             ",\"noActivate\":" + ((ex & WS_EX_NOACTIVATE) ? "true" : "false") + ",\"dpi\":" +
-            std::to_string(WindowDpi(w.hwnd)) + ",\"dpiAwareness\":" + std::to_string(WindowDpiAwareness(w.hwnd)) + "}";
+            std::to_string(WindowDpi(w.hwnd)) + ",\"dpiAwareness\":" + std::to_string(WindowDpiAwareness(w.hwnd)) +
+            ",\"thread\":" + std::to_string(GetWindowThreadProcessId(w.hwnd, nullptr)) + "}";
     first = false;
   }
   Print(json + "]\n");

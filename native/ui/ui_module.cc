@@ -1,6 +1,7 @@
-// N-API surface of native/ui (typed in src/native/addon.ts as NativeUi). Every dialog and message
-// box runs on its own thread; results reach JS through a ThreadSafeFunction, so nothing here
-// blocks the JS thread.
+// N-API surface of native/ui (typed in src/native/addon.ts as NativeUi). Every dialog runs its window
+// loop on a thread of its own while it is open — a long-lived one of a small set, reused by the next
+// dialog (win/window_threads.h) — and every message box on a new thread; results reach JS through a
+// ThreadSafeFunction, so nothing here blocks the JS thread.
 #include <exception>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 #include "ui/journal_module.h"
 #include "ui/message_box.h"
 #include "win/thread.h"
+#include "win/window_threads.h"
 
 namespace wildix::ui {
 namespace {
@@ -121,6 +123,14 @@ DialogSpec ParseSpec(const Napi::Value& value) {
   return spec;
 }
 
+// The threads of the call windows: one is kept for the next call, more are made while several dialogs
+// are open at once and end after a minute without one. (Never destroyed: a thread may outlive the
+// module's teardown at process exit.)
+winx::WindowThreads& DialogThreads() {
+  static winx::WindowThreads* threads = new winx::WindowThreads("dialog thread", 1, 60000);
+  return *threads;
+}
+
 uint32_t RequireId(const Napi::CallbackInfo& info) {
   if (!info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "dialog id must be a number");
   double id = info[0].As<Napi::Number>().DoubleValue();
@@ -136,12 +146,11 @@ Napi::Value ShowDialog(const Napi::CallbackInfo& info) {
   auto state = std::make_shared<DialogState>(NextDialogId());
   RegisterDialog(state);
   auto tsfn = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "wildix-dialog", 0, 1);
-  winx::Thread thread;  // runs on by itself; the handle is closed when `thread` goes
   DWORD error = 0;
   bool started = false;
   try {
-    started = thread.Start([state, spec = std::move(spec), tsfn]() mutable { DialogThread(state, spec, tsfn); },
-                           "dialog thread", &error);
+    started = DialogThreads().Run([state, spec = std::move(spec), tsfn]() mutable { DialogThread(state, spec, tsfn); },
+                                  &error);
   } catch (...) {
     error = ERROR_NOT_ENOUGH_MEMORY;
   }

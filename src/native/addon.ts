@@ -30,9 +30,9 @@ export type NativeDialogEvent =
   | { type: 'failed'; message: string }
   | { type: 'closed'; reason: 'button' | 'dismissed' | 'closed' | 'timeout'; choice: string };
 
-/** native/ui: every dialog runs on its own thread; calls never block the JS thread. */
+/** native/ui: every dialog runs on a thread of its own while open (long-lived, reused); calls never block the JS thread. */
 export interface NativeUi {
-  /** Starts the dialog thread; returns the dialog id (also stored in the window, see native/ui/README.md). */
+  /** Hands the dialog to a dialog thread; returns the dialog id (also stored in the window, see native/ui/README.md). */
   showDialog(spec: NativeDialogSpec, onEvent: (event: NativeDialogEvent) => void): number;
   /** false when the dialog is not open (any more). */
   updateDialog(id: number, heading: string, text: string): boolean;

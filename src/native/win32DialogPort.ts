@@ -1,5 +1,5 @@
 /**
- * DialogPort on native/ui: real Win32 windows, one thread per dialog (see native/ui/README.md).
+ * DialogPort on native/ui: real Win32 windows, each on a thread of its own while open (see native/ui/README.md).
  * Results are kept after a dialog closed, so result(id) can be awaited late. Once close(id) was
  * called, the result is "closed" even if a click had already ended the window but its result was
  * still on its way to JS (native/ui decides the same for a click handled after the request).

@@ -91,6 +91,32 @@ describe('Win32 dialogs under Wine: beyond the contract', () => {
     await port.dispose();
   });
 
+  it('runs the call windows on long-lived threads: one after another on the same thread, two at once on two, the next one on one of those', async () => {
+    const port = host.remoteDialogPort();
+    const threadOf = (id: number): Promise<number> =>
+      until(`dialog ${id} on screen`, async () => (await listWindows(display)).find((w) => w.id === id)?.thread);
+    const closeAndSettle = async (id: number): Promise<void> => {
+      await port.close(id);
+      await port.result(id);
+      // its thread is idle again right after it reported the result (a few instructions later)
+      await new Promise((r) => setTimeout(r, 300));
+    };
+    const a = await port.show(incomingCall);
+    const ta = await threadOf(a);
+    await closeAndSettle(a);
+    const b = await port.show(incomingCall);
+    expect(await threadOf(b)).toBe(ta);
+    const c = await port.show({ ...incomingCall, heading: 'Zweiter Anruf' });
+    const tc = await threadOf(c);
+    expect(tc).not.toBe(ta);
+    await closeAndSettle(b);
+    await closeAndSettle(c);
+    const d = await port.show(incomingCall);
+    expect([ta, tc]).toContain(await threadOf(d));
+    await closeAndSettle(d);
+    await port.dispose();
+  });
+
   it('rejects bad input with a typed error and shows nothing', async () => {
     const port = host.remoteDialogPort();
     const err = await port.show({ title: 'Fremd', heading: '', text: '', buttons: [] }).catch((e: unknown) => e);

@@ -44,6 +44,8 @@ export interface WinUserWindow {
   lists: WinUserList[];
   /** The keyboard focus is in this window. */
   focused: boolean;
+  /** Id of the window's thread (GetWindowThreadProcessId). */
+  thread: number;
   /** Screen rectangles [left, top, right, bottom] in physical pixels. */
   rect: [number, number, number, number];
   textRects: [number, number, number, number][];
