@@ -173,7 +173,9 @@ export class Bench {
   /** Waits until the subject has its TAPI line open. */
   async ready(r: Running, ms = 60000): Promise<void> {
     await Promise.race([
-      r.pbx.waitFor((e) => e.ev === 'api' && e.fn === 'lineOpenW' && Number(e.rc) >= 0, ms),
+      r.pbx.waitFor((e) => e.ev === 'api' && e.fn === 'lineOpenW' && Number(e.rc) >= 0, ms).catch((e: unknown) => {
+        throw new Error(`${r.subject.label}: no TAPI line open within ${ms} ms (${(e as Error).message}); ${r.app.describe()}`);
+      }),
       r.app.exited.then(() => {
         throw new Error(`${r.subject.label} exited at start; ${r.app.describe()}`);
       }),

@@ -17,7 +17,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PACKAGED_EXE, startApp } from '../../test/wine/appProcess';
+import { exeTarget, PACKAGED_EXE, startApp, type AppTarget } from '../../test/wine/appProcess';
 import { paths, ROOT } from '../../test/wine/env';
 import { Bench, BASELINE_EXE, bareNodeTarget, baselineSubject, productSubject, type Subject } from './benchEnv';
 import { dialCall, incomingCall, type DialSample, type IncomingSample } from './calls';
@@ -186,8 +186,9 @@ async function latencyPhase(bench: Bench): Promise<Latencies> {
   return out;
 }
 
-async function bareNodeIdle(bench: Bench): Promise<Memory> {
-  const app = startApp({ display: bench.display.display, target: bareNodeTarget('setInterval(()=>{},1000)'), name: 'bench-node-idle', config: {} });
+/** Idle RSS of a reference that only waits: the bare node.exe, or the same packaged by pkg --sea. */
+async function referenceIdle(bench: Bench, target: AppTarget, name: string): Promise<Memory> {
+  const app = startApp({ display: bench.display.display, target, name, config: {} });
   try {
     const pid = await app.waitForProgramPid();
     await sleep(IDLE_MS);
@@ -196,6 +197,21 @@ async function bareNodeIdle(bench: Bench): Promise<Memory> {
     await app.interrupt(10000).catch(() => app.killHard().catch(() => undefined));
     await app.dispose();
   }
+}
+
+interface IdleReferences {
+  /** node.exe -e "setInterval(()=>{},1000)" */
+  node: Memory;
+  /** the same, packaged by pkg --sea like the program (bench/wine/pkg-empty with --idle) */
+  pkg: Memory;
+}
+
+async function idleReferences(bench: Bench): Promise<IdleReferences> {
+  const node = await referenceIdle(bench, bareNodeTarget('setInterval(()=>{},1000)'), 'bench-node-idle');
+  const target = exeTarget(PKG_EMPTY_EXE, 'pkg --sea of setInterval');
+  target.command.push('--idle');
+  target.files = [{ file: PKG_EMPTY_EXE, hint: 'run npm run bench:wine (bench/wine/run.sh makes it)' }];
+  return { node, pkg: await referenceIdle(bench, target, 'bench-pkg-idle') };
 }
 
 interface Startups {
@@ -259,7 +275,7 @@ const p50 = (xs: number[]): number => median(xs);
 const p95 = (xs: number[]): number => percentile(xs, 95);
 const pick = <T>(xs: T[], f: (x: T) => number): number[] => xs.map(f);
 
-function rows(s: Startups, nodeIdle: Memory, lat: Latencies, soak: Soak): Row[] {
+function rows(s: Startups, idle: IdleReferences, lat: Latencies, soak: Soak): Row[] {
   const prod = lat.product;
   const base = lat.baseline;
   const inP = pick(prod.incoming, (x) => x.offerToNewCallMs);
@@ -381,7 +397,7 @@ function rows(s: Startups, nodeIdle: Memory, lat: Latencies, soak: Soak): Row[] 
       product: mb(idleP),
       baseline: mb(idleB),
       ratio: ratio(idleP, idleB),
-      reference: `node.exe -e "setInterval(()=>{},1000)": ${mb(nodeIdle.rssMB)} (program ${delta(idleP, nodeIdle.rssMB, 'MB')})`,
+      reference: `node.exe -e "setInterval(()=>{},1000)": ${mb(idle.node.rssMB)} (program ${delta(idleP, idle.node.rssMB, 'MB')}); packaged by pkg --sea ${mb(idle.pkg.rssMB)} (program ${delta(idleP, idle.pkg.rssMB, 'MB')})`,
       goal: '≤ bare node.exe + 20 MB',
     },
     {
@@ -422,18 +438,18 @@ async function main(): Promise<void> {
     `Wine prefix: ${paths.prefix}; ${SAMPLES} measured calls per kind in ${ROUNDS} rounds, ${STARTS} cold + ${STARTS} warm starts, ${CALLS} calls in the program's soak`,
   );
   const bench = await Bench.start();
-  let startups: Startups, nodeIdle: Memory, lat: Latencies, soak: Soak;
+  let startups: Startups, idle: IdleReferences, lat: Latencies, soak: Soak;
   try {
     step('Xvfb, wineserver, fake DATEV and the fake PBX are up; start-up…');
     startups = await startupPhase(bench);
-    nodeIdle = await bareNodeIdle(bench);
-    step(`bare node.exe idle RSS ${mb(nodeIdle.rssMB)}; latency rounds…`);
+    idle = await idleReferences(bench);
+    step(`idle RSS bare node.exe ${mb(idle.node.rssMB)}, packaged by pkg --sea ${mb(idle.pkg.rssMB)}; latency rounds…`);
     lat = await latencyPhase(bench);
     soak = await soakPhase(bench);
   } finally {
     await bench.close();
   }
-  const table1 = rows(startups, nodeIdle, lat, soak);
+  const table1 = rows(startups, idle, lat, soak);
   const lines = parseLog(lat.product.logs.join('\n'));
   const soakLines = parseLog(soak.log);
   const withIds = <T extends { callId: string }>(xs: T[]): { sample: T; callId: string }[] => xs.map((sample) => ({ sample, callId: sample.callId }));
@@ -478,8 +494,8 @@ async function main(): Promise<void> {
       startToRot: { product: startSummary(startups.product), baseline: startSummary(startups.baseline) },
       startToFirstLog: { product: startSummary(startups.product.filter((x) => x.firstLogMs !== undefined), (x) => x.firstLogMs!) },
       startToLineOpen: { product: startSummary(startups.product, (x) => x.readyMs), baseline: startSummary(startups.baseline, (x) => x.readyMs) },
-      bareNode: { startToExit: startSummary(startups.node), startToFirstStatement: startSummary(startups.node, (x) => x.readyMs), idle: nodeIdle },
-      pkgEmpty: { startToExit: startSummary(startups.pkg), startToFirstStatement: startSummary(startups.pkg, (x) => x.readyMs) },
+      bareNode: { startToExit: startSummary(startups.node), startToFirstStatement: startSummary(startups.node, (x) => x.readyMs), idle: idle.node },
+      pkgEmpty: { startToExit: startSummary(startups.pkg), startToFirstStatement: startSummary(startups.pkg, (x) => x.readyMs), idle: idle.pkg },
       memory: {
         product: { idle: soak.idle, after: soak.after, calls: soak.calls, every100: soak.rssTrend },
         baseline: { idle: lat.baseline.idle, after: lat.baseline.after, calls: lat.baseline.callsInFirstRound },

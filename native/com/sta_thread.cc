@@ -2,8 +2,11 @@
 
 #include <objbase.h>
 
+#include <cstdio>
 #include <exception>
 #include <system_error>
+
+#include "win/thread.h"
 
 namespace datev {
 
@@ -94,6 +97,9 @@ HRESULT StaThread::Start(std::function<void()> onExit, std::shared_ptr<void> kee
 void StaThread::Run(HANDLE ready, std::function<void()> onExit) {
   threadId_ = GetCurrentThreadId();
   t_current = this;
+  char threadName[64];
+  std::snprintf(threadName, sizeof threadName, "%s%s", name_.rfind("COM", 0) == 0 ? "" : "COM ", name_.c_str());
+  winx::NameCurrentThread(threadName);
   startHr_ = CoInitializeEx(nullptr, COINIT_APARTMENTTHREADED | COINIT_DISABLE_OLE1DDE);
   if (FAILED(startHr_)) {
     SetEvent(ready);

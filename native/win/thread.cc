@@ -17,6 +17,7 @@ struct StartArgs {
 unsigned __stdcall Entry(void* arg) noexcept {
   StartArgs* raw = static_cast<StartArgs*>(arg);
   const char* name = raw->name;
+  NameCurrentThread(name);
   try {
     std::unique_ptr<StartArgs> start(raw);
     start->body();
@@ -45,6 +46,20 @@ void ReportUncaught(const char* where, const char* what) noexcept {
   char line[512];
   std::snprintf(line, sizeof line, "wildix-cti: %s: %s\n", where ? where : "?", what ? what : "?");
   OutputDebugStringA(line);
+}
+
+void NameCurrentThread(const char* name) noexcept {
+  using SetDescription = HRESULT(WINAPI*)(HANDLE, PCWSTR);
+  static const SetDescription set = [] {
+    HMODULE kernel = GetModuleHandleW(L"kernel32.dll");
+    return kernel ? reinterpret_cast<SetDescription>(reinterpret_cast<void*>(GetProcAddress(kernel, "SetThreadDescription"))) : nullptr;
+  }();
+  if (!set || !name) return;
+  wchar_t wide[64];
+  size_t n = 0;
+  for (; name[n] != '\0' && n + 1 < sizeof wide / sizeof wide[0]; ++n) wide[n] = static_cast<unsigned char>(name[n]);
+  wide[n] = L'\0';
+  set(GetCurrentThread(), wide);
 }
 
 Thread::~Thread() {

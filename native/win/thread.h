@@ -25,6 +25,11 @@ const char* CurrentExceptionWhat() noexcept;
 // Writes "wildix-cti: <where>: <what>" to the debugger output (OutputDebugStringA); never throws.
 void ReportUncaught(const char* where, const char* what) noexcept;
 
+// Gives the calling thread a name (SetThreadDescription, where Windows has it: 10 1607 and later) that
+// debuggers, Process Explorer and crash dumps show; under Wine it is the Linux thread's name. At most
+// 63 characters are used; never throws.
+void NameCurrentThread(const char* name) noexcept;
+
 class Thread {
  public:
   Thread() = default;

@@ -231,6 +231,26 @@ export class AppProcess {
     return poll(() => this.programPid(), ms, () => `the program's Wine process; ${this.describe()}`);
   }
 
+  /**
+   * The program's threads by name (each counted): the addon names its own (winx::NameCurrentThread),
+   * Node and Wine some of theirs; under Wine the name is the Linux thread's, which a thread also
+   * inherits from the thread that started it.
+   */
+  async threadNames(): Promise<Map<string, number>> {
+    const pid = await this.waitForProgramPid(5000);
+    const out = new Map<string, number>();
+    for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+      let name: string;
+      try {
+        name = fs.readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').trim();
+      } catch {
+        continue; // the thread ended meanwhile
+      }
+      out.set(name, (out.get(name) ?? 0) + 1);
+    }
+    return out;
+  }
+
   /** Ctrl+C: SIGINT to the program's Wine process (Wine raises CTRL_C_EVENT in it); waits for the exit. */
   async interrupt(ms = 15000): Promise<void> {
     const pid = await this.waitForProgramPid(5000);

@@ -374,6 +374,7 @@ describe('a working day in one process lifetime', () => {
     }
     await new Promise((r) => setTimeout(r, 6000)); // let the program settle before the last reading
     const after = await freshStatus(Date.now());
+    const threads = await app.threadNames();
     const mb = (b: number): string => `${(b / 1048576).toFixed(1)} MB`;
     console.log(
       [
@@ -382,6 +383,7 @@ describe('a working day in one process lifetime', () => {
         `  heap    ${mb(before.process.heapUsedBytes)} → ${mb(after.process.heapUsedBytes)}`,
         `  threads ${before.process.threads} → ${after.process.threads}`,
         `  handles ${before.process.handles} → ${after.process.handles}`,
+        `  by name ${[...threads].map(([name, n]) => `${name} ×${n}`).join(', ')}`,
         `  Dial    ${dialsBefore.map((d) => d.ms).join('/')} ms → ${dialsAfter.map((d) => d.ms).join('/')} ms`,
         `  DATEV   ${JSON.stringify(after.datev)}`,
         `  during  ${readings.map((r, k) => `${(k + 1) * 100}: ${mb(r.process.rssBytes)}, ${r.process.threads} threads, ${r.process.handles} handles`).join('; ')}`,
@@ -401,5 +403,10 @@ describe('a working day in one process lifetime', () => {
     const last = readings.at(-1)!; // after the hang: from here on nothing may grow
     expect(after.process.handles - last.process.handles).toBeLessThanOrEqual(20);
     expect(after.process.threads - last.process.threads).toBeLessThanOrEqual(3);
+    // every call had its pop-up: they ran on the long-lived dialog threads (one kept, more only while
+    // several were open at once, ending a minute after), not on a thread per call that stays
+    expect(threads.get('dialog thread') ?? 0).toBeGreaterThanOrEqual(1);
+    expect(threads.get('dialog thread') ?? 0).toBeLessThanOrEqual(2);
+    expect(threads.get('COM CTI') ?? 0).toBe(1);
   }, 600_000);
 });
