@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { run, type RunDeps, type NativeWiring } from '../../src/cli/run';
-import { createFileLogger, formatMeta, localTimestamp } from '../../src/logging/fileLogger';
+import { createFileLogger, formatMeta, HANDOVER_DELAY_MS, localTimestamp } from '../../src/logging/fileLogger';
 import { MemoryLogger } from '../../src/logging/logger';
 import { defaultConfigFile, defaultLogDir } from '../../src/config/paths';
 import { FakeDatev } from '../../fakes/datev/fakeDatev';
@@ -175,6 +175,24 @@ describe('file logger', () => {
     await log.close();
     const text = readFileSync(join(dir, readdirSync(dir).find((f) => f.endsWith('.log'))!), 'utf8');
     expect(text.split('\n').filter(Boolean).map((l) => l.slice(24))).toEqual(['INFO  first callId=C-1', 'ERROR second', 'WARN  third']);
+  });
+
+  it('writes lines by itself a moment after they were logged, stamped when they were logged', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wlog-'));
+    const log = createFileLogger({ dir, level: 'info', maxSizeMB: 1, maxDays: 2, console: false });
+    const before = new Date();
+    log.info('on its own');
+    let text = '';
+    for (let k = 0; k < 100 && !text.includes('on its own'); k++) {
+      await new Promise((r) => setTimeout(r, 20));
+      const file = readdirSync(dir).find((f) => f.endsWith('.log'));
+      text = file ? readFileSync(join(dir, file), 'utf8') : '';
+    }
+    expect(text).toContain('INFO  on its own');
+    const stamp = text.slice(0, 23);
+    expect(stamp >= localTimestamp(before)).toBe(true);
+    expect(stamp < localTimestamp(new Date(before.getTime() + HANDOVER_DELAY_MS))).toBe(true);
+    await log.close();
   });
 
   it('never throws when the folder cannot be written', async () => {
