@@ -70,7 +70,7 @@ export function wineEnv(display: string, extra: Record<string, string> = {}): No
   return {
     ...process.env,
     WINEPREFIX: paths.prefix,
-    WINEDEBUG: '-all',
+    WINEDEBUG: process.env.WILDIX_WINEDEBUG ?? '-all', // e.g. WILDIX_WINEDEBUG=-fixme to see Wine's errors (crashes) in the program's output
     DISPLAY: display,
     ...extra,
     WINEDLLOVERRIDES: overrides,

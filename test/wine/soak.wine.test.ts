@@ -62,7 +62,11 @@ async function until<T>(check: () => Promise<T | undefined> | T | undefined, wha
   for (;;) {
     const v = await check();
     if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > end) {
+      // say whether the program is still there (a crash looks like a stuck call otherwise), with its output
+      const alive = app?.programPid() !== undefined ? 'the program is running' : "the program's process is gone";
+      throw new Error(`timed out after ${ms} ms waiting for ${what}; ${alive}; ${app?.describe() ?? ''}`);
+    }
     await new Promise((r) => setTimeout(r, every));
   }
 }
