@@ -384,7 +384,7 @@ bool RunDialog(const std::shared_ptr<DialogState>& state, const DialogSpec& spec
   try {
     if (!window.Create(error)) {
       state->Detach();
-      if (window.hwnd()) DestroyWindow(window.hwnd());
+      if (window.hwnd()) DestroyWindow(window.hwnd());  // its WM_QUIT is drained before the thread's next job
       return false;
     }
     const bool close_early = state->Attach(window.hwnd());
@@ -405,6 +405,9 @@ bool RunDialog(const std::shared_ptr<DialogState>& state, const DialogSpec& spec
     TranslateMessage(&msg);
     DispatchMessageW(&msg);
   }
+  // The window never outlives `window` (its procedure points at it): the thread runs the next dialog
+  // afterwards (win/window_threads.h), where it would otherwise get messages for a destroyed object.
+  if (IsWindow(window.hwnd())) window.Finish(CloseReason::kDismissed);
   *outcome = window.TakeOutcome();
   return true;
 }

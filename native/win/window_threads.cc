@@ -35,10 +35,24 @@ bool WindowThreads::Run(std::function<void()> job, DWORD* error) noexcept {
   return false;
 }
 
+namespace {
+
+// Whatever a job left in the thread's queue goes before the next job: above all a WM_QUIT (a window
+// destroyed after its loop had ended posts one), which would end the next job's loop at once while its
+// window still lives. Bounded, in case something keeps posting.
+void DrainMessages() noexcept {
+  MSG msg;
+  for (int i = 0; i < 10000 && PeekMessageW(&msg, nullptr, 0, 0, PM_REMOVE); ++i) {
+  }
+}
+
+}  // namespace
+
 void WindowThreads::Loop(const std::shared_ptr<Shared>& shared, std::function<void()> first) noexcept {
   Slot slot;
   slot.job = std::move(first);
   for (;;) {
+    DrainMessages();
     NoThrow(shared->name, slot.job);  // a job reports its own failures; an escaped exception ends only the job
     slot.job = nullptr;
     std::unique_lock<std::mutex> lock(shared->mutex);

@@ -4,8 +4,9 @@
 // then ends. The thread that became idle last takes the next job. Instead of a thread per window: under Wine a new thread that shows a window also opens its
 // own X11 connection and costs about 1 MB, and every incoming call opens a window.
 //
-// A job must leave its thread as it found it (its windows destroyed, WM_QUIT consumed, scoped thread
-// settings restored); the next job on the thread starts with an empty message queue of its own windows.
+// A job must leave its thread as it found it: its windows destroyed (a window whose procedure points at
+// the job's objects would get the next job's messages) and scoped thread settings restored. What it left
+// in the thread's message queue (a WM_QUIT above all) is dropped before the next job starts.
 #pragma once
 
 #include <windows.h>

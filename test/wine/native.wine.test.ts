@@ -75,6 +75,12 @@ describe('native/ui in native-probe.exe', () => {
     expect(r.lines).toEqual([{ closeRequested: true, reason: 'closed', choice: '' }]);
   });
 
+  it('window threads: consecutive jobs share a thread, and a WM_QUIT one job left behind never reaches the next', async () => {
+    const r = await probe(['reuse']);
+    expect(r.code).toBe(0);
+    expect(r.lines.find((l) => l.reuse)).toEqual({ reuse: true, ran: true, sameThread: true, staleQuit: false });
+  });
+
   it('follows WM_DPICHANGED: fonts, controls and window scale to the new DPI, placed at the suggested position', async () => {
     const r = await probe(['dpi']);
     expect(r.code).toBe(0);

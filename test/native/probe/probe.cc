@@ -38,6 +38,7 @@
 #include "win/dpi.h"
 #include "win/session_watch.h"
 #include "win/thread.h"
+#include "win/window_threads.h"
 
 // ---- allocation failure injection -----------------------------------------------------------------
 
@@ -527,6 +528,33 @@ int Sweep(const std::wstring& what, bool persistent) {
   return 0;
 }
 
+// WindowThreads: a job that leaves a WM_QUIT behind (a window destroyed after its loop ended) must not
+// end the next job's loop on the same thread; consecutive jobs share the thread.
+int Reuse() {
+  winx::WindowThreads threads("probe window thread", 1, 60000);
+  HANDLE done = CreateEventW(nullptr, FALSE, FALSE, nullptr);
+  std::atomic<DWORD> first{0}, second{0};
+  std::atomic<bool> stale_quit{true};
+  bool ran_a = threads.Run([&] {
+    first = GetCurrentThreadId();
+    PostQuitMessage(0);
+    SetEvent(done);
+  });
+  bool a_done = ran_a && WaitForSingleObject(done, 10000) == WAIT_OBJECT_0;
+  Sleep(300);  // the thread is back in the idle list
+  bool ran_b = threads.Run([&] {
+    second = GetCurrentThreadId();
+    MSG msg;
+    stale_quit = PeekMessageW(&msg, nullptr, WM_QUIT, WM_QUIT, PM_REMOVE) != FALSE;
+    SetEvent(done);
+  });
+  bool b_done = ran_b && WaitForSingleObject(done, 10000) == WAIT_OBJECT_0;
+  CloseHandle(done);
+  Out("{\"reuse\":true,\"ran\":%s,\"sameThread\":%s,\"staleQuit\":%s}", a_done && b_done ? "true" : "false",
+      first.load() != 0 && first.load() == second.load() ? "true" : "false", stale_quit.load() ? "true" : "false");
+  return 0;
+}
+
 }  // namespace
 
 int wmain(int argc, wchar_t** argv) {
@@ -535,7 +563,8 @@ int wmain(int argc, wchar_t** argv) {
   const std::wstring cmd = argc > 1 ? argv[1] : L"";
   if (cmd == L"race" && argc == 2) return Race();
   if (cmd == L"dpi" && argc == 2) return Dpi();
+  if (cmd == L"reuse" && argc == 2) return Reuse();
   if (cmd == L"sweep" && (argc == 3 || argc == 4)) return Sweep(argv[2], argc == 4 && std::wstring(argv[3]) == L"persistent");
-  Out("usage: native-probe.exe race | dpi | sweep tapi|dialog|tray|session [persistent]");
+  Out("usage: native-probe.exe race | dpi | reuse | sweep tapi|dialog|tray|session [persistent]");
   return 1;
 }
