@@ -75,7 +75,19 @@ HRESULT StaThread::Start(std::function<void()> onExit, std::shared_ptr<void> kee
   }
   try {
     thread_ = std::thread([this, ready, onExit, keepAlive]() mutable {
-      Run(ready, onExit);
+      try {
+        Run(ready, onExit);
+      } catch (...) {
+        // Jobs catch their own exceptions; this is the loop itself failing (out of memory, a broken
+        // lock). Nothing may leave a thread (std::terminate would end the program without a word): the
+        // apartment ends, its next job is refused ("has ended") and a new thread takes the one after.
+        winx::ReportUncaught(name_.c_str(), winx::CurrentExceptionWhat());
+        try {
+          ReportJobError(name_ + ": the thread ended on an exception: " + winx::CurrentExceptionWhat());
+        } catch (...) {
+        }
+        SetEvent(exited_);
+      }
       keepAlive.reset();  // may destroy the owner (and this object) on this thread
     });
   } catch (const std::system_error&) {
@@ -95,6 +107,21 @@ HRESULT StaThread::Start(std::function<void()> onExit, std::shared_ptr<void> kee
 }
 
 void StaThread::Run(HANDLE ready, std::function<void()> onExit) {
+  // Start() waits for `ready`: it is set on every way out of here, an exception included.
+  struct ReadySignal {
+    HANDLE event;
+    HRESULT& hr;
+    bool set = false;
+    void Set() {
+      set = true;
+      SetEvent(event);
+    }
+    ~ReadySignal() {
+      if (set) return;
+      hr = E_UNEXPECTED;
+      SetEvent(event);
+    }
+  } readySignal{ready, startHr_};
   threadId_ = GetCurrentThreadId();
   t_current = this;
   char threadName[64];
@@ -102,7 +129,7 @@ void StaThread::Run(HANDLE ready, std::function<void()> onExit) {
   winx::NameCurrentThread(threadName);
   startHr_ = CoInitializeEx(nullptr, COINIT_APARTMENTTHREADED | COINIT_DISABLE_OLE1DDE);
   if (FAILED(startHr_)) {
-    SetEvent(ready);
+    readySignal.Set();
     return;
   }
   static std::once_flag registered;
@@ -119,7 +146,7 @@ void StaThread::Run(HANDLE ready, std::function<void()> onExit) {
   if (!hwnd) {
     startHr_ = HRESULT_FROM_WIN32(GetLastError());
     CoUninitialize();
-    SetEvent(ready);
+    readySignal.Set();
     return;
   }
   SetWindowLongPtrW(hwnd, GWLP_USERDATA, reinterpret_cast<LONG_PTR>(this));
@@ -130,7 +157,7 @@ void StaThread::Run(HANDLE ready, std::function<void()> onExit) {
     hwnd_ = hwnd;
     running_ = true;
   }
-  SetEvent(ready);
+  readySignal.Set();
 
   MSG msg;
   while (!quit_) {
