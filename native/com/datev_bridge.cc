@@ -111,7 +111,7 @@ Outcome Deliver(ApartmentState& st, const NotifyRequest& req, DWORD boundMs, DWO
       description.clear();
       hr = st.target().Call(req.method, arg, &description);
     }
-    if (IsGone(hr)) DatevTarget::NoteAbsent();  // whatever is found next is not the DATEV that had the call
+    if (IsGone(hr)) DatevTarget::NoteGone(found.generation);  // what is found next is not the DATEV that had the call
     if (IsGone(hr) && !lookedUpAgain) {
       st.target().Forget();  // DATEV restarted between lookup and call: look it up once more
       lookedUpAgain = true;

@@ -10,8 +10,25 @@ namespace datev {
 namespace {
 std::mutex g_generationMutex;
 uint64_t g_generation = 1;
-bool g_absentSeen = false;
-uint64_t g_changes = 0;  // bumped whenever DATEV was found absent or gone, or became a new generation
+bool g_absentSeen = false;  // the DATEV of g_generation was found absent or gone
+uint64_t g_registered = 0;  // when the DATEV of g_generation was put into the ROT (0: not known)
+uint64_t g_changes = 0;     // bumped whenever DATEV was found absent or gone, or became a new generation
+
+// When DATEV's entry in the ROT was made (the ROT keeps the time of every registration; only the
+// object's own NoteChangeTime would move it). Unlike the proxy, which is a different object in every
+// apartment, this is the same for all of them: it tells whether an object this apartment has not seen
+// before is the DATEV another apartment already counted or a new one. 0 when it cannot be read.
+uint64_t RegistrationTime() {
+  comx::ComPtr<IRunningObjectTable> rot;
+  if (FAILED(GetRunningObjectTable(0, rot.Put()))) return 0;
+  wchar_t clsid[40];
+  if (StringFromGUID2(kClsidDatevTelefonie, clsid, 40) == 0) return 0;
+  comx::ComPtr<IMoniker> moniker;  // the one GetActiveObject looks up
+  if (FAILED(CreateItemMoniker(L"!", clsid, moniker.Put()))) return 0;
+  FILETIME time{};
+  if (rot->GetTimeOfLastChange(moniker.Get(), &time) != S_OK) return 0;
+  return (static_cast<uint64_t>(time.dwHighDateTime) << 32) | time.dwLowDateTime;
+}
 
 uint64_t Changes() {
   std::lock_guard<std::mutex> lock(g_generationMutex);
@@ -35,6 +52,13 @@ uint64_t DatevTarget::CurrentGeneration() {
 void DatevTarget::NoteAbsent() {
   std::lock_guard<std::mutex> lock(g_generationMutex);
   g_absentSeen = true;
+  ++g_changes;
+}
+
+void DatevTarget::NoteGone(uint64_t generation) {
+  std::lock_guard<std::mutex> lock(g_generationMutex);
+  // an apartment that still held the DATEV before a restart another one already counted: old news
+  if (generation == g_generation) g_absentSeen = true;
   ++g_changes;
 }
 
@@ -88,13 +112,21 @@ TargetLookup DatevTarget::Resolve() {
     result.what = "DATEV's object has neither IDatevCtiNotification nor IDispatch";
     return result;
   }
+  // An object this apartment has no proxy for: the same DATEV another apartment found since (every
+  // apartment has a proxy of its own), or a new one. The ROT entry's time tells; where it cannot be read,
+  // a different object than this apartment saw before counts as a new DATEV.
+  const uint64_t registered = RegistrationTime();
   {
     std::lock_guard<std::mutex> lock(g_generationMutex);
-    // A different object than this apartment saw before, or DATEV was absent or gone meanwhile: a new DATEV.
-    if ((identity_ && identity_.Get() != unknown.Get()) || g_absentSeen) {
+    const bool known = registered != 0 && g_registered != 0;
+    const bool other = known ? registered != g_registered : (identity_ && identity_.Get() != unknown.Get());
+    if (other || g_absentSeen) {
       ++g_generation;
       ++g_changes;
       g_absentSeen = false;
+      g_registered = registered;
+    } else if (g_registered == 0) {
+      g_registered = registered;
     }
     generation_ = g_generation;
   }

@@ -1,7 +1,9 @@
 // DATEV's notification object as one notification apartment sees it: looked up in the ROT for every
 // notification (DATEV may have restarted since), the proxy and the method DISPIDs kept while it is the
 // same object, and a "generation" that changes whenever DATEV is a different object than before (a
-// restart, or DATEV came back after it was absent). Apartment-bound: use on one thread only.
+// restart, or DATEV came back after it was absent). The generation is shared by all apartments: the
+// first one to find a new DATEV counts it, the others recognise it by its ROT entry's registration
+// time. Apartment-bound: use on one thread only.
 #pragma once
 
 #include <windows.h>
@@ -39,9 +41,11 @@ class DatevTarget {
   void Forget();
   // The newest generation any apartment has seen.
   static uint64_t CurrentGeneration();
-  // Some apartment found DATEV absent, or a call on it failed because it went away: the next object
-  // found (by any apartment) is a new generation.
+  // Some apartment found DATEV absent: the next object found (by any apartment) is a new generation.
   static void NoteAbsent();
+  // A call on the DATEV of `generation` failed because it went away: if that is the newest generation,
+  // the next object found is a new one (an older one was counted already).
+  static void NoteGone(uint64_t generation);
 
  private:
   ULONGLONG aheadAt_ = 0;      // when LookUpAhead() found DATEV (0: no lookup ahead to use)

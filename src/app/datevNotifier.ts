@@ -136,7 +136,12 @@ export class DatevNotifier {
 
   private failed(n: Notification, e: unknown, settle: (o: DeliveryOutcome) => void, waitLate: () => void = () => undefined): void {
     const err = e instanceof DatevError ? e : new DatevError('com', String((e as Error)?.message ?? e));
-    const meta = { ...this.meta(n), hresult: err.hresult !== undefined ? `0x${(err.hresult >>> 0).toString(16).toUpperCase()}` : undefined };
+    const meta = {
+      ...this.meta(n),
+      hresult: err.hresult !== undefined ? `0x${(err.hresult >>> 0).toString(16).toUpperCase()}` : undefined,
+      // 'gone': the DATEV run that took the call's NewCall, which is no longer the one in the ROT
+      datevRun: err.code === 'gone' ? n.generation : undefined,
+    };
     switch (err.code) {
       case 'timeout': {
         this.stats.timeouts++;

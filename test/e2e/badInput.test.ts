@@ -158,7 +158,8 @@ describe('bad input', () => {
     await w.tapi.pbx.hangup(id);
     await w.settle();
     expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'NewJournal:3']);
-    expect(w.log.entries.some((e) => e.level === 'warn' && e.message.includes('(gone)'))).toBe(true);
+    const gone = w.log.entries.find((e) => e.level === 'warn' && e.message.includes('(gone)'));
+    expect(gone?.meta?.datevRun).toBe(1); // the run the call was meant for (the new one is run 2)
     const [newCall, , journal] = w.datev.received;
     expect(journal!.data.CallID).not.toBe(newCall!.data.CallID);
     expect((journal!.data.End as Date).getTime() - (journal!.data.Begin as Date).getTime()).toBe(60_000);

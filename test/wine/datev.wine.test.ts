@@ -364,6 +364,38 @@ describe('native COM under Wine: beyond the contract', () => {
     }
   });
 
+  it('a DATEV restarted after a hang is one new generation on every notification thread: the end of a call reported through one thread goes out through the other', async () => {
+    const datev = await fakeDatev();
+    const port = host.remoteDatevPort('datevTwoThreads'); // 2 notification threads, 2 s bound
+    const ended = (callId: string) => callData({ CallID: callId, CallState: CallState.eCSAbsence });
+    try {
+      // DATEV hangs in H-1 on the first thread; H-2 goes out on the second: both threads know this DATEV
+      await datev.hangNotifications(3000, 1);
+      const hung = (await port.notify('NewCall', callData({ CallID: 'H-1' })).catch((e: unknown) => e)) as DatevError;
+      expect(hung.code).toBe('timeout');
+      const before = await port.notify('NewCall', callData({ CallID: 'H-2' }));
+      expect((await port.settled(hung.ticket!)).generation).toBe(before.generation);
+      // DATEV restarts (a new object in the ROT); R-1 rings in the new one
+      await datev.stop();
+      await datev.start();
+      const rung = await port.notify('NewCall', callData({ CallID: 'R-1' }));
+      expect(rung.generation).toBeGreaterThan(before.generation);
+      // DATEV hangs in the next notification (U-1), so R-1's end goes out on the other thread, which has
+      // not talked to the new DATEV yet: it is the DATEV that got R-1's NewCall, not another restart
+      await datev.hangNotifications(3000, 1);
+      const hung2 = (await port.notify('NewCall', callData({ CallID: 'U-1' })).catch((e: unknown) => e)) as DatevError;
+      expect(hung2.code).toBe('timeout');
+      const end = await port.notify('CallStateChanged', ended('R-1'), { last: true, generation: rung.generation });
+      expect(end.generation).toBe(rung.generation);
+      expect((await port.settled(hung2.ticket!)).generation).toBe(rung.generation);
+      const got = (await datev.notifications()).map((n) => `${n.method} ${String(n.data.CallID)}`);
+      expect(got).toContain('CallStateChanged R-1');
+    } finally {
+      await port.dispose();
+      await datev.close();
+    }
+  });
+
   it('a working day: 300 notifications in one process lifetime all reach DATEV, their objects stay readable, Dial and the self-check still work', async () => {
     const datev = await fakeDatev();
     const port = host.remoteDatevPort();

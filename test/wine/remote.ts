@@ -57,7 +57,7 @@ export interface HostOptions {
 
 export type Remote<P> = P & { dispose(): Promise<void> };
 
-export type DatevPortKind = 'datev' | 'datevBounded' | 'datevLookAhead' | 'datevNoLookAhead';
+export type DatevPortKind = 'datev' | 'datevBounded' | 'datevLookAhead' | 'datevNoLookAhead' | 'datevTwoThreads';
 
 export interface RemoteJournalWindows {
   notes: NoteWindowPort;

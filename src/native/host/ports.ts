@@ -38,6 +38,8 @@ export const hostedPorts: PortRegistry<HostContext> = {
   // the lookup ahead with a window no test machine misses (the event's way through the test takes a while), and off
   datevLookAhead: datevPort({ lookAheadMs: 5000 }),
   datevNoLookAhead: datevPort({ lookAheadMs: 0 }),
+  // two notification threads with a bound a hang of a few seconds outlasts by a margin no loaded machine misses
+  datevTwoThreads: datevPort({ notifyTimeoutMs: 2000, notifyThreads: 2 }),
   // the host process itself: block its JavaScript thread (a busy program) to test what must not wait for it
   process: () => ({
     target: {
