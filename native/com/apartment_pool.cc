@@ -2,6 +2,7 @@
 
 #include <exception>
 #include <system_error>
+#include <utility>
 
 namespace datev {
 
@@ -152,8 +153,11 @@ void ApartmentPool::Dispatch() {
       Dispatch();
       return;
     }
-    std::lock_guard<std::mutex> lock(mutex_);
-    slot.sta = sta;
+    std::shared_ptr<StaThread> ended;  // released after the lock: its destructor may wait for its thread
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ended = std::exchange(slot.sta, sta);
+    }
   }
   RunOn(slotIndex, next);
 }
@@ -194,11 +198,12 @@ void ApartmentPool::RunOn(size_t index, std::shared_ptr<Job> job) {
     self->Dispatch();
   });
   if (!posted) {
+    std::shared_ptr<StaThread> ended;  // released after the lock: its destructor may wait for its thread
     {
       std::lock_guard<std::mutex> lock(mutex_);
       slots_[index].use = Slot::Use::Idle;
       slots_[index].job.reset();
-      slots_[index].sta.reset();  // ended: a new thread is made for the next job
+      ended = std::move(slots_[index].sta);  // ended: a new thread is made for the next job
     }
     Done d = std::move(job->done);
     Settle(d, Failure("com", E_ABORT, "the COM thread (" + name_ + ") has ended"));
