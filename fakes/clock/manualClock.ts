@@ -31,14 +31,28 @@ export class ManualClock implements Clock {
   /** Moves time forward, firing due timers in order (each at its own time). */
   advance(ms: number): void {
     const end = this.t + ms;
-    for (;;) {
-      const due = this.timers.filter((x) => x.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((x) => x !== due);
-      this.t = Math.max(this.t, due.at);
-      due.fn();
-    }
+    while (this.fireNext(end));
     this.t = end;
+  }
+
+  /**
+   * Like advance(), but lets promise callbacks run after each timer, as a real event loop does between
+   * two timers (a result a timer resolved is seen before the next timer fires).
+   */
+  async advanceAsync(ms: number): Promise<void> {
+    const end = this.t + ms;
+    while (this.fireNext(end)) await new Promise<void>((resolve) => setImmediate(resolve));
+    this.t = end;
+  }
+
+  /** Fires the first timer due by `end` (moving time to it); false when there is none. */
+  private fireNext(end: number): boolean {
+    const due = this.timers.filter((x) => x.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+    if (!due) return false;
+    this.timers = this.timers.filter((x) => x !== due);
+    this.t = Math.max(this.t, due.at);
+    due.fn();
+    return true;
   }
 
   get pendingTimers(): number {

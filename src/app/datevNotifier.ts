@@ -14,8 +14,11 @@ import type { Clock } from '../util/clock';
 
 export type DeliveryOutcome =
   | { type: 'delivered'; generation: number }
-  /** `why`: absent, gone, com (DATEV refused), stalled / timeout (DATEV hung), shutdown. */
-  | { type: 'undelivered'; how: 'held' | 'lost'; why: DatevErrorCode };
+  /**
+   * `why`: absent, gone, com (DATEV refused), stalled / timeout (DATEV hung), shutdown. `unanswered`:
+   * given up without DATEV's answer — a 'delivered' may still follow (DATEV took it after all).
+   */
+  | { type: 'undelivered'; how: 'held' | 'lost'; why: DatevErrorCode; unanswered?: boolean };
 
 export interface NotifierStats {
   sent: number;
@@ -33,6 +36,8 @@ export interface NotifierStats {
 const SAFETY_MARGIN_MS = 5000;
 /** How long a notification DATEV did not answer in time may still be answered; then it counts as lost. */
 export const LATE_LIMIT_MS = 10 * 60_000;
+/** How long after a thread came back from a hung DATEV the waiting calls and the journal go on (unless its late result came first). */
+const RESUME_AFTER_MS = 250;
 
 export class DatevNotifier {
   readonly stats: NotifierStats = { sent: 0, droppedAbsent: 0, failed: 0, timeouts: 0, stalled: 0 };
@@ -71,37 +76,61 @@ export class DatevNotifier {
 
   private deliver(n: Notification, onOutcome: (o: DeliveryOutcome) => void, next: () => void): void {
     let settled = false;
+    let gaveUp = false; // settled as lost after LATE_LIMIT_MS without DATEV's answer: DATEV may still take it
     let released = false;
     const release = (): void => {
       if (released) return;
       released = true;
       next();
     };
-    const settle = (o: DeliveryOutcome): void => {
-      release();
-      if (settled) return;
-      settled = true;
-      cancelSafety();
+    const tell = (o: DeliveryOutcome): void => {
       try {
         onOutcome(o);
       } catch (e) {
         this.log.error(`handling a DATEV outcome failed: ${(e as Error).stack ?? String(e)}`);
       }
+      // the call learns first, then the waiting calls and the journal (which must not send a call DATEV has)
+      if (o.type === 'delivered' && this.hung) this.recovered();
+    };
+    const settle = (o: DeliveryOutcome, byTimer = false): void => {
+      release();
+      if (settled) {
+        // DATEV took it after all, after the program had given up on it: the call is told (it goes on
+        // live, and the journal drops the entry it was keeping for DATEV unless it is on its way already)
+        if (gaveUp && !byTimer && o.type === 'delivered') {
+          gaveUp = false;
+          this.log.warn(`DATEV ${n.method} was taken after all, after the program had given up on it; the call goes on live`, this.meta(n));
+          tell(o);
+        }
+        return;
+      }
+      settled = true;
+      gaveUp = byTimer;
+      if (!byTimer) cancelSafety();
+      tell(o);
       if (--this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
     };
-    let cancelSafety = this.clock.setTimeout(() => {
-      this.log.warn(`DATEV ${n.method}: no outcome from the COM layer within ${this.timeoutMs + SAFETY_MARGIN_MS} ms; the call waits`, this.meta(n));
-      settle({ type: 'undelivered', how: 'held', why: 'timeout' });
-    }, this.timeoutMs + SAFETY_MARGIN_MS);
-    // after a 'timeout' the real outcome may take as long as DATEV hangs; it is waited for, but not forever
+    // After a 'timeout' (or no answer at all from the COM layer) the real outcome may take as long as
+    // DATEV hangs: the next notifications go on meanwhile, this one waits for it, but not forever.
+    let lateWait = false;
     const waitLate = (): void => {
       release();
+      if (lateWait) return;
+      lateWait = true;
       cancelSafety();
       cancelSafety = this.clock.setTimeout(() => {
         this.log.warn(`DATEV ${n.method}: still no answer after ${LATE_LIMIT_MS / 60_000} min; the call is kept for later delivery`, this.meta(n));
-        settle({ type: 'undelivered', how: 'lost', why: 'timeout' });
+        settle({ type: 'undelivered', how: 'lost', why: 'timeout', unanswered: true }, true);
       }, LATE_LIMIT_MS);
     };
+    // The COM layer answers every notification within its bound (at least with 'timeout'); if even that
+    // does not come (the program's thread was blocked, or the layer lost it), DATEV counts as hanging and
+    // the call waits for the real outcome like after a 'timeout' — it is not sent again meanwhile.
+    let cancelSafety = this.clock.setTimeout(() => {
+      this.log.warn(`DATEV ${n.method}: no outcome from the COM layer within ${this.timeoutMs + SAFETY_MARGIN_MS} ms; the call waits for it`, this.meta(n));
+      this.hung = true;
+      waitLate();
+    }, this.timeoutMs + SAFETY_MARGIN_MS);
     const options = { last: n.last, ...(n.generation !== undefined ? { generation: n.generation } : {}) };
     this.port.notify(n.method, n.data, options).then(
       (d) => settle(this.delivered(n, d.generation)),
@@ -130,7 +159,6 @@ export class DatevNotifier {
     this.absentLogged = false;
     // datevRun: which DATEV took it (the COM layer's generation: it changes when DATEV restarts)
     this.log.info(`DATEV ${n.method}${late ? ' (late)' : ''}`, { ...this.meta(n), datevRun: generation });
-    if (this.hung) this.recovered();
     return { type: 'delivered', generation };
   }
 
@@ -184,7 +212,14 @@ export class DatevNotifier {
   private onHealth(h: DatevHealth): void {
     const fewer = h.stuck < this.lastStuck;
     this.lastStuck = h.stuck;
-    if (fewer && this.hung) this.recovered();
+    // A thread came back from the hung DATEV: the late result of its notification is on its way (the
+    // COM layer reports the two separately). The calls learn it first, then waiting calls and the
+    // journal go on: a call DATEV took late must not be sent again as a journal entry.
+    if (fewer && this.hung) {
+      this.clock.setTimeout(() => {
+        if (this.hung) this.recovered();
+      }, RESUME_AFTER_MS);
+    }
   }
 
   private recovered(): void {

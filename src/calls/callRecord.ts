@@ -13,7 +13,9 @@
  * When DATEV does not take a notification:
  * - 'held' (not attempted, DATEV hangs): the call waits; on 'resume' it catches up from what DATEV has;
  * - 'lost' (DATEV closed, restarted, refused it): no further live notification for this call; its final
- *   record is kept for later delivery as NewJournal (the journal decides, see `undelivered`).
+ *   record is kept for later delivery as NewJournal (the journal decides, see `undelivered`);
+ * - given up without DATEV's answer (it hung for longer than the program waits): 'lost' as well, but if
+ *   DATEV takes that notification after all, the call goes on live from there (`unanswered`).
  */
 import { CallState, type DatevCallData } from '../datev/callData';
 import type { NotificationMethod } from '../datev/port';
@@ -51,6 +53,11 @@ export interface CallRecord {
   datevContact?: ContactFields;
   /** The contact the notification in flight carries. */
   inFlightContact?: ContactFields;
+  /**
+   * The notification the program gave up on without DATEV's answer (the call went 'lost'); DATEV may
+   * still take it, and then the call goes on live from there.
+   */
+  unanswered?: { method: NotificationMethod; target: Reported; contact?: ContactFields };
   link: DatevLink;
   /** The DATEV that accepted NewCall; later notifications go to it only. */
   generation?: number;
@@ -77,10 +84,13 @@ export type CallEvent =
   | { type: 'announce' }
   /** A (new) contact for the call: by lookup, by the user's choice, or cleared. */
   | { type: 'contact'; contact: ContactFields }
-  /** DATEV accepted the notification in flight. */
+  /** DATEV accepted the notification in flight (or, later, the one given up on without its answer). */
   | { type: 'delivered'; generation: number }
-  /** DATEV did not take the notification in flight: 'held' = not attempted (retry on resume), 'lost' = give up. */
-  | { type: 'undelivered'; how: 'held' | 'lost' }
+  /**
+   * DATEV did not take the notification in flight: 'held' = not attempted (retry on resume), 'lost' =
+   * give up. `unanswered`: given up without DATEV's answer (it may still take it: 'delivered' follows).
+   */
+  | { type: 'undelivered'; how: 'held' | 'lost'; unanswered?: boolean }
   /** DATEV answers again: a held call catches up. */
   | { type: 'resume' };
 
@@ -137,7 +147,17 @@ export function step(record: CallRecord, event: CallEvent): Step {
       return { record: r, notifications: next(r) };
     }
     case 'delivered': {
-      if (!r.inFlight || !r.inFlightTarget) return { record: r, notifications: [] };
+      if (!r.inFlight || !r.inFlightTarget) {
+        // DATEV took the notification the program had given up on: it has the call up to there, live
+        const u = r.unanswered;
+        if (!u) return { record: r, notifications: [] };
+        if (u.method === 'NewCall') r.generation = event.generation;
+        r.reported = u.target;
+        r.datevContact = u.contact;
+        delete r.unanswered;
+        r.link = 'live';
+        return { record: r, notifications: next(r) };
+      }
       if (r.inFlight === 'NewCall') r.generation = event.generation;
       r.reported = r.inFlightTarget;
       r.datevContact = r.inFlightContact;
@@ -146,6 +166,9 @@ export function step(record: CallRecord, event: CallEvent): Step {
     }
     case 'undelivered': {
       if (!r.inFlight) return { record: r, notifications: [] };
+      if (event.unanswered && r.inFlightTarget) {
+        r.unanswered = { method: r.inFlight, target: r.inFlightTarget, ...(r.inFlightContact ? { contact: r.inFlightContact } : {}) };
+      }
       clearInFlight(r);
       r.link = event.how;
       return { record: r, notifications: [] };

@@ -32,6 +32,8 @@ type Item = { entry: KeptEntry; note?: number; at: number };
 
 export class JournalDelivery {
   private busy = false;
+  /** The NewJournal in flight (a late answer to an earlier one, given up on, must not free the way). */
+  private current: object | undefined;
   private stopped = false;
   /** After DATEV did not take an item, wait this long unless DATEV is seen coming back. */
   private pausedUntil = 0;
@@ -112,6 +114,8 @@ export class JournalDelivery {
       e.attempts++;
     }
     this.busy = true;
+    const attempt = {};
+    this.current = attempt;
     journal.update(e); // kept before DATEV sees it: a repeat uses the same CallID
     log.info(`Journal: NewJournal ${note ? 'mit Notiz / with a note' : 'für einen Anruf, den DATEV nicht hat / for a call DATEV does not have'}`, {
       callId: e.callId,
@@ -120,13 +124,21 @@ export class JournalDelivery {
       attempt: note ? note.attempts : e.attempts,
     });
     const data = journalData(e, callId, note?.text);
-    notifier.send({ method: 'NewJournal', data, last: true }, (o) => this.done(e.callId, item.note, o));
+    notifier.send({ method: 'NewJournal', data, last: true }, (o) => this.done(attempt, e.callId, item.note, o));
   }
 
-  private done(callId: string, noteIndex: number | undefined, o: DeliveryOutcome): void {
-    this.busy = false;
+  /**
+   * The outcome of a NewJournal — or, later, DATEV taking one the program had given up on after it hung
+   * (the notifier tells that too): then DATEV has it, whatever was tried since.
+   */
+  private done(attempt: object, callId: string, noteIndex: number | undefined, o: DeliveryOutcome): void {
+    if (this.current === attempt) {
+      this.busy = false;
+      this.current = undefined;
+    }
     const kept = this.d.journal.get(callId);
-    if (kept) {
+    const has = (k: typeof kept): boolean => (noteIndex === undefined ? k?.datev === 'journal' : k?.notes[noteIndex]?.state === 'delivered');
+    if (kept && !(o.type !== 'delivered' && has(kept))) {
       const e = copyEntry(kept);
       const note = noteIndex === undefined ? undefined : e.notes[noteIndex];
       const refused = o.type === 'undelivered' && (o.why === 'com' || o.why === 'gone');

@@ -177,8 +177,10 @@ export class Journal {
 
 /** DATEV's side of an entry after the call flow reported `live` DATEV state. */
 function nextDatev(before: DatevHas | undefined, now: FinalCall['datev']): DatevHas {
-  // once it is on its way as NewJournal (or there), the live flow cannot change that
-  if (before === 'pending' || before === 'sending' || before === 'journal' || before === 'failed') return before;
+  // once it is on its way as NewJournal (or there), the live flow cannot change that; a call still only
+  // kept for delivery goes back to the live flow when DATEV took, late, what the program had given up on
+  if (before === 'sending' || before === 'journal' || before === 'failed') return before;
+  if (before === 'pending' && now !== 'live' && now !== 'waiting') return before;
   switch (now) {
     case 'live':
       return 'live';

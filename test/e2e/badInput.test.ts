@@ -181,6 +181,74 @@ describe('bad input', () => {
     expect(w.app.status().datevHangs).toBe(false);
   });
 
+  it('a DATEV that answers the end of a call after the program gave up on it (15 min): the call is live in DATEV, not also a journal entry', async () => {
+    const w = await makeWorld({ config: { datevTimeoutMs: 1000 } });
+    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.tapi.pbx.answer(id);
+    await w.settle();
+    await w.advance(5000);
+    await w.datev.driver.hangNotifications(15 * 60_000, 1);
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    for (let i = 0; i < 40; i++) await w.advance(250); // the bound passes: DATEV hangs
+    for (let i = 0; i < 11; i++) await w.advance(60_000); // past the 10 min the program waits: kept for the journal
+    expect(w.journal.entries()[0]?.datev).toBe('pending');
+    for (let i = 0; i < 10; i++) await w.advance(60_000); // DATEV answers after 15 min
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
+    expect(w.journal.entries()[0]?.datev).toBe('live');
+    expect(w.log.has('warn', 'was taken after all')).toBe(true);
+  });
+
+  it('a program thread blocked past every bound while DATEV answered in time: the call is not held or sent twice, and later calls still reach DATEV', async () => {
+    const w = await makeWorld({ config: { datevTimeoutMs: 1000 } });
+    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.tapi.pbx.answer(id);
+    await w.settle();
+    await w.advance(5000);
+    await w.datev.driver.hangNotifications(800, 1); // DATEV takes the end within the bound …
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    // … but the program's thread was blocked for 7 s: after such a block the expired timers run before
+    // the results that came in meanwhile (libuv's order), so the safety bound fires first
+    w.clock.advance(7000);
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
+    expect(w.app.calls.waitingForDatev).toBe(0);
+    expect(w.journal.entries()[0]?.datev).toBe('live');
+    // DATEV closes; a missed call meanwhile reaches it as a journal entry when it is back
+    await w.datev.driver.stop();
+    await w.advance(10_000);
+    const missed = await w.tapi.pbx.incoming('201', '+49 40 5555555');
+    await w.settle();
+    await w.advance(3000);
+    await w.tapi.pbx.hangup(missed, 'NOANSWER');
+    await w.settle();
+    await w.datev.driver.start();
+    for (let i = 0; i < 3; i++) await w.advance(60_000);
+    expect(w.datev.received.filter((n) => n.method === 'NewJournal')).toHaveLength(1);
+  });
+
+  it('a program thread blocked past every bound while DATEV hung in the end of a call: the end reaches DATEV once', async () => {
+    const w = await makeWorld({ config: { datevTimeoutMs: 1000 } });
+    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.tapi.pbx.answer(id);
+    await w.settle();
+    await w.advance(5000);
+    await w.datev.driver.hangNotifications(3000, 1);
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    w.clock.advance(7000); // the program's thread blocked for 7 s: its safety bound fires before what came in meanwhile
+    await w.settle();
+    for (let i = 0; i < 5; i++) await w.advance(60_000);
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
+    expect(w.datev.received.filter((n) => n.method === 'NewJournal')).toHaveLength(0);
+    expect(w.journal.entries()[0]?.datev).toBe('live');
+  });
+
   it('a DATEV that hangs on every notification thread: calls wait (held) and catch up in order when DATEV answers again', async () => {
     const w = await makeWorld({ config: { datevTimeoutMs: 1000 } });
     await w.datev.driver.hangNotifications(5000, 4);

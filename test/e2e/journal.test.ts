@@ -182,6 +182,21 @@ describe('calls while DATEV was closed are not lost', () => {
     expect([...ends].sort((x, y) => x - y)).toEqual(ends);
   });
 
+  it('a DATEV that takes a journal entry only after the program gave up on it (15 min): it is not sent again', async () => {
+    const w = await makeWorld({ datevRunning: false, config: { datevTimeoutMs: 1000 } });
+    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.tapi.pbx.hangup(id, 'NOANSWER');
+    await w.settle();
+    await w.datev.driver.hangNotifications(15 * 60_000, 1); // DATEV hangs in the NewJournal
+    await w.datev.driver.start();
+    for (let i = 0; i < 12; i++) await w.advance(60_000); // past the 10 min the program waits
+    expect(w.journal.entries()[0]!.datev).toBe('pending');
+    for (let i = 0; i < 10; i++) await w.advance(60_000); // DATEV answers after 15 min; then long calm
+    expect(journals(w)).toHaveLength(1);
+    expect(w.journal.entries()[0]!.datev).toBe('journal');
+  });
+
   it('a DATEV that refuses a journal entry: tried again later, then it waits for „An DATEV senden“ in the call list', async () => {
     const w = await makeWorld({ datevRunning: false });
     const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');

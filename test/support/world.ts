@@ -52,7 +52,7 @@ export async function makeWorld(o: WorldOptions = {}) {
   };
   /** Move time forward and let everything that follows happen. */
   const advance = async (ms: number): Promise<void> => {
-    clock.advance(ms);
+    await clock.advanceAsync(ms);
     await settle();
   };
   if (o.start ?? true) {

@@ -230,9 +230,9 @@ describe('call state machine', () => {
  *   the end exactly once; a call DATEV lost and that ended is handed over as undelivered;
  * - a call that is not reportable never produces anything.
  */
-type Ev = 'ring' | 'connect' | 'end' | 'clockBack' | 'announce' | 'contact' | 'delivered' | 'held' | 'lost' | 'resume';
+type Ev = 'ring' | 'connect' | 'end' | 'clockBack' | 'announce' | 'contact' | 'delivered' | 'held' | 'lost' | 'gaveUp' | 'lateDelivered' | 'resume';
 
-const ALPHABET: Ev[] = ['ring', 'connect', 'end', 'clockBack', 'announce', 'contact', 'delivered', 'held', 'lost', 'resume'];
+const ALPHABET: Ev[] = ['ring', 'connect', 'end', 'clockBack', 'announce', 'contact', 'delivered', 'held', 'lost', 'gaveUp', 'lateDelivered', 'resume'];
 const DEPTH = 6;
 /** An observation more often than this in one sequence adds nothing new (a duplicate of a duplicate);
  * DATEV's answers (delivered/held/lost/resume) are not limited, they only occur when they can. */
@@ -256,6 +256,8 @@ interface Datev {
 interface Node {
   record: CallRecord;
   pending: Notification | undefined;
+  /** The notification given up on without DATEV's answer (DATEV may still take it: 'lateDelivered'). */
+  lateable?: Notification;
   datev: Datev;
   clock: number;
   /** 0 nothing seen, 1 ringing, 2 connected, 3 ended. */
@@ -351,6 +353,14 @@ function apply(node: Node, ev: Ev, path: Ev[]): Node | undefined {
       if (!node.pending) return undefined;
       event = { type: 'undelivered', how: ev };
       break;
+    case 'gaveUp': // the program stopped waiting for DATEV's answer
+      if (!node.pending) return undefined;
+      event = { type: 'undelivered', how: 'lost', unanswered: true };
+      break;
+    case 'lateDelivered': // … and DATEV took it after all
+      if (!node.lateable || node.pending) return undefined;
+      event = { type: 'delivered', generation: 1 };
+      break;
     case 'resume':
       if (node.record.link !== 'held') return undefined;
       event = { type: 'resume' };
@@ -375,7 +385,12 @@ function apply(node: Node, ev: Ev, path: Ev[]): Node | undefined {
     n.datev = receive(node.datev, node.pending!, n, [...path, ev]);
     n.pending = undefined;
   }
-  if (ev === 'held' || ev === 'lost') n.pending = undefined;
+  if (ev === 'lateDelivered') {
+    n.datev = receive(node.datev, node.lateable!, n, [...path, ev]);
+    n.lateable = undefined;
+  }
+  if (ev === 'gaveUp') n.lateable = node.pending;
+  if (ev === 'held' || ev === 'lost' || ev === 'gaveUp') n.pending = undefined;
   if (s.notifications.length > 1) fail([...path, ev], 'more than one notification at once');
   if (s.notifications.length === 1) {
     if (n.pending) fail([...path, ev], 'a notification while another is in flight');

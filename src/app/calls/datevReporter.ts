@@ -105,5 +105,6 @@ function wake(waiters: Map<TrackedCall, (() => void)[]>, call: TrackedCall): voi
 }
 
 function outcomeEvent(o: DeliveryOutcome): CallEvent {
-  return o.type === 'delivered' ? { type: 'delivered', generation: o.generation } : { type: 'undelivered', how: o.how };
+  if (o.type === 'delivered') return { type: 'delivered', generation: o.generation };
+  return { type: 'undelivered', how: o.how, ...(o.unanswered ? { unanswered: true } : {}) };
 }
