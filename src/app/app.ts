@@ -20,6 +20,9 @@ import { LineManager } from './lineManager';
 import { RequestTracker } from './requestTracker';
 import { JournalService, type JournalPorts } from '../journal/service';
 
+/** How long a stop waits for DATEV to take the end of the calls still in progress (then: the journal). */
+export const STOP_END_WAIT_MS = 2000;
+
 export interface Ports {
   datev: DatevPort;
   telephony: TelephonyPort;
@@ -141,6 +144,9 @@ export class App {
     if (!this.running) return;
     this.running = false;
     this.supervisor.stop();
+    // calls still in progress get their end in DATEV (or the journal) before the journal is saved
+    this.journal.prepareStop();
+    await this.calls.endForStop(Math.min(this.d.config.datevTimeoutMs, STOP_END_WAIT_MS));
     await this.journal.stop();
     await this.calls.stop();
     this.unsubscribe?.();

@@ -15,6 +15,7 @@ import { CallRegistry } from './calls/callRegistry';
 import { DatevReporter } from './calls/datevReporter';
 import { OutgoingCalls } from './calls/outgoing';
 import { TelephonyCalls } from './calls/telephonyEvents';
+import { isEnded } from './calls/trackedCall';
 
 export type { CallManagerDeps, CallManagerOptions } from './calls/callContext';
 
@@ -81,6 +82,31 @@ export class CallManager {
   /** The contact index changed: a call in progress without a contact may have one now (CallAdressatChanged). */
   recheckContacts(): void {
     this.telephonyCalls.recheckContacts();
+  }
+
+  /**
+   * The program ends while calls are in progress (on the phone they go on): nobody would tell DATEV
+   * their end, and DATEV would keep them open for good. Each is reported ended now — live, when DATEV
+   * answers within `waitMs`, else it stays in the journal for the next start — with a warning, since
+   * its real end is unknown to the program.
+   */
+  async endForStop(waitMs: number): Promise<void> {
+    await this.queue;
+    const now = this.d.clock.now();
+    let ended = 0;
+    for (const call of this.registry.all()) {
+      if (isEnded(call)) continue;
+      ended++;
+      this.d.log.warn(
+        'Das Programm endet während eines Gesprächs; DATEV erhält jetzt dessen Ende / the program stops during a call: DATEV gets its end now (the real end is unknown to the program)',
+        { callId: call.record.data.CallID || undefined, hCall: call.hCall },
+      );
+      this.reporter.apply(call, { type: 'ended', at: now });
+    }
+    if (ended === 0) return;
+    let cancel = (): void => undefined;
+    await Promise.race([this.d.notifier.idle(), new Promise<void>((resolve) => (cancel = this.d.clock.setTimeout(resolve, waitMs)))]);
+    cancel();
   }
 
   /** Close every dialog; calls stay as they are on the phone. */

@@ -43,6 +43,7 @@ export interface JournalServiceDeps {
 }
 
 export class JournalService {
+  private stopping = false;
   readonly journal: Journal;
   readonly notes: NotePrompts;
   readonly delivery: JournalDelivery;
@@ -64,8 +65,15 @@ export class JournalService {
   onFinal(call: FinalCall): void {
     const first = this.journal.get(call.callId) === undefined;
     const entry = this.journal.record(call);
+    if (this.stopping) return; // kept; no note window and no delivery while the program ends
     if (first) this.notes.afterCall(entry);
     this.delivery.kick();
+  }
+
+  /** The program is about to end: calls still go in, but no note window opens and nothing is delivered. */
+  prepareStop(): void {
+    this.stopping = true;
+    this.delivery.stop();
   }
 
   /** DATEV came back, or answers again after it hung. */

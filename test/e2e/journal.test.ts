@@ -297,6 +297,47 @@ describe('calls while DATEV was closed are not lost', () => {
     expect(second.journal.entries()[0]!.datev).toBe('journal');
   });
 
+  it('a call still in progress when the program stops: DATEV gets its end at the stop, live; no note window; nothing for the journal after the restart', async () => {
+    const store = new MemoryJournal();
+    const first = await makeWorld({ journal: store });
+    const id = await first.tapi.pbx.incoming('201', '+49 89 1234567');
+    await first.settle();
+    await first.tapi.pbx.answer(id);
+    await first.settle();
+    await first.advance(60_000);
+    const stoppedAt = first.clock.now().getTime();
+    await first.app.stop();
+    expect(first.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
+    const end = first.datev.received.at(-1)!;
+    expect((end.data.End as Date).getTime()).toBe(stoppedAt);
+    expect(first.log.has('warn', 'the program stops during a call')).toBe(true);
+    expect(first.windows.shownNotes).toHaveLength(0);
+    const second = await makeWorld({ journal: store.reopen() });
+    await second.advance(120_000);
+    expect(journals(second)).toEqual([]);
+    expect(second.journal.entries()[0]!.datev).toBe('live');
+  });
+
+  it('a call still in progress when the program stops while DATEV hangs: its end reaches DATEV once, as a journal entry after the restart', async () => {
+    const store = new MemoryJournal();
+    const first = await makeWorld({ journal: store, config: { datevTimeoutMs: 1000 } });
+    const id = await first.tapi.pbx.incoming('201', '+49 89 1234567');
+    await first.settle();
+    await first.tapi.pbx.answer(id);
+    await first.settle();
+    await first.advance(60_000);
+    await first.datev.driver.hangNotifications(600_000, 1);
+    void first.app.stop(); // it ends when DATEV answers or the stop deadline ends the process (src/stopDeadline.ts)
+    await first.advance(2500); // the stop waits at most 2 s for DATEV to take the end, then saves the journal
+    expect(first.methods()).toEqual(['NewCall:1', 'CallStateChanged:2']);
+    const saved = store.reopen();
+    await saved.load(first.clock.now());
+    expect(saved.entries().map((e) => e.datev)).toEqual(['waiting']); // its end unanswered: the next start delivers it
+    const second = await makeWorld({ journal: store.reopen() });
+    await second.advance(120_000);
+    expect(journals(second).map((n) => n.data.CallState)).toEqual([CallState.eCSFinished]);
+  });
+
   it('with journal.deliverMissed off, a missed call waits for „An DATEV senden“', async () => {
     const w = await makeWorld({ datevRunning: false, config: { journal: { notePrompt: 'contact', notePromptSeconds: 180, deliverMissed: false } } });
     const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
