@@ -154,6 +154,21 @@ export function telephonyContract(name: string, makeHarness: () => Promise<Telep
       await expect(h.port.getCallInfo(hCall)).rejects.toBeInstanceOf(TelephonyError);
     });
 
+    it('tells the state of a call now (lineGetCallStatus): OFFERING, CONNECTED, DISCONNECTED; a freed handle is rejected', async () => {
+      const { hCall, callId } = await incomingCall('+49 30 987654');
+      expect(await h.port.getCallState(hCall)).toBe('OFFERING');
+      await events.wait(isReply(await h.port.answer(hCall)));
+      await events.wait(isState(hCall, 'CONNECTED'));
+      expect(await h.port.getCallState(hCall)).toBe('CONNECTED');
+      await h.pbx.hangup(callId);
+      await events.wait(isState(hCall, 'DISCONNECTED'));
+      expect(await h.port.getCallState(hCall)).toBe('DISCONNECTED');
+      await h.port.deallocate(hCall);
+      const err = await h.port.getCallState(hCall).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TelephonyError);
+      expect((err as TelephonyError).fn).toBe('lineGetCallStatus');
+    });
+
     it('makes a call: request id, LINE_REPLY with the new hCall, dialing states, called number', async () => {
       const { hCall } = await outgoingCall('+4989654321');
       await events.wait((e) => e.type === 'callState' && e.hCall === hCall);

@@ -118,6 +118,11 @@ export class FakeTapi {
         this.fail('lineGetCallInfoW', c.callId);
         return this.info(c);
       },
+      getCallState: async (hCall) => {
+        const c = this.requireCall('lineGetCallStatus', hCall);
+        this.fail('lineGetCallStatus', c.callId);
+        return c.state;
+      },
       shutdown: async () => {
         const was = this.initialized;
         this.initialized = false;
@@ -190,6 +195,11 @@ export class FakeTapi {
 
   reinit(): void {
     this.emit({ type: 'reinit' });
+  }
+
+  /** The call ends at the PBX, but the TSP loses its events: TAPI knows it is idle, the program is not told. */
+  endUnreported(callId: number): void {
+    this.byCallId(callId).state = 'IDLE';
   }
 
   /** The next call of `fn` never returns inside the TSP: the port rejects it after closeTimeoutMs. */

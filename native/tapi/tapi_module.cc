@@ -204,6 +204,7 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
                            InstanceMethod<&SessionWrap::Drop>("drop"),
                            InstanceMethod<&SessionWrap::Deallocate>("deallocate"),
                            InstanceMethod<&SessionWrap::GetCallInfo>("getCallInfo"),
+                           InstanceMethod<&SessionWrap::GetCallState>("getCallState"),
                            InstanceMethod<&SessionWrap::Shutdown>("shutdown"),
                            InstanceMethod<&SessionWrap::Abandon>("abandon"),
                        });
@@ -364,6 +365,10 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
   Napi::Value GetCallInfo(const Napi::CallbackInfo &info) {
     uint32_t h = U32(info, 0);
     return Start(info.Env(), "lineGetCallInfoW", [&](uint32_t id) { return thread_->GetCallInfo(id, h); });
+  }
+  Napi::Value GetCallState(const Napi::CallbackInfo &info) {
+    uint32_t h = U32(info, 0);
+    return Start(info.Env(), "lineGetCallStatus", [&](uint32_t id) { return thread_->GetCallState(id, h); });
   }
   // lineShutdown; the TAPI thread ends afterwards. Later calls reject with LINEERR_UNINITIALIZED.
   Napi::Value Shutdown(const Napi::CallbackInfo &info) {

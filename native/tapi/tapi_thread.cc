@@ -593,6 +593,17 @@ bool TapiThread::GetCallInfo(uint32_t id, uint32_t hCall) noexcept {
   });
 }
 
+bool TapiThread::GetCallState(uint32_t id, uint32_t hCall) noexcept {
+  return Command(id, "lineGetCallStatus", [this, hCall] {
+    if (hLineApp_ == 0) return Uninitialized("lineGetCallStatus");
+    if (api_->lineGetCallStatus == nullptr) return Failed("lineGetCallStatus", LINEERR_OPERATIONUNAVAIL);
+    VarBuffer status(sizeof(LINECALLSTATUS) + 64);
+    LONG rc = status.Fill([&] { return api_->lineGetCallStatus(hCall, status.As<LINECALLSTATUS>()); });
+    if (rc != 0) return Failed("lineGetCallStatus", rc);
+    return Outcome::Number(status.As<LINECALLSTATUS>()->dwCallState);
+  });
+}
+
 LONG TapiThread::ReadCallInfo(HCALL hCall, CallInfoData *out) {
   VarBuffer buf(sizeof(LINECALLINFO) + 640);
   LONG rc = buf.Fill([&] { return api_->lineGetCallInfoW(hCall, buf.As<LINECALLINFO>()); });

@@ -83,6 +83,8 @@ class TapiThread : public std::enable_shared_from_this<TapiThread> {
   bool Drop(uint32_t id, uint32_t hCall) noexcept;
   bool Deallocate(uint32_t id, uint32_t hCall) noexcept;
   bool GetCallInfo(uint32_t id, uint32_t hCall) noexcept;
+  // lineGetCallStatus: the call's LINECALLSTATE_* now (a number outcome).
+  bool GetCallState(uint32_t id, uint32_t hCall) noexcept;
   // lineShutdown (bounded), then the thread ends.
   bool Shutdown(uint32_t id) noexcept;
 

@@ -17,7 +17,7 @@ import {
   type TelephonyListener,
   type TelephonyPort,
 } from '../telephony/port';
-import { callStateName, LINEERR, lineErrName } from '../telephony/tapiConstants';
+import { callStateName, LINEERR, lineErrName, type CallStateName } from '../telephony/tapiConstants';
 import { loadAddon } from './addon';
 
 /** Default bound of lineClose / lineShutdown in native/tapi. */
@@ -75,6 +75,8 @@ export interface NativeTapiSession {
   drop(hCall: number): Promise<number>;
   deallocate(hCall: number): Promise<void>;
   getCallInfo(hCall: number): Promise<NativeCallInfo>;
+  /** lineGetCallStatus: the call's LINECALLSTATE_* value now. */
+  getCallState(hCall: number): Promise<number>;
   /**
    * lineShutdown (bounded: rejects with `timeoutMs` set when the TSP hangs); the thread ends, later
    * calls reject with LINEERR_UNINITIALIZED.
@@ -286,6 +288,12 @@ export class NativeTelephonyPort implements TelephonyPort {
     const session = this.require('lineGetCallInfoW');
     if (!isHandle(hCall)) throw fail('lineGetCallInfoW', LINEERR.INVALCALLHANDLE!, `bad call handle ${String(hCall)}`);
     return callInfo(await this.call('lineGetCallInfoW', () => session.getCallInfo(hCall)));
+  }
+
+  async getCallState(hCall: number): Promise<CallStateName> {
+    const session = this.require('lineGetCallStatus');
+    if (!isHandle(hCall)) throw fail('lineGetCallStatus', LINEERR.INVALCALLHANDLE!, `bad call handle ${String(hCall)}`);
+    return callStateName(await this.call('lineGetCallStatus', () => session.getCallState(hCall)));
   }
 
   /** Rejects only with TelephonyTimeoutError (a hanging TSP); the session is over either way. */

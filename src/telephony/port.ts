@@ -138,6 +138,11 @@ export interface TelephonyPort {
   /** lineGetCallInfoW */
   getCallInfo(hCall: number): Promise<CallInfo>;
   /**
+   * lineGetCallStatus: the state TAPI has for the call now (to check a call whose events stopped;
+   * LINEERR_INVALCALLHANDLE when TAPI does not know the handle).
+   */
+  getCallState(hCall: number): Promise<CallStateName>;
+  /**
    * lineShutdown; no events afterwards. Idempotent. Settles within a bound (adapter option, default
    * 2 s plus 1 s slack): a TSP that hangs in lineShutdown (or a TAPI thread stuck in any other call)
    * rejects it with TelephonyTimeoutError; the session is given up all the same and never keeps the

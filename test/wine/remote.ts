@@ -37,6 +37,7 @@ import type {
   NoteWindowSpec,
 } from '../../src/journal/windows';
 import type { CallInfo, LineInfo, TelephonyListener, TelephonyPort } from '../../src/telephony/port';
+import type { CallStateName } from '../../src/telephony/tapiConstants';
 import { PortClient, type HelloInfo } from '../../src/native/host/client';
 import { coverageEnv, paths, VIRTUAL_DESKTOP, wineEnv, winPath } from './env';
 
@@ -246,6 +247,7 @@ export async function connectHost(opts: HostOptions): Promise<RemoteHost> {
         drop: (hCall: number) => call(p, 'drop', [hCall]) as Promise<number>,
         deallocate: (hCall: number) => call(p, 'deallocate', [hCall]) as Promise<void>,
         getCallInfo: (hCall: number) => call(p, 'getCallInfo', [hCall]) as Promise<CallInfo>,
+        getCallState: (hCall: number) => call(p, 'getCallState', [hCall]) as Promise<CallStateName>,
         shutdown: () => call(p, 'shutdown') as Promise<void>,
         onEvent(listener: TelephonyListener) {
           listeners.add(listener);
