@@ -53,6 +53,9 @@ class Scripted implements NativeTapiSession {
   getCallInfo = (): never => {
     throw new Error('not scripted');
   };
+  getCallState = (): never => {
+    throw new Error('not scripted');
+  };
   shutdown = (): Promise<void> => this.shutdownResult;
   abandon = (): boolean => {
     this.abandoned++;
