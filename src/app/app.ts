@@ -137,6 +137,7 @@ export class App {
     }
     await this.supervisor.start(this.datevRegistered);
     await this.journal.start();
+    this.calls.start();
     await this.lines.start();
   }
 

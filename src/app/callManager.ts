@@ -14,6 +14,7 @@ import { CallDialogs } from './calls/callDialogs';
 import { CallRegistry } from './calls/callRegistry';
 import { DatevReporter } from './calls/datevReporter';
 import { OutgoingCalls } from './calls/outgoing';
+import { StaleCallCheck } from './calls/staleCalls';
 import { TelephonyCalls } from './calls/telephonyEvents';
 import { isEnded } from './calls/trackedCall';
 
@@ -25,6 +26,7 @@ export class CallManager {
   private readonly dialogs: CallDialogs;
   private readonly telephonyCalls: TelephonyCalls;
   private readonly outgoing: OutgoingCalls;
+  private readonly staleCalls: StaleCallCheck;
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -40,6 +42,12 @@ export class CallManager {
     this.dialogs = new CallDialogs(c, control);
     this.outgoing = new OutgoingCalls(c, control, this.dialogs);
     this.telephonyCalls = new TelephonyCalls(c, this.dialogs, this.outgoing);
+    this.staleCalls = new StaleCallCheck(c, (e) => this.handleEvent(e));
+  }
+
+  /** Starts the check of calls whose TAPI events stopped (src/app/calls/staleCalls.ts). */
+  start(): void {
+    this.staleCalls.start();
   }
 
   /** The handlers registered with the DATEV port. */
@@ -112,6 +120,7 @@ export class CallManager {
   /** Close every dialog; calls stay as they are on the phone. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.staleCalls.stop();
     await this.queue;
     for (const c of this.registry.all()) await this.dialogs.close(c);
     this.reporter.close();

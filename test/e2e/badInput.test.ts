@@ -146,6 +146,35 @@ describe('bad input', () => {
     expect(w.methods()).toEqual(['NewJournal:0', 'NewCall:1', 'CallStateChanged:0']);
   });
 
+  it('a call whose TSP lost its end: checked with TAPI after 5 min, ended for DATEV, and the journal goes on; a long call TAPI still has stays', async () => {
+    const w = await makeWorld();
+    const lost = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.tapi.pbx.answer(lost);
+    await w.settle();
+    const long = await w.tapi.pbx.incoming('201', '+49 30 987654');
+    await w.settle();
+    await w.tapi.pbx.answer(long);
+    await w.settle();
+    await w.advance(30_000);
+    w.tapi.endUnreported(lost); // the PBX ended it; no DISCONNECTED / IDLE reaches the program
+    const endedAt = w.clock.now().getTime();
+    await w.advance(4 * 60_000);
+    expect(w.app.calls.activeCalls()).toHaveLength(2); // not before 5 min
+    for (let i = 0; i < 3; i++) await w.advance(60_000);
+    expect(w.app.calls.activeCalls().map((c) => c.CalledNumber)).toEqual(['+49 30 987654']);
+    expect(w.log.has('warn', 'never reported it')).toBe(true);
+    const ends = w.datev.received.filter((n) => n.method === 'CallStateChanged' && n.data.CallState === 3);
+    expect(ends).toHaveLength(1);
+    expect((ends[0]!.data.End as Date).getTime()).toBeGreaterThan(endedAt);
+    // the long call goes on until its own end, and then the journal is free again
+    for (let i = 0; i < 30; i++) await w.advance(60_000);
+    expect(w.app.calls.activeCalls()).toHaveLength(1);
+    await w.tapi.pbx.hangup(long);
+    await w.settle();
+    expect(w.app.calls.activeCalls()).toHaveLength(0);
+  });
+
   it('DATEV restarted during a call: the old CallID is not sent to the new DATEV; the call follows as a journal entry', async () => {
     const w = await makeWorld();
     const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
