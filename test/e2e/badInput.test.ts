@@ -15,6 +15,17 @@ const BAD_DIALS: [string, Record<string, unknown>][] = [
   ['too many digits', { CalledNumber: '1'.repeat(30) }],
 ];
 
+/** A world whose DATEV may take 1 s per notification, with a call from Müller connected for 5 s. */
+async function connectedCall(): Promise<{ w: Awaited<ReturnType<typeof makeWorld>>; id: number }> {
+  const w = await makeWorld({ config: { datevTimeoutMs: 1000 } });
+  const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+  await w.settle();
+  await w.tapi.pbx.answer(id);
+  await w.settle();
+  await w.advance(5000);
+  return { w, id };
+}
+
 describe('bad input', () => {
   it.each(BAD_DIALS)('Dial with %s (dialAnswer "checked") fails with an error HRESULT, a clear dialog and a log line; nothing is dialled', async (_label, data) => {
     const w = await makeWorld({ config: { dialAnswer: 'checked' } });
@@ -211,12 +222,7 @@ describe('bad input', () => {
   });
 
   it('a DATEV that answers the end of a call after the program gave up on it (15 min): the call is live in DATEV, not also a journal entry', async () => {
-    const w = await makeWorld({ config: { datevTimeoutMs: 1000 } });
-    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
-    await w.settle();
-    await w.tapi.pbx.answer(id);
-    await w.settle();
-    await w.advance(5000);
+    const { w, id } = await connectedCall();
     await w.datev.driver.hangNotifications(15 * 60_000, 1);
     await w.tapi.pbx.hangup(id);
     await w.settle();
@@ -231,12 +237,7 @@ describe('bad input', () => {
   });
 
   it('a program thread blocked past every bound while DATEV answered in time: the call is not held or sent twice, and later calls still reach DATEV', async () => {
-    const w = await makeWorld({ config: { datevTimeoutMs: 1000 } });
-    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
-    await w.settle();
-    await w.tapi.pbx.answer(id);
-    await w.settle();
-    await w.advance(5000);
+    const { w, id } = await connectedCall();
     await w.datev.driver.hangNotifications(800, 1); // DATEV takes the end within the bound …
     await w.tapi.pbx.hangup(id);
     await w.settle();
@@ -261,12 +262,7 @@ describe('bad input', () => {
   });
 
   it('a program thread blocked past every bound while DATEV hung in the end of a call: the end reaches DATEV once', async () => {
-    const w = await makeWorld({ config: { datevTimeoutMs: 1000 } });
-    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
-    await w.settle();
-    await w.tapi.pbx.answer(id);
-    await w.settle();
-    await w.advance(5000);
+    const { w, id } = await connectedCall();
     await w.datev.driver.hangNotifications(3000, 1);
     await w.tapi.pbx.hangup(id);
     await w.settle();
