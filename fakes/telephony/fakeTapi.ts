@@ -197,6 +197,20 @@ export class FakeTapi {
     this.emit({ type: 'reinit' });
   }
 
+  /**
+   * The user dials `number` on the phone itself: TAPI announces the call (LINE_APPNEWCALL, as for every
+   * call the program did not make) and reports it PROCEEDING. Returns its call id.
+   */
+  dialFromPhone(address: string, number: string): number {
+    const line = this.lines.find((l) => l.address === address && l.hLine !== undefined);
+    if (!line || line.hLine === undefined) throw new Error(`no open line with address ${address}`);
+    const call = this.newCall(line, LINECALLORIGIN.OUTBOUND, { flags: LINECALLPARTYID.ADDRESS, number: address, name: '' }, { flags: LINECALLPARTYID.ADDRESS, number, name: '' });
+    call.state = 'PROCEEDING';
+    this.emit({ type: 'newCall', hLine: line.hLine, hCall: call.hCall, addressId: 0, privilege: LINECALLPRIVILEGE.OWNER, info: this.info(call) });
+    this.emit({ type: 'callState', hCall: call.hCall, state: 'PROCEEDING', mode: 0, privilege: LINECALLPRIVILEGE.OWNER });
+    return call.callId;
+  }
+
   /** The call ends at the PBX, but the TSP loses its events: TAPI knows it is idle, the program is not told. */
   endUnreported(callId: number): void {
     this.byCallId(callId).state = 'IDLE';

@@ -418,6 +418,59 @@ describe('races and TAPI restarts', () => {
     expect(w.datev.received.every((n) => n.data.SyncID === 'SYNC-8')).toBe(true);
   });
 
+  it('a lineMakeCall whose states come before its LINE_REPLY with the number in another form is still one call; nothing stays in progress', async () => {
+    const w = await makeWorld({ start: false });
+    const onEvent = w.tapi.port.onEvent.bind(w.tapi.port);
+    let reply: TelephonyEvent | undefined;
+    w.tapi.port.onEvent = (listener) =>
+      onEvent((e) => {
+        if (e.type === 'reply' && e.hCall !== undefined && reply === undefined) {
+          reply = e; // delivered after the call's first states
+          return;
+        }
+        listener(e);
+      });
+    // the TSP reports the called number nationally, the program dialled it internationally
+    const getCallInfo = w.tapi.port.getCallInfo.bind(w.tapi.port);
+    w.tapi.port.getCallInfo = async (h) => {
+      const i = await getCallInfo(h);
+      return { ...i, called: { ...i.called, number: '0891234567' } };
+    };
+    await w.app.start();
+    await w.settle();
+    const r = await w.datev.driver.dial({ CalledNumber: '+49 89 1234567', SyncID: 'SYNC-9' });
+    await w.settle();
+    (w.tapi as unknown as { emit(e: unknown): void }).emit(reply);
+    await w.settle();
+    const callId = await w.tapi.pbx.lastCallId();
+    await w.tapi.pbx.answer(callId);
+    await w.tapi.pbx.hangup(callId);
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
+    expect(new Set(w.datev.received.map((n) => n.data.CallID))).toEqual(new Set([r.callId]));
+    expect(w.app.calls.activeCalls()).toEqual([]);
+  });
+
+  it('a number the user dials on the phone shortly after a Dial of it failed (no LINE_REPLY) is the user\'s own call: not hung up, reported to DATEV', async () => {
+    const w = await makeWorld({ config: { tapiReplyTimeoutMs: 2000 } });
+    const makeCall = w.tapi.port.makeCall;
+    w.tapi.port.makeCall = async () => 999; // a request id whose reply never arrives
+    await w.datev.driver.dial({ CalledNumber: '089 1234567' });
+    await w.settle();
+    await w.advance(2000);
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
+    w.tapi.port.makeCall = makeCall;
+    await w.advance(30_000);
+    const own = w.tapi.dialFromPhone('201', '+49891234567'); // as the program dialled it
+    await w.tapi.pbx.ringback(own);
+    await w.settle();
+    expect(w.tapi.requests.filter((q) => q.fn === 'lineDrop')).toEqual([]);
+    await w.tapi.pbx.answer(own);
+    await w.tapi.pbx.hangup(own);
+    await w.settle();
+    expect(w.methods().slice(2)).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
+  });
+
   it('a click on "Annehmen" that races the caller hanging up shows no error for the ended call', async () => {
     const w = await makeWorld();
     const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');

@@ -53,12 +53,29 @@ export class CallRegistry {
     for (const [k, v] of this.dialled) if (v.call === call) this.dialled.delete(k);
   }
 
-  /** The call the program dialled to `number`, if one is still expected at `now` (ms). */
+  /**
+   * The call the program dialled to `number`, if one is still expected at `now` (ms). The TSP may
+   * report the number in another form than the program dialled (0891234567 for +49891234567): numbers
+   * of 6 digits or more match when one ends with the other without its leading zeros.
+   */
   takeOutgoing(number: string, now: number): TrackedCall | undefined {
     for (const [k, v] of this.dialled) if (v.until < now) this.dialled.delete(k);
     const key = digitsOf(number);
-    const hit = key ? this.dialled.get(key) : undefined;
-    if (hit) this.dialled.delete(key);
+    if (!key) return undefined;
+    let hitKey: string | undefined = this.dialled.has(key) ? key : undefined;
+    const bare = key.replace(/^0+/, '');
+    if (hitKey === undefined && bare.length >= 6) {
+      for (const k of this.dialled.keys()) {
+        const other = k.replace(/^0+/, '');
+        if (other.length >= 6 && (other.endsWith(bare) || bare.endsWith(other))) {
+          hitKey = k;
+          break;
+        }
+      }
+    }
+    if (hitKey === undefined) return undefined;
+    const hit = this.dialled.get(hitKey);
+    this.dialled.delete(hitKey);
     return hit?.call;
   }
 

@@ -18,7 +18,7 @@ import type { CallContext } from './callContext';
 import type { CallControl } from './callControl';
 import type { CallDialogs } from './callDialogs';
 import { LATE_CALL_MS } from './callRegistry';
-import { newTrackedCall, type TrackedCall } from './trackedCall';
+import { isEnded, newTrackedCall, type TrackedCall } from './trackedCall';
 
 /** The outgoing window opens at the latest this long after DATEV's Dial, even when lineMakeCall hangs. */
 const WINDOW_AFTER_MS = 50;
@@ -158,6 +158,20 @@ export class OutgoingCalls {
     }
     this.c.registry.forgetOutgoing(call);
     // (its first states may have come before the reply and found it by its number already)
+    const other = this.c.registry.byHandle(r.hCall);
+    if (other && other !== call) {
+      // its first states came before the reply and were taken for another call (the number did not
+      // match): that call is this one; it ends for DATEV rather than stay in progress for good
+      this.c.d.log.warn('TAPI: the call the program dialled had been taken for another call before its LINE_REPLY; that one ends', {
+        callId: call.record.data.CallID,
+        other: other.record.data.CallID || undefined,
+        hCall: r.hCall,
+      });
+      other.deallocated = true;
+      this.c.registry.releaseHandle(r.hCall);
+      if (!isEnded(other)) this.c.reporter.apply(other, { type: 'ended', at: this.c.d.clock.now() });
+      void this.dialogs.close(other);
+    }
     if (call.hCall !== r.hCall) this.c.registry.bindHandle(call, r.hCall);
     this.c.d.log.info('TAPI call created', { callId: call.record.data.CallID, hCall: r.hCall });
     this.exists(call, startedAt);

@@ -38,7 +38,7 @@ export class TelephonyCalls {
   async process(e: TelephonyEvent): Promise<void> {
     switch (e.type) {
       case 'newCall':
-        if (!this.c.registry.byHandle(e.hCall)) await this.track(e.hCall, e.info);
+        if (!this.c.registry.byHandle(e.hCall)) (await this.track(e.hCall, e.info)).announced = true;
         return;
       case 'callState':
         return this.onCallState(e.hCall, e.state);
@@ -122,6 +122,7 @@ export class TelephonyCalls {
    */
   private dialledByProgram(call: TrackedCall, hCall: number, state: CallStateName): TrackedCall | 'dropped' | undefined {
     const info = call.info;
+    if (call.announced) return undefined; // dialled on the phone or by another program, however like ours
     if (observationOf(state) === undefined || directionOf(info?.origin ?? 0, state) !== Direction.eDirOutgoing || !info) return undefined;
     const mine = this.c.registry.takeOutgoing(remoteNumber(info, Direction.eDirOutgoing), this.c.d.clock.now().getTime());
     if (!mine) return undefined;

@@ -14,6 +14,11 @@ export interface TrackedCall {
   record: CallRecord;
   /** datev: DATEV started it (Dial); tapi: seen first on the line. */
   source: 'datev' | 'tapi';
+  /**
+   * TAPI announced it with LINE_APPNEWCALL: a call the program did not make (the handle of a call it
+   * makes comes with lineMakeCall's LINE_REPLY, never with LINE_APPNEWCALL).
+   */
+  announced?: boolean;
   initialised: boolean;
   internal: boolean;
   withheld: boolean;
