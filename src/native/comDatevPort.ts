@@ -4,6 +4,7 @@
  * into handler calls and the addon's failures into DatevError.
  */
 import type { DatevCallData, RawCallData } from '../datev/callData';
+import { guarded } from './guard';
 import {
   DatevError,
   NOTIFICATION_METHODS,
@@ -199,7 +200,7 @@ export class NativeDatevPort implements DatevPort {
   ) {
     this.log = options.log ?? ((level, message) => process.stderr.write(`[datev-com ${level}] ${message}\n`));
     const { log: _ignored, ...bridgeOptions } = options;
-    this.bridge = new com.DatevBridge(bridgeOptions, (event) => this.onEvent(event));
+    this.bridge = new com.DatevBridge(bridgeOptions, guarded('DATEV bridge', (event: NativeComEvent) => this.onEvent(event), (m) => this.log('error', m)));
   }
 
   /**

@@ -27,6 +27,7 @@ import type {
   NoteWindowPort,
   NoteWindowSpec,
 } from '../journal/windows';
+import { guarded } from './guard';
 
 export type NativeNoteEvent =
   | { type: 'shown' }
@@ -105,7 +106,7 @@ export class NativeNoteWindows implements NoteWindowPort {
       closeRequested: false,
       open: true,
     };
-    const id = this.ui.showNote(spec, (e) => {
+    const id = this.ui.showNote(spec, guarded('note window', (e) => {
       if (e.type === 'shown') shown();
       else if (e.type === 'failed') {
         state.open = false;
@@ -116,7 +117,7 @@ export class NativeNoteWindows implements NoteWindowPort {
         if (state.closeRequested) done({ reason: 'closed' });
         else done(e.reason === 'save' ? { reason: 'save', text: unixLines(e.text) } : { reason: e.reason });
       }
-    });
+    }));
     this.notes.set(id, state);
     void state.result.then(() => setTimeout(() => this.notes.delete(id), 60_000).unref?.());
     await state.shown;
@@ -157,7 +158,7 @@ export class NativeCallList implements CallListPort {
       let settled = false;
       let markClosed: () => void = () => undefined;
       const win: ListWindow = { handlers: { onAction, onClosed }, closed: new Promise<void>((r) => (markClosed = r)) };
-      const opened = this.ui.showCallList(spec, (e) => {
+      const opened = this.ui.showCallList(spec, guarded('call list', (e) => {
         if (e.type === 'shown' && !settled) {
           settled = true;
           resolve();
@@ -176,7 +177,7 @@ export class NativeCallList implements CallListPort {
           win.handlers = undefined;
           h?.onClosed();
         }
-      });
+      }));
       if (opened) {
         this.current = win;
         return;
@@ -208,7 +209,7 @@ export class NativeContactChooser implements ContactChooserPort {
     return new Promise<string | undefined>((resolve) => {
       let id = 0;
       const native: NativeChooserSpec = { ...spec, searchingText: CHOOSER_STATUS.searching, noResultsText: CHOOSER_STATUS.noResults };
-      id = this.ui.showChooser(native, (e) => {
+      id = this.ui.showChooser(native, guarded('contact chooser', (e) => {
         if (e.type === 'search') {
           void search(e.text).then(
             (choices) => this.ui.setChooserResults(id, e.token, choices),
@@ -216,7 +217,7 @@ export class NativeContactChooser implements ContactChooserPort {
           );
         } else if (e.type === 'failed') resolve(undefined);
         else if (e.type === 'closed') resolve(e.chosen ?? undefined);
-      });
+      }));
     });
   }
 }

@@ -7,6 +7,7 @@ import type { Workstation } from '../cli/workstation';
 import { AUTOSTART_VALUE, INSTANCE_MUTEX } from '../cli/workstation';
 import type { NativeUi, NativeWin } from './addon';
 import { loadAddon } from './addon';
+import { guarded } from './guard';
 
 /** A Win32 failure of native/win, with the Win32 error code when there is one. */
 export class LifecycleError extends Error {
@@ -79,7 +80,7 @@ export function watchSessionEnd(
   warn: (message: string) => void,
 ): boolean {
   try {
-    return win.watchSessionEnd(onEnd, SESSION_END_HOLD_MS);
+    return win.watchSessionEnd(guarded('session end', onEnd, warn), SESSION_END_HOLD_MS);
   } catch (e) {
     warn(`logoff/shutdown watcher not started: ${(e as Error).message}`);
     return false;

@@ -6,6 +6,7 @@
  */
 import type { DialogPort, DialogResult, DialogSpec } from '../dialogs/port';
 import type { NativeDialogEvent, NativeUi } from './addon';
+import { guarded } from './guard';
 
 export class DialogError extends Error {
   override name = 'DialogError';
@@ -94,7 +95,7 @@ export class Win32DialogPort implements DialogPort {
             timeoutMs: spec.timeoutMs ?? 0,
             takeFocus: spec.takeFocus ?? false,
           },
-          onEvent,
+          guarded('dialog', onEvent),
         );
       } catch (err) {
         rejectShown(new DialogError('failed', `Dialog konnte nicht angezeigt werden: ${(err as Error).message}`));

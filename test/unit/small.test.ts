@@ -10,6 +10,7 @@ import { outgoingUpdate } from '../../src/dialogs/texts';
 import { ManualClock } from '../../fakes/clock/manualClock';
 import type { CallInfo, LineInfo } from '../../src/telephony/port';
 import { systemClock } from '../../src/util/clock';
+import { guarded } from '../../src/native/guard';
 
 describe('CallIDs', () => {
   it('are never empty, carry extension, date and time, and are unique even with equal random parts', () => {
@@ -164,5 +165,24 @@ describe('texts and clock', () => {
     await new Promise<void>((r) => systemClock.setTimeout(r, 1));
     expect(fired).toBe(1);
     expect(systemClock.now()).toBeInstanceOf(Date);
+  });
+});
+
+describe('callbacks handed to the addon', () => {
+  it('an exception a guarded callback throws is reported, never thrown back into the addon', () => {
+    const reports: string[] = [];
+    const seen: number[] = [];
+    const cb = guarded('tray', (n: number) => {
+      seen.push(n);
+      if (n === 2) throw new Error('handler broke');
+    }, (m) => reports.push(m));
+    expect(() => {
+      cb(1);
+      cb(2);
+      cb(3);
+    }).not.toThrow();
+    expect(seen).toEqual([1, 2, 3]);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatch(/^tray: handling an event from the addon failed: Error: handler broke/);
   });
 });
