@@ -72,12 +72,15 @@ class VarBuffer {
   }
 
   // A string part (UTF-16 unless stringFormat says ASCII/DBCS), trailing NULs stripped, cut at the
-  // first NUL. Empty when the part is not completely inside the readable bytes.
+  // first NUL. Empty when the part is not completely inside the readable bytes. The W functions return
+  // UTF-16 whatever the TSP put in dwStringFormat (some say ASCII): a part whose first character has a
+  // zero high byte is read as UTF-16 (an ASCII string of one character reads the same either way).
   std::wstring String(DWORD offset, DWORD size, DWORD stringFormat = STRINGFORMAT_UNICODE) const {
     if (size == 0 || !Contains(offset, size)) return std::wstring();
     const BYTE *p = Bytes() + offset;
     std::wstring out;
-    if (stringFormat == STRINGFORMAT_ASCII || stringFormat == STRINGFORMAT_DBCS) {
+    const bool wide = size >= 2 && p[0] != 0 && p[1] == 0;
+    if ((stringFormat == STRINGFORMAT_ASCII || stringFormat == STRINGFORMAT_DBCS) && !wide) {
       int n = MultiByteToWideChar(CP_ACP, 0, reinterpret_cast<const char *>(p), static_cast<int>(size), nullptr, 0);
       if (n > 0) {
         out.assign(static_cast<size_t>(n), L'\0');

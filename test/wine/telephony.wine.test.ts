@@ -186,6 +186,17 @@ describe('native TAPI under Wine: beyond the contract', () => {
     expect(msgs[i + 1]?.state).toBe('LINECALLSTATE_OFFERING');
   });
 
+  it('reads line and provider names whole from a TSP that says ASCII in dwStringFormat (lineGetDevCapsW returns UTF-16)', async () => {
+    pbx = server.session();
+    port = host.remoteTelephonyPort();
+    events = [];
+    await pbx.addLine(LINE, '201', 'Wildix TAPI Service Provider');
+    await port.initialize('Wildix CTI für DATEV');
+    await pbx.command('set', 'stringformat', '1'); // STRINGFORMAT_ASCII from now on
+    const lines = await port.listLines();
+    expect(lines.map((l) => [l.name, l.provider])).toEqual([[LINE, 'Wildix TAPI Service Provider']]);
+  });
+
   it('reports REINIT, a new line (LINE_CREATE), a removed line (LINE_CLOSE + LINE_REMOVE) and line states', async () => {
     const hLine = await start([
       [LINE, '201'],

@@ -253,7 +253,7 @@ LONG WINAPI lineGetDevCapsW(HLINEAPP hLineApp, DWORD dwDeviceID, DWORD dwAPIVers
     var_str(&v, &caps->dwProviderInfoSize, &caps->dwProviderInfoOffset, l->provider);
     var_str(&v, &caps->dwLineNameSize, &caps->dwLineNameOffset, l->name);
     caps->dwPermanentLineID = l->permanentId;
-    caps->dwStringFormat = STRINGFORMAT_UNICODE;
+    caps->dwStringFormat = g.devcapsStringFormat ? g.devcapsStringFormat : STRINGFORMAT_UNICODE;
     caps->dwAddressModes = LINEADDRESSMODE_ADDRESSID;
     caps->dwNumAddresses = 1;
     caps->dwBearerModes = LINEBEARERMODE_VOICE;

@@ -129,6 +129,7 @@ typedef struct {
   FailRule fails[MAX_FAILS];
   DWORD nextApp, nextLine, nextCall, nextCallId, nextRequest, nextPermanentId;
   DWORD replyDelayMs;
+  DWORD devcapsStringFormat; /* what LINEDEVCAPS.dwStringFormat says (0: STRINGFORMAT_UNICODE); the strings stay UTF-16 */
   int logEmptyGetMessage;
   int lastCallIndex;
   HANDLE workerWake;

@@ -310,6 +310,7 @@ void reset_model(void) {
   g.nextPermanentId = FIRST_PERMANENT_ID;
   g.lastCallIndex = -1;
   g.replyDelayMs = 5;
+  g.devcapsStringFormat = 0;
   g.ready = 0;
   ResetEvent(g.readyEvent);
   log_json("\"ev\":\"reset\"");

@@ -174,13 +174,14 @@ static void cmd_devstate(char **a, int n, Ack *ack) {
 
 static void cmd_set(char **a, int n, Ack *ack) {
   if (n < 3) {
-    ack->error = "usage: set reply_delay_ms|log_empty_getmessage|closedrop <value>";
+    ack->error = "usage: set reply_delay_ms|log_empty_getmessage|closedrop|stringformat <value>";
     return;
   }
   DWORD v = (DWORD)strtoul(a[2], NULL, 10);
   if (strcmp(a[1], "reply_delay_ms") == 0) g.replyDelayMs = v;
   else if (strcmp(a[1], "log_empty_getmessage") == 0) g.logEmptyGetMessage = v != 0;
   else if (strcmp(a[1], "closedrop") == 0) model_set_closedrop(v != 0);
+  else if (strcmp(a[1], "stringformat") == 0) g.devcapsStringFormat = v;
   else ack->error = "unknown setting";
 }
 
