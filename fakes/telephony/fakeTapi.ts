@@ -67,6 +67,8 @@ export class FakeTapi {
   readonly requests: RecordedTapiRequest[] = [];
   private readonly lines: FakeLine[] = [];
   private readonly calls = new Map<number, FakeCall>(); // by hCall
+  /** Calls going on at the PBX while their line was cut off (blipLine): announced again when it is reopened. */
+  private survivors: FakeCall[] = [];
   private readonly listeners = new Set<TelephonyListener>();
   private readonly failures = new Map<string, { how: 'sync' | 'async'; code: number }>();
   private initialized = false;
@@ -211,6 +213,24 @@ export class FakeTapi {
     return call.callId;
   }
 
+  /**
+   * The TSP loses its link to the PBX for a moment: the line closes (LINE_CLOSE, handles dead) while its
+   * calls go on at the PBX; when the program opens the line again they are announced with new handles
+   * and the same dwCallID.
+   */
+  blipLine(address: string): void {
+    const line = this.lines.find((l) => l.address === address && l.hLine !== undefined);
+    if (!line || line.hLine === undefined) throw new Error(`no open line with address ${address}`);
+    const hLine = line.hLine;
+    line.hLine = undefined;
+    for (const c of [...this.calls.values()]) {
+      if (c.line !== line) continue;
+      this.calls.delete(c.hCall);
+      this.survivors.push(c);
+    }
+    this.emit({ type: 'lineClosed', hLine });
+  }
+
   /** The call ends at the PBX, but the TSP loses its events: TAPI knows it is idle, the program is not told. */
   endUnreported(callId: number): void {
     this.byCallId(callId).state = 'IDLE';
@@ -256,6 +276,14 @@ export class FakeTapi {
     this.fail('lineOpenW');
     if (line.hLine === undefined) line.hLine = this.nextHandle++;
     this.record('lineOpenW', 0);
+    // like lineGetNewCalls after lineOpen: calls still going on are announced with new handles
+    for (const c of this.survivors.filter((s) => s.line === line)) {
+      c.hCall = this.nextHandle++;
+      this.calls.set(c.hCall, c);
+      this.emit({ type: 'newCall', hLine: line.hLine, hCall: c.hCall, addressId: 0, privilege: LINECALLPRIVILEGE.OWNER, info: this.info(c) });
+      this.emit({ type: 'callState', hCall: c.hCall, state: c.state, mode: 0, privilege: LINECALLPRIVILEGE.OWNER });
+    }
+    this.survivors = this.survivors.filter((s) => s.line !== line);
     return line.hLine;
   }
 

@@ -109,6 +109,7 @@ export class App {
         showIncomingDialog: c.dialogs.incoming,
         showOutgoingDialog: c.dialogs.outgoing,
         ambiguity: c.ambiguity,
+        callReattachMs: c.callReattachMs,
       },
       (call) => this.journal.onFinal(call),
     );

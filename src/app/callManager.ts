@@ -121,6 +121,7 @@ export class CallManager {
   async stop(): Promise<void> {
     this.stopped = true;
     this.staleCalls.stop();
+    this.telephonyCalls.stop();
     await this.queue;
     for (const c of this.registry.all()) await this.dialogs.close(c);
     this.reporter.close();

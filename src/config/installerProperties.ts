@@ -23,6 +23,7 @@ export const INSTALLER_PROPERTIES: Readonly<Record<string, string>> = {
   DATEVTIMEOUTMS: 'datevTimeoutMs',
   DATEVLOOKAHEADMS: 'datevLookAheadMs',
   TAPIREPLYTIMEOUTMS: 'tapiReplyTimeoutMs',
+  CALLREATTACHMS: 'callReattachMs',
   INCOMINGDIALOG: 'dialogs.incoming',
   OUTGOINGDIALOG: 'dialogs.outgoing',
   LEARNFROMDIAL: 'contacts.learnFromDial',

@@ -108,6 +108,12 @@ export const configSchema = z.object({
   datevLookAheadMs: int(0, 5000, 500),
   /** Longest time a TAPI request may wait for its LINE_REPLY. */
   tapiReplyTimeoutMs: int(100, 120000, 15000),
+  /**
+   * A call in progress when the line closes or TAPI re-initialises is kept this long: if TAPI announces
+   * it again when the line is back (same dwCallID), it goes on as the same call; else it ends, at the
+   * moment the line closed. 0: it ends at once.
+   */
+  callReattachMs: int(0, 120000, 15000),
   dialogs: section(dialogsSchema),
   contacts: section(contactsSchema),
   journal: section(journalSchema),

@@ -32,15 +32,41 @@ describe('TAPI line handling', () => {
     expect(w.tapi.requests.filter((r) => r.fn === 'lineOpenW')).toHaveLength(2);
   });
 
-  it('a call in progress when the line closes is finished for DATEV', async () => {
+  it('a call in progress when the line closes, not announced again when the line is back, is finished for DATEV as of the close', async () => {
     const w = await makeWorld();
     const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
     await w.settle();
     await w.tapi.pbx.answer(id);
     await w.settle();
+    await w.advance(60_000);
+    const closedAt = w.clock.now().getTime();
     await w.tapi.pbx.closeLine('201');
     await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2']); // it may come back (callReattachMs)
+    await w.advance(15_000);
     expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
+    expect((w.datev.received.at(-1)!.data.End as Date).getTime()).toBe(closedAt);
+  });
+
+  it('a call the PBX keeps through a short loss of the line (announced again, same dwCallID) stays one call in DATEV and ends when it really ends', async () => {
+    const w = await makeWorld();
+    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.tapi.pbx.answer(id);
+    await w.settle();
+    w.tapi.blipLine('201');
+    await w.settle();
+    await w.advance(2000); // the line is opened again; TAPI announces the call still going on
+    expect(w.app.status().line).toBe('open');
+    expect(w.log.has('info', 'is back; it goes on')).toBe(true);
+    await w.advance(60_000);
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
+    expect(new Set(w.datev.received.map((n) => n.data.CallID)).size).toBe(1);
+    expect(w.app.calls.activeCalls()).toEqual([]);
+    await w.advance(30_000); // nothing more of it later
+    expect(w.methods()).toHaveLength(3);
   });
 
   it('follows a removed line and a re-init request', async () => {

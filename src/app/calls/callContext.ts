@@ -18,6 +18,8 @@ export interface CallManagerOptions {
   showIncomingDialog: boolean;
   showOutgoingDialog: boolean;
   ambiguity: 'ask' | 'lastChosen' | 'none';
+  /** How long a call cut off by a line close / TAPI re-init waits to be announced again (0: ends at once). */
+  callReattachMs: number;
 }
 
 export interface CallManagerDeps {

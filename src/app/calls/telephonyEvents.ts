@@ -29,17 +29,33 @@ export interface DialledCalls {
 }
 
 export class TelephonyCalls {
+  /**
+   * Calls cut off by a line close or a TAPI re-init, by TAPI's dwCallID: announced again when the line
+   * is back, they go on; else they end after callReattachMs, at the moment they were cut off.
+   */
+  private readonly detached = new Map<number, { call: TrackedCall; cancel: () => void }>();
+
   constructor(
     private readonly c: CallContext,
     private readonly dialogs: CallDialogs,
     private readonly dialled: DialledCalls,
   ) {}
 
+  /** The calls still waiting to be announced again end now (the program stops). */
+  stop(): void {
+    for (const { cancel } of this.detached.values()) cancel();
+    this.detached.clear();
+  }
+
   async process(e: TelephonyEvent): Promise<void> {
     switch (e.type) {
-      case 'newCall':
-        if (!this.c.registry.byHandle(e.hCall)) (await this.track(e.hCall, e.info)).announced = true;
+      case 'newCall': {
+        if (this.c.registry.byHandle(e.hCall)) return;
+        const info = e.info ?? (await this.readInfo(e.hCall));
+        if (this.reattach(e.hCall, info)) return;
+        (await this.track(e.hCall, info)).announced = true;
         return;
+      }
       case 'callState':
         return this.onCallState(e.hCall, e.state);
       case 'callInfo':
@@ -72,17 +88,34 @@ export class TelephonyCalls {
 
   /** A call the program learns of: its info as announced, else read now. */
   private async track(hCall: number, announced?: CallInfo): Promise<TrackedCall> {
-    let info = announced;
-    if (!info) {
-      try {
-        info = await this.c.d.telephony.getCallInfo(hCall);
-      } catch (e) {
-        this.c.d.log.warn(`lineGetCallInfo failed for a new call: ${(e as Error).message}`, { hCall });
-      }
-    }
+    const info = announced ?? (await this.readInfo(hCall));
     const call = newTrackedCall(emptyCallData(), 'tapi', { announceable: false, reportable: true }, info ? { info } : {});
     this.c.registry.bindHandle(call, hCall);
     return call;
+  }
+
+  private async readInfo(hCall: number): Promise<CallInfo | undefined> {
+    try {
+      return await this.c.d.telephony.getCallInfo(hCall);
+    } catch (e) {
+      this.c.d.log.warn(`lineGetCallInfo failed for a new call: ${(e as Error).message}`, { hCall });
+      return undefined;
+    }
+  }
+
+  /** A call TAPI announces again after a line close / re-init (same dwCallID): it goes on as it was. */
+  private reattach(hCall: number, info: CallInfo | undefined): boolean {
+    const id = info?.callId ?? 0;
+    const cut = id !== 0 ? this.detached.get(id) : undefined;
+    if (!cut) return false;
+    cut.cancel();
+    this.detached.delete(id);
+    const call = cut.call;
+    call.deallocated = false;
+    call.info = info;
+    this.c.registry.bindHandle(call, hCall);
+    this.c.d.log.info('the call cut off by the line close / TAPI re-init is back; it goes on', { callId: call.record.data.CallID, hCall, tapiCallId: id });
+    return true;
   }
 
   private async onCallState(hCall: number, state: CallStateName): Promise<void> {
@@ -233,16 +266,37 @@ export class TelephonyCalls {
     this.dialogs.refresh(call);
   }
 
-  /** The calls matching `which` are over for DATEV: their handles are forgotten, their windows closed. */
+  /**
+   * The calls matching `which` lost their handles: forgotten, their windows closed. A call TAPI gave
+   * an id (dwCallID) waits callReattachMs to be announced again when the line is back (a PBX link
+   * blip); the others, and those that do not come back, are over for DATEV from the moment of the cut.
+   */
   private endCalls(which: (call: TrackedCall) => boolean, why: string): void {
-    for (const call of this.c.registry.withHandles()) {
+    const { d, o, registry, reporter } = this.c;
+    for (const call of registry.withHandles()) {
       if (!which(call)) continue;
-      if (call.hCall !== undefined) this.c.registry.releaseHandle(call.hCall);
+      if (call.hCall !== undefined) registry.releaseHandle(call.hCall);
       call.deallocated = true;
       if (isEnded(call)) continue;
-      this.c.d.log.warn(`${why}; the call is closed for DATEV`, { callId: call.record.data.CallID || undefined, hCall: call.hCall });
-      this.c.reporter.apply(call, { type: 'ended', at: this.c.d.clock.now() });
       void this.dialogs.close(call);
+      const at = d.clock.now();
+      const meta = { callId: call.record.data.CallID || undefined, hCall: call.hCall };
+      const id = call.info?.callId ?? 0;
+      if (id === 0 || o.callReattachMs <= 0) {
+        d.log.warn(`${why}; the call is closed for DATEV`, meta);
+        reporter.apply(call, { type: 'ended', at });
+        continue;
+      }
+      d.log.warn(`${why}; the call is kept ${o.callReattachMs / 1000} s in case TAPI announces it again`, { ...meta, tapiCallId: id });
+      this.detached.get(id)?.cancel();
+      const cancel = d.clock.setTimeout(() => {
+        if (this.detached.get(id)?.call !== call) return;
+        this.detached.delete(id);
+        if (isEnded(call)) return;
+        d.log.warn('the call cut off by the line close / TAPI re-init did not come back; it is closed for DATEV as of then', meta);
+        reporter.apply(call, { type: 'ended', at });
+      }, o.callReattachMs);
+      this.detached.set(id, { call, cancel });
     }
   }
 }
