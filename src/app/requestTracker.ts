@@ -55,11 +55,32 @@ export class RequestTracker {
       onReply(got);
       return;
     }
-    const cancel = this.clock.setTimeout(() => {
-      if (!this.waiting.delete(requestId)) return;
-      onReply({ result: RequestTracker.TIMEOUT });
-    }, this.timeoutMs);
-    this.waiting.set(requestId, { done: onReply, cancel });
+    this.waiting.get(requestId)?.cancel(); // an id TAPI handed out again: the older wait is void
+    const entry = {
+      done: onReply,
+      cancel: this.clock.setTimeout(() => {
+        if (this.waiting.get(requestId) !== entry) return;
+        this.waiting.delete(requestId);
+        onReply({ result: RequestTracker.TIMEOUT });
+      }, this.timeoutMs),
+    };
+    this.waiting.set(requestId, entry);
+  }
+
+  /**
+   * TAPI re-initialised: the old session's requests get no LINE_REPLY any more, and the new session
+   * hands out request ids from the start again. Every request still waiting is answered with `result`
+   * now; early and late replies are forgotten.
+   */
+  abandonAll(result: number): void {
+    const waiting = [...this.waiting.values()];
+    this.waiting.clear();
+    this.early.clear();
+    this.late.clear();
+    for (const w of waiting) {
+      w.cancel();
+      w.done({ result });
+    }
   }
 
   /**

@@ -321,6 +321,20 @@ describe('bad input', () => {
 });
 
 describe('races and TAPI restarts', () => {
+  it('TAPI re-initialises while a Dial waits for its LINE_REPLY: the Dial fails at once, not after the reply timeout', async () => {
+    const w = await makeWorld({ config: { tapiReplyTimeoutMs: 15_000 } });
+    const makeCall = w.tapi.port.makeCall;
+    w.tapi.port.makeCall = async () => 999; // its reply never comes (the re-init voids it)
+    await w.datev.driver.dial({ CalledNumber: '089 1234567' });
+    await w.settle();
+    w.tapi.port.makeCall = makeCall;
+    w.tapi.reinit();
+    await w.settle();
+    await w.advance(100);
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
+    expect(w.openDialogs().some((d) => d.text.includes('LINEERR_REINIT'))).toBe(true);
+  });
+
   it('TAPI re-initialises with calls in progress: DATEV gets their end, and a reused handle is a new call', async () => {
     const w = await makeWorld();
     const ringing = await w.tapi.pbx.incoming('201', '+49 89 1234567');

@@ -79,6 +79,37 @@ describe('line selection', () => {
 });
 
 describe('request tracker', () => {
+  it('after a TAPI re-init every waiting request is answered at once and nothing of the old session is kept (ids start again)', async () => {
+    const clock = new ManualClock();
+    const t = new RequestTracker(clock, 1000);
+    const waiting = t.wait(1);
+    t.handleReply(9, { result: 0, hCall: 5 }); // early, never claimed
+    const lateSeen: unknown[] = [];
+    t.onLateReply(7, (r) => lateSeen.push(r));
+    t.abandonAll(0x80000052);
+    expect(await waiting).toEqual({ result: 0x80000052 });
+    expect(t.pending).toBe(0);
+    // the new session's request 7 and 9 are new requests
+    expect(t.handleReply(7, { result: 0 })).toBe(false);
+    expect(lateSeen).toEqual([]);
+    const nine = t.wait(9);
+    clock.advance(1000);
+    expect(await nine).toEqual({ result: RequestTracker.TIMEOUT });
+  });
+
+  it('a request id handed out again replaces the older wait, whose timer no longer ends the new one', async () => {
+    const clock = new ManualClock();
+    const t = new RequestTracker(clock, 1000);
+    const answers: unknown[] = [];
+    t.expect(4, (r) => answers.push(['old', r]));
+    clock.advance(600);
+    t.expect(4, (r) => answers.push(['new', r]));
+    clock.advance(600); // the old wait's time is up: nothing happens to the new one
+    expect(answers).toEqual([]);
+    expect(t.handleReply(4, { result: 0, hCall: 3 })).toBe(true);
+    expect(answers).toEqual([['new', { result: 0, hCall: 3 }]]);
+  });
+
   it('delivers replies that arrive before and after registration, and times out', async () => {
     const clock = new ManualClock();
     const t = new RequestTracker(clock, 1000);

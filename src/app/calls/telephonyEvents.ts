@@ -7,7 +7,7 @@
 import { directionOf, isTerminalState, isWithheld, observationOf, remoteName, remoteNumber } from '../../calls/tapiMapping';
 import { DATA_SOURCE_WILDIX, Direction, emptyCallData } from '../../datev/callData';
 import type { CallInfo, TelephonyEvent } from '../../telephony/port';
-import type { CallStateName } from '../../telephony/tapiConstants';
+import { LINEERR, type CallStateName } from '../../telephony/tapiConstants';
 import { contactFields } from '../contactResolver';
 import type { CallContext } from './callContext';
 import type { CallDialogs } from './callDialogs';
@@ -63,7 +63,9 @@ export class TelephonyCalls {
       case 'lineClosed':
         return this.endCalls((call) => !call.info || call.info.hLine === e.hLine, 'line closed while a call was in progress');
       case 'reinit':
-        // every call handle becomes invalid: the calls are over for DATEV, a reused handle is a new call
+        // every call handle and request becomes invalid: a Dial still waiting for its LINE_REPLY fails
+        // now, the calls are cut off (announced again, they go on), a reused handle is a new call
+        this.c.d.tracker.abandonAll(LINEERR.REINIT);
         return this.endCalls(() => true, 'TAPI re-initialises (LINEDEVSTATE_REINIT) while a call was in progress');
       default:
         return;
