@@ -3,6 +3,7 @@
 #include <windows.h>
 #include <shellapi.h>
 
+#include <atomic>
 #include <cwchar>
 #include <memory>
 #include <mutex>
@@ -34,6 +35,7 @@ struct Tray {
   bool added = false;        // tray thread only
   HWND hwnd = nullptr;       // written by the tray thread before `ready` is set
   winx::UniqueHandle ready;
+  std::atomic<bool> abandoned{false};  // the start waited too long: a window made later ends at once
   TrayStart start = TrayStart::kFailed;
   DWORD error = 0;
   winx::Thread thread;
@@ -182,6 +184,7 @@ void Run(Tray* t) {
   t->hwnd = hwnd;
   t->start = AddIcon(t, hwnd) ? TrayStart::kShown : TrayStart::kNoShell;
   SetEvent(t->ready.Get());
+  if (t->abandoned.load()) PostMessageW(hwnd, kStopMessage, 0, 0);  // StartTray gave up on it
   MSG msg;
   while (GetMessageW(&msg, nullptr, 0, 0) > 0) {
     TranslateMessage(&msg);
@@ -216,8 +219,15 @@ TrayStart StartTray(std::function<void(TrayCommand)> on_command, const std::wstr
     return TrayStart::kFailed;
   }
   if (WaitForSingleObject(t->ready.Get(), kStartWaitMs) != WAIT_OBJECT_0) {
-    // No window in time: give the thread up (it holds its own reference) and report it.
-    if (t->hwnd) PostMessageW(t->hwnd, kStopMessage, 0, 0);
+    // No window in time: give the thread up (it holds its own reference) and report it. Its callback
+    // (and the thread-safe function behind it, which the caller frees now) is never called, and a window
+    // it makes later ends at once: either it sees `abandoned` after `ready`, or `ready` is set by now.
+    {
+      std::lock_guard<std::mutex> status_guard(t->lock);
+      t->commands_open = false;
+    }
+    t->abandoned.store(true);
+    if (WaitForSingleObject(t->ready.Get(), 0) == WAIT_OBJECT_0 && t->hwnd) PostMessageW(t->hwnd, kStopMessage, 0, 0);
     t->thread.Abandon();
     if (error) *error = ERROR_TIMEOUT;
     return TrayStart::kFailed;

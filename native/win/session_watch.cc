@@ -2,6 +2,7 @@
 
 #include <windows.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -23,6 +24,7 @@ struct Watch {
   UniqueHandle released;  // manual-reset event: set by StopSessionWatch
   HWND hwnd = nullptr;    // written by the watcher thread before `ready` is set
   UniqueHandle ready;
+  std::atomic<bool> abandoned{false};  // the start waited too long: a window made later ends at once
   bool ok = false;
   std::mutex lock;       // on_end calls vs. StopSessionWatch
   bool ends_open = true;  // cleared by StopSessionWatch: no on_end call after it returned
@@ -93,6 +95,7 @@ void Run(Watch* w) {
   w->ok = hwnd != nullptr;
   SetEvent(w->ready.Get());
   if (!hwnd) return;
+  if (w->abandoned.load()) PostMessageW(hwnd, WM_CLOSE, 0, 0);  // StartSessionWatch gave up on it
   MSG msg;
   while (GetMessageW(&msg, nullptr, 0, 0) > 0) {
     TranslateMessage(&msg);
@@ -123,7 +126,15 @@ bool StartSessionWatch(std::function<void(SessionEnd)> on_end, unsigned hold_ms)
     return false;
   }
   if (WaitForSingleObject(w->ready.Get(), kStartWaitMs) != WAIT_OBJECT_0) {
+    // Given up: its callback (and the thread-safe function behind it, which the caller frees now) is
+    // never called, and a window it makes later closes at once (it sees `abandoned`, or `ready` is set).
     SetEvent(w->released.Get());
+    {
+      std::lock_guard<std::mutex> ends_guard(w->lock);
+      w->ends_open = false;
+    }
+    w->abandoned.store(true);
+    if (WaitForSingleObject(w->ready.Get(), 0) == WAIT_OBJECT_0 && w->hwnd) PostMessageW(w->hwnd, WM_CLOSE, 0, 0);
     w->thread.Abandon();  // it holds its own reference
     SetLastError(ERROR_TIMEOUT);
     return false;
