@@ -154,9 +154,9 @@ void TapiThread::Run() noexcept {
 void TapiThread::Loop() {
   while (!ending_) {
     HANDLE handles[3] = {stopEvent_.get(), commandEvent_.get(), tapiEvent_};
-    DWORD count = tapiEvent_ != nullptr ? 3 : 2;
+    DWORD count = tapiEvent_ != nullptr && !appLost_ ? 3 : 2;
     // Without a usable TAPI event (see below) the queue is polled.
-    DWORD timeout = (hLineApp_ != 0 && tapiEvent_ == nullptr) ? 100 : INFINITE;
+    DWORD timeout = (hLineApp_ != 0 && tapiEvent_ == nullptr && !appLost_) ? 100 : INFINITE;
     DWORD w = WaitForMultipleObjects(count, handles, FALSE, timeout);
     if (w == WAIT_OBJECT_0) break;
     if (w == WAIT_FAILED) {
@@ -185,13 +185,24 @@ void TapiThread::RunCommands() {
 // (Wine's stubs) stops the drain, and an event that stays signalled without messages is throttled. A
 // message whose handling throws (out of memory) is dropped; the drain goes on.
 void TapiThread::DrainMessages(bool woken) {
-  if (hLineApp_ == 0) return;
+  if (hLineApp_ == 0 || appLost_) return;
   int got = 0;
   for (; got < kMaxMessagesPerWake; ++got) {
     LINEMESSAGE msg;
     ZeroMemory(&msg, sizeof msg);
     msg.dwMessageID = kSentinelMessage;
     LONG rc = api_->lineGetMessage(hLineApp_, &msg, 0);
+    if (rc == static_cast<LONG>(LINEERR_INVALAPPHANDLE) || rc == static_cast<LONG>(LINEERR_UNINITIALIZED)) {
+      // TAPI no longer knows this app (the Telephony service restarted): like a re-init for the
+      // program, which shuts down and initialises again; nothing more is read until then
+      if (!appLost_) {
+        appLost_ = true;
+        EventData ev;
+        ev.kind = EventData::Kind::kReinit;
+        Emit(std::move(ev));
+      }
+      return;
+    }
     if (rc != 0 || msg.dwMessageID == kSentinelMessage) break;
     winx::NoThrow("TAPI message", [&] { Handle(msg); });
     if (hLineApp_ == 0) return;
@@ -395,6 +406,7 @@ Outcome TapiThread::DoInitialize(const std::wstring &appName) {
   }
   hLineApp_ = app;
   tapiEvent_ = params.Handles.hEvent;
+  appLost_ = false;
   numDevs_ = numDevs;
   removed_.clear();
   return DoListLines();

@@ -155,6 +155,9 @@ class TapiThread : public std::enable_shared_from_this<TapiThread> {
   std::map<DWORD, DWORD> callHandles_;                 // hCall -> hLine, every handle we hold
   bool ending_ = false;
   int idleWakeups_ = 0;
+  // TAPI answered lineGetMessage with INVALAPPHANDLE/UNINITIALIZED (the Telephony service restarted):
+  // reported once as a re-init; the queue is not read again until the next lineInitializeExW.
+  bool appLost_ = false;
 };
 
 }  // namespace tapi

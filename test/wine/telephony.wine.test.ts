@@ -197,6 +197,20 @@ describe('native TAPI under Wine: beyond the contract', () => {
     expect(lines.map((l) => [l.name, l.provider])).toEqual([[LINE, 'Wildix TAPI Service Provider']]);
   });
 
+  it('reports a TAPI that no longer knows the app (Telephony service restarted: INVALAPPHANDLE) once, as a re-init; shut down and initialised again it works', async () => {
+    await start();
+    await pbx.command('kill_apps');
+    await waitEvent((e) => e.type === 'reinit');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(events.filter((e) => e.type === 'reinit')).toHaveLength(1);
+    await port.shutdown().catch(() => undefined);
+    const lines = await port.initialize('Wildix CTI für DATEV');
+    const hLine = await port.openLine(lines.find((l) => l.name === LINE)!.permanentId);
+    expect(hLine).toBeGreaterThan(0);
+    await pbx.incoming('201', '+49 30 2222');
+    await waitEvent((e) => e.type === 'newCall');
+  });
+
   it('reports REINIT, a new line (LINE_CREATE), a removed line (LINE_CLOSE + LINE_REMOVE) and line states', async () => {
     const hLine = await start([
       [LINE, '201'],

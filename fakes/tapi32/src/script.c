@@ -240,6 +240,11 @@ void script_execute(char *line) {
   else if (strcmp(cmd, "close_line") == 0) cmd_close_line(a, n, &ack, 0);
   else if (strcmp(cmd, "remove_line") == 0) cmd_close_line(a, n, &ack, 1);
   else if (strcmp(cmd, "reinit") == 0) broadcast(LINE_LINEDEVSTATE, LINEDEVSTATE_REINIT, 0, 0);
+  else if (strcmp(cmd, "kill_apps") == 0) {
+    /* the Telephony service restarted: every app handle is dead (lineGetMessage: INVALAPPHANDLE) */
+    for (int i = 0; i < MAX_APPS; ++i)
+      if (g.apps[i].used && g.apps[i].alive) shutdown_app(i);
+  }
   else if (strcmp(cmd, "devstate") == 0) cmd_devstate(a, n, &ack);
   else if (strcmp(cmd, "set") == 0) cmd_set(a, n, &ack);
   else if (strcmp(cmd, "dump") == 0) dump_state();
