@@ -26,6 +26,42 @@ async function connectedCall(): Promise<{ w: Awaited<ReturnType<typeof makeWorld
   return { w, id };
 }
 
+/**
+ * DATEV dials; the TSP sends the call's first states before its LINE_REPLY (and, given `reportedAs`,
+ * reports the called number in that form); then the call is answered and hung up.
+ */
+async function dialWithReplyAfterStates(dial: Record<string, string>, reportedAs?: string) {
+  const w = await makeWorld({ start: false });
+  const onEvent = w.tapi.port.onEvent.bind(w.tapi.port);
+  let reply: TelephonyEvent | undefined;
+  w.tapi.port.onEvent = (listener) =>
+    onEvent((e) => {
+      if (e.type === 'reply' && e.hCall !== undefined && reply === undefined) {
+        reply = e; // delivered after the call's first states
+        return;
+      }
+      listener(e);
+    });
+  if (reportedAs !== undefined) {
+    const getCallInfo = w.tapi.port.getCallInfo.bind(w.tapi.port);
+    w.tapi.port.getCallInfo = async (h) => {
+      const i = await getCallInfo(h);
+      return { ...i, called: { ...i.called, number: reportedAs } };
+    };
+  }
+  await w.app.start();
+  await w.settle();
+  const r = await w.datev.driver.dial(dial);
+  await w.settle();
+  (w.tapi as unknown as { emit(e: unknown): void }).emit(reply);
+  await w.settle();
+  const callId = await w.tapi.pbx.lastCallId();
+  await w.tapi.pbx.answer(callId);
+  await w.tapi.pbx.hangup(callId);
+  await w.settle();
+  return { w, r };
+}
+
 describe('bad input', () => {
   it.each(BAD_DIALS)('Dial with %s (dialAnswer "checked") fails with an error HRESULT, a clear dialog and a log line; nothing is dialled', async (_label, data) => {
     const w = await makeWorld({ config: { dialAnswer: 'checked' } });
@@ -408,60 +444,15 @@ describe('races and TAPI restarts', () => {
   });
 
   it('a lineMakeCall whose states come before its LINE_REPLY is one call, reported once with DATEV\'s SyncID', async () => {
-    const w = await makeWorld({ start: false });
-    const onEvent = w.tapi.port.onEvent.bind(w.tapi.port);
-    let reply: TelephonyEvent | undefined;
-    w.tapi.port.onEvent = (listener) =>
-      onEvent((e) => {
-        if (e.type === 'reply' && e.hCall !== undefined && reply === undefined) {
-          reply = e; // delivered after the call's first states
-          return;
-        }
-        listener(e);
-      });
-    await w.app.start();
-    await w.settle();
-    const r = await w.datev.driver.dial({ CalledNumber: '089 1234567', SyncID: 'SYNC-8' });
-    await w.settle();
-    (w.tapi as unknown as { emit(e: unknown): void }).emit(reply);
-    await w.settle();
-    const callId = await w.tapi.pbx.lastCallId();
-    await w.tapi.pbx.answer(callId);
-    await w.tapi.pbx.hangup(callId);
-    await w.settle();
+    const { w, r } = await dialWithReplyAfterStates({ CalledNumber: '089 1234567', SyncID: 'SYNC-8' });
     expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
     expect(new Set(w.datev.received.map((n) => n.data.CallID))).toEqual(new Set([r.callId]));
     expect(w.datev.received.every((n) => n.data.SyncID === 'SYNC-8')).toBe(true);
   });
 
   it('a lineMakeCall whose states come before its LINE_REPLY with the number in another form is still one call; nothing stays in progress', async () => {
-    const w = await makeWorld({ start: false });
-    const onEvent = w.tapi.port.onEvent.bind(w.tapi.port);
-    let reply: TelephonyEvent | undefined;
-    w.tapi.port.onEvent = (listener) =>
-      onEvent((e) => {
-        if (e.type === 'reply' && e.hCall !== undefined && reply === undefined) {
-          reply = e; // delivered after the call's first states
-          return;
-        }
-        listener(e);
-      });
     // the TSP reports the called number nationally, the program dialled it internationally
-    const getCallInfo = w.tapi.port.getCallInfo.bind(w.tapi.port);
-    w.tapi.port.getCallInfo = async (h) => {
-      const i = await getCallInfo(h);
-      return { ...i, called: { ...i.called, number: '0891234567' } };
-    };
-    await w.app.start();
-    await w.settle();
-    const r = await w.datev.driver.dial({ CalledNumber: '+49 89 1234567', SyncID: 'SYNC-9' });
-    await w.settle();
-    (w.tapi as unknown as { emit(e: unknown): void }).emit(reply);
-    await w.settle();
-    const callId = await w.tapi.pbx.lastCallId();
-    await w.tapi.pbx.answer(callId);
-    await w.tapi.pbx.hangup(callId);
-    await w.settle();
+    const { w, r } = await dialWithReplyAfterStates({ CalledNumber: '+49 89 1234567', SyncID: 'SYNC-9' }, '0891234567');
     expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
     expect(new Set(w.datev.received.map((n) => n.data.CallID))).toEqual(new Set([r.callId]));
     expect(w.app.calls.activeCalls()).toEqual([]);
