@@ -167,6 +167,9 @@ export async function claimSingleInstance(get: WorkstationFactory, io: Workstati
   return false;
 }
 
+/** How long --stop keeps asking when no instance answers yet (one may be starting). */
+export const STOP_RETRY_MS = 1500;
+
 /** --stop: asks the instance of this session to stop cleanly. Exit code 0 (asked) or 1 (none runs, or failed). */
 export function stopRunningInstance(get: WorkstationFactory, io: WorkstationIo): number {
   if (!get) {
@@ -174,7 +177,14 @@ export function stopRunningInstance(get: WorkstationFactory, io: WorkstationIo):
     return 1;
   }
   try {
-    const asked = get().requestStop();
+    const ws = get();
+    // An instance that is still starting has no stop window yet (made once the program is loaded, a
+    // few hundred ms after its lock): ask again for up to STOP_RETRY_MS before saying none runs.
+    let asked = ws.requestStop();
+    for (let waited = 0; !asked && waited < STOP_RETRY_MS; waited += 100) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+      asked = ws.requestStop();
+    }
     io.log.info(asked ? 'asked the running instance to stop' : '--stop: no instance runs in this session');
     if (asked) io.out(texts.stopRequested);
     else io.err(texts.notRunning);
