@@ -17,6 +17,7 @@ import { OutgoingCalls } from './calls/outgoing';
 import { StaleCallCheck } from './calls/staleCalls';
 import { TelephonyCalls } from './calls/telephonyEvents';
 import { isEnded } from './calls/trackedCall';
+import { settlesWithin } from '../util/clock';
 
 export type { CallManagerDeps, CallManagerOptions } from './calls/callContext';
 
@@ -111,10 +112,7 @@ export class CallManager {
       );
       this.reporter.apply(call, { type: 'ended', at: now });
     }
-    if (ended === 0) return;
-    let cancel = (): void => undefined;
-    await Promise.race([this.d.notifier.idle(), new Promise<void>((resolve) => (cancel = this.d.clock.setTimeout(resolve, waitMs)))]);
-    cancel();
+    if (ended > 0) await settlesWithin(this.d.clock, this.d.notifier.idle(), waitMs);
   }
 
   /** Close every dialog; calls stay as they are on the phone. */

@@ -17,12 +17,12 @@ import { RequestTracker, type Reply } from '../requestTracker';
 import type { CallContext } from './callContext';
 import type { CallControl } from './callControl';
 import type { CallDialogs } from './callDialogs';
+import { settlesWithin } from '../../util/clock';
 import { LATE_CALL_MS } from './callRegistry';
 import { isEnded, newTrackedCall, type TrackedCall } from './trackedCall';
 
 /** The outgoing window opens at the latest this long after DATEV's Dial, even when lineMakeCall hangs. */
 const WINDOW_AFTER_MS = 50;
-const noop = (): void => undefined;
 
 export class OutgoingCalls {
   constructor(
@@ -132,12 +132,7 @@ export class OutgoingCalls {
   }
 
   private async openWhenMade(call: TrackedCall, made: Promise<number>): Promise<void> {
-    let cancel = (): void => undefined;
-    const latest = new Promise<void>((resolve) => {
-      cancel = this.c.d.clock.setTimeout(resolve, WINDOW_AFTER_MS);
-    });
-    await Promise.race([made.then(noop, noop), latest]);
-    cancel();
+    await settlesWithin(this.c.d.clock, made, WINDOW_AFTER_MS);
     await this.dialogs.openOutgoing(call);
   }
 
