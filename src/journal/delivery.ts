@@ -31,8 +31,7 @@ export interface DeliveryDeps {
 type Item = { entry: KeptEntry; note?: number; at: number };
 
 export class JournalDelivery {
-  private busy = false;
-  /** The NewJournal in flight (a late answer to an earlier one, given up on, must not free the way). */
+  /** The NewJournal in flight, if any (a late answer to an earlier one, given up on, must not free the way). */
   private current: object | undefined;
   private stopped = false;
   /** After DATEV did not take an item, wait this long unless DATEV is seen coming back. */
@@ -61,7 +60,7 @@ export class JournalDelivery {
    */
   kick(datevBack = false): void {
     if (datevBack) this.pausedUntil = 0;
-    if (this.stopped || this.busy) return;
+    if (this.stopped || this.current) return;
     this.schedule();
     if (this.d.clock.now().getTime() < this.pausedUntil) return;
     const item = this.next();
@@ -113,7 +112,6 @@ export class JournalDelivery {
       e.datev = 'sending';
       e.attempts++;
     }
-    this.busy = true;
     const attempt = {};
     this.current = attempt;
     journal.update(e); // kept before DATEV sees it: a repeat uses the same CallID
@@ -132,13 +130,11 @@ export class JournalDelivery {
    * (the notifier tells that too): then DATEV has it, whatever was tried since.
    */
   private done(attempt: object, callId: string, noteIndex: number | undefined, o: DeliveryOutcome): void {
-    if (this.current === attempt) {
-      this.busy = false;
-      this.current = undefined;
-    }
+    if (this.current === attempt) this.current = undefined;
     const kept = this.d.journal.get(callId);
-    const has = (k: typeof kept): boolean => (noteIndex === undefined ? k?.datev === 'journal' : k?.notes[noteIndex]?.state === 'delivered');
-    if (kept && !(o.type !== 'delivered' && has(kept))) {
+    // once DATEV has it (a late answer said so), a later attempt's failure does not undo that
+    const delivered = noteIndex === undefined ? kept?.datev === 'journal' : kept?.notes[noteIndex]?.state === 'delivered';
+    if (kept && (o.type === 'delivered' || !delivered)) {
       const e = copyEntry(kept);
       const note = noteIndex === undefined ? undefined : e.notes[noteIndex];
       const refused = o.type === 'undelivered' && (o.why === 'com' || o.why === 'gone');
