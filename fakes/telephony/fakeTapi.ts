@@ -166,14 +166,7 @@ export class FakeTapi {
       failNext: async (fn, how, code) => {
         this.failures.set(fn, { how, code: code >>> 0 });
       },
-      closeLine: async (address) => {
-        const line = this.lines.find((l) => l.address === address && l.hLine !== undefined);
-        if (!line || line.hLine === undefined) throw new Error(`no open line with address ${address}`);
-        const hLine = line.hLine;
-        line.hLine = undefined;
-        for (const c of [...this.calls.values()]) if (c.line === line) this.calls.delete(c.hCall);
-        this.emit({ type: 'lineClosed', hLine });
-      },
+      closeLine: async (address) => this.cutLine(address, false),
       requests: async () => this.requests.map((r) => ({ ...r })),
       lastCallId: async () => this.lastCall,
     };
@@ -204,12 +197,10 @@ export class FakeTapi {
    * call the program did not make) and reports it PROCEEDING. Returns its call id.
    */
   dialFromPhone(address: string, number: string): number {
-    const line = this.lines.find((l) => l.address === address && l.hLine !== undefined);
-    if (!line || line.hLine === undefined) throw new Error(`no open line with address ${address}`);
+    const line = this.openLineWith(address);
     const call = this.newCall(line, LINECALLORIGIN.OUTBOUND, { flags: LINECALLPARTYID.ADDRESS, number: address, name: '' }, { flags: LINECALLPARTYID.ADDRESS, number, name: '' });
     call.state = 'PROCEEDING';
-    this.emit({ type: 'newCall', hLine: line.hLine, hCall: call.hCall, addressId: 0, privilege: LINECALLPRIVILEGE.OWNER, info: this.info(call) });
-    this.emit({ type: 'callState', hCall: call.hCall, state: 'PROCEEDING', mode: 0, privilege: LINECALLPRIVILEGE.OWNER });
+    this.announce(call, line.hLine, 0);
     return call.callId;
   }
 
@@ -219,16 +210,7 @@ export class FakeTapi {
    * and the same dwCallID.
    */
   blipLine(address: string): void {
-    const line = this.lines.find((l) => l.address === address && l.hLine !== undefined);
-    if (!line || line.hLine === undefined) throw new Error(`no open line with address ${address}`);
-    const hLine = line.hLine;
-    line.hLine = undefined;
-    for (const c of [...this.calls.values()]) {
-      if (c.line !== line) continue;
-      this.calls.delete(c.hCall);
-      this.survivors.push(c);
-    }
-    this.emit({ type: 'lineClosed', hLine });
+    this.cutLine(address, true);
   }
 
   /** The call ends at the PBX, but the TSP loses its events: TAPI knows it is idle, the program is not told. */
@@ -280,8 +262,7 @@ export class FakeTapi {
     for (const c of this.survivors.filter((s) => s.line === line)) {
       c.hCall = this.nextHandle++;
       this.calls.set(c.hCall, c);
-      this.emit({ type: 'newCall', hLine: line.hLine, hCall: c.hCall, addressId: 0, privilege: LINECALLPRIVILEGE.OWNER, info: this.info(c) });
-      this.emit({ type: 'callState', hCall: c.hCall, state: c.state, mode: 0, privilege: LINECALLPRIVILEGE.OWNER });
+      this.announce(c, line.hLine, 0);
     }
     this.survivors = this.survivors.filter((s) => s.line !== line);
     return line.hLine;
@@ -350,9 +331,42 @@ export class FakeTapi {
     return requestId;
   }
 
-  private incoming(address: string, caller: string, name: string, internal: boolean): number {
+  /** The open line with `address` (a test error when there is none). */
+  private openLineWith(address: string): FakeLine & { hLine: number } {
     const line = this.lines.find((l) => l.address === address && l.hLine !== undefined);
     if (!line || line.hLine === undefined) throw new Error(`no open line with address ${address}`);
+    return line as FakeLine & { hLine: number };
+  }
+
+  /**
+   * LINE_CLOSE of the line with `address`: its calls end with it, or (`keepCalls`: the TSP lost its PBX
+   * link for a moment) go on at the PBX and are announced again when the line is reopened.
+   */
+  private cutLine(address: string, keepCalls: boolean): void {
+    const line = this.openLineWith(address);
+    const hLine = line.hLine;
+    (line as FakeLine).hLine = undefined;
+    for (const c of [...this.calls.values()]) {
+      if (c.line !== line) continue;
+      this.calls.delete(c.hCall);
+      if (keepCalls) this.survivors.push(c);
+    }
+    this.emit({ type: 'lineClosed', hLine });
+  }
+
+  /**
+   * LINE_APPNEWCALL and the call's first LINE_CALLSTATE. Like the adapter, the call's info comes with
+   * the announcement; a pending lineGetCallInfoW failure leaves it out (and stays for the program's own
+   * getCallInfo, as a TSP that cannot read the call would).
+   */
+  private announce(c: FakeCall, hLine: number, mode: number): void {
+    const announced = { type: 'newCall', hLine, hCall: c.hCall, addressId: 0, privilege: LINECALLPRIVILEGE.OWNER } as const;
+    this.emit(this.failures.has('lineGetCallInfoW') ? announced : { ...announced, info: this.info(c) });
+    this.emit({ type: 'callState', hCall: c.hCall, state: c.state, mode, privilege: LINECALLPRIVILEGE.OWNER });
+  }
+
+  private incoming(address: string, caller: string, name: string, internal: boolean): number {
+    const line = this.openLineWith(address);
     const anonymous = caller === 'anonymous';
     const party: PartyId = anonymous
       ? { flags: LINECALLPARTYID.BLOCKED, number: '', name: '' }
@@ -365,11 +379,7 @@ export class FakeTapi {
       name: '',
     });
     call.state = 'OFFERING';
-    // like the adapter, the call's info comes with the announcement; a pending lineGetCallInfoW failure
-    // leaves it out (and stays for the program's own getCallInfo, as a TSP that cannot read the call would)
-    const announced = { type: 'newCall', hLine: line.hLine, hCall: call.hCall, addressId: 0, privilege: LINECALLPRIVILEGE.OWNER } as const;
-    this.emit(this.failures.has('lineGetCallInfoW') ? announced : { ...announced, info: this.info(call) });
-    this.emit({ type: 'callState', hCall: call.hCall, state: 'OFFERING', mode: 1, privilege: LINECALLPRIVILEGE.OWNER });
+    this.announce(call, line.hLine, 1);
     return call.callId;
   }
 
