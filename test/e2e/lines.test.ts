@@ -69,6 +69,27 @@ describe('TAPI line handling', () => {
     expect(w.methods()).toHaveLength(3);
   });
 
+  it('a Dial still waiting for its LINE_REPLY when the provider closes the line fails at once, not after the reply timeout', async () => {
+    // a TSP completes every request on a line before it closes it (TSPI LINE_CLOSE): a reply not in by
+    // then never comes
+    const w = await makeWorld({ config: { tapiReplyTimeoutMs: 15_000 } });
+    const makeCall = w.tapi.port.makeCall;
+    w.tapi.port.makeCall = async () => 999;
+    await w.datev.driver.dial({ CalledNumber: '089 1234567' });
+    await w.settle();
+    w.tapi.port.makeCall = makeCall;
+    await w.tapi.pbx.closeLine('201');
+    await w.settle();
+    await w.advance(100);
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
+    expect(w.openDialogs().some((d) => d.text.includes('LINEERR_INVALLINEHANDLE'))).toBe(true);
+    await w.advance(1000); // the line is back: the next Dial works
+    expect(w.app.status().line).toBe('open');
+    await w.datev.driver.dial({ CalledNumber: '089 7654321' });
+    await w.settle();
+    expect(w.tapi.requests.filter((r) => r.fn === 'lineMakeCallW')).toHaveLength(1);
+  });
+
   it('follows a removed line and a re-init request', async () => {
     const w = await makeWorld();
     w.tapi.removeLine('201');

@@ -61,6 +61,9 @@ export class TelephonyCalls {
       case 'callInfo':
         return this.onCallInfo(e.hCall, e.info);
       case 'lineClosed':
+        // a TSP completes every request on a line before it closes it (TSPI LINE_CLOSE): a Dial still
+        // waiting for its LINE_REPLY gets none (the program has one line open at a time)
+        this.c.d.tracker.abandonAll(LINEERR.INVALLINEHANDLE);
         return this.endCalls((call) => !call.info || call.info.hLine === e.hLine, 'line closed while a call was in progress');
       case 'reinit':
         // every call handle and request becomes invalid: a Dial still waiting for its LINE_REPLY fails
