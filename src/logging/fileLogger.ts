@@ -7,9 +7,14 @@
  * were logged): formatting and writing a line costs 0.1-0.3 ms under Wine, and a call event logs
  * several lines on its way to DATEV, which should neither wait for them nor share the CPU with them
  * while DATEV takes the notification (bench:wine). Errors go out at once, after whatever is pending,
- * as they may be the last words before an exit; close() hands over everything first.
+ * as they may be the last words before an exit; close() hands over everything first. writeSync() is
+ * for the very last words (an uncaught exception): it writes what is pending and its line at once.
+ *
+ * A file that cannot be opened or written (disk full, access denied, the share gone) costs the lines
+ * of that moment, never the program: the file is opened afresh after `retryMs`.
  */
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import winston from 'winston';
 import DailyRotateFile from 'winston-daily-rotate-file';
 import type { LogMeta, Logger } from './logger';
@@ -30,7 +35,18 @@ export interface FileLoggerOptions {
   maxDays: number;
   /** Also write to the console (stdout). */
   console: boolean;
+  /** After a failure of the log file, the next attempt to open it (default 60 s). */
+  retryMs?: number;
 }
+
+const DEFAULT_RETRY_MS = 60_000;
+const FILE_PREFIX = 'wildix-datev-cti-';
+/**
+ * The rotator's list of the files it made and deletes after `maxDays`. Named, not left to the
+ * rotator: its default name is a hash of the options, so a changed limit (or format) started a new list
+ * and the files in the old one were never deleted.
+ */
+export const AUDIT_FILE = '.wildix-datev-cti-audit.json';
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
@@ -49,9 +65,13 @@ export function formatMeta(meta: LogMeta | undefined): string {
   return parts.length ? ' ' + parts.join(' ') : '';
 }
 
+function formatLine(level: string, message: string, meta: LogMeta | undefined, at: Date): string {
+  return `${localTimestamp(at)} ${level.toUpperCase().padEnd(5)} ${message}${formatMeta(meta)}`;
+}
+
 const lineFormat = winston.format.printf((info) => {
   const { level, message, meta, at } = info as { level: string; message: string; meta?: LogMeta; at?: Date };
-  return `${localTimestamp(at ?? new Date())} ${level.toUpperCase().padEnd(5)} ${message}${formatMeta(meta)}`;
+  return formatLine(level, message, meta, at ?? new Date());
 });
 
 interface PendingLine {
@@ -64,6 +84,11 @@ interface PendingLine {
 export interface ClosableLogger extends Logger {
   /** Flush and close the files. */
   close(): Promise<void>;
+  /**
+   * The last words before the process ends (an uncaught exception): the lines still waiting and this
+   * one are written to the file synchronously, now. Never throws.
+   */
+  writeSync(level: 'error' | 'warn', message: string): void;
   /** Where the files go. */
   readonly dir: string;
 }
@@ -71,38 +96,78 @@ export interface ClosableLogger extends Logger {
 export function createFileLogger(o: FileLoggerOptions): ClosableLogger {
   const transports: winston.transport[] = [];
   let warned = false;
-  const onError = (e: unknown): void => {
+  const note = (e: unknown): void => {
     if (warned) return;
     warned = true;
     process.stderr.write(`Wildix CTI: Logdatei kann nicht geschrieben werden / cannot write log file in ${o.dir}: ${(e as Error).message}\n`);
   };
-  try {
-    mkdirSync(o.dir, { recursive: true });
-    const file = new DailyRotateFile({
-      dirname: o.dir,
-      filename: 'wildix-datev-cti-%DATE%.log',
-      datePattern: 'YYYY-MM-DD',
-      maxSize: `${o.maxSizeMB}m`,
-      maxFiles: `${o.maxDays}d`,
-      format: lineFormat,
-    });
-    file.on('error', onError);
-    transports.push(file);
-  } catch (e) {
-    onError(e);
+  /** The file written now (the rotator names it), for writeSync. */
+  let currentFile = join(o.dir, `${FILE_PREFIX}${localTimestamp(new Date()).slice(0, 10)}.log`);
+  let file: DailyRotateFile | undefined;
+  let reopen: NodeJS.Timeout | undefined;
+  let closed = false;
+  const openFile = (): DailyRotateFile | undefined => {
+    try {
+      mkdirSync(o.dir, { recursive: true });
+      const f = new DailyRotateFile({
+        dirname: o.dir,
+        filename: `${FILE_PREFIX}%DATE%.log`,
+        datePattern: 'YYYY-MM-DD',
+        maxSize: `${o.maxSizeMB}m`,
+        maxFiles: `${o.maxDays}d`,
+        auditFile: join(o.dir, AUDIT_FILE),
+        format: lineFormat,
+      });
+      f.on('error', failed);
+      // the rotator re-emits its file's errors on its own stream, which the transport does not listen
+      // to: unheard, an 'error' event ends the process
+      (f as unknown as { logStream?: NodeJS.EventEmitter }).logStream?.on('error', failed);
+      f.on('new', (name: string) => (currentFile = name));
+      f.on('rotate', (_old: string, name: string) => (currentFile = name));
+      return f;
+    } catch (e) {
+      note(e);
+      return undefined;
+    }
+  };
+  /** The file failed: it is dropped, and opened afresh later (its stream is dead now). */
+  function failed(e: unknown): void {
+    note(e);
+    if (!file || reopen || closed) return;
+    const broken = file;
+    file = undefined;
+    try {
+      w.remove(broken);
+    } catch {
+      // already gone
+    }
+    reopen = setTimeout(() => {
+      reopen = undefined;
+      if (closed) return;
+      file = openFile();
+      if (file) {
+        w.add(file);
+        warned = false;
+      }
+    }, o.retryMs ?? DEFAULT_RETRY_MS);
+    reopen.unref();
   }
+  file = openFile();
+  if (file) transports.push(file);
   if (o.console || transports.length === 0) transports.push(new winston.transports.Console({ format: lineFormat }));
   const w = winston.createLogger({ level: o.level, transports, exitOnError: false });
-  w.on('error', onError);
+  w.on('error', note);
   const pending: PendingLine[] = [];
   let scheduled = false;
   const handOver = (): void => {
     scheduled = false;
+    // (no file between a failure and its reopening: the lines of that moment are lost, not piled up)
+    if (w.transports.length === 0) pending.length = 0;
     for (const line of pending.splice(0)) {
       try {
         w.log(line.level, line.message, line.meta ? { meta: line.meta, at: line.at } : { at: line.at });
       } catch (e) {
-        onError(e);
+        note(e);
       }
     }
   };
@@ -126,9 +191,11 @@ export function createFileLogger(o: FileLoggerOptions): ClosableLogger {
     debug: write('debug'),
     close: () =>
       new Promise<void>((resolve) => {
+        closed = true;
+        clearTimeout(reopen);
         // first winston drains into the transports, then each file stream is ended; at most 2 s
         const t = setTimeout(resolve, 2000);
-        const files = transports.filter((x): x is DailyRotateFile => x instanceof DailyRotateFile);
+        const files = w.transports.filter((x): x is DailyRotateFile => x instanceof DailyRotateFile);
         w.on('finish', () => {
           let pending = files.length;
           if (pending === 0) {
@@ -147,5 +214,14 @@ export function createFileLogger(o: FileLoggerOptions): ClosableLogger {
         handOver();
         w.end();
       }),
+    writeSync: (level, message) => {
+      const lines = pending.splice(0);
+      lines.push({ level, message, meta: undefined, at: new Date() });
+      try {
+        appendFileSync(currentFile, lines.map((l) => formatLine(l.level, l.message, l.meta, l.at) + '\n').join(''));
+      } catch (e) {
+        note(e);
+      }
+    },
   };
 }
