@@ -5,8 +5,17 @@
  */
 import './heapSettings'; // first: V8 flags before anything allocates
 import { startEarly } from './native/earlyStart';
+import { installCrashHandlers, type CrashLog } from './crashHandlers';
 import type { NativeWiring } from './cli/run';
 import type { Logger } from './logging/logger';
+
+let crashLog: CrashLog | undefined;
+installCrashHandlers({
+  process,
+  log: () => crashLog,
+  stderr: (t) => process.stderr.write(t),
+  exit: (code) => process.exit(code),
+});
 
 const early = startEarly(process.argv.slice(2));
 
@@ -88,6 +97,7 @@ async function main(): Promise<void> {
     makeLogger: (dir, l, toConsole) => {
       const logger = createFileLogger({ dir, level: l.level, maxSizeMB: l.maxSizeMB, maxDays: l.maxDays, console: toConsole });
       closeLog = () => logger.close();
+      crashLog = logger;
       return logger;
     },
     ...(env.platform === 'win32'
@@ -106,4 +116,10 @@ async function main(): Promise<void> {
   setTimeout(() => process.exit(code), 3000).unref();
 }
 
-void main();
+main().catch((e: unknown) => {
+  // the program could not run at all (an error outside run()'s own handling): said, and exit code 1
+  const text = `the program failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
+  crashLog?.writeSync('error', text);
+  process.stderr.write(`Wildix CTI: ${text}\n`);
+  process.exit(1);
+});
