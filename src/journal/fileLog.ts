@@ -7,6 +7,9 @@
  * next to the old one (temp file, flushed, renamed over it), so a hard kill leaves the old or the new
  * file, whole. At a read a line that does not decrypt (damaged) is skipped, and so is a last line
  * without its line break (cut short by a crash: the log is then rewritten before the next append).
+ * A file that cannot be read (locked for longer than a moment, access denied, its key does not open:
+ * another Windows user's, a damaged profile) is never overwritten: at the first write it is renamed to
+ * `journal.dat.unreadable-<time>` and kept, so its calls can still be recovered.
  * DPAPI seals only the 32-byte key, once per file — not every record (DPAPI is slow under Wine and would
  * run once per record at every start); only the same Windows user can open the key.
  */
@@ -24,6 +27,14 @@ const datasyncAsync = promisify(fdatasync);
 const closeAsync = promisify(close);
 
 const MAGIC = 'WXJ1 ';
+/** A file locked for a moment (a virus scanner, a backup) is read again this often, this far apart. */
+const READ_TRIES = 5;
+const READ_RETRY_MS = 200;
+const TRANSIENT = new Set(['EBUSY', 'EPERM', 'EACCES', 'EAGAIN', 'EMFILE', 'ENFILE']);
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const pad = (n: number): string => String(n).padStart(2, '0');
+const stamp = (d: Date): string => `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
 const KEY = 32;
 const IV = 12;
 const TAG = 16;
@@ -32,6 +43,8 @@ export class FileRecordLog implements RecordLog {
   private key: Buffer | undefined;
   /** The file, open for appends between them (a plain descriptor: closed before a rename, after a failure). */
   private fd: number | undefined;
+  /** The file there could not be read: where it goes before the first write (undefined: nothing to keep). */
+  private keepAs: string | undefined;
 
   constructor(
     readonly path: string,
@@ -46,24 +59,25 @@ export class FileRecordLog implements RecordLog {
     await this.closeFile();
     this.key = undefined;
     await this.removeStaleTemp();
+    this.keepAs = undefined;
     let bytes: Buffer;
     try {
-      bytes = await fs.readFile(this.path);
+      bytes = await this.readBytes();
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      return { records: [], damaged: 0, torn: false, appendable: false, ...(code === 'ENOENT' ? {} : { problem: String(e) }) };
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], damaged: 0, torn: false, appendable: false };
+      return this.unreadable(String(e));
     }
     const lines = bytes.toString('latin1').split('\n');
     const tail = lines.pop()!; // '' when the file ends with a line break
     const header = lines[0];
-    if (header === undefined || !header.startsWith(MAGIC)) return { records: [], damaged: 0, torn: false, appendable: false, problem: 'not a journal file of this program' };
+    if (header === undefined || !header.startsWith(MAGIC)) return this.unreadable('not a journal file of this program');
     let key: Buffer;
     try {
       key = Buffer.from(await this.codec.decode(Buffer.from(header.slice(MAGIC.length), 'base64')));
     } catch (e) {
-      return { records: [], damaged: 0, torn: false, appendable: false, problem: `its key cannot be opened: ${(e as Error).message}` };
+      return this.unreadable(`its key cannot be opened: ${(e as Error).message}`);
     }
-    if (key.length !== KEY) return { records: [], damaged: 0, torn: false, appendable: false, problem: 'damaged key' };
+    if (key.length !== KEY) return this.unreadable('damaged key');
     const records: string[] = [];
     let damaged = 0;
     const slicer = new Slicer();
@@ -76,6 +90,24 @@ export class FileRecordLog implements RecordLog {
     this.key = key;
     const torn = tail.length > 0;
     return { records, damaged, torn, appendable: !torn };
+  }
+
+  /** The file's bytes; a lock of a moment (a virus scanner, a backup) is waited out. */
+  private async readBytes(): Promise<Buffer> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fs.readFile(this.path);
+      } catch (e) {
+        if (attempt >= READ_TRIES || !TRANSIENT.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
+        await sleep(READ_RETRY_MS);
+      }
+    }
+  }
+
+  /** The file is there but cannot be used: it is kept aside at the first write, never overwritten. */
+  private unreadable(why: string): LogContents {
+    this.keepAs = `${this.path}.unreadable-${stamp(new Date())}`;
+    return { records: [], damaged: 0, torn: false, appendable: false, problem: `${why}; the file is kept as ${basename(this.keepAs)} at the first write` };
   }
 
   async append(records: readonly string[]): Promise<void> {
@@ -109,6 +141,13 @@ export class FileRecordLog implements RecordLog {
     }
     await fs.mkdir(dirname(this.path), { recursive: true });
     await this.closeFile(); // Windows renames nothing over an open file
+    if (this.keepAs) {
+      // (a failure here fails this write: it is tried again later, the file still unharmed)
+      await fs.rename(this.path, this.keepAs).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
+      this.keepAs = undefined;
+    }
     const tmp = `${this.path}.${process.pid}.tmp`;
     try {
       const fh = await fs.open(tmp, 'w');

@@ -1,4 +1,5 @@
 /** The journal store contract against the in-memory fake and the file store; the file's own failure modes. */
+import * as fs from 'node:fs';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -161,6 +162,63 @@ describe('file journal', () => {
     await theirs.load(now);
     expect(theirs.entries()).toEqual([]);
     expect(log.has('warn', 'its key cannot be opened: DPAPI: the key was sealed for another user')).toBe(true);
+  });
+
+  it('a journal file locked for a moment at start (virus scanner, backup) is read once it is free; nothing is lost', async () => {
+    const file = tempFile();
+    const first = new FileJournalStore(file, new MemoryLogger(), xorCodec);
+    await first.load(now);
+    for (let i = 1; i <= 5; i++) first.put(entry(i, now), now);
+    await first.flush();
+    const busy = Object.assign(new Error('EBUSY: resource busy or locked'), { code: 'EBUSY' });
+    const spy = vi.spyOn(fs.promises, 'readFile').mockRejectedValueOnce(busy).mockRejectedValueOnce(busy);
+    const again = new FileJournalStore(file, new MemoryLogger(), xorCodec);
+    await again.load(now);
+    spy.mockRestore();
+    expect(again.entries()).toHaveLength(5);
+  });
+
+  it('a journal file that cannot be read at all is kept aside, never overwritten: its calls can still be recovered', async () => {
+    const file = tempFile();
+    const first = new FileJournalStore(file, new MemoryLogger(), xorCodec);
+    await first.load(now);
+    for (let i = 1; i <= 5; i++) first.put(entry(i, now), now);
+    await first.flush();
+    const before = readFileSync(file);
+    const denied = Object.assign(new Error('EPERM: operation not permitted'), { code: 'EPERM' });
+    const spy = vi.spyOn(fs.promises, 'readFile').mockRejectedValue(denied);
+    const log = new MemoryLogger();
+    const again = new FileJournalStore(file, log, xorCodec);
+    await again.load(now);
+    spy.mockRestore();
+    expect(again.entries()).toEqual([]);
+    again.put(entry(6, now), now);
+    await again.flush();
+    const aside = readdirSync(join(file, '..')).filter((n) => n.startsWith('journal.dat.unreadable-'));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(join(file, '..', aside[0]!)).equals(before)).toBe(true);
+    expect(log.has('warn', aside[0]!)).toBe(true);
+    const recovered = new FileJournalStore(join(file, '..', aside[0]!), new MemoryLogger(), xorCodec);
+    await recovered.load(now);
+    expect(recovered.entries()).toHaveLength(5);
+  });
+
+  it("a file whose key does not open (another user's, a damaged profile) is kept aside at the first write, not overwritten", async () => {
+    const file = tempFile();
+    const mine = new FileJournalStore(file, new MemoryLogger(), xorCodec);
+    await mine.load(now);
+    mine.put(entry(1, now), now);
+    await mine.flush();
+    const theirs = new FileJournalStore(file, new MemoryLogger(), {
+      encode: xorCodec.encode,
+      decode: async () => {
+        throw new Error('DPAPI: the key was sealed for another user');
+      },
+    });
+    await theirs.load(now);
+    theirs.put(entry(2, now), now);
+    await theirs.flush();
+    expect(readdirSync(join(file, '..')).filter((n) => n.startsWith('journal.dat.unreadable-'))).toHaveLength(1);
   });
 
   it('skips records of an unexpected shape and keeps the rest', async () => {
