@@ -258,13 +258,16 @@ export class FakeTapi {
     this.fail('lineOpenW');
     if (line.hLine === undefined) line.hLine = this.nextHandle++;
     this.record('lineOpenW', 0);
-    // like lineGetNewCalls after lineOpen: calls still going on are announced with new handles
-    for (const c of this.survivors.filter((s) => s.line === line)) {
+    // like lineGetNewCalls after lineOpen: calls still going on are announced with new handles — and,
+    // as from the native adapter (one channel from its TAPI thread), before the open's result
+    const going = this.survivors.filter((s) => s.line === line);
+    for (const c of going) {
       c.hCall = this.nextHandle++;
       this.calls.set(c.hCall, c);
       this.announce(c, line.hLine, 0);
     }
     this.survivors = this.survivors.filter((s) => s.line !== line);
+    if (going.length > 0) await this.queue;
     return line.hLine;
   }
 

@@ -137,9 +137,13 @@ export class App {
         .catch(() => undefined);
     }
     await this.supervisor.start(this.datevRegistered);
-    await this.journal.start();
+    await this.journal.load();
     this.calls.start();
     await this.lines.start();
+    // the calls going on at start (announced at the line's open, before its result: one channel from
+    // the TAPI thread) are known now: the journal waits for them, and its CallIDs get the extension
+    await this.calls.idle();
+    if (this.running) this.journal.startDelivery();
   }
 
   async stop(): Promise<void> {

@@ -33,7 +33,8 @@ type Item = { entry: KeptEntry; note?: number; at: number };
 export class JournalDelivery {
   /** The NewJournal in flight, if any (a late answer to an earlier one, given up on, must not free the way). */
   private current: object | undefined;
-  private stopped = false;
+  /** Nothing is delivered before start(): the journal is read and the calls going on are known then. */
+  private stopped = true;
   /** After DATEV did not take an item, wait this long unless DATEV is seen coming back. */
   private pausedUntil = 0;
   private cancelTimer: (() => void) | undefined;

@@ -1,7 +1,8 @@
 /**
  * The journal of the Windows user as a file: an append-only log of DPAPI-protected records
  * (src/journal/fileLog.ts) under the log store (src/journal/logStore.ts). A file that cannot be read
- * (corrupt, another user's) starts an empty journal, logged once, and is replaced at the next change;
+ * (corrupt, another user's, locked) starts an empty journal, logged once, and is kept aside at the next
+ * change (journal.dat.unreadable-<time>);
  * damaged records and a record cut short by a crash are skipped. A `journal.json` left by a development
  * build before this format is not read (and not deleted).
  */

@@ -44,6 +44,9 @@ export interface JournalServiceDeps {
 
 export class JournalService {
   private stopping = false;
+  private loaded = false;
+  /** Calls that ended before the journal was read (see load). */
+  private readonly early: FinalCall[] = [];
   readonly journal: Journal;
   readonly notes: NotePrompts;
   readonly delivery: JournalDelivery;
@@ -57,12 +60,32 @@ export class JournalService {
   }
 
   async start(): Promise<void> {
+    await this.load();
+    this.startDelivery();
+  }
+
+  /**
+   * Reads the kept journal. Calls that ended before (a Dial DATEV made while the program was starting)
+   * are kept until then and recorded after it: recorded before, the read would replace them, and the
+   * store would have written a journal of just them over the file.
+   */
+  async load(): Promise<void> {
     await this.journal.load();
-    this.delivery.start();
+    this.loaded = true;
+    for (const call of this.early.splice(0)) this.onFinal(call);
+  }
+
+  /** Delivery to DATEV begins: once the journal is read and the calls going on at start are known. */
+  startDelivery(): void {
+    if (!this.stopping) this.delivery.start();
   }
 
   /** A call ended (or DATEV's side of it changed): keep it, ask for a note once, deliver what is due. */
   onFinal(call: FinalCall): void {
+    if (!this.loaded) {
+      this.early.push(call);
+      return;
+    }
     const first = this.journal.get(call.callId) === undefined;
     const entry = this.journal.record(call);
     if (this.stopping) return; // kept; no note window and no delivery while the program ends

@@ -338,6 +338,57 @@ describe('calls while DATEV was closed are not lost', () => {
     expect(journals(second).map((n) => n.data.CallState)).toEqual([CallState.eCSFinished]);
   });
 
+  it('a Dial DATEV makes while the program starts is kept with the journal read from disk, not instead of it', async () => {
+    const store = new MemoryJournal();
+    const first = await makeWorld({ datevRunning: false, journal: store });
+    for (const number of ['+49 89 1234567', '+49 30 7654321', '+49 40 1111111']) {
+      const id = await first.tapi.pbx.incoming('201', number);
+      await first.settle();
+      await first.tapi.pbx.hangup(id);
+      await first.settle();
+    }
+    await first.app.stop();
+    const second = await makeWorld({ journal: store.reopen(), start: false, config: { dialogs: { outgoing: false } } });
+    const register = second.datev.port.register.bind(second.datev.port);
+    second.datev.port.register = async (h) => {
+      await register(h);
+      // DATEV dialled before the program was ready: the request is handed over as registration ends
+      void h.dial({ CalledNumber: '089 1234567' }, { callId: 'EARLY-1', decided: true });
+    };
+    await second.app.start();
+    await second.advance(1000);
+    const reopened = store.reopen();
+    await reopened.load(second.clock.now());
+    expect(reopened.entries().map((e) => e.callId)).toContain('EARLY-1');
+    expect(reopened.entries()).toHaveLength(4);
+  });
+
+  it('calls going on when the program starts: the journal waits for them (no NewJournal while the user talks), then uses the line\'s extension', async () => {
+    const store = new MemoryJournal();
+    const first = await makeWorld({ datevRunning: false, journal: store });
+    const missed = await first.tapi.pbx.incoming('201', '+49 89 1234567');
+    await first.settle();
+    await first.tapi.pbx.hangup(missed);
+    await first.settle();
+    await first.app.stop();
+    const second = await makeWorld({ journal: store.reopen(), start: false });
+    // a call already going on when the program opens the line (TAPI announces it at the open)
+    const [line] = await second.tapi.port.initialize('test');
+    await second.tapi.port.openLine(line!.permanentId);
+    const talking = await second.tapi.pbx.incoming('201', '+49 30 7654321');
+    await second.tapi.pbx.answer(talking);
+    second.tapi.blipLine('201');
+    await second.app.start();
+    await second.advance(1000);
+    expect(second.datev.received.filter((n) => n.method === 'NewJournal')).toHaveLength(0);
+    await second.tapi.pbx.hangup(talking);
+    await second.settle();
+    await second.advance(1000);
+    const got = journals(second);
+    expect(got).toHaveLength(1);
+    expect(got[0]!.data.CallID).not.toMatch(/^CTI-/);
+  });
+
   it('with journal.deliverMissed off, a missed call waits for „An DATEV senden“', async () => {
     const w = await makeWorld({ datevRunning: false, config: { journal: { notePrompt: 'contact', notePromptSeconds: 180, deliverMissed: false } } });
     const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
