@@ -103,7 +103,7 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
   const configFile = o.config ?? defaultConfigFile(d.env);
   const loaded = d.readConfig
     ? d.readConfig(configFile)
-    : loadLayeredConfig({ machineDefaults: machineDefaultsFile(d.env), userDefaults: userDefaultsFile(d.env), config: configFile });
+    : loadLayeredConfig({ machineDefaults: machineDefaultsFile(d.env), userDefaults: userDefaultsFile(d.env), config: configFile, configRequired: o.config !== undefined });
   const sources: Record<string, string> = { ...loaded.sources };
   if (o.line !== undefined) sources.line = '--line';
   if (o.logDir !== undefined) sources['log.dir'] = '--log-dir';

@@ -6,7 +6,7 @@
  * for --diagnose.
  */
 import { defaultConfig, type Config } from './schema';
-import { loadConfigFile, type LoadedConfig, type ReadText } from './load';
+import { loadConfigFile, type LoadedConfig, type ReadFile } from './load';
 
 export type LayerKind = 'machine' | 'user' | 'config';
 
@@ -27,9 +27,11 @@ export interface LayerFiles {
   machineDefaults: string;
   userDefaults: string;
   config: string;
+  /** The user named `config` (--config): its absence is a problem, not "use the defaults". */
+  configRequired?: boolean;
 }
 
-export function loadLayeredConfig(files: LayerFiles, read?: ReadText): LayeredConfig {
+export function loadLayeredConfig(files: LayerFiles, read?: ReadFile): LayeredConfig {
   let config: Config = defaultConfig();
   const problems: LoadedConfig['problems'] = [];
   const layers: ConfigLayer[] = [];
@@ -40,7 +42,7 @@ export function loadLayeredConfig(files: LayerFiles, read?: ReadText): LayeredCo
     ['config', files.config],
   ];
   for (const [kind, file] of order) {
-    const r = loadConfigFile(file, config, read);
+    const r = loadConfigFile(file, config, read, kind === 'config' && files.configRequired === true);
     config = r.config;
     problems.push(...r.problems);
     layers.push({ kind, file, found: r.found });

@@ -1,7 +1,7 @@
 /**
- * Loads the config file. A missing file means defaults. A broken file or key never stops the program
- * and is never silent: each problem names the file, the key and what is allowed, and only that key
- * falls back to its default.
+ * Loads the config file. A missing file means defaults (unless the user named it with --config). A
+ * broken file or key never stops the program and is never silent: each problem names the file, the key
+ * and what is allowed, and only that key falls back to its default.
  */
 import { readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
@@ -21,6 +21,14 @@ export interface LoadedConfig {
 }
 
 type Shape = Record<string, z.ZodMiniType>;
+
+/** The key of a problem with the whole file rather than one of its keys. */
+const WHOLE_FILE = '(Datei / file)';
+
+/** The key's schema; only the shape's own keys (a key such as "constructor" or "__proto__" is unknown). */
+function schemaOf(shape: Shape, key: string): z.ZodMiniType | undefined {
+  return Object.hasOwn(shape, key) ? shape[key] : undefined;
+}
 
 function unwrapObject(t: z.ZodMiniType): z.ZodMiniObject | undefined {
   let cur: z.ZodMiniType = t;
@@ -48,7 +56,7 @@ function validate(shape: Shape, input: Record<string, unknown>, defaults: Record
   const out: Record<string, unknown> = { ...defaults };
   for (const [key, value] of Object.entries(input)) {
     const path = prefix ? `${prefix}.${key}` : key;
-    const schema = shape[key];
+    const schema = schemaOf(shape, key);
     if (!schema) {
       problems.push({ file, key: path, message: `unbekannter Schlüssel / unknown key; bekannt / known: ${Object.keys(shape).join(', ')}` });
       continue;
@@ -86,12 +94,12 @@ export function parseConfig(text: string, file: string, base: Config = defaultCo
   } catch (e) {
     return {
       config: defaults,
-      problems: [{ file, key: '(Datei / file)', message: `kein gültiges JSON / not valid JSON: ${(e as Error).message}; alle Standardwerte werden verwendet / all defaults are used` }],
+      problems: [{ file, key: WHOLE_FILE, message: `kein gültiges JSON / not valid JSON: ${(e as Error).message}; alle Standardwerte werden verwendet / all defaults are used` }],
       keys: [],
     };
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-    return { config: defaults, problems: [{ file, key: '(Datei / file)', message: 'erwartet ein JSON-Objekt / expected a JSON object; alle Standardwerte / all defaults' }], keys: [] };
+    return { config: defaults, problems: [{ file, key: WHOLE_FILE, message: 'erwartet ein JSON-Objekt / expected a JSON object; alle Standardwerte / all defaults' }], keys: [] };
   }
   const problems: ConfigProblem[] = [];
   const keys: string[] = [];
@@ -99,28 +107,66 @@ export function parseConfig(text: string, file: string, base: Config = defaultCo
   return { config: configSchema.parse(merged), problems, keys };
 }
 
-export type ReadText = (file: string) => string;
-const readUtf8: ReadText = (f) => readFileSync(f, 'utf8');
+/** Reads a file's bytes (injectable for tests). */
+export type ReadFile = (file: string) => Uint8Array;
+const readBytes: ReadFile = (f) => readFileSync(f);
 
-/** One config file on top of `base`; a missing file changes nothing (found: false). */
-export function loadConfigFile(file: string, base: Config, read: ReadText = readUtf8): ParsedConfig & { found: boolean } {
-  let text: string;
-  try {
-    text = read(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { config: base, problems: [], keys: [], found: false };
-    return {
-      config: base,
-      problems: [{ file, key: '(Datei / file)', message: `nicht lesbar / cannot be read (${code ?? (e as Error).message}); alle Standardwerte / all defaults` }],
-      keys: [],
-      found: true,
-    };
-  }
-  return { ...parseConfig(text, file, base), found: true };
+interface DecodedText {
+  text: string;
+  /** A problem when the file was not saved as Unicode. */
+  problem?: ConfigProblem;
 }
 
-export function loadConfig(file: string, read: ReadText = readUtf8): LoadedConfig {
+function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {
+  return prefix.every((b, i) => bytes[i] === b);
+}
+
+/**
+ * A config file's text from its bytes. UTF-16 LE/BE with BOM (PowerShell 5 `Out-File`) and UTF-8 with or
+ * without BOM are read as such; bytes that are not valid UTF-8 (PowerShell 5 `Set-Content`, Notepad's
+ * "ANSI") are read as Windows-1252, the Western European ANSI code page, and that is reported: it is a
+ * guess, and umlauts would otherwise silently become U+FFFD (a line name never found).
+ */
+function decodeConfigText(bytes: Uint8Array, file: string): DecodedText {
+  if (startsWith(bytes, [0xff, 0xfe])) return { text: new TextDecoder('utf-16le').decode(bytes) };
+  if (startsWith(bytes, [0xfe, 0xff])) return { text: new TextDecoder('utf-16be').decode(bytes) };
+  const body = startsWith(bytes, [0xef, 0xbb, 0xbf]) ? bytes.subarray(3) : bytes; // a UTF-8 BOM
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(body) };
+  } catch {
+    return {
+      text: new TextDecoder('windows-1252').decode(body),
+      problem: { file, key: WHOLE_FILE, message: 'nicht als UTF-8 gespeichert, als Windows-1252 gelesen / not saved as UTF-8, read as Windows-1252; bitte als UTF-8 speichern / please save it as UTF-8' },
+    };
+  }
+}
+
+/** A file that could not be read leaves `base`; missing is a problem only when `required`. */
+function unreadable(file: string, base: Config, e: unknown, required: boolean): ParsedConfig & { found: boolean } {
+  const code = (e as NodeJS.ErrnoException).code;
+  const result = (problems: ConfigProblem[], found: boolean) => ({ config: base, problems, keys: [], found });
+  if (code !== 'ENOENT') return result([{ file, key: WHOLE_FILE, message: `nicht lesbar / cannot be read (${code ?? (e as Error).message}); alle Standardwerte / all defaults` }], true);
+  if (!required) return result([], false);
+  return result([{ file, key: WHOLE_FILE, message: 'nicht gefunden / not found (--config); Voreinstellungen und Standardwerte werden verwendet / defaults are used' }], false);
+}
+
+/**
+ * One config file on top of `base`. A missing file changes nothing (found: false); it is a problem only
+ * when `required` (the user named it with --config, so a typo in the path must not pass unnoticed).
+ */
+export function loadConfigFile(file: string, base: Config, read: ReadFile = readBytes, required = false): ParsedConfig & { found: boolean } {
+  let bytes: Uint8Array;
+  try {
+    bytes = read(file);
+  } catch (e) {
+    return unreadable(file, base, e, required);
+  }
+  const decoded = decodeConfigText(bytes, file);
+  const parsed = parseConfig(decoded.text, file, base);
+  return { ...parsed, problems: [...(decoded.problem ? [decoded.problem] : []), ...parsed.problems], found: true };
+}
+
+export function loadConfig(file: string, read: ReadFile = readBytes): LoadedConfig {
   const r = loadConfigFile(file, defaultConfig(), read);
   return { config: r.config, problems: r.problems, found: r.found };
 }

@@ -78,6 +78,44 @@ describe('command line', () => {
     expect(a.logger.has('warn', 'config:')).toBe(true);
   });
 
+  it('a config key named like an Object.prototype member is reported, not a crash (--diagnose exits 1)', async () => {
+    const a = deps();
+    const file = join(a.home, 'c.json');
+    writeFileSync(file, '{"constructor": 1, "log": {"toString": 2}}');
+    expect(await run(['--config', file, '--diagnose'], a.d)).toBe(1);
+    const text = a.out.join('\n');
+    expect(text).toContain(`FEHLER Einstellung / setting ${file}: constructor: unbekannter Schlüssel / unknown key`);
+    expect(text).toContain(`FEHLER Einstellung / setting ${file}: log.toString: unbekannter Schlüssel / unknown key`);
+  });
+
+  it('an explicit --config file that does not exist is a config problem: logged, in --diagnose (exit 1)', async () => {
+    const a = deps();
+    const file = join(a.home, 'nicht-da.json');
+    expect(await run(['--config', file, '--diagnose'], a.d)).toBe(1);
+    const line = `${file}: (Datei / file): nicht gefunden / not found (--config); Voreinstellungen und Standardwerte werden verwendet / defaults are used`;
+    expect(a.out).toContain(`FEHLER Einstellung / setting ${line}`);
+    expect(a.out.join('\n')).toContain('Ergebnis: nicht einsatzbereit');
+    expect(a.logger.has('warn', `config: ${line}`)).toBe(true);
+  });
+
+  it('an explicit --config file that does not exist is shown in a dialog when the program starts', async () => {
+    const tapi = new FakeTapi();
+    tapi.addLine('Wildix 201', '201');
+    const datev = new FakeDatev();
+    const dialogs = new FakeDialogs();
+    let stop!: (r: string) => void;
+    const native = async (): Promise<NativeWiring> => ({
+      ports: { telephony: tapi.port, datev: datev.port, dialogs: dialogs.port, contacts: new MemoryContacts(), journal: fakeJournalPorts() },
+      stopSignal: new Promise((r) => (stop = r)),
+    });
+    const a = deps({ native });
+    const file = join(a.home, 'nicht-da.json');
+    const done = run(['--config', file], a.d);
+    await vi.waitFor(() => expect(dialogs.history.some((e) => e.type === 'shown' && e.text.includes(`${file}: (Datei / file): nicht gefunden / not found (--config)`))).toBe(true), { timeout: 10_000, interval: 5 });
+    stop('SIGINT');
+    expect(await done).toBe(0);
+  });
+
   it('--diagnose on the simulation is ready (exit 0) and lists lines, DATEV and the ROT check', async () => {
     const a = deps();
     expect(await run(['--diagnose'], a.d)).toBe(0);

@@ -7,13 +7,13 @@ import { formatProblem } from '../../src/config/load';
 
 const FILES = { machineDefaults: 'M:\\defaults.json', userDefaults: 'U:\\defaults.json', config: 'U:\\config.json' };
 
-/** An in-memory file system for loadLayeredConfig. */
-function reader(files: Record<string, string | Error>): (f: string) => string {
+/** An in-memory file system for loadLayeredConfig (texts stored as UTF-8). */
+function reader(files: Record<string, string | Error>): (f: string) => Uint8Array {
   return (f) => {
     const v = files[f];
     if (v === undefined) throw Object.assign(new Error(`ENOENT: ${f}`), { code: 'ENOENT' });
     if (v instanceof Error) throw v;
-    return v;
+    return Buffer.from(v, 'utf8');
   };
 }
 

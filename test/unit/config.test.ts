@@ -66,6 +66,47 @@ describe('configuration', () => {
     expect(r.problems[0]!.message).toContain('EACCES');
   });
 
+  it('a key named like an Object.prototype member is an unknown key like any other, at the top and in sections', () => {
+    // JSON.parse makes "__proto__" an own key; written by hand, as an object literal would set the prototype
+    const text = '{"constructor": 1, "toString": "x", "__proto__": {"line": "p"}, "line": "201", "log": {"hasOwnProperty": true, "valueOf": 2, "level": "debug"}, "contacts": {"datevConnect": {"__proto__": 3, "constructor": {}}}}';
+    const r = parseConfig(text, 'c.json');
+    expect(r.problems.map((p) => p.key)).toEqual(['constructor', 'toString', '__proto__', 'log.hasOwnProperty', 'log.valueOf', 'contacts.datevConnect.__proto__', 'contacts.datevConnect.constructor']);
+    for (const p of r.problems) expect(p.message).toContain('unbekannter Schlüssel / unknown key; bekannt / known: ');
+    expect(r.config).toEqual({ ...defaultConfig(), line: '201', log: { ...defaultConfig().log, level: 'debug' } });
+    expect(Object.getPrototypeOf(r.config)).toBe(Object.prototype);
+    expect(r.keys).toEqual(['line', 'log.level']);
+  });
+
+  it('a file in Windows-1252 (PowerShell 5 Set-Content) is read as such, and that is reported', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const f = join(dir, 'config.json');
+    writeFileSync(f, Buffer.from(JSON.stringify({ line: 'Wildix 201 Jürgen Müller', contacts: { datevConnect: { user: 'KANZLEI\\Björn' } } }), 'latin1'));
+    const r = loadConfig(f);
+    expect(r.config.line).toBe('Wildix 201 Jürgen Müller');
+    expect(r.config.contacts.datevConnect.user).toBe('KANZLEI\\Björn');
+    expect(r.problems.map(formatProblem)).toEqual([
+      `${f}: (Datei / file): nicht als UTF-8 gespeichert, als Windows-1252 gelesen / not saved as UTF-8, read as Windows-1252; bitte als UTF-8 speichern / please save it as UTF-8`,
+    ]);
+  });
+
+  it('a file in UTF-16 LE with BOM (PowerShell 5 Out-File) is read without a problem', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const f = join(dir, 'config.json');
+    writeFileSync(f, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(JSON.stringify({ line: 'Wildix 201 Jürgen Müller', dialFormat: 'national' }), 'utf16le')]));
+    const r = loadConfig(f);
+    expect(r.problems).toEqual([]);
+    expect(r.config).toMatchObject({ line: 'Wildix 201 Jürgen Müller', dialFormat: 'national' });
+  });
+
+  it('a file in UTF-16 BE with BOM is read without a problem', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const f = join(dir, 'config.json');
+    writeFileSync(f, Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(JSON.stringify({ line: 'Wildix 201 Jürgen Müller', dialFormat: 'digits' }), 'utf16le').swap16()]));
+    const r = loadConfig(f);
+    expect(r.problems).toEqual([]);
+    expect(r.config).toMatchObject({ line: 'Wildix 201 Jürgen Müller', dialFormat: 'digits' });
+  });
+
   it('a nested section given as a scalar is reported', () => {
     const r = parseConfig(JSON.stringify({ log: 'verbose' }), 'c.json');
     expect(r.problems[0]!.key).toBe('log');
