@@ -11,7 +11,7 @@ import { MESSAGES, TITLE } from '../dialogs/texts';
 import { makeMasker, type Logger } from '../logging/logger';
 import type { TelephonyPort } from '../telephony/port';
 import type { CountryCode } from 'libphonenumber-js';
-import type { Clock } from '../util/clock';
+import { settlesWithin, type Clock } from '../util/clock';
 import { CallManager } from './callManager';
 import { ContactResolver } from './contactResolver';
 import { DatevNotifier } from './datevNotifier';
@@ -22,6 +22,8 @@ import { JournalService, type JournalPorts } from '../journal/service';
 
 /** How long a stop waits for DATEV to take the end of the calls still in progress (then: the journal). */
 export const STOP_END_WAIT_MS = 2000;
+/** At the end of a stop, the longest wait for the notifications still on their way to DATEV. */
+export const STOP_IDLE_WAIT_MS = 1000;
 
 export interface Ports {
   datev: DatevPort;
@@ -164,7 +166,11 @@ export class App {
       this.d.log.info('CTI object revoked from the ROT');
     }
     await this.lines.stop();
-    await this.notifier.idle();
+    // a notification DATEV hangs in is not waited for: the journal has its call, and the stop must end
+    // well within its deadline (src/stopDeadline.ts)
+    if (!(await settlesWithin(this.d.clock, this.notifier.idle(), STOP_IDLE_WAIT_MS))) {
+      this.d.log.warn('the program stops while DATEV has not answered a notification (DATEV hangs)');
+    }
     this.notifier.close();
   }
 
