@@ -123,7 +123,24 @@ export class JournalDelivery {
       attempt: note ? note.attempts : e.attempts,
     });
     const data = journalData(e, callId, note?.text);
-    notifier.send({ method: 'NewJournal', data, last: true }, (o) => this.done(attempt, e.callId, item.note, o));
+    // DATEV gets it only once its CallID is on disk: sent and then forgotten by a crash, it would go again
+    // after the restart with a new CallID — a second entry in DATEV
+    journal.flush().then(
+      () => {
+        if (this.current !== attempt || this.stopped) return; // stopped meanwhile: it goes after the next start
+        notifier.send({ method: 'NewJournal', data, last: true }, (o) => this.done(attempt, e.callId, item.note, o));
+      },
+      (err: unknown) => {
+        if (this.current !== attempt) return;
+        this.current = undefined;
+        log.warn(`Journal: the entry's CallID cannot be saved (${(err as Error).message}); it is sent once the journal file can be written`, { callId: e.callId });
+        this.pausedUntil = this.d.clock.now().getTime() + DELIVERY_RETRY_MS;
+        const back = copyEntry(e); // same CallID next time
+        if (note) back.notes[item.note!]!.state = 'pending';
+        else back.datev = 'pending';
+        journal.update(back);
+      },
+    );
   }
 
   /**

@@ -262,6 +262,26 @@ describe('calls while DATEV was closed are not lost', () => {
     expect(journals(w)).toHaveLength(1);
   });
 
+  it('a journal entry goes to DATEV only once its CallID is on disk: with the disk failing nothing is sent, and after a restart it goes once', async () => {
+    const store = new MemoryJournal();
+    const first = await makeWorld({ datevRunning: false, journal: store });
+    const id = await first.tapi.pbx.incoming('201', '+49 89 1234567');
+    await first.settle();
+    await first.tapi.pbx.hangup(id);
+    await first.settle();
+    await first.journal.flush();
+    store.disk.failWrites = true;
+    await first.datev.driver.start();
+    await first.advance(31_000);
+    const sentFirst = journals(first).length;
+    await first.app.stop();
+    store.disk.failWrites = false;
+    const second = await makeWorld({ journal: store.reopen() });
+    await second.advance(1000);
+    expect(sentFirst + journals(second).length).toBe(1);
+    expect(first.log.has('warn', 'cannot be saved')).toBe(true);
+  });
+
   it('an entry whose NewJournal had no answer when the program stopped goes again with the same CallID', async () => {
     const store = new MemoryJournal();
     const first = await makeWorld({ datevRunning: false, journal: store, config: { datevTimeoutMs: 1000 } });
