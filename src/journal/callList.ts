@@ -30,7 +30,7 @@ export function rowOf(e: KeptEntry): CallListRow {
       datevText(e.datev),
     ],
     canNote: !e.internal,
-    canSend: e.datev === 'failed' || (e.datev === 'pending' && !e.autoDeliver),
+    canSend: e.datev === 'failed' || (e.datev === 'pending' && !e.autoDeliver) || e.notes.some((n) => n.state === 'failed'),
     canAssign: !e.contact && !e.internal && e.number !== '',
   };
 }

@@ -139,11 +139,15 @@ export class Journal {
     this.log.info('Journal: Notiz gespeichert / note saved', { callId, chars: note.length });
   }
 
-  /** „An DATEV senden“: deliver a call DATEV does not have (again, after DATEV refused it). */
+  /** „An DATEV senden“: deliver a call DATEV does not have, and notes DATEV refused (again). */
   requestDelivery(callId: string): boolean {
     const e = this.store.get(callId);
-    if (!e || (e.datev !== 'pending' && e.datev !== 'failed')) return false;
-    this.put({ ...e, datev: 'pending', autoDeliver: true, attempts: 0 });
+    if (!e) return false;
+    const call = e.datev === 'pending' || e.datev === 'failed';
+    const refusedNotes = e.notes.some((n) => n.state === 'failed');
+    if (!call && !refusedNotes) return false;
+    const notes = e.notes.map((n) => (n.state === 'failed' ? { ...n, state: 'pending' as const, attempts: 0 } : n));
+    this.put(call ? { ...e, datev: 'pending', autoDeliver: true, attempts: 0, notes } : { ...e, notes });
     return true;
   }
 

@@ -224,6 +224,27 @@ describe('calls while DATEV was closed are not lost', () => {
     expect(w.windows.listUser.rows()![0]!.cells[6]).toBe('ja');
   });
 
+  it('a note DATEV refused three times can be sent again with „An DATEV senden“', async () => {
+    const w = await makeWorld();
+    const callId = await talkToMueller(w);
+    await w.datev.driver.failNextNotification(0x80004005);
+    w.windows.noteUser.save(w.windows.noteUser.openNotes()[0]!.id, 'Termin vereinbart');
+    await w.settle();
+    for (let i = 0; i < 2; i++) {
+      await w.datev.driver.failNextNotification(0x80004005);
+      await w.advance(30_000);
+    }
+    expect(w.journal.get(callId)!.notes[0]).toMatchObject({ state: 'failed', attempts: 3 });
+    expect(journals(w)).toEqual([]);
+    await w.app.journal.callList.show();
+    const row = w.windows.listUser.rows()!.find((r) => r.id === callId)!;
+    expect(row.canSend).toBe(true);
+    w.windows.listUser.act('send', row.id);
+    await w.settle();
+    expect(journals(w).map((n) => n.data.Note)).toEqual(['Termin vereinbart']);
+    expect(w.journal.get(callId)!.notes[0]!.state).toBe('delivered');
+  });
+
   it('„An DATEV senden“ right after the last refusal sends at once: the user’s request ends the pause', async () => {
     const w = await makeWorld({ datevRunning: false });
     const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
