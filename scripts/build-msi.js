@@ -79,6 +79,21 @@ function settingsProperties() {
   return Object.keys(require(compiled).INSTALLER_PROPERTIES);
 }
 
+/**
+ * One WriteDefaults argument: `"NAME=[NAME] "`. The blank before the closing quote keeps a value that
+ * ends in a backslash (LOGDIR=D:\Logs\) from escaping that quote under Windows' command-line rules
+ * (`\"` is a literal quote), which would swallow the properties after it; --write-defaults takes the
+ * blank off again (src/config/installerProperties.ts).
+ */
+function defaultsArg(prop) {
+  return `"${prop}=[${prop}] "`;
+}
+
+/** The WriteDefaults arguments: one per settings property. */
+function defaultsArgs(props) {
+  return props.map(defaultsArg).join(' ');
+}
+
 function sql(msi, query) {
   run('msibuild', [msi, '-q', query]);
 }
@@ -121,7 +136,7 @@ function buildOne(scope, o) {
     '-D', `UpgradeCode=${UPGRADE_CODES[scope]}`,
     '-D', 'ExeSource=wildix-datev-cti.exe',
     '-D', 'AddonSource=wildix_cti.node',
-    '-D', `DefaultsArgs=${props.map((p) => `"${p}=[${p}]"`).join(' ')}`,
+    '-D', `DefaultsArgs=${defaultsArgs(props)}`,
     '-o', out,
     WXS,
   ], { cwd: stage });
@@ -151,7 +166,7 @@ function buildOne(scope, o) {
   }
   if (!exportTable(out, 'Component').includes('AUTOSTART="1"\t')) fail('the LogonStart condition is missing');
   const target = exportTable(out, 'CustomAction').split('\n').find((l) => l.startsWith('WriteDefaults\t'));
-  for (const p of props) if (!target.includes(`"${p}=[${p}]"`)) fail(`WriteDefaults does not pass ${p}`);
+  for (const p of props) if (!target.includes(defaultsArg(p))) fail(`WriteDefaults does not pass ${p}`);
   console.log(`build-msi: wrote ${out} (${scope}, ${version}, ${Math.round(fs.statSync(out).size / 1048576)} MB)`);
   return out;
 }
@@ -180,4 +195,6 @@ function main() {
   for (const s of scope === 'all' ? ['perUser', 'perMachine'] : [scope]) buildOne(s, o);
 }
 
-main();
+if (require.main === module) main();
+
+module.exports = { defaultsArgs };

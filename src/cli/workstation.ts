@@ -169,6 +169,26 @@ export async function claimSingleInstance(get: WorkstationFactory, io: Workstati
 
 /** How long --stop keeps asking when no instance answers yet (one may be starting). */
 export const STOP_RETRY_MS = 1500;
+/** The pause between two stop requests while none answers. */
+export const STOP_RETRY_STEP_MS = 100;
+
+/** Waits without giving up the thread (the stop commands have nothing else to do meanwhile). */
+export function blockFor(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Asks the instance of this session to stop. An instance that is still starting has no stop window
+ * yet (made once the program is loaded, a few hundred ms after its lock): while none answers, asks
+ * again every STOP_RETRY_STEP_MS for up to `forMs` before saying none runs. true: one was asked.
+ */
+export function askToStop(ws: Workstation, pause: (ms: number) => void = blockFor, forMs: number = STOP_RETRY_MS): boolean {
+  for (let waited = 0; ; waited += STOP_RETRY_STEP_MS) {
+    if (ws.requestStop()) return true;
+    if (waited >= forMs) return false;
+    pause(STOP_RETRY_STEP_MS);
+  }
+}
 
 /** --stop: asks the instance of this session to stop cleanly. Exit code 0 (asked) or 1 (none runs, or failed). */
 export function stopRunningInstance(get: WorkstationFactory, io: WorkstationIo): number {
@@ -177,14 +197,7 @@ export function stopRunningInstance(get: WorkstationFactory, io: WorkstationIo):
     return 1;
   }
   try {
-    const ws = get();
-    // An instance that is still starting has no stop window yet (made once the program is loaded, a
-    // few hundred ms after its lock): ask again for up to STOP_RETRY_MS before saying none runs.
-    let asked = ws.requestStop();
-    for (let waited = 0; !asked && waited < STOP_RETRY_MS; waited += 100) {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
-      asked = ws.requestStop();
-    }
+    const asked = askToStop(get());
     io.log.info(asked ? 'asked the running instance to stop' : '--stop: no instance runs in this session');
     if (asked) io.out(texts.stopRequested);
     else io.err(texts.notRunning);

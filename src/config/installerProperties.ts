@@ -1,8 +1,14 @@
 /**
  * The installer's (MSI) public properties that pre-seed settings: one per config key, e.g.
  * `msiexec /i … LINE=201 DIALFORMAT=national`. The installer passes them to
- * `wildix-datev-cti.exe --write-defaults <file> NAME=VALUE…`, which checks them here against the same
- * zod schema as config.json (so nothing else has to know what is valid) and writes the defaults file.
+ * `wildix-datev-cti.exe --write-defaults <file> "NAME=VALUE "…`, which checks them here against the
+ * same zod schema as config.json (so nothing else has to know what is valid) and writes the defaults file.
+ *
+ * Why the blank before the closing quote: Windows splits a command line by the C runtime's rules,
+ * where backslashes before a quote escape it. `"LOGDIR=[LOGDIR]"` with LOGDIR=D:\Logs\ would end in
+ * `\"` — a literal quote, not the end of the argument — and swallow the properties after it. The MSI
+ * cannot escape a value, so it ends every argument with a blank that no value needs
+ * (`"LOGDIR=[LOGDIR] "`, scripts/build-msi.js), and checkProperties takes it off again.
  */
 import { parseConfig } from './load';
 import { leafKeys } from './layers';
@@ -87,10 +93,38 @@ export interface CheckedProperties {
   errors: string[];
 }
 
+/** What the installer puts after every value, inside the quotes (see the top of this file). */
+export const INSTALLER_VALUE_END = ' ';
+
+/** The value as given: without the installer's closing blank (one; a value given by hand may lack it). */
+function givenValue(text: string): string {
+  return text.endsWith(INSTALLER_VALUE_END) ? text.slice(0, -INSTALLER_VALUE_END.length) : text;
+}
+
+/**
+ * What is wrong with a value that the command line cannot have meant: a double quote (no setting
+ * needs one; it is a quote the splitting took for text) or another property's NAME= in it (the
+ * argument ran on into the next ones). undefined: nothing.
+ */
+function brokenValue(text: string): string | undefined {
+  if (text.includes('"')) {
+    return `enthält ein Anführungszeichen / contains a double quote: ${text} — die Befehlszeile ist zerbrochen / the command line is broken`;
+  }
+  for (const m of text.matchAll(/(?:^|\s)([A-Za-z][A-Za-z0-9]*)=/g)) {
+    const other = m[1]!.toUpperCase();
+    if (INSTALLER_PROPERTIES[other]) {
+      return `enthält die nächste Eigenschaft / swallowed the next property ${other}=: ${text} — die Befehlszeile ist zerbrochen / the command line is broken`;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Checks NAME=VALUE assignments. An empty value means "not given" (msiexec passes every property,
- * set or not). Property names are case-insensitive; an unknown name, a missing "=", a property given
- * twice or a value the config schema rejects is an error.
+ * set or not). One blank at the end of a value is the installer's (see the top of this file) and
+ * is taken off. Property names are case-insensitive; an unknown name, a missing "=", a property
+ * given twice, a value with a double quote or another NAME= in it (a broken command line) or a
+ * value the config schema rejects is an error.
  */
 export function checkProperties(assignments: string[]): CheckedProperties {
   const values: Record<string, unknown> = {};
@@ -105,7 +139,7 @@ export function checkProperties(assignments: string[]): CheckedProperties {
       continue;
     }
     const name = a.slice(0, eq).trim().toUpperCase();
-    const text = a.slice(eq + 1);
+    const text = givenValue(a.slice(eq + 1));
     const key = INSTALLER_PROPERTIES[name];
     if (!key) {
       errors.push(`${name}: unbekannte Eigenschaft / unknown property; bekannt / known: ${known}`);
@@ -116,6 +150,11 @@ export function checkProperties(assignments: string[]): CheckedProperties {
       continue;
     }
     seen.add(name);
+    const broken = brokenValue(text);
+    if (broken) {
+      errors.push(`${name}: ${broken}`);
+      continue;
+    }
     if (text === '') continue;
     setAt(values, key, typed(key, text));
     taken.push(`${name}=${text}`);

@@ -10,7 +10,7 @@ import { parseArgs, helpText } from '../../src/cli/args';
 import { run, type RunDeps } from '../../src/cli/run';
 import { STOP_POLL_MS, stopAndWait } from '../../src/cli/stopWait';
 import { mergeDeep, nodeDefaultsFiles, writeDefaults, type DefaultsFiles, type WriteDefaultsIo } from '../../src/cli/writeDefaults';
-import type { Workstation } from '../../src/cli/workstation';
+import { STOP_RETRY_MS, type Workstation } from '../../src/cli/workstation';
 import { MemoryLogger } from '../../src/logging/logger';
 
 /** In-memory files; `failWrite` makes writes throw. */
@@ -180,24 +180,38 @@ describe('--stop --wait', () => {
     const err: string[] = [];
     return { io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), log: new MemoryLogger() }, out, err };
   };
-  /** A session where another instance runs and ends after `endsAfter` polls (never: -1). */
-  function session(opts: { running: boolean; endsAfter: number; failStop?: Error }) {
+  /**
+   * A session where another instance runs (holds the lock), answers a stop request only after
+   * `refusals` requests (still starting: no stop window yet; never: Infinity) and ends after
+   * `endsAfter` polls once asked (never: -1). Not running: no answer and a free lock.
+   */
+  function session(opts: { running: boolean; endsAfter: number; failStop?: Error; refusals?: number }) {
     let polls = 0;
+    let requests = 0;
+    let asked = false;
     const ws = {
       requestStop: () => {
         if (opts.failStop) throw opts.failStop;
-        return opts.running;
+        asked = ++requests > (opts.refusals ?? 0) && opts.running;
+        return asked;
       },
-      claimInstance: () => (++polls > opts.endsAfter && opts.endsAfter >= 0 ? 'acquired' : 'running'),
+      claimInstance: () => {
+        if (!opts.running) return 'acquired';
+        if (!asked) return 'running';
+        return ++polls > opts.endsAfter && opts.endsAfter >= 0 ? 'acquired' : 'running';
+      },
     } as unknown as Workstation;
     let t = 0;
     const deps = {
       sleep: async (ms: number) => {
         t += ms;
       },
+      pause: (ms: number) => {
+        t += ms;
+      },
       now: () => t,
     };
-    return { get: () => ws, deps, polls: () => polls };
+    return { get: () => ws, deps, polls: () => polls, requests: () => requests, elapsed: () => t };
   }
 
   it('asks the instance to stop and returns once it has ended', async () => {
@@ -215,6 +229,41 @@ describe('--stop --wait', () => {
     expect(await stopAndWait(s.get, 2, l.io, s.deps)).toBe(1);
     expect(s.polls()).toBe((2 * 1000) / STOP_POLL_MS);
     expect(l.err).toEqual(['Wildix CTI für DATEV läuft nach 2 s noch / still runs after 2 s']);
+  });
+
+  it('an instance still starting (lock held, no stop window yet) is asked again until it answers', async () => {
+    const s = session({ running: true, refusals: 2, endsAfter: 1 });
+    const l = logIo();
+    expect(await stopAndWait(s.get, 30, l.io, s.deps)).toBe(0);
+    expect(s.requests()).toBe(3);
+    expect(l.err).toEqual([]);
+    expect(l.out).toEqual(['Wildix CTI für DATEV wird beendet / the running instance was asked to stop.', 'Wildix CTI für DATEV ist beendet / has ended.']);
+  });
+
+  it('an instance slow to start is asked on past STOP_RETRY_MS, within the wait', async () => {
+    const s = session({ running: true, refusals: 40, endsAfter: 0 });
+    const l = logIo();
+    expect(await stopAndWait(s.get, 30, l.io, s.deps)).toBe(0);
+    expect(s.requests()).toBe(41);
+    expect(s.elapsed()).toBeGreaterThan(STOP_RETRY_MS);
+  });
+
+  it('an instance that holds the lock but never answers: exit 1 at the end of the wait, and says so', async () => {
+    const s = session({ running: true, refusals: Infinity, endsAfter: 0 });
+    const l = logIo();
+    expect(await stopAndWait(s.get, 5, l.io, s.deps)).toBe(1);
+    expect(s.elapsed()).toBeGreaterThanOrEqual(5000);
+    expect(s.elapsed()).toBeLessThan(5000 + STOP_RETRY_MS);
+    expect(l.err).toEqual(['Wildix CTI für DATEV läuft, antwortet aber nicht in 5 s / runs but does not answer within 5 s']);
+  });
+
+  it('none running: asks for STOP_RETRY_MS as --stop does, then exit 1 without waiting out the rest', async () => {
+    const s = session({ running: false, endsAfter: 0 });
+    const l = logIo();
+    expect(await stopAndWait(s.get, 30, l.io, s.deps)).toBe(1);
+    expect(s.elapsed()).toBe(STOP_RETRY_MS);
+    expect(s.requests()).toBeGreaterThan(1);
+    expect(l.err).toEqual([expect.stringContaining('läuft nicht')]);
   });
 
   it('none running, no Windows, or a failure: exit 1 with a message', async () => {

@@ -8,6 +8,7 @@ import { parseArgs, helpText } from '../../src/cli/args';
 import { run, type NativeWiring, type RunDeps } from '../../src/cli/run';
 import {
   ALREADY_RUNNING_TIMEOUT_MS,
+  askToStop,
   AUTOSTART_VALUE,
   autostartCommand,
   claimSingleInstance,
@@ -16,6 +17,8 @@ import {
   installAutostart,
   quoteWindowsArg,
   removeAutostart,
+  STOP_RETRY_MS,
+  STOP_RETRY_STEP_MS,
   type Workstation,
 } from '../../src/cli/workstation';
 import { MemoryLogger } from '../../src/logging/logger';
@@ -189,6 +192,33 @@ describe('--install-autostart / --remove-autostart', () => {
     expect(removeAutostart(() => s.process(), a.io)).toBe(1);
     expect(a.err[1]).toContain('Autostart entfernen / remove fehlgeschlagen / failed: Win32 error 5');
     expect(a.log.has('error', 'autostart remove failed')).toBe(true);
+  });
+});
+
+describe('asking the instance to stop (--stop, and --stop --wait before it waits)', () => {
+  /** Answers after `refusals` requests (an instance still starting has no stop window yet). */
+  function starting(refusals: number) {
+    let requests = 0;
+    const pauses: number[] = [];
+    const ws = { requestStop: () => ++requests > refusals } as unknown as Workstation;
+    return { ws, pause: (ms: number) => void pauses.push(ms), requests: () => requests, pauses };
+  }
+
+  it('asks again every STOP_RETRY_STEP_MS while none answers', () => {
+    const s = starting(2);
+    expect(askToStop(s.ws, s.pause)).toBe(true);
+    expect(s.requests()).toBe(3);
+    expect(s.pauses).toEqual([STOP_RETRY_STEP_MS, STOP_RETRY_STEP_MS]);
+  });
+
+  it('says none runs after STOP_RETRY_MS (or the time given) without an answer', () => {
+    const s = starting(Infinity);
+    expect(askToStop(s.ws, s.pause)).toBe(false);
+    expect(s.pauses.reduce((a, b) => a + b, 0)).toBe(STOP_RETRY_MS);
+    expect(s.requests()).toBe(STOP_RETRY_MS / STOP_RETRY_STEP_MS + 1);
+    const once = starting(Infinity);
+    expect(askToStop(once.ws, once.pause, 0)).toBe(false);
+    expect(once.requests()).toBe(1);
   });
 });
 

@@ -1,7 +1,97 @@
 /** The installer's settings properties (LINE=…, DIALFORMAT=…) checked against the config schema. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseArgs } from '../../src/cli/args';
+import { quoteWindowsArg } from '../../src/cli/workstation';
 import { checkProperties, INSTALLER_PROPERTIES, keysWithoutProperty, propertyOf } from '../../src/config/installerProperties';
 import { leafKeys } from '../../src/config/layers';
+import { splitWindowsCommandLine } from './windowsCommandLine';
+
+const ROOT = join(__dirname, '..', '..');
+// scripts/build-msi.js (CommonJS) makes the -D DefaultsArgs that the .wxs puts into WriteDefaults
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const buildMsi = require(join(ROOT, 'scripts', 'build-msi.js')) as { defaultsArgs: (props: string[]) => string };
+
+/** The WriteDefaults command lines of installer/wildix-datev-cti.wxs (per user, per machine), as wixl gets them. */
+function writeDefaultsCommands(): string[] {
+  const wxs = readFileSync(join(ROOT, 'installer', 'wildix-datev-cti.wxs'), 'utf8');
+  const commands = [...wxs.matchAll(/ExeCommand="(--write-defaults [^"]*)"/g)].map((m) => m[1]!.replace(/&quot;/g, '"'));
+  expect(commands).toHaveLength(2);
+  return commands.map((c) => c.replace('$(var.DefaultsArgs)', buildMsi.defaultsArgs(Object.keys(INSTALLER_PROPERTIES))));
+}
+
+/** What Windows Installer runs for a type-18 custom action: the exe in quotes, then ExeCommand with [PROPERTY] formatted. */
+function msiCommandLine(exeCommand: string, properties: Record<string, string>): string {
+  const formatted = exeCommand.replace(/\[([A-Za-z_][A-Za-z0-9_.]*)\]/g, (_, name: string) => properties[name] ?? '');
+  return `"C:\\Users\\anna\\AppData\\Local\\Programs\\Wildix CTI für DATEV\\wildix-datev-cti.exe" ${formatted}`;
+}
+
+/** The properties the exe gets from the installer's command line (its argv after the program). */
+function assignmentsFromMsi(exeCommand: string, properties: Record<string, string>): string[] {
+  const argv = splitWindowsCommandLine(msiCommandLine(exeCommand, properties)).slice(1);
+  const parsed = parseArgs(argv);
+  if (!parsed.ok || !parsed.options.writeDefaults) throw new Error(`not a --write-defaults line: ${JSON.stringify(argv)}`);
+  return parsed.options.writeDefaults.assignments;
+}
+
+const FOLDERS = { AppDataFolder: 'C:\\Users\\anna\\AppData\\Roaming\\', CommonAppDataFolder: 'C:\\ProgramData\\', UILevel: '5' };
+
+describe('splitting a Windows command line (test helper, the C runtime rules)', () => {
+  it('splits the examples of Microsoft\'s documentation as the C runtime does', () => {
+    const split = (args: string) => splitWindowsCommandLine(`p.exe ${args}`).slice(1);
+    expect(split('"a b c" d e')).toEqual(['a b c', 'd', 'e']);
+    expect(split('"ab\\"c" "\\\\" d')).toEqual(['ab"c', '\\', 'd']);
+    expect(split('a\\\\\\b d"e f"g h')).toEqual(['a\\\\\\b', 'de fg', 'h']);
+    expect(split('a\\\\\\"b c d')).toEqual(['a\\"b', 'c', 'd']);
+    expect(split('a\\\\\\\\"b c" d e')).toEqual(['a\\\\b c', 'd', 'e']);
+    expect(split('a"b"" c d')).toEqual(['ab" c d']);
+    expect(splitWindowsCommandLine('"C:\\Program Files\\x.exe" "" \t a')).toEqual(['C:\\Program Files\\x.exe', '', 'a']);
+  });
+
+  it('gives back what quoteWindowsArg quoted', () => {
+    const args = ['D:\\Logs\\', 'a b\\', 'say "hi"', '', 'Jörg Müller', '\\\\server\\share\\'];
+    expect(splitWindowsCommandLine(`x.exe ${args.map(quoteWindowsArg).join(' ')}`).slice(1)).toEqual(args);
+  });
+});
+
+describe('installer properties on the installer\'s command line', () => {
+  it('a value ending in a backslash arrives intact and the properties after it too', () => {
+    for (const command of writeDefaultsCommands()) {
+      const r = checkProperties(assignmentsFromMsi(command, { ...FOLDERS, LOGDIR: 'D:\\Logs\\', LOGMAXDAYS: '30' }));
+      expect(r.errors).toEqual([]);
+      expect(r.values).toEqual({ log: { dir: 'D:\\Logs\\', maxDays: 30 } });
+    }
+  });
+
+  it('blanks, umlauts and backslashes anywhere arrive intact; unset properties stay "not given"', () => {
+    const given = { LINE: 'Wildix 201 Jörg Müller', LOGDIR: '\\\\srv\\Protokolle Ä\\\\', MANUALLISTFILE: 'C:\\Kontakte\\Liste ü.csv', DIALFORMAT: 'national' };
+    for (const command of writeDefaultsCommands()) {
+      const r = checkProperties(assignmentsFromMsi(command, { ...FOLDERS, ...given }));
+      expect(r.errors).toEqual([]);
+      expect(r.values).toEqual({
+        line: 'Wildix 201 Jörg Müller',
+        dialFormat: 'national',
+        contacts: { manualListFile: 'C:\\Kontakte\\Liste ü.csv' },
+        log: { dir: '\\\\srv\\Protokolle Ä\\\\' },
+      });
+    }
+  });
+
+  it('a value with a double quote or one that swallowed the next property is an error, not garbage', () => {
+    const swallowed = checkProperties(['LOGDIR=D:\\Logs" LOGMASK= LOGMAXSIZEMB= LOGMAXDAYS=30', 'LINE=201']);
+    expect(swallowed.errors).toEqual([expect.stringMatching(/^LOGDIR: .*(Anführungszeichen|double quote)/)]);
+    const next = checkProperties(['LINE=201 DIALFORMAT=national']);
+    expect(next.errors).toEqual([expect.stringMatching(/^LINE: .*DIALFORMAT=/)]);
+    // a line broken the old way ("NAME=[NAME]" with a trailing backslash) fails the install
+    const old = 'p.exe --write-defaults "C:\\d.json" "LOGDIR=D:\\Logs\\" "LOGMASK=" "LOGMAXSIZEMB=" "LOGMAXDAYS=30"';
+    const argv = splitWindowsCommandLine(old).slice(1);
+    const parsed = parseArgs(argv);
+    expect(parsed.ok && parsed.options.writeDefaults ? checkProperties(parsed.options.writeDefaults.assignments).errors : []).not.toEqual([]);
+    // a plain value with an equals sign is fine
+    expect(checkProperties(['DATEVCONNECTURL=http://dc:58454/?a=b']).errors).toEqual([]);
+  });
+});
 
 describe('installer properties', () => {
   it('every config key has exactly one upper-case property (add one to INSTALLER_PROPERTIES for a new key)', () => {
