@@ -16,7 +16,7 @@ import { Slicer } from '../contacts/slicer';
 import type { Clock } from '../util/clock';
 import { keepEntry, type KeptEntry } from './entry';
 import { HangupOrder } from './order';
-import type { JournalStore } from './port';
+import { JOURNAL_MAX_DAYS, JOURNAL_MAX_ENTRIES, type JournalStore } from './port';
 import { entryOf, recordOf } from './record';
 
 /** What a log holds. */
@@ -65,7 +65,11 @@ interface Waiter {
 }
 
 export class LogJournalStore implements JournalStore {
-  private readonly order = new HangupOrder();
+  /** An entry DATEV should still get and that the limits drop is lost for DATEV: said, with its CallID. */
+  private readonly order = new HangupOrder(undefined, undefined, (e) => {
+    const owed = e.datev === 'pending' || e.datev === 'sending' || e.datev === 'waiting' || e.datev === 'failed' || e.notes.some((n) => n.state !== 'delivered');
+    if (owed) this.logger.warn(`journal: a call DATEV does not have yet is dropped by the journal's limits (${JOURNAL_MAX_ENTRIES} calls, ${JOURNAL_MAX_DAYS} days); it will not reach DATEV`, { callId: e.callId, endedAt: e.endedAt, datev: e.datev });
+  });
   /** The latest version of each entry changed since it was last written, in the order of first change. */
   private pending = new Map<string, KeptEntry>();
   /** Records in the log, readable or not. */

@@ -31,6 +31,8 @@ export class HangupOrder {
   constructor(
     private readonly maxEntries = JOURNAL_MAX_ENTRIES,
     private readonly maxDays = JOURNAL_MAX_DAYS,
+    /** Hears of every entry the limits drop (not of one replaced by its newer version). */
+    private readonly onDrop: (entry: KeptEntry) => void = () => undefined,
   ) {}
 
   get size(): number {
@@ -57,7 +59,10 @@ export class HangupOrder {
     const cutoff = this.cutoff(now);
     for (const entry of entries) {
       const slot: Slot = { entry, at: Date.parse(entry.endedAt), seq: ++this.seq };
-      if (!(slot.at >= cutoff)) continue;
+      if (!(slot.at >= cutoff)) {
+        this.onDrop(entry);
+        continue;
+      }
       this.slots.push(slot);
       this.byId.set(entry.callId, slot);
     }
@@ -120,8 +125,10 @@ export class HangupOrder {
   private trim(now: Date): void {
     const cutoff = this.cutoff(now);
     while (this.head < this.slots.length && (this.byId.size > this.maxEntries || this.slots[this.head]!.at < cutoff)) {
-      this.byId.delete(this.slots[this.head]!.entry.callId);
+      const dropped = this.slots[this.head]!.entry;
+      this.byId.delete(dropped.callId);
       this.dropFirst();
+      this.onDrop(dropped);
     }
   }
 

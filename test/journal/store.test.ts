@@ -259,6 +259,19 @@ describe('file journal', () => {
   });
 });
 
+describe('journal limits', () => {
+  it('a call DATEV does not have yet that the limits drop is logged with its CallID; delivered ones go quietly', async () => {
+    const log = new MemoryLogger();
+    const store = new MemoryJournal(undefined, log);
+    await store.load(now);
+    store.put(entry(1, now, { datev: 'pending' }), now);
+    for (let i = 2; i <= 1001; i++) store.put(entry(i, new Date(now.getTime() + i * 1000), { datev: 'journal' }), now);
+    store.put(entry(1002, new Date(now.getTime() + 1002 * 1000), { datev: 'live' }), now);
+    const warnings = log.entries.filter((e) => e.level === 'warn' && e.message.includes('dropped by the journal'));
+    expect(warnings.map((w) => w.meta?.callId)).toEqual([entry(1, now).callId]);
+  });
+});
+
 describe('journal writes after a failure', () => {
   it('are tried again by themselves after a pause that doubles up to a minute; flush() tries at once', async () => {
     const clock = new ManualClock(now);
