@@ -29,7 +29,7 @@ export type Fault =
 
 interface ArmedFault {
   fault: Fault;
-  match: (path: string) => boolean;
+  match: (path: string, query: Record<string, string>) => boolean;
   times: number;
 }
 
@@ -116,6 +116,11 @@ export class FakeDatevConnect {
     this.faults.push({ fault, match: (p) => pathPart === undefined || p.includes(pathPart), times });
   }
 
+  /** Arms a fault for requests `when` accepts (decoded path and query), `times` times (default 1). */
+  injectWhen(fault: Fault, when: (path: string, query: Record<string, string>) => boolean, times = 1): void {
+    this.faults.push({ fault, match: when, times });
+  }
+
   clearFaults(): void {
     this.faults.length = 0;
   }
@@ -195,7 +200,7 @@ export class FakeDatevConnect {
     if (this.opts.recordRequests) this.log.push({ method: req.method ?? '', path, query, headers: req.headers });
     if (this.opts.latencyMs) await sleep(this.opts.latencyMs);
 
-    const armed = this.faults.find((f) => f.match(path));
+    const armed = this.faults.find((f) => f.match(path, query));
     if (armed) {
       if (--armed.times <= 0) this.faults.splice(this.faults.indexOf(armed), 1);
       const handled = await this.applyFault(armed.fault, res);

@@ -167,7 +167,8 @@ describe('DatevConnectSource', () => {
     ['500', () => fake.inject({ kind: 'status', status: 500, body: { error: 'DCO00500' } }), 'server'],
     ['timeout', () => fake.inject({ kind: 'hang' }), 'timeout'],
     ['malformed', () => fake.inject({ kind: 'malformed' }), 'malformed'],
-    ['detail 500 mid-crawl', () => fake.inject({ kind: 'status', status: 500, body: { error: 'x' } }, '/addressees/a0'), 'server'],
+    // a single addressee that fails no longer fails the run (sourceRecovery.test.ts); a 401 on a detail still does
+    ['detail 401 mid-crawl', () => fake.inject({ kind: 'status', status: 401, body: { error: 'unauthorized' } }, '/addressees/a0'), 'unauthorized'],
   ] as const)('on %s: keeps the last good index, logs once, reports it in status()', async (_l, arm, kind) => {
     const s = make();
     await s.refreshNow();

@@ -5,12 +5,19 @@
  * plugged in as an `HttpTransport` (see http.ts), because the handshake spans several requests on one
  * connection; it is not done yet.
  */
+import { createHash } from 'node:crypto';
 
 export interface AuthProvider {
   /** Shown in status/diagnose, never the secret. */
   readonly description: string;
   /** The Authorization header value for the next request (undefined = send none). */
   authorization(): Promise<string | undefined>;
+  /**
+   * A fingerprint of the credentials the next request would use (a hash, never the secret), or
+   * undefined when unknown. After a 401 the source retries only once it changes, so a wrong password
+   * does not lock the account. Providers without it are retried rarely instead.
+   */
+  credentialKey?(): Promise<string | undefined>;
 }
 
 /** Where the Basic password comes from (config for tests, DPAPI store on Windows). */
@@ -33,6 +40,15 @@ export class BasicAuthProvider implements AuthProvider {
   async authorization(): Promise<string> {
     const password = await this.#secret();
     return 'Basic ' + Buffer.from(`${this.#user}:${password}`, 'utf8').toString('base64');
+  }
+
+  /** SHA-256 of the Authorization value: changes when a new password is stored; undefined when the password cannot be read. */
+  async credentialKey(): Promise<string | undefined> {
+    try {
+      return createHash('sha256').update(await this.authorization()).digest('hex');
+    } catch {
+      return undefined;
+    }
   }
 
   toJSON(): { description: string } {

@@ -52,6 +52,11 @@ export class DatevConnectClient {
     return this.opts.auth.description;
   }
 
+  /** The fingerprint of the credentials in use (AuthProvider.credentialKey); undefined when the provider cannot tell. */
+  async credentialKey(): Promise<string | undefined> {
+    return this.opts.auth.credentialKey?.();
+  }
+
   /** All addressees, top-level fields only; `filter` e.g. "timestamp ge 2024-01-01T00:00:00.000". */
   async listAddressees(filter?: string): Promise<Record<string, unknown>[]> {
     const body = await this.getJson('/addressees', filter ? { filter } : {});

@@ -4,6 +4,12 @@
  * a schedule, persists the index per user so a restart does not wait for a crawl. On any failure the
  * last good index stays in use, the problem is logged once and shown by `status()`.
  *
+ * Failures: an addressee that cannot be read does not fail the run (it keeps its cached data and is
+ * asked for again at the next refresh) unless so many fail that the server is sick. A failed run is
+ * retried with exponential back-off; a failed full rebuild next to a good cache does not stop the
+ * incremental refreshes. After a 401 nothing is retried on the timer until the credentials change
+ * (each try would be a failed Windows logon and lock the account).
+ *
  * The index is a compact table (table/addresseeTable.ts), replaced as a whole when a crawl or a
  * refresh finishes; every long step (list parsing, building, saving, loading) works in time slices so
  * the JavaScript thread is never blocked for long.
@@ -22,6 +28,7 @@ import { TableBuilder } from '../table/builder';
 import { decodeTable, encodeTable, isTableFile, type TableMeta } from '../table/tableCodec';
 import type { DatevConnectClient } from './client';
 import { DatevConnectError, type DatevConnectErrorKind } from './errors';
+import { AddresseeFailures, backoffMs, failsTheRun } from './failures';
 import { looksLikeJson, readLegacyCache } from './legacyCache';
 import { toRecord, type AddresseeRecord } from './records';
 
@@ -41,8 +48,12 @@ export interface DatevConnectSourceOptions {
   refreshIntervalMs: number;
   /** Full rebuild period (catches edits that do not bump `timestamp`). */
   fullRebuildIntervalMs: number;
-  /** Wait after a failed run before trying again. */
+  /** Wait after a failed run before trying again (doubled after each further failure); also how often a new password is looked for after a 401. */
   retryDelayMs: number;
+  /** Longest wait between failed runs (default 30 min). */
+  maxRetryDelayMs?: number;
+  /** After a 401 with credentials whose change cannot be noticed (Windows sign-in): wait before the next try (default 30 min). */
+  unauthorizedRetryMs?: number;
   /** Called after the index changed; `deletedIds` lists addressees DATEV deleted. */
   onChange?: (deletedIds: ReadonlySet<string>) => void;
   /** Longest piece of index work between two pauses for the event loop (default DEFAULT_SLICE_MS). */
@@ -64,6 +75,12 @@ export interface DatevConnectStatus {
   unusableNumbers: number;
   lastFullCrawl?: string;
   lastRefresh?: string;
+  /** When the next timed attempt (or password check) is due. */
+  nextAttempt?: string;
+  /** Addressees the last run could not read (kept from the cache or left out; asked for again at the next refresh). */
+  failedAddressees: number;
+  /** DATEVconnect refused the credentials: no timed request until a new password is stored (when a change cannot be noticed: one every 30 min). */
+  waitingForNewPassword: boolean;
   lastError?: {
     kind: DatevConnectErrorKind;
     httpStatus?: number;
@@ -80,6 +97,23 @@ export function numbersKey(rules: NumberRules): string {
   return JSON.stringify([rules.country, rules.areaCode]);
 }
 
+/** Default longest back-off between failed runs, and the wait after a 401 that no password change can end. */
+const DEFAULT_MAX_RETRY_MS = 30 * 60_000;
+/** A full crawl may not drop more than half of a cached table of at least this many addressees … */
+const SHRINK_GUARD_MIN_ROWS = 20;
+/** … unless this many full crawls in a row agree. */
+const SHRINK_CONFIRMATIONS = 3;
+
+/** A full crawl that would drop most of the cached table: the old table is kept. */
+class ShrinkRefused extends Error {
+  constructor(
+    readonly cached: number,
+    readonly crawled: number,
+  ) {
+    super(`full crawl found ${crawled} of ${cached} cached addressees`);
+  }
+}
+
 export class DatevConnectSource {
   private table: AddresseeTable;
   private lastFullCrawl = 0;
@@ -93,6 +127,18 @@ export class DatevConnectSource {
   private stopped = false;
   private readonly cache: BlobFile;
   private legacyRemoved = false;
+  /** Failed runs in a row (back-off). */
+  private failures = 0;
+  /** Failed full crawls in a row next to a cache, and when the next one may run. */
+  private fullFailures = 0;
+  private fullRetryAt = 0;
+  /** Full crawls in a row refused by the shrink guard. */
+  private shrinkRefusals = 0;
+  /** Addressees the last run could not read: asked for again at the next refresh. */
+  private retryIds = new Set<string>();
+  /** After a 401: the credential fingerprint that was refused (undefined: a change cannot be noticed). */
+  private authBlock: { key: string | undefined } | null = null;
+  private nextAttemptAt = 0;
 
   constructor(private readonly opts: DatevConnectSourceOptions) {
     if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1 || opts.concurrency > 32) {
@@ -164,9 +210,12 @@ export class DatevConnectSource {
       addressees: this.table.rows,
       numbers: this.table.size,
       unusableNumbers: this.table.unusable,
+      failedAddressees: this.retryIds.size,
+      waitingForNewPassword: this.authBlock !== null,
     };
     if (this.lastFullCrawl) s.lastFullCrawl = new Date(this.lastFullCrawl).toISOString();
     if (this.lastRefresh) s.lastRefresh = new Date(this.lastRefresh).toISOString();
+    if (this.cancelTimer) s.nextAttempt = new Date(this.nextAttemptAt).toISOString();
     if (this.error) {
       const { err, since } = this.error;
       const support = err.support;
@@ -222,7 +271,7 @@ export class DatevConnectSource {
   private async reindex(table: AddresseeTable, slicer: Slicer): Promise<AddresseeTable> {
     const builder = new TableBuilder(this.opts.rules);
     for (let r = 0; r < table.rows; r++) {
-      builder.add({ id: table.idAt(r), name: table.nameAt(r), active: table.activeAt(r), timestamp: table.timestampAt(r), phones: table.phonesOf(r) });
+      builder.add(recordAt(table, r));
       if (slicer.due()) await slicer.yield();
     }
     return builder.finish(slicer);
@@ -231,35 +280,158 @@ export class DatevConnectSource {
   private schedule(ms: number): void {
     if (this.stopped) return;
     this.cancelTimer?.();
+    this.nextAttemptAt = this.opts.clock.now().getTime() + ms;
     this.cancelTimer = this.opts.clock.setTimeout(() => {
       this.cancelTimer = null;
-      void this.refreshNow().then(() => this.schedule(this.error ? this.opts.retryDelayMs : this.opts.refreshIntervalMs));
+      void this.tick();
     }, ms);
+  }
+
+  /** A timer run: refreshes unless it waits for new credentials, then schedules the next one. */
+  private async tick(): Promise<void> {
+    if (await this.mayTry()) await this.refreshNow();
+    this.schedule(this.nextDelay());
+  }
+
+  /** False while a refused password is still the stored one. */
+  private async mayTry(): Promise<boolean> {
+    const block = this.authBlock;
+    if (block === null || block.key === undefined) return true;
+    const key = await this.opts.client.credentialKey().catch(() => undefined);
+    return key !== undefined && key !== block.key;
+  }
+
+  private nextDelay(): number {
+    const maxMs = this.opts.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_MS;
+    if (this.authBlock) return this.authBlock.key === undefined ? (this.opts.unauthorizedRetryMs ?? DEFAULT_MAX_RETRY_MS) : this.opts.retryDelayMs;
+    if (this.failures > 0) return backoffMs(this.failures, this.opts.retryDelayMs, maxMs);
+    return this.opts.refreshIntervalMs;
+  }
+
+  /** Full when asked, when nothing is cached, or when the rebuild is due and not waiting after a failed one. */
+  private wantsFull(forceFull: boolean, now: number): boolean {
+    if (forceFull || !this.ready) return true;
+    return now - this.lastFullCrawl >= this.opts.fullRebuildIntervalMs && now >= this.fullRetryAt;
   }
 
   private async run(forceFull: boolean): Promise<void> {
     if (this.stopped) return;
     const now = this.opts.clock.now().getTime();
-    const full = forceFull || !this.ready || now - this.lastFullCrawl >= this.opts.fullRebuildIntervalMs;
+    const full = this.wantsFull(forceFull, now);
     this.state = full ? 'crawling' : 'refreshing';
+    const credential = await this.opts.client.credentialKey().catch(() => undefined);
     try {
       const changed = full ? await this.crawl() : await this.refresh();
-      if (this.error) {
-        this.opts.logger.info('DATEVconnect wieder erreichbar / DATEVconnect reachable again', { after: this.error.key });
-        this.error = null;
-      }
-      this.state = this.stopped ? 'stopped' : 'ready';
+      this.succeeded(full);
       if (changed && !this.stopped) await this.persist();
     } catch (e) {
-      this.fail(e);
-      this.state = this.stopped ? 'stopped' : 'error';
+      if (e instanceof ShrinkRefused) this.shrinkRefused(e);
+      else this.failed(e, full, credential);
+    }
+    this.state = this.stopped ? 'stopped' : this.error ? 'error' : 'ready';
+  }
+
+  private succeeded(full: boolean): void {
+    if (this.error) {
+      this.opts.logger.info('DATEVconnect wieder erreichbar / DATEVconnect reachable again', { after: this.error.key });
+      this.error = null;
+    }
+    this.failures = 0;
+    this.authBlock = null;
+    if (full) {
+      this.fullFailures = 0;
+      this.fullRetryAt = 0;
+      this.shrinkRefusals = 0;
     }
   }
 
-  /** Full crawl into a fresh table; swapped in only when complete. */
+  private failed(e: unknown, full: boolean, credential: string | undefined): void {
+    this.fail(e);
+    this.failures++;
+    if (full && this.ready) this.deferFullCrawl();
+    if (e instanceof DatevConnectError && e.kind === 'unauthorized') this.blockUntilNewCredentials(credential);
+  }
+
+  /** The next full crawl waits (refresh interval doubling up to the maximum); incremental refreshes go on meanwhile. */
+  private deferFullCrawl(): void {
+    this.fullFailures++;
+    const base = Math.max(this.opts.refreshIntervalMs, this.opts.retryDelayMs);
+    const wait = backoffMs(this.fullFailures, base, Math.max(base, this.opts.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_MS));
+    this.fullRetryAt = this.opts.clock.now().getTime() + wait;
+  }
+
+  /** After a 401: no timed request until the credentials change (or, when that cannot be noticed, rarely). */
+  private blockUntilNewCredentials(credential: string | undefined): void {
+    const first = this.authBlock === null;
+    this.authBlock = { key: credential };
+    if (!first) return;
+    if (credential !== undefined) {
+      this.opts.logger.warn(
+        'DATEVconnect: Kennwort abgelehnt – keine weiteren Anmeldeversuche, bis ein neues Kennwort gespeichert ist (wildix-datev-cti --set-datevconnect-password), damit das Konto nicht gesperrt wird / password refused – no further sign-in attempts until a new password is stored, so the account is not locked',
+        { auth: this.opts.client.authDescription },
+      );
+    } else {
+      const minutes = Math.round((this.opts.unauthorizedRetryMs ?? DEFAULT_MAX_RETRY_MS) / 60_000);
+      this.opts.logger.warn(`DATEVconnect: Anmeldung abgelehnt – nächster Versuch erst in ${minutes} Minuten, damit das Konto nicht gesperrt wird / sign-in refused – next attempt in ${minutes} minutes, so the account is not locked`, {
+        auth: this.opts.client.authDescription,
+      });
+    }
+  }
+
+  private shrinkRefused(e: ShrinkRefused): void {
+    this.shrinkRefusals++;
+    this.deferFullCrawl();
+    this.opts.logger.warn('DATEV-Kontakte: vollständiges Einlesen fand viel weniger Adressaten, bisherige Kontakte behalten, später neuer Versuch / full crawl found far fewer addressees, kept the cached contacts, will try again', {
+      cached: e.cached,
+      crawled: e.crawled,
+      attempt: this.shrinkRefusals,
+      acceptedAfter: SHRINK_CONFIRMATIONS,
+    });
+  }
+
+  /**
+   * Full crawl into a fresh table; swapped in only when complete. An addressee that cannot be read
+   * keeps its cached data (or is left out) and is asked for again at the next refresh.
+   */
   private async crawl(): Promise<boolean> {
     const started = Date.now();
     const slicer = this.slicer();
+    const ids = await this.listAllIds(slicer);
+    const previous = this.table;
+    await previous.prepareRowOf(slicer);
+    const builder = new TableBuilder(this.opts.rules, undefined, ids.length);
+    const failures = await this.fetchAddressees(ids, (rec) => builder.add(rec));
+    for (const id of failures.ids) {
+      const row = previous.rowOf(id);
+      if (row >= 0) builder.add(recordAt(previous, row));
+    }
+    const table = await builder.finish(slicer);
+    await table.prepareRowOf(slicer);
+    const deleted = new Set<string>();
+    for (let r = 0; r < previous.rows; r++) {
+      const id = previous.idAt(r);
+      if (table.rowOf(id) < 0) deleted.add(id);
+      if (slicer.due()) await slicer.yield();
+    }
+    this.guardShrink(previous.rows, table.rows, deleted.size);
+    this.table = table;
+    this.retryIds = new Set(failures.ids);
+    this.lastFullCrawl = this.lastRefresh = this.opts.clock.now().getTime();
+    this.deletionMark = table.maxTimestamp();
+    this.fromCache = false;
+    this.opts.logger.info('DATEV-Kontakte vollständig eingelesen / DATEV contacts crawled', {
+      addressees: table.rows,
+      numbers: table.size,
+      unusableNumbers: table.unusable,
+      failedAddressees: failures.count,
+      ms: Date.now() - started,
+    });
+    this.opts.onChange?.(deleted);
+    return true;
+  }
+
+  /** The ids of all addressees, each once, in list order. */
+  private async listAllIds(slicer: Slicer): Promise<string[]> {
     const list = await this.opts.client.listAddresseeStamps();
     const seen = new Set<string>();
     const ids: string[] = [];
@@ -270,37 +442,46 @@ export class DatevConnectSource {
       }
       if (slicer.due()) await slicer.yield();
     }
-    seen.clear();
-    const builder = new TableBuilder(this.opts.rules, undefined, ids.length);
-    await mapLimit(ids, this.opts.concurrency, async (id) => {
-      const detail = await this.opts.client.getAddressee(id);
-      const rec = detail ? toRecord(detail) : null;
-      if (rec) builder.add(rec);
-    });
-    const table = await builder.finish(slicer);
-    await table.prepareRowOf(slicer);
-    const previous = this.table;
-    const deleted = new Set<string>();
-    for (let r = 0; r < previous.rows; r++) {
-      const id = previous.idAt(r);
-      if (table.rowOf(id) < 0) deleted.add(id);
-      if (slicer.due()) await slicer.yield();
-    }
-    this.table = table;
-    this.lastFullCrawl = this.lastRefresh = this.opts.clock.now().getTime();
-    this.deletionMark = table.maxTimestamp();
-    this.fromCache = false;
-    this.opts.logger.info('DATEV-Kontakte vollständig eingelesen / DATEV contacts crawled', {
-      addressees: table.rows,
-      numbers: table.size,
-      unusableNumbers: table.unusable,
-      ms: Date.now() - started,
-    });
-    this.opts.onChange?.(deleted);
-    return true;
+    return ids;
   }
 
-  /** Incremental: addressees with timestamp ≥ the newest known one, plus the deletion log. */
+  /** Throws ShrinkRefused when the crawl would drop more than half of a big cached table (until crawls in a row confirm it). */
+  private guardShrink(cached: number, crawled: number, dropped: number): void {
+    if (cached < SHRINK_GUARD_MIN_ROWS || dropped <= cached / 2) return;
+    if (this.shrinkRefusals + 1 < SHRINK_CONFIRMATIONS) throw new ShrinkRefused(cached, crawled);
+    this.opts.logger.warn('DATEV-Kontakte: deutlich weniger Adressaten, mehrfach bestätigt, übernommen / far fewer addressees, confirmed by several full crawls, accepted', { cached, crawled });
+  }
+
+  /**
+   * Fetches `ids` with bounded concurrency, handing each record to `add` and each id DATEV no longer
+   * has to `gone`. A failing addressee is counted (and logged once for the run), not thrown; the run
+   * fails as a whole on a failure that concerns every request (401) or when the server is sick.
+   */
+  private async fetchAddressees(ids: readonly string[], add: (rec: AddresseeRecord) => void, gone?: (id: string) => void): Promise<AddresseeFailures> {
+    const failures = new AddresseeFailures(ids.length);
+    await mapLimit(ids, this.opts.concurrency, async (id) => {
+      let detail: Record<string, unknown> | null;
+      try {
+        detail = await this.opts.client.getAddressee(id);
+      } catch (e) {
+        if (failsTheRun(e)) throw e;
+        failures.add(id, e as DatevConnectError);
+        if (failures.hopeless()) throw failures.asRunError();
+        return;
+      }
+      failures.ok();
+      const rec = detail ? toRecord(detail) : null;
+      if (rec) add(rec);
+      else gone?.(id);
+    });
+    if (failures.tooMany()) throw failures.asRunError();
+    if (failures.count > 0) {
+      this.opts.logger.warn('DATEV-Adressaten konnten nicht gelesen werden, neuer Versuch bei der nächsten Aktualisierung / DATEV addressees could not be read, tried again at the next refresh', failures.summary());
+    }
+    return failures;
+  }
+
+  /** Incremental: addressees with timestamp ≥ the newest known one and those that failed last time, plus the deletion log. */
   private async refresh(): Promise<boolean> {
     const slicer = this.slicer();
     const table = this.table;
@@ -308,20 +489,17 @@ export class DatevConnectSource {
     const mark = table.maxTimestamp();
     const changedList = await this.opts.client.listAddresseeStamps(mark ? `timestamp ge ${mark}` : undefined);
     const deletions = this.deletionMark ? await this.opts.client.deletionLog(`timestamp ge ${this.deletionMark}`) : await this.opts.client.deletionLog();
-    const toFetch: string[] = [];
+    const toFetch = new Set<string>();
     for (const a of changedList) {
       const row = table.rowOf(a.id);
-      if (row < 0 || a.timestamp === '' || a.timestamp !== table.timestampAt(row)) toFetch.push(a.id);
+      if (row < 0 || a.timestamp === '' || a.timestamp !== table.timestampAt(row)) toFetch.add(a.id);
       if (slicer.due()) await slicer.yield();
     }
+    for (const id of this.retryIds) toFetch.add(id);
     const fetched: AddresseeRecord[] = [];
     const gone = new Set<string>();
-    await mapLimit(toFetch, this.opts.concurrency, async (id) => {
-      const detail = await this.opts.client.getAddressee(id);
-      const rec = detail ? toRecord(detail) : null;
-      if (rec) fetched.push(rec);
-      else gone.add(id);
-    });
+    const failures = await this.fetchAddressees([...toFetch], (rec) => fetched.push(rec), (id) => gone.add(id));
+    this.retryIds = new Set(failures.ids);
     const deleted = new Set<string>();
     for (const d of deletions) {
       if (table.rowOf(d.id) >= 0) deleted.add(d.id);
@@ -391,6 +569,11 @@ export class DatevConnectSource {
       keptAddressees: this.table.rows,
     });
   }
+}
+
+/** The addressee of a table row as a record (to keep it when a crawl could not read it again). */
+function recordAt(table: AddresseeTable, row: number): AddresseeRecord {
+  return { id: table.idAt(row), name: table.nameAt(row), active: table.activeAt(row), timestamp: table.timestampAt(row), phones: table.phonesOf(row) };
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; stops taking new items after the first error and rethrows it. */
