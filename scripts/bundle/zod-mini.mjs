@@ -5,4 +5,4 @@
  * core plus 40 locales and the JSON-schema tools (about 480 KB), for these names about 30 KB.
  * scripts/bundle.js fails the build if the program uses a name that is missing here.
  */
-export { _default, boolean, config, enum, int, maximum, minimum, object, regex, string, url, ZodMiniDefault, ZodMiniObject } from 'zod/v4/mini';
+export { _default, boolean, config, enum, int, maximum, minimum, object, refine, regex, string, url, ZodMiniDefault, ZodMiniObject } from 'zod/v4/mini';

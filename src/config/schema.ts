@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.cjs';
+import { isKnownCountry, OUTSIDE_LINE_PREFIX } from '../contacts/numbers';
 
 z.config(en()); // messages such as "Too small: expected number to be >=1" (zod/mini has none by default)
 
@@ -75,12 +76,18 @@ export const journalSchema = z.object({
 export const configSchema = z.object({
   /** The TAPI line: its name, its address/extension or its permanent line id; '' = the only or first Wildix line. */
   line: text(''),
-  /** Country for phone numbers (ISO 3166 code). */
-  country: matching(/^[A-Z]{2}$/, 'DE'),
+  /** Country for phone numbers (ISO 3166 code the number matching knows: "GB", not "UK"). */
+  country: z._default(
+    z.string().check(
+      z.regex(/^[A-Z]{2}$/),
+      z.refine(isKnownCountry, { error: 'ISO-Ländercode, den die Rufnummernerkennung kennt, z. B. DE, AT, CH, GB (nicht UK) / ISO country code the number matching knows, e.g. DE, AT, CH, GB (not UK)' }),
+    ),
+    'DE',
+  ),
   /** How numbers are passed to lineMakeCall: e164 (+4989…), national (089…), digits (004989…). */
   dialFormat: oneOf(['e164', 'national', 'digits'], 'e164'),
-  /** Prefix the PBX needs for an outside line (e.g. "0"); '' = none. */
-  outsideLinePrefix: matching(/^[0-9*#]{0,4}$/, ''),
+  /** Prefix the PBX needs for an outside line (e.g. "0"); '' = none. Taken off caller numbers too, so digits only. */
+  outsideLinePrefix: z._default(z.string().check(z.regex(OUTSIDE_LINE_PREFIX, { error: '0–3 Ziffern, z. B. "0" / 0-3 digits, e.g. "0"' })), ''),
   /** Own area code (e.g. "89"), to read local numbers without one; '' = none. */
   areaCode: matching(/^[0-9]{0,6}$/, ''),
   /** Numbers with at most this many digits are internal extensions. */

@@ -7,13 +7,13 @@
  * order above; the same contact is listed once. Lookups never wait for a crawl: they answer from what
  * is indexed now, and `onIndexUpdated` tells the app when to re-check calls in progress.
  */
-import { resolveAmbiguity, type AmbiguityRule, type Resolution } from './ambiguity';
+import { resolveAmbiguity, sameContact, type AmbiguityRule, type Resolution } from './ambiguity';
 import type { DatevConnectSource, DatevConnectStatus } from './datevconnect/source';
 import type { LastChoiceStore } from './lastChoice';
 import type { LearnedStore } from './learned';
 import type { Logger } from './logger';
 import type { ManualList, ManualListStatus } from './manualList';
-import { normalizeCaller, quickKey, type NumberRules } from './numbers';
+import { normalizeCaller, parseStoredNumber, quickKey, type NumberRules } from './numbers';
 import type { IndexMatch, MatchKind } from './phoneIndex';
 import type { Contact, ContactsPort } from './port';
 import { Slicer } from './slicer';
@@ -146,11 +146,27 @@ export class ContactDirectory implements ContactsPort {
     return found.sort((a, b) => a.name.localeCompare(b.name, 'de'));
   }
 
+  /**
+   * DATEV's Dial: `number` as typed in DATEV (never with the outside-line prefix; "089 1234567" is
+   * Munich, not "89 1234567" after a prefix 0). Learns the pair and takes it as the choice for the number.
+   */
   async learn(number: string, contact: Contact): Promise<void> {
+    const key = typeof number === 'string' ? parseStoredNumber(number, this.deps.rules) : null;
+    // the choice first, synchronously: a call from that number right after the Dial already has it
+    const choosing = key && usableChoice(contact) ? this.deps.lastChoices?.set(key.e164, contact) : undefined;
+    await Promise.all([this.learnWith(number, () => this.deps.learned?.learn(number, contact)), choosing]);
+  }
+
+  /** „Kontakt zuordnen…“ in the call list: `number` as the phone system reported it (may carry the outside-line prefix). */
+  async learnFromCall(number: string, contact: Contact): Promise<void> {
+    await this.learnWith(number, () => this.deps.learned?.learnReported(number, contact));
+  }
+
+  private async learnWith(number: string, learn: () => Promise<boolean> | undefined): Promise<void> {
     if (!this.deps.learned) return;
     try {
-      if (await this.deps.learned.learn(number, contact)) this.emit();
-      else this.deps.logger.debug('Nummer aus DATEV nicht gelernt (unbrauchbar) / number from DATEV not learned (unusable)', { number });
+      if (await learn()) this.emit();
+      else this.deps.logger.debug('Nummer nicht gelernt (unbrauchbar) / number not learned (unusable)', { number });
     } catch (e) {
       this.deps.logger.warn('Lernen fehlgeschlagen / learning failed', { error: String(e) });
     }
@@ -163,10 +179,15 @@ export class ContactDirectory implements ContactsPort {
     return resolveAmbiguity(this.rule, r.contacts, last);
   }
 
-  /** Remembers the user's pick for this number (for the `lastChosen` rule). */
+  /**
+   * Remembers the user's pick for this number (for the `lastChosen` rule); `number` as the phone system
+   * reports it. Only a pick among the number's contacts is kept: a number in another form (DATEV's Dial
+   * passes its own here too; it is remembered by `learn`) would otherwise be stored under a wrong key.
+   */
   async rememberChoice(number: string, contact: Pick<Contact, 'id' | 'dataSource'>): Promise<void> {
-    const key = normalizeCaller(number, this.deps.rules);
-    if (key.ok) await this.deps.lastChoices?.set(key.e164, contact);
+    const r = this.lookupDetailed(number);
+    if (r.key === null || !usableChoice(contact) || !r.contacts.some((c) => sameContact(c, contact))) return;
+    await this.deps.lastChoices?.set(r.key, contact);
   }
 
   status(): DirectoryStatus {
@@ -187,4 +208,9 @@ export class ContactDirectory implements ContactsPort {
       }
     }
   }
+}
+
+/** A pick that can be found again: a DATEV contact with an id. */
+function usableChoice(c: Pick<Contact, 'id' | 'dataSource'>): boolean {
+  return typeof c.id === 'string' && c.id.trim() !== '' && typeof c.dataSource === 'string';
 }

@@ -16,7 +16,7 @@ import { LastChoiceStore } from './lastChoice';
 import { LearnedStore } from './learned';
 import type { Logger } from './logger';
 import { ManualList } from './manualList';
-import { checkNumberRules } from './numbers';
+import { numberRulesOrDefaults, type NumberRules } from './numbers';
 
 export interface ContactsConfig {
   country: string;
@@ -88,14 +88,23 @@ class UnavailableAuth implements AuthProvider {
   }
 }
 
-export function createContactDirectory(env: ContactDirectoryEnv): { directory: ContactDirectory; close(): void } {
-  const c = env.config;
-  const rules = checkNumberRules({
-    country: c.country as never,
+/** The number settings; one the directory cannot use falls back to its default with an error logged, never a throw. */
+function numberRules(c: ContactsConfig, logger: Logger): NumberRules {
+  const { rules, problems } = numberRulesOrDefaults({
+    country: c.country as NumberRules['country'],
     areaCode: c.areaCode,
     outsideLinePrefix: c.outsideLinePrefix,
     extensionLength: c.extensionLength,
   });
+  for (const p of problems) {
+    logger.error(`Rufnummern-Einstellung ${p.key} unbrauchbar, Standardwert wird verwendet / number setting ${p.key} unusable, the default is used`, { error: p.error, used: rules[p.key] });
+  }
+  return rules;
+}
+
+export function createContactDirectory(env: ContactDirectoryEnv): { directory: ContactDirectory; close(): void } {
+  const c = env.config;
+  const rules = numberRules(c, env.logger);
   const now = (): Date => env.clock.now();
   const transport = env.transport ?? new NodeHttpTransport(Math.max(1, c.datevConnect.concurrency));
   let directory: ContactDirectory | null = null;

@@ -1,10 +1,16 @@
 /**
- * Per-user files (index cache, learned numbers, last choices): atomic write (temp file + rename),
- * tolerant read (missing or corrupt → a result saying so, never throws). The codec encrypts the bytes
- * (the Windows build: DPAPI for the current user); the default codec stores them as they are.
+ * Per-user files (index cache, learned numbers, last choices): atomic write (temp file flushed to disk,
+ * then renamed over the file), tolerant read (missing or corrupt → a result saying so, never throws).
+ * A file locked for a moment (a virus scanner, a backup) is read again a few times. With
+ * `keepUnreadable`, a file that still cannot be read, decoded or understood is never overwritten: before
+ * the first write it is renamed to `<name>.unreadable-<yyyymmdd-hhmmss>` and kept (like the journal,
+ * src/journal/fileLog.ts). Temp files a killed process left behind are removed at the first read or write.
+ * The codec encrypts the bytes (the Windows build: DPAPI for the current user); the default codec stores
+ * them as they are.
  */
 import { promises as fs } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import type { Logger } from './logger';
 
 export interface FileCodec {
   encode(plain: Buffer): Promise<Buffer>;
@@ -16,42 +22,138 @@ export const plainCodec: FileCodec = {
   decode: async (b) => b,
 };
 
-export type ReadResult<T> = { ok: true; value: T } | { ok: false; missing: boolean; error?: string };
+/** `keptAs`: the file could not be used and is moved there before the next write (with `keepUnreadable`). */
+export type ReadResult<T> = { ok: true; value: T } | { ok: false; missing: boolean; error?: string; keptAs?: string };
+
+export interface BlobFileOptions {
+  /** Never overwrite a file that could not be read or understood: keep it aside (for files that cannot be rebuilt). */
+  keepUnreadable?: boolean;
+  /** Told when an unreadable file is moved aside. */
+  logger?: Logger;
+}
+
+/** A file locked for a moment is read again this often, this far apart (as the journal does). */
+const READ_TRIES = 5;
+const READ_RETRY_MS = 200;
+const TRANSIENT = new Set(['EBUSY', 'EPERM', 'EACCES', 'EAGAIN', 'EMFILE', 'ENFILE']);
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const pad = (n: number): string => String(n).padStart(2, '0');
+const stamp = (d: Date): string => `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
+const errorCode = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? '';
 
 /** A per-user file of bytes, through the codec: atomic, serialised writes; a read never throws. */
 export class BlobFile {
   private writing: Promise<void> = Promise.resolve();
+  /** Where the file goes before the next write because it could not be used (undefined: nothing to keep). */
+  private keepAs: string | undefined;
+  private cleaned = false;
 
   constructor(
     readonly path: string,
     private readonly codec: FileCodec = plainCodec,
+    private readonly options: BlobFileOptions = {},
   ) {}
 
   async read(): Promise<ReadResult<Buffer>> {
+    await this.removeStaleTemp();
+    this.keepAs = undefined;
     let bytes: Buffer;
     try {
-      bytes = await fs.readFile(this.path);
+      bytes = await this.readBytes();
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      return { ok: false, missing: code === 'ENOENT', error: code === 'ENOENT' ? undefined : String(e) };
+      if (errorCode(e) === 'ENOENT') return { ok: false, missing: true, error: undefined };
+      return this.unusable(String(e));
     }
     try {
       return { ok: true, value: await this.codec.decode(bytes) };
     } catch (e) {
-      return { ok: false, missing: false, error: String(e) };
+      return this.unusable(String(e));
     }
+  }
+
+  /**
+   * The content read last is not understood (bad JSON, another format): with `keepUnreadable` the file is
+   * kept aside before the next write. Returns the name it will be kept as.
+   */
+  rejectContent(): string | undefined {
+    if (this.options.keepUnreadable) this.keepAs ??= `${this.path}.unreadable-${stamp(new Date())}`;
+    return this.keepAs;
   }
 
   /** Writes atomically (temp file + rename); writes are serialised. Rejects with the file system error. */
   write(plain: Buffer): Promise<void> {
     const next = this.writing.then(async () => {
+      const bytes = await this.codec.encode(plain);
       await fs.mkdir(dirname(this.path), { recursive: true });
-      const tmp = `${this.path}.${process.pid}.tmp`;
-      await fs.writeFile(tmp, await this.codec.encode(plain));
-      await fs.rename(tmp, this.path);
+      await this.removeStaleTemp();
+      await this.keepAside();
+      await this.replace(bytes);
     });
     this.writing = next.catch(() => undefined);
     return next;
+  }
+
+  private unusable(error: string): ReadResult<Buffer> {
+    const keptAs = this.rejectContent();
+    return keptAs === undefined ? { ok: false, missing: false, error } : { ok: false, missing: false, error, keptAs };
+  }
+
+  /** The file's bytes; a lock of a moment (a virus scanner, a backup) is waited out. */
+  private async readBytes(): Promise<Buffer> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fs.readFile(this.path);
+      } catch (e) {
+        if (attempt >= READ_TRIES || !TRANSIENT.has(errorCode(e))) throw e;
+        await sleep(READ_RETRY_MS);
+      }
+    }
+  }
+
+  /** Moves a file that could not be used out of the way; a failure fails the write (the file stays unharmed). */
+  private async keepAside(): Promise<void> {
+    const keepAs = this.keepAs;
+    if (keepAs === undefined) return;
+    try {
+      await fs.rename(this.path, keepAs);
+      this.options.logger?.warn(`Nicht lesbare Datei aufbewahrt als ${basename(keepAs)} / unreadable file kept as ${basename(keepAs)}`, { file: this.path, keptAs: keepAs });
+    } catch (e) {
+      if (errorCode(e) !== 'ENOENT') throw e;
+    }
+    this.keepAs = undefined;
+  }
+
+  /** Temp file flushed to disk, then renamed over the file: a power loss leaves the old or the new file, whole. */
+  private async replace(bytes: Buffer): Promise<void> {
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    try {
+      const fh = await fs.open(tmp, 'w');
+      try {
+        await fh.writeFile(bytes);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await fs.rename(tmp, this.path);
+    } catch (e) {
+      await fs.rm(tmp, { force: true }).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Temp files (`<name>.<pid>.tmp`) a killed process left; once, at the first read or write. */
+  private async removeStaleTemp(): Promise<void> {
+    if (this.cleaned) return;
+    this.cleaned = true;
+    const dir = dirname(this.path);
+    const prefix = `${basename(this.path)}.`;
+    const own = `${process.pid}.tmp`;
+    const names = await fs.readdir(dir).catch(() => [] as string[]);
+    for (const n of names) {
+      const rest = n.slice(prefix.length);
+      if (n.startsWith(prefix) && /^\d+\.tmp$/.test(rest) && rest !== own) await fs.rm(join(dir, n), { force: true }).catch(() => undefined);
+    }
   }
 }
 
@@ -62,20 +164,24 @@ export class JsonFile<T> {
     readonly path: string,
     private readonly validate: (v: unknown) => v is T,
     codec: FileCodec = plainCodec,
+    options: BlobFileOptions = {},
   ) {
-    this.file = new BlobFile(path, codec);
+    this.file = new BlobFile(path, codec, options);
   }
 
   async read(): Promise<ReadResult<T>> {
     const r = await this.file.read();
     if (!r.ok) return r;
+    let error: string;
     try {
       const value: unknown = JSON.parse(r.value.toString('utf8'));
-      if (!this.validate(value)) return { ok: false, missing: false, error: 'unexpected content' };
-      return { ok: true, value };
+      if (this.validate(value)) return { ok: true, value };
+      error = 'unexpected content';
     } catch (e) {
-      return { ok: false, missing: false, error: String(e) };
+      error = String(e);
     }
+    const keptAs = this.file.rejectContent();
+    return keptAs === undefined ? { ok: false, missing: false, error } : { ok: false, missing: false, error, keptAs };
   }
 
   /** Writes atomically; writes are serialised. Rejects with the file system error. */

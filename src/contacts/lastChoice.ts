@@ -26,6 +26,8 @@ function isChoiceFile(v: unknown): v is ChoiceFile {
 export class LastChoiceStore {
   private readonly file: JsonFile<ChoiceFile>;
   private readonly choices = new Map<string, Choice>();
+  /** The last write failed: the next pick is written even when it is the same again. */
+  private unsaved = false;
 
   constructor(
     path: string,
@@ -34,13 +36,25 @@ export class LastChoiceStore {
     codec?: FileCodec,
     private readonly maxEntries = 5000,
   ) {
-    this.file = new JsonFile(path, isChoiceFile, codec);
+    // the user's picks cannot be rebuilt: a file that cannot be read is kept, never overwritten
+    this.file = new JsonFile(path, isChoiceFile, codec, { keepUnreadable: true, logger });
+  }
+
+  /** The same pick as the newest one, already on disk (nothing to write). */
+  private isNewest(key: string, contact: Pick<Contact, 'id' | 'dataSource'>): boolean {
+    if (this.unsaved) return false;
+    let newest: string | undefined;
+    for (const k of this.choices.keys()) newest = k;
+    const c = newest === key ? this.choices.get(key) : undefined;
+    return c !== undefined && c.id === contact.id && c.dataSource === contact.dataSource;
   }
 
   async load(): Promise<void> {
     const r = await this.file.read();
     if (r.ok) for (const [k, c] of Object.entries(r.value.choices)) this.choices.set(k, c);
-    else if (!r.missing) this.logger.warn('Letzte Kontaktauswahl nicht lesbar / last choices unreadable', { file: this.file.path, error: r.error });
+    else if (!r.missing) {
+      this.logger.warn('Letzte Kontaktauswahl nicht lesbar; die Datei wird beim nächsten Speichern aufbewahrt / last choices unreadable; the file is kept at the next save', { file: this.file.path, keptAs: r.keptAs, error: r.error });
+    }
   }
 
   /** `key` is the number's E.164 form. */
@@ -49,12 +63,15 @@ export class LastChoiceStore {
   }
 
   async set(key: string, contact: Pick<Contact, 'id' | 'dataSource'>): Promise<void> {
+    if (this.isNewest(key, contact)) return; // the same pick again (Dial remembers it twice): no rewrite
     this.choices.delete(key);
     this.choices.set(key, { id: contact.id, dataSource: contact.dataSource, at: this.now().getTime() });
     while (this.choices.size > this.maxEntries) this.choices.delete(this.choices.keys().next().value as string);
     try {
       await this.file.write({ version: 1, choices: Object.fromEntries(this.choices) });
+      this.unsaved = false;
     } catch (e) {
+      this.unsaved = true;
       this.logger.warn('Letzte Kontaktauswahl nicht gespeichert / could not save last choice', { file: this.file.path, error: String(e) });
     }
   }

@@ -6,7 +6,7 @@
 import { readObjectWithArray, writeObjectWithArray } from './jsonChunks';
 import { BlobFile, isRecord, type FileCodec } from './jsonFile';
 import type { Logger } from './logger';
-import { parseStoredNumber, type NumberRules } from './numbers';
+import { normalizeCaller, parseStoredNumber, type NumberRules, type StoredNumber } from './numbers';
 import { PhoneIndex, type IndexMatch } from './phoneIndex';
 import type { Contact } from './port';
 import { DEFAULT_SLICE_MS, Slicer } from './slicer';
@@ -47,7 +47,8 @@ export class LearnedStore {
   private readonly maxEntries: number;
 
   constructor(private readonly opts: LearnedStoreOptions) {
-    this.file = new BlobFile(opts.file, opts.codec);
+    // months of learned numbers cannot be rebuilt: a file that cannot be read is kept, never overwritten
+    this.file = new BlobFile(opts.file, opts.codec, { keepUnreadable: true, logger: opts.logger });
     this.maxEntries = opts.maxEntries ?? 20000;
   }
 
@@ -57,10 +58,10 @@ export class LearnedStore {
 
   async load(): Promise<void> {
     const r = await this.file.read();
-    const unreadable = (error: string | undefined): void =>
-      this.opts.logger.warn('Gelernte Rufnummern nicht lesbar, beginne leer / learned numbers unreadable, starting empty', { file: this.opts.file, error });
+    const unreadable = (error: string | undefined, keptAs: string | undefined): void =>
+      this.opts.logger.warn('Gelernte Rufnummern nicht lesbar, beginne leer; die Datei wird beim nächsten Speichern aufbewahrt / learned numbers unreadable, starting empty; the file is kept at the next save', { file: this.opts.file, keptAs, error });
     if (!r.ok) {
-      if (!r.missing) unreadable(r.error);
+      if (!r.missing) unreadable(r.error, r.keptAs);
       return;
     }
     const slicer = this.slicer();
@@ -72,7 +73,7 @@ export class LearnedStore {
       });
       if (fields.version !== 1 || !sawArray) throw new TypeError('unexpected content');
     } catch (e) {
-      unreadable(String(e));
+      unreadable(String(e), this.file.rejectContent());
       return;
     }
     for (const e of loaded) {
@@ -81,10 +82,28 @@ export class LearnedStore {
     }
   }
 
-  /** Remembers a number → contact pair from DATEV. Returns false (and stores nothing) for unusable input. */
+  /**
+   * Remembers a number → contact pair from DATEV's Dial; `number` as typed in DATEV (never with the
+   * outside-line prefix). Returns false (and stores nothing) for unusable input.
+   */
   async learn(number: string, contact: Contact): Promise<boolean> {
+    return this.learnKey(number, contact, () => parseStoredNumber(number, this.opts.rules));
+  }
+
+  /**
+   * Remembers a number → contact pair the user made for a call; `number` as the phone system reported it
+   * (it may carry the outside-line prefix). Returns false (and stores nothing) for unusable input.
+   */
+  async learnReported(number: string, contact: Contact): Promise<boolean> {
+    return this.learnKey(number, contact, () => {
+      const key = normalizeCaller(number, this.opts.rules);
+      return key.ok ? { e164: key.e164 } : null;
+    });
+  }
+
+  private async learnKey(number: string, contact: Contact, parse: () => StoredNumber | null): Promise<boolean> {
     if (typeof number !== 'string' || !isContact(contact) || contact.id.trim() === '' || contact.name.trim() === '') return false;
-    const parsed = parseStoredNumber(number, this.opts.rules);
+    const parsed = parse();
     if (!parsed) return false;
     this.put({ e164: parsed.e164, base: parsed.switchboardBase, contact: { ...contact, number }, at: this.opts.now().getTime() });
     this.trim();

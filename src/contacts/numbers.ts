@@ -27,22 +27,58 @@ export class NumberRulesError extends Error {
   override readonly name = 'NumberRulesError';
 }
 
+/**
+ * Outside-line prefixes the directory can take off caller numbers: up to 3 digits. The config schema
+ * (src/config/schema.ts) uses the same check, so a config that passes it never stops the program.
+ */
+export const OUTSIDE_LINE_PREFIX = /^\d{0,3}$/;
+
+/** Countries whose numbers the directory can read (libphonenumber's; "GB", not "UK"). Shared with the config schema. */
+export function isKnownCountry(country: unknown): country is CountryCode {
+  return typeof country === 'string' && isSupportedCountry(country);
+}
+
 /** Validates and normalises the rules; throws NumberRulesError with a clear text on bad values. */
 export function checkNumberRules(input: Partial<NumberRules>): NumberRules {
   const r: NumberRules = { ...DEFAULT_NUMBER_RULES, ...input };
-  if (typeof r.country !== 'string' || !isSupportedCountry(r.country)) {
+  if (!isKnownCountry(r.country)) {
     throw new NumberRulesError(`Unknown country "${String(r.country)}" (expected an ISO code such as DE)`);
   }
   if (typeof r.areaCode !== 'string' || !/^\d{0,6}$/.test(r.areaCode.replace(/[\s/]/g, ''))) {
     throw new NumberRulesError(`Invalid area code "${String(r.areaCode)}" (digits only, e.g. 089)`);
   }
-  if (typeof r.outsideLinePrefix !== 'string' || !/^\d{0,3}$/.test(r.outsideLinePrefix)) {
+  if (typeof r.outsideLinePrefix !== 'string' || !OUTSIDE_LINE_PREFIX.test(r.outsideLinePrefix)) {
     throw new NumberRulesError(`Invalid outside-line prefix "${String(r.outsideLinePrefix)}" (0-3 digits)`);
   }
   if (!Number.isInteger(r.extensionLength) || r.extensionLength < 0 || r.extensionLength > 8) {
     throw new NumberRulesError(`Invalid extension length ${String(r.extensionLength)} (0-8)`);
   }
   return { ...r, areaCode: r.areaCode.replace(/[\s/]/g, '') };
+}
+
+/** A setting `numberRulesOrDefaults` could not use (it took the default instead). */
+export interface NumberRulesProblem {
+  key: keyof NumberRules;
+  error: string;
+}
+
+/**
+ * The rules, each setting checked on its own: a bad one falls back to its default and is reported;
+ * never throws (config values reach here after the config check, but must never stop the program).
+ */
+export function numberRulesOrDefaults(input: Partial<NumberRules>): { rules: NumberRules; problems: NumberRulesProblem[] } {
+  const picked: Partial<NumberRules> = {};
+  const problems: NumberRulesProblem[] = [];
+  for (const key of Object.keys(DEFAULT_NUMBER_RULES) as (keyof NumberRules)[]) {
+    if (input[key] === undefined) continue;
+    try {
+      checkNumberRules({ [key]: input[key] });
+      Object.assign(picked, { [key]: input[key] });
+    } catch (e) {
+      problems.push({ key, error: (e as Error).message });
+    }
+  }
+  return { rules: checkNumberRules(picked), problems };
 }
 
 /** Longer digit strings are no phone numbers (E.164 allows 15 digits; prefixes add a few). */

@@ -19,11 +19,21 @@ export interface Contact {
 export interface ContactsPort {
   /**
    * All contacts matching this number, best match first; [] when none, when the number is anonymous,
-   * internal or too short. Never throws for bad input.
+   * internal or too short. Never throws for bad input. `number` as the phone system reports it (it may
+   * carry the outside-line prefix).
    */
   lookup(number: string): Promise<Contact[]>;
-  /** Remember a number → contact pair that DATEV told us (from Dial). Optional for read-only sources. */
+  /**
+   * Remember a number → contact pair that DATEV told us (from Dial). `number` as typed in DATEV (never
+   * with the outside-line prefix); a source that keeps choices also takes it as the choice for that
+   * number. Optional for read-only sources.
+   */
   learn?(number: string, contact: Contact): Promise<void>;
+  /**
+   * Remember a number → contact pair the user made („Kontakt zuordnen…“ in the call list). `number` as
+   * the phone system reported it (it may carry the outside-line prefix). Optional.
+   */
+  learnFromCall?(number: string, contact: Contact): Promise<void>;
   /**
    * Called after the source's index changed (a crawl or refresh finished), so calls in progress
    * without a contact can be looked up again. Returns the unsubscribe function.
@@ -31,7 +41,7 @@ export interface ContactsPort {
   onIndexUpdated?(listener: () => void): () => void;
   /** Lookup plus the source's ambiguity rule and remembered choices (when the source keeps them). */
   resolve?(number: string): Promise<Resolution>;
-  /** Remember the user's pick among several contacts for this number. */
+  /** Remember the user's pick among several contacts for this number (as the phone system reports it). */
   rememberChoice?(number: string, contact: Pick<Contact, 'id' | 'dataSource'>): Promise<void>;
   /**
    * Contacts whose name contains every word of `text` (case-insensitive), at most `limit`, sorted by

@@ -118,7 +118,7 @@ export class CallList {
     const contact = id ? found.get(id) : undefined;
     if (!contact) return;
     this.journal.assignContact(e.callId, contact);
-    await this.contacts.learn?.(e.number, { ...contact, number: e.number }).catch((err: unknown) => this.log.warn(`remembering the contact failed: ${(err as Error).message}`));
+    await (this.contacts.learnFromCall ?? this.contacts.learn)?.call(this.contacts, e.number, { ...contact, number: e.number }).catch((err: unknown) => this.log.warn(`remembering the contact failed: ${(err as Error).message}`));
     this.log.info('Anrufliste: Kontakt zugeordnet / contact assigned', { callId: e.callId, contact: `${contact.dataSource}:${contact.id}` });
   }
 }

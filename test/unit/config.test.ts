@@ -44,6 +44,20 @@ describe('configuration', () => {
     expect(r.config.contacts.datevConnect.baseUrl).toBe('http://localhost:58454');
   });
 
+  it('number settings the contact directory cannot use are config problems, not a stop at start', () => {
+    for (const [key, value] of [['outsideLinePrefix', '0000'], ['outsideLinePrefix', '*0'], ['outsideLinePrefix', '#'], ['country', 'UK'], ['country', 'ZZ']] as const) {
+      const r = parseConfig(JSON.stringify({ [key]: value, line: '201' }), 'c.json');
+      expect(r.problems.map((p) => p.key)).toEqual([key]);
+      expect(r.problems[0]!.message).toContain(`invalid value "${value}"`);
+      expect(r.problems[0]!.message).toMatch(key === 'country' ? /ISO.*(GB|DE)/ : /0[–-]3 (Ziffern|digits)/);
+      expect(r.config[key]).toBe(defaultConfig()[key]);
+      expect(r.config.line).toBe('201');
+    }
+    const ok = parseConfig(JSON.stringify({ outsideLinePrefix: '000', country: 'GB' }), 'c.json');
+    expect(ok.problems).toEqual([]);
+    expect(ok.config).toMatchObject({ outsideLinePrefix: '000', country: 'GB' });
+  });
+
   it('every section defaults on its own: a new object each time, not one shared default', () => {
     const a = defaultConfig();
     a.log.level = 'debug';
