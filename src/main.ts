@@ -86,6 +86,9 @@ function withStopDeadline(stopDeadline: Program['stopDeadline'], w: NativeWiring
 
 async function main(): Promise<void> {
   await earlyRegistrationDone();
+  // with --background the program leaves its console: a write to it then fails, and so does one to a
+  // closed pipe — neither may end the program (an 'error' event nobody hears would)
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   const { createFileLogger, nativeWiring, processEnv, run, stopDeadline, version } = loadProgram();
   const env = processEnv();
   const code = await run(process.argv.slice(2), {

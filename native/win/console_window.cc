@@ -12,8 +12,14 @@ namespace winx {
 bool HideConsoleWindow() {
   HWND console = GetConsoleWindow();
   if (console == nullptr) return false;
-  ShowWindow(console, SW_HIDE);
-  return true;
+  // a console of this program alone (a logon start) is hidden at once: no window until it closes
+  DWORD pids[2] = {};
+  if (GetConsoleProcessList(pids, 2) == 1) ShowWindow(console, SW_HIDE);
+  // Leaving it closes it: SW_HIDE does not hide a console that Windows Terminal hosts (the default
+  // terminal of Windows 11 — GetConsoleWindow() is then a hidden pseudo window), whose window goes
+  // with its last process. A console shared with the shell that started the program stays open.
+  // (false when the program is still attached: it says so in its log)
+  return FreeConsole() != FALSE && GetConsoleWindow() == nullptr;
 }
 
 bool RequestRunningInstanceStop() {

@@ -3,7 +3,9 @@
 
 namespace winx {
 
-// Hides this process's console window (a logon start needs no window). false when there is none.
+// Leaves this process's console (a logon start needs no window): hidden when it is the program's own,
+// then detached, so that a Windows Terminal window hosting it closes too. false when there is none or
+// it could not be left. The standard handles of the console are dead afterwards.
 bool HideConsoleWindow();
 
 // Asks the instance running in this session to stop: posts WM_CLOSE to its session-watch window

@@ -139,7 +139,7 @@ Napi::Value WatchSessionEnd(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
-// hideConsole() → boolean: hides this process's console window (false when it has none).
+// hideConsole() → boolean: hides and leaves this process's console (false when it has none).
 Napi::Value HideConsole(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), winx::HideConsoleWindow());
 }

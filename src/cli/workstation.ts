@@ -213,7 +213,7 @@ export function stopRunningInstance(get: WorkstationFactory, io: WorkstationIo):
 export function hideConsoleWindow(get: WorkstationFactory, io: WorkstationIo): void {
   if (!get) return;
   try {
-    io.log.info(get().hideConsole() ? 'console window hidden (--background)' : '--background: no console window to hide');
+    io.log.info(get().hideConsole() ? 'console window hidden and left (--background)' : '--background: no console window to hide (or it could not be left)');
   } catch (e) {
     io.log.warn(`--background: console window not hidden: ${message(e)}`);
   }

@@ -392,7 +392,7 @@ describe('calls while DATEV was closed are not lost', () => {
       await first.settle();
     }
     await first.app.stop();
-    const second = await makeWorld({ journal: store.reopen(), start: false, config: { dialogs: { outgoing: false } } });
+    const second = await makeWorld({ journal: store.reopen(), start: false, config: { dialogs: { incoming: true, outgoing: false } } });
     const register = second.datev.port.register.bind(second.datev.port);
     second.datev.port.register = async (h) => {
       await register(h);

@@ -335,6 +335,31 @@ describe('packaged exe under Wine', () => {
     }
   });
 
+  it('--background started in a console of its own (a logon start) leaves it and runs on; it stops on --stop', async () => {
+    const datev = new FakeDatevProcess({ env: wineEnv(display) });
+    const logDir = path.join(WORK, 'logs-own-console');
+    let starter: ReturnType<typeof spawn> | undefined;
+    try {
+      await datev.ready;
+      // `start` gives the program a new console, as Windows does for a console program started at logon
+      starter = spawn('wine', ['cmd', '/c', 'start', '""', '/wait', winPath(EXE), '--config', winPath(CONFIG), '--log-dir', winPath(logDir), '--background'], { env: wineEnv(display), stdio: 'ignore' });
+      const logText = logOf(logDir);
+      await until('the --background log line', () => (/console window hidden|no console window to hide/.test(logText()) ? true : undefined));
+      // the program is no longer attached to it: on Windows the console (its window, or the Windows
+      // Terminal tab hosting it) closes with its last process; Wine's conhost stays while handles to it
+      // are open, so that part is not visible here
+      expect(logText()).toContain('console window hidden and left (--background)');
+      await until('the ROT registration', async () => ((await datev.isCtiRegistered()) ? true : undefined));
+      const stop = await runExe(['--stop', '--log-dir', winPath(path.join(WORK, 'logs-stop-own-console'))]);
+      expect(stop.code).toBe(0);
+      await until('the program to end', () => (/CTI object revoked from the ROT/.test(logText()) ? true : undefined));
+      expect(await datev.isCtiRegistered()).toBe(false);
+    } finally {
+      starter?.kill('SIGKILL');
+      await datev.close();
+    }
+  });
+
   it('ends cleanly when Windows ends the session (wineboot --end-session: WM_ENDSESSION) and may start again', async () => {
     const datev = new FakeDatevProcess({ env: wineEnv(display) });
     const pbx = server.session();
