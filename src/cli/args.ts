@@ -76,7 +76,7 @@ export function parseArgs(argv: string[]): ParseResult {
     const raw = argv[i]!;
     const eq = raw.indexOf('=');
     const name = raw.startsWith('--') && eq > 0 ? raw.slice(0, eq) : raw;
-    const flag = FLAGS[name];
+    const flag = Object.hasOwn(FLAGS, name) ? FLAGS[name] : undefined;
     if (flag) {
       (o as unknown as Record<string, boolean>)[flag] = true;
       continue;
@@ -94,7 +94,7 @@ export function parseArgs(argv: string[]): ParseResult {
       o.waitSeconds = n;
       continue;
     }
-    const key = VALUES[name];
+    const key = Object.hasOwn(VALUES, name) ? VALUES[name] : undefined;
     if (key) {
       const value = eq > 0 && raw.startsWith('--') ? raw.slice(eq + 1) : argv[++i];
       if (value === undefined || value === '') return { ok: false, error: `${name} braucht einen Wert / needs a value` };

@@ -8,7 +8,7 @@ import { App, type Ports } from '../app/app';
 import { diagnose } from '../app/diagnose';
 import { formatProblem, type LoadedConfig } from '../config/load';
 import { loadLayeredConfig, type ConfigLayer } from '../config/layers';
-import { defaultConfigFile, defaultLogDir, machineDefaultsFile, userDefaultsFile, type Env } from '../config/paths';
+import { defaultConfigFile, logDirOf, machineDefaultsFile, userDefaultsFile, type Env } from '../config/paths';
 import type { Config } from '../config/schema';
 import type { Logger } from '../logging/logger';
 import { runSimulation } from '../sim/simulation';
@@ -113,7 +113,7 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
     ...(o.line !== undefined ? { line: o.line } : {}),
     log: { ...loaded.config.log, ...(o.logDir !== undefined ? { dir: o.logDir } : {}), ...(o.verbose ? { level: 'debug' as const } : {}) },
   };
-  const logDir = config.log.dir || defaultLogDir(d.env);
+  const logDir = logDirOf(config.log.dir, sources['log.dir'] === machineDefaultsFile(d.env), d.env);
   const simulate = o.simulate || !d.native;
   const log = d.makeLogger(logDir, config.log, false);
   log.info(`Wildix CTI für DATEV ${d.version} starting`, { platform: d.env.platform, node: d.nodeVersion, mode: simulate ? 'simulation' : 'native', config: configFile, configFound: loaded.found });
