@@ -90,13 +90,24 @@ export async function writeDefaults(req: WriteDefaultsRequest, io: WriteDefaults
 
   let existing: Record<string, unknown> = {};
   let note = '';
+  let oldText: string | undefined;
   try {
-    const parsed: unknown = JSON.parse(io.files.read(req.file).replace(/^\uFEFF/, ''));
+    oldText = io.files.read(req.file);
+    const parsed: unknown = JSON.parse(oldText.replace(/^\uFEFF/, ''));
     if (isObject(parsed)) existing = parsed;
     else note = ' (die alte Datei war kein JSON-Objekt und wurde ersetzt / the old file was not a JSON object and was replaced)';
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
       note = ` (die alte Datei war nicht lesbar und wurde ersetzt / the old file could not be read and was replaced: ${(e as Error).message})`;
+    }
+  }
+  if (note && oldText !== undefined) {
+    // the administrator's other settings in it are not lost: kept beside it
+    try {
+      io.files.write(`${req.file}.old`, oldText);
+      note += `; alter Inhalt / old content: ${req.file}.old`;
+    } catch {
+      // replaced all the same: the new defaults matter more than a copy of a broken file
     }
   }
   const merged = mergeDeep(existing, checked.values);

@@ -93,6 +93,10 @@ describe('--write-defaults', () => {
     b.files.files.set(FILE, '{ broken');
     expect(await writeDefaults({ file: FILE, assignments: ['LINE=1'] }, b.i)).toBe(0);
     expect(b.out[0]).toContain('could not be read and was replaced');
+    // the old content is kept beside it: an administrator's other settings are not lost
+    expect(a.files.read(`${FILE}.old`)).toBe('[1]');
+    expect(b.files.read(`${FILE}.old`)).toBe('{ broken');
+    expect(b.out[0]).toContain(`${FILE}.old`);
   });
 
   it('a bad property: nothing written, exit 1, the reason on stderr, in the setup log and — interactive only — in a message box', async () => {
