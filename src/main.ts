@@ -105,7 +105,10 @@ async function main(): Promise<void> {
     },
     ...(env.platform === 'win32'
       ? {
-          native: async (config, log) => withStopDeadline(stopDeadline, await nativeWiring().createNativeWiring(config, log, early), log),
+          native: async (config, log, purpose) => {
+            const w = await nativeWiring().createNativeWiring(config, log, early, purpose);
+            return purpose === 'diagnose' ? w : withStopDeadline(stopDeadline, w, log);
+          },
           workstation: () => nativeWiring().nativeWorkstation(),
           passwordStore: () => nativeWiring().datevConnectPasswordStore(),
           ...(early ? { earlyInstance: early.instance } : {}),

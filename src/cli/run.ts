@@ -46,7 +46,8 @@ export interface RunDeps {
   /** Creates the logger for the given folder and level. */
   makeLogger: (dir: string, level: Config['log'], toConsole: boolean) => Logger & { close(): Promise<void> };
   /** The real Windows adapters; undefined away from Windows. */
-  native?: (config: Config, log: Logger) => Promise<NativeWiring>;
+  /** `purpose` 'diagnose': nothing that waits for a stop (no stop window that --stop would find). */
+  native?: (config: Config, log: Logger, purpose?: 'run' | 'diagnose') => Promise<NativeWiring>;
   /** Reads the settings (default: the defaults files and config.json in layers, src/config/layers.ts). */
   readConfig?: (file: string) => LoadedConfig & { layers?: ConfigLayer[]; sources?: Record<string, string> };
   /** The files --write-defaults reads and writes (default: the real ones). */
@@ -137,7 +138,7 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
         tapi.addLine('Wildix 201 Anna Schmidt (simuliert)', '201');
         ports = { telephony: tapi.port, datev: new FakeDatev().port };
       } else {
-        const w = await d.native!(config, log);
+        const w = await d.native!(config, log, 'diagnose');
         ports = w.ports;
         extra = w.diagnostics;
         close = w.close;

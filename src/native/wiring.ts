@@ -43,7 +43,7 @@ function stopSignal(win: NativeWin, log: Logger): Promise<string> {
   });
 }
 
-export async function createNativeWiring(config: Config, log: Logger, early?: EarlyStart): Promise<NativeWiring> {
+export async function createNativeWiring(config: Config, log: Logger, early?: EarlyStart, purpose: 'run' | 'diagnose' = 'run'): Promise<NativeWiring> {
   const addon = loadAddon();
   const com = addon.com as unknown as NativeComModule;
   const comLog = (level: 'info' | 'warn' | 'error', message: string): void => log[level](`COM ${message}`);
@@ -112,7 +112,8 @@ export async function createNativeWiring(config: Config, log: Logger, early?: Ea
           : []),
       ];
     },
-    stopSignal: stopSignal(addon.win, log),
+    // --diagnose waits for no stop: its process must not put up the window --stop looks for
+    stopSignal: purpose === 'run' ? stopSignal(addon.win, log) : new Promise<string>(() => undefined),
     processStats: async () => {
       const s = await addon.proc.stats();
       return { handles: s.handles, threads: s.threads };

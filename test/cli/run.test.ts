@@ -129,13 +129,19 @@ describe('command line', () => {
   it('--diagnose with the native wiring: line missing → exit 1, extra lines printed', async () => {
     const tapi = new FakeTapi();
     const datev = new FakeDatev({ running: false });
-    const native = async (): Promise<NativeWiring> => ({
-      ports: { telephony: tapi.port, datev: datev.port, dialogs: new FakeDialogs().port, contacts: new MemoryContacts(), journal: fakeJournalPorts() },
-      diagnostics: async () => ['Typbibliothek / type library: OK'],
-      stopSignal: new Promise(() => undefined),
-    });
+    const purposes: (string | undefined)[] = [];
+    const native = async (_c: unknown, _l: unknown, purpose?: 'run' | 'diagnose'): Promise<NativeWiring> => {
+      purposes.push(purpose);
+      return {
+        ports: { telephony: tapi.port, datev: datev.port, dialogs: new FakeDialogs().port, contacts: new MemoryContacts(), journal: fakeJournalPorts() },
+        diagnostics: async () => ['Typbibliothek / type library: OK'],
+        stopSignal: new Promise(() => undefined),
+      };
+    };
     const a = deps({ native });
     expect(await run(['--diagnose'], a.d)).toBe(1);
+    // the wiring is told: no stop window in a --diagnose process (--stop must find the running instance)
+    expect(purposes).toEqual(['diagnose']);
     const text = a.out.join('\n');
     expect(text).toContain('Keine Wildix-Leitung gefunden');
     expect(text).toContain('DATEV Telefonie läuft nicht');
