@@ -17,6 +17,7 @@ import { normalizeCaller, parseStoredNumber, quickKey, type NumberRules } from '
 import type { IndexMatch, MatchKind } from './phoneIndex';
 import type { Contact, ContactsPort } from './port';
 import { Slicer } from './slicer';
+import type { Clock } from '../util/clock';
 
 export interface ContactDirectoryDeps {
   rules: NumberRules;
@@ -26,7 +27,16 @@ export interface ContactDirectoryDeps {
   learned?: LearnedStore;
   manual?: ManualList;
   lastChoices?: LastChoiceStore;
+  /** For the manual list's check for changes (none without). */
+  clock?: Clock;
 }
+
+/**
+ * How often the manual list is checked for changes (a stat; read again only when its time or size
+ * changed): the user edits it during the day, and a list on a network drive that was not connected yet
+ * at the logon start appears later.
+ */
+export const MANUAL_LIST_CHECK_MS = 60_000;
 
 export interface DirectoryStatus {
   datevConnect: DatevConnectStatus | null;
@@ -47,6 +57,8 @@ type Listener = () => void;
 export class ContactDirectory implements ContactsPort {
   private readonly listeners = new Set<Listener>();
   private readonly rule: AmbiguityRule;
+  private stopped = false;
+  private cancelManualCheck: (() => void) | undefined;
 
   constructor(private readonly deps: ContactDirectoryDeps) {
     this.rule = deps.ambiguity ?? 'ask';
@@ -57,10 +69,25 @@ export class ContactDirectory implements ContactsPort {
     await Promise.all([this.deps.learned?.load(), this.deps.lastChoices?.load(), this.deps.manual?.reload()]);
     await this.deps.datevConnect?.start();
     this.emit();
+    this.scheduleManualCheck();
   }
 
   stop(): void {
+    this.stopped = true;
+    this.cancelManualCheck?.();
     this.deps.datevConnect?.stop();
+  }
+
+  private scheduleManualCheck(): void {
+    const { manual, clock } = this.deps;
+    if (!manual || !clock || this.stopped) return;
+    this.cancelManualCheck = clock.setTimeout(() => {
+      void manual
+        .reload()
+        .then((changed) => changed && !this.stopped && this.emit())
+        .catch((e: unknown) => this.deps.logger.warn(`manual list check failed: ${(e as Error).message}`))
+        .finally(() => this.scheduleManualCheck());
+    }, MANUAL_LIST_CHECK_MS);
   }
 
   /** Forces a DATEVconnect refresh and a manual-list reload; resolves when both are done. */

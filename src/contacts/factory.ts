@@ -138,6 +138,7 @@ export function createContactDirectory(env: ContactDirectoryEnv): { directory: C
     learned: c.learnFromDial ? new LearnedStore({ file: join(env.dataDir, 'learned-contacts.json'), rules, logger: env.logger, now, codec: env.codec }) : undefined,
     manual: c.manualListFile !== '' ? new ManualList(c.manualListFile, rules, env.logger) : undefined,
     lastChoices: new LastChoiceStore(join(env.dataDir, 'last-contact-choices.json'), env.logger, now, env.codec),
+    clock: env.clock,
   });
   return {
     directory,

@@ -6,6 +6,7 @@ import { createContactDirectory, DEFAULT_CONTACTS_CONFIG, type ContactsConfig } 
 import { LastChoiceStore } from '../../src/contacts/lastChoice';
 import { LearnedStore } from '../../src/contacts/learned';
 import { ManualList } from '../../src/contacts/manualList';
+import { MANUAL_LIST_CHECK_MS } from '../../src/contacts/directory';
 import { checkNumberRules } from '../../src/contacts/numbers';
 import type { Contact, ContactsPort } from '../../src/contacts/port';
 import { ContactResolver } from '../../src/app/contactResolver';
@@ -66,6 +67,23 @@ describe('ContactDirectory', () => {
     d.indexChanged();
     expect(log.lines.some((l) => /listener failed/.test(l.msg))).toBe(true);
     expect(updates).toBeGreaterThanOrEqual(2);
+  });
+
+  it('the manual list is read again when it changes or appears (a network drive connected after the logon start)', async () => {
+    const csv = join(dir.path, 'manuell.csv');
+    const d = build({ manualListFile: csv }, { enabled: false });
+    await d.start();
+    expect(await d.lookup('0911 1111111')).toEqual([]);
+    let updates = 0;
+    d.onIndexUpdated(() => updates++);
+    writeFileSync(csv, '0911 1111111;Mustermann Bau (manuell)\n');
+    clock.advance(MANUAL_LIST_CHECK_MS);
+    await until(() => updates >= 1);
+    expect((await d.lookup('0911 1111111')).map((c) => c.name)).toEqual(['Mustermann Bau (manuell)']);
+    writeFileSync(csv, '0911 1111111;Mustermann Bau GmbH\n0911 2222222;Neu\n');
+    clock.advance(MANUAL_LIST_CHECK_MS);
+    await until(() => updates >= 2);
+    expect((await d.lookup('0911 2222222')).map((c) => c.name)).toEqual(['Neu']);
   });
 
   it('finds contacts by name for „Kontakt zuordnen…“: every word, any case, every source once, sorted, limited', async () => {
