@@ -17,9 +17,16 @@ LONG SetRunValue(const std::wstring& name, const std::wstring& command) {
   return RegSetValueExW(key.Get(), name.c_str(), 0, REG_SZ, reinterpret_cast<const BYTE*>(command.c_str()), bytes);
 }
 
-LONG GetRunValue(const std::wstring& name, std::wstring* value) {
+LONG GetRunValue(const std::wstring& name, std::wstring* value) { return GetRunValueOf(HKEY_CURRENT_USER, name, value); }
+
+LONG GetMachineRunValue(const std::wstring& name, std::wstring* value) {
+  return GetRunValueOf(HKEY_LOCAL_MACHINE, name, value);
+}
+
+LONG GetRunValueOf(HKEY root, const std::wstring& name, std::wstring* value) {
   UniqueHkey key;
-  LONG rc = RegOpenKeyExW(HKEY_CURRENT_USER, kRunKey, 0, KEY_QUERY_VALUE, key.Put());
+  // the 64-bit view: where the x64 MSI writes the machine-wide logon start
+  LONG rc = RegOpenKeyExW(root, kRunKey, 0, KEY_QUERY_VALUE | KEY_WOW64_64KEY, key.Put());
   if (rc != ERROR_SUCCESS) return rc;
   // The value may change between the size query and the read: retry a few times.
   for (int attempt = 0; attempt < 4; ++attempt) {

@@ -1,4 +1,5 @@
-// Per-user autostart: values of HKCU\Software\Microsoft\Windows\CurrentVersion\Run (no admin rights).
+// Per-user autostart: values of HKCU\Software\Microsoft\Windows\CurrentVersion\Run (no admin rights);
+// the machine-wide one in HKLM is only read.
 #pragma once
 
 #include <windows.h>
@@ -14,6 +15,9 @@ LONG SetRunValue(const std::wstring& name, const std::wstring& command);
 
 // ERROR_SUCCESS (found, *value set), ERROR_FILE_NOT_FOUND (no such value or key) or another error.
 LONG GetRunValue(const std::wstring& name, std::wstring* value);
+// The same for HKLM\...\Run (read only: the all-users MSI's logon start for every user).
+LONG GetMachineRunValue(const std::wstring& name, std::wstring* value);
+LONG GetRunValueOf(HKEY root, const std::wstring& name, std::wstring* value);
 
 // ERROR_SUCCESS (deleted), ERROR_FILE_NOT_FOUND (was not there) or another error.
 LONG DeleteRunValue(const std::wstring& name);

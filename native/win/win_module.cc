@@ -81,6 +81,16 @@ Napi::Value GetAutostart(const Napi::CallbackInfo& info) {
   return FromWide(info.Env(), value);
 }
 
+// getMachineAutostart(valueName) → string | null: HKLM\...\Run (the all-users MSI's logon start)
+Napi::Value GetMachineAutostart(const Napi::CallbackInfo& info) {
+  const std::wstring name = RequireText(info, 0, "value name", kMaxValueName);
+  std::wstring value;
+  const LONG rc = winx::GetMachineRunValue(name, &value);
+  if (rc == ERROR_FILE_NOT_FOUND) return info.Env().Null();
+  if (rc != ERROR_SUCCESS) throw Win32Error(info.Env(), "reading HKLM\\...\\Run", static_cast<DWORD>(rc));
+  return FromWide(info.Env(), value);
+}
+
 // setAutostart(valueName, command) → undefined
 Napi::Value SetAutostart(const Napi::CallbackInfo& info) {
   const std::wstring name = RequireText(info, 0, "value name", kMaxValueName);
@@ -158,6 +168,7 @@ Napi::Object InitWin(Napi::Env env) {
   win.Set("acquireSingleInstance", Napi::Function::New(env, AcquireSingleInstance, "acquireSingleInstance"));
   win.Set("releaseSingleInstance", Napi::Function::New(env, ReleaseSingleInstance, "releaseSingleInstance"));
   win.Set("getAutostart", Napi::Function::New(env, GetAutostart, "getAutostart"));
+  win.Set("getMachineAutostart", Napi::Function::New(env, GetMachineAutostart, "getMachineAutostart"));
   win.Set("setAutostart", Napi::Function::New(env, SetAutostart, "setAutostart"));
   win.Set("removeAutostart", Napi::Function::New(env, RemoveAutostart, "removeAutostart"));
   win.Set("watchSessionEnd", Napi::Function::New(env, WatchSessionEnd, "watchSessionEnd"));

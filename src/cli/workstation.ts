@@ -13,6 +13,8 @@ export interface Workstation {
   launcher(): string[];
   /** The current autostart value, null when there is none. */
   readAutostart(): string | null;
+  /** The all-users installation's logon start (HKLM, read only), null when there is none. */
+  readMachineAutostart?(): string | null;
   writeAutostart(command: string): void;
   /** false when there was no autostart value. */
   deleteAutostart(): boolean;
@@ -29,6 +31,7 @@ export const INSTANCE_MUTEX = 'Local\\WildixDatevCti';
 /** Value name under HKCU\Software\Microsoft\Windows\CurrentVersion\Run. */
 export const AUTOSTART_VALUE = 'WildixDatevCti';
 export const RUN_KEY = 'HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run';
+export const MACHINE_RUN_KEY = 'HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Run';
 
 /** Exit code of a second start in the same session. */
 export const EXIT_ALREADY_RUNNING = 3;
@@ -42,6 +45,8 @@ export const texts = {
   installed: (command: string) => `Autostart eingerichtet / autostart installed: ${RUN_KEY}\\${AUTOSTART_VALUE} = ${command}`,
   removed: `Autostart entfernt / autostart removed: ${RUN_KEY}\\${AUTOSTART_VALUE}`,
   notInstalled: `Autostart war nicht eingerichtet / autostart was not installed: ${RUN_KEY}\\${AUTOSTART_VALUE}`,
+  machineInstalled: `Autostart für alle Benutzer ist schon eingerichtet (Installation für alle Benutzer), kein eigener nötig / autostart for all users is already set up (all-users installation), none of its own needed: ${MACHINE_RUN_KEY}\\${AUTOSTART_VALUE}`,
+  machineRemains: `Der Autostart für alle Benutzer gehört zur Installation und bleibt; entfernen kann ihn nur ein Administrator (Deinstallation) / the autostart for all users belongs to the installation and stays; only an administrator can remove it (uninstall): ${MACHINE_RUN_KEY}\\${AUTOSTART_VALUE}`,
   failed: (what: string, message: string) => `Autostart ${what} fehlgeschlagen / failed: ${message}`,
   noWindows: 'Autostart gibt es nur unter Windows / autostart needs Windows',
   stopRequested: 'Wildix CTI für DATEV wird beendet / the running instance was asked to stop.',
@@ -101,6 +106,13 @@ export function installAutostart(get: WorkstationFactory, options: string[], io:
     if (launcher.length === 0 || launcher.some((a) => a === '' || a.includes('"'))) {
       throw new Error(`no usable program path: ${JSON.stringify(launcher)}`);
     }
+    const machine = ws.readMachineAutostart?.() ?? null;
+    if (machine !== null) {
+      // a second start at logon would only end with "läuft bereits"
+      io.log.info(`autostart not installed: the all-users installation starts the program at logon (${MACHINE_RUN_KEY}\\${AUTOSTART_VALUE} = ${machine})`);
+      io.out(texts.machineInstalled);
+      return 0;
+    }
     const command = autostartCommand(launcher, options);
     const before = ws.readAutostart();
     ws.writeAutostart(command);
@@ -126,6 +138,13 @@ export function removeAutostart(get: WorkstationFactory, io: WorkstationIo): num
     const ws = get();
     const removed = ws.deleteAutostart();
     if (ws.readAutostart() !== null) throw new Error('the value is still there after deleting it');
+    const machine = ws.readMachineAutostart?.() ?? null;
+    if (machine !== null) {
+      io.log.info(`${removed ? 'autostart removed' : 'no autostart of the user'}; the all-users installation's stays (${MACHINE_RUN_KEY}\\${AUTOSTART_VALUE} = ${machine})`);
+      if (removed) io.out(texts.removed);
+      io.out(texts.machineRemains);
+      return 0;
+    }
     io.log.info(removed ? 'autostart removed' : 'autostart was not installed');
     io.out(removed ? texts.removed : texts.notInstalled);
     return 0;

@@ -54,6 +54,8 @@ export interface NativeWin {
   releaseSingleInstance(): boolean;
   /** HKCU\Software\Microsoft\Windows\CurrentVersion\Run value, null when absent. */
   getAutostart(valueName: string): string | null;
+  /** HKLM\...\Run: the all-users MSI's logon start (read only). */
+  getMachineAutostart(valueName: string): string | null;
   setAutostart(valueName: string, command: string): void;
   /** false when the value was not there. */
   removeAutostart(valueName: string): boolean;

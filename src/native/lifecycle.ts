@@ -50,6 +50,7 @@ export function createWorkstation(win: NativeWin, ui: NativeUi): Workstation {
     claimInstance: () => wrap('single-instance mutex', () => win.acquireSingleInstance(INSTANCE_MUTEX)),
     launcher: () => launcher(),
     readAutostart: () => wrap('reading the autostart value', () => win.getAutostart(AUTOSTART_VALUE)),
+    readMachineAutostart: () => wrap('reading the autostart value for all users', () => win.getMachineAutostart(AUTOSTART_VALUE)),
     writeAutostart: (command) => wrap('writing the autostart value', () => win.setAutostart(AUTOSTART_VALUE, command)),
     deleteAutostart: () => wrap('deleting the autostart value', () => win.removeAutostart(AUTOSTART_VALUE)),
     hideConsole: () => wrap('hiding the console window', () => win.hideConsole()),

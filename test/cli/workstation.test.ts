@@ -33,6 +33,8 @@ const EXE = 'C:\\Program Files\\Wildix\\wildix-datev-cti.exe';
 class FakeSession {
   held = false;
   runKey = new Map<string, string>();
+  /** HKLM's Run value of the all-users installation (read only for the program). */
+  machineRunValue: string | null = null;
   messages: { title: string; text: string; kind: string; timeoutMs: number }[] = [];
   /** Make the next registry write store something else (a policy rewriting the value). */
   corruptWrites = false;
@@ -61,6 +63,7 @@ class FakeSession {
         fail('readAutostart');
         return this.runKey.get(AUTOSTART_VALUE) ?? null;
       },
+      readMachineAutostart: () => this.machineRunValue,
       writeAutostart: (command) => {
         fail('writeAutostart');
         this.runKey.set(AUTOSTART_VALUE, this.corruptWrites ? 'something else' : command);
@@ -179,6 +182,18 @@ describe('--install-autostart / --remove-autostart', () => {
     expect([...s.runKey.keys()]).toEqual(['OtherProgram']);
     expect(removeAutostart(() => s.process(), a.io)).toBe(0);
     expect(a.out[1]).toContain('Autostart war nicht eingerichtet');
+  });
+
+  it('with the all-users installation (HKLM logon start): no second autostart of the user; removing says the machine-wide one stays', () => {
+    const s = new FakeSession();
+    s.machineRunValue = `"C:\\Program Files\\Wildix\\DatevCti\\wildix-datev-cti.exe" --background`;
+    const a = io();
+    expect(installAutostart(() => s.process(), [], a.io)).toBe(0);
+    expect(s.runKey.has(AUTOSTART_VALUE)).toBe(false); // a second start at logon would only say "läuft bereits"
+    expect(a.out[0]).toContain('Autostart für alle Benutzer ist schon eingerichtet');
+    expect(removeAutostart(() => s.process(), a.io)).toBe(0);
+    expect(a.out[1]).toContain('nur ein Administrator');
+    expect(a.out.join('\n')).not.toContain('war nicht eingerichtet');
   });
 
   it('fails (exit 1) when the value stays or cannot be deleted', () => {

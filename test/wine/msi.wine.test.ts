@@ -416,6 +416,16 @@ describe('per-machine MSI (terminal servers)', () => {
     expect(processesOf(win.machineExe)).toEqual([]);
 
     expect(await wine([win.machineExe, '--version'], 60000)).toEqual({ code: 0, out: `${VERSION}\n` });
+    // the user's own autostart commands see the machine-wide logon start (HKLM): none of the user's own
+    // is added (a second start at logon), and removing says that the machine-wide one stays
+    const install = await wine([win.machineExe, '--install-autostart'], 60000);
+    expect(install.code).toBe(0);
+    expect(install.out).toContain('Autostart für alle Benutzer ist schon eingerichtet');
+    expect(regValue(RUN_HKCU, 'WildixDatevCti')).toBeNull();
+    const remove = await wine([win.machineExe, '--remove-autostart'], 60000);
+    expect(remove.code).toBe(0);
+    expect(remove.out).toContain('nur ein Administrator');
+    expect(regValue(RUN_HKLM, 'WildixDatevCti')).toBe(`"${win.machineExe}" --background`);
     // a user's own config.json still wins over the machine-wide defaults
     fs.mkdirSync(unix.userData, { recursive: true });
     fs.writeFileSync(path.join(unix.userData, 'config.json'), JSON.stringify({ line: '202' }));
