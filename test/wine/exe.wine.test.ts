@@ -343,6 +343,8 @@ describe('packaged exe under Wine', () => {
       await datev.ready;
       // `start` gives the program a new console, as Windows does for a console program started at logon
       starter = spawn('wine', ['cmd', '/c', 'start', '""', '/wait', winPath(EXE), '--config', winPath(CONFIG), '--log-dir', winPath(logDir), '--background'], { env: wineEnv(display), stdio: 'ignore' });
+      // (`start /wait`: cmd ends when the program has ended)
+      const ended = new Promise<string>((resolve) => starter!.on('exit', () => resolve('ended')));
       const logText = logOf(logDir);
       await until('the --background log line', () => (/console window hidden|no console window to hide/.test(logText()) ? true : undefined));
       // the program is no longer attached to it: on Windows the console (its window, or the Windows
@@ -352,10 +354,15 @@ describe('packaged exe under Wine', () => {
       await until('the ROT registration', async () => ((await datev.isCtiRegistered()) ? true : undefined));
       const stop = await runExe(['--stop', '--log-dir', winPath(path.join(WORK, 'logs-stop-own-console'))]);
       expect(stop.code).toBe(0);
-      await until('the program to end', () => (/CTI object revoked from the ROT/.test(logText()) ? true : undefined));
+      // the process has ended (its lock is free for the next test's start), not only left the ROT
+      expect(await Promise.race([ended, new Promise((r) => setTimeout(() => r('timeout'), 20000))])).toBe('ended');
+      expect(logText()).toContain('CTI object revoked from the ROT');
       expect(await datev.isCtiRegistered()).toBe(false);
     } finally {
-      starter?.kill('SIGKILL');
+      if (starter && starter.exitCode === null) {
+        await runExe(['--stop', '--log-dir', winPath(path.join(WORK, 'logs-stop-own-console'))]).catch(() => undefined);
+        starter.kill('SIGKILL');
+      }
       await datev.close();
     }
   });
