@@ -121,6 +121,24 @@ describe('DatevConnectSource recovery', () => {
     expect(s.status()).toMatchObject({ state: 'ready', addressees: 40 });
   });
 
+  it('addressees that can never be read (rights, bad data) do not make every later refresh fail: the day\'s changes still arrive', async () => {
+    await fake.stop();
+    const data = generateDataset(100, 100);
+    fake = new FakeDatevConnect(data);
+    await fake.start();
+    const broken = new Set(data.slice(0, 12).map((a) => a.id)); // 12 of 100: the crawl takes the rest
+    fake.injectWhen({ kind: 'status', status: 403, body: { error: 'DCO10400' } }, (path) => [...broken].some((id) => path.endsWith(`/addressees/${id}`)), 1e9);
+    const s = make({ sliceMs: 0 });
+    await s.refreshNow(true);
+    expect(s.status()).toMatchObject({ state: 'ready', addressees: 88, failedAddressees: 12 });
+    fake.setPhones(data[50]!.id, [{ data_content: '0221 555 66 77' }]);
+    await s.refreshNow(); // only the 12 that failed again and the one change: not a sick server
+    expect(s.status()).toMatchObject({ state: 'ready', failedAddressees: 12 });
+    expect(ids(s, '+492215556677')).toEqual([data[50]!.id]);
+    await s.refreshNow();
+    expect(s.status().state).toBe('ready');
+  });
+
   it('a run that fails as a whole is retried with exponential back-off (1, 2, 4 … 30 min), reset after a success', async () => {
     fake.inject({ kind: 'status', status: 503 }, undefined, 1e9);
     const s = make();

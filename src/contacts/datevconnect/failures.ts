@@ -29,8 +29,14 @@ export class AddresseeFailures {
   private readonly kinds = new Map<string, number>();
   private first: DatevConnectError | null = null;
   private streak = 0;
+  /** Failures of addressees that had failed before (in `again`): they say nothing about the server. */
+  private repeated = 0;
 
-  constructor(private readonly total: number) {}
+  /** `again`: the addressees of this run that failed in an earlier one (rights, bad data). */
+  constructor(
+    private readonly total: number,
+    private readonly again: ReadonlySet<string> = new Set(),
+  ) {}
 
   get count(): number {
     return this.ids.length;
@@ -42,9 +48,15 @@ export class AddresseeFailures {
 
   add(id: string, e: DatevConnectError): void {
     this.ids.push(id);
+    this.kinds.set(e.kind, (this.kinds.get(e.kind) ?? 0) + 1);
+    if (this.again.has(id)) {
+      // an addressee that cannot be read for good (a right missing, bad data) fails every refresh: it
+      // must not make the refresh of the day's changes look like a sick server
+      this.repeated++;
+      return;
+    }
     this.first ??= e;
     this.streak++;
-    this.kinds.set(e.kind, (this.kinds.get(e.kind) ?? 0) + 1);
   }
 
   /** True when the run is lost whatever the rest brings: too many failures already, or too many in a row. */
@@ -52,14 +64,15 @@ export class AddresseeFailures {
     return this.tooMany() || this.streak >= SICK_STREAK;
   }
 
-  /** True when more than SICK_MIN_FAILED and more than SICK_SHARE of the addressees failed. */
+  /** True when more than SICK_MIN_FAILED and more than SICK_SHARE of the addressees failed (not counting repeated ones). */
   tooMany(): boolean {
-    return this.count > SICK_MIN_FAILED && this.count > this.total * SICK_SHARE;
+    const failed = this.count - this.repeated;
+    return failed > SICK_MIN_FAILED && failed > (this.total - this.repeated) * SICK_SHARE;
   }
 
   /** The error a sick run fails with: the first failure's kind and details, with the counts. */
   asRunError(): DatevConnectError {
-    const first = this.first ?? new DatevConnectError('malformed', 'no failure recorded');
+    const first = this.first ?? new DatevConnectError('malformed', 'no new failure recorded');
     return new DatevConnectError(first.kind, `${this.count} of ${this.total} addressees failed (first: ${first.message})`, first.details);
   }
 

@@ -458,7 +458,7 @@ export class DatevConnectSource {
    * fails as a whole on a failure that concerns every request (401) or when the server is sick.
    */
   private async fetchAddressees(ids: readonly string[], add: (rec: AddresseeRecord) => void, gone?: (id: string) => void): Promise<AddresseeFailures> {
-    const failures = new AddresseeFailures(ids.length);
+    const failures = new AddresseeFailures(ids.length, new Set(this.retryIds));
     await mapLimit(ids, this.opts.concurrency, async (id) => {
       let detail: Record<string, unknown> | null;
       try {
