@@ -141,28 +141,44 @@ export function createFileLogger(o: FileLoggerOptions): ClosableLogger {
     } catch {
       // already gone
     }
+    scheduleReopen();
+  }
+  /** Tries to open the file again after `retryMs`, and again after that until it works. */
+  function scheduleReopen(): void {
+    if (reopen || closed) return;
     reopen = setTimeout(() => {
       reopen = undefined;
       if (closed) return;
-      file = openFile();
-      if (file) {
-        w.add(file);
-        warned = false;
+      const f = openFile();
+      if (!f) {
+        scheduleReopen();
+        return;
       }
+      file = f;
+      w.add(f);
+      warned = false;
     }, o.retryMs ?? DEFAULT_RETRY_MS);
     reopen.unref();
   }
   file = openFile();
   if (file) transports.push(file);
+  else scheduleReopen(); // (a folder on a share that is not connected yet at logon)
   if (o.console || transports.length === 0) transports.push(new winston.transports.Console({ format: lineFormat }));
   const w = winston.createLogger({ level: o.level, transports, exitOnError: false });
   w.on('error', note);
   const pending: PendingLine[] = [];
   let scheduled = false;
+  /**
+   * Lines handed to winston in this turn of the event loop: its file stream writes them later, so a crash
+   * in the same turn (writeSync) writes them itself — rather twice than not at all.
+   */
+  let handedThisTurn: PendingLine[] = [];
   const handOver = (): void => {
     scheduled = false;
     // (no file between a failure and its reopening: the lines of that moment are lost, not piled up)
     if (w.transports.length === 0) pending.length = 0;
+    if (pending.length > 0 && handedThisTurn.length === 0) setImmediate(() => (handedThisTurn = [])).unref();
+    handedThisTurn.push(...pending);
     for (const line of pending.splice(0)) {
       try {
         w.log(line.level, line.message, line.meta ? { meta: line.meta, at: line.at } : { at: line.at });
@@ -215,7 +231,8 @@ export function createFileLogger(o: FileLoggerOptions): ClosableLogger {
         w.end();
       }),
     writeSync: (level, message) => {
-      const lines = pending.splice(0);
+      const lines = [...handedThisTurn, ...pending.splice(0)];
+      handedThisTurn = [];
       lines.push({ level, message, meta: undefined, at: new Date() });
       try {
         appendFileSync(currentFile, lines.map((l) => formatLine(l.level, l.message, l.meta, l.at) + '\n').join(''));
