@@ -19,6 +19,7 @@ export class MemoryDisk implements RecordLog {
   private tail = '';
   private exists = false;
   private held: { begun: () => void; released: Promise<void> } | undefined;
+  private heldAppend: { begun: () => void; released: Promise<void> } | undefined;
 
   async read(): Promise<LogContents> {
     if (!this.exists) return { records: [], damaged: 0, torn: false, appendable: false };
@@ -27,6 +28,12 @@ export class MemoryDisk implements RecordLog {
   }
 
   async append(records: readonly string[]): Promise<void> {
+    const held = this.heldAppend;
+    if (held) {
+      this.heldAppend = undefined;
+      held.begun();
+      await held.released;
+    }
     this.writes++;
     if (this.failWrites) throw new Error('disk full');
     if (!this.exists) throw new Error('no log yet (it is rewritten first)');
@@ -69,6 +76,14 @@ export class MemoryDisk implements RecordLog {
   corrupt(index: number): void {
     const line = this.lines[index];
     if (line !== undefined) this.lines[index] = '#'.repeat(line.length);
+  }
+
+  /** The next append waits, once it has begun, until `release()` (a slow disk). */
+  holdNextAppend(): { begun: Promise<void>; release(): void } {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const begun = new Promise<void>((r) => (this.heldAppend = { begun: r, released }));
+    return { begun, release };
   }
 
   /** The next rewrite waits, once it has begun, until `release()`. */

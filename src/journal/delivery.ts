@@ -125,20 +125,27 @@ export class JournalDelivery {
     const data = journalData(e, callId, note?.text);
     // DATEV gets it only once its CallID is on disk: sent and then forgotten by a crash, it would go again
     // after the restart with a new CallID — a second entry in DATEV
+    /** Not sent now: back to pending, with the same CallID next time. */
+    const putBack = (): void => {
+      this.current = undefined;
+      const back = copyEntry(e);
+      if (note) back.notes[item.note!]!.state = 'pending';
+      else back.datev = 'pending';
+      journal.update(back);
+    };
     journal.flush().then(
       () => {
         if (this.current !== attempt || this.stopped) return; // stopped meanwhile: it goes after the next start
+        // a call may have begun (or DATEV gone) while the disk was written: DATEV forbids NewJournal
+        // during a call — the call's end brings the entry up again
+        if (!this.d.canDeliver()) return putBack();
         notifier.send({ method: 'NewJournal', data, last: true }, (o) => this.done(attempt, e.callId, item.note, o));
       },
       (err: unknown) => {
         if (this.current !== attempt) return;
-        this.current = undefined;
         log.warn(`Journal: the entry's CallID cannot be saved (${(err as Error).message}); it is sent once the journal file can be written`, { callId: e.callId });
         this.pausedUntil = this.d.clock.now().getTime() + DELIVERY_RETRY_MS;
-        const back = copyEntry(e); // same CallID next time
-        if (note) back.notes[item.note!]!.state = 'pending';
-        else back.datev = 'pending';
-        journal.update(back);
+        putBack();
       },
     );
   }

@@ -303,6 +303,35 @@ describe('calls while DATEV was closed are not lost', () => {
     expect(first.log.has('warn', 'cannot be saved')).toBe(true);
   });
 
+  it('a call that starts while a journal entry\'s CallID is being saved holds the NewJournal back until it ends', async () => {
+    const store = new MemoryJournal();
+    const w = await makeWorld({ datevRunning: false, journal: store });
+    const missed = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.tapi.pbx.hangup(missed);
+    await w.settle();
+    await w.journal.flush();
+    const slow = store.disk.holdNextAppend(); // the disk is slow while the entry's CallID is saved
+    let begun = false;
+    void slow.begun.then(() => (begun = true));
+    await w.datev.driver.start();
+    await w.advance(31_000);
+    expect(begun).toBe(true);
+    const talking = await w.tapi.pbx.incoming('201', '+49 30 7654321');
+    await w.settle();
+    await w.tapi.pbx.answer(talking);
+    await w.settle();
+    slow.release();
+    await w.settle();
+    await w.advance(1000);
+    expect(journals(w)).toHaveLength(0); // DATEV forbids NewJournal during a call
+    await w.tapi.pbx.hangup(talking);
+    await w.settle();
+    await w.advance(1000);
+    expect(journals(w)).toHaveLength(1);
+    expect(journals(w)[0]!.data.CallState).toBe(CallState.eCSAbsence);
+  });
+
   it('an entry whose NewJournal had no answer when the program stopped goes again with the same CallID', async () => {
     const store = new MemoryJournal();
     const first = await makeWorld({ datevRunning: false, journal: store, config: { datevTimeoutMs: 1000 } });
