@@ -73,15 +73,18 @@ export class ManualList {
     return true;
   }
 
+  /**
+   * The file cannot be read now. What was read before stays in use (a share that drops for a moment, a
+   * save in progress): the list is checked every minute, and a gap must not lose its contacts.
+   */
   private fail(error: string): boolean {
-    const changed = this.state.entries > 0;
     if (this.state.error !== error) {
-      this.logger.warn('Manuelle Nummernliste nicht verfügbar, Pfad in der Konfiguration prüfen / manual list not available, check the configured path', { file: this.path, error });
+      const kept = this.state.entries > 0 ? `; the ${this.state.entries} entries read before stay in use` : '';
+      this.logger.warn(`Manuelle Nummernliste nicht verfügbar, Pfad in der Konfiguration prüfen / manual list not available, check the configured path${kept}`, { file: this.path, error });
     }
-    this.index = new PhoneIndex();
     this.stamp = '';
-    this.state = { file: this.path, entries: 0, skippedLines: [], error };
-    return changed;
+    this.state = { ...this.state, error };
+    return false;
   }
 }
 

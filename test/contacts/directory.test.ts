@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ContactDirectory } from '../../src/contacts/directory';
@@ -83,6 +83,11 @@ describe('ContactDirectory', () => {
     writeFileSync(csv, '0911 1111111;Mustermann Bau GmbH\n0911 2222222;Neu\n');
     clock.advance(MANUAL_LIST_CHECK_MS);
     await until(() => updates >= 2);
+    expect((await d.lookup('0911 2222222')).map((c) => c.name)).toEqual(['Neu']);
+    // the share drops for a while: the entries read before stay in use
+    rmSync(csv);
+    clock.advance(MANUAL_LIST_CHECK_MS);
+    await until(() => d.status().manualList?.error !== undefined);
     expect((await d.lookup('0911 2222222')).map((c) => c.name)).toEqual(['Neu']);
   });
 
