@@ -51,7 +51,8 @@ export function expandEnvVars(value: string, e: Env): string {
  * The log folder in effect for `configured` (log.dir; '' = the default, per user). It may name
  * environment variables (`D:\Logs\%USERNAME%`); a relative folder is taken from the user's data folder,
  * not from the working directory of whatever started the program. A folder from the machine-wide
- * defaults (the terminal-server MSI's LOGDIR) that names no variable gets a subfolder per Windows user:
+ * defaults (the terminal-server MSI's LOGDIR) that names no per-user variable gets a subfolder per
+ * Windows user:
  * otherwise 20–40 sessions would write, rotate and delete the same files (and the same status file).
  */
 export function logDirOf(configured: string, fromMachineDefaults: boolean, e: Env): string {
@@ -60,6 +61,14 @@ export function logDirOf(configured: string, fromMachineDefaults: boolean, e: En
   const expanded = expandEnvVars(configured.trim(), e);
   const absolute = p.isAbsolute(expanded) ? expanded : p.join(p.dirname(defaultLogDir(e)), expanded);
   const user = e.env.USERNAME ?? e.env.USER;
-  if (!fromMachineDefaults || /%[^%\s]+%/.test(configured) || !user) return absolute;
+  if (!fromMachineDefaults || namesUser(configured) || !user) return absolute;
   return p.join(absolute, user);
+}
+
+/** Variables that differ per Windows user: a folder naming one is the user's own already. */
+const PER_USER_VARS = new Set(['USERNAME', 'USERPROFILE', 'LOCALAPPDATA', 'APPDATA', 'HOMEPATH', 'TEMP', 'TMP', 'USERDOMAIN_ROAMINGPROFILE']);
+
+function namesUser(configured: string): boolean {
+  for (const m of configured.matchAll(/%([^%\s]+)%/g)) if (PER_USER_VARS.has(m[1]!.toUpperCase())) return true;
+  return false;
 }

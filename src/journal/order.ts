@@ -81,7 +81,10 @@ export class HangupOrder {
     } else {
       if (old) this.remove(old);
       slot = { entry, at, seq: old ? old.seq : ++this.seq };
-      if (!(at >= this.cutoff(now))) return false; // NaN too
+      if (!(at >= this.cutoff(now))) {
+        this.onDrop(entry); // older than the limits already (a clock that jumped): not kept
+        return false; // NaN too
+      }
       this.insert(slot);
       this.byId.set(entry.callId, slot);
     }

@@ -24,6 +24,9 @@ describe('log folder', () => {
     expect(logDirOf('D:\\Logs\\%username%', true, anna)).toBe('D:\\Logs\\anna');
     expect(logDirOf('\\\\srv\\logs\\%COMPUTERNAME%-%USERNAME%', true, anna)).toBe('\\\\srv\\logs\\TS01-anna');
     expect(expandEnvVars('%NOPE%\\x', anna)).toBe('%NOPE%\\x');
+    // a variable that is the same for every user does not make the folder a user's own
+    const ts: Env = { ...anna, env: { ...anna.env, ProgramData: 'C:\\ProgramData' } };
+    expect(logDirOf('%ProgramData%\\Wildix\\Logs', true, ts)).toBe('C:\\ProgramData\\Wildix\\Logs\\anna');
   });
 
   it("the user's own setting or --log-dir is taken as it is; a relative one lies in the user's data folder, not the working directory", () => {
