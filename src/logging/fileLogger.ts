@@ -13,7 +13,7 @@
  * A file that cannot be opened or written (disk full, access denied, the share gone) costs the lines
  * of that moment, never the program: the file is opened afresh after `retryMs`.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import winston from 'winston';
 import DailyRotateFile from 'winston-daily-rotate-file';
@@ -79,6 +79,23 @@ interface PendingLine {
   message: string;
   meta: LogMeta | undefined;
   at: Date;
+}
+
+/**
+ * Deletes the day files older than `maxDays` by the date in their name. The rotator deletes only the
+ * files in its own list (its audit file), and an earlier version named that list after a hash of its
+ * options: the files it listed would stay for good.
+ */
+export function pruneOldLogs(dir: string, maxDays: number, now: Date, onError: (e: unknown) => void): void {
+  const oldest = localTimestamp(new Date(now.getFullYear(), now.getMonth(), now.getDate() - maxDays)).slice(0, 10);
+  try {
+    for (const name of readdirSync(dir)) {
+      const m = /^wildix-datev-cti-(\d{4}-\d{2}-\d{2})\.log(\.\d+)?$/.exec(name);
+      if (m && m[1]! < oldest) rmSync(join(dir, name), { force: true });
+    }
+  } catch (e) {
+    onError(e);
+  }
 }
 
 export interface ClosableLogger extends Logger {
@@ -161,8 +178,10 @@ export function createFileLogger(o: FileLoggerOptions): ClosableLogger {
     reopen.unref();
   }
   file = openFile();
-  if (file) transports.push(file);
-  else scheduleReopen(); // (a folder on a share that is not connected yet at logon)
+  if (file) {
+    transports.push(file);
+    pruneOldLogs(o.dir, o.maxDays, new Date(), note);
+  } else scheduleReopen(); // (a folder on a share that is not connected yet at logon)
   if (o.console || transports.length === 0) transports.push(new winston.transports.Console({ format: lineFormat }));
   const w = winston.createLogger({ level: o.level, transports, exitOnError: false });
   w.on('error', note);

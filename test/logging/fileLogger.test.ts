@@ -63,6 +63,19 @@ describe('file logger', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('-audit.json'))).toHaveLength(1);
   });
 
+  it('day files older than maxDays go at start, also those an earlier version listed in another audit file', async () => {
+    const dir = tempDir();
+    for (const name of ['wildix-datev-cti-2020-01-01.log', 'wildix-datev-cti-2020-01-01.log.1', 'other.log']) writeFileSync(join(dir, name), 'x');
+    const recent = `wildix-datev-cti-${localTimestamp(new Date(Date.now() - 2 * 86_400_000)).slice(0, 10)}.log`;
+    writeFileSync(join(dir, recent), 'x');
+    const log = createFileLogger(options(dir)); // maxDays 14
+    await log.close();
+    const left = readdirSync(dir);
+    expect(left).not.toContain('wildix-datev-cti-2020-01-01.log');
+    expect(left).not.toContain('wildix-datev-cti-2020-01-01.log.1');
+    expect(left).toEqual(expect.arrayContaining(['other.log', recent]));
+  });
+
   it('at a crash, the lines not yet written and the crash itself are in the file before the process ends', async () => {
     const dir = tempDir();
     const log = createFileLogger(options(dir));
