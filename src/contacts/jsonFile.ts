@@ -9,7 +9,8 @@
  * them as they are.
  */
 import { promises as fs } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
+import { errorCode, keepAside, readPatiently, removeStaleTemps, replaceFile, unreadableName } from '../util/safeFile';
 import type { Logger } from './logger';
 
 export interface FileCodec {
@@ -32,16 +33,6 @@ export interface BlobFileOptions {
   logger?: Logger;
 }
 
-/** A file locked for a moment is read again this often, this far apart (as the journal does). */
-const READ_TRIES = 5;
-const READ_RETRY_MS = 200;
-const TRANSIENT = new Set(['EBUSY', 'EPERM', 'EACCES', 'EAGAIN', 'EMFILE', 'ENFILE']);
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const pad = (n: number): string => String(n).padStart(2, '0');
-const stamp = (d: Date): string => `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
-const errorCode = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? '';
-
 /** A per-user file of bytes, through the codec: atomic, serialised writes; a read never throws. */
 export class BlobFile {
   private writing: Promise<void> = Promise.resolve();
@@ -60,7 +51,7 @@ export class BlobFile {
     this.keepAs = undefined;
     let bytes: Buffer;
     try {
-      bytes = await this.readBytes();
+      bytes = await readPatiently(this.path);
     } catch (e) {
       if (errorCode(e) === 'ENOENT') return { ok: false, missing: true, error: undefined };
       return this.unusable(String(e));
@@ -77,7 +68,7 @@ export class BlobFile {
    * kept aside before the next write. Returns the name it will be kept as.
    */
   rejectContent(): string | undefined {
-    if (this.options.keepUnreadable) this.keepAs ??= `${this.path}.unreadable-${stamp(new Date())}`;
+    if (this.options.keepUnreadable) this.keepAs ??= unreadableName(this.path, new Date());
     return this.keepAs;
   }
 
@@ -88,7 +79,7 @@ export class BlobFile {
       await fs.mkdir(dirname(this.path), { recursive: true });
       await this.removeStaleTemp();
       await this.keepAside();
-      await this.replace(bytes);
+      await replaceFile(this.path, bytes); // a power loss leaves the old or the new file, whole
     });
     this.writing = next.catch(() => undefined);
     return next;
@@ -99,61 +90,21 @@ export class BlobFile {
     return keptAs === undefined ? { ok: false, missing: false, error } : { ok: false, missing: false, error, keptAs };
   }
 
-  /** The file's bytes; a lock of a moment (a virus scanner, a backup) is waited out. */
-  private async readBytes(): Promise<Buffer> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fs.readFile(this.path);
-      } catch (e) {
-        if (attempt >= READ_TRIES || !TRANSIENT.has(errorCode(e))) throw e;
-        await sleep(READ_RETRY_MS);
-      }
-    }
-  }
-
   /** Moves a file that could not be used out of the way; a failure fails the write (the file stays unharmed). */
   private async keepAside(): Promise<void> {
     const keepAs = this.keepAs;
     if (keepAs === undefined) return;
-    try {
-      await fs.rename(this.path, keepAs);
+    if (await keepAside(this.path, keepAs)) {
       this.options.logger?.warn(`Nicht lesbare Datei aufbewahrt als ${basename(keepAs)} / unreadable file kept as ${basename(keepAs)}`, { file: this.path, keptAs: keepAs });
-    } catch (e) {
-      if (errorCode(e) !== 'ENOENT') throw e;
     }
     this.keepAs = undefined;
-  }
-
-  /** Temp file flushed to disk, then renamed over the file: a power loss leaves the old or the new file, whole. */
-  private async replace(bytes: Buffer): Promise<void> {
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    try {
-      const fh = await fs.open(tmp, 'w');
-      try {
-        await fh.writeFile(bytes);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await fs.rename(tmp, this.path);
-    } catch (e) {
-      await fs.rm(tmp, { force: true }).catch(() => undefined);
-      throw e;
-    }
   }
 
   /** Temp files (`<name>.<pid>.tmp`) a killed process left; once, at the first read or write. */
   private async removeStaleTemp(): Promise<void> {
     if (this.cleaned) return;
     this.cleaned = true;
-    const dir = dirname(this.path);
-    const prefix = `${basename(this.path)}.`;
-    const own = `${process.pid}.tmp`;
-    const names = await fs.readdir(dir).catch(() => [] as string[]);
-    for (const n of names) {
-      const rest = n.slice(prefix.length);
-      if (n.startsWith(prefix) && /^\d+\.tmp$/.test(rest) && rest !== own) await fs.rm(join(dir, n), { force: true }).catch(() => undefined);
-    }
+    await removeStaleTemps(this.path);
   }
 }
 

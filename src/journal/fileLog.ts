@@ -15,10 +15,11 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { close, fdatasync, open as openFd, promises as fs, write } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { Slicer } from '../contacts/slicer';
 import { plainCodec, type FileCodec } from '../contacts/jsonFile';
+import { keepAside, readPatiently, removeStaleTemps, replaceFile, unreadableName } from '../util/safeFile';
 import type { LogContents, RecordLog } from './logStore';
 
 const openAsync = promisify(openFd);
@@ -27,14 +28,6 @@ const datasyncAsync = promisify(fdatasync);
 const closeAsync = promisify(close);
 
 const MAGIC = 'WXJ1 ';
-/** A file locked for a moment (a virus scanner, a backup) is read again this often, this far apart. */
-const READ_TRIES = 5;
-const READ_RETRY_MS = 200;
-const TRANSIENT = new Set(['EBUSY', 'EPERM', 'EACCES', 'EAGAIN', 'EMFILE', 'ENFILE']);
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const pad = (n: number): string => String(n).padStart(2, '0');
-const stamp = (d: Date): string => `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
 const KEY = 32;
 const IV = 12;
 const TAG = 16;
@@ -58,11 +51,11 @@ export class FileRecordLog implements RecordLog {
   async read(): Promise<LogContents> {
     await this.closeFile();
     this.key = undefined;
-    await this.removeStaleTemp();
+    await removeStaleTemps(this.path); // left by a rewrite a hard kill interrupted (the journal itself is whole)
     this.keepAs = undefined;
     let bytes: Buffer;
     try {
-      bytes = await this.readBytes();
+      bytes = await readPatiently(this.path);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], damaged: 0, torn: false, appendable: false };
       return this.unreadable(String(e));
@@ -92,21 +85,9 @@ export class FileRecordLog implements RecordLog {
     return { records, damaged, torn, appendable: !torn };
   }
 
-  /** The file's bytes; a lock of a moment (a virus scanner, a backup) is waited out. */
-  private async readBytes(): Promise<Buffer> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fs.readFile(this.path);
-      } catch (e) {
-        if (attempt >= READ_TRIES || !TRANSIENT.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
-        await sleep(READ_RETRY_MS);
-      }
-    }
-  }
-
   /** The file is there but cannot be used: it is kept aside at the first write, never overwritten. */
   private unreadable(why: string): LogContents {
-    this.keepAs = `${this.path}.unreadable-${stamp(new Date())}`;
+    this.keepAs = unreadableName(this.path, new Date());
     return { records: [], damaged: 0, torn: false, appendable: false, problem: `${why}; the file is kept as ${basename(this.keepAs)} at the first write` };
   }
 
@@ -143,36 +124,11 @@ export class FileRecordLog implements RecordLog {
     await this.closeFile(); // Windows renames nothing over an open file
     if (this.keepAs) {
       // (a failure here fails this write: it is tried again later, the file still unharmed)
-      await fs.rename(this.path, this.keepAs).catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== 'ENOENT') throw e;
-      });
+      await keepAside(this.path, this.keepAs);
       this.keepAs = undefined;
     }
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    try {
-      const fh = await fs.open(tmp, 'w');
-      try {
-        await fh.writeFile(parts.join(''), 'latin1');
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await fs.rename(tmp, this.path);
-    } catch (e) {
-      await fs.rm(tmp, { force: true }).catch(() => undefined);
-      throw e;
-    }
+    await replaceFile(this.path, parts.join(''), 'latin1');
     this.key = key;
-  }
-
-  /** A temp file left by a rewrite that a hard kill interrupted (the journal itself is whole). */
-  private async removeStaleTemp(): Promise<void> {
-    const dir = dirname(this.path);
-    const prefix = `${basename(this.path)}.`;
-    const names = await fs.readdir(dir).catch(() => [] as string[]);
-    for (const n of names) {
-      if (n.startsWith(prefix) && /^\d+\.tmp$/.test(n.slice(prefix.length))) await fs.rm(join(dir, n), { force: true }).catch(() => undefined);
-    }
   }
 }
 
