@@ -219,6 +219,22 @@ describe('DatevConnectSource recovery', () => {
     expect(s.status().lastError).toBeUndefined();
   });
 
+  it('a new password stored while DATEVconnect is down is tried with the usual back-off, not every minute', async () => {
+    let password = 'falsch';
+    const s = make({ client: client(new BasicAuthProvider('cti', async () => password)) });
+    await started(s);
+    expect(s.status().waitingForNewPassword).toBe(true);
+    password = PASSWORD;
+    fake.inject({ kind: 'status', status: 503 }, undefined, 1e9); // the service is down meanwhile
+    fake.clearRequests();
+    for (let i = 0; i < 10; i++) await advance(s, MIN);
+    expect(fake.requests().length).toBeLessThanOrEqual(4); // at 1, 2, 4, 8 minutes — not 10
+    expect(s.status().waitingForNewPassword).toBe(false); // the new password was not refused
+    fake.clearFaults();
+    await advance(s, 30 * MIN);
+    expect(s.status()).toMatchObject({ state: 'ready', addressees: 8 });
+  });
+
   it('a 401 with sign-in that cannot tell a new password (Windows) is retried at most every 30 minutes', async () => {
     const windowsLike: AuthProvider = { description: 'windows', authorization: async () => 'Basic ' + Buffer.from('cti:falsch').toString('base64') };
     const s = make({ client: client(windowsLike) });

@@ -350,6 +350,10 @@ export class DatevConnectSource {
     this.failures++;
     if (full && this.ready) this.deferFullCrawl();
     if (e instanceof DatevConnectError && e.kind === 'unauthorized') this.blockUntilNewCredentials(credential);
+    else if (this.authBlock?.key !== undefined && credential !== this.authBlock.key) {
+      // a new password was tried and not refused (the server failed otherwise): the usual back-off applies
+      this.authBlock = null;
+    }
   }
 
   /** The next full crawl waits (refresh interval doubling up to the maximum); incremental refreshes go on meanwhile. */
