@@ -17,12 +17,6 @@ LONG SetRunValue(const std::wstring& name, const std::wstring& command) {
   return RegSetValueExW(key.Get(), name.c_str(), 0, REG_SZ, reinterpret_cast<const BYTE*>(command.c_str()), bytes);
 }
 
-LONG GetRunValue(const std::wstring& name, std::wstring* value) { return GetRunValueOf(HKEY_CURRENT_USER, name, value); }
-
-LONG GetMachineRunValue(const std::wstring& name, std::wstring* value) {
-  return GetRunValueOf(HKEY_LOCAL_MACHINE, name, value);
-}
-
 LONG GetRunValueOf(HKEY root, const std::wstring& name, std::wstring* value) {
   UniqueHkey key;
   // the 64-bit view: where the x64 MSI writes the machine-wide logon start

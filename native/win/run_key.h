@@ -13,10 +13,8 @@ extern const wchar_t kRunKey[];
 // ERROR_SUCCESS or a Win32 error code.
 LONG SetRunValue(const std::wstring& name, const std::wstring& command);
 
+// The Run value `name` of `root` (HKCU, or HKLM read only: the all-users MSI's logon start; 64-bit view):
 // ERROR_SUCCESS (found, *value set), ERROR_FILE_NOT_FOUND (no such value or key) or another error.
-LONG GetRunValue(const std::wstring& name, std::wstring* value);
-// The same for HKLM\...\Run (read only: the all-users MSI's logon start for every user).
-LONG GetMachineRunValue(const std::wstring& name, std::wstring* value);
 LONG GetRunValueOf(HKEY root, const std::wstring& name, std::wstring* value);
 
 // ERROR_SUCCESS (deleted), ERROR_FILE_NOT_FOUND (was not there) or another error.

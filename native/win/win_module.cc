@@ -71,24 +71,24 @@ Napi::Value ReleaseSingleInstance(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), winx::ReleaseInstanceMutex());
 }
 
-// getAutostart(valueName) → string | null
-Napi::Value GetAutostart(const Napi::CallbackInfo& info) {
+// A Run value of `root` (HKCU: the user's autostart; HKLM: the all-users MSI's logon start) → string | null.
+Napi::Value ReadRunValue(const Napi::CallbackInfo& info, HKEY root, const char* where) {
   const std::wstring name = RequireText(info, 0, "value name", kMaxValueName);
   std::wstring value;
-  const LONG rc = winx::GetRunValue(name, &value);
+  const LONG rc = winx::GetRunValueOf(root, name, &value);
   if (rc == ERROR_FILE_NOT_FOUND) return info.Env().Null();
-  if (rc != ERROR_SUCCESS) throw Win32Error(info.Env(), "reading HKCU\\...\\Run", static_cast<DWORD>(rc));
+  if (rc != ERROR_SUCCESS) throw Win32Error(info.Env(), where, static_cast<DWORD>(rc));
   return FromWide(info.Env(), value);
+}
+
+// getAutostart(valueName) → string | null
+Napi::Value GetAutostart(const Napi::CallbackInfo& info) {
+  return ReadRunValue(info, HKEY_CURRENT_USER, "reading HKCU\\...\\Run");
 }
 
 // getMachineAutostart(valueName) → string | null: HKLM\...\Run (the all-users MSI's logon start)
 Napi::Value GetMachineAutostart(const Napi::CallbackInfo& info) {
-  const std::wstring name = RequireText(info, 0, "value name", kMaxValueName);
-  std::wstring value;
-  const LONG rc = winx::GetMachineRunValue(name, &value);
-  if (rc == ERROR_FILE_NOT_FOUND) return info.Env().Null();
-  if (rc != ERROR_SUCCESS) throw Win32Error(info.Env(), "reading HKLM\\...\\Run", static_cast<DWORD>(rc));
-  return FromWide(info.Env(), value);
+  return ReadRunValue(info, HKEY_LOCAL_MACHINE, "reading HKLM\\...\\Run");
 }
 
 // setAutostart(valueName, command) → undefined
