@@ -1,4 +1,3 @@
-#define _CRT_RAND_S  // rand_s: the CRT's cryptographic random numbers (RtlGenRandom)
 #include <stdlib.h>
 
 #include "com/call_id.h"

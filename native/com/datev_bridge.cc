@@ -1,4 +1,3 @@
-#define _CRT_RAND_S  // rand_s (before any header includes stdlib.h)
 #include <stdlib.h>
 
 #include "com/datev_bridge.h"
