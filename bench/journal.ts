@@ -168,7 +168,7 @@ async function prepare(kept: number): Promise<{ run: Run; loadMs: number }> {
       mask: makeMasker(true),
       canDeliver: () => true,
     },
-    { notePrompt: 'off', notePromptSeconds: 180, deliverMissed: true },
+    { notePrompt: 'off', notePromptSeconds: 180, deliverMissed: true, retrySeconds: 30 },
   );
   const t0 = cpu.ms();
   await service.start();

@@ -45,6 +45,7 @@ export const INSTALLER_PROPERTIES: Readonly<Record<string, string>> = {
   NOTEPROMPT: 'journal.notePrompt',
   NOTEPROMPTSECONDS: 'journal.notePromptSeconds',
   DELIVERMISSED: 'journal.deliverMissed',
+  JOURNALRETRYSECONDS: 'journal.retrySeconds',
   LOGLEVEL: 'log.level',
   LOGDIR: 'log.dir',
   LOGMASK: 'log.mask',

@@ -71,6 +71,8 @@ export const journalSchema = z.object({
   notePromptSeconds: int(10, 3600, 180),
   /** Deliver calls DATEV could not get live (closed, hung, refused) as journal entries when it is back. */
   deliverMissed: bool(true),
+  /** An entry DATEV refused or could not take is tried again after this many seconds (3 refusals: it waits for the user). */
+  retrySeconds: int(5, 3600, 30),
 });
 
 export const configSchema = z.object({

@@ -14,7 +14,8 @@ import type { Journal } from './journal';
 
 /** DATEV refused an item this often: it waits for the user („An DATEV senden“ in the call list). */
 export const MAX_REFUSALS = 3;
-/** Looks for work this often anyway (DATEV may have come back without anyone noticing). */
+/** Looks for work this often anyway (DATEV may have come back without anyone noticing), and waits this
+ * long after DATEV did not take an item (config journal.retrySeconds). */
 export const DELIVERY_RETRY_MS = 30_000;
 
 export interface DeliveryDeps {
@@ -26,6 +27,8 @@ export interface DeliveryDeps {
   mask: Masker;
   /** DATEV runs and answers, and no call is in progress. */
   canDeliver: () => boolean;
+  /** Default DELIVERY_RETRY_MS. */
+  retryMs?: number;
 }
 
 type Item = { entry: KeptEntry; note?: number; at: number };
@@ -39,8 +42,10 @@ export class JournalDelivery {
   private pausedUntil = 0;
   private cancelTimer: (() => void) | undefined;
   private readonly unsubscribe: () => void;
+  private readonly retryMs: number;
 
   constructor(private readonly d: DeliveryDeps) {
+    this.retryMs = d.retryMs ?? DELIVERY_RETRY_MS;
     this.unsubscribe = d.journal.onChange(() => this.kick());
   }
 
@@ -71,7 +76,7 @@ export class JournalDelivery {
 
   private schedule(): void {
     this.cancelTimer?.();
-    this.cancelTimer = this.d.clock.setTimeout(() => this.kick(true), DELIVERY_RETRY_MS);
+    this.cancelTimer = this.d.clock.setTimeout(() => this.kick(true), this.retryMs);
   }
 
   /**
@@ -144,7 +149,7 @@ export class JournalDelivery {
       (err: unknown) => {
         if (this.current !== attempt) return;
         log.warn(`Journal: the entry's CallID cannot be saved (${(err as Error).message}); it is sent once the journal file can be written`, { callId: e.callId });
-        this.pausedUntil = this.d.clock.now().getTime() + DELIVERY_RETRY_MS;
+        this.pausedUntil = this.d.clock.now().getTime() + this.retryMs;
         putBack();
       },
     );
@@ -168,7 +173,7 @@ export class JournalDelivery {
       if (note) note.state = o.type === 'delivered' ? 'delivered' : failed ? 'failed' : 'pending';
       else e.datev = o.type === 'delivered' ? 'journal' : failed ? 'failed' : 'pending';
       if (failed) this.d.log.error(`Journal: DATEV lehnt den Eintrag ab / DATEV refused the journal entry ${attempts} times; it waits for „An DATEV senden“`, { callId });
-      if (o.type !== 'delivered') this.pausedUntil = this.d.clock.now().getTime() + DELIVERY_RETRY_MS;
+      if (o.type !== 'delivered') this.pausedUntil = this.d.clock.now().getTime() + this.retryMs;
       this.d.journal.update(e);
     }
     if (o.type === 'delivered') this.kick();

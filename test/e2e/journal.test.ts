@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { CallState, Direction } from '../../src/datev/callData';
 import { MemoryJournal } from '../../fakes/journal/memoryJournal';
+import { defaultConfig } from '../../src/config/schema';
 import { makeWorld, MUELLER, type World } from '../support/world';
 
 
@@ -52,7 +53,7 @@ describe('Gesprächsnotiz: the note after a call', () => {
   });
 
   it('sends nothing for an empty note, „Verwerfen“ or the timeout', async () => {
-    const w = await makeWorld({ config: { journal: { notePrompt: 'contact', notePromptSeconds: 60, deliverMissed: true } } });
+    const w = await makeWorld({ config: { journal: { notePrompt: 'contact', notePromptSeconds: 60, deliverMissed: true, retrySeconds: 30 } } });
     await talkToMueller(w);
     w.windows.noteUser.save(w.windows.noteUser.openNotes()[0]!.id, '   \n ');
     await talkToMueller(w);
@@ -84,11 +85,11 @@ describe('Gesprächsnotiz: the note after a call', () => {
     await unknownCaller(contact, true);
     await unknownCaller(contact, false);
     expect(contact.windows.shownNotes).toEqual([]);
-    const all = await makeWorld({ config: { journal: { notePrompt: 'all', notePromptSeconds: 180, deliverMissed: true } } });
+    const all = await makeWorld({ config: { journal: { notePrompt: 'all', notePromptSeconds: 180, deliverMissed: true, retrySeconds: 30 } } });
     await unknownCaller(all, true);
     await unknownCaller(all, false);
     expect(all.windows.shownNotes.map((n) => n.heading)).toEqual(['+49 40 999999']);
-    const off = await makeWorld({ config: { journal: { notePrompt: 'off', notePromptSeconds: 180, deliverMissed: true } } });
+    const off = await makeWorld({ config: { journal: { notePrompt: 'off', notePromptSeconds: 180, deliverMissed: true, retrySeconds: 30 } } });
     await talkToMueller(off);
     expect(off.windows.shownNotes).toEqual([]);
   });
@@ -222,6 +223,27 @@ describe('calls while DATEV was closed are not lost', () => {
     expect(journals(w)).toHaveLength(1);
     expect(journals(w)[0]!.data.CallID).toBe(entry.journalCallId);
     expect(w.windows.listUser.rows()![0]!.cells[6]).toBe('ja');
+  });
+
+  it('a refused entry is tried again after journal.retrySeconds (30 s by default), not before', async () => {
+    const attempts = (w: World) => w.journal.entries()[0]!.attempts;
+    for (const [retrySeconds, expected] of [[undefined, 30], [5, 5]] as const) {
+      const journal = { ...defaultConfig().journal, ...(retrySeconds ? { retrySeconds } : {}) };
+      const w = await makeWorld({ datevRunning: false, config: { journal } });
+      const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+      await w.settle();
+      await w.tapi.pbx.hangup(id);
+      await w.settle();
+      await w.datev.driver.failNextNotification(0x80004005);
+      await w.datev.driver.start();
+      for (let i = 0; i < 100 && attempts(w) === 0; i++) await w.advance(100); // DATEV is found and refuses
+      expect(attempts(w)).toBe(1);
+      await w.datev.driver.failNextNotification(0x80004005);
+      await w.advance(expected * 1000 - 300);
+      expect(attempts(w)).toBe(1);
+      await w.advance(400);
+      expect(attempts(w), `tried again after ${expected} s`).toBe(2);
+    }
   });
 
   it('a note DATEV refused three times can be sent again with „An DATEV senden“', async () => {
@@ -463,7 +485,7 @@ describe('calls while DATEV was closed are not lost', () => {
   });
 
   it('with journal.deliverMissed off, a missed call waits for „An DATEV senden“', async () => {
-    const w = await makeWorld({ datevRunning: false, config: { journal: { notePrompt: 'contact', notePromptSeconds: 180, deliverMissed: false } } });
+    const w = await makeWorld({ datevRunning: false, config: { journal: { notePrompt: 'contact', notePromptSeconds: 180, deliverMissed: false, retrySeconds: 30 } } });
     const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
     await w.settle();
     await w.tapi.pbx.hangup(id);
@@ -511,7 +533,7 @@ describe('Anrufliste: the call list', () => {
   });
 
   it('„Notiz an DATEV senden“ opens the note for that call; the list follows what happens', async () => {
-    const w = await makeWorld({ config: { journal: { notePrompt: 'off', notePromptSeconds: 180, deliverMissed: true } } });
+    const w = await makeWorld({ config: { journal: { notePrompt: 'off', notePromptSeconds: 180, deliverMissed: true, retrySeconds: 30 } } });
     const callId = await talkToMueller(w, 30);
     await w.app.journal.callList.show();
     w.windows.listUser.act('note', callId);

@@ -9,7 +9,7 @@
  *      DATEV starts and refuses the first NewJournal (R, the oldest).
  *   2. The call list from the tray shows both; „Kontakt zuordnen…“ on R: the user types part of a name
  *      in the chooser and picks Müller & Söhne.
- *   3. DATEV refuses R twice more (the journal asks again 30 s after each refusal): „nein (abgelehnt)“;
+ *   3. DATEV refuses R twice more (the journal asks again 15 s after each refusal): „nein (abgelehnt)“;
  *      „An DATEV senden“ sends it. R (with the assigned contact) and A (Absence) reach DATEV once each.
  *   4. A connected call with Müller & Söhne (B): the note window appears without taking the focus
  *      from the program the user is typing in; the user writes a note and presses „Speichern“: DATEV
@@ -18,8 +18,9 @@
  *   6. DATEV closes; the number of R calls again (the assigned contact is remembered) and is missed;
  *      the program stops while DATEV is closed. DATEV runs again, the program starts: that call
  *      arrives as one NewJournal, and nothing else is sent twice.
- * The journal's pauses after a refusal (30 s each, src/journal/delivery.ts) make steps 1–3 take about
- * 1.5 minutes; nothing else waits on a clock.
+ * The journal's pauses after a refusal (journal.retrySeconds: 15 s here, 30 s by default; long enough
+ * for step 2's user to finish before the next attempt) make steps 1–3 take about 45 s; nothing else
+ * waits on a clock.
  * The journal lives in the Wine prefix's %LOCALAPPDATA%; this file starts and ends with none.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -154,7 +155,7 @@ function appConfig(): Record<string, unknown> {
     lookupBudgetMs: 2000,
     datevTimeoutMs: DATEV_TIMEOUT_MS,
     contacts: { datevConnect: { enabled: false }, manualListFile: winPath(csvFile), learnFromDial: true },
-    journal: { notePrompt: 'contact', notePromptSeconds: 300, deliverMissed: true },
+    journal: { notePrompt: 'contact', notePromptSeconds: 300, deliverMissed: true, retrySeconds: 15 },
     log: { level: 'debug' },
   };
 }
