@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the fake tapi32.dll (x64, mingw-w64) and its conformance program.
 #   fakes/tapi32/build.sh [outdir]        default outdir: fakes/tapi32/build
-# Output: <outdir>/tapi32.dll, <outdir>/conformance.exe
+# Output: <outdir>/tapi32.dll, <outdir>/conformance.exe — not rebuilt while they are newer than every
+# source here (FAKE_TAPI_REBUILD=1 rebuilds anyway).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -11,6 +12,16 @@ CC="${CC:-x86_64-w64-mingw32-gcc}"
 mkdir -p "$gen"
 
 command -v "$CC" >/dev/null || { echo "build.sh: $CC not found (apt-get install gcc-mingw-w64-x86-64)" >&2; exit 1; }
+
+# nothing to do when both outputs are newer than every input (the Wine test files call this in turn)
+if [ -f "$out/tapi32.dll" ] && [ -f "$out/conformance.exe" ] && [ -z "${FAKE_TAPI_REBUILD:-}" ]; then
+  newer=$(find "$here/src" "$here/conformance" "$here/build.sh" "$here/tapi32.exports" -type f \
+          \( -newer "$out/tapi32.dll" -o -newer "$out/conformance.exe" \) | head -n 1)
+  if [ -z "$newer" ]; then
+    echo "up to date: $out/tapi32.dll and $out/conformance.exe"
+    exit 0
+  fi
+fi
 
 # The tapi.h the compiler really uses: all constant tables are generated from it.
 hdr="$(echo '#include <tapi.h>' | "$CC" -x c -E -M - | tr ' \\' '\n\n' | grep '/tapi\.h$' | head -n1)"
