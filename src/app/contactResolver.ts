@@ -56,15 +56,24 @@ export class ContactResolver {
     return r.contact ? { chosen: r.contact, candidates } : { candidates };
   }
 
-  /** The user picked this contact for this number (in the dialog). */
+  /** The user picked this contact for this number (in the dialog; the number as the phone system reports it). */
   chosen(number: string, contact: Contact): void {
-    this.choices.set(numberKey(number, this.country), { id: contact.id, dataSource: contact.dataSource });
+    this.choose(number, contact);
     this.contacts.rememberChoice?.(number, contact).catch((e: unknown) => this.log.warn(`cannot remember the choice: ${(e as Error).message}`));
   }
 
-  /** DATEV dialled this number for this contact: remember both the pair and the choice. */
+  /**
+   * DATEV dialled this number for this contact: remember both the pair and the choice. A source that keeps
+   * choices takes both from `learn`, which reads the number in DATEV's form (rememberChoice reads the phone
+   * system's: with an outside-line prefix "0049 …" would become another number).
+   */
   dialled(number: string, contact: Contact): void {
-    this.chosen(number, contact);
+    this.choose(number, contact);
     this.contacts.learn?.(number, contact).catch((e: unknown) => this.log.warn(`cannot remember contact: ${(e as Error).message}`));
+  }
+
+  /** The in-memory choice, for sources that keep none (see resolve). */
+  private choose(number: string, contact: Contact): void {
+    this.choices.set(numberKey(number, this.country), { id: contact.id, dataSource: contact.dataSource });
   }
 }

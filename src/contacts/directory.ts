@@ -7,7 +7,7 @@
  * order above; the same contact is listed once. Lookups never wait for a crawl: they answer from what
  * is indexed now, and `onIndexUpdated` tells the app when to re-check calls in progress.
  */
-import { resolveAmbiguity, sameContact, type AmbiguityRule, type Resolution } from './ambiguity';
+import { resolveAmbiguity, type AmbiguityRule, type Resolution } from './ambiguity';
 import type { DatevConnectSource, DatevConnectStatus } from './datevconnect/source';
 import type { LastChoiceStore } from './lastChoice';
 import type { LearnedStore } from './learned';
@@ -206,14 +206,10 @@ export class ContactDirectory implements ContactsPort {
     return resolveAmbiguity(this.rule, r.contacts, last);
   }
 
-  /**
-   * Remembers the user's pick for this number (for the `lastChosen` rule); `number` as the phone system
-   * reports it. Only a pick among the number's contacts is kept: a number in another form (DATEV's Dial
-   * passes its own here too; it is remembered by `learn`) would otherwise be stored under a wrong key.
-   */
+  /** Remembers the user's pick for this number (for the `lastChosen` rule); `number` as the phone system reports it. */
   async rememberChoice(number: string, contact: Pick<Contact, 'id' | 'dataSource'>): Promise<void> {
     const r = this.lookupDetailed(number);
-    if (r.key === null || !usableChoice(contact) || !r.contacts.some((c) => sameContact(c, contact))) return;
+    if (r.key === null || !usableChoice(contact)) return;
     await this.deps.lastChoices?.set(r.key, contact);
   }
 
