@@ -36,8 +36,7 @@ echo "node $(node --version), npm $(npm --version)"
 npm ci --no-audit --no-fund --loglevel=error
 
 section "type check"
-npx tsc -p tsconfig.json --noEmit
-npx tsc -p tsconfig.test.json   # the tests, fakes and contracts too
+npx tsc -p tsconfig.test.json   # src and the tests, fakes and contracts (tsconfig.json's options; the build checks src again)
 
 section "unit, contract and end-to-end tests (fakes) with coverage"
 timeout --kill-after=30 900 npx vitest run --coverage --reporter=default --reporter=json --outputFile.json="$REPORTS/unit.json"
