@@ -68,7 +68,8 @@ function run(display: string, args: string[]): Promise<string> {
       (err, stdout, stderr) => {
         if (err && (err as { code?: unknown }).code !== 2) {
           const how = err as { code?: unknown; signal?: unknown; killed?: unknown };
-          reject(new Error(`win-user.exe ${args.join(' ')} failed (exit ${String(how.code)}, signal ${String(how.signal)}${how.killed ? ', killed after 20 s' : ''}): ${err.message}\n${stderr}`));
+          const printed = stdout.trim() === '' ? 'it printed nothing (Wine did not start it, or it ended early)' : `it printed: ${stdout.trim().slice(0, 300)}`;
+          reject(new Error(`win-user.exe ${args.join(' ')} failed (exit ${String(how.code)}, signal ${String(how.signal)}${how.killed ? ', killed after 20 s' : ''}); ${printed}: ${err.message}\n${stderr}`));
           return;
         }
         resolve(stdout);
@@ -123,7 +124,17 @@ export function winUser(display: string): DialogUser {
 
 /** Types `text` into the window's Edit (replacing what is there; a line break is Enter); returns the Edit's length then. */
 export async function typeInto(display: string, id: number, text: string): Promise<number> {
-  const out = (await run(display, ['type', String(id), Buffer.from(text, 'utf8').toString('hex')])).trim();
+  // Typing replaces the Edit's whole text, so a launch that failed (as in listWindows) is tried again.
+  let out = '';
+  for (let attempt = 1; ; attempt++) {
+    try {
+      out = (await run(display, ['type', String(id), Buffer.from(text, 'utf8').toString('hex')])).trim();
+      if (out !== '' || attempt >= 3) break;
+    } catch (err) {
+      if (attempt >= 3 || !/printed nothing/.test((err as Error).message)) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
   const r = JSON.parse(out || '{}') as { ok?: boolean; length?: number; reason?: string; what?: string };
   if (!r.ok) throw new Error(`win-user.exe type ${id}: ${r.reason ?? 'failed'} ${r.what ?? ''}`);
   return r.length ?? -1;
