@@ -2,7 +2,7 @@
 # Builds the fake tapi32.dll (x64, mingw-w64) and its conformance program.
 #   fakes/tapi32/build.sh [outdir]        default outdir: fakes/tapi32/build
 # Output: <outdir>/tapi32.dll, <outdir>/conformance.exe — not rebuilt while they are newer than every
-# source here (FAKE_TAPI_REBUILD=1 rebuilds anyway).
+# source here.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -14,7 +14,7 @@ mkdir -p "$gen"
 command -v "$CC" >/dev/null || { echo "build.sh: $CC not found (apt-get install gcc-mingw-w64-x86-64)" >&2; exit 1; }
 
 # nothing to do when both outputs are newer than every input (the Wine test files call this in turn)
-if [ -f "$out/tapi32.dll" ] && [ -f "$out/conformance.exe" ] && [ -z "${FAKE_TAPI_REBUILD:-}" ]; then
+if [ -f "$out/tapi32.dll" ] && [ -f "$out/conformance.exe" ]; then
   newer=$(find "$here/src" "$here/conformance" "$here/build.sh" "$here/tapi32.exports" -type f \
           \( -newer "$out/tapi32.dll" -o -newer "$out/conformance.exe" \) | head -n 1)
   if [ -z "$newer" ]; then

@@ -78,20 +78,26 @@ function run(display: string, args: string[]): Promise<string> {
   });
 }
 
-export async function listWindows(display: string): Promise<WinUserWindow[]> {
-  // Listing only reads, so a launch of win-user.exe that failed without output (seen in CI on a loaded
-  // machine: Wine's launcher exited before the tool ran, with an error code or, twice, with 0) is tried
-  // again; clicks are never retried.
-  let out = '';
+/**
+ * `run` for commands that may safely run twice: a launch of win-user.exe that failed without output (seen
+ * in CI on a loaded machine: Wine's launcher exited before the tool ran, with an error code or, twice,
+ * with 0) is tried again, up to three times; `retryError` says which failures count as such a launch.
+ */
+async function runRepeatable(display: string, args: string[], retryError: (err: Error) => boolean): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     try {
-      out = await run(display, ['list']);
-      if (out.trim() !== '' || attempt >= 3) break;
+      const out = await run(display, args);
+      if (out.trim() !== '' || attempt >= 3) return out;
     } catch (err) {
-      if (attempt >= 3) throw err;
+      if (attempt >= 3 || !retryError(err as Error)) throw err;
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+export async function listWindows(display: string): Promise<WinUserWindow[]> {
+  // listing only reads: any failed launch is tried again (clicks are never retried)
+  const out = await runRepeatable(display, ['list'], () => true);
   try {
     return JSON.parse(out) as WinUserWindow[];
   } catch {
@@ -124,17 +130,8 @@ export function winUser(display: string): DialogUser {
 
 /** Types `text` into the window's Edit (replacing what is there; a line break is Enter); returns the Edit's length then. */
 export async function typeInto(display: string, id: number, text: string): Promise<number> {
-  // Typing replaces the Edit's whole text, so a launch that failed (as in listWindows) is tried again.
-  let out = '';
-  for (let attempt = 1; ; attempt++) {
-    try {
-      out = (await run(display, ['type', String(id), Buffer.from(text, 'utf8').toString('hex')])).trim();
-      if (out !== '' || attempt >= 3) break;
-    } catch (err) {
-      if (attempt >= 3 || !/printed nothing/.test((err as Error).message)) throw err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  // typing replaces the Edit's whole text: a launch that printed nothing is tried again
+  const out = (await runRepeatable(display, ['type', String(id), Buffer.from(text, 'utf8').toString('hex')], (err) => /printed nothing/.test(err.message))).trim();
   const r = JSON.parse(out || '{}') as { ok?: boolean; length?: number; reason?: string; what?: string };
   if (!r.ok) throw new Error(`win-user.exe type ${id}: ${r.reason ?? 'failed'} ${r.what ?? ''}`);
   return r.length ?? -1;
