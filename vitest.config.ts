@@ -8,6 +8,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: ['node_modules/**', 'test/wine/**/*.wine.test.ts'],
     environment: 'node',
+    globalSetup: ['test/support/scratchTmp.ts'],
     testTimeout: 15000,
     coverage: {
       provider: 'v8',

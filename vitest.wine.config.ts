@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     include: ['test/wine/**/*.wine.test.ts'],
     environment: 'node',
-    globalSetup: ['test/wine/globalSetup.ts'],
+    globalSetup: ['test/support/scratchTmp.ts', 'test/wine/globalSetup.ts'],
     fileParallelism: false,
     testTimeout: 60000,
     hookTimeout: 120000,
