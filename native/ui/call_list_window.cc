@@ -45,7 +45,7 @@ constexpr int kColumnMinWidth = 60;
 class CallListWindow : public ToolWindow {
  public:
   CallListWindow(std::shared_ptr<CallListState> state, const CallListSpec& spec, const CallListHooks& hooks)
-      : state_(std::move(state)), spec_(spec), hooks_(hooks) {}
+      : ToolWindow("call list window procedure"), state_(std::move(state)), spec_(spec), hooks_(hooks) {}
 
   bool Create(std::string* error);
   void Show();
@@ -326,10 +326,7 @@ LRESULT CallListWindow::Handle(UINT msg, WPARAM wparam, LPARAM lparam) {
       Finish();
       return 0;
     case winx::kWmDpiChanged: {
-      const UINT dpi = HIWORD(wparam);
-      if (dpi == 0 || dpi == dpi_) return 0;
-      dpi_ = dpi;
-      fonts_.Create(dpi_);
+      if (!AdoptDpi(wparam)) return 0;
       SetFont(list_, fonts_.normal());
       for (HWND b : buttons_) SetFont(b, fonts_.normal());
       if (const RECT* suggested = reinterpret_cast<const RECT*>(lparam)) {
@@ -347,8 +344,7 @@ LRESULT CallListWindow::Handle(UINT msg, WPARAM wparam, LPARAM lparam) {
       Finish();
       return 0;
     case WM_DESTROY:
-      RemovePropW(hwnd_, kDialogIdProperty);
-      PostQuitMessage(0);
+      EndOwnLoop();
       return 0;
     default:
       break;

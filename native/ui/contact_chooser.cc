@@ -36,7 +36,7 @@ constexpr int kButtonPadding = 24;
 class ChooserWindow : public ToolWindow {
  public:
   ChooserWindow(std::shared_ptr<ChooserState> state, const ChooserSpec& spec, const ChooserHooks& hooks)
-      : state_(std::move(state)), spec_(spec), hooks_(hooks) {}
+      : ToolWindow("contact chooser window procedure"), state_(std::move(state)), spec_(spec), hooks_(hooks) {}
 
   bool Create(std::string* error);
   void Show();
@@ -280,17 +280,9 @@ LRESULT ChooserWindow::Handle(UINT msg, WPARAM wparam, LPARAM lparam) {
     case WM_CLOSE:  // X button, Alt+F4
       Finish(false);
       return 0;
-    case winx::kWmDpiChanged: {
-      const UINT dpi = HIWORD(wparam);
-      if (dpi == 0 || dpi == dpi_) return 0;
-      dpi_ = dpi;
-      fonts_.Create(dpi_);
-      const RECT* suggested = reinterpret_cast<const RECT*>(lparam);
-      RECT now = {};
-      GetWindowRect(hwnd_, &now);
-      Layout(Place::kAt, suggested ? POINT{suggested->left, suggested->top} : POINT{now.left, now.top});
+    case winx::kWmDpiChanged:
+      if (AdoptDpi(wparam)) Layout(Place::kAt, SuggestedTopLeft(lparam));
       return 0;
-    }
     case kMsgApplyChanges:
       ApplyResults();
       return 0;
@@ -298,8 +290,7 @@ LRESULT ChooserWindow::Handle(UINT msg, WPARAM wparam, LPARAM lparam) {
       Finish(false);
       return 0;
     case WM_DESTROY:
-      RemovePropW(hwnd_, kDialogIdProperty);
-      PostQuitMessage(0);
+      EndOwnLoop();
       return 0;
     default:
       break;

@@ -41,7 +41,8 @@ constexpr int kCascadeStep = 28;
 
 class NoteWindow : public ToolWindow {
  public:
-  NoteWindow(std::shared_ptr<DialogState> state, const NoteSpec& spec) : state_(std::move(state)), spec_(spec) {}
+  NoteWindow(std::shared_ptr<DialogState> state, const NoteSpec& spec)
+      : ToolWindow("note window procedure"), state_(std::move(state)), spec_(spec) {}
 
   bool Create(std::string* error);
   void Show();
@@ -243,23 +244,14 @@ LRESULT NoteWindow::Handle(UINT msg, WPARAM wparam, LPARAM lparam) {
         return 0;
       }
       break;
-    case winx::kWmDpiChanged: {
-      const UINT dpi = HIWORD(wparam);
-      if (dpi == 0 || dpi == dpi_) return 0;
-      dpi_ = dpi;
-      fonts_.Create(dpi_);
-      const RECT* suggested = reinterpret_cast<const RECT*>(lparam);
-      RECT now = {};
-      GetWindowRect(hwnd_, &now);
-      Layout(Place::kAt, suggested ? POINT{suggested->left, suggested->top} : POINT{now.left, now.top});
+    case winx::kWmDpiChanged:
+      if (AdoptDpi(wparam)) Layout(Place::kAt, SuggestedTopLeft(lparam));
       return 0;
-    }
     case kMsgCloseFromCode:
       Finish(NoteEnd::kClosed);
       return 0;
     case WM_DESTROY:
-      RemovePropW(hwnd_, kDialogIdProperty);
-      PostQuitMessage(0);
+      EndOwnLoop();
       return 0;
     default:
       break;

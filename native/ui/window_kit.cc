@@ -4,6 +4,7 @@
 
 #include <cwctype>
 
+#include "ui/dialog_state.h"  // kDialogIdProperty
 #include "win/dpi.h"
 #include "win/thread.h"
 
@@ -137,6 +138,26 @@ void ToolWindow::ResizeClient(int width, int height, int* outer_width, int* oute
   *outer_height = rc.bottom - rc.top;
 }
 
+bool ToolWindow::AdoptDpi(WPARAM wparam) {
+  const UINT dpi = HIWORD(wparam);
+  if (dpi == 0 || dpi == dpi_) return false;
+  dpi_ = dpi;
+  fonts_.Create(dpi_);
+  return true;
+}
+
+POINT ToolWindow::SuggestedTopLeft(LPARAM lparam) const {
+  if (const RECT* suggested = reinterpret_cast<const RECT*>(lparam)) return POINT{suggested->left, suggested->top};
+  RECT now = {};
+  GetWindowRect(hwnd_, &now);
+  return POINT{now.left, now.top};
+}
+
+void ToolWindow::EndOwnLoop() const {
+  RemovePropW(hwnd_, kDialogIdProperty);
+  PostQuitMessage(0);
+}
+
 LRESULT CALLBACK ToolWindow::Proc(HWND hwnd, UINT msg, WPARAM wparam, LPARAM lparam) {
   ToolWindow* self = nullptr;
   try {
@@ -154,7 +175,7 @@ LRESULT CALLBACK ToolWindow::Proc(HWND hwnd, UINT msg, WPARAM wparam, LPARAM lpa
     if (!self || self->hwnd_ != hwnd) return DefWindowProcW(hwnd, msg, wparam, lparam);
     return self->Handle(msg, wparam, lparam);
   } catch (...) {
-    winx::ReportUncaught("journal window procedure", winx::CurrentExceptionWhat());
+    winx::ReportUncaught(self && self->hwnd_ == hwnd ? self->kind_ : "window procedure", winx::CurrentExceptionWhat());
   }
   if (self && self->hwnd_ == hwnd) {
     self->OnUncaught(msg);

@@ -65,7 +65,8 @@ bool InitListViewClasses();
 // what it means for the window (e.g. a click that could not be handled ends the window).
 class ToolWindow {
  public:
-  ToolWindow() = default;
+  // `kind` names the window in the report of an uncaught failure ("call dialog", "note window", …).
+  explicit ToolWindow(const char* kind) : kind_(kind) {}
   virtual ~ToolWindow() = default;
   ToolWindow(const ToolWindow&) = delete;
   ToolWindow& operator=(const ToolWindow&) = delete;
@@ -78,8 +79,16 @@ class ToolWindow {
   HWND AddControl(const wchar_t* control_class, const std::wstring& text, DWORD style, int id, DWORD ex_style = 0);
   void SetFont(HWND control, HFONT font) { SendMessageW(control, WM_SETFONT, reinterpret_cast<WPARAM>(font), FALSE); }
   int Scale(int px) const { return ScaleFor(dpi_, px); }
-  // Sets the window's outer size for a client area of width x height (at its current position).
+  // The window's outer size for a client area of width x height (its current styles).
   void ResizeClient(int width, int height, int* outer_width, int* outer_height) const;
+  // WM_DPICHANGED: takes the new DPI (HIWORD of wParam) and makes the fonts for it; false when there is
+  // nothing to do (0 or the DPI the window already has).
+  bool AdoptDpi(WPARAM wparam);
+  // WM_DPICHANGED's suggested top-left (lParam), else the window's current one.
+  POINT SuggestedTopLeft(LPARAM lparam) const;
+  // WM_DESTROY of a window that has its thread's message loop to itself: removes its id property and
+  // ends the loop.
+  void EndOwnLoop() const;
 
   virtual LRESULT Handle(UINT msg, WPARAM wparam, LPARAM lparam) = 0;
   virtual void OnUncaught(UINT msg) noexcept = 0;
@@ -90,6 +99,7 @@ class ToolWindow {
 
  private:
   static LRESULT CALLBACK Proc(HWND hwnd, UINT msg, WPARAM wparam, LPARAM lparam);
+  const char* kind_;
 };
 
 // The thread's message loop until WM_QUIT, with IsDialogMessage for `hwnd` (Tab, Esc, Enter, Alt+letter).
