@@ -380,11 +380,14 @@ class DatevBridgeWrap final : public Napi::ObjectWrap<DatevBridgeWrap> {
     return deferred.Promise();
   }
 
-  Napi::Value Register(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
+  Napi::Value Register(const Napi::CallbackInfo& info) { return IntoRot(info.Env(), &Bridge::Register); }
+
+  // register() and rebuild(): the CTI object (a new one for rebuild) into the ROT; once in, the wrapper
+  // is held until it is revoked.
+  Napi::Value IntoRot(Napi::Env env, void (Bridge::*put)(Bridge::Done)) {
     if (closed_) return Closed(env);
     auto deferred = Napi::Promise::Deferred::New(env);
-    bridge_->Register(Completion(env, deferred, [this](Napi::Env e, const Outcome& o, Napi::Promise::Deferred& d) {
+    (bridge_.get()->*put)(Completion(env, deferred, [this](Napi::Env e, const Outcome& o, Napi::Promise::Deferred& d) {
       if (o.code != "ok") {
         d.Reject(OutcomeError(e, o).Value());
         return;
@@ -488,23 +491,7 @@ class DatevBridgeWrap final : public Napi::ObjectWrap<DatevBridgeWrap> {
     return deferred.Promise();
   }
 
-  Napi::Value Rebuild(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    if (closed_) return Closed(env);
-    auto deferred = Napi::Promise::Deferred::New(env);
-    bridge_->Rebuild(Completion(env, deferred, [this](Napi::Env e, const Outcome& o, Napi::Promise::Deferred& d) {
-      if (o.code != "ok") {
-        d.Reject(OutcomeError(e, o).Value());
-        return;
-      }
-      if (!registered_) {
-        registered_ = true;
-        Hold(e);
-      }
-      d.Resolve(e.Undefined());
-    }));
-    return deferred.Promise();
-  }
+  Napi::Value Rebuild(const Napi::CallbackInfo& info) { return IntoRot(info.Env(), &Bridge::Rebuild); }
 
   // claim(id) → true when DATEV's call still waits for the program's answer (synchronous)
   Napi::Value Claim(const Napi::CallbackInfo& info) {
