@@ -276,6 +276,7 @@ bool StaThread::PumpUntil(const std::function<bool()>& done, DWORD timeoutMs) {
       TranslateMessage(&msg);
       DispatchMessageW(&msg);
       if (done()) return true;
+      if (GetTickCount64() >= deadline) return false;  // bounded even when messages never stop coming
     }
     if (done()) return true;
     if (quit_) return false;

@@ -81,6 +81,18 @@ describe('native/ui in native-probe.exe', () => {
     expect(r.lines.find((l) => l.reuse)).toEqual({ reuse: true, ran: true, sameThread: true, staleQuit: false });
   });
 
+  it("a COM apartment's wait (PumpUntil) ends at its timeout even while messages never stop coming", async () => {
+    const r = await probe(['pump']);
+    expect(r.code).toBe(0);
+    const pump = r.lines.find((l) => l.pump) as { finished: boolean; returnedDone: boolean; elapsedMs: number };
+    expect(pump.finished).toBe(true);
+    expect(pump.returnedDone).toBe(false); // timed out: done() never became true
+    // 200 ms asked for; the stream of messages lasts 3 s — a wait that only looks at the clock when the
+    // queue is empty returns after those 3 s
+    expect(pump.elapsedMs).toBeGreaterThanOrEqual(190);
+    expect(pump.elapsedMs).toBeLessThan(1500);
+  });
+
   it('follows WM_DPICHANGED: fonts, controls and window scale to the new DPI, placed at the suggested position', async () => {
     const r = await probe(['dpi']);
     expect(r.code).toBe(0);

@@ -1,4 +1,4 @@
-// native-probe.exe: runs the addon's own native code (native/ui, native/tapi, native/tray, native/win)
+// native-probe.exe: runs the addon's own native code (native/ui, native/tapi, native/tray, native/win, the COM thread)
 // in a plain Windows process under Wine, where a test can do what JS cannot: block a dialog thread at
 // an exact point, hand the window procedure a pointer (WM_DPICHANGED), and make any allocation fail.
 // Built only as a test tool (fakes/ and test/ tools, WILDIX_BUILD_TEST_TOOLS); driven by
@@ -8,6 +8,8 @@
 //   native-probe.exe race           a click handled after close() was requested -> the outcome
 //   native-probe.exe dpi            a dialog created by a DPI-unaware process: its DPI awareness,
 //                                   DPI and sizes; then WM_DPICHANGED to twice that DPI: sizes again
+//   native-probe.exe pump           a COM apartment's PumpUntil while a message posts the next one for 3 s:
+//                                   it must return at its timeout, not when the stream stops
 //   native-probe.exe sweep <what> [persistent]
 //                                   <what> = tapi | dialog | tray | session: runs the scenario once to
 //                                   count its allocations, then once per allocation N with the N-th
@@ -31,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "com/sta_thread.h"
 #include "tapi/tapi_thread.h"
 #include "tray/tray_window.h"
 #include "ui/dialog_state.h"
@@ -555,6 +558,50 @@ int Reuse() {
   return 0;
 }
 
+// A message-only window whose message posts the next one until g_echo_until: the thread's queue is
+// never empty meanwhile.
+constexpr UINT kEcho = WM_APP + 51;
+std::atomic<ULONGLONG> g_echo_until{0};
+
+LRESULT CALLBACK Echo(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
+  if (msg != kEcho) return DefWindowProcW(hwnd, msg, wp, lp);
+  if (GetTickCount64() < g_echo_until.load()) PostMessageW(hwnd, kEcho, 0, 0);
+  return 0;
+}
+
+int Pump() {
+  auto sta = std::make_shared<datev::StaThread>("probe COM thread");
+  if (FAILED(sta->Start([] {}, nullptr))) {
+    Out("{\"error\":\"the COM thread did not start\"}");
+    return 1;
+  }
+  HANDLE done = CreateEventW(nullptr, TRUE, FALSE, nullptr);
+  std::atomic<bool> returned_done{true};
+  std::atomic<long long> elapsed{-1};
+  const bool posted = sta->Post([&] {
+    WNDCLASSW wc = {};
+    wc.lpfnWndProc = Echo;
+    wc.hInstance = GetModuleHandleW(nullptr);
+    wc.lpszClassName = L"WildixProbeEcho";
+    RegisterClassW(&wc);
+    HWND echo = CreateWindowW(L"WildixProbeEcho", L"", 0, 0, 0, 0, 0, HWND_MESSAGE, nullptr, wc.hInstance, nullptr);
+    g_echo_until = GetTickCount64() + 3000;
+    PostMessageW(echo, kEcho, 0, 0);
+    const ULONGLONG t0 = GetTickCount64();
+    returned_done = sta->PumpUntil([] { return false; }, 200);
+    elapsed = static_cast<long long>(GetTickCount64() - t0);
+    g_echo_until = 0;
+    DestroyWindow(echo);
+    SetEvent(done);
+  });
+  const bool finished = posted && WaitForSingleObject(done, 15000) == WAIT_OBJECT_0;
+  CloseHandle(done);
+  sta->Stop(5000);
+  Out("{\"pump\":true,\"finished\":%s,\"returnedDone\":%s,\"elapsedMs\":%lld}", finished ? "true" : "false",
+      returned_done.load() ? "true" : "false", elapsed.load());
+  return 0;
+}
+
 }  // namespace
 
 int wmain(int argc, wchar_t** argv) {
@@ -564,7 +611,8 @@ int wmain(int argc, wchar_t** argv) {
   if (cmd == L"race" && argc == 2) return Race();
   if (cmd == L"dpi" && argc == 2) return Dpi();
   if (cmd == L"reuse" && argc == 2) return Reuse();
+  if (cmd == L"pump" && argc == 2) return Pump();
   if (cmd == L"sweep" && (argc == 3 || argc == 4)) return Sweep(argv[2], argc == 4 && std::wstring(argv[3]) == L"persistent");
-  Out("usage: native-probe.exe race | dpi | reuse | sweep tapi|dialog|tray|session [persistent]");
+  Out("usage: native-probe.exe race | dpi | reuse | pump | sweep tapi|dialog|tray|session [persistent]");
   return 1;
 }
