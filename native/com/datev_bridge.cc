@@ -54,17 +54,8 @@ std::wstring MakeToken() {
 
 // Pumps messages (this is an STA) for `ms` before a retry, so calls into the apartment go on.
 void PumpFor(DWORD ms) {
-  ULONGLONG end = GetTickCount64() + ms;
-  MSG msg;
-  for (;;) {
-    while (PeekMessageW(&msg, nullptr, 0, 0, PM_REMOVE)) {
-      TranslateMessage(&msg);
-      DispatchMessageW(&msg);
-    }
-    ULONGLONG now = GetTickCount64();
-    if (now >= end) return;
-    MsgWaitForMultipleObjectsEx(0, nullptr, static_cast<DWORD>(end - now), QS_ALLINPUT, MWMO_INPUTAVAILABLE);
-  }
+  if (StaThread* sta = StaThread::Current()) sta->PumpUntil([] { return false; }, ms);
+  else Sleep(ms);
 }
 
 // One notification on a notification apartment: lookup, the call's data object, the call (retried
