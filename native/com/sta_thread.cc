@@ -60,7 +60,7 @@ bool StaThread::Running() const {
   return running_;
 }
 
-HRESULT StaThread::Start(std::function<void()> onExit, std::shared_ptr<void> keepAlive) {
+HRESULT StaThread::Start(std::function<void()> onExit, std::shared_ptr<void> keepAlive, DWORD readyMs) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (started_) return kIllegalMethodCall;
@@ -96,7 +96,17 @@ HRESULT StaThread::Start(std::function<void()> onExit, std::shared_ptr<void> kee
     exited_ = nullptr;
     return E_OUTOFMEMORY;
   }
-  WaitForSingleObject(ready, INFINITE);  // Run() sets it on every path, right at the start
+  // Run() sets `ready` on every path, right at the start; bounded all the same (the caller may be the
+  // JavaScript thread).
+  if (WaitForSingleObject(ready, readyMs) != WAIT_OBJECT_0) {
+    int pending = kStartPending;
+    if (startState_.compare_exchange_strong(pending, kStartAbandoned)) {
+      // The thread owns `ready` from now on (it closes it) and ends once it runs; it holds keepAlive.
+      thread_.detach();
+      return RPC_E_TIMEOUT;
+    }
+    // it became ready just now
+  }
   CloseHandle(ready);
   if (FAILED(startHr_)) {
     thread_.join();
@@ -108,20 +118,26 @@ HRESULT StaThread::Start(std::function<void()> onExit, std::shared_ptr<void> kee
 
 void StaThread::Run(HANDLE ready, std::function<void()> onExit) {
   // Start() waits for `ready`: it is set on every way out of here, an exception included.
+  // Set() returns false when Start() has given up waiting: the thread then ends without a loop.
   struct ReadySignal {
     HANDLE event;
     HRESULT& hr;
+    std::atomic<int>& state;
     bool set = false;
-    void Set() {
+    bool Set() {
       set = true;
       SetEvent(event);
+      int pending = kStartPending;
+      if (state.compare_exchange_strong(pending, kStartReady)) return true;
+      CloseHandle(event);  // abandoned: Start() left it to this thread
+      return false;
     }
     ~ReadySignal() {
       if (set) return;
       hr = E_UNEXPECTED;
-      SetEvent(event);
+      Set();
     }
-  } readySignal{ready, startHr_};
+  } readySignal{ready, startHr_, startState_};
   threadId_ = GetCurrentThreadId();
   t_current = this;
   char threadName[64];
@@ -157,7 +173,7 @@ void StaThread::Run(HANDLE ready, std::function<void()> onExit) {
     hwnd_ = hwnd;
     running_ = true;
   }
-  readySignal.Set();
+  if (!readySignal.Set()) quit_ = true;  // Start() gave up on this thread: no loop, straight to the end
 
   MSG msg;
   while (!quit_) {

@@ -25,12 +25,14 @@ class StaThread : public std::enable_shared_from_this<StaThread> {
   StaThread(const StaThread&) = delete;
   StaThread& operator=(const StaThread&) = delete;
 
-  // Starts the thread and waits until the apartment is ready. `onExit` runs on the thread after the
-  // loop ended, still inside the apartment (release COM objects there). `keepAlive` (the owner of
-  // this object, or something that owns it) is held until the thread ends, so a detached thread never
-  // outlives it. A second
-  // Start() returns E_ILLEGAL_METHOD_CALL.
-  HRESULT Start(std::function<void()> onExit, std::shared_ptr<void> keepAlive);
+  // Starts the thread and waits until the apartment is ready, at most `readyMs`. `onExit` runs on the
+  // thread after the loop ended, still inside the apartment (release COM objects there). `keepAlive`
+  // (the owner of this object, or something that owns it) is held until the thread ends, so a detached
+  // thread never outlives it. A thread not ready in time (held up in Windows' thread start, e.g. behind
+  // the loader lock) is given up: Start returns RPC_E_TIMEOUT, the thread is detached and ends by itself
+  // as soon as it gets going, without running a loop. A second Start() returns E_ILLEGAL_METHOD_CALL.
+  static constexpr DWORD kDefaultReadyMs = 10000;
+  HRESULT Start(std::function<void()> onExit, std::shared_ptr<void> keepAlive, DWORD readyMs = kDefaultReadyMs);
   // Thread-safe. Returns false when the thread is not running (the job is dropped).
   bool Post(std::function<void()> job);
   // Ends the loop and joins; waits at most `timeoutMs` (then the thread is left behind, detached).
@@ -67,6 +69,9 @@ class StaThread : public std::enable_shared_from_this<StaThread> {
   bool started_ = false;
   bool quit_ = false;  // loop must end (set on the thread)
   HRESULT startHr_ = S_OK;
+  // Start()'s handshake with the new thread: whichever of "ready" and "given up" comes first decides.
+  enum StartState : int { kStartPending, kStartReady, kStartAbandoned };
+  std::atomic<int> startState_{kStartPending};
   std::thread thread_;
   HANDLE exited_ = nullptr;
   std::atomic<ULONGLONG> busySince_{0};

@@ -93,6 +93,18 @@ describe('native/ui in native-probe.exe', () => {
     expect(pump.elapsedMs).toBeLessThan(1500);
   });
 
+  it('a COM thread whose start is held up (loader lock) is given up at its bound and ends by itself later', async () => {
+    const r = await probe(['start']);
+    expect(r.code).toBe(0);
+    const start = r.lines.find((l) => l.start) as { hr: number; elapsedMs: number; lockReleased: boolean; threadEnded: boolean; exitRan: boolean; postAfter: boolean };
+    expect(start.hr).toBe(0x8001011f | 0); // RPC_E_TIMEOUT: not ready within the 300 ms asked for
+    expect(start.elapsedMs).toBeLessThan(1500); // not the 3 s the loader lock is held
+    expect(start.lockReleased).toBe(true);
+    expect(start.threadEnded).toBe(true); // it let go of its owner: nothing left behind
+    expect(start.exitRan).toBe(true);
+    expect(start.postAfter).toBe(false); // a given-up thread takes no jobs
+  });
+
   it('follows WM_DPICHANGED: fonts, controls and window scale to the new DPI, placed at the suggested position', async () => {
     const r = await probe(['dpi']);
     expect(r.code).toBe(0);

@@ -10,6 +10,8 @@
 //                                   DPI and sizes; then WM_DPICHANGED to twice that DPI: sizes again
 //   native-probe.exe pump           a COM apartment's PumpUntil while a message posts the next one for 3 s:
 //                                   it must return at its timeout, not when the stream stops
+//   native-probe.exe start          a COM thread whose start is held up (another thread holds the loader
+//                                   lock for 3 s): Start gives up at its bound, the thread ends by itself
 //   native-probe.exe sweep <what> [persistent]
 //                                   <what> = tapi | dialog | tray | session: runs the scenario once to
 //                                   count its allocations, then once per allocation N with the N-th
@@ -31,6 +33,7 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "com/sta_thread.h"
@@ -602,6 +605,51 @@ int Pump() {
   return 0;
 }
 
+int StartHeldUp() {
+  using LockFn = LONG(NTAPI*)(ULONG, ULONG*, ULONG_PTR*);
+  using UnlockFn = LONG(NTAPI*)(ULONG, ULONG_PTR);
+  HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+  auto lock = reinterpret_cast<LockFn>(reinterpret_cast<void*>(GetProcAddress(ntdll, "LdrLockLoaderLock")));
+  auto unlock = reinterpret_cast<UnlockFn>(reinterpret_cast<void*>(GetProcAddress(ntdll, "LdrUnlockLoaderLock")));
+  if (!lock || !unlock) {
+    Out("{\"error\":\"LdrLockLoaderLock is not available\"}");
+    return 1;
+  }
+  HANDLE locked = CreateEventW(nullptr, TRUE, FALSE, nullptr);
+  HANDLE released = CreateEventW(nullptr, TRUE, FALSE, nullptr);
+  HANDLE kept_released = CreateEventW(nullptr, TRUE, FALSE, nullptr);
+  std::atomic<bool> exit_ran{false};
+  // a new thread cannot start (attach to the DLLs) while another thread holds the loader lock
+  std::thread holder([&] {
+    ULONG_PTR cookie = 0;
+    lock(0, nullptr, &cookie);
+    SetEvent(locked);
+    Sleep(3000);
+    unlock(0, cookie);
+    SetEvent(released);
+  });
+  WaitForSingleObject(locked, 5000);
+  auto sta = std::make_shared<datev::StaThread>("probe COM thread");
+  std::shared_ptr<void> keep(nullptr, [kept_released](void*) { SetEvent(kept_released); });
+  const ULONGLONG t0 = GetTickCount64();
+  const HRESULT hr = sta->Start([&exit_ran] { exit_ran = true; }, keep, 300);
+  const long long elapsed = static_cast<long long>(GetTickCount64() - t0);
+  keep.reset();  // the thread's own reference is the last one
+  const bool lock_released = WaitForSingleObject(released, 10000) == WAIT_OBJECT_0;
+  // once it can run, the given-up thread ends by itself (its exit job runs, it lets go of keepAlive)
+  const bool thread_ended = WaitForSingleObject(kept_released, 10000) == WAIT_OBJECT_0;
+  const bool posted = sta->Post([] {});
+  holder.join();
+  Out("{\"start\":true,\"hr\":%ld,\"elapsedMs\":%lld,\"lockReleased\":%s,\"threadEnded\":%s,\"exitRan\":%s,"
+      "\"postAfter\":%s}",
+      static_cast<long>(hr), elapsed, lock_released ? "true" : "false", thread_ended ? "true" : "false",
+      exit_ran.load() ? "true" : "false", posted ? "true" : "false");
+  CloseHandle(locked);
+  CloseHandle(released);
+  CloseHandle(kept_released);
+  return 0;
+}
+
 }  // namespace
 
 int wmain(int argc, wchar_t** argv) {
@@ -612,7 +660,8 @@ int wmain(int argc, wchar_t** argv) {
   if (cmd == L"dpi" && argc == 2) return Dpi();
   if (cmd == L"reuse" && argc == 2) return Reuse();
   if (cmd == L"pump" && argc == 2) return Pump();
+  if (cmd == L"start" && argc == 2) return StartHeldUp();
   if (cmd == L"sweep" && (argc == 3 || argc == 4)) return Sweep(argv[2], argc == 4 && std::wstring(argv[3]) == L"persistent");
-  Out("usage: native-probe.exe race | dpi | reuse | pump | sweep tapi|dialog|tray|session [persistent]");
+  Out("usage: native-probe.exe race | dpi | reuse | pump | start | sweep tapi|dialog|tray|session [persistent]");
   return 1;
 }
