@@ -82,12 +82,13 @@ function run(display: string, args: string[]): Promise<string> {
  * `run` for commands that may safely run twice: a launch of win-user.exe that failed without output (seen
  * in CI on a loaded machine: Wine's launcher exited before the tool ran, with an error code or, twice,
  * with 0) is tried again, up to three times; `retryError` says which failures count as such a launch.
+ * `retryEmpty: false` for actions (a click): only failures `retryError` accepts are tried again.
  */
-async function runRepeatable(display: string, args: string[], retryError: (err: Error) => boolean): Promise<string> {
+async function runRepeatable(display: string, args: string[], retryError: (err: Error) => boolean, retryEmpty = true): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     try {
       const out = await run(display, args);
-      if (out.trim() !== '' || attempt >= 3) return out;
+      if (!retryEmpty || out.trim() !== '' || attempt >= 3) return out;
     } catch (err) {
       if (attempt >= 3 || !retryError(err as Error)) throw err;
     }
@@ -96,7 +97,7 @@ async function runRepeatable(display: string, args: string[], retryError: (err: 
 }
 
 export async function listWindows(display: string): Promise<WinUserWindow[]> {
-  // listing only reads: any failed launch is tried again (clicks are never retried)
+  // listing only reads: any failed launch is tried again (a click only when the tool did not start)
   const out = await runRepeatable(display, ['list'], () => true);
   try {
     return JSON.parse(out) as WinUserWindow[];
@@ -105,8 +106,12 @@ export async function listWindows(display: string): Promise<WinUserWindow[]> {
   }
 }
 
+/** Wine's launcher could not start win-user.exe at all (seen under load): nothing was clicked. */
+const NOT_STARTED = /could not be started/;
+
 async function act(display: string, args: string[]): Promise<void> {
-  const out = (await run(display, args)).trim();
+  // an action is tried again only when the tool certainly did not run
+  const out = (await runRepeatable(display, args, (err) => NOT_STARTED.test(err.message), false)).trim();
   const r = JSON.parse(out || '{}') as { ok?: boolean; reason?: string; what?: string };
   if (r.ok) return;
   if (r.reason === 'disabled') return; // a user's click on a disabled button does nothing
