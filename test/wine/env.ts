@@ -112,9 +112,15 @@ export async function startDisplay(): Promise<Display> {
   await waitFor(() => exited || fs.existsSync(`/tmp/.X11-unix/X${n}`), 10000, `Xvfb ${display}`);
   if (exited) throw new Error(`Xvfb ${display} exited at start`);
   const env = wineEnv(display);
-  // Fresh wineserver whose first process has DISPLAY set; -p keeps it alive between processes.
+  // Fresh wineserver whose first process has DISPLAY set; -p keeps it alive between processes. Its own
+  // messages (a fatal error ends every Wine process of the run at once: the programs under test go
+  // silent mid-scenario, seen a few times in 200 looped runs under load) go to .cache/logs.
   spawnSync('wineserver', ['-k'], { env, stdio: 'ignore' });
-  spawnSync('wineserver', ['-p'], { env, stdio: 'ignore' });
+  fs.mkdirSync(paths.logs, { recursive: true });
+  const serverLog = fs.openSync(path.join(paths.logs, `wineserver-${display.slice(1)}.log`), 'a');
+  fs.writeSync(serverLog, `--- ${new Date().toISOString()} wineserver -p for ${paths.prefix}\n`);
+  spawnSync('wineserver', ['-p'], { env, stdio: ['ignore', serverLog, serverLog] });
+  fs.closeSync(serverLog);
   return {
     display,
     async stop() {
