@@ -133,7 +133,13 @@ function keyExists(key: string): boolean {
 async function relatedProducts(upgradeCode: string): Promise<{ code: string; version: string }[]> {
   const vbs = path.join(WORK, 'related.vbs');
   fs.writeFileSync(vbs, 'Set i = CreateObject("WindowsInstaller.Installer")\r\nFor Each c In i.RelatedProducts(WScript.Arguments(0))\r\n  WScript.Echo c & " " & i.ProductInfo(c, "VersionString")\r\nNext\r\n');
-  const r = await wine(['cscript', '//nologo', winPath(vbs), upgradeCode], 60000);
+  // only reads Windows Installer's records: a cscript that ended at once without a word (seen once in a full
+  // run, right after the previous file's Wine processes were ended) is asked again
+  let r = await wine(['cscript', '//nologo', winPath(vbs), upgradeCode], 60000);
+  for (let attempt = 2; attempt <= 3 && r.code !== 0 && r.out.trim() === ''; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    r = await wine(['cscript', '//nologo', winPath(vbs), upgradeCode], 60000);
+  }
   if (r.code !== 0) throw new Error(`RelatedProducts failed (${r.code}): ${r.out}`);
   return r.out
     .split(/\r?\n/)
