@@ -81,14 +81,16 @@ export class JournalDelivery {
 
   /**
    * The oldest call or note DATEV should get (among the entries with work only, not every entry kept) —
-   * none while a call that ended before it still waits for DATEV's answer to its end: that call may
-   * yet become a journal entry, and DATEV gets the entries in the calls' time order.
+   * none while a call still waits for DATEV's answer to its end: for DATEV that call is still going on
+   * (it forbids NewJournal during a call; the phone may have ended it before DATEV even had its
+   * NewCall), and if it ended before the entry it may yet become a journal entry itself, which DATEV
+   * gets first, in the calls' time order.
    */
   private next(): Item | undefined {
     let best: Item | undefined;
-    let firstWaiting = Infinity;
+    let waiting = false;
     for (const entry of this.d.journal.withWork()) {
-      if (entry.datev === 'waiting') firstWaiting = Math.min(firstWaiting, Date.parse(entry.endedAt));
+      if (entry.datev === 'waiting') waiting = true;
       if ((entry.datev === 'pending' && entry.autoDeliver) || entry.datev === 'sending') {
         const at = Date.parse(entry.endedAt);
         if (!best || at < best.at) best = { entry, at };
@@ -101,7 +103,7 @@ export class JournalDelivery {
         if (!best || at < best.at) best = { entry, note: i, at };
       });
     }
-    return best && best.at >= firstWaiting && best.entry.datev !== 'sending' ? undefined : best;
+    return waiting ? undefined : best;
   }
 
   private send(item: Item): void {

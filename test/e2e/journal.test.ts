@@ -183,6 +183,33 @@ describe('calls while DATEV was closed are not lost', () => {
     expect([...ends].sort((x, y) => x - y)).toEqual(ends);
   });
 
+  it('a call that ended on the phone but whose end DATEV does not have yet still holds a NewJournal back (found by the soak under Wine)', async () => {
+    const w = await makeWorld();
+    // A (Müller) rings and reaches DATEV; DATEV is closed and started again: A's next notification cannot go
+    const a = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.datev.driver.stop();
+    await w.advance(35_000);
+    await w.datev.driver.start();
+    await w.advance(35_000);
+    await w.tapi.pbx.answer(a);
+    await w.settle();
+    // B rings; the new DATEV takes its NewCall slowly
+    await w.datev.driver.hangNotifications(2000, 1);
+    const b = await w.tapi.pbx.incoming('201', '+49 40 5555555');
+    await w.settle();
+    // A ends: DATEV gets it as a journal entry — but not while B is going on, for DATEV too: B ends on the
+    // phone before its NewCall is answered, and DATEV has B's end only after that
+    await w.tapi.pbx.hangup(a);
+    await w.settle();
+    await w.clock.advanceAsync(100);
+    await w.tapi.pbx.hangup(b, 'NOANSWER');
+    await w.settle();
+    await w.advance(3000);
+    const got = w.datev.received.map((n) => `${n.method}:${n.data.CallState}:${n.data.AdressatenId}`);
+    expect(got).toEqual(['NewCall:1:4711', 'NewCall:1:', 'CallStateChanged:0:', 'NewJournal:3:4711']);
+  });
+
   it('a DATEV that takes a journal entry only after the program gave up on it (15 min): it is not sent again', async () => {
     const w = await makeWorld({ datevRunning: false, config: { datevTimeoutMs: 1000 } });
     const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
