@@ -9,6 +9,7 @@ export default defineConfig({
     exclude: ['node_modules/**', 'test/wine/**/*.wine.test.ts'],
     environment: 'node',
     globalSetup: ['test/support/scratchTmp.ts'],
+    setupFiles: ['test/support/datevRules.setup.ts'],
     testTimeout: 15000,
     coverage: {
       provider: 'v8',

@@ -28,10 +28,17 @@ export interface WorldOptions {
 
 export type World = Awaited<ReturnType<typeof makeWorld>>;
 
+/** The fake DATEVs of the worlds made since the last call (test/support/datevRules.setup.ts checks them after each test). */
+const datevsMade: FakeDatev[] = [];
+export function takeDatevsMade(): FakeDatev[] {
+  return datevsMade.splice(0);
+}
+
 export async function makeWorld(o: WorldOptions = {}) {
   const clock = new ManualClock();
   const config: Config = { ...defaultConfig(), ...o.config };
   const datev = new FakeDatev({ running: o.datevRunning ?? true, clock, notifyTimeoutMs: config.datevTimeoutMs });
+  datevsMade.push(datev);
   const tapi = new FakeTapi();
   for (const l of o.lines ?? [{ name: 'Wildix 201 Anna Schmidt', address: '201' }]) tapi.addLine(l.name, l.address);
   const dialogs = new FakeDialogs(clock);

@@ -175,7 +175,7 @@ async function launch(target: AppTarget, name: string): Promise<Running> {
 }
 
 async function startDatev(): Promise<FakeDatevProcess> {
-  const datev = new FakeDatevProcess({ env });
+  const datev = new FakeDatevProcess({ env, checkRules: true });
   await datev.ready;
   return datev;
 }

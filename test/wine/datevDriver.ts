@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { DATEV_FIELDS, type RawCallData } from '../../src/datev/callData';
 import type { NotificationMethod } from '../../src/datev/port';
+import { datevRuleViolations } from '../../contracts/datevRules';
 import type { DatevDriver, RecordedNotification } from '../../contracts/harness';
 import { ROOT } from './env';
 
@@ -33,6 +34,12 @@ export interface FakeDatevOptions {
    * (a failing method gives DISP_E_EXCEPTION; `lastException` has its EXCEPINFO).
    */
   via?: 'vtable' | 'dispatch';
+  /**
+   * The program under test is what notifies this DATEV: close() checks everything it received against
+   * DATEV's rules (contracts/datevRules.ts) and throws with what breaks them. Off where a test itself
+   * sends the notifications (the port contracts).
+   */
+  checkRules?: boolean;
 }
 
 /** EXCEPINFO of a DISP_E_EXCEPTION. */
@@ -137,12 +144,14 @@ export class FakeDatevProcess implements DatevDriver {
   private readonly exit: Promise<void>;
   private readonly timeoutMs: number;
   private readonly via: 'vtable' | 'dispatch';
+  private readonly checkRules: boolean;
   /** EXCEPINFO of the last dial/drop/getCallData that failed with DISP_E_EXCEPTION (dispatch mode). */
   lastException: DispatchException | undefined;
 
   constructor(opts: FakeDatevOptions, exe: string = FAKE_DATEV_EXE) {
     this.timeoutMs = opts.commandTimeoutMs ?? 20000;
     this.via = opts.via ?? 'vtable';
+    this.checkRules = opts.checkRules ?? false;
     const args = [exe];
     if (opts.noTypeLib) args.push('--no-typelib');
     if (opts.stopped) args.push('--stopped');
@@ -349,10 +358,13 @@ export class FakeDatevProcess implements DatevDriver {
   }
 
   /** Ends the fake (its ROT entry goes with it); kills it when it does not exit in time. */
+  /** Ends the fake DATEV; with `checkRules`, then throws when what it received breaks DATEV's rules. */
   async close(): Promise<void> {
     if (this.exited) return;
+    const broken = this.checkRules ? await this.notifications().then(datevRuleViolations, () => []) : [];
     this.child.stdin!.end();
     const exited = await Promise.race([this.exit.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
     if (!exited) this.child.kill('SIGKILL');
+    if (broken.length > 0) throw new Error(`what the fake DATEV received breaks DATEV's rules:\n  ${broken.join('\n  ')}`);
   }
 }

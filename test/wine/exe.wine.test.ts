@@ -208,7 +208,7 @@ describe('packaged exe under Wine', () => {
   });
 
   it('--diagnose with the fake tapi32.dll and the fake DATEV running: exit 0', async () => {
-    const datev = new FakeDatevProcess({ env: wineEnv(display) });
+    const datev = new FakeDatevProcess({ env: wineEnv(display), checkRules: true });
     const pbx = server.session();
     try {
       await datev.ready;
@@ -241,7 +241,7 @@ describe('packaged exe under Wine', () => {
   });
 
   it('runs once per session: a second start shows „läuft bereits“ and exits 3; Ctrl+C closes the line and leaves the ROT', async () => {
-    const datev = new FakeDatevProcess({ env: wineEnv(display) });
+    const datev = new FakeDatevProcess({ env: wineEnv(display), checkRules: true });
     const pbx = server.session();
     const logDir = path.join(WORK, 'logs-run');
     let first: Started | undefined;
@@ -284,7 +284,7 @@ describe('packaged exe under Wine', () => {
   });
 
   it('taskkill without /F (WM_CLOSE) stops it cleanly as well', async () => {
-    const datev = new FakeDatevProcess({ env: wineEnv(display) });
+    const datev = new FakeDatevProcess({ env: wineEnv(display), checkRules: true });
     const logDir = path.join(WORK, 'logs-taskkill');
     let run: Started | undefined;
     try {
@@ -308,7 +308,7 @@ describe('packaged exe under Wine', () => {
   });
 
   it('--background runs without a console window; --stop from a second start ends it cleanly', async () => {
-    const datev = new FakeDatevProcess({ env: wineEnv(display) });
+    const datev = new FakeDatevProcess({ env: wineEnv(display), checkRules: true });
     const logDir = path.join(WORK, 'logs-background');
     let run: Started | undefined;
     try {
@@ -336,7 +336,7 @@ describe('packaged exe under Wine', () => {
   });
 
   it('--background started in a console of its own (a logon start) leaves it and runs on; it stops on --stop', async () => {
-    const datev = new FakeDatevProcess({ env: wineEnv(display) });
+    const datev = new FakeDatevProcess({ env: wineEnv(display), checkRules: true });
     const logDir = path.join(WORK, 'logs-own-console');
     let starter: ReturnType<typeof spawn> | undefined;
     try {
@@ -368,7 +368,7 @@ describe('packaged exe under Wine', () => {
   });
 
   it('ends cleanly when Windows ends the session (wineboot --end-session: WM_ENDSESSION) and may start again', async () => {
-    const datev = new FakeDatevProcess({ env: wineEnv(display) });
+    const datev = new FakeDatevProcess({ env: wineEnv(display), checkRules: true });
     const pbx = server.session();
     const logDir = path.join(WORK, 'logs-end-session');
     let run: Started | undefined;

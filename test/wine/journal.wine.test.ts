@@ -249,7 +249,7 @@ describe(`the call journal of the program under Wine (${primaryTarget().label})`
   beforeAll(async () => {
     pbx = server.session();
     await pbx.addLine(LINE_NAME, LINE_ADDRESS);
-    datev = new FakeDatevProcess({ env, stopped: true }); // running, but not in the ROT: DATEV is closed
+    datev = new FakeDatevProcess({ env, stopped: true, checkRules: true }); // running, but not in the ROT: DATEV is closed
     await datev.ready;
     app = await launch('journal', pbx);
   });
@@ -440,7 +440,7 @@ describe(`the call journal of the program under Wine (${primaryTarget().label})`
     await app.interrupt(); // Ctrl+C while DATEV is closed
     expect(await newestWindow(display, 'calllist')).toBeUndefined(); // the call list went with the program
 
-    datev = new FakeDatevProcess({ env });
+    datev = new FakeDatevProcess({ env, checkRules: true });
     await datev.ready;
     await pbx.dispose();
     pbx = server.session(); // the new process's tapi32.dll connects anew

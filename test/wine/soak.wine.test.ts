@@ -212,7 +212,7 @@ beforeAll(async () => {
   }
   fs.mkdirSync(E2E_DIR, { recursive: true });
   server = await FakeTapiServer.start();
-  datev = new FakeDatevProcess({ env, commandTimeoutMs: 60000 });
+  datev = new FakeDatevProcess({ env, commandTimeoutMs: 60000, checkRules: true });
   await datev.ready;
   pbx = server.session();
   await pbx.addLine(LINE_NAME, LINE_ADDRESS);

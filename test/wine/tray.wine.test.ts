@@ -192,7 +192,7 @@ describe('tray icon under Wine', () => {
       await until('the status box to close', async () => ((await listWindows(display)).some((w) => w.title === STATUS_TITLE) ? undefined : true));
 
       // DATEV starts: within the presence check (5 s) and the tray refresh (5 s) the tooltip says ready
-      datev = new FakeDatevProcess({ env: wineEnv(display) });
+      datev = new FakeDatevProcess({ env: wineEnv(display), checkRules: true });
       await datev.ready;
       await running.waitForLog(/tray: Wildix CTI – bereit \(Leitung Wildix 201 Anna Schmidt, DATEV verbunden\)/, 20000);
 
