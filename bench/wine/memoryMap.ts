@@ -5,9 +5,14 @@
  * first calls add (BENCH_MAP_CALLS incoming calls and Dials, default 20 each). Figures only.
  * BENCH_MAP_STARTS (default 1): start each this many times and compare the runs of median RSS (idle RSS
  * under Wine moves by several MB from one start to the next; an A/B of a few MB needs more than one).
+ * It names the threads of each (Wine gives a Linux thread the name SetThreadDescription gave the Windows
+ * thread; a thread started by a named one inherits its name); BENCH_MAP_PKG=1 adds pkg --sea's own
+ * (bench/wine/pkg-empty with --idle).
  */
 import * as fs from 'node:fs';
-import { startApp } from '../../test/wine/appProcess';
+import * as path from 'node:path';
+import { exeTarget, startApp } from '../../test/wine/appProcess';
+import { ROOT } from '../../test/wine/env';
 import { Bench, bareNodeTarget, benchNodeOptions, productSubject } from './benchEnv';
 import { dialCall, incomingCall } from './calls';
 import { sleep } from './clock';
@@ -44,6 +49,21 @@ function smapsOf(pid: number): Map<string, Mapping> {
 /** Threads of a process (Wine runs each Windows thread as a Linux thread). */
 const threadsOf = (pid: number): number => fs.readdirSync(`/proc/${pid}/task`).length;
 
+/** The threads' names (the Linux thread name, which Wine sets from SetThreadDescription), counted by name. */
+function threadNamesOf(pid: number): string {
+  const counts = new Map<string, number>();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    let name = '?';
+    try {
+      name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+    } catch {
+      // the thread ended while it was read
+    }
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return [...counts].map(([n, c]) => (c > 1 ? `${n} ×${c}` : n)).join(', ');
+}
+
 const short = (name: string): string => (name.length > 70 ? '…' + name.slice(-69) : name);
 
 async function main(): Promise<void> {
@@ -58,9 +78,24 @@ async function main(): Promise<void> {
         await sleep(IDLE_MS);
         nodeMaps.push(smapsOf(pid));
         nodeThreads.push(threadsOf(pid));
+        if (i === 0) console.log(`bare node.exe threads: ${threadNamesOf(pid)}`);
       } finally {
         await node.interrupt(10000).catch(() => node.killHard().catch(() => undefined));
         await node.dispose();
+      }
+    }
+    if (process.env.BENCH_MAP_PKG === '1') {
+      // pkg --sea's own idle threads (the same setInterval packaged like the program)
+      const target = exeTarget(path.join(ROOT, '.cache', 'bench', 'pkg-empty.exe'), 'pkg --sea of setInterval');
+      target.command.push('--idle');
+      const pkg = startApp({ display: bench.display.display, target, name: 'map-pkg', config: {}, env: benchNodeOptions() });
+      try {
+        const pid = await pkg.waitForProgramPid();
+        await sleep(IDLE_MS);
+        console.log(`pkg --sea setInterval threads: ${threadNamesOf(pid)}`);
+      } finally {
+        await pkg.interrupt(10000).catch(() => pkg.killHard().catch(() => undefined));
+        await pkg.dispose();
       }
     }
     const programMaps: Map<string, Mapping>[] = [];
@@ -74,6 +109,7 @@ async function main(): Promise<void> {
         await sleep(IDLE_MS);
         programMaps.push(smapsOf(pid));
         programThreads.push(threadsOf(pid));
+        if (i === 0) console.log(`program idle threads: ${threadNamesOf(pid)}`);
         if (i < STARTS - 1) continue;
         for (let c = 0; c < CALLS; c++) {
           await incomingCall(bench, r, 2 * c);
@@ -81,6 +117,7 @@ async function main(): Promise<void> {
         }
         await sleep(IDLE_MS);
         afterCalls = smapsOf(pid);
+        console.log(`program threads after the calls: ${threadNamesOf(pid)}`);
       } finally {
         await bench.stop(r);
       }
