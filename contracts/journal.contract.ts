@@ -108,7 +108,8 @@ export function journalContract(name: string, makeHarness: () => Promise<Journal
         datev: 'sending',
         journalCallId: '201-02122026-1200-0000099',
         attempts: 2,
-        notes: [{ text: 'Zeilen\nmit „Anführung“ & Umlauten äöü', at: now.toISOString(), state: 'sending', journalCallId: 'J-2', attempts: 1 }],
+        refusals: 1,
+        notes: [{ text: 'Zeilen\nmit „Anführung“ & Umlauten äöü', at: now.toISOString(), state: 'sending', journalCallId: 'J-2', attempts: 1, refusals: 1 }],
       });
       const missed = entry(8, now, { connectedAt: undefined, datev: 'pending', autoDeliver: false });
       delete missed.connectedAt;

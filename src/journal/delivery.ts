@@ -169,12 +169,14 @@ export class JournalDelivery {
     if (kept && (o.type === 'delivered' || !delivered)) {
       const e = copyEntry(kept);
       const note = noteIndex === undefined ? undefined : e.notes[noteIndex];
+      // only DATEV's refusals count towards giving up — not attempts that found DATEV closed or hanging
       const refused = o.type === 'undelivered' && (o.why === 'com' || o.why === 'gone');
-      const attempts = note ? note.attempts : e.attempts;
-      const failed = refused && attempts >= MAX_REFUSALS;
+      const target = note ?? e;
+      if (refused) target.refusals = (target.refusals ?? 0) + 1;
+      const failed = refused && (target.refusals ?? 0) >= MAX_REFUSALS;
       if (note) note.state = o.type === 'delivered' ? 'delivered' : failed ? 'failed' : 'pending';
       else e.datev = o.type === 'delivered' ? 'journal' : failed ? 'failed' : 'pending';
-      if (failed) this.d.log.error(`Journal: DATEV lehnt den Eintrag ab / DATEV refused the journal entry ${attempts} times; it waits for „An DATEV senden“`, { callId });
+      if (failed) this.d.log.error(`Journal: DATEV lehnt den Eintrag ab / DATEV refused the journal entry ${target.refusals} times; it waits for „An DATEV senden“`, { callId, attempts: target.attempts });
       if (o.type !== 'delivered') this.pausedUntil = this.d.clock.now().getTime() + this.retryMs;
       this.d.journal.update(e);
     }

@@ -33,6 +33,8 @@ export interface JournalNote {
   /** The CallID of its NewJournal (fixed at the first attempt, so a retry does not make a second one). */
   journalCallId?: string;
   attempts: number;
+  /** How often DATEV refused its NewJournal (an attempt that found DATEV closed or hanging is no refusal); absent: 0. */
+  refusals?: number;
 }
 
 export interface JournalEntry {
@@ -55,6 +57,8 @@ export interface JournalEntry {
   /** The CallID of the call's own NewJournal (fixed at the first attempt). */
   journalCallId?: string;
   attempts: number;
+  /** How often DATEV refused its NewJournal (an attempt that found DATEV closed or hanging is no refusal); absent: 0. */
+  refusals?: number;
   notes: JournalNote[];
 }
 

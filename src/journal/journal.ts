@@ -146,8 +146,8 @@ export class Journal {
     const call = e.datev === 'pending' || e.datev === 'failed';
     const refusedNotes = e.notes.some((n) => n.state === 'failed');
     if (!call && !refusedNotes) return false;
-    const notes = e.notes.map((n) => (n.state === 'failed' ? { ...n, state: 'pending' as const, attempts: 0 } : n));
-    this.put(call ? { ...e, datev: 'pending', autoDeliver: true, attempts: 0, notes } : { ...e, notes });
+    const notes = e.notes.map((n) => (n.state === 'failed' ? { ...n, state: 'pending' as const, attempts: 0, refusals: 0 } : n));
+    this.put(call ? { ...e, datev: 'pending', autoDeliver: true, attempts: 0, refusals: 0, notes } : { ...e, notes });
     return true;
   }
 

@@ -10,9 +10,10 @@ const NOTE_STATES: readonly NoteState[] = ['pending', 'sending', 'delivered', 'f
 
 const str = (v: unknown): v is string => typeof v === 'string';
 const optStr = (v: unknown): boolean => v === undefined || typeof v === 'string';
+const optNum = (v: unknown): boolean => v === undefined || typeof v === 'number';
 
 function isNote(v: unknown): v is JournalNote {
-  return isRecord(v) && str(v.text) && str(v.at) && NOTE_STATES.includes(v.state as NoteState) && optStr(v.journalCallId) && typeof v.attempts === 'number';
+  return isRecord(v) && str(v.text) && str(v.at) && NOTE_STATES.includes(v.state as NoteState) && optStr(v.journalCallId) && typeof v.attempts === 'number' && optNum(v.refusals);
 }
 
 export function isEntry(v: unknown): v is JournalEntry {
@@ -32,6 +33,7 @@ export function isEntry(v: unknown): v is JournalEntry {
     typeof v.autoDeliver === 'boolean' &&
     optStr(v.journalCallId) &&
     typeof v.attempts === 'number' &&
+    optNum(v.refusals) &&
     Array.isArray(v.notes) &&
     v.notes.every(isNote)
   );

@@ -252,6 +252,31 @@ describe('calls while DATEV was closed are not lost', () => {
     expect(w.windows.listUser.rows()![0]!.cells[6]).toBe('ja');
   });
 
+  it('only refusals count towards the three: attempts that found DATEV closed do not (found by the random day)', async () => {
+    const w = await makeWorld();
+    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.datev.driver.stop(); // closed while the call goes on; the program has not noticed yet
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    await w.advance(31_000);
+    // two attempts found DATEV closed; DATEV starts and refuses twice: still not given up
+    expect(w.journal.entries()[0]).toMatchObject({ datev: 'pending', attempts: 2 });
+    await w.datev.driver.start();
+    for (let i = 0; i < 2; i++) {
+      await w.datev.driver.failNextNotification(0x80004005);
+      await w.advance(31_000);
+    }
+    expect(w.journal.entries()[0]).toMatchObject({ datev: 'pending', attempts: 4 });
+    expect(w.log.has('error', 'DATEV refused the journal entry')).toBe(false);
+    // the third refusal makes it wait for the user
+    await w.datev.driver.failNextNotification(0x80004005);
+    await w.advance(31_000);
+    expect(w.journal.entries()[0]).toMatchObject({ datev: 'failed', attempts: 5, refusals: 3 });
+    expect(w.log.has('error', 'DATEV refused the journal entry 3 times')).toBe(true);
+    expect(journals(w)).toEqual([]);
+  });
+
   it('a refused entry is tried again after journal.retrySeconds (30 s by default), not before', async () => {
     const attempts = (w: World) => w.journal.entries()[0]!.attempts;
     for (const [retrySeconds, expected] of [[undefined, 30], [5, 5]] as const) {
