@@ -228,8 +228,20 @@ export class FakeTapi {
     return this.queue.then(() => new Promise<void>((r) => setImmediate(r)));
   }
 
+  /** Whether the program has the line with this address open now. */
+  isLineOpen(address: string): boolean {
+    return this.lines.some((l) => l.address === address && l.hLine !== undefined);
+  }
+
+  /** The call is on an open line now (the PBX side can act on it; not while a line blip keeps it away). */
+  hasCall(callId: number): boolean {
+    for (const c of this.calls.values()) if (c.callId === callId) return true;
+    return false;
+  }
+
+  /** The PBX's state of the call (also while a line blip keeps it away from the program), if it has it. */
   callStateOf(callId: number): CallStateName | undefined {
-    for (const c of this.calls.values()) if (c.callId === callId) return c.state;
+    for (const c of [...this.calls.values(), ...this.survivors]) if (c.callId === callId) return c.state;
     return undefined;
   }
 

@@ -1,0 +1,286 @@
+/**
+ * A working day at random, on the fakes with the manual clock: incoming calls and Dials from DATEV,
+ * several at a time, answered, rejected, missed, dropped by DATEV, with DATEV closed, restarted, hanging,
+ * busy or refusing, the line blipping or closing, TAPI re-initialising, and notes written after calls —
+ * each seed a different day of a few hundred steps. Then everything ends, DATEV runs and answers, and
+ * the day is checked:
+ * - what DATEV received keeps its rules (contracts/datevRules.ts, test/support/datevRules.setup.ts);
+ * - every call DATEV should have is there exactly once: its end reached DATEV live (CallStateChanged
+ *   Finished/Absence under its CallID) or as one NewJournal — never both, never neither (only what DATEV
+ *   refused three times waits for the user, as documented);
+ * - every saved note reached DATEV exactly once;
+ * - nothing is left in progress or waiting.
+ * Deterministic: a failure names its seed and step, and replays with that seed.
+ */
+import { describe, expect, it } from 'vitest';
+import { CallState } from '../../src/datev/callData';
+import { E_FAIL } from '../../fakes/datev/fakeDatev';
+import { makeWorld, MUELLER, KAMMER, TWIN_A, type World } from '../support/world';
+
+/** mulberry32: a small seeded generator (the same seed gives the same day). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const CALLERS = ['+49 89 1234567', '+49 89 5554433', '+49 30 7654321', '+49 40 5555555', '+49 221 9876543', 'anonymous'];
+const TARGETS = [MUELLER, KAMMER, TWIN_A];
+/** Steps per day and days (seeds 1…n); more for a longer hunt: RANDOM_DAY_STEPS=1000 RANDOM_DAYS=500. */
+const STEPS = Number(process.env.RANDOM_DAY_STEPS ?? 400);
+const SEEDS = Array.from({ length: Number(process.env.RANDOM_DAYS ?? 40) }, (_, i) => i + 1);
+
+interface Live {
+  id: number;
+  kind: 'in' | 'out';
+  state: 'ringing' | 'connected';
+  /** DATEV's CallID of a Dial. */
+  callId?: string;
+}
+
+async function day(seed: number): Promise<{ w: World; trail: string[]; notes: string[] }> {
+  const rnd = prng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const chance = (p: number): boolean => rnd() < p;
+  const w = await makeWorld({ config: { datevTimeoutMs: 2000 } });
+  const live: Live[] = [];
+  const trail: string[] = [];
+  const notes: string[] = [];
+  let datevRunning = true;
+
+  const drop = (c: Live): void => {
+    live.splice(live.indexOf(c), 1);
+  };
+  /** Follow the PBX: calls the program hung up (Ablehnen, DATEV's Drop, a line close) are gone. */
+  const followPbx = (): void => {
+    for (const c of [...live]) {
+      const s = w.tapi.callStateOf(c.id);
+      if (s === undefined || s === 'IDLE' || s === 'DISCONNECTED') drop(c);
+      else if (s === 'CONNECTED') c.state = 'connected';
+    }
+  };
+  const lineOpen = (): boolean => w.tapi.isLineOpen('201');
+  /** The calls the PBX side can act on now (not those a line blip keeps away until the line is open again). */
+  const reachable = (): Live[] => live.filter((c) => w.tapi.hasCall(c.id));
+  const actions: [number, () => Promise<void>][] = [
+    [
+      8,
+      async () => {
+        if (live.length >= 3 || !lineOpen()) return;
+        const caller = pick(CALLERS);
+        const id = await w.tapi.pbx.incoming('201', caller);
+        live.push({ id, kind: 'in', state: 'ringing' });
+        trail.push(`incoming ${caller} #${id}`);
+      },
+    ],
+    [
+      6,
+      async () => {
+        if (live.length >= 3 || !datevRunning) return;
+        const t = pick(TARGETS);
+        const before = await w.tapi.pbx.lastCallId().catch(() => -1);
+        const r = await w.datev.driver.dial({ CalledNumber: t.number, Adressatenname: t.name, AdressatenId: t.id, DataSource: t.dataSource, SyncID: `S-${trail.length}` });
+        await w.settle();
+        const id = await w.tapi.pbx.lastCallId().catch(() => -1);
+        trail.push(`dial ${t.number} → ${r.callId} #${id}`);
+        if (id !== before && id >= 0 && w.tapi.callStateOf(id) !== undefined && w.tapi.callStateOf(id) !== 'IDLE') {
+          live.push({ id, kind: 'out', state: 'ringing', callId: r.callId });
+          if (chance(0.8)) await w.tapi.pbx.ringback(id);
+        }
+      },
+    ],
+    [
+      8,
+      async () => {
+        const c = reachable().find((x) => x.state === 'ringing');
+        if (!c) return;
+        if (c.kind === 'in' && chance(0.5)) {
+          // the user answers or rejects in the pop-up (when it is there)
+          const dialog = w.openDialogs().find((d) => d.buttons.some((b) => b.label === 'Annehmen'));
+          if (dialog) {
+            const label = chance(0.7) ? 'Annehmen' : 'Ablehnen';
+            await w.dialogs.user.click(dialog.id, label);
+            trail.push(`${label} #${c.id}`);
+            await w.settle();
+            const state = w.tapi.callStateOf(c.id);
+            if (state === 'CONNECTED') c.state = 'connected';
+            else if (state === undefined || state === 'IDLE' || state === 'DISCONNECTED') drop(c);
+            return;
+          }
+        }
+        await w.tapi.pbx.answer(c.id);
+        c.state = 'connected';
+        trail.push(`answer #${c.id}`);
+      },
+    ],
+    [
+      8,
+      async () => {
+        const calls = reachable();
+        if (calls.length === 0) return;
+        const c = pick(calls);
+        const mode = c.state === 'ringing' ? pick(['NOANSWER', 'NORMAL', 'BUSY']) : 'NORMAL';
+        await w.tapi.pbx.hangup(c.id, mode);
+        drop(c);
+        trail.push(`hangup #${c.id} ${mode}`);
+      },
+    ],
+    [
+      2,
+      async () => {
+        const c = live.find((x) => x.kind === 'out' && x.callId);
+        if (!c || !datevRunning) return;
+        await w.datev.driver.drop({ CallID: c.callId! });
+        trail.push(`DATEV Drop #${c.id}`);
+        await w.settle();
+        const state = w.tapi.callStateOf(c.id);
+        if (state === undefined || state === 'IDLE' || state === 'DISCONNECTED') drop(c);
+      },
+    ],
+    [
+      2,
+      async () => {
+        if (datevRunning) {
+          await w.datev.driver.stop();
+          trail.push('DATEV closed');
+        } else {
+          await w.datev.driver.start();
+          trail.push('DATEV started');
+        }
+        datevRunning = !datevRunning;
+      },
+    ],
+    [
+      1,
+      async () => {
+        await w.datev.driver.restartDuringNextNotification();
+        trail.push('DATEV restarts in the next notification');
+      },
+    ],
+    [
+      2,
+      async () => {
+        const ms = pick([500, 1500, 3000, 10_000]);
+        await w.datev.driver.hangNotifications(ms, 1 + Math.floor(rnd() * 2));
+        trail.push(`DATEV hangs ${ms} ms`);
+      },
+    ],
+    [
+      1,
+      async () => {
+        await w.datev.driver.failNextNotification(E_FAIL);
+        trail.push('DATEV refuses the next notification');
+      },
+    ],
+    [
+      1,
+      async () => {
+        await w.datev.driver.rejectNotifications(1 + Math.floor(rnd() * 3));
+        trail.push('DATEV busy');
+      },
+    ],
+    [
+      1,
+      async () => {
+        if (!lineOpen()) return;
+        w.tapi.blipLine('201');
+        trail.push('line blip');
+      },
+    ],
+    [
+      1,
+      async () => {
+        if (!lineOpen()) return;
+        if (chance(0.5)) {
+          await w.tapi.pbx.closeLine('201');
+          trail.push('LINE_CLOSE');
+        } else {
+          w.tapi.reinit();
+          trail.push('TAPI re-init');
+        }
+      },
+    ],
+    [
+      3,
+      async () => {
+        const open = w.windows.noteUser.openNotes();
+        if (open.length === 0) return;
+        const text = `Notiz ${seed}-${trail.length}`;
+        w.windows.noteUser.save(open[0]!.id, text);
+        notes.push(text);
+        trail.push(`note saved: ${text}`);
+      },
+    ],
+    [
+      10,
+      async () => {
+        const ms = pick([50, 400, 2500, 15_000, 90_000]);
+        await w.advance(ms);
+        trail.push(`+${ms} ms`);
+      },
+    ],
+  ];
+  const total = actions.reduce((s, [weight]) => s + weight, 0);
+  for (let step = 0; step < STEPS; step++) {
+    let r = rnd() * total;
+    const action = actions.find(([weight]) => (r -= weight) < 0)![1];
+    followPbx();
+    await action();
+    await w.settle();
+  }
+  // the day ends: every call ends, DATEV runs and answers, and time passes
+  await w.advance(30_000); // a line closed a moment ago is open again
+  followPbx();
+  for (const c of [...live]) {
+    await w.tapi.pbx.hangup(c.id);
+    trail.push(`hangup #${c.id} (end of day)`);
+  }
+  await w.settle();
+  if (!datevRunning) await w.datev.driver.start();
+  for (let i = 0; i < 40; i++) await w.advance(60_000);
+  return { w, trail, notes };
+}
+
+describe('a working day at random (seeded)', () => {
+  for (const seed of SEEDS) {
+    it(`seed ${seed}: every call and note DATEV should have is there exactly once, nothing left over`, async () => {
+      const { w, trail, notes } = await day(seed);
+      const where = `seed ${seed}; last steps:\n  ${trail.slice(-25).join('\n  ')}`;
+      const received = w.datev.received;
+      const liveEnds = new Map<string, number>();
+      const journals = new Map<string, number>();
+      for (const n of received) {
+        const id = String(n.data.CallID);
+        const ends = n.method === 'CallStateChanged' && (n.data.CallState === CallState.eCSFinished || n.data.CallState === CallState.eCSAbsence);
+        if (ends) liveEnds.set(id, (liveEnds.get(id) ?? 0) + 1);
+        if (n.method === 'NewJournal') journals.set(id, (journals.get(id) ?? 0) + 1);
+      }
+      const entries = w.journal.entries();
+      expect(entries.length, where).toBeGreaterThan(5);
+      for (const e of entries) {
+        if (e.datev === 'not-reported') continue;
+        const got = (liveEnds.get(e.callId) ?? 0) + (e.journalCallId ? (journals.get(e.journalCallId) ?? 0) : 0);
+        if (e.datev === 'failed') {
+          expect(got, `${e.callId} (refused three times) ${where}`).toBe(0);
+          continue;
+        }
+        expect([e.callId, e.datev, got], where).toEqual([e.callId, e.datev === 'live' ? 'live' : 'journal', 1]);
+      }
+      // every saved note once, under its own CallID
+      for (const text of notes) {
+        const sent = received.filter((n) => n.method === 'NewJournal' && n.data.Note === text);
+        const kept = entries.flatMap((e) => e.notes).find((n) => n.text === text);
+        if (kept?.state === 'failed') expect(sent, where).toHaveLength(0);
+        else expect([text, sent.length], where).toEqual([text, 1]);
+      }
+      expect(w.app.calls.activeCalls(), where).toEqual([]);
+      // nothing waits any more but what DATEV refused three times (that waits for the user, not counted)
+      expect(w.app.status().journalWaiting, where).toBe(0);
+    });
+  }
+});
