@@ -1,13 +1,15 @@
 /**
- * A working day at random, on the fakes with the manual clock: incoming calls and Dials from DATEV,
- * several at a time, answered, rejected, missed, dropped by DATEV, with DATEV closed, restarted, hanging,
- * busy or refusing, the line blipping or closing, TAPI re-initialising, and notes written after calls —
- * each seed a different day of a few hundred steps. Then everything ends, DATEV runs and answers, and
- * the day is checked:
+ * A working day at random, on the fakes with the manual clock: incoming calls, Dials from DATEV and
+ * calls dialled on the phone, several at a time, answered, rejected, missed, busy, dropped by DATEV, a
+ * caller id that comes late, with DATEV closed, restarted, hanging, busy or refusing, TAPI calls failing,
+ * a TSP losing a call's end, the line blipping or closing, TAPI re-initialising, the program stopped and
+ * started again, and notes written after calls — each seed a different day of a few hundred steps.
+ * Then everything ends, DATEV runs and answers, and the day is checked:
  * - what DATEV received keeps its rules (contracts/datevRules.ts, test/support/datevRules.setup.ts);
  * - every call DATEV should have is there exactly once: its end reached DATEV live (CallStateChanged
  *   Finished/Absence under its CallID) or as one NewJournal — never both, never neither (only what DATEV
- *   refused three times waits for the user, as documented);
+ *   refused three times waits for the user, as documented; a NewJournal unanswered when the program
+ *   stopped goes again with the same CallID after the restart, the documented gap);
  * - every saved note reached DATEV exactly once;
  * - nothing is left in progress or waiting.
  * Deterministic: a failure names its seed and step, and replays with that seed.
@@ -15,6 +17,8 @@
 import { describe, expect, it } from 'vitest';
 import { CallState } from '../../src/datev/callData';
 import { E_FAIL } from '../../fakes/datev/fakeDatev';
+import { LINEERR } from '../../src/telephony/tapiConstants';
+import type { RecordedNotification } from '../../contracts/harness';
 import { makeWorld, MUELLER, KAMMER, TWIN_A, type World } from '../support/world';
 
 /** mulberry32: a small seeded generator (the same seed gives the same day). */
@@ -43,11 +47,15 @@ interface Live {
   callId?: string;
 }
 
-async function day(seed: number): Promise<{ w: World; trail: string[]; notes: string[] }> {
+async function day(seed: number): Promise<{ w: World; runs: RecordedNotification[][]; trail: string[]; notes: string[] }> {
   const rnd = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const chance = (p: number): boolean => rnd() < p;
-  const w = await makeWorld({ config: { datevTimeoutMs: 2000 } });
+  const config = { datevTimeoutMs: 2000 };
+  let w = await makeWorld({ config });
+  /** What the DATEVs of the program's earlier runs received (each run has its own fake DATEV and PBX). */
+  const earlier: RecordedNotification[][] = [];
+  let runs = 1;
   const live: Live[] = [];
   const trail: string[] = [];
   const notes: string[] = [];
@@ -128,6 +136,58 @@ async function day(seed: number): Promise<{ w: World; trail: string[]; notes: st
         await w.tapi.pbx.hangup(c.id, mode);
         drop(c);
         trail.push(`hangup #${c.id} ${mode}`);
+      },
+    ],
+    [
+      2,
+      async () => {
+        // the user dials on the phone itself: DATEV gets it as an outgoing call with a CallID of the program's
+        if (live.length >= 3 || !lineOpen()) return;
+        const number = pick(CALLERS.filter((c) => c !== 'anonymous'));
+        const id = w.tapi.dialFromPhone('201', number);
+        live.push({ id, kind: 'out', state: 'ringing' });
+        trail.push(`dialled on the phone ${number} #${id}`);
+        if (chance(0.7)) await w.tapi.pbx.ringback(id);
+      },
+    ],
+    [
+      1,
+      async () => {
+        const c = reachable().find((x) => x.kind === 'in' && x.state === 'ringing');
+        if (!c) return;
+        const number = pick(CALLERS.filter((x) => x !== 'anonymous'));
+        await w.tapi.pbx.callerId(c.id, number);
+        trail.push(`caller id later ${number} #${c.id}`);
+      },
+    ],
+    [
+      1,
+      async () => {
+        const c = reachable().find((x) => x.kind === 'out' && x.state === 'ringing');
+        if (!c) return;
+        await w.tapi.pbx.busy(c.id); // the far end is busy: the call stays until it is hung up
+        trail.push(`busy #${c.id}`);
+      },
+    ],
+    [
+      1,
+      async () => {
+        const fn = pick(['lineMakeCallW', 'lineAnswer', 'lineDrop']);
+        const how = pick(['sync', 'async'] as const);
+        await w.tapi.pbx.failNext(fn, how, LINEERR.OPERATIONFAILED!);
+        trail.push(`TAPI ${fn} fails next (${how})`);
+      },
+    ],
+    [
+      1,
+      async () => {
+        // the TSP loses a call's end: TAPI has it idle, the program is not told (its check finds it)
+        const calls = reachable();
+        if (calls.length === 0) return;
+        const c = pick(calls);
+        w.tapi.endUnreported(c.id);
+        drop(c);
+        trail.push(`end lost by the TSP #${c.id}`);
       },
     ],
     [
@@ -217,6 +277,24 @@ async function day(seed: number): Promise<{ w: World; trail: string[]; notes: st
       },
     ],
     [
+      1,
+      async () => {
+        // the program is stopped (a logoff, an update) and started again a minute later; what was on the
+        // phone then is over by the time it runs again (a new PBX session), DATEV starts with it
+        // the stop waits (bounded, on the program's clock) for DATEV to take the ends of calls in progress
+        let stopped = false;
+        const stopping = w.app.stop().finally(() => (stopped = true));
+        for (let i = 0; i < 600 && !stopped; i++) await w.advance(100);
+        await stopping;
+        earlier.push(w.datev.received);
+        const startAt = new Date(w.clock.now().getTime() + 60_000);
+        w = await makeWorld({ config, journal: w.journal.reopen(), startAt, idsFrom: 100_000 * runs++ });
+        live.length = 0;
+        datevRunning = true;
+        trail.push('program restarted');
+      },
+    ],
+    [
       10,
       async () => {
         const ms = pick([50, 400, 2500, 15_000, 90_000]);
@@ -242,29 +320,38 @@ async function day(seed: number): Promise<{ w: World; trail: string[]; notes: st
   }
   await w.settle();
   if (!datevRunning) await w.datev.driver.start();
+  // 40 minutes: also long enough for the check that finds calls whose end TAPI lost (5 min + 1 min)
   for (let i = 0; i < 40; i++) await w.advance(60_000);
-  return { w, trail, notes };
+  return { w, runs: [...earlier, w.datev.received], trail, notes };
 }
 
 describe('a working day at random (seeded)', () => {
   for (const seed of SEEDS) {
     it(`seed ${seed}: every call and note DATEV should have is there exactly once, nothing left over`, async () => {
-      const { w, trail, notes } = await day(seed);
+      const { w, runs, trail, notes } = await day(seed);
+      const received = runs.flat();
       const where = `seed ${seed}; last steps:\n  ${trail.slice(-25).join('\n  ')}`;
-      const received = w.datev.received;
       const liveEnds = new Map<string, number>();
-      const journals = new Map<string, number>();
-      for (const n of received) {
-        const id = String(n.data.CallID);
-        const ends = n.method === 'CallStateChanged' && (n.data.CallState === CallState.eCSFinished || n.data.CallState === CallState.eCSAbsence);
-        if (ends) liveEnds.set(id, (liveEnds.get(id) ?? 0) + 1);
-        if (n.method === 'NewJournal') journals.set(id, (journals.get(id) ?? 0) + 1);
+      const journals = new Set<string>();
+      for (const run of runs) {
+        const inRun = new Set<string>();
+        for (const n of run) {
+          const id = String(n.data.CallID);
+          const ends = n.method === 'CallStateChanged' && (n.data.CallState === CallState.eCSFinished || n.data.CallState === CallState.eCSAbsence);
+          if (ends) liveEnds.set(id, (liveEnds.get(id) ?? 0) + 1);
+          if (n.method !== 'NewJournal') continue;
+          // within one run of the program a NewJournal goes once; one whose answer had not come when the
+          // program stopped goes again after the restart with the same CallID (README, Known limits)
+          expect(inRun.has(id), `NewJournal ${id} twice in one run; ${where}`).toBe(false);
+          inRun.add(id);
+          journals.add(id);
+        }
       }
       const entries = w.journal.entries();
       expect(entries.length, where).toBeGreaterThan(5);
       for (const e of entries) {
         if (e.datev === 'not-reported') continue;
-        const got = (liveEnds.get(e.callId) ?? 0) + (e.journalCallId ? (journals.get(e.journalCallId) ?? 0) : 0);
+        const got = (liveEnds.get(e.callId) ?? 0) + (e.journalCallId && journals.has(e.journalCallId) ? 1 : 0);
         if (e.datev === 'failed') {
           expect(got, `${e.callId} (refused three times) ${where}`).toBe(0);
           continue;
@@ -273,7 +360,7 @@ describe('a working day at random (seeded)', () => {
       }
       // every saved note once, under its own CallID
       for (const text of notes) {
-        const sent = received.filter((n) => n.method === 'NewJournal' && n.data.Note === text);
+        const sent = [...new Set(received.filter((n) => n.method === 'NewJournal' && n.data.Note === text).map((n) => n.data.CallID))];
         const kept = entries.flatMap((e) => e.notes).find((n) => n.text === text);
         if (kept?.state === 'failed') expect(sent, where).toHaveLength(0);
         else expect([text, sent.length], where).toEqual([text, 1]);

@@ -24,6 +24,10 @@ export interface WorldOptions {
   /** The journal store (e.g. one reopened from an earlier world: a restart). */
   journal?: MemoryJournal;
   start?: boolean;
+  /** The manual clock's start (default ManualClock's: 2026-11-26 09:30 local time). */
+  startAt?: Date;
+  /** The "random" numbers in CallIDs count up from here (a restarted program must not mint the CallIDs of an earlier run). */
+  idsFrom?: number;
 }
 
 export type World = Awaited<ReturnType<typeof makeWorld>>;
@@ -35,7 +39,7 @@ export function takeDatevsMade(): FakeDatev[] {
 }
 
 export async function makeWorld(o: WorldOptions = {}) {
-  const clock = new ManualClock();
+  const clock = new ManualClock(o.startAt);
   const config: Config = { ...defaultConfig(), ...o.config };
   const datev = new FakeDatev({ running: o.datevRunning ?? true, clock, notifyTimeoutMs: config.datevTimeoutMs });
   datevsMade.push(datev);
@@ -47,7 +51,7 @@ export async function makeWorld(o: WorldOptions = {}) {
   const journalStore = o.journal ?? new MemoryJournal();
   const windows = new FakeJournalWindows(clock);
   const journalPorts = { store: journalStore, notes: windows.notes, list: windows.callList, chooser: windows.chooser };
-  let rnd = 0;
+  let rnd = o.idsFrom ?? 0;
   const app = new App({ datev: datev.port, telephony: tapi.port, dialogs: dialogs.port, contacts, journal: journalPorts, config, log, clock, random: () => ++rnd });
   const settle = async (): Promise<void> => {
     for (let i = 0; i < 6; i++) {
