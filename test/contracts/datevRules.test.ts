@@ -62,7 +62,9 @@ describe('DATEV rule check', () => {
   });
 
   it('catches changed identity and times: SyncID, Direction, Begin after End, End backwards, Begin of Connected/Finished/Absence', () => {
-    expect(datevRuleViolations([offered({ SyncID: 'S-1' }), connected({ SyncID: '' })])).toEqual([expect.stringContaining('SyncID changed')]);
+    const out = { Direction: Direction.eDirOutgoing };
+    expect(datevRuleViolations([offered({ SyncID: 'S-1', ...out }), connected({ SyncID: '', ...out })])).toEqual([expect.stringContaining('SyncID changed')]);
+    expect(datevRuleViolations([offered({ SyncID: 'S-1' })])).toEqual([expect.stringContaining('incoming call with a SyncID')]);
     expect(datevRuleViolations([offered(), connected({ Direction: Direction.eDirOutgoing })])).toEqual([expect.stringContaining('Direction changed')]);
     expect(datevRuleViolations([offered({ Begin: t(3), End: t(2) })])).toEqual([expect.stringContaining('not at or before End')]);
     expect(datevRuleViolations([offered(), n('CallStateChanged', CallState.eCSConnected, 5, 6)])).toEqual([expect.stringContaining('Begin ≠ End')]);
