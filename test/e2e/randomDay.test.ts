@@ -17,21 +17,10 @@
 import { describe, expect, it } from 'vitest';
 import { CallState } from '../../src/datev/callData';
 import { E_FAIL } from '../../fakes/datev/fakeDatev';
+import { prng } from '../../fakes/datevconnect/data';
 import { LINEERR } from '../../src/telephony/tapiConstants';
 import type { RecordedNotification } from '../../contracts/harness';
 import { makeWorld, MUELLER, KAMMER, TWIN_A, type World } from '../support/world';
-
-/** mulberry32: a small seeded generator (the same seed gives the same day). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CALLERS = ['+49 89 1234567', '+49 89 5554433', '+49 30 7654321', '+49 40 5555555', '+49 221 9876543', 'anonymous'];
 const TARGETS = [MUELLER, KAMMER, TWIN_A];
