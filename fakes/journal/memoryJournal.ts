@@ -61,6 +61,15 @@ export class MemoryDisk implements RecordLog {
     this.exists = true;
   }
 
+  /** A second disk with what this one holds now (a disk the process that was killed writes no more to). */
+  copy(): MemoryDisk {
+    const d = new MemoryDisk();
+    d.lines = [...this.lines];
+    d.tail = this.tail;
+    d.exists = this.exists;
+    return d;
+  }
+
   /** Records on the disk, readable or not. */
   recordCount(): number {
     return this.lines.length + (this.tail === '' ? 0 : 1);
@@ -115,5 +124,13 @@ export class MemoryJournal extends LogJournalStore {
   /** A new store over what was persisted (the program restarted); load() it before use. */
   reopen(): MemoryJournal {
     return new MemoryJournal(this.disk, this.logTo, this.timers);
+  }
+
+  /**
+   * A new store over what was persisted at this moment, on a disk of its own (the program was killed:
+   * whatever this store still had on its way — a batch, a compaction — never reaches the new one's disk).
+   */
+  reopenAfterKill(): MemoryJournal {
+    return new MemoryJournal(this.disk.copy(), this.logTo, this.timers);
   }
 }

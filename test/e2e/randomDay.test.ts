@@ -270,17 +270,23 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
       async () => {
         // the program is stopped (a logoff, an update) and started again a minute later; what was on the
         // phone then is over by the time it runs again (a new PBX session), DATEV starts with it
-        // the stop waits (bounded, on the program's clock) for DATEV to take the ends of calls in progress
-        let stopped = false;
-        const stopping = w.app.stop().finally(() => (stopped = true));
-        for (let i = 0; i < 600 && !stopped; i++) await w.advance(100);
-        await stopping;
-        earlier.push(w.datev.received);
+        const killed = chance(0.3);
+        if (!killed) {
+          // the stop waits (bounded, on the program's clock) for DATEV to take the ends of calls in progress
+          let stopped = false;
+          const stopping = w.app.stop().finally(() => (stopped = true));
+          for (let i = 0; i < 600 && !stopped; i++) await w.advance(100);
+          await stopping;
+        }
+        // killed: the process is gone as it is (its journal as far as written; calls in progress stay open in
+        // DATEV, as after a crash — they never ended for the program, so they are not counted below)
+        earlier.push([...w.datev.received]); // a killed program reaches DATEV no more
         const startAt = new Date(w.clock.now().getTime() + 60_000);
-        w = await makeWorld({ config, journal: w.journal.reopen(), startAt, idsFrom: 100_000 * runs++ });
+        const journal = killed ? w.journal.reopenAfterKill() : w.journal.reopen();
+        w = await makeWorld({ config, journal, startAt, idsFrom: 100_000 * runs++ });
         live.length = 0;
         datevRunning = true;
-        trail.push('program restarted');
+        trail.push(killed ? 'program killed and started again' : 'program stopped and started again');
       },
     ],
     [
