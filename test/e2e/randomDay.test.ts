@@ -3,7 +3,8 @@
  * calls dialled on the phone, several at a time, answered, rejected, missed, busy, dropped by DATEV, a
  * caller id that comes late, with DATEV closed, restarted, hanging, busy or refusing, TAPI calls failing,
  * a TSP losing a call's end, the line blipping or closing, TAPI re-initialising, the program stopped and
- * started again, and notes written after calls — each seed a different day of a few hundred steps.
+ * started again or killed, and notes written after calls — each seed a different day of a few hundred
+ * steps.
  * Then everything ends, DATEV runs and answers, and the day is checked:
  * - what DATEV received keeps its rules (contracts/datevRules.ts, test/support/datevRules.setup.ts);
  * - every call DATEV should have is there exactly once: its end reached DATEV live (CallStateChanged
