@@ -3,8 +3,8 @@
  * calls dialled on the phone, several at a time, answered, rejected, missed, busy, dropped by DATEV, a
  * caller id that comes late, with DATEV closed, restarted, hanging, busy or refusing, TAPI calls failing,
  * a TSP losing a call's end, the line blipping or closing, TAPI re-initialising, the program stopped and
- * started again or killed, and notes written after calls — each seed a different day of a few hundred
- * steps.
+ * started again or killed, the directory getting a contact for a caller during a call, and notes written
+ * after calls — each seed a different day of a few hundred steps.
  * Then everything ends, DATEV runs and answers, and the day is checked:
  * - what DATEV received keeps its rules (contracts/datevRules.ts, test/support/datevRules.setup.ts);
  * - every call DATEV should have is there exactly once: its end reached DATEV live (CallStateChanged
@@ -21,10 +21,17 @@ import { E_FAIL } from '../../fakes/datev/fakeDatev';
 import { prng } from '../../fakes/datevconnect/data';
 import { LINEERR } from '../../src/telephony/tapiConstants';
 import type { RecordedNotification } from '../../contracts/harness';
+import { MemoryContacts } from '../../fakes/contacts/memoryContacts';
+import type { Contact } from '../../src/contacts/port';
 import { makeWorld, MUELLER, KAMMER, TWIN_A, type World } from '../support/world';
 
 const CALLERS = ['+49 89 1234567', '+49 89 5554433', '+49 30 7654321', '+49 40 5555555', '+49 221 9876543', 'anonymous'];
 const TARGETS = [MUELLER, KAMMER, TWIN_A];
+/** Contacts the directory gets during the day for numbers that had none. */
+const NEW_CONTACTS: Contact[] = [
+  { id: '5001', name: 'Neu & Partner GmbH', dataSource: 'DATEV_Adressaten', number: '+49 40 5555555' },
+  { id: 'I-77', name: 'Finanzamt Köln-Mitte', dataSource: 'DATEV_Institutionen', number: '+49 221 9876543' },
+];
 /** Steps per day and days (seeds 1…n); more for a longer hunt: RANDOM_DAY_STEPS=1000 RANDOM_DAYS=500. */
 const STEPS = Number(process.env.RANDOM_DAY_STEPS ?? 400);
 const SEEDS = Array.from({ length: Number(process.env.RANDOM_DAYS ?? 40) }, (_, i) => i + 1);
@@ -50,6 +57,8 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
   const trail: string[] = [];
   const notes: string[] = [];
   let datevRunning = true;
+  /** What each run's directory was given (a restarted program starts with the first directory again). */
+  const seeded = new Map<World, Set<string>>();
 
   const drop = (c: Live): void => {
     live.splice(live.indexOf(c), 1);
@@ -253,6 +262,19 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
           w.tapi.reinit();
           trail.push('TAPI re-init');
         }
+      },
+    ],
+    [
+      1,
+      async () => {
+        // the directory gets a contact for a number that had none (a crawl finished): calls in progress
+        // from it get it (CallAdressatChanged), later calls find it
+        const known = NEW_CONTACTS.filter((c) => !seeded.get(w)?.has(c.id));
+        if (known.length === 0) return;
+        const c = pick(known);
+        (w.contacts as MemoryContacts).seed([c]);
+        seeded.set(w, (seeded.get(w) ?? new Set()).add(c.id));
+        trail.push(`directory learns ${c.number} → ${c.name}`);
       },
     ],
     [
