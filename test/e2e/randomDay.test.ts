@@ -1,7 +1,7 @@
 /**
- * A working day at random, on the fakes with the manual clock: incoming calls, Dials from DATEV and
- * calls dialled on the phone, several at a time, answered, rejected, missed, busy, dropped by DATEV, a
- * caller id that comes late, with DATEV closed, restarted, hanging, busy or refusing, TAPI calls failing,
+ * A working day at random, on the fakes with the manual clock, each day with its own settings (those that
+ * change the call flow): incoming calls (a few internal), Dials from DATEV and calls dialled on the phone,
+ * several at a time, answered, rejected, missed, busy, dropped by DATEV, a caller id that comes late, with DATEV closed, restarted, hanging, busy or refusing, TAPI calls failing,
  * a TSP losing a call's end, the line blipping or closing, TAPI re-initialising, the program stopped and
  * started again or killed, the directory getting a contact for a caller during a call, and notes written
  * after calls — each seed a different day of a few hundred steps.
@@ -23,6 +23,7 @@ import { LINEERR } from '../../src/telephony/tapiConstants';
 import type { RecordedNotification } from '../../contracts/harness';
 import { MemoryContacts } from '../../fakes/contacts/memoryContacts';
 import type { Contact } from '../../src/contacts/port';
+import { defaultConfig, type Config } from '../../src/config/schema';
 import { makeWorld, MUELLER, KAMMER, TWIN_A, type World } from '../support/world';
 
 const CALLERS = ['+49 89 1234567', '+49 89 5554433', '+49 30 7654321', '+49 40 5555555', '+49 221 9876543', 'anonymous'];
@@ -48,13 +49,23 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
   const rnd = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const chance = (p: number): boolean => rnd() < p;
-  const config = { datevTimeoutMs: 2000 };
+  // each day with its own settings (the ones that change the call flow)
+  const config: Partial<Config> = {
+    datevTimeoutMs: 2000,
+    ambiguity: pick(['ask', 'lastChosen', 'none'] as const),
+    dialAnswer: pick(['immediate', 'checked'] as const),
+    reportCalls: pick(['external', 'all'] as const),
+    lookupBudgetMs: pick([0, 300, 2000]),
+    callReattachMs: pick([0, 15_000]),
+    dialogs: { incoming: chance(0.8), outgoing: chance(0.8) },
+    journal: { ...defaultConfig().journal, notePrompt: pick(['contact', 'all'] as const) },
+  };
   let w = await makeWorld({ config });
   /** What the DATEVs of the program's earlier runs received (each run has its own fake DATEV and PBX). */
   const earlier: RecordedNotification[][] = [];
   let runs = 1;
   const live: Live[] = [];
-  const trail: string[] = [];
+  const trail: string[] = [`settings ${JSON.stringify(config)}`];
   const notes: string[] = [];
   let datevRunning = true;
   /** What each run's directory was given (a restarted program starts with the first directory again). */
@@ -80,9 +91,10 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
       async () => {
         if (live.length >= 3 || !lineOpen()) return;
         const caller = pick(CALLERS);
-        const id = await w.tapi.pbx.incoming('201', caller);
+        const internal = chance(0.1); // a colleague calls (reported only with reportCalls "all")
+        const id = internal ? await w.tapi.pbx.incoming('201', '202', 'Kollegin', true) : await w.tapi.pbx.incoming('201', caller);
         live.push({ id, kind: 'in', state: 'ringing' });
-        trail.push(`incoming ${caller} #${id}`);
+        trail.push(`incoming ${internal ? "202 (internal)" : caller} #${id}`);
       },
     ],
     [
@@ -348,7 +360,7 @@ describe('a working day at random (seeded)', () => {
     it(`seed ${seed}: every call and note DATEV should have is there exactly once, nothing left over`, async () => {
       const { w, runs, trail, notes } = await day(seed);
       const received = runs.flat();
-      const where = `seed ${seed}; last steps:\n  ${trail.slice(-25).join('\n  ')}`;
+      const where = `seed ${seed}; ${trail[0]}; last steps:\n  ${trail.slice(-25).join('\n  ')}`;
       const liveEnds = new Map<string, number>();
       const journals = new Set<string>();
       for (const run of runs) {
