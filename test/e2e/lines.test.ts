@@ -1,6 +1,8 @@
 /** The TAPI line: missing, appearing later, closed by the provider, re-init, TAPI absent. */
 import { describe, expect, it } from 'vitest';
+import { CallState } from '../../src/datev/callData';
 import { TelephonyError } from '../../src/telephony/port';
+import { LINEERR } from '../../src/telephony/tapiConstants';
 import { makeWorld } from '../support/world';
 
 describe('TAPI line handling', () => {
@@ -67,6 +69,34 @@ describe('TAPI line handling', () => {
     expect(w.app.calls.activeCalls()).toEqual([]);
     await w.advance(30_000); // nothing more of it later
     expect(w.methods()).toHaveLength(3);
+  });
+
+  it('a call cut off by a line close still ends for DATEV when another announcement of its dwCallID is cut off before it came back (found by the random day)', async () => {
+    const w = await makeWorld();
+    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.tapi.pbx.answer(id);
+    await w.settle();
+    const first = w.datev.received[0]!.data.CallID;
+    w.tapi.blipLine('201');
+    await w.settle();
+    // the line is back and TAPI announces the call again, but its info cannot be read then: the program
+    // cannot tell it is the same call and follows it as a new one (it learns its dwCallID later)
+    await w.tapi.pbx.failNext('lineGetCallInfoW', 'sync', LINEERR.OPERATIONFAILED!);
+    await w.advance(2000);
+    await w.tapi.pbx.callerId(id, '+49 89 1234567');
+    await w.settle();
+    // the line goes again before the first call's 15 s are over
+    w.tapi.blipLine('201');
+    await w.settle();
+    await w.advance(60_000);
+    // the first CallID ends for DATEV as of its cut; nothing stays in progress (which would hold the journal back)
+    const ends = w.datev.received.filter((n) => n.data.CallID === first && n.method === 'CallStateChanged').map((n) => n.data.CallState);
+    expect(ends).toEqual([CallState.eCSConnected, CallState.eCSFinished]);
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    await w.advance(30_000);
+    expect(w.app.calls.activeCalls()).toEqual([]);
   });
 
   it('a Dial still waiting for its LINE_REPLY when the provider closes the line fails at once, not after the reply timeout', async () => {

@@ -33,7 +33,7 @@ export class TelephonyCalls {
    * Calls cut off by a line close or a TAPI re-init, by TAPI's dwCallID: announced again when the line
    * is back, they go on; else they end after callReattachMs, at the moment they were cut off.
    */
-  private readonly detached = new Map<number, { call: TrackedCall; cancel: () => void }>();
+  private readonly detached = new Map<number, { call: TrackedCall; at: Date; cancel: () => void }>();
 
   constructor(
     private readonly c: CallContext,
@@ -293,7 +293,19 @@ export class TelephonyCalls {
         continue;
       }
       d.log.warn(`${why}; the call is kept ${o.callReattachMs / 1000} s in case TAPI announces it again`, { ...meta, tapiCallId: id });
-      this.detached.get(id)?.cancel();
+      const before = this.detached.get(id);
+      if (before && before.call !== call) {
+        // TAPI's id now belongs to another call the program follows (announced again without its info,
+        // so it was not recognised): the earlier one will not come back; it ends as of its own cut
+        before.cancel();
+        if (!isEnded(before.call)) {
+          d.log.warn('the call cut off earlier will not come back (TAPI gave its id to a call followed as a new one); it is closed for DATEV as of then', {
+            callId: before.call.record.data.CallID || undefined,
+            tapiCallId: id,
+          });
+          reporter.apply(before.call, { type: 'ended', at: before.at });
+        }
+      } else before?.cancel();
       const cancel = d.clock.setTimeout(() => {
         if (this.detached.get(id)?.call !== call) return;
         this.detached.delete(id);
@@ -301,7 +313,7 @@ export class TelephonyCalls {
         d.log.warn('the call cut off by the line close / TAPI re-init did not come back; it is closed for DATEV as of then', meta);
         reporter.apply(call, { type: 'ended', at });
       }, o.callReattachMs);
-      this.detached.set(id, { call, cancel });
+      this.detached.set(id, { call, at, cancel });
     }
   }
 }
