@@ -214,6 +214,31 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
       },
     ],
     [
+      1,
+      async () => {
+        // DATEV hangs up a call it has live (the user clicks „Auflegen“ in DATEV), or asks for its data
+        if (!datevRunning) return;
+        const ended = new Set(w.datev.received.filter((n) => n.method === 'CallStateChanged' && n.data.CallState !== CallState.eCSConnected).map((n) => n.data.CallID));
+        const open = w.datev.received.filter((n) => n.method === 'NewCall' && !ended.has(n.data.CallID));
+        if (open.length === 0) return;
+        const callId = String(pick(open).data.CallID);
+        if (chance(0.5)) {
+          await w.datev.driver.drop({ CallID: callId });
+          trail.push(`DATEV Drop ${callId}`);
+        } else {
+          await w.datev.driver.getCallData(callId);
+          trail.push(`DATEV GetCallData ${callId}`);
+        }
+      },
+    ],
+    [
+      1,
+      async () => {
+        await w.tapi.pbx.failNext('lineGetCallInfoW', 'sync', LINEERR.OPERATIONFAILED!);
+        trail.push('TAPI lineGetCallInfoW fails next');
+      },
+    ],
+    [
       2,
       async () => {
         if (datevRunning) {
