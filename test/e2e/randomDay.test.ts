@@ -3,8 +3,9 @@
  * change the call flow): incoming calls (a few internal), Dials from DATEV and calls dialled on the phone,
  * several at a time, answered, rejected, missed, busy, dropped by DATEV, a caller id that comes late, with DATEV closed, restarted, hanging, busy or refusing, TAPI calls failing,
  * a TSP losing a call's end, the line blipping or closing, TAPI re-initialising, the program stopped and
- * started again or killed, the directory getting a contact for a caller during a call, and notes written
- * after calls — each seed a different day of a few hundred steps.
+ * started again or killed, the directory getting a contact for a caller during a call, the user picking
+ * one of several contacts in the pop-up, and notes written after calls — each seed a different day of a
+ * few hundred steps.
  * Then everything ends, DATEV runs and answers, and the day is checked:
  * - what DATEV received keeps its rules (contracts/datevRules.ts, test/support/datevRules.setup.ts);
  * - every call DATEV should have is there exactly once: its end reached DATEV live (CallStateChanged
@@ -121,6 +122,14 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
         if (c.kind === 'in' && chance(0.5)) {
           // the user answers or rejects in the pop-up (when it is there)
           const dialog = w.openDialogs().find((d) => d.buttons.some((b) => b.label === 'Annehmen'));
+          const choices = dialog?.buttons.filter((b) => b.enabled && b.label !== 'Annehmen' && b.label !== 'Ablehnen') ?? [];
+          if (dialog && choices.length > 0 && chance(0.5)) {
+            // several DATEV contacts with the caller's number ("ask"): the user picks one (CallAdressatChanged)
+            const label = pick(choices).label;
+            await w.dialogs.user.click(dialog.id, label);
+            trail.push(`picks ${label}`);
+            return;
+          }
           if (dialog) {
             const label = chance(0.7) ? 'Annehmen' : 'Ablehnen';
             await w.dialogs.user.click(dialog.id, label);
