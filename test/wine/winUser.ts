@@ -106,12 +106,17 @@ export async function listWindows(display: string): Promise<WinUserWindow[]> {
   }
 }
 
-/** Wine's launcher could not start win-user.exe at all (seen under load): nothing was clicked. */
-const NOT_STARTED = /could not be started/;
+/**
+ * Wine's launcher could not start win-user.exe at all (seen under load): nothing was clicked. Either it
+ * says so, or it ends with exit code 1 and no output — every path of win-user.exe that exits with 1
+ * prints its usage line first, and one that clicked prints its result (seen in a full run on 2026-12-04:
+ * `click` exit 1, nothing printed, nothing on stderr; the same test passed before and after).
+ */
+const NOT_STARTED = (err: Error): boolean => /could not be started/.test(err.message) || (/\(exit 1, signal null\)/.test(err.message) && /printed nothing/.test(err.message));
 
 async function act(display: string, args: string[]): Promise<void> {
   // an action is tried again only when the tool certainly did not run
-  const out = (await runRepeatable(display, args, (err) => NOT_STARTED.test(err.message), false)).trim();
+  const out = (await runRepeatable(display, args, NOT_STARTED, false)).trim();
   const r = JSON.parse(out || '{}') as { ok?: boolean; reason?: string; what?: string };
   if (r.ok) return;
   if (r.reason === 'disabled') return; // a user's click on a disabled button does nothing
