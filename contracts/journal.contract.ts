@@ -113,11 +113,13 @@ export function journalContract(name: string, makeHarness: () => Promise<Journal
       });
       const missed = entry(8, now, { connectedAt: undefined, datev: 'pending', autoDeliver: false });
       delete missed.connectedAt;
+      const goingOn = entry(9, now, { datev: 'open' }); // a call going on when this was written
       h.store.put(e, now);
       h.store.put(missed, now);
+      h.store.put(goingOn, now);
       await h.store.flush();
       const again = await h.reopen(now);
-      expect(again.entries()).toEqual([e, missed]);
+      expect(again.entries()).toEqual([e, missed, goingOn]);
     });
 
     it(`keeps at most ${JOURNAL_MAX_ENTRIES} entries and none older than ${JOURNAL_MAX_DAYS} days: the oldest go, also at a restart`, async () => {

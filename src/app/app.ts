@@ -113,7 +113,7 @@ export class App {
         ambiguity: c.ambiguity,
         callReattachMs: c.callReattachMs,
       },
-      (call) => this.journal.onFinal(call),
+      { onFinal: (call) => this.journal.onFinal(call), onOpen: (call) => this.journal.onOpen(call) },
     );
     // what DATEV does not have yet goes as soon as it is back or answers again
     this.supervisor.onPresenceChange((present) => present && this.journal.datevBack());

@@ -4,7 +4,6 @@
  * and the one way to DATEV (datevReporter → the pure state machine in src/calls/callRecord.ts, which
  * alone decides what DATEV is told).
  */
-import type { FinalCall } from '../calls/finalCall';
 import type { DatevCallData } from '../datev/callData';
 import type { DatevRequestHandlers } from '../datev/port';
 import type { TelephonyEvent } from '../telephony/port';
@@ -12,7 +11,7 @@ import type { CallContext, CallManagerDeps, CallManagerOptions } from './calls/c
 import { CallControl } from './calls/callControl';
 import { CallDialogs } from './calls/callDialogs';
 import { CallRegistry } from './calls/callRegistry';
-import { DatevReporter } from './calls/datevReporter';
+import { DatevReporter, type CallJournal } from './calls/datevReporter';
 import { OutgoingCalls } from './calls/outgoing';
 import { StaleCallCheck } from './calls/staleCalls';
 import { TelephonyCalls } from './calls/telephonyEvents';
@@ -34,10 +33,10 @@ export class CallManager {
   constructor(
     private readonly d: CallManagerDeps,
     o: CallManagerOptions,
-    /** A call ended, or DATEV's side of an ended call changed (the journal keeps it; see src/journal). */
-    onFinal: (call: FinalCall) => void = () => undefined,
+    /** Where the calls go for the journal (see src/journal). */
+    journal: CallJournal = { onFinal: () => undefined, onOpen: () => undefined },
   ) {
-    this.reporter = new DatevReporter(d.notifier, d.log, onFinal);
+    this.reporter = new DatevReporter(d.notifier, d.log, journal);
     const c: CallContext = { d, o, registry: this.registry, reporter: this.reporter, stopped: () => this.stopped };
     const control = new CallControl(c);
     this.dialogs = new CallDialogs(c, control);

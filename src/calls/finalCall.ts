@@ -46,3 +46,39 @@ export function finalCallOf(r: CallRecord, internal: boolean): FinalCall | undef
     datev: finalDatevState(r),
   };
 }
+
+/**
+ * A call in progress as the journal keeps it, so that a program that ends without ending its calls (a
+ * hard kill, a crash, a power loss) leaves them for the next start to deliver: everything of its final
+ * record but the end, which is not known yet.
+ */
+export type OpenCall = Omit<FinalCall, 'endedAt' | 'datev'>;
+
+/** The journal's view of a call DATEV should get, while it goes on (undefined once ended, before it was seen, or not DATEV's business). */
+export function openCallOf(r: CallRecord, internal: boolean): OpenCall | undefined {
+  if (r.observed === 'none' || r.observed === 'ended' || !r.reportable || !r.data.CallID || !r.firstSeenAt) return undefined;
+  const d = r.data;
+  return {
+    callId: d.CallID,
+    syncId: d.SyncID,
+    direction: d.Direction,
+    number: d.CalledNumber,
+    ...(d.AdressatenId ? { contact: { name: d.Adressatenname, id: d.AdressatenId, dataSource: d.DataSource } } : {}),
+    internal,
+    ringAt: r.firstSeenAt,
+    ...(r.wasConnected && r.connectedAt ? { connectedAt: r.connectedAt } : {}),
+  };
+}
+
+/** Whether the journal's view of a call in progress changed (worth writing down at once). */
+export function openCallChanged(before: OpenCall | undefined, after: OpenCall): boolean {
+  if (!before) return true;
+  return (
+    before.callId !== after.callId ||
+    before.number !== after.number ||
+    before.connectedAt?.getTime() !== after.connectedAt?.getTime() ||
+    before.contact?.id !== after.contact?.id ||
+    before.contact?.name !== after.contact?.name ||
+    before.contact?.dataSource !== after.contact?.dataSource
+  );
+}

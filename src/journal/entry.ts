@@ -13,9 +13,12 @@ import { CallState, Direction, type DatevCallData } from '../datev/callData';
  * - sending: the NewJournal is on its way (kept across a restart: it is sent again with the same CallID);
  * - journal: delivered as NewJournal;
  * - failed: DATEV refused the NewJournal too often; the user can send it again from the call list;
- * - not-reported: not DATEV's business (internal call, as configured).
+ * - not-reported: not DATEV's business (internal call, as configured);
+ * - open: the call was going on when this was written (`endedAt`: the last moment the program saw it
+ *   going on). Replaced by the call's final record when it ends; found at a start, the program before
+ *   ended without ending it (killed, crashed, power lost): the call goes to DATEV as a journal entry.
  */
-export type DatevHas = 'live' | 'waiting' | 'pending' | 'sending' | 'journal' | 'failed' | 'not-reported';
+export type DatevHas = 'live' | 'waiting' | 'pending' | 'sending' | 'journal' | 'failed' | 'not-reported' | 'open';
 
 export type NoteState = 'pending' | 'sending' | 'delivered' | 'failed';
 
@@ -47,7 +50,7 @@ export interface JournalEntry {
   number: string;
   contact?: JournalContact;
   internal: boolean;
-  /** ISO times: ring start, connect (connected calls), hang-up. */
+  /** ISO times: ring start, connect (connected calls), hang-up (of a call going on: when last seen so). */
   ringAt: string;
   connectedAt?: string;
   endedAt: string;

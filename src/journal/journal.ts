@@ -4,7 +4,7 @@
  * notes are delivered to DATEV as NewJournal by JournalDelivery — when DATEV is there, answers, and no
  * call is in progress. Kept per Windows user across restarts (JournalStore).
  */
-import type { FinalCall } from '../calls/finalCall';
+import type { FinalCall, OpenCall } from '../calls/finalCall';
 import type { Contact } from '../contacts/port';
 import type { Logger } from '../logging/logger';
 import type { Clock } from '../util/clock';
@@ -39,13 +39,24 @@ export class Journal {
     private readonly log: Logger,
   ) {}
 
-  /** Reads the kept journal; calls whose DATEV answer was still open at the last stop are delivered later. */
+  /**
+   * Reads the kept journal; calls whose DATEV answer was still open at the last stop are delivered later,
+   * and so are calls that were going on when the program before ended without ending them (killed,
+   * crashed, power lost): as ended when it last saw them going on.
+   */
   async load(): Promise<void> {
     const now = this.clock.now();
     await this.store.load(now);
     this.work.clear();
     for (const e of this.store.entries()) {
       if (e.datev === 'waiting') this.store.put({ ...e, datev: 'pending' }, now);
+      if (e.datev === 'open') {
+        this.store.put({ ...e, datev: 'pending' }, now);
+        this.log.warn(
+          'Journal: der Anruf lief noch, als das Programm zuletzt ohne ordentliches Ende beendet wurde; er wird mit dem Ende nachgetragen, zu dem er zuletzt lief / the call was going on when the program last ended without stopping properly (killed, crashed, power lost); it is delivered as a journal entry ending when it was last seen going on',
+          { callId: e.callId, lastSeen: e.endedAt, connected: e.connectedAt !== undefined },
+        );
+      }
       if (hasWork(this.store.get(e.callId) ?? e)) this.work.add(e.callId);
     }
     const waiting = this.waiting();
@@ -57,11 +68,11 @@ export class Journal {
     return this.store.entries();
   }
 
-  /** The newest `count` entries, newest first. */
+  /** The newest `count` entries of ended calls, newest first. */
   newest(count: number): KeptEntry[] {
     const all = this.store.entries();
     const out: KeptEntry[] = [];
-    for (let i = all.length - 1; i >= 0 && out.length < count; i--) out.push(all[i]!);
+    for (let i = all.length - 1; i >= 0 && out.length < count; i--) if (all[i]!.datev !== 'open') out.push(all[i]!);
     return out;
   }
 
@@ -96,9 +107,34 @@ export class Journal {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * A call DATEV should get goes on (seen now): kept as `open` until it ends, so that a program that
+   * ends without ending it leaves it for the next start. Not once it has ended.
+   */
+  recordOpen(call: OpenCall): void {
+    const before = this.store.get(call.callId);
+    if (before && before.datev !== 'open') return;
+    this.put({
+      callId: call.callId,
+      syncId: call.syncId,
+      direction: call.direction,
+      number: call.number,
+      ...(call.contact ? { contact: { ...call.contact } } : {}),
+      internal: call.internal,
+      ringAt: call.ringAt.toISOString(),
+      ...(call.connectedAt ? { connectedAt: call.connectedAt.toISOString() } : {}),
+      endedAt: this.clock.now().toISOString(),
+      datev: 'open',
+      autoDeliver: this.options.deliverMissed,
+      attempts: 0,
+      notes: [],
+    });
+  }
+
   /** A call ended, or DATEV's side of an ended call changed. Returns the entry as kept now. */
   record(call: FinalCall): KeptEntry {
-    const before = this.store.get(call.callId);
+    const known = this.store.get(call.callId);
+    const before = known?.datev === 'open' ? undefined : known; // the call's final record replaces what was kept while it went on
     const entry: KeptEntry = before
       ? { ...before, datev: nextDatev(before.datev, call.datev), ...(call.contact && !before.contact ? { contact: { ...call.contact } } : {}) }
       : {

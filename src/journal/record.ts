@@ -5,7 +5,7 @@
 import { isRecord } from '../contacts/jsonFile';
 import { freezeEntry, type DatevHas, type JournalEntry, type JournalNote, type KeptEntry, type NoteState } from './entry';
 
-const DATEV_HAS: readonly DatevHas[] = ['live', 'waiting', 'pending', 'sending', 'journal', 'failed', 'not-reported'];
+const DATEV_HAS: readonly DatevHas[] = ['live', 'waiting', 'pending', 'sending', 'journal', 'failed', 'not-reported', 'open'];
 const NOTE_STATES: readonly NoteState[] = ['pending', 'sending', 'delivered', 'failed'];
 
 const str = (v: unknown): v is string => typeof v === 'string';

@@ -4,7 +4,7 @@
  * the moments DATEV comes back.
  */
 import type { CallIdSource } from '../calls/callIds';
-import type { FinalCall } from '../calls/finalCall';
+import type { FinalCall, OpenCall } from '../calls/finalCall';
 import type { ContactsPort } from '../contacts/port';
 import type { Logger, Masker } from '../logging/logger';
 import type { DatevNotifier } from '../app/datevNotifier';
@@ -32,6 +32,12 @@ export interface JournalServiceOptions {
   retrySeconds: number;
 }
 
+/**
+ * How often a call going on is written down again with the time it was last seen going on: a program
+ * that ends without ending it (killed, crashed, power lost) leaves it with an end at most this much early.
+ */
+export const OPEN_CALL_REFRESH_MS = 30_000;
+
 export interface JournalServiceDeps {
   ports: JournalPorts;
   contacts: ContactsPort;
@@ -49,12 +55,17 @@ export class JournalService {
   private loaded = false;
   /** Calls that ended before the journal was read (see load). */
   private readonly early: FinalCall[] = [];
+  /** Calls going on that DATEV should get, by CallID (kept in the journal as `open` until they end). */
+  private readonly openCalls = new Map<string, OpenCall>();
+  private cancelRefresh: (() => void) | undefined;
+  private readonly clock: Clock;
   readonly journal: Journal;
   readonly notes: NotePrompts;
   readonly delivery: JournalDelivery;
   readonly callList: CallList;
 
   constructor(d: JournalServiceDeps, o: JournalServiceOptions) {
+    this.clock = d.clock;
     this.journal = new Journal(d.ports.store, { deliverMissed: o.deliverMissed }, d.clock, d.log);
     this.notes = new NotePrompts(d.ports.notes, this.journal, { mode: o.notePrompt, promptSeconds: o.notePromptSeconds }, d.log);
     this.delivery = new JournalDelivery({ journal: this.journal, notifier: d.notifier, ids: d.ids, clock: d.clock, log: d.log, mask: d.mask, canDeliver: d.canDeliver, retryMs: o.retrySeconds * 1000 });
@@ -74,6 +85,7 @@ export class JournalService {
   async load(): Promise<void> {
     await this.journal.load();
     this.loaded = true;
+    for (const call of this.openCalls.values()) this.journal.recordOpen(call);
     for (const call of this.early.splice(0)) this.onFinal(call);
   }
 
@@ -82,13 +94,36 @@ export class JournalService {
     if (!this.stopping) this.delivery.start();
   }
 
+  /**
+   * A call DATEV should get goes on, or what is kept of it changed: kept as going on (and written down
+   * again every OPEN_CALL_REFRESH_MS with the time it was last seen going on) until it ends.
+   */
+  onOpen(call: OpenCall): void {
+    this.openCalls.set(call.callId, call);
+    if (this.loaded) this.journal.recordOpen(call);
+    this.cancelRefresh ??= this.clock.setTimeout(() => this.refreshOpen(), OPEN_CALL_REFRESH_MS);
+  }
+
+  private refreshOpen(): void {
+    this.cancelRefresh = undefined;
+    if (this.openCalls.size === 0) return;
+    if (this.loaded) for (const call of this.openCalls.values()) this.journal.recordOpen(call);
+    this.cancelRefresh = this.clock.setTimeout(() => this.refreshOpen(), OPEN_CALL_REFRESH_MS);
+  }
+
   /** A call ended (or DATEV's side of it changed): keep it, ask for a note once, deliver what is due. */
   onFinal(call: FinalCall): void {
+    this.openCalls.delete(call.callId);
+    if (this.openCalls.size === 0) {
+      this.cancelRefresh?.();
+      this.cancelRefresh = undefined;
+    }
     if (!this.loaded) {
       this.early.push(call);
       return;
     }
-    const first = this.journal.get(call.callId) === undefined;
+    const before = this.journal.get(call.callId);
+    const first = before === undefined || before.datev === 'open';
     const entry = this.journal.record(call);
     if (this.stopping) return; // kept; no note window and no delivery while the program ends
     if (first) this.notes.afterCall(entry);
@@ -112,6 +147,8 @@ export class JournalService {
   }
 
   async stop(): Promise<void> {
+    this.cancelRefresh?.();
+    this.cancelRefresh = undefined;
     this.delivery.stop();
     await this.notes.stop();
     await this.callList.close();

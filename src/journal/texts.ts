@@ -65,6 +65,8 @@ export function datevText(has: DatevHas): string {
       return 'nein (abgelehnt)'; // no (refused)
     case 'not-reported':
       return 'intern'; // internal
+    case 'open':
+      return 'läuft'; // in progress
   }
 }
 

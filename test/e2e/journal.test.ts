@@ -485,6 +485,62 @@ describe('calls while DATEV was closed are not lost', () => {
     expect(journals(second).map((n) => n.data.CallState)).toEqual([CallState.eCSFinished]);
   });
 
+  it('a call going on when the program is killed: after the restart DATEV gets it as a journal entry, connected until it was last seen going on', async () => {
+    const store = new MemoryJournal();
+    const first = await makeWorld({ journal: store });
+    const id = await first.tapi.pbx.incoming('201', '+49 89 1234567');
+    await first.settle();
+    const ringAt = first.clock.now().getTime();
+    await first.advance(2000);
+    await first.tapi.pbx.answer(id);
+    await first.settle();
+    const connectedAt = first.clock.now().getTime();
+    await first.advance(95_000);
+    const callId = first.datev.received[0]!.data.CallID;
+    // kept as going on (written down again every 30 s), not in the call list
+    expect(store.entries().map((e) => [e.callId, e.datev, e.connectedAt, e.endedAt])).toEqual([[callId, 'open', new Date(connectedAt).toISOString(), new Date(ringAt + 90_000).toISOString()]]);
+    await first.app.journal.callList.show();
+    expect(first.windows.listUser.spec()!.rows).toEqual([]);
+    expect(first.methods()).toEqual(['NewCall:1', 'CallStateChanged:2']);
+    // killed: DATEV keeps the call open under its CallID; the next run delivers it from the journal
+    const second = await makeWorld({ journal: store.reopenAfterKill(), idsFrom: 100_000 });
+    await second.advance(1000);
+    const got = journals(second);
+    expect(got).toHaveLength(1);
+    const d = got[0]!.data;
+    expect(d.CallID).not.toBe(callId);
+    expect([d.SyncID, d.Direction, d.CallState, d.AdressatenId, d.CalledNumber]).toEqual(['', Direction.eDirIncoming, CallState.eCSFinished, '4711', '089/1234567']);
+    expect([(d.Begin as Date).getTime(), (d.End as Date).getTime()]).toEqual([connectedAt, ringAt + 90_000]);
+    expect(second.journal.entries().map((e) => [e.callId, e.datev])).toEqual([[callId, 'journal']]);
+    expect(second.log.has('warn', 'the call was going on when the program last ended without stopping properly')).toBe(true);
+    expect(second.windows.shownNotes).toHaveLength(0);
+  });
+
+  it('a call ringing when the program is killed reaches DATEV after the restart as a missed call (Absence) until it was last seen ringing', async () => {
+    const store = new MemoryJournal();
+    const first = await makeWorld({ journal: store });
+    await first.tapi.pbx.incoming('201', '+49 40 999999');
+    await first.settle();
+    const ringAt = first.clock.now().getTime();
+    await first.advance(20_000);
+    const second = await makeWorld({ journal: store.reopenAfterKill(), idsFrom: 100_000 });
+    await second.advance(1000);
+    const got = journals(second);
+    expect(got.map((n) => [n.data.CallState, (n.data.Begin as Date).getTime(), (n.data.End as Date).getTime()])).toEqual([[CallState.eCSAbsence, ringAt, ringAt]]);
+  });
+
+  it('a call that ends normally leaves nothing kept as going on, and nothing comes after the restart, also when it lasted minutes', async () => {
+    const store = new MemoryJournal();
+    const first = await makeWorld({ journal: store });
+    const callId = await talkToMueller(first, 200);
+    await first.advance(60_000);
+    expect(store.entries().map((e) => [e.callId, e.datev])).toEqual([[callId, 'live']]);
+    const second = await makeWorld({ journal: store.reopenAfterKill(), idsFrom: 100_000 });
+    await second.advance(120_000);
+    expect(journals(second)).toEqual([]);
+    expect(second.log.has('warn', 'the call was going on')).toBe(false);
+  });
+
   it('a Dial DATEV makes while the program starts is kept with the journal read from disk, not instead of it', async () => {
     const store = new MemoryJournal();
     const first = await makeWorld({ datevRunning: false, journal: store });

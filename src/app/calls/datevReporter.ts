@@ -6,10 +6,18 @@
  * that changes (a call DATEV does not have completely is delivered later from there).
  */
 import { step, type CallEvent } from '../../calls/callRecord';
-import { finalCallOf, type FinalCall } from '../../calls/finalCall';
+import { finalCallOf, openCallChanged, openCallOf, type FinalCall, type OpenCall } from '../../calls/finalCall';
 import type { Logger } from '../../logging/logger';
 import type { DatevNotifier, DeliveryOutcome } from '../datevNotifier';
 import type { TrackedCall } from './trackedCall';
+
+/** Where the calls go for the journal (src/journal). */
+export interface CallJournal {
+  /** A call ended, or DATEV's side of an ended call changed. */
+  onFinal(call: FinalCall): void;
+  /** A call DATEV should get was seen, or what the journal keeps of it changed (connected, its contact) while it goes on. */
+  onOpen(call: OpenCall): void;
+}
 
 export class DatevReporter {
   private readonly held = new Set<TrackedCall>();
@@ -20,8 +28,7 @@ export class DatevReporter {
   constructor(
     private readonly notifier: DatevNotifier,
     private readonly log: Logger,
-    /** A call ended, or DATEV's side of an ended call changed. */
-    private readonly onFinal: (call: FinalCall) => void,
+    private readonly journal: CallJournal,
   ) {
     this.unsubscribe = notifier.onResume(() => this.resume());
   }
@@ -35,6 +42,11 @@ export class DatevReporter {
     if (record.link === 'held') this.held.add(call);
     else this.held.delete(call);
     for (const n of notifications) this.notifier.send(n, (o) => this.apply(call, outcomeEvent(o)));
+    const open = openCallOf(record, call.internal);
+    if (open && openCallChanged(call.journalOpen, open)) {
+      call.journalOpen = open;
+      this.journal.onOpen(open);
+    }
     const final = finalCallOf(record, call.internal);
     if (final && final.datev !== call.finalState) {
       call.finalState = final.datev;
@@ -44,7 +56,7 @@ export class DatevReporter {
           reported: record.reported,
         });
       }
-      this.onFinal(final);
+      this.journal.onFinal(final);
     }
   }
 

@@ -1,6 +1,6 @@
 /** One call as the program follows it: its DATEV record plus what TAPI, the lookup and the dialogs know. */
 import { newRecord, type CallRecord } from '../../calls/callRecord';
-import type { FinalDatevState } from '../../calls/finalCall';
+import type { FinalDatevState, OpenCall } from '../../calls/finalCall';
 import type { Contact } from '../../contacts/port';
 import type { DatevCallData } from '../../datev/callData';
 import type { PartyView } from '../../dialogs/texts';
@@ -35,6 +35,8 @@ export interface TrackedCall {
   deallocated: boolean;
   /** What the journal was last told about DATEV's side of the ended call. */
   finalState?: FinalDatevState;
+  /** What the journal was last told of the call while it went on. */
+  journalOpen?: OpenCall;
 }
 
 export function newTrackedCall(
