@@ -356,6 +356,29 @@ export function datevContract(name: string, makeHarness: () => Promise<DatevHarn
       expect(ids.filter((x) => x === 'before')).toHaveLength(1);
     });
 
+    it('names the DATEV that took a notification so that a later run of the program knows it again (datevId), and sends nothing meant for one DATEV to another', async () => {
+      await h.datev.start();
+      const a = await h.port.notify('NewCall', sample({ CallID: 'kept-1' }));
+      expect(a.datevId).not.toBe('');
+      const b = await h.port.notify('CallStateChanged', sample({ CallID: 'kept-1', CallState: CallState.eCSConnected }), { datevId: a.datevId });
+      expect(b.datevId).toBe(a.datevId);
+      const other = await rejection(h.port.notify('CallStateChanged', sample({ CallID: 'kept-1', CallState: CallState.eCSFinished }), { datevId: 'another DATEV' }));
+      expect(other.code).toBe('gone');
+      await h.datev.stop();
+      await h.datev.start();
+      const gone = await rejection(h.port.notify('CallStateChanged', sample({ CallID: 'kept-1', CallState: CallState.eCSFinished }), { datevId: a.datevId }));
+      expect(gone.code).toBe('gone');
+      const c = await h.port.notify('NewCall', sample({ CallID: 'kept-2' }));
+      expect(c.datevId).not.toBe('');
+      expect(c.datevId).not.toBe(a.datevId);
+      const received = (await h.datev.notifications()).map((n) => [n.method, n.data.CallID, n.data.CallState]);
+      expect(received).toEqual([
+        ['NewCall', 'kept-1', CallState.eCSOffered],
+        ['CallStateChanged', 'kept-1', CallState.eCSConnected],
+        ['NewCall', 'kept-2', CallState.eCSOffered],
+      ]);
+    });
+
     it('a DATEV that restarts while a notification is inside it: the retry meets a new generation, so nothing more of the earlier call reaches the new DATEV', async () => {
       await h.datev.start();
       const before = await h.port.notify('NewCall', sample({ CallID: 'old-call' }));

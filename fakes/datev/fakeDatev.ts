@@ -43,7 +43,15 @@ export interface FakeDatevOptions {
   notifyTimeoutMs?: number;
   /** Notification threads (default 4). */
   threads?: number;
+  /**
+   * The DATEV an earlier program (now gone: killed, crashed) talked to, still running: the same DATEV
+   * (its `datevId`, what it received, whether it runs) for a new program. Default: a DATEV of its own.
+   */
+  continues?: FakeDatev;
 }
+
+/** Each fake DATEV is another DATEV process (its ids never match another's). */
+let datevProcesses = 0;
 
 interface Job {
   ticket: number;
@@ -66,6 +74,8 @@ export class FakeDatev {
   private readonly listeners: ((n: RecordedNotification) => void)[] = [];
   private running: boolean;
   private generation = 1;
+  /** This DATEV process's part of `Delivery.datevId` (the generation is the other). */
+  private readonly processId: number;
   private absentSinceGeneration = false;
   private handlers: DatevRequestHandlers | undefined;
   private ctiBroken = false;
@@ -94,7 +104,15 @@ export class FakeDatev {
   private readonly objects = new Map<string, number>();
 
   constructor(options: FakeDatevOptions = {}) {
-    this.running = options.running ?? true;
+    const before = options.continues;
+    this.running = before ? before.running : (options.running ?? true);
+    this.processId = before ? before.processId : ++datevProcesses;
+    if (before) {
+      this.generation = before.generation;
+      this.absentSinceGeneration = before.absentSinceGeneration;
+      this.received.push(...before.received);
+      for (const [id, object] of before.objects) this.objects.set(id, object);
+    }
     this.clock = options.clock ?? systemClock;
     this.timeoutMs = options.notifyTimeoutMs ?? 5000;
     this.slots = Array.from({ length: options.threads ?? 4 }, () => ({ use: 'idle' }) as Slot);
@@ -162,6 +180,11 @@ export class FakeDatev {
 
   get isRunning(): boolean {
     return this.running;
+  }
+
+  /** Which DATEV this is now, as `Delivery.datevId` names it (another one after a restart). */
+  get datevId(): string {
+    return `${this.processId}.${this.generation}`;
   }
 
   /** The CTI object stops answering (as after the RPC failure the self-check exists for) until rebuilt. */
@@ -271,6 +294,9 @@ export class FakeDatev {
     if (job.options.generation !== undefined && job.options.generation !== 0 && job.options.generation !== this.generation) {
       return { ok: false, e: new DatevError('gone', `DATEV was restarted since this call was reported; ${job.method} not sent`, RPC_E_DISCONNECTED) };
     }
+    if (job.options.datevId !== undefined && job.options.datevId !== this.datevId) {
+      return { ok: false, e: new DatevError('gone', `DATEV is not the one this call was reported to; ${job.method} not sent`, RPC_E_DISCONNECTED) };
+    }
     if (this.rejectCount > 0) this.rejectCount = 0; // busy: the adapter retries within its bound
     if (this.failNext !== undefined) {
       const hr = this.failNext;
@@ -286,7 +312,7 @@ export class FakeDatev {
     const n: RecordedNotification = { method: job.method, data: toRaw(job.data), object };
     this.received.push(n);
     for (const l of this.listeners) l(n);
-    return { ok: true, d: { generation: this.generation } };
+    return { ok: true, d: { generation: this.generation, datevId: this.datevId } };
   }
 
   private settleLate(ticket: number, outcome: { ok: true; d: Delivery } | { ok: false; e: DatevError }): void {

@@ -27,6 +27,9 @@ using datev::Outcome;
 
 using JsCallback = std::function<void(Napi::Env, Napi::Function)>;
 
+// Which DATEV (the time its ROT entry was made, a FILETIME) as JS sees it: decimal, "" when not known.
+std::string DatevId(uint64_t registered) { return registered == 0 ? std::string() : std::to_string(registered); }
+
 // Thread-safe door to JS. After Close() everything sent is dropped.
 class JsSink final : public datev::RequestSink {
  public:
@@ -206,6 +209,7 @@ void JsSink::Late(uint64_t ticket, const Outcome& o) {
     e.Set("hresult", Napi::Number::New(env, static_cast<double>(static_cast<uint32_t>(o.hr))));
     e.Set("message", o.message);
     e.Set("generation", Napi::Number::New(env, static_cast<double>(o.generation)));
+    e.Set("datevId", DatevId(o.registered));
     CallSafely(onEvent, e);
   });
 }
@@ -234,6 +238,7 @@ Napi::Error OutcomeError(Napi::Env env, const Outcome& o) {
   err.Set("code", o.code);
   err.Set("hresult", Napi::Number::New(env, static_cast<double>(static_cast<uint32_t>(o.hr))));
   err.Set("generation", Napi::Number::New(env, static_cast<double>(o.generation)));
+  err.Set("datevId", DatevId(o.registered));
   return err;
 }
 
@@ -454,6 +459,18 @@ class DatevBridgeWrap final : public Napi::ObjectWrap<DatevBridgeWrap> {
       if (g.IsNumber() && g.As<Napi::Number>().DoubleValue() > 0) {
         request.expectGeneration = static_cast<uint64_t>(g.As<Napi::Number>().DoubleValue());
       }
+      Napi::Value id = o.Get("datevId");
+      if (id.IsString()) {
+        // a decimal FILETIME as DatevId() wrote it; anything else can match no DATEV
+        const std::string text = id.As<Napi::String>().Utf8Value();
+        uint64_t v = 0;
+        bool digits = !text.empty() && text.size() <= 19;
+        for (char ch : text) {
+          if (ch < '0' || ch > '9') digits = false;
+          else v = v * 10 + static_cast<uint64_t>(ch - '0');
+        }
+        request.expectRegistered = digits && v != 0 ? v : ~0ull;
+      }
     }
     auto deferred = Napi::Promise::Deferred::New(env);
     // The settling runs later on this (the JS) thread, through the sink, so the ticket is set by then.
@@ -470,6 +487,7 @@ class DatevBridgeWrap final : public Napi::ObjectWrap<DatevBridgeWrap> {
                                 Napi::Object r = Napi::Object::New(e);
                                 r.Set("ticket", Napi::Number::New(e, static_cast<double>(t)));
                                 r.Set("generation", Napi::Number::New(e, static_cast<double>(o.generation)));
+                                r.Set("datevId", DatevId(o.registered));
                                 d.Resolve(r);
                               }));
     return deferred.Promise();

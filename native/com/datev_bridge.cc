@@ -92,6 +92,15 @@ Outcome Deliver(ApartmentState& st, const NotifyRequest& req, DWORD boundMs, DWO
       Outcome o = Failure("gone", RPC_E_DISCONNECTED,
                           "DATEV was restarted since this call was reported; " + method + " not sent");
       o.generation = found.generation;
+      o.registered = found.registered;
+      return o;
+    }
+    if (req.expectRegistered != 0 && found.registered != req.expectRegistered) {
+      // not provably the DATEV that had the call (another one, or its ROT entry's time cannot be read)
+      Outcome o = Failure("gone", RPC_E_DISCONNECTED,
+                          "DATEV is not the one this call was reported to; " + method + " not sent");
+      o.generation = found.generation;
+      o.registered = found.registered;
       return o;
     }
     std::wstring description;
@@ -111,18 +120,21 @@ Outcome Deliver(ApartmentState& st, const NotifyRequest& req, DWORD boundMs, DWO
       st.target().Forget();
       Outcome o = Failure("absent", hr, "DATEV went away during " + method);
       o.generation = found.generation;
+      o.registered = found.registered;
       return o;
     }
     if (FAILED(hr)) {
       Outcome o = Failure("com", hr, "DATEV " + method + " failed");
       if (!description.empty()) o.message += " - " + comx::ToUtf8(description);
       o.generation = found.generation;
+      o.registered = found.registered;
       return o;
     }
     if (req.lastOfCall && !callId.empty()) st.Finish(callId, graceMs);
     if (ahead) ++lookupsAhead;
     Outcome ok;
     ok.generation = found.generation;
+    ok.registered = found.registered;
     return ok;
   }
 }

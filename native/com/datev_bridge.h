@@ -76,6 +76,8 @@ struct NotifyRequest {
   CallValues data;
   bool lastOfCall = false;        // the call's data object is released a grace period after this one
   uint64_t expectGeneration = 0;  // 0: any DATEV; else "gone" (not called) when DATEV is another object
+  uint64_t expectRegistered = 0;  // 0: any DATEV; else "gone" (not called) unless DATEV's ROT entry is the
+                                  // one made at this time (a DATEV an earlier run of the program had)
 };
 
 class Bridge final : public RequestHandler, public std::enable_shared_from_this<Bridge> {

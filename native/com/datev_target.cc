@@ -85,6 +85,7 @@ TargetLookup DatevTarget::Acquire(ULONGLONG freshMs, bool* ahead) {
   if (use) {
     TargetLookup result;
     result.generation = generation_;
+    result.registered = registered_;
     return result;
   }
   return Resolve();
@@ -103,6 +104,7 @@ TargetLookup DatevTarget::Resolve() {
   }
   if (identity_ && identity_.Get() == unknown.Get() && target_) {
     result.generation = generation_;
+    result.registered = registered_;
     return result;
   }
   comx::ComPtr<IDispatch> target;
@@ -132,8 +134,10 @@ TargetLookup DatevTarget::Resolve() {
   }
   identity_ = unknown;
   target_ = target;
+  registered_ = registered;
   dispids_.clear();
   result.generation = generation_;
+  result.registered = registered_;
   return result;
 }
 

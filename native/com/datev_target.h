@@ -21,6 +21,8 @@ struct TargetLookup {
   HRESULT hr = S_OK;        // failure of the lookup (MK_E_UNAVAILABLE: DATEV not running)
   std::string what;         // which step failed
   uint64_t generation = 0;  // of the object found
+  uint64_t registered = 0;  // when the object found was put into the ROT (FILETIME; 0: not known) — the
+                            // same for every process that looks it up, unlike the generation
 };
 
 class DatevTarget {
@@ -53,6 +55,7 @@ class DatevTarget {
   comx::ComPtr<IUnknown> identity_;
   comx::ComPtr<IDispatch> target_;
   uint64_t generation_ = 0;
+  uint64_t registered_ = 0;
   std::map<std::wstring, DISPID> dispids_;
 };
 

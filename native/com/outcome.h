@@ -19,6 +19,8 @@ struct Outcome {
   std::string message;
   bool flag = false;        // isPresent's / selfCheck's answer
   uint64_t generation = 0;  // of the DATEV object a notification went to
+  uint64_t registered = 0;  // when that DATEV object was put into the ROT (0: not known): which DATEV,
+                            // across processes (a program started again recognises the DATEV it had)
 };
 
 inline Outcome Failure(const std::string& code, HRESULT hr, const std::string& what) {

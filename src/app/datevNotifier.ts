@@ -8,12 +8,12 @@
  */
 import type { Notification } from '../calls/callRecord';
 import { CallState, Direction } from '../datev/callData';
-import { DatevError, type DatevErrorCode, type DatevHealth, type DatevPort } from '../datev/port';
+import { DatevError, type DatevErrorCode, type DatevHealth, type DatevPort, type Delivery } from '../datev/port';
 import type { Logger, Masker } from '../logging/logger';
 import type { Clock } from '../util/clock';
 
 export type DeliveryOutcome =
-  | { type: 'delivered'; generation: number }
+  | { type: 'delivered'; generation: number; datevId: string }
   /**
    * `why`: absent, gone, com (DATEV refused), stalled / timeout (DATEV hung), shutdown. `unanswered`:
    * given up without DATEV's answer — a 'delivered' may still follow (DATEV took it after all).
@@ -131,9 +131,9 @@ export class DatevNotifier {
       this.hung = true;
       waitLate();
     }, this.timeoutMs + SAFETY_MARGIN_MS);
-    const options = { last: n.last, ...(n.generation !== undefined ? { generation: n.generation } : {}) };
+    const options = { last: n.last, ...(n.generation !== undefined ? { generation: n.generation } : {}), ...(n.datevId !== undefined ? { datevId: n.datevId } : {}) };
     this.port.notify(n.method, n.data, options).then(
-      (d) => settle(this.delivered(n, d.generation)),
+      (d) => settle(this.delivered(n, d)),
       (e: unknown) => this.failed(n, e, settle, waitLate),
     );
   }
@@ -154,12 +154,12 @@ export class DatevNotifier {
     this.unsubscribe();
   }
 
-  private delivered(n: Notification, generation: number, late = false): DeliveryOutcome {
+  private delivered(n: Notification, d: Delivery, late = false): DeliveryOutcome {
     this.stats.sent++;
     this.absentLogged = false;
     // datevRun: which DATEV took it (the COM layer's generation: it changes when DATEV restarts)
-    this.log.info(`DATEV ${n.method}${late ? ' (late)' : ''}`, { ...this.meta(n), datevRun: generation });
-    return { type: 'delivered', generation };
+    this.log.info(`DATEV ${n.method}${late ? ' (late)' : ''}`, { ...this.meta(n), datevRun: d.generation });
+    return { type: 'delivered', generation: d.generation, datevId: d.datevId };
   }
 
   private failed(n: Notification, e: unknown, settle: (o: DeliveryOutcome) => void, waitLate: () => void = () => undefined): void {
@@ -182,7 +182,7 @@ export class DatevNotifier {
         }
         waitLate();
         this.port.settled(err.ticket).then(
-          (d) => settle(this.delivered(n, d.generation, true)),
+          (d) => settle(this.delivered(n, d, true)),
           (late: unknown) => this.failed(n, late, settle),
         );
         return;

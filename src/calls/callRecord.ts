@@ -61,6 +61,8 @@ export interface CallRecord {
   link: DatevLink;
   /** The DATEV that accepted NewCall; later notifications go to it only. */
   generation?: number;
+  /** That DATEV as a later run of the program knows it again (`Delivery.datevId`; "" when not known). */
+  datevId?: string;
   /** False while NewCall waits for the contact lookup (bounded by the lookup budget). */
   announceable: boolean;
   /** False for calls that are not reported to DATEV at all (e.g. internal calls when so configured). */
@@ -74,6 +76,8 @@ export interface Notification {
   last: boolean;
   /** Deliver only to this DATEV (undefined for NewCall: any). */
   generation?: number;
+  /** Deliver only to the DATEV with this `Delivery.datevId` (a call an earlier run of the program reported to it). */
+  datevId?: string;
 }
 
 export type CallEvent =
@@ -85,7 +89,7 @@ export type CallEvent =
   /** A (new) contact for the call: by lookup, by the user's choice, or cleared. */
   | { type: 'contact'; contact: ContactFields }
   /** DATEV accepted the notification in flight (or, later, the one given up on without its answer). */
-  | { type: 'delivered'; generation: number }
+  | { type: 'delivered'; generation: number; datevId?: string }
   /**
    * DATEV did not take the notification in flight: 'held' = not attempted (retry on resume), 'lost' =
    * give up. `unanswered`: given up without DATEV's answer (it may still take it: 'delivered' follows).
@@ -151,14 +155,20 @@ export function step(record: CallRecord, event: CallEvent): Step {
         // DATEV took the notification the program had given up on: it has the call up to there, live
         const u = r.unanswered;
         if (!u) return { record: r, notifications: [] };
-        if (u.method === 'NewCall') r.generation = event.generation;
+        if (u.method === 'NewCall') {
+          r.generation = event.generation;
+          r.datevId = event.datevId ?? '';
+        }
         r.reported = u.target;
         r.datevContact = u.contact;
         delete r.unanswered;
         r.link = 'live';
         return { record: r, notifications: next(r) };
       }
-      if (r.inFlight === 'NewCall') r.generation = event.generation;
+      if (r.inFlight === 'NewCall') {
+        r.generation = event.generation;
+        r.datevId = event.datevId ?? '';
+      }
       r.reported = r.inFlightTarget;
       r.datevContact = r.inFlightContact;
       clearInFlight(r);

@@ -52,7 +52,16 @@ export function finalCallOf(r: CallRecord, internal: boolean): FinalCall | undef
  * hard kill, a crash, a power loss) leaves them for the next start to deliver: everything of its final
  * record but the end, which is not known yet.
  */
-export type OpenCall = Omit<FinalCall, 'endedAt' | 'datev'>;
+export type OpenCall = Omit<FinalCall, 'endedAt' | 'datev'> & {
+  /** The DATEV that has the call open under its CallID, and how far (what it acknowledged); absent: none known. */
+  openIn?: OpenInDatev;
+};
+
+/** A DATEV that has a call open: which one (`Delivery.datevId`, across runs of the program) and what it acknowledged. */
+export interface OpenInDatev {
+  datevId: string;
+  reported: 'offered' | 'connected';
+}
 
 /** The journal's view of a call DATEV should get, while it goes on (undefined once ended, before it was seen, or not DATEV's business). */
 export function openCallOf(r: CallRecord, internal: boolean): OpenCall | undefined {
@@ -67,6 +76,7 @@ export function openCallOf(r: CallRecord, internal: boolean): OpenCall | undefin
     internal,
     ringAt: r.firstSeenAt,
     ...(r.wasConnected && r.connectedAt ? { connectedAt: r.connectedAt } : {}),
+    ...((r.reported === 'offered' || r.reported === 'connected') && r.link !== 'lost' && r.datevId ? { openIn: { datevId: r.datevId, reported: r.reported } } : {}),
   };
 }
 
@@ -79,6 +89,8 @@ export function openCallChanged(before: OpenCall | undefined, after: OpenCall): 
     before.connectedAt?.getTime() !== after.connectedAt?.getTime() ||
     before.contact?.id !== after.contact?.id ||
     before.contact?.name !== after.contact?.name ||
-    before.contact?.dataSource !== after.contact?.dataSource
+    before.contact?.dataSource !== after.contact?.dataSource ||
+    before.openIn?.datevId !== after.openIn?.datevId ||
+    before.openIn?.reported !== after.openIn?.reported
   );
 }

@@ -46,6 +46,7 @@ export const INSTALLER_PROPERTIES: Readonly<Record<string, string>> = {
   NOTEPROMPTSECONDS: 'journal.notePromptSeconds',
   DELIVERMISSED: 'journal.deliverMissed',
   JOURNALRETRYSECONDS: 'journal.retrySeconds',
+  ENDUNENDEDLIVE: 'journal.endUnendedLive',
   LOGLEVEL: 'log.level',
   LOGDIR: 'log.dir',
   LOGMASK: 'log.mask',

@@ -73,6 +73,13 @@ export const journalSchema = z.object({
   deliverMissed: bool(true),
   /** An entry DATEV refused or could not take is tried again after this many seconds (3 refusals: it waits for the user). */
   retrySeconds: int(5, 3600, 30),
+  /**
+   * A call DATEV had open when the program ended without ending it (killed, crashed, power lost) is ended
+   * in that DATEV, live under its CallID, if the same DATEV still runs at the next start; false: it goes
+   * as a journal entry like every call DATEV did not get completely (whether DATEV takes the end of a call
+   * from a new run of the program is not known: README Known limits).
+   */
+  endUnendedLive: bool(true),
 });
 
 export const configSchema = z.object({

@@ -77,12 +77,23 @@ export interface NotifyOptions {
   last?: boolean;
   /** Deliver only to this DATEV generation (the one that got the call's NewCall); else reject 'gone'. */
   generation?: number;
+  /**
+   * Deliver only to the DATEV with this `Delivery.datevId` (one an earlier run of the program reported
+   * the call to); else — another DATEV, or one whose id cannot be read — reject 'gone'.
+   */
+  datevId?: string;
 }
 
 /** A notification DATEV accepted. */
 export interface Delivery {
   /** Which DATEV took it: changes whenever DATEV is a different object (restart, back after absence). */
   generation: number;
+  /**
+   * Which DATEV took it, in a form that outlives the program: the same for every process that finds
+   * that DATEV (the native adapter: the time DATEV's ROT entry was made), another one after DATEV
+   * restarted. "" when it cannot be read.
+   */
+  datevId: string;
 }
 
 /** The state of the bridge, for the tray, --diagnose and the program's own decisions. */

@@ -9,7 +9,8 @@ import type { CallIdSource } from '../calls/callIds';
 import type { Logger, Masker } from '../logging/logger';
 import type { DatevNotifier, DeliveryOutcome } from '../app/datevNotifier';
 import type { Clock } from '../util/clock';
-import { copyEntry, journalData, type KeptEntry } from './entry';
+import { CallState } from '../datev/callData';
+import { copyEntry, journalData, liveEndData, type KeptEntry } from './entry';
 import type { Journal } from './journal';
 
 /** DATEV refused an item this often: it waits for the user („An DATEV senden“ in the call list). */
@@ -31,7 +32,8 @@ export interface DeliveryDeps {
   retryMs?: number;
 }
 
-type Item = { entry: KeptEntry; note?: number; at: number };
+/** A call or note for a NewJournal, or (`endLive`) the end of a call a DATEV has open from an earlier run. */
+type Item = { entry: KeptEntry; note?: number; at: number; endLive?: true };
 
 export class JournalDelivery {
   /** The NewJournal in flight, if any (a late answer to an earlier one, given up on, must not free the way). */
@@ -89,8 +91,16 @@ export class JournalDelivery {
   private next(): Item | undefined {
     let best: Item | undefined;
     let waiting = false;
+    let unended: Item | undefined;
     for (const entry of this.d.journal.withWork()) {
       if (entry.datev === 'waiting') waiting = true;
+      if (entry.datev === 'unended') {
+        // a call a DATEV has open from the program's earlier run: ended there first (DATEV takes no
+        // NewJournal while it has a call going on), oldest first
+        const at = Date.parse(entry.ringAt);
+        if (!unended || at < unended.at) unended = { entry, at, endLive: true };
+        continue;
+      }
       if ((entry.datev === 'pending' && entry.autoDeliver) || entry.datev === 'sending') {
         const at = Date.parse(entry.endedAt);
         if (!best || at < best.at) best = { entry, at };
@@ -103,10 +113,11 @@ export class JournalDelivery {
         if (!best || at < best.at) best = { entry, note: i, at };
       });
     }
-    return waiting ? undefined : best;
+    return unended ?? (waiting ? undefined : best);
   }
 
   private send(item: Item): void {
+    if (item.endLive) return this.endLive(item.entry);
     const { journal, notifier, ids, log, mask } = this.d;
     const e = copyEntry(item.entry);
     const note = item.note === undefined ? undefined : e.notes[item.note]!;
@@ -155,6 +166,58 @@ export class JournalDelivery {
         putBack();
       },
     );
+  }
+
+  /**
+   * Ends a call the program's earlier run left open in a DATEV (killed, crashed): its end goes to that
+   * DATEV only — the port sends nothing to another one ('gone') — live under the call's CallID. Taken:
+   * DATEV has the call (live). Another DATEV, none, or DATEV refused: a journal entry instead (pending).
+   * DATEV hangs: tried again later.
+   */
+  private endLive(entry: KeptEntry): void {
+    const { journal, notifier, log, mask } = this.d;
+    const steps = liveEndData(entry);
+    const attempt = {};
+    this.current = attempt;
+    const meta = { callId: entry.callId, number: mask.number(entry.number), datev: entry.openIn?.datevId };
+    log.info('Journal: der Anruf wird in DATEV beendet, wo er aus dem letzten Programmlauf offen ist / ending the call in the DATEV that has it open from the program\'s last run', meta);
+    const sendStep = (i: number): void => {
+      const data = steps[i]!;
+      const last = i === steps.length - 1;
+      notifier.send({ method: 'CallStateChanged', data, last, ...(entry.openIn ? { datevId: entry.openIn.datevId } : {}) }, (o) => {
+        const kept = journal.get(entry.callId);
+        if (!kept || kept.datev !== 'unended') {
+          if (this.current === attempt) this.current = undefined;
+          return; // a late answer after the entry went on (pending, delivered)
+        }
+        const e = copyEntry(kept);
+        if (o.type === 'delivered' && !last) {
+          // (still this attempt's: the journal's change must not start another one meanwhile)
+          if (data.CallState === CallState.eCSConnected && e.openIn) e.openIn = { ...e.openIn, reported: 'connected' };
+          journal.update(e);
+          return sendStep(i + 1);
+        }
+        if (this.current === attempt) this.current = undefined;
+        if (o.type === 'delivered') {
+          e.datev = 'live';
+          delete e.openIn;
+          journal.update(e);
+          log.info('Journal: DATEV hat das Ende des Anrufs / DATEV has the end of the call, live', meta);
+          this.kick();
+          return;
+        }
+        this.pausedUntil = this.d.clock.now().getTime() + this.retryMs;
+        if (o.how === 'held' && !o.unanswered) return; // DATEV hangs: the same DATEV may take it later
+        // not that DATEV any more (restarted, closed), or it refused: the call goes as a journal entry
+        e.datev = 'pending';
+        delete e.openIn;
+        journal.update(e);
+        log.warn(`Journal: das Ende ging nicht an das DATEV, das den Anruf offen hat (${o.why}); der Anruf wird als Journaleintrag nachgetragen / the end could not go to the DATEV that has the call open; it is delivered as a journal entry`, meta);
+        this.pausedUntil = 0;
+        this.kick();
+      });
+    };
+    sendStep(0);
   }
 
   /**

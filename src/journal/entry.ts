@@ -16,9 +16,11 @@ import { CallState, Direction, type DatevCallData } from '../datev/callData';
  * - not-reported: not DATEV's business (internal call, as configured);
  * - open: the call was going on when this was written (`endedAt`: the last moment the program saw it
  *   going on). Replaced by the call's final record when it ends; found at a start, the program before
- *   ended without ending it (killed, crashed, power lost): the call goes to DATEV as a journal entry.
+ *   ended without ending it (killed, crashed, power lost): the call goes to DATEV as a journal entry —
+ * - unended: … unless a DATEV had it open (`openIn`): its end goes to that DATEV, live under the call's
+ *   CallID, if it still runs (journal.endUnendedLive); another DATEV, or none: pending.
  */
-export type DatevHas = 'live' | 'waiting' | 'pending' | 'sending' | 'journal' | 'failed' | 'not-reported' | 'open';
+export type DatevHas = 'live' | 'waiting' | 'pending' | 'sending' | 'journal' | 'failed' | 'not-reported' | 'open' | 'unended';
 
 export type NoteState = 'pending' | 'sending' | 'delivered' | 'failed';
 
@@ -63,6 +65,12 @@ export interface JournalEntry {
   /** How often DATEV refused its NewJournal (an attempt that found DATEV closed or hanging is no refusal); absent: 0. */
   refusals?: number;
   notes: JournalNote[];
+  /**
+   * The DATEV that has the call open under its CallID (it got the call live, not its end), and what it
+   * acknowledged: kept while the call goes on (`open`) and after a run ended without ending it
+   * (`unended`), so that the next run can end it there, live.
+   */
+  openIn?: { datevId: string; reported: 'offered' | 'connected' };
 }
 
 /** `T` with every field, array and nested object read-only (what the compiler lets nobody change). */
@@ -105,14 +113,44 @@ export function journalData(e: KeptEntry, callId: string, note?: string): DatevC
   };
 }
 
+/**
+ * The live notifications that end an `unended` call in the DATEV that has it open, under the call's own
+ * CallID and SyncID, from what DATEV acknowledged (`openIn.reported`): Connected first if DATEV does not
+ * have the connect yet, then Finished (connect → last seen); Absence (ring → last seen) for a call never
+ * connected.
+ */
+export function liveEndData(e: KeptEntry): DatevCallData[] {
+  const base = {
+    CallID: e.callId,
+    SyncID: e.syncId,
+    Direction: e.direction,
+    Adressatenname: e.contact?.name ?? '',
+    AdressatenId: e.contact?.id ?? '',
+    DataSource: e.contact?.dataSource ?? 'Wildix',
+    CalledNumber: e.number,
+    Note: '',
+  };
+  const ring = Date.parse(e.ringAt);
+  const connected = e.connectedAt !== undefined ? Date.parse(e.connectedAt) : undefined;
+  if (connected === undefined && e.openIn?.reported !== 'connected') {
+    return [{ ...base, Begin: new Date(ring), End: new Date(Math.max(Date.parse(e.endedAt), ring)), CallState: CallState.eCSAbsence }];
+  }
+  const begin = connected ?? ring;
+  const out: DatevCallData[] = [];
+  if (e.openIn?.reported === 'offered') out.push({ ...base, Begin: new Date(begin), End: new Date(begin), CallState: CallState.eCSConnected });
+  out.push({ ...base, Begin: new Date(begin), End: new Date(Math.max(Date.parse(e.endedAt), begin)), CallState: CallState.eCSFinished });
+  return out;
+}
+
 /** A deep copy to change (what the store hands out is read-only). */
 export function copyEntry(e: KeptEntry): JournalEntry {
-  return { ...e, ...(e.contact ? { contact: { ...e.contact } } : {}), notes: e.notes.map((n) => ({ ...n })) };
+  return { ...e, ...(e.contact ? { contact: { ...e.contact } } : {}), ...(e.openIn ? { openIn: { ...e.openIn } } : {}), notes: e.notes.map((n) => ({ ...n })) };
 }
 
 /** Freezes an entry nobody else holds (a fresh copy, a parsed record), deeply, in place. */
 export function freezeEntry(e: JournalEntry): KeptEntry {
   if (e.contact) Object.freeze(e.contact);
+  if (e.openIn) Object.freeze(e.openIn);
   for (const n of e.notes) Object.freeze(n);
   Object.freeze(e.notes);
   return Object.freeze(e);

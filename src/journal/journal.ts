@@ -14,6 +14,8 @@ import type { JournalStore } from './port';
 export interface JournalOptions {
   /** Deliver calls DATEV did not get live automatically when DATEV is back (else only from the call list). */
   deliverMissed: boolean;
+  /** A call a DATEV had open when the program before ended without ending it is ended there, live, if that DATEV still runs. */
+  endUnendedLive: boolean;
 }
 
 /** The longest note DATEV gets (the note window takes no more). */
@@ -21,7 +23,7 @@ export const NOTE_MAX_CHARS = 2000;
 
 /** DATEV should get something of it, or may have to (its end is not answered yet: delivery keeps time order behind it). */
 function hasWork(e: KeptEntry): boolean {
-  return (e.datev === 'pending' && e.autoDeliver) || e.datev === 'sending' || e.datev === 'waiting' || e.notes.some((n) => n.state === 'pending' || n.state === 'sending');
+  return (e.datev === 'pending' && e.autoDeliver) || e.datev === 'sending' || e.datev === 'waiting' || e.datev === 'unended' || e.notes.some((n) => n.state === 'pending' || n.state === 'sending');
 }
 
 export class Journal {
@@ -51,10 +53,13 @@ export class Journal {
     for (const e of this.store.entries()) {
       if (e.datev === 'waiting') this.store.put({ ...e, datev: 'pending' }, now);
       if (e.datev === 'open') {
-        this.store.put({ ...e, datev: 'pending' }, now);
+        // its end: when it was last seen going on; to the DATEV that has it open, if that one still runs
+        const live = this.options.endUnendedLive && e.openIn !== undefined;
+        const { openIn, ...rest } = e;
+        this.store.put(live ? { ...e, datev: 'unended' } : { ...rest, datev: 'pending' }, now);
         this.log.warn(
-          'Journal: der Anruf lief noch, als das Programm zuletzt ohne ordentliches Ende beendet wurde; er wird mit dem Ende nachgetragen, zu dem er zuletzt lief / the call was going on when the program last ended without stopping properly (killed, crashed, power lost); it is delivered as a journal entry ending when it was last seen going on',
-          { callId: e.callId, lastSeen: e.endedAt, connected: e.connectedAt !== undefined },
+          'Journal: der Anruf lief noch, als das Programm zuletzt ohne ordentliches Ende beendet wurde; er wird mit dem Ende nachgetragen, zu dem er zuletzt lief / the call was going on when the program last ended without stopping properly (killed, crashed, power lost); it is completed with the end when it was last seen going on',
+          { callId: e.callId, lastSeen: e.endedAt, connected: e.connectedAt !== undefined, to: live ? `the DATEV that has it open (${openIn!.datevId}), else as a journal entry` : 'as a journal entry' },
         );
       }
       if (hasWork(this.store.get(e.callId) ?? e)) this.work.add(e.callId);
@@ -128,11 +133,13 @@ export class Journal {
       autoDeliver: this.options.deliverMissed,
       attempts: 0,
       notes: [],
+      ...(call.openIn ? { openIn: { ...call.openIn } } : {}),
     });
   }
 
   /** A call ended, or DATEV's side of an ended call changed. Returns the entry as kept now. */
   record(call: FinalCall): KeptEntry {
+    // (an entry kept `open` is the call's own, written while it went on: its final record replaces it)
     const known = this.store.get(call.callId);
     const before = known?.datev === 'open' ? undefined : known; // the call's final record replaces what was kept while it went on
     const entry: KeptEntry = before

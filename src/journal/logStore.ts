@@ -67,7 +67,7 @@ interface Waiter {
 export class LogJournalStore implements JournalStore {
   /** An entry DATEV should still get and that the limits drop is lost for DATEV: said, with its CallID. */
   private readonly order = new HangupOrder(undefined, undefined, (e) => {
-    const owed = e.datev === 'pending' || e.datev === 'sending' || e.datev === 'waiting' || e.datev === 'failed' || e.datev === 'open' || e.notes.some((n) => n.state !== 'delivered');
+    const owed = e.datev === 'pending' || e.datev === 'sending' || e.datev === 'waiting' || e.datev === 'failed' || e.datev === 'open' || e.datev === 'unended' || e.notes.some((n) => n.state !== 'delivered');
     if (owed) this.logger.warn(`journal: a call DATEV does not have yet is dropped by the journal's limits (${JOURNAL_MAX_ENTRIES} calls, ${JOURNAL_MAX_DAYS} days); it will not reach DATEV`, { callId: e.callId, endedAt: e.endedAt, datev: e.datev });
   });
   /** The latest version of each entry changed since it was last written, in the order of first change. */

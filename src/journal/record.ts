@@ -5,7 +5,7 @@
 import { isRecord } from '../contacts/jsonFile';
 import { freezeEntry, type DatevHas, type JournalEntry, type JournalNote, type KeptEntry, type NoteState } from './entry';
 
-const DATEV_HAS: readonly DatevHas[] = ['live', 'waiting', 'pending', 'sending', 'journal', 'failed', 'not-reported', 'open'];
+const DATEV_HAS: readonly DatevHas[] = ['live', 'waiting', 'pending', 'sending', 'journal', 'failed', 'not-reported', 'open', 'unended'];
 const NOTE_STATES: readonly NoteState[] = ['pending', 'sending', 'delivered', 'failed'];
 
 const str = (v: unknown): v is string => typeof v === 'string';
@@ -35,7 +35,8 @@ export function isEntry(v: unknown): v is JournalEntry {
     typeof v.attempts === 'number' &&
     optNum(v.refusals) &&
     Array.isArray(v.notes) &&
-    v.notes.every(isNote)
+    v.notes.every(isNote) &&
+    (v.openIn === undefined || (isRecord(v.openIn) && str(v.openIn.datevId) && (v.openIn.reported === 'offered' || v.openIn.reported === 'connected')))
   );
 }
 

@@ -30,6 +30,8 @@ export interface JournalServiceOptions {
   deliverMissed: boolean;
   /** Seconds before an entry DATEV did not take is tried again. */
   retrySeconds: number;
+  /** End a call a DATEV had open when the program before ended without ending it there, live (default true). */
+  endUnendedLive?: boolean;
 }
 
 /**
@@ -66,7 +68,7 @@ export class JournalService {
 
   constructor(d: JournalServiceDeps, o: JournalServiceOptions) {
     this.clock = d.clock;
-    this.journal = new Journal(d.ports.store, { deliverMissed: o.deliverMissed }, d.clock, d.log);
+    this.journal = new Journal(d.ports.store, { deliverMissed: o.deliverMissed, endUnendedLive: o.endUnendedLive ?? true }, d.clock, d.log);
     this.notes = new NotePrompts(d.ports.notes, this.journal, { mode: o.notePrompt, promptSeconds: o.notePromptSeconds }, d.log);
     this.delivery = new JournalDelivery({ journal: this.journal, notifier: d.notifier, ids: d.ids, clock: d.clock, log: d.log, mask: d.mask, canDeliver: d.canDeliver, retryMs: o.retrySeconds * 1000 });
     this.callList = new CallList(d.ports.list, d.ports.chooser, this.journal, this.notes, d.contacts, d.log, () => this.delivery.kick(true));

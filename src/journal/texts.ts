@@ -67,6 +67,8 @@ export function datevText(has: DatevHas): string {
       return 'intern'; // internal
     case 'open':
       return 'läuft'; // in progress
+    case 'unended':
+      return 'wird beendet'; // being ended
   }
 }
 

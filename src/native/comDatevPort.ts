@@ -45,6 +45,8 @@ export interface NativeLateResult {
   hresult: number;
   message: string;
   generation: number;
+  /** Which DATEV took it, across processes ("" when not known; see Delivery.datevId). */
+  datevId: string;
 }
 
 export interface NativePoolHealth {
@@ -110,6 +112,7 @@ export interface NativeBridgeOptions {
 export interface NativeNotifyResult {
   ticket: number;
   generation: number;
+  datevId: string;
 }
 
 export interface NativeSelfCheck {
@@ -123,7 +126,7 @@ export interface NativeDatevBridge {
   register(): Promise<void>;
   revoke(): Promise<void>;
   isPresent(): Promise<boolean>;
-  notify(method: string, data: DatevCallData, options: { last: boolean; generation: number }): Promise<NativeNotifyResult>;
+  notify(method: string, data: DatevCallData, options: { last: boolean; generation: number; datevId?: string }): Promise<NativeNotifyResult>;
   selfCheck(): Promise<NativeSelfCheck>;
   rebuild(): Promise<void>;
   claim(id: number): boolean;
@@ -270,8 +273,12 @@ export class NativeDatevPort implements DatevPort {
       throw new DatevError('com', `unknown DATEV notification ${String(method)}`);
     }
     try {
-      const r = await this.bridge.notify(method, data, { last: options.last ?? false, generation: options.generation ?? 0 });
-      return { generation: r.generation };
+      const r = await this.bridge.notify(method, data, {
+        last: options.last ?? false,
+        generation: options.generation ?? 0,
+        ...(options.datevId !== undefined ? { datevId: options.datevId } : {}),
+      });
+      return { generation: r.generation, datevId: r.datevId ?? '' };
     } catch (err) {
       throw toDatevError(err);
     }
@@ -281,7 +288,7 @@ export class NativeDatevPort implements DatevPort {
     const early = this.lateResults.get(ticket);
     if (early) {
       this.lateResults.delete(ticket);
-      return early.code === 'ok' ? Promise.resolve({ generation: early.generation }) : Promise.reject(lateError(early));
+      return early.code === 'ok' ? Promise.resolve({ generation: early.generation, datevId: early.datevId ?? '' }) : Promise.reject(lateError(early));
     }
     return new Promise<Delivery>((resolve, reject) => this.lateWaiters.set(ticket, { resolve, reject }));
   }
@@ -363,7 +370,7 @@ export class NativeDatevPort implements DatevPort {
       return;
     }
     this.lateWaiters.delete(event.ticket);
-    if (event.code === 'ok') waiter.resolve({ generation: event.generation });
+    if (event.code === 'ok') waiter.resolve({ generation: event.generation, datevId: event.datevId ?? '' });
     else waiter.reject(lateError(event));
   }
 

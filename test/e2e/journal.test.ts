@@ -53,7 +53,7 @@ describe('Gesprächsnotiz: the note after a call', () => {
   });
 
   it('sends nothing for an empty note, „Verwerfen“ or the timeout', async () => {
-    const w = await makeWorld({ config: { journal: { notePrompt: 'contact', notePromptSeconds: 60, deliverMissed: true, retrySeconds: 30 } } });
+    const w = await makeWorld({ config: { journal: { notePrompt: 'contact', notePromptSeconds: 60, deliverMissed: true, retrySeconds: 30, endUnendedLive: true } } });
     await talkToMueller(w);
     w.windows.noteUser.save(w.windows.noteUser.openNotes()[0]!.id, '   \n ');
     await talkToMueller(w);
@@ -85,11 +85,11 @@ describe('Gesprächsnotiz: the note after a call', () => {
     await unknownCaller(contact, true);
     await unknownCaller(contact, false);
     expect(contact.windows.shownNotes).toEqual([]);
-    const all = await makeWorld({ config: { journal: { notePrompt: 'all', notePromptSeconds: 180, deliverMissed: true, retrySeconds: 30 } } });
+    const all = await makeWorld({ config: { journal: { notePrompt: 'all', notePromptSeconds: 180, deliverMissed: true, retrySeconds: 30, endUnendedLive: true } } });
     await unknownCaller(all, true);
     await unknownCaller(all, false);
     expect(all.windows.shownNotes.map((n) => n.heading)).toEqual(['+49 40 999999']);
-    const off = await makeWorld({ config: { journal: { notePrompt: 'off', notePromptSeconds: 180, deliverMissed: true, retrySeconds: 30 } } });
+    const off = await makeWorld({ config: { journal: { notePrompt: 'off', notePromptSeconds: 180, deliverMissed: true, retrySeconds: 30, endUnendedLive: true } } });
     await talkToMueller(off);
     expect(off.windows.shownNotes).toEqual([]);
   });
@@ -485,7 +485,7 @@ describe('calls while DATEV was closed are not lost', () => {
     expect(journals(second).map((n) => n.data.CallState)).toEqual([CallState.eCSFinished]);
   });
 
-  it('a call going on when the program is killed: after the restart DATEV gets it as a journal entry, connected until it was last seen going on', async () => {
+  it('a call going on when the program is killed, DATEV restarted meanwhile: after the restart DATEV gets it as a journal entry, connected until it was last seen going on', async () => {
     const store = new MemoryJournal();
     const first = await makeWorld({ journal: store });
     const id = await first.tapi.pbx.incoming('201', '+49 89 1234567');
@@ -514,6 +514,81 @@ describe('calls while DATEV was closed are not lost', () => {
     expect(second.journal.entries().map((e) => [e.callId, e.datev])).toEqual([[callId, 'journal']]);
     expect(second.log.has('warn', 'the call was going on when the program last ended without stopping properly')).toBe(true);
     expect(second.windows.shownNotes).toHaveLength(0);
+  });
+
+  it('a call going on when the program is killed, the same DATEV still running: the next run ends it there, live under its CallID (Finished, connect → last seen), no journal entry', async () => {
+    const store = new MemoryJournal();
+    const first = await makeWorld({ journal: store });
+    const r = await first.datev.driver.dial({ CalledNumber: '089 1234567', SyncID: 'S-7' });
+    await first.settle();
+    const id = await first.tapi.pbx.lastCallId();
+    await first.tapi.pbx.ringback(id);
+    await first.settle();
+    await first.advance(3000);
+    await first.tapi.pbx.answer(id);
+    await first.settle();
+    const connectedAt = first.clock.now().getTime();
+    await first.advance(40_000);
+    const lastSeen = store.entries()[0]!.endedAt;
+    expect(store.entries()[0]!.openIn).toEqual({ datevId: first.datev.datevId, reported: 'connected' });
+    // killed; DATEV goes on running and has the call open under its CallID
+    const second = await makeWorld({ journal: store.reopenAfterKill(), idsFrom: 100_000, datevContinues: first.datev });
+    await second.advance(1000);
+    const after = second.datev.received.slice(first.datev.received.length);
+    expect(after.map((n) => [n.method, n.data.CallID, n.data.SyncID, n.data.CallState])).toEqual([['CallStateChanged', r.callId, 'S-7', CallState.eCSFinished]]);
+    expect([(after[0]!.data.Begin as Date).getTime(), (after[0]!.data.End as Date).toISOString()]).toEqual([connectedAt, lastSeen]);
+    expect(second.journal.entries().map((e) => [e.callId, e.datev])).toEqual([[r.callId, 'live']]);
+    await second.advance(120_000);
+    expect(journals(second)).toEqual([]);
+    expect(second.log.has('info', 'DATEV has the end of the call, live')).toBe(true);
+  });
+
+  it('a call whose connect DATEV did not have yet when the program was killed (DATEV hung in it): the next run sends Connected, then Finished, to the same DATEV', async () => {
+    const store = new MemoryJournal();
+    const first = await makeWorld({ journal: store, config: { datevTimeoutMs: 1000 } });
+    const id = await first.tapi.pbx.incoming('201', '+49 89 1234567');
+    await first.settle();
+    await first.datev.driver.hangNotifications(600_000, 1);
+    await first.tapi.pbx.answer(id);
+    await first.settle();
+    await first.advance(31_000);
+    expect(first.methods()).toEqual(['NewCall:1']);
+    expect(store.entries()[0]!.openIn?.reported).toBe('offered');
+    const second = await makeWorld({ journal: store.reopenAfterKill(), idsFrom: 100_000, datevContinues: first.datev });
+    await second.advance(1000);
+    expect(second.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
+    expect(new Set(second.datev.received.map((n) => n.data.CallID)).size).toBe(1);
+    expect(journals(second)).toEqual([]);
+  });
+
+  it('with journal.endUnendedLive off, such a call goes as a journal entry even to the same DATEV', async () => {
+    const store = new MemoryJournal();
+    const journal = { notePrompt: 'contact' as const, notePromptSeconds: 180, deliverMissed: true, retrySeconds: 30, endUnendedLive: false };
+    const first = await makeWorld({ journal: store, config: { journal } });
+    const id = await first.tapi.pbx.incoming('201', '+49 89 1234567');
+    await first.settle();
+    await first.tapi.pbx.answer(id);
+    await first.settle();
+    const second = await makeWorld({ journal: store.reopenAfterKill(), idsFrom: 100_000, datevContinues: first.datev, config: { journal } });
+    await second.advance(1000);
+    expect(second.datev.received.slice(first.datev.received.length).map((n) => n.method)).toEqual(['NewJournal']);
+  });
+
+  it('a call a DATEV had open when the program was killed, that DATEV closed at the restart: a journal entry once DATEV runs again', async () => {
+    const store = new MemoryJournal();
+    const first = await makeWorld({ journal: store });
+    const id = await first.tapi.pbx.incoming('201', '+49 89 1234567');
+    await first.settle();
+    await first.tapi.pbx.answer(id);
+    await first.settle();
+    await first.datev.driver.stop();
+    const second = await makeWorld({ journal: store.reopenAfterKill(), idsFrom: 100_000, datevContinues: first.datev });
+    await second.advance(1000);
+    expect(second.journal.entries()[0]!.datev).toBe('unended');
+    await second.datev.driver.start();
+    await second.advance(31_000);
+    expect(second.datev.received.slice(first.datev.received.length).map((n) => [n.method, n.data.CallState])).toEqual([['NewJournal', CallState.eCSFinished]]);
+    expect(second.journal.entries()[0]!.datev).toBe('journal');
   });
 
   it('a call ringing when the program is killed reaches DATEV after the restart as a missed call (Absence) until it was last seen ringing', async () => {
@@ -593,7 +668,7 @@ describe('calls while DATEV was closed are not lost', () => {
   });
 
   it('with journal.deliverMissed off, a missed call waits for „An DATEV senden“', async () => {
-    const w = await makeWorld({ datevRunning: false, config: { journal: { notePrompt: 'contact', notePromptSeconds: 180, deliverMissed: false, retrySeconds: 30 } } });
+    const w = await makeWorld({ datevRunning: false, config: { journal: { notePrompt: 'contact', notePromptSeconds: 180, deliverMissed: false, retrySeconds: 30, endUnendedLive: true } } });
     const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
     await w.settle();
     await w.tapi.pbx.hangup(id);
@@ -641,7 +716,7 @@ describe('Anrufliste: the call list', () => {
   });
 
   it('„Notiz an DATEV senden“ opens the note for that call; the list follows what happens', async () => {
-    const w = await makeWorld({ config: { journal: { notePrompt: 'off', notePromptSeconds: 180, deliverMissed: true, retrySeconds: 30 } } });
+    const w = await makeWorld({ config: { journal: { notePrompt: 'off', notePromptSeconds: 180, deliverMissed: true, retrySeconds: 30, endUnendedLive: true } } });
     const callId = await talkToMueller(w, 30);
     await w.app.journal.callList.show();
     w.windows.listUser.act('note', callId);

@@ -47,7 +47,7 @@ interface Live {
   callId?: string;
 }
 
-async function day(seed: number): Promise<{ w: World; runs: RecordedNotification[][]; trail: string[]; notes: string[]; openAtKill: Set<string> }> {
+async function day(seed: number): Promise<{ w: World; runs: RecordedNotification[][]; trail: string[]; notes: string[]; openAtKill: Set<string>; orphans: { callId: string; from: number }[] }> {
   const rnd = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const chance = (p: number): boolean => rnd() < p;
@@ -63,10 +63,17 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
     journal: { ...defaultConfig().journal, notePrompt: pick(['contact', 'all'] as const) },
   };
   let w = await makeWorld({ config });
-  /** What the DATEVs of the program's earlier runs received (each run has its own fake DATEV and PBX). */
+  /**
+   * What DATEV received during each earlier run of the program (each run has its own PBX; DATEV is a
+   * new one after a stop, and after a kill the same, still running, in 70 % of the kills).
+   */
   const earlier: RecordedNotification[][] = [];
+  /** How much of what the current DATEV received belongs to earlier runs (a DATEV that outlived a killed program). */
+  let counted = 0;
   /** Calls going on when the program was killed (each must reach DATEV's journal after the restart). */
   const openAtKill = new Set<string>();
+  /** Calls a killed program left open in a DATEV that went on running (and where they were in the trail). */
+  const orphans: { callId: string; from: number }[] = [];
   let runs = 1;
   const live: Live[] = [];
   const trail: string[] = [`settings ${JSON.stringify(config)}`];
@@ -364,13 +371,27 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
           }
           for (const id of open) openAtKill.add(id);
         }
-        earlier.push([...w.datev.received]); // a killed program reaches DATEV no more
+        // (the calls left open in the DATEV running now: not in one that has restarted since it took the call)
+        const orphansNow = killed ? w.journal.entries().filter((e) => e.datev === 'open' && e.openIn?.datevId === w.datev.datevId).map((e) => e.callId) : [];
+        earlier.push(w.datev.received.slice(counted)); // a killed program reaches DATEV no more
         const startAt = new Date(w.clock.now().getTime() + 60_000);
         const journal = killed ? w.journal.reopenAfterKill() : w.journal.reopen();
-        w = await makeWorld({ config, journal, startAt, idsFrom: 100_000 * runs++ });
+        // DATEV goes on running when the program is killed (it may have calls of it open), unless it is restarted too
+        const datevStays = killed && chance(0.7);
+        counted = datevStays ? w.datev.received.length : 0;
+        w = await makeWorld({ config, journal, startAt, idsFrom: 100_000 * runs++, ...(datevStays ? { datevContinues: w.datev } : {}) });
         live.length = 0;
-        datevRunning = true;
-        trail.push(killed ? 'program killed and started again' : 'program stopped and started again');
+        datevRunning = w.datev.isRunning;
+        trail.push(killed ? `program killed and started again (${datevStays ? 'DATEV still running' : 'DATEV restarted too'})` : 'program stopped and started again');
+        if (datevStays && datevRunning) {
+          // the calls the killed program left open in the DATEV that ran on are ended there, live, at once
+          // (DATEV runs and answers, and no call is going on on the new run's line yet)
+          await w.settle();
+          for (const callId of orphansNow) {
+            expect([callId, w.journal.get(callId)?.datev], `seed ${seed}: a call left open in DATEV by the killed program`).toEqual([callId, 'live']);
+            orphans.push({ callId, from: trail.length });
+          }
+        }
       },
     ],
     [
@@ -401,15 +422,15 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
   if (!datevRunning) await w.datev.driver.start();
   // 40 minutes: also long enough for the check that finds calls whose end TAPI lost (5 min + 1 min)
   for (let i = 0; i < 40; i++) await w.advance(60_000);
-  return { w, runs: [...earlier, w.datev.received], trail, notes, openAtKill };
+  return { w, runs: [...earlier, w.datev.received.slice(counted)], trail, notes, openAtKill, orphans };
 }
 
 describe('a working day at random (seeded)', () => {
   for (const seed of SEEDS) {
     it(`seed ${seed}: every call and note DATEV should have is there exactly once, nothing left over`, async () => {
-      const { w, runs, trail, notes, openAtKill } = await day(seed);
+      const { w, runs, trail, notes, openAtKill, orphans } = await day(seed);
       const received = runs.flat();
-      const where = `seed ${seed}; ${trail[0]}; last steps:\n  ${trail.slice(-25).join('\n  ')}`;
+      const where = `seed ${seed}; ${trail[0]}; last steps:\n  ${trail.slice(process.env.RANDOM_DAY_TRAIL ? 0 : -25).join('\n  ')}`;
       const liveEnds = new Map<string, number>();
       const journals = new Set<string>();
       for (const run of runs) {
@@ -440,16 +461,24 @@ describe('a working day at random (seeded)', () => {
       // a call going on at a kill is there (as a journal entry, checked above) — unless the journal's limits dropped it
       const kept = new Set(entries.map((e) => e.callId));
       for (const id of openAtKill) expect(kept.has(id) || entries.length >= JOURNAL_MAX_ENTRIES, `${id} going on at a kill, not in the journal; ${where}`).toBe(true);
-      // every saved note once, under its own CallID
+      if (process.env.RANDOM_DAY_ORPHANS) console.log(`orphans ${seed}: ${orphans.map((o) => w.journal.get(o.callId)?.datev).join(',')}`);
+      // every saved note once, under its own CallID — but a note DATEV refused three times, or one of a
+      // call DATEV refused three times (a note goes after its call), waits for „An DATEV senden“
+      let forTheUser = 0;
       for (const text of notes) {
         const sent = [...new Set(received.filter((n) => n.method === 'NewJournal' && n.data.Note === text).map((n) => n.data.CallID))];
-        const kept = entries.flatMap((e) => e.notes).find((n) => n.text === text);
+        const holder = entries.find((e) => e.notes.some((n) => n.text === text));
+        const kept = holder?.notes.find((n) => n.text === text);
         if (kept?.state === 'failed') expect(sent, where).toHaveLength(0);
-        else expect([text, sent.length], where).toEqual([text, 1]);
+        else if (holder?.datev === 'failed') {
+          expect([text, sent.length, kept?.state], where).toEqual([text, 0, 'pending']);
+          forTheUser++;
+        } else expect([text, sent.length], `${where}\nits entry: ${JSON.stringify(holder)}`).toEqual([text, 1]);
       }
       expect(w.app.calls.activeCalls(), where).toEqual([]);
-      // nothing waits any more but what DATEV refused three times (that waits for the user, not counted)
-      expect(w.app.status().journalWaiting, where).toBe(0);
+      // nothing waits any more but what waits for the user (DATEV refused it three times: not counted; a
+      // note of a call DATEV refused three times: counted, it goes as soon as its call does)
+      expect(w.app.status().journalWaiting, where).toBe(forTheUser);
     });
   }
 });

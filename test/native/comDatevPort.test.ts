@@ -22,7 +22,7 @@ class ScriptedBridge implements NativeDatevBridge {
   answers: [number, NativeAnswer][] = [];
   configured: unknown[] = [];
   registerCalls = 0;
-  notifyResult: () => Promise<NativeNotifyResult> = async () => ({ ticket: 1, generation: 3 });
+  notifyResult: () => Promise<NativeNotifyResult> = async () => ({ ticket: 1, generation: 3, datevId: '133456789012345678' });
   health_: NativeBridgeHealth | null = {
     notify: { size: 4, started: 1, busy: 0, stuck: 1, queued: 0, timeouts: 2, stalled: 1 },
     probe: { size: 2, started: 1, busy: 0, stuck: 0, queued: 0, timeouts: 0, stalled: 0 },
@@ -39,7 +39,9 @@ class ScriptedBridge implements NativeDatevBridge {
   async isPresent() {
     return true;
   }
-  notify() {
+  notifyOptions: unknown[] = [];
+  notify(_method: string, _data: unknown, options: unknown) {
+    this.notifyOptions.push(options);
     return this.notifyResult();
   }
   async selfCheck() {
@@ -152,15 +154,25 @@ describe('NativeDatevPort', () => {
     expect(s.bridge.configured).toEqual([{ notifyTimeoutMs: 2500 }]);
   });
 
+  it('passes which DATEV a notification is meant for (generation, datevId) and names the DATEV that took it', async () => {
+    const s = setup();
+    await expect(s.port.notify('CallStateChanged', sample(), { last: true, datevId: '133456789012345678' })).resolves.toEqual({ generation: 3, datevId: '133456789012345678' });
+    await s.port.notify('NewCall', sample(), { generation: 2 });
+    expect(s.bridge.notifyOptions).toEqual([
+      { last: true, generation: 0, datevId: '133456789012345678' },
+      { last: false, generation: 2 },
+    ]);
+  });
+
   it("hands a notification's late outcome to settled(), whether it comes before or after the question", async () => {
     const s = setup();
     s.bridge.notifyResult = () => Promise.reject(Object.assign(new Error('no answer'), { code: 'timeout', hresult: 0x8001011f, ticket: 7 }));
     const err = (await s.port.notify('NewCall', sample()).catch((e: unknown) => e)) as DatevError;
     expect(err).toMatchObject({ code: 'timeout', ticket: 7, hresult: 0x8001011f });
     const later = s.port.settled(7);
-    s.bridge.emit({ type: 'late', ticket: 7, code: 'ok', hresult: 0, message: '', generation: 4 });
-    await expect(later).resolves.toEqual({ generation: 4 });
-    s.bridge.emit({ type: 'late', ticket: 8, code: 'absent', hresult: 0x800401e3, message: 'gone away', generation: 0 });
+    s.bridge.emit({ type: 'late', ticket: 7, code: 'ok', hresult: 0, message: '', generation: 4, datevId: '133456789012345678' });
+    await expect(later).resolves.toEqual({ generation: 4, datevId: '133456789012345678' });
+    s.bridge.emit({ type: 'late', ticket: 8, code: 'absent', hresult: 0x800401e3, message: 'gone away', generation: 0, datevId: '' });
     await expect(s.port.settled(8)).rejects.toMatchObject({ code: 'absent', hresult: 0x800401e3 });
     s.bridge.notifyResult = () => Promise.reject(Object.assign(new Error('x'), { code: 'weird' }));
     await expect(s.port.notify('NewCall', sample())).rejects.toMatchObject({ code: 'com' });

@@ -28,6 +28,8 @@ export interface WorldOptions {
   startAt?: Date;
   /** The "random" numbers in CallIDs count up from here (a restarted program must not mint the CallIDs of an earlier run). */
   idsFrom?: number;
+  /** The DATEV of an earlier world whose program is gone (killed): still running, the same DATEV for this program. */
+  datevContinues?: FakeDatev;
 }
 
 export type World = Awaited<ReturnType<typeof makeWorld>>;
@@ -41,7 +43,7 @@ export function takeDatevsMade(): FakeDatev[] {
 export async function makeWorld(o: WorldOptions = {}) {
   const clock = new ManualClock(o.startAt);
   const config: Config = { ...defaultConfig(), ...o.config };
-  const datev = new FakeDatev({ running: o.datevRunning ?? true, clock, notifyTimeoutMs: config.datevTimeoutMs });
+  const datev = new FakeDatev({ running: o.datevRunning ?? true, clock, notifyTimeoutMs: config.datevTimeoutMs, ...(o.datevContinues ? { continues: o.datevContinues } : {}) });
   datevsMade.push(datev);
   const tapi = new FakeTapi();
   for (const l of o.lines ?? [{ name: 'Wildix 201 Anna Schmidt', address: '201' }]) tapi.addLine(l.name, l.address);

@@ -18,6 +18,8 @@
  *   6. DATEV closes; the number of R calls again (the assigned contact is remembered) and is missed;
  *      the program stops while DATEV is closed. DATEV runs again, the program starts: that call
  *      arrives as one NewJournal, and nothing else is sent twice.
+ *   7. The program is killed hard (SIGKILL) during a connected call while DATEV runs on: the next start
+ *      ends that call in DATEV, live under its CallID (Finished, connect → last seen), no journal entry.
  * The journal's pauses after a refusal (journal.retrySeconds: 15 s here, 30 s by default; long enough
  * for step 2's user to finish before the next attempt) make steps 1–3 take about 45 s; nothing else
  * waits on a clock.
@@ -454,5 +456,39 @@ describe(`the call journal of the program under Wine (${primaryTarget().label})`
     await app.interrupt();
     // nothing else was sent again after the restart, and M only once
     expect((await datev.notifications()).map((n) => [n.method, n.data.CalledNumber])).toEqual([['NewJournal', UNKNOWN]]);
+  });
+
+  it('7. the program killed hard during a call, DATEV running on: the next start ends the call in DATEV, live under its CallID; no journal entry', { timeout: 150000 }, async () => {
+    const c = CONTACTS.mueller;
+    await pbx.dispose();
+    pbx = server.session();
+    await pbx.addLine(LINE_NAME, LINE_ADDRESS);
+    app = await launch('journal-killed', pbx);
+    const known = (await datev.notifications()).length;
+    const call = await pbx.incoming(LINE_ADDRESS, c.caller);
+    await pbx.answer(call);
+    const offered = await until('the NewCall', async () => (await datev.notifications()).slice(known).find((n) => n.method === 'NewCall'));
+    const callId = String(offered.data.CallID);
+    const connected = await until('the call connected in DATEV', async () => (await datev.notifications()).find((n) => n.data.CallID === callId && n.data.CallState === CallState.eCSConnected));
+    await new Promise((r) => setTimeout(r, 1500)); // the journal writes the call down within moments
+    await app.killHard(); // SIGKILL: no handler runs, the call is not ended; DATEV keeps it open
+    const killedAt = Date.now();
+
+    await pbx.dispose();
+    pbx = server.session();
+    await pbx.addLine(LINE_NAME, LINE_ADDRESS);
+    app = await launch('journal-after-kill', pbx);
+    const end = await until('the end of the call in DATEV', async () => (await datev.notifications()).find((n) => n.data.CallID === callId && n.method === 'CallStateChanged' && n.data.CallState === CallState.eCSFinished), 40000);
+    expectAllFields({ ...end, data: { ...end.data, SyncID: '' } });
+    expect(end.data).toMatchObject({ Direction: Direction.eDirIncoming, AdressatenId: c.id, CalledNumber: offered.data.CalledNumber, SyncID: offered.data.SyncID });
+    expect((end.data.Begin as Date).getTime()).toBe((connected.data.Begin as Date).getTime()); // connect → last seen going on
+    expect((end.data.End as Date).getTime()).toBeLessThanOrEqual(killedAt + 1000);
+    await app.waitForLog(/DATEV has the end of the call, live/);
+    await app.interrupt();
+    expect((await datev.notifications()).slice(known).map((n) => [n.method, n.data.CallID, n.data.CallState])).toEqual([
+      ['NewCall', callId, CallState.eCSOffered],
+      ['CallStateChanged', callId, CallState.eCSConnected],
+      ['CallStateChanged', callId, CallState.eCSFinished],
+    ]);
   });
 });

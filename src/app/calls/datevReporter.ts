@@ -117,6 +117,6 @@ function wake(waiters: Map<TrackedCall, (() => void)[]>, call: TrackedCall): voi
 }
 
 function outcomeEvent(o: DeliveryOutcome): CallEvent {
-  if (o.type === 'delivered') return { type: 'delivered', generation: o.generation };
+  if (o.type === 'delivered') return { type: 'delivered', generation: o.generation, datevId: o.datevId };
   return { type: 'undelivered', how: o.how, ...(o.unanswered ? { unanswered: true } : {}) };
 }
