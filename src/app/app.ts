@@ -113,7 +113,11 @@ export class App {
         ambiguity: c.ambiguity,
         callReattachMs: c.callReattachMs,
       },
-      { onFinal: (call) => this.journal.onFinal(call), onOpen: (call) => this.journal.onOpen(call) },
+      {
+        onFinal: (call) => this.journal.onFinal(call),
+        onOpen: (call) => this.journal.onOpen(call),
+        resume: (tapiCallId, direction) => this.journal.resume(tapiCallId, direction),
+      },
     );
     // what DATEV does not have yet goes as soon as it is back or answers again
     this.supervisor.onPresenceChange((present) => present && this.journal.datevBack());

@@ -34,7 +34,7 @@ export class CallManager {
     private readonly d: CallManagerDeps,
     o: CallManagerOptions,
     /** Where the calls go for the journal (see src/journal). */
-    journal: CallJournal = { onFinal: () => undefined, onOpen: () => undefined },
+    journal: CallJournal = { onFinal: () => undefined, onOpen: () => undefined, resume: () => undefined },
   ) {
     this.reporter = new DatevReporter(d.notifier, d.log, journal);
     const c: CallContext = { d, o, registry: this.registry, reporter: this.reporter, stopped: () => this.stopped };

@@ -205,7 +205,7 @@ function next(r: CallRecord): Notification[] {
     r.inFlightTarget = target;
     r.inFlightContact = contactOf(r.data);
     const last = target === 'finished' || target === 'absence';
-    return [{ method, data: snapshot(r, state), last, ...(r.generation !== undefined ? { generation: r.generation } : {}) }];
+    return [{ method, data: snapshot(r, state), last, ...(r.generation !== undefined ? { generation: r.generation } : r.datevId ? { datevId: r.datevId } : {}) }];
   };
   if (r.reported === 'none') return send('NewCall', CallState.eCSOffered, 'offered');
   const live = r.reported === 'offered' || r.reported === 'connected';

@@ -55,6 +55,8 @@ export function finalCallOf(r: CallRecord, internal: boolean): FinalCall | undef
 export type OpenCall = Omit<FinalCall, 'endedAt' | 'datev'> & {
   /** The DATEV that has the call open under its CallID, and how far (what it acknowledged); absent: none known. */
   openIn?: OpenInDatev;
+  /** TAPI's dwCallID of the call (the switch's id: the same for a new process of the program), when known. */
+  tapiCallId?: number;
 };
 
 /** A DATEV that has a call open: which one (`Delivery.datevId`, across runs of the program) and what it acknowledged. */
@@ -64,7 +66,7 @@ export interface OpenInDatev {
 }
 
 /** The journal's view of a call DATEV should get, while it goes on (undefined once ended, before it was seen, or not DATEV's business). */
-export function openCallOf(r: CallRecord, internal: boolean): OpenCall | undefined {
+export function openCallOf(r: CallRecord, internal: boolean, tapiCallId?: number): OpenCall | undefined {
   if (r.observed === 'none' || r.observed === 'ended' || !r.reportable || !r.data.CallID || !r.firstSeenAt) return undefined;
   const d = r.data;
   return {
@@ -77,6 +79,7 @@ export function openCallOf(r: CallRecord, internal: boolean): OpenCall | undefin
     ringAt: r.firstSeenAt,
     ...(r.wasConnected && r.connectedAt ? { connectedAt: r.connectedAt } : {}),
     ...((r.reported === 'offered' || r.reported === 'connected') && r.link !== 'lost' && r.datevId ? { openIn: { datevId: r.datevId, reported: r.reported } } : {}),
+    ...(tapiCallId ? { tapiCallId } : {}),
   };
 }
 
@@ -91,6 +94,7 @@ export function openCallChanged(before: OpenCall | undefined, after: OpenCall): 
     before.contact?.name !== after.contact?.name ||
     before.contact?.dataSource !== after.contact?.dataSource ||
     before.openIn?.datevId !== after.openIn?.datevId ||
-    before.openIn?.reported !== after.openIn?.reported
+    before.openIn?.reported !== after.openIn?.reported ||
+    before.tapiCallId !== after.tapiCallId
   );
 }

@@ -71,6 +71,8 @@ export interface JournalEntry {
    * (`unended`), so that the next run can end it there, live.
    */
   openIn?: { datevId: string; reported: 'offered' | 'connected' };
+  /** TAPI's dwCallID of a call going on (`open`): a new run of the program that finds it still going on continues it. */
+  tapiCallId?: number;
 }
 
 /** `T` with every field, array and nested object read-only (what the compiler lets nobody change). */

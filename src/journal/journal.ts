@@ -33,6 +33,8 @@ export class Journal {
    * count look only at these, not at every entry kept. An entry the limits dropped leaves it when seen.
    */
   private readonly work = new Set<string>();
+  /** CallIDs of the calls the program's earlier run left going on (found `open` at the load), until the calls going on at start are known. */
+  private readonly leftGoing = new Set<string>();
 
   constructor(
     private readonly store: JournalStore,
@@ -50,6 +52,7 @@ export class Journal {
     const now = this.clock.now();
     await this.store.load(now);
     this.work.clear();
+    this.leftGoing.clear();
     for (const e of this.store.entries()) {
       if (e.datev === 'waiting') this.store.put({ ...e, datev: 'pending' }, now);
       if (e.datev === 'open') {
@@ -57,6 +60,7 @@ export class Journal {
         const live = this.options.endUnendedLive && e.openIn !== undefined;
         const { openIn, ...rest } = e;
         this.store.put(live ? { ...e, datev: 'unended' } : { ...rest, datev: 'pending' }, now);
+        this.leftGoing.add(e.callId);
         this.log.warn(
           'Journal: der Anruf lief noch, als das Programm zuletzt ohne ordentliches Ende beendet wurde; er wird mit dem Ende nachgetragen, zu dem er zuletzt lief / the call was going on when the program last ended without stopping properly (killed, crashed, power lost); it is completed with the end when it was last seen going on',
           { callId: e.callId, lastSeen: e.endedAt, connected: e.connectedAt !== undefined, to: live ? `the DATEV that has it open (${openIn!.datevId}), else as a journal entry` : 'as a journal entry' },
@@ -100,7 +104,7 @@ export class Journal {
   waiting(): number {
     let n = 0;
     for (const e of this.withWork()) {
-      if ((e.datev === 'pending' && e.autoDeliver) || e.datev === 'sending') n++;
+      if ((e.datev === 'pending' && e.autoDeliver) || e.datev === 'sending' || e.datev === 'unended') n++;
       for (const x of e.notes) if (x.state === 'pending' || x.state === 'sending') n++;
     }
     return n;
@@ -134,7 +138,43 @@ export class Journal {
       attempts: 0,
       notes: [],
       ...(call.openIn ? { openIn: { ...call.openIn } } : {}),
+      ...(call.tapiCallId ? { tapiCallId: call.tapiCallId } : {}),
     });
+  }
+
+  /**
+   * The call with this dwCallID and direction the program's earlier run left going on (found `open` at
+   * this start), if TAPI announces it again as the line opens: it is kept as going on again, and the
+   * new run goes on with it (its CallID, its DATEV). Not one whose DATEV may only get a journal entry
+   * (journal.endUnendedLive off and a DATEV has it open: its NewCall must not come twice).
+   */
+  resumeLeftGoing(tapiCallId: number, direction: number): OpenCall | undefined {
+    for (const callId of this.leftGoing) {
+      const e = this.store.get(callId);
+      if (!e || e.tapiCallId !== tapiCallId || e.direction !== direction) continue;
+      if (e.datev !== 'unended' && !(e.datev === 'pending' && e.openIn === undefined && e.journalCallId === undefined)) continue;
+      this.leftGoing.delete(callId);
+      this.put({ ...e, datev: 'open' });
+      this.log.info('Journal: der Anruf aus dem letzten Programmlauf läuft noch; er geht weiter / the call the program left going on is still going on; it goes on as the same call', { callId, tapiCallId });
+      return {
+        callId: e.callId,
+        syncId: e.syncId,
+        direction: e.direction,
+        number: e.number,
+        ...(e.contact ? { contact: { ...e.contact } } : {}),
+        internal: e.internal,
+        ringAt: new Date(e.ringAt),
+        ...(e.connectedAt ? { connectedAt: new Date(e.connectedAt) } : {}),
+        ...(e.openIn ? { openIn: { ...e.openIn } } : {}),
+        tapiCallId,
+      };
+    }
+    return undefined;
+  }
+
+  /** The calls going on at the start are known: what the earlier run left going on is not resumed any more. */
+  endResume(): void {
+    this.leftGoing.clear();
   }
 
   /** A call ended, or DATEV's side of an ended call changed. Returns the entry as kept now. */

@@ -36,6 +36,7 @@ export function isEntry(v: unknown): v is JournalEntry {
     optNum(v.refusals) &&
     Array.isArray(v.notes) &&
     v.notes.every(isNote) &&
+    optNum(v.tapiCallId) &&
     (v.openIn === undefined || (isRecord(v.openIn) && str(v.openIn.datevId) && (v.openIn.reported === 'offered' || v.openIn.reported === 'connected')))
   );
 }

@@ -93,7 +93,19 @@ export class JournalService {
 
   /** Delivery to DATEV begins: once the journal is read and the calls going on at start are known. */
   startDelivery(): void {
+    this.journal.endResume();
     if (!this.stopping) this.delivery.start();
+  }
+
+  /**
+   * A call TAPI announces as the line opens at the start: the one with this dwCallID the program's
+   * earlier run left going on (killed), if there is one — the call goes on as that call.
+   */
+  resume(tapiCallId: number, direction: number): OpenCall | undefined {
+    if (!this.loaded) return undefined;
+    const call = this.journal.resumeLeftGoing(tapiCallId, direction);
+    if (call) this.openCalls.set(call.callId, call);
+    return call;
   }
 
   /**

@@ -543,6 +543,89 @@ describe('calls while DATEV was closed are not lost', () => {
     expect(second.log.has('info', 'DATEV has the end of the call, live')).toBe(true);
   });
 
+  /** A second run of the program while the call of the first (killed) one is still going on at the PBX (the same dwCallID). */
+  async function restartDuringTheCall(first: World, store: MemoryJournal, o: { datevRunsOn: boolean }): Promise<{ second: World; talking: number }> {
+    const second = await makeWorld({ journal: store.reopenAfterKill(), idsFrom: 100_000, start: false, ...(o.datevRunsOn ? { datevContinues: first.datev } : {}) });
+    // the PBX still has the call (the same switch call id): TAPI announces it as the program opens the line
+    const [line] = await second.tapi.port.initialize('test');
+    await second.tapi.port.openLine(line!.permanentId);
+    const talking = await second.tapi.pbx.incoming('201', '+49 89 1234567');
+    await second.tapi.pbx.answer(talking);
+    second.tapi.blipLine('201');
+    await second.app.start();
+    await second.settle();
+    return { second, talking };
+  }
+
+  it('a call still going on when the killed program is started again, DATEV running on: it goes on as the same call in DATEV (its CallID, its connect time), one end when it ends', async () => {
+    const store = new MemoryJournal();
+    const first = await makeWorld({ journal: store });
+    const id = await first.tapi.pbx.incoming('201', '+49 89 1234567');
+    await first.settle();
+    await first.tapi.pbx.answer(id);
+    await first.settle();
+    const connectedAt = first.clock.now().getTime();
+    const callId = first.datev.received[0]!.data.CallID;
+    expect(store.entries()[0]!.tapiCallId).toBe(id);
+    const { second, talking } = await restartDuringTheCall(first, store, { datevRunsOn: true });
+    expect(talking).toBe(id);
+    await second.advance(60_000);
+    expect(second.datev.received.slice(first.datev.received.length)).toEqual([]); // nothing yet: DATEV has the call as it is
+    await second.tapi.pbx.hangup(talking);
+    await second.settle();
+    const endedAt = second.clock.now().getTime();
+    await second.advance(60_000);
+    const after = second.datev.received.slice(first.datev.received.length);
+    expect(after.map((n) => [n.method, n.data.CallID, n.data.CallState])).toEqual([['CallStateChanged', callId, CallState.eCSFinished]]);
+    expect([(after[0]!.data.Begin as Date).getTime(), (after[0]!.data.End as Date).getTime()]).toEqual([connectedAt, endedAt]);
+    expect(second.journal.entries().map((e) => [e.callId, e.datev])).toEqual([[callId, 'live']]);
+    expect(second.log.has('info', 'it goes on as the same call')).toBe(true);
+  });
+
+  it('a call still going on when the killed program is started again, DATEV restarted meanwhile: the new DATEV gets the whole call once, as a journal entry', async () => {
+    const store = new MemoryJournal();
+    const first = await makeWorld({ journal: store });
+    const id = await first.tapi.pbx.incoming('201', '+49 89 1234567');
+    await first.settle();
+    await first.advance(2000);
+    await first.tapi.pbx.answer(id);
+    await first.settle();
+    const connectedAt = first.clock.now().getTime();
+    const { second, talking } = await restartDuringTheCall(first, store, { datevRunsOn: false });
+    await second.advance(60_000);
+    expect(second.datev.received).toEqual([]); // no NewCall for a call this DATEV never had, under the CallID another one has
+    await second.tapi.pbx.hangup(talking);
+    await second.settle();
+    const endedAt = second.clock.now().getTime();
+    await second.advance(60_000);
+    const got = second.datev.received;
+    expect(got.map((n) => [n.method, n.data.CallState])).toEqual([['NewJournal', CallState.eCSFinished]]);
+    expect([(got[0]!.data.Begin as Date).getTime(), (got[0]!.data.End as Date).getTime()]).toEqual([connectedAt, endedAt]);
+  });
+
+  it('a call DATEV did not have when the program was killed (DATEV was closed), still going on at the restart: DATEV gets it live as one call, from its ring', async () => {
+    const store = new MemoryJournal();
+    const first = await makeWorld({ journal: store, datevRunning: false });
+    const id = await first.tapi.pbx.incoming('201', '+49 89 1234567');
+    await first.settle();
+    const ringAt = first.clock.now().getTime();
+    await first.advance(2000);
+    await first.tapi.pbx.answer(id);
+    await first.settle();
+    const connectedAt = first.clock.now().getTime();
+    const { second, talking } = await restartDuringTheCall(first, store, { datevRunsOn: false });
+    await second.tapi.pbx.hangup(talking);
+    await second.settle();
+    await second.advance(1000);
+    const got = second.datev.received;
+    expect(got.map((n) => [n.method, n.data.CallState, (n.data.Begin as Date).getTime()])).toEqual([
+      ['NewCall', CallState.eCSOffered, ringAt],
+      ['CallStateChanged', CallState.eCSConnected, connectedAt],
+      ['CallStateChanged', CallState.eCSFinished, connectedAt],
+    ]);
+    expect(journals(second)).toEqual([]);
+  });
+
   it('a call whose connect DATEV did not have yet when the program was killed (DATEV hung in it): the next run sends Connected, then Finished, to the same DATEV', async () => {
     const store = new MemoryJournal();
     const first = await makeWorld({ journal: store, config: { datevTimeoutMs: 1000 } });
@@ -585,6 +668,7 @@ describe('calls while DATEV was closed are not lost', () => {
     const second = await makeWorld({ journal: store.reopenAfterKill(), idsFrom: 100_000, datevContinues: first.datev });
     await second.advance(1000);
     expect(second.journal.entries()[0]!.datev).toBe('unended');
+    expect(second.app.status().journalWaiting).toBe(1); // the tray and --diagnose count it
     await second.datev.driver.start();
     await second.advance(31_000);
     expect(second.datev.received.slice(first.datev.received.length).map((n) => [n.method, n.data.CallState])).toEqual([['NewJournal', CallState.eCSFinished]]);

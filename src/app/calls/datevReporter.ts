@@ -7,6 +7,7 @@
  */
 import { step, type CallEvent } from '../../calls/callRecord';
 import { finalCallOf, openCallChanged, openCallOf, type FinalCall, type OpenCall } from '../../calls/finalCall';
+import type { Direction } from '../../datev/callData';
 import type { Logger } from '../../logging/logger';
 import type { DatevNotifier, DeliveryOutcome } from '../datevNotifier';
 import type { TrackedCall } from './trackedCall';
@@ -17,6 +18,11 @@ export interface CallJournal {
   onFinal(call: FinalCall): void;
   /** A call DATEV should get was seen, or what the journal keeps of it changed (connected, its contact) while it goes on. */
   onOpen(call: OpenCall): void;
+  /**
+   * A call TAPI announces as the line opens at the start: the call with this dwCallID the program's
+   * earlier run left going on (it was killed), if there is one — it goes on as that call.
+   */
+  resume(tapiCallId: number, direction: Direction): OpenCall | undefined;
 }
 
 export class DatevReporter {
@@ -42,7 +48,7 @@ export class DatevReporter {
     if (record.link === 'held') this.held.add(call);
     else this.held.delete(call);
     for (const n of notifications) this.notifier.send(n, (o) => this.apply(call, outcomeEvent(o)));
-    const open = openCallOf(record, call.internal);
+    const open = openCallOf(record, call.internal, call.info?.callId);
     if (open && openCallChanged(call.journalOpen, open)) {
       call.journalOpen = open;
       this.journal.onOpen(open);
@@ -72,6 +78,11 @@ export class DatevReporter {
    */
   answeredWithin(call: TrackedCall, ms: number, clock: Clock): Promise<boolean> {
     return waitFor(this.answerWaiters, call, ms, clock);
+  }
+
+  /** The call with this dwCallID the program's earlier run left going on, if the journal has it (see CallJournal.resume). */
+  leftGoing(tapiCallId: number, direction: Direction): OpenCall | undefined {
+    return this.journal.resume(tapiCallId, direction);
   }
 
   /** Calls waiting for DATEV to answer again. */

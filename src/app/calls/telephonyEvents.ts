@@ -144,7 +144,10 @@ export class TelephonyCalls {
     call.lastState = state;
     const obs = observationOf(state);
     if (!call.initialised && obs !== undefined) this.initialise(call, state);
-    if (obs) this.c.reporter.apply(call, { type: obs, at: d.clock.now() });
+    // a call going on from the program's earlier run was connected then, not now
+    const at = obs === 'connected' && call.resumedConnectedAt ? call.resumedConnectedAt : d.clock.now();
+    if (obs === 'connected') delete call.resumedConnectedAt;
+    if (obs) this.c.reporter.apply(call, { type: obs, at });
     if (first || obs) this.dialogs.onState(call, state);
     if (isTerminalState(state) && !call.deallocated) {
       call.deallocated = true;
@@ -187,12 +190,13 @@ export class TelephonyCalls {
     call.internal = originInternal || (digits.length > 0 && digits.length <= o.dial.extensionLength && !number.startsWith('+'));
     call.withheld = info ? isWithheld(info) : false;
     call.party = { number, name: info ? remoteName(info, direction) : '', id: '' };
+    call.record.reportable = !(call.internal && o.reportCalls === 'external');
+    if (call.announced && info?.callId && call.record.reportable && this.resume(call, info.callId, direction, number)) return;
     const data = call.record.data;
     data.CallID = d.ids.next();
     data.Direction = direction;
     data.CalledNumber = number;
     data.DataSource = DATA_SOURCE_WILDIX;
-    call.record.reportable = !(call.internal && o.reportCalls === 'external');
     this.c.registry.remember(call);
     d.log.info(`new ${Direction[direction]} call`, {
       callId: data.CallID,
@@ -218,6 +222,46 @@ export class TelephonyCalls {
       if (call.record.reportable) void this.c.reporter.answeredWithin(call, INCOMING_DIALOG_WAIT_MS, d.clock).then(open);
       else setImmediate(open);
     }
+  }
+
+  /**
+   * A call TAPI announces as the line opens that the program's earlier run left going on (it was killed;
+   * the journal kept it with TAPI's dwCallID): it goes on as that call — its CallID and SyncID, its
+   * contact, its ring and connect times, and the DATEV that has it open, from what that DATEV has. True
+   * when it is such a call.
+   */
+  private resume(call: TrackedCall, tapiCallId: number, direction: Direction, number: string): boolean {
+    const { d } = this.c;
+    const left = this.c.reporter.leftGoing(tapiCallId, direction);
+    if (!left) return false;
+    const r = call.record;
+    const data = r.data;
+    data.CallID = left.callId;
+    data.SyncID = left.syncId;
+    data.Direction = direction;
+    data.CalledNumber = left.number || number;
+    data.Adressatenname = left.contact?.name ?? '';
+    data.AdressatenId = left.contact?.id ?? '';
+    data.DataSource = left.contact?.dataSource ?? DATA_SOURCE_WILDIX;
+    call.party = { number, name: left.contact?.name ?? call.party.name, id: left.contact?.id ?? '' };
+    r.firstSeenAt = left.ringAt;
+    if (left.connectedAt) call.resumedConnectedAt = left.connectedAt;
+    if (left.openIn) {
+      // the DATEV that has it open: only to that one, from where it is (its NewCall is not sent again)
+      r.reported = left.openIn.reported;
+      r.datevId = left.openIn.datevId;
+      r.datevContact = { Adressatenname: data.Adressatenname, AdressatenId: data.AdressatenId, DataSource: data.DataSource };
+    }
+    call.lookupDone = true;
+    this.c.registry.remember(call);
+    d.log.info(`${Direction[direction]} call going on since the program's last run (it ended without stopping properly); it goes on as the same call`, {
+      callId: data.CallID,
+      hCall: call.hCall,
+      tapiCallId,
+      datev: left.openIn ? `${left.openIn.reported} in ${left.openIn.datevId}` : 'none yet',
+    });
+    this.c.reporter.apply(call, { type: 'announce' });
+    return true;
   }
 
   /** Caller id may come later (LINE_CALLINFO): NewCall waits at most the lookup budget for it. */

@@ -37,6 +37,8 @@ export interface TrackedCall {
   finalState?: FinalDatevState;
   /** What the journal was last told of the call while it went on. */
   journalOpen?: OpenCall;
+  /** A call going on from the program's earlier run: when it was connected then (its first CONNECTED now is not the connect). */
+  resumedConnectedAt?: Date;
 }
 
 export function newTrackedCall(
