@@ -39,6 +39,13 @@ export interface JournalServiceOptions {
  * that ends without ending it (killed, crashed, power lost) leaves it with an end at most this much early.
  */
 export const OPEN_CALL_REFRESH_MS = 30_000;
+/**
+ * A change of a call going on is written this long after it (the changes of these moments together):
+ * the milliseconds after a TAPI event belong to DATEV's NewCall, which the journal's write (JSON, AES,
+ * the flush) would compete with for the CPU — as the log lines do (src/logging). A program killed in
+ * this moment loses that change (README Known limits, "The journal on disk").
+ */
+export const OPEN_CALL_WRITE_DELAY_MS = 25;
 
 export interface JournalServiceDeps {
   ports: JournalPorts;
@@ -60,6 +67,9 @@ export class JournalService {
   /** Calls going on that DATEV should get, by CallID (kept in the journal as `open` until they end). */
   private readonly openCalls = new Map<string, OpenCall>();
   private cancelRefresh: (() => void) | undefined;
+  /** Calls going on whose change is to be written (OPEN_CALL_WRITE_DELAY_MS), and the timer that writes them. */
+  private readonly openChanged = new Set<string>();
+  private cancelOpenWrite: (() => void) | undefined;
   private readonly clock: Clock;
   readonly journal: Journal;
   readonly notes: NotePrompts;
@@ -114,8 +124,18 @@ export class JournalService {
    */
   onOpen(call: OpenCall): void {
     this.openCalls.set(call.callId, call);
-    if (this.loaded) this.journal.recordOpen(call);
+    this.openChanged.add(call.callId);
+    this.cancelOpenWrite ??= this.clock.setTimeout(() => this.writeOpen(), OPEN_CALL_WRITE_DELAY_MS);
     this.cancelRefresh ??= this.clock.setTimeout(() => this.refreshOpen(), OPEN_CALL_REFRESH_MS);
+  }
+
+  private writeOpen(): void {
+    this.cancelOpenWrite = undefined;
+    for (const callId of this.openChanged) {
+      const call = this.openCalls.get(callId);
+      if (call && this.loaded) this.journal.recordOpen(call);
+    }
+    this.openChanged.clear();
   }
 
   private refreshOpen(): void {
@@ -128,6 +148,7 @@ export class JournalService {
   /** A call ended (or DATEV's side of it changed): keep it, ask for a note once, deliver what is due. */
   onFinal(call: FinalCall): void {
     this.openCalls.delete(call.callId);
+    this.openChanged.delete(call.callId);
     if (this.openCalls.size === 0) {
       this.cancelRefresh?.();
       this.cancelRefresh = undefined;
@@ -163,6 +184,8 @@ export class JournalService {
   async stop(): Promise<void> {
     this.cancelRefresh?.();
     this.cancelRefresh = undefined;
+    this.cancelOpenWrite?.();
+    this.cancelOpenWrite = undefined;
     this.delivery.stop();
     await this.notes.stop();
     await this.callList.close();

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { CallState, Direction } from '../../src/datev/callData';
 import { MemoryJournal } from '../../fakes/journal/memoryJournal';
+import { OPEN_CALL_WRITE_DELAY_MS } from '../../src/journal/service';
 import { defaultConfig } from '../../src/config/schema';
 import { makeWorld, MUELLER, type World } from '../support/world';
 
@@ -545,6 +546,7 @@ describe('calls while DATEV was closed are not lost', () => {
 
   /** A second run of the program while the call of the first (killed) one is still going on at the PBX (the same dwCallID). */
   async function restartDuringTheCall(first: World, store: MemoryJournal, o: { datevRunsOn: boolean }): Promise<{ second: World; talking: number }> {
+    await first.advance(1000); // (what the program keeps of a call going on is written a moment after each change)
     const second = await makeWorld({ journal: store.reopenAfterKill(), idsFrom: 100_000, start: false, ...(o.datevRunsOn ? { datevContinues: first.datev } : {}) });
     // the PBX still has the call (the same switch call id): TAPI announces it as the program opens the line
     const [line] = await second.tapi.port.initialize('test');
@@ -566,6 +568,7 @@ describe('calls while DATEV was closed are not lost', () => {
     await first.settle();
     const connectedAt = first.clock.now().getTime();
     const callId = first.datev.received[0]!.data.CallID;
+    await first.advance(1000);
     expect(store.entries()[0]!.tapiCallId).toBe(id);
     const { second, talking } = await restartDuringTheCall(first, store, { datevRunsOn: true });
     expect(talking).toBe(id);
@@ -652,6 +655,7 @@ describe('calls while DATEV was closed are not lost', () => {
     await first.settle();
     await first.tapi.pbx.answer(id);
     await first.settle();
+    await first.advance(1000); // (what the program keeps of a call going on is written a moment after each change)
     const second = await makeWorld({ journal: store.reopenAfterKill(), idsFrom: 100_000, datevContinues: first.datev, config: { journal } });
     await second.advance(1000);
     expect(second.datev.received.slice(first.datev.received.length).map((n) => n.method)).toEqual(['NewJournal']);
@@ -665,6 +669,7 @@ describe('calls while DATEV was closed are not lost', () => {
     await first.tapi.pbx.answer(id);
     await first.settle();
     await first.datev.driver.stop();
+    await first.advance(1000); // (what the program keeps of a call going on is written a moment after each change)
     const second = await makeWorld({ journal: store.reopenAfterKill(), idsFrom: 100_000, datevContinues: first.datev });
     await second.advance(1000);
     expect(second.journal.entries()[0]!.datev).toBe('unended');
@@ -673,6 +678,22 @@ describe('calls while DATEV was closed are not lost', () => {
     await second.advance(31_000);
     expect(second.datev.received.slice(first.datev.received.length).map((n) => [n.method, n.data.CallState])).toEqual([['NewJournal', CallState.eCSFinished]]);
     expect(second.journal.entries()[0]!.datev).toBe('journal');
+  });
+
+  it('what is kept of a call going on is written a moment after its changes, not while DATEV takes the NewCall — the changes of that moment in one write', async () => {
+    const store = new MemoryJournal();
+    const w = await makeWorld({ journal: store });
+    await store.flush();
+    const writes = store.disk.writes;
+    await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1']);
+    await store.flush();
+    expect(store.disk.writes).toBe(writes);
+    await w.advance(OPEN_CALL_WRITE_DELAY_MS);
+    await store.flush();
+    expect(store.disk.writes).toBe(writes + 1); // its ring and DATEV's taking its NewCall, together
+    expect(store.entries()[0]).toMatchObject({ datev: 'open', openIn: { datevId: w.datev.datevId, reported: 'offered' } });
   });
 
   it('a call ringing when the program is killed reaches DATEV after the restart as a missed call (Absence) until it was last seen ringing', async () => {
@@ -685,7 +706,8 @@ describe('calls while DATEV was closed are not lost', () => {
     const second = await makeWorld({ journal: store.reopenAfterKill(), idsFrom: 100_000 });
     await second.advance(1000);
     const got = journals(second);
-    expect(got.map((n) => [n.data.CallState, (n.data.Begin as Date).getTime(), (n.data.End as Date).getTime()])).toEqual([[CallState.eCSAbsence, ringAt, ringAt]]);
+    // last seen ringing: when that was written, a moment after it began
+    expect(got.map((n) => [n.data.CallState, (n.data.Begin as Date).getTime(), (n.data.End as Date).getTime()])).toEqual([[CallState.eCSAbsence, ringAt, ringAt + OPEN_CALL_WRITE_DELAY_MS]]);
   });
 
   it('a call that ends normally leaves nothing kept as going on, and nothing comes after the restart, also when it lasted minutes', async () => {

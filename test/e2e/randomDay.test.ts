@@ -27,6 +27,7 @@ import type { Contact } from '../../src/contacts/port';
 import { defaultConfig, type Config } from '../../src/config/schema';
 import { makeWorld, MUELLER, KAMMER, TWIN_A, type World } from '../support/world';
 import { JOURNAL_MAX_ENTRIES } from '../../src/journal/port';
+import { OPEN_CALL_WRITE_DELAY_MS } from '../../src/journal/service';
 
 const CALLERS = ['+49 89 1234567', '+49 89 5554433', '+49 30 7654321', '+49 40 5555555', '+49 221 9876543', 'anonymous'];
 const TARGETS = [MUELLER, KAMMER, TWIN_A];
@@ -361,6 +362,8 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
         // DATEV, as after a crash); the journal has them as going on, so the next run delivers them as
         // journal entries: every call DATEV has a NewCall of and no end, or should get, is among them
         if (killed) {
+          // (a kill in the moment after a call's change loses that change: README Known limits, "The journal on disk")
+          await w.advance(OPEN_CALL_WRITE_DELAY_MS);
           const open = new Set(w.journal.entries().filter((e) => e.datev === 'open').map((e) => e.callId));
           const active = new Set(w.app.calls.activeCalls().map((c) => c.CallID));
           for (const id of open) expect(active.has(id), `${id} kept as going on but not in progress; seed ${seed}`).toBe(true);
