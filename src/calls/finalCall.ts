@@ -28,11 +28,9 @@ export function finalDatevState(r: CallRecord): FinalDatevState {
   return r.link === 'lost' ? 'lost' : 'waiting';
 }
 
-/** The final record of an ended call (undefined while it has not ended or never got a CallID). */
-export function finalCallOf(r: CallRecord, internal: boolean): FinalCall | undefined {
-  if (r.observed !== 'ended' || !r.data.CallID || !r.endedAt) return undefined;
+/** What the journal keeps of every call, ended or not: who, which way, when it rang and connected. */
+function callFields(r: CallRecord, internal: boolean, ringAt: Date): Omit<FinalCall, 'endedAt' | 'datev'> {
   const d = r.data;
-  const ringAt = r.firstSeenAt ?? r.endedAt;
   return {
     callId: d.CallID,
     syncId: d.SyncID,
@@ -42,9 +40,13 @@ export function finalCallOf(r: CallRecord, internal: boolean): FinalCall | undef
     internal,
     ringAt,
     ...(r.wasConnected && r.connectedAt ? { connectedAt: r.connectedAt } : {}),
-    endedAt: r.endedAt,
-    datev: finalDatevState(r),
   };
+}
+
+/** The final record of an ended call (undefined while it has not ended or never got a CallID). */
+export function finalCallOf(r: CallRecord, internal: boolean): FinalCall | undefined {
+  if (r.observed !== 'ended' || !r.data.CallID || !r.endedAt) return undefined;
+  return { ...callFields(r, internal, r.firstSeenAt ?? r.endedAt), endedAt: r.endedAt, datev: finalDatevState(r) };
 }
 
 /**
@@ -68,16 +70,8 @@ export interface OpenInDatev {
 /** The journal's view of a call DATEV should get, while it goes on (undefined once ended, before it was seen, or not DATEV's business). */
 export function openCallOf(r: CallRecord, internal: boolean, tapiCallId?: number): OpenCall | undefined {
   if (r.observed === 'none' || r.observed === 'ended' || !r.reportable || !r.data.CallID || !r.firstSeenAt) return undefined;
-  const d = r.data;
   return {
-    callId: d.CallID,
-    syncId: d.SyncID,
-    direction: d.Direction,
-    number: d.CalledNumber,
-    ...(d.AdressatenId ? { contact: { name: d.Adressatenname, id: d.AdressatenId, dataSource: d.DataSource } } : {}),
-    internal,
-    ringAt: r.firstSeenAt,
-    ...(r.wasConnected && r.connectedAt ? { connectedAt: r.connectedAt } : {}),
+    ...callFields(r, internal, r.firstSeenAt),
     ...((r.reported === 'offered' || r.reported === 'connected') && r.link !== 'lost' && r.datevId ? { openIn: { datevId: r.datevId, reported: r.reported } } : {}),
     ...(tapiCallId ? { tapiCallId } : {}),
   };

@@ -8,7 +8,7 @@ import type { FinalCall, OpenCall } from '../calls/finalCall';
 import type { Contact } from '../contacts/port';
 import type { Logger } from '../logging/logger';
 import type { Clock } from '../util/clock';
-import { copyEntry, type DatevHas, type JournalContact, type KeptEntry } from './entry';
+import { copyEntry, type DatevHas, type JournalContact, type JournalEntry, type KeptEntry } from './entry';
 import type { JournalStore } from './port';
 
 export interface JournalOptions {
@@ -124,19 +124,7 @@ export class Journal {
     const before = this.store.get(call.callId);
     if (before && before.datev !== 'open') return;
     this.put({
-      callId: call.callId,
-      syncId: call.syncId,
-      direction: call.direction,
-      number: call.number,
-      ...(call.contact ? { contact: { ...call.contact } } : {}),
-      internal: call.internal,
-      ringAt: call.ringAt.toISOString(),
-      ...(call.connectedAt ? { connectedAt: call.connectedAt.toISOString() } : {}),
-      endedAt: this.clock.now().toISOString(),
-      datev: 'open',
-      autoDeliver: this.options.deliverMissed,
-      attempts: 0,
-      notes: [],
+      ...this.newEntry(call, this.clock.now(), 'open'),
       ...(call.openIn ? { openIn: { ...call.openIn } } : {}),
       ...(call.tapiCallId ? { tapiCallId: call.tapiCallId } : {}),
     });
@@ -172,6 +160,25 @@ export class Journal {
     return undefined;
   }
 
+  /** A call's first entry (ended or going on: `endedAt` when it was last seen then). */
+  private newEntry(call: OpenCall, endedAt: Date, datev: DatevHas): JournalEntry {
+    return {
+      callId: call.callId,
+      syncId: call.syncId,
+      direction: call.direction,
+      number: call.number,
+      ...(call.contact ? { contact: { ...call.contact } } : {}),
+      internal: call.internal,
+      ringAt: call.ringAt.toISOString(),
+      ...(call.connectedAt ? { connectedAt: call.connectedAt.toISOString() } : {}),
+      endedAt: endedAt.toISOString(),
+      datev,
+      autoDeliver: this.options.deliverMissed,
+      attempts: 0,
+      notes: [],
+    };
+  }
+
   /** The calls going on at the start are known: what the earlier run left going on is not resumed any more. */
   endResume(): void {
     this.leftGoing.clear();
@@ -184,21 +191,7 @@ export class Journal {
     const before = known?.datev === 'open' ? undefined : known; // the call's final record replaces what was kept while it went on
     const entry: KeptEntry = before
       ? { ...before, datev: nextDatev(before.datev, call.datev), ...(call.contact && !before.contact ? { contact: { ...call.contact } } : {}) }
-      : {
-          callId: call.callId,
-          syncId: call.syncId,
-          direction: call.direction,
-          number: call.number,
-          ...(call.contact ? { contact: { ...call.contact } } : {}),
-          internal: call.internal,
-          ringAt: call.ringAt.toISOString(),
-          ...(call.connectedAt ? { connectedAt: call.connectedAt.toISOString() } : {}),
-          endedAt: call.endedAt.toISOString(),
-          datev: nextDatev(undefined, call.datev),
-          autoDeliver: this.options.deliverMissed,
-          attempts: 0,
-          notes: [],
-        };
+      : this.newEntry(call, call.endedAt, nextDatev(undefined, call.datev));
     const kept = this.put(entry);
     if (entry.datev === 'pending' && (!before || before.datev !== 'pending')) {
       this.log.info(
