@@ -6,8 +6,15 @@
 import './heapSettings'; // first: V8 flags before anything allocates
 import { startEarly } from './native/earlyStart';
 import { installCrashHandlers, type CrashLog } from './crashHandlers';
+import { CRASH_RESTARTS_ENV, restartDecision, MAX_RESTARTS, RESTART_WINDOW_MS } from './crashRestart';
 import type { NativeWiring } from './cli/run';
 import type { Logger } from './logging/logger';
+
+/**
+ * Fault injection for the Wine tests only: an exception nobody catches this many ms after the start
+ * (the program's crash handling end to end). Not passed on to a program started again after it.
+ */
+const TEST_CRASH_ENV = 'WILDIX_CTI_TEST_CRASH_AFTER_MS';
 
 let crashLog: CrashLog | undefined;
 installCrashHandlers({
@@ -15,9 +22,50 @@ installCrashHandlers({
   log: () => crashLog,
   stderr: (t) => process.stderr.write(t),
   exit: (code) => process.exit(code),
+  restart: () => restartAfterCrash(),
 });
 
 const early = startEarly(process.argv.slice(2));
+
+const testCrashMs = Number(process.env[TEST_CRASH_ENV] ?? '');
+if (testCrashMs > 0) {
+  setTimeout(() => {
+    throw new Error(`crash on purpose (${TEST_CRASH_ENV})`);
+  }, testCrashMs);
+}
+
+/** Whether this is the packaged exe (a Node single executable application), not node.exe with a script. */
+function isPackaged(): boolean {
+  if ('pkg' in process) return true; // pkg's bootstrap marks its executables
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('node:sea') as { isSea(): boolean }).isSea();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The same program again, in the background, after a crash (src/crashRestart.ts): only the Windows CTI
+ * itself (this session's instance), at most MAX_RESTARTS times in RESTART_WINDOW_MS. The new process
+ * waits for this one to be gone (src/native/earlyStart.ts).
+ */
+function restartAfterCrash(): string {
+  if (early?.instance !== 'acquired') return 'not started again (not the CTI of this session)';
+  const decision = restartDecision(process.env[CRASH_RESTARTS_ENV], Date.now());
+  if (!decision.restart) {
+    return `not started again: ${decision.recent} restarts after a crash in the last ${RESTART_WINDOW_MS / 60_000} minutes already (at most ${MAX_RESTARTS}); please send the log to support`;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
+  // the packaged exe is the program; node.exe needs the script (and its options) again
+  const args = [...(isPackaged() ? [] : [...process.execArgv, process.argv[1]!]), ...process.argv.slice(2).filter((a) => a !== '--background'), '--background'];
+  const env: NodeJS.ProcessEnv = { ...process.env, [CRASH_RESTARTS_ENV]: decision.env };
+  delete env[TEST_CRASH_ENV];
+  const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore', windowsHide: true, env });
+  child.unref();
+  return `the program starts again after the crash (pid ${child.pid ?? '?'}; restart ${decision.recent + 1} of at most ${MAX_RESTARTS} in ${RESTART_WINDOW_MS / 60_000} minutes)`;
+}
 
 /**
  * The rest of the program is loaded once the early registration is done (or after this long): loading

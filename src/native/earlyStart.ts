@@ -8,6 +8,7 @@
  */
 import { parseArgs } from '../cli/args';
 import { INSTANCE_MUTEX } from '../cli/workstation';
+import { isRestartAfterCrash } from '../crashRestart';
 import { loadAddon, type NativeAddon } from './addon';
 import { NativeDatevPort, type NativeComModule, type NativeDatevLog } from './comDatevPort';
 
@@ -23,6 +24,9 @@ export interface EarlyStart {
   lines: [NativeDatevLog['level'], string][];
 }
 
+/** How long a program started again after a crash waits for the crashed one's single-instance lock. */
+const RESTART_LOCK_WAIT_MS = 10_000;
+
 /** The fast path for `argv`, or undefined when it does not apply (another command, not Windows, no addon). */
 export function startEarly(argv: string[]): EarlyStart | undefined {
   if (process.platform !== 'win32') return undefined;
@@ -37,6 +41,11 @@ export function startEarly(argv: string[]): EarlyStart | undefined {
   try {
     addon = loadAddon();
     instance = addon.win.acquireSingleInstance(INSTANCE_MUTEX);
+    // started again after a crash: the crashed process may not be gone yet (it holds the lock until then)
+    for (let waited = 0; instance !== 'acquired' && isRestartAfterCrash(process.env) && waited < RESTART_LOCK_WAIT_MS; waited += 100) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+      instance = addon.win.acquireSingleInstance(INSTANCE_MUTEX);
+    }
   } catch {
     return undefined; // the usual path reports it
   }

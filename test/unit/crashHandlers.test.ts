@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { installCrashHandlers, type CrashLog } from '../../src/crashHandlers';
+import { CRASH_RESTARTS_ENV, isRestartAfterCrash, MAX_RESTARTS, RESTART_WINDOW_MS, restartDecision } from '../../src/crashRestart';
 
-function setUp(withLog = true) {
+function setUp(withLog = true, restart?: () => string) {
   const proc = new EventEmitter();
   const written: { how: string; level?: string; text: string }[] = [];
   const exits: number[] = [];
@@ -10,7 +11,13 @@ function setUp(withLog = true) {
     writeSync: (level, text) => written.push({ how: 'sync', level, text }),
     error: (text) => written.push({ how: 'async', level: 'error', text }),
   };
-  installCrashHandlers({ process: proc, log: () => (withLog ? log : undefined), stderr: (text) => written.push({ how: 'stderr', text }), exit: (c) => exits.push(c) });
+  installCrashHandlers({
+    process: proc,
+    log: () => (withLog ? log : undefined),
+    stderr: (text) => written.push({ how: 'stderr', text }),
+    exit: (c) => exits.push(c),
+    ...(restart ? { restart } : {}),
+  });
   return { proc, written, exits };
 }
 
@@ -22,6 +29,24 @@ describe('crash handlers', () => {
     expect(written[0]!.text).toMatch(/uncaught exception[\s\S]*Error: boom[\s\S]*crashHandlers\.test/);
     expect(written.some((w) => w.how === 'stderr' && w.text.includes('boom'))).toBe(true);
     expect(exits).toEqual([1]);
+  });
+
+  it('a stderr that throws (no console, a closed handle) keeps neither the restart nor the exit from happening', () => {
+    const proc = new EventEmitter();
+    const exits: number[] = [];
+    let restarts = 0;
+    installCrashHandlers({
+      process: proc,
+      log: () => undefined,
+      stderr: () => {
+        throw new Error('open EBADF');
+      },
+      exit: (c) => exits.push(c),
+      restart: () => `started again (${++restarts})`,
+    });
+    proc.emit('unhandledRejection', new Error('lost'));
+    proc.emit('uncaughtException', new Error('boom'));
+    expect([restarts, exits]).toEqual([1, [1]]);
   });
 
   it('a rejected promise nobody handles is logged and the program goes on', () => {
@@ -39,5 +64,44 @@ describe('crash handlers', () => {
     proc.emit('uncaughtException', new Error('early'));
     expect(written.map((w) => w.how)).toEqual(['stderr', 'stderr']);
     expect(exits).toEqual([1]);
+  });
+
+  it('after an uncaught exception the program starts again (what restart says is logged), then this one ends; a failing restart is logged too', () => {
+    const a = setUp(true, () => 'the program starts again after the crash (pid 42)');
+    a.proc.emit('uncaughtException', new Error('boom'));
+    const sync = a.written.filter((w) => w.how === 'sync');
+    expect(sync.map((w) => w.level)).toEqual(['error', 'warn']);
+    expect(sync[0]!.text).toContain('uncaught exception, the program ends');
+    expect(sync[1]!.text).toBe('the program starts again after the crash (pid 42)');
+    expect(a.exits).toEqual([1]);
+    const b = setUp(true, () => {
+      throw new Error('spawn EACCES');
+    });
+    b.proc.emit('uncaughtException', new Error('boom'));
+    expect(b.written.some((w) => w.level === 'warn' && w.text.includes('could not be started again') && w.text.includes('spawn EACCES'))).toBe(true);
+    expect(b.exits).toEqual([1]);
+  });
+});
+
+describe('starting again after a crash (src/crashRestart.ts)', () => {
+  const now = 1_800_000_000_000;
+  it(`starts again up to ${MAX_RESTARTS} times in ${RESTART_WINDOW_MS / 60_000} minutes, counting only the restarts in that window`, () => {
+    const first = restartDecision(undefined, now);
+    expect(first).toEqual({ restart: true, env: String(now), recent: 0 });
+    const second = restartDecision(first.env, now + 1000);
+    const third = restartDecision(second.env, now + 2000);
+    expect([second.restart, third.restart, third.recent]).toEqual([true, true, 2]);
+    const fourth = restartDecision(third.env, now + 3000);
+    expect([fourth.restart, fourth.recent]).toEqual([false, 3]);
+    // the window moves on: the old ones no longer count
+    const later = restartDecision(third.env, now + RESTART_WINDOW_MS + 1500);
+    expect([later.restart, later.recent, later.env]).toEqual([true, 1, `${now + 2000},${now + RESTART_WINDOW_MS + 1500}`]);
+  });
+
+  it('reads what a previous process passed on, ignoring what is not a time', () => {
+    expect(restartDecision('x,,-5,' + String(now + 60_000), now)).toEqual({ restart: true, env: String(now), recent: 0 });
+    expect(isRestartAfterCrash({ [CRASH_RESTARTS_ENV]: String(now) })).toBe(true);
+    expect(isRestartAfterCrash({})).toBe(false);
+    expect(isRestartAfterCrash({ [CRASH_RESTARTS_ENV]: '' })).toBe(false);
   });
 });

@@ -1,0 +1,157 @@
+/**
+ * The program under Wine after a crash (an exception nobody caught — here on purpose, through the test
+ * hook WILDIX_CTI_TEST_CRASH_AFTER_MS): it writes the stack to its log, starts itself again in the
+ * background and ends; the new process waits for the crashed one's single-instance lock, registers the
+ * CTI object, opens the line and serves DATEV. The hook is not passed on, so the new process stays up.
+ * The limit of 3 restarts in 10 minutes is the unit tests' (test/unit/crashHandlers.test.ts).
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { E2E_DIR, primaryTarget, startApp, type AppProcess } from './appProcess';
+import { FAKE_DATEV_BUILD, FAKE_DATEV_EXE, FakeDatevProcess } from './datevDriver';
+import { coverageEnv, paths, VIRTUAL_DESKTOP, wineEnv, winPath } from './env';
+import { FAKE_TAPI_BUILD, FAKE_TAPI_DIR, FAKE_TAPI_DLL, FakeTapiServer, type FakeTapiPbx } from './pbxDriver';
+
+const display = inject('display');
+const env = wineEnv(display);
+const LINE_NAME = 'Wildix 201 Anna Schmidt';
+const LINE_ADDRESS = '201';
+
+let server: FakeTapiServer;
+
+/** The program's files in the prefix (journal, learned numbers): this file starts and ends without them. */
+function removeUserData(): void {
+  const users = `${paths.prefix}/drive_c/users`;
+  for (const user of fs.existsSync(users) ? fs.readdirSync(users) : []) {
+    const dir = `${users}/${user}/AppData/Local/Wildix/DatevCti`;
+    for (const f of ['journal.dat', 'learned-contacts.json', 'last-contact-choices.json']) fs.rmSync(`${dir}/${f}`, { force: true });
+  }
+}
+
+beforeAll(async () => {
+  if (!display) throw new Error('no X display: run the Wine tests with vitest.wine.config.ts (npm run test:wine)');
+  for (const [script, args] of [
+    [FAKE_DATEV_BUILD, []],
+    [FAKE_TAPI_BUILD, [FAKE_TAPI_DIR]],
+  ] as const) {
+    const build = spawnSync('bash', [script, ...args], { encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`${script} failed:\n${build.stdout}${build.stderr}`);
+  }
+  expect(fs.existsSync(FAKE_DATEV_EXE)).toBe(true);
+  expect(fs.existsSync(FAKE_TAPI_DLL)).toBe(true);
+  fs.mkdirSync(E2E_DIR, { recursive: true });
+  removeUserData();
+  server = await FakeTapiServer.start();
+});
+
+afterAll(async () => {
+  await server?.close();
+  removeUserData();
+});
+
+async function until<T>(what: string, check: () => T | undefined, ms: number, describe: () => string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}; ${describe()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Unix pids of the Wine processes running the program with this config file (the crashed one's successor too). */
+function programPids(configFile: string): number[] {
+  const marker = winPath(configFile);
+  const out: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmdline.includes(marker) && !cmdline.includes('explorer') && !cmdline.includes('start.exe')) out.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+describe(`the program under Wine after a crash (${primaryTarget().label})`, () => {
+  let pbx: FakeTapiPbx;
+  /** The PBX session of the process started after the crash (its tapi32.dll connects anew). */
+  let pbx2: FakeTapiPbx | undefined;
+  let app: AppProcess | undefined;
+  let datev: FakeDatevProcess;
+
+  beforeAll(async () => {
+    pbx = server.session();
+    await pbx.addLine(LINE_NAME, LINE_ADDRESS);
+    datev = new FakeDatevProcess({ env, checkRules: true });
+    await datev.ready;
+  });
+
+  afterAll(async () => {
+    if (app) for (const pid of programPids(app.configFile)) process.kill(pid, 'SIGKILL');
+    await app?.dispose();
+    await pbx?.dispose();
+    await pbx2?.dispose();
+    await datev?.close();
+  });
+
+  it('starts again by itself: the new process takes over the ROT entry and the line, and DATEV dials through it', { timeout: 120000 }, async () => {
+    app = startApp({
+      display,
+      target: primaryTarget(),
+      name: 'crash',
+      config: { line: LINE_ADDRESS, contacts: { datevConnect: { enabled: false } }, log: { level: 'debug' } },
+      env: { FAKE_TAPI_PORT: String(server.port), WILDIX_CTI_TEST_CRASH_AFTER_MS: '6000' },
+      dllOverrides: 'tapi32=n',
+    });
+    const a = app;
+    const lines = (pattern: RegExp): string[] => a.logLines(pattern);
+    await a.waitForLog(/CTI object registered in the ROT/, 40000);
+    await a.waitForLog(/TAPI line open/, 20000);
+    const first = a.programPid();
+    expect(first).toBeDefined();
+    pbx2 = server.session(); // for the next process's tapi32.dll
+    await pbx2.addLine(LINE_NAME, LINE_ADDRESS);
+
+    await until('the crash in the log', () => (lines(/uncaught exception, the program ends/).length > 0 ? true : undefined), 20000, () => a.describe());
+    expect(lines(/uncaught exception/)[0]).toContain('crash on purpose (WILDIX_CTI_TEST_CRASH_AFTER_MS)');
+    await until('the restart in the log', () => (lines(/the program starts again after the crash \(pid \d+; restart 1 of at most 3 in 10 minutes\)/).length === 1 ? true : undefined), 10000, () => a.describe());
+
+    // the new process: a second start in the same log, its own ROT entry and line
+    await until('the new process to register the CTI object and open the line', () => (lines(/CTI object registered in the ROT/).length >= 2 && lines(/TAPI line open/).length >= 2 ? true : undefined), 60000, () => a.describe());
+    const pids = programPids(a.configFile);
+    expect(pids).toHaveLength(1);
+    expect(pids[0]).not.toBe(first);
+    expect(fs.readFileSync(`/proc/${pids[0]}/cmdline`, 'utf8')).toContain('--background');
+
+    // DATEV finds the new CTI object and dials through it
+    const r = await datev.dial({ CalledNumber: '+49 89 1234567' });
+    expect(r.hresult).toBe(0);
+    expect(r.callId).toMatch(/^201-\d{8}-\d{4}-\d+$/);
+    await pbx2.waitFor((e) => e.ev === 'api' && e.fn === 'lineMakeCallW', 15000);
+
+    // the test hook went with the crashed process: the new one stays up
+    await new Promise((res) => setTimeout(res, 8000));
+    expect(lines(/uncaught exception/)).toHaveLength(1);
+    expect(programPids(a.configFile)).toEqual(pids);
+
+    // --stop from a second start ends it cleanly (the call it dialled ends with it, nothing left for the journal)
+    const [exe, ...lead] = primaryTarget().command;
+    const outFile = `${a.dir}/stop.txt`;
+    const out = fs.openSync(outFile, 'w'); // (a Windows node cannot write to a Unix pipe)
+    // on the program's desktop (the tests' virtual one), where --stop finds it; explorer does not pass the
+    // exit code on, so what counts is that the program ends
+    const stop = spawnSync('wine', ['explorer', `/desktop=${VIRTUAL_DESKTOP}`, exe!, ...lead, '--stop', '--log-dir', winPath(`${a.dir}/logs-stop`)], {
+      env: wineEnv(display, a.options.target.measured ? coverageEnv() : {}),
+      stdio: ['ignore', out, out],
+      timeout: 60000,
+    });
+    fs.closeSync(out);
+    await until('the new process to end', () => (programPids(a.configFile).length === 0 ? true : undefined), 20000, () => `${a.describe()}\n--stop (${stop.status}): ${fs.readFileSync(outFile, 'utf8')}`);
+    expect(lines(/stopping \(close\)/).length, a.describe()).toBeGreaterThan(0);
+    expect(lines(/uncaught exception/)).toHaveLength(1);
+  });
+});
