@@ -2,12 +2,14 @@
  * The program under Wine after a crash (an exception nobody caught — here on purpose, through the test
  * hook WILDIX_CTI_TEST_CRASH_AFTER_MS): it writes the stack to its log, starts itself again in the
  * background and ends; the new process waits for the crashed one's single-instance lock, registers the
- * CTI object, opens the line and serves DATEV. The hook is not passed on, so the new process stays up.
+ * CTI object, opens the line, ends in DATEV the call the crashed one had going on (live, under its
+ * CallID) and serves DATEV. The hook is not passed on, so the new process stays up.
  * The limit of 3 restarts in 10 minutes is the unit tests' (test/unit/crashHandlers.test.ts).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { CallState } from '../../src/datev/callData';
 import { E2E_DIR, primaryTarget, startApp, type AppProcess } from './appProcess';
 import { FAKE_DATEV_BUILD, FAKE_DATEV_EXE, FakeDatevProcess } from './datevDriver';
 import { coverageEnv, paths, VIRTUAL_DESKTOP, wineEnv, winPath } from './env';
@@ -60,6 +62,16 @@ async function until<T>(what: string, check: () => T | undefined, ms: number, de
   }
 }
 
+async function untilAsync<T>(what: string, check: () => Promise<T | undefined>, ms: number, describe: () => string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}; ${describe()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** Unix pids of the Wine processes running the program with this config file (the crashed one's successor too). */
 function programPids(configFile: string): number[] {
   const marker = winPath(configFile);
@@ -98,13 +110,13 @@ describe(`the program under Wine after a crash (${primaryTarget().label})`, () =
     await datev?.close();
   });
 
-  it('starts again by itself: the new process takes over the ROT entry and the line, and DATEV dials through it', { timeout: 120000 }, async () => {
+  it('starts again by itself: the new process takes over the ROT entry and the line, ends in DATEV the call the crashed one had going on, and DATEV dials through it', { timeout: 120000 }, async () => {
     app = startApp({
       display,
       target: primaryTarget(),
       name: 'crash',
       config: { line: LINE_ADDRESS, contacts: { datevConnect: { enabled: false } }, log: { level: 'debug' } },
-      env: { FAKE_TAPI_PORT: String(server.port), WILDIX_CTI_TEST_CRASH_AFTER_MS: '6000' },
+      env: { FAKE_TAPI_PORT: String(server.port), WILDIX_CTI_TEST_CRASH_AFTER_MS: '8000' },
       dllOverrides: 'tapi32=n',
     });
     const a = app;
@@ -115,6 +127,11 @@ describe(`the program under Wine after a crash (${primaryTarget().label})`, () =
     expect(first).toBeDefined();
     pbx2 = server.session(); // for the next process's tapi32.dll
     await pbx2.addLine(LINE_NAME, LINE_ADDRESS);
+    // a call going on when it crashes: DATEV has it open
+    const call = await pbx.incoming(LINE_ADDRESS, '+4930123456');
+    await pbx.answer(call);
+    const connected = await untilAsync('the call connected in DATEV', async () => (await datev.notifications()).find((n) => n.method === 'CallStateChanged' && n.data.CallState === CallState.eCSConnected), 15000, () => a.describe());
+    const callId = String(connected.data.CallID);
 
     await until('the crash in the log', () => (lines(/uncaught exception, the program ends/).length > 0 ? true : undefined), 20000, () => a.describe());
     expect(lines(/uncaught exception/)[0]).toContain('crash on purpose (WILDIX_CTI_TEST_CRASH_AFTER_MS)');
@@ -126,6 +143,13 @@ describe(`the program under Wine after a crash (${primaryTarget().label})`, () =
     expect(pids).toHaveLength(1);
     expect(pids[0]).not.toBe(first);
     expect(fs.readFileSync(`/proc/${pids[0]}/cmdline`, 'utf8')).toContain('--background');
+
+    // the call the crashed process had open in DATEV is ended there, live under its CallID (the new
+    // process's PBX session has no such call: it ended while the program was gone)
+    const end = await untilAsync('the end of the call in DATEV', async () => (await datev.notifications()).find((n) => n.data.CallID === callId && n.data.CallState === CallState.eCSFinished), 30000, () => a.describe());
+    expect(end.method).toBe('CallStateChanged');
+    expect((end.data.Begin as Date).getTime()).toBe((connected.data.Begin as Date).getTime());
+    expect((await datev.notifications()).filter((n) => n.method === 'NewJournal')).toEqual([]);
 
     // DATEV finds the new CTI object and dials through it
     const r = await datev.dial({ CalledNumber: '+49 89 1234567' });
