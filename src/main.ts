@@ -17,6 +17,8 @@ import type { Logger } from './logging/logger';
 const TEST_CRASH_ENV = 'WILDIX_CTI_TEST_CRASH_AFTER_MS';
 
 let crashLog: CrashLog | undefined;
+/** A stop was requested (stop signal or the tray's "Beenden"): a crash from now on is not followed by a new start. */
+let stopping = false;
 installCrashHandlers({
   process,
   log: () => crashLog,
@@ -52,6 +54,7 @@ function isPackaged(): boolean {
  */
 function restartAfterCrash(): string {
   if (early?.instance !== 'acquired') return 'not started again (not the CTI of this session)';
+  if (stopping) return 'not started again (the program was asked to stop: logoff, --stop, „Beenden“)';
   const decision = restartDecision(process.env[CRASH_RESTARTS_ENV], Date.now());
   if (!decision.restart) {
     return `not started again: ${decision.recent} restarts after a crash in the last ${RESTART_WINDOW_MS / 60_000} minutes already (at most ${MAX_RESTARTS}); please send the log to support`;
@@ -117,6 +120,7 @@ function withStopDeadline(stopDeadline: Program['stopDeadline'], w: NativeWiring
   return {
     ...w,
     stopSignal: w.stopSignal.then((reason) => {
+      stopping = true;
       deadline.request(reason);
       return reason;
     }),
@@ -124,7 +128,10 @@ function withStopDeadline(stopDeadline: Program['stopDeadline'], w: NativeWiring
       ? {
           tray: (tooltip, problem, onCommand) =>
             tray(tooltip, problem, (command) => {
-              if (command === 'quit') deadline.request('tray');
+              if (command === 'quit') {
+                stopping = true;
+                deadline.request('tray');
+              }
               onCommand(command);
             }),
         }
