@@ -205,6 +205,21 @@ export class FakeTapi {
   }
 
   /**
+   * The PBX of a program that is gone (killed) goes on for this one: its calls still going on are here,
+   * with their switch call ids (dwCallID), announced when the program opens their line; new calls get
+   * ids after its. Call after the lines are added, before the program starts.
+   */
+  continueFrom(before: FakeTapi): void {
+    this.nextCallId = Math.max(this.nextCallId, before.nextCallId);
+    for (const c of [...before.calls.values(), ...before.survivors]) {
+      if (c.state === 'IDLE' || c.state === 'DISCONNECTED') continue;
+      const line = this.lines.find((l) => l.address === c.line.address);
+      if (!line) continue;
+      this.survivors.push({ ...c, line, hCall: 0, deallocated: false, caller: { ...c.caller }, called: { ...c.called }, connected: { ...c.connected } });
+    }
+  }
+
+  /**
    * The TSP loses its link to the PBX for a moment: the line closes (LINE_CLOSE, handles dead) while its
    * calls go on at the PBX; when the program opens the line again they are announced with new handles
    * and the same dwCallID.

@@ -63,16 +63,34 @@ export type OpenCall = Omit<FinalCall, 'endedAt' | 'datev'> & {
 
 /** A DATEV that has a call open: which one (`Delivery.datevId`, across runs of the program) and what it acknowledged. */
 export interface OpenInDatev {
+  /** "" when not known. */
   datevId: string;
   reported: 'offered' | 'connected';
+  /**
+   * DATEV has (or may have) the call, but it is not told about it live any more: it refused a
+   * notification, restarted, or its NewCall had no answer yet — the call goes to it as a journal entry.
+   */
+  lost?: true;
+}
+
+/** What a DATEV has of a call going on (see OpenInDatev); undefined: no DATEV has any of it. */
+function openInOf(r: CallRecord): OpenInDatev | undefined {
+  if (r.reported === 'offered' || r.reported === 'connected') {
+    const datevId = r.datevId ?? '';
+    return { datevId, reported: r.reported, ...(r.link === 'lost' || datevId === '' ? { lost: true as const } : {}) };
+  }
+  // its NewCall went and has no answer (DATEV hangs): DATEV may have it
+  if (r.inFlight === 'NewCall' || r.unanswered?.method === 'NewCall') return { datevId: '', reported: 'offered', lost: true };
+  return undefined;
 }
 
 /** The journal's view of a call DATEV should get, while it goes on (undefined once ended, before it was seen, or not DATEV's business). */
 export function openCallOf(r: CallRecord, internal: boolean, tapiCallId?: number): OpenCall | undefined {
   if (r.observed === 'none' || r.observed === 'ended' || !r.reportable || !r.data.CallID || !r.firstSeenAt) return undefined;
+  const openIn = openInOf(r);
   return {
     ...callFields(r, internal, r.firstSeenAt),
-    ...((r.reported === 'offered' || r.reported === 'connected') && r.link !== 'lost' && r.datevId ? { openIn: { datevId: r.datevId, reported: r.reported } } : {}),
+    ...(openIn ? { openIn } : {}),
     ...(tapiCallId ? { tapiCallId } : {}),
   };
 }
@@ -89,6 +107,7 @@ export function openCallChanged(before: OpenCall | undefined, after: OpenCall): 
     before.contact?.dataSource !== after.contact?.dataSource ||
     before.openIn?.datevId !== after.openIn?.datevId ||
     before.openIn?.reported !== after.openIn?.reported ||
+    before.openIn?.lost !== after.openIn?.lost ||
     before.tapiCallId !== after.tapiCallId
   );
 }

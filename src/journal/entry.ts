@@ -70,7 +70,7 @@ export interface JournalEntry {
    * acknowledged: kept while the call goes on (`open`) and after a run ended without ending it
    * (`unended`), so that the next run can end it there, live.
    */
-  openIn?: { datevId: string; reported: 'offered' | 'connected' };
+  openIn?: { datevId: string; reported: 'offered' | 'connected'; lost?: true };
   /** TAPI's dwCallID of a call going on (`open`): a new run of the program that finds it still going on continues it. */
   tapiCallId?: number;
 }

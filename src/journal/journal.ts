@@ -57,13 +57,13 @@ export class Journal {
       if (e.datev === 'waiting') this.store.put({ ...e, datev: 'pending' }, now);
       if (e.datev === 'open') {
         // its end: when it was last seen going on; to the DATEV that has it open, if that one still runs
-        const live = this.options.endUnendedLive && e.openIn !== undefined;
-        const { openIn, ...rest } = e;
-        this.store.put(live ? { ...e, datev: 'unended' } : { ...rest, datev: 'pending' }, now);
+        const live = this.options.endUnendedLive && e.openIn !== undefined && !e.openIn.lost;
+        // (`openIn` stays: if the call is still going on, the new run goes on from what DATEV has)
+        this.store.put({ ...e, datev: live ? 'unended' : 'pending' }, now);
         this.leftGoing.add(e.callId);
         this.log.warn(
           'Journal: der Anruf lief noch, als das Programm zuletzt ohne ordentliches Ende beendet wurde; er wird mit dem Ende nachgetragen, zu dem er zuletzt lief / the call was going on when the program last ended without stopping properly (killed, crashed, power lost); it is completed with the end when it was last seen going on',
-          { callId: e.callId, lastSeen: e.endedAt, connected: e.connectedAt !== undefined, to: live ? `the DATEV that has it open (${openIn!.datevId}), else as a journal entry` : 'as a journal entry' },
+          { callId: e.callId, lastSeen: e.endedAt, connected: e.connectedAt !== undefined, to: live ? `the DATEV that has it open (${e.openIn!.datevId}), else as a journal entry` : 'as a journal entry' },
         );
       }
       if (hasWork(this.store.get(e.callId) ?? e)) this.work.add(e.callId);
@@ -133,14 +133,14 @@ export class Journal {
   /**
    * The call with this dwCallID and direction the program's earlier run left going on (found `open` at
    * this start), if TAPI announces it again as the line opens: it is kept as going on again, and the
-   * new run goes on with it (its CallID, its DATEV). Not one whose DATEV may only get a journal entry
-   * (journal.endUnendedLive off and a DATEV has it open: its NewCall must not come twice).
+   * new run goes on with it (its CallID, its DATEV, from what that DATEV has; a DATEV that is not told
+   * live any more, `openIn.lost`, gets it as a journal entry at its end).
    */
   resumeLeftGoing(tapiCallId: number, direction: number): OpenCall | undefined {
     for (const callId of this.leftGoing) {
       const e = this.store.get(callId);
       if (!e || e.tapiCallId !== tapiCallId || e.direction !== direction) continue;
-      if (e.datev !== 'unended' && !(e.datev === 'pending' && e.openIn === undefined && e.journalCallId === undefined)) continue;
+      if (e.datev !== 'unended' && !(e.datev === 'pending' && e.journalCallId === undefined)) continue;
       this.leftGoing.delete(callId);
       this.put({ ...e, datev: 'open' });
       this.log.info('Journal: der Anruf aus dem letzten Programmlauf läuft noch; er geht weiter / the call the program left going on is still going on; it goes on as the same call', { callId, tapiCallId });
@@ -153,7 +153,8 @@ export class Journal {
         internal: e.internal,
         ringAt: new Date(e.ringAt),
         ...(e.connectedAt ? { connectedAt: new Date(e.connectedAt) } : {}),
-        ...(e.openIn ? { openIn: { ...e.openIn } } : {}),
+        // (with journal.endUnendedLive off, the DATEV that has it gets nothing more live: a journal entry at its end)
+        ...(e.openIn ? { openIn: { ...e.openIn, ...(this.options.endUnendedLive ? {} : { lost: true as const }) } } : {}),
         tapiCallId,
       };
     }

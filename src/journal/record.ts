@@ -37,7 +37,7 @@ export function isEntry(v: unknown): v is JournalEntry {
     Array.isArray(v.notes) &&
     v.notes.every(isNote) &&
     optNum(v.tapiCallId) &&
-    (v.openIn === undefined || (isRecord(v.openIn) && str(v.openIn.datevId) && (v.openIn.reported === 'offered' || v.openIn.reported === 'connected')))
+    (v.openIn === undefined || (isRecord(v.openIn) && str(v.openIn.datevId) && (v.openIn.reported === 'offered' || v.openIn.reported === 'connected') && (v.openIn.lost === undefined || v.openIn.lost === true)))
   );
 }
 

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { CallState, Direction } from '../../src/datev/callData';
 import { MemoryJournal } from '../../fakes/journal/memoryJournal';
+import { E_FAIL } from '../../fakes/datev/fakeDatev';
 import { OPEN_CALL_WRITE_DELAY_MS } from '../../src/journal/service';
 import { defaultConfig } from '../../src/config/schema';
 import { makeWorld, MUELLER, type World } from '../support/world';
@@ -604,6 +605,22 @@ describe('calls while DATEV was closed are not lost', () => {
     const got = second.datev.received;
     expect(got.map((n) => [n.method, n.data.CallState])).toEqual([['NewJournal', CallState.eCSFinished]]);
     expect([(got[0]!.data.Begin as Date).getTime(), (got[0]!.data.End as Date).getTime()]).toEqual([connectedAt, endedAt]);
+  });
+
+  it('a call whose connect DATEV refused (the program gave up telling it live), still going on after a kill: no second NewCall; a journal entry at its end (found by the random day)', async () => {
+    const store = new MemoryJournal();
+    const first = await makeWorld({ journal: store });
+    const id = await first.tapi.pbx.incoming('201', '+49 89 1234567');
+    await first.settle();
+    await first.datev.driver.failNextNotification(E_FAIL);
+    await first.tapi.pbx.answer(id);
+    await first.settle();
+    expect(first.methods()).toEqual(['NewCall:1']);
+    const { second, talking } = await restartDuringTheCall(first, store, { datevRunsOn: true });
+    await second.tapi.pbx.hangup(talking);
+    await second.settle();
+    await second.advance(60_000);
+    expect(second.datev.received.slice(first.datev.received.length).map((n) => [n.method, n.data.CallState])).toEqual([['NewJournal', CallState.eCSFinished]]);
   });
 
   it('a call DATEV did not have when the program was killed (DATEV was closed), still going on at the restart: DATEV gets it live as one call, from its ring', async () => {

@@ -30,6 +30,8 @@ export interface WorldOptions {
   idsFrom?: number;
   /** The DATEV of an earlier world whose program is gone (killed): still running, the same DATEV for this program. */
   datevContinues?: FakeDatev;
+  /** The PBX of an earlier world whose program is gone (killed): its calls go on (FakeTapi.continueFrom). */
+  tapiContinues?: FakeTapi;
 }
 
 export type World = Awaited<ReturnType<typeof makeWorld>>;
@@ -47,6 +49,7 @@ export async function makeWorld(o: WorldOptions = {}) {
   datevsMade.push(datev);
   const tapi = new FakeTapi();
   for (const l of o.lines ?? [{ name: 'Wildix 201 Anna Schmidt', address: '201' }]) tapi.addLine(l.name, l.address);
+  if (o.tapiContinues) tapi.continueFrom(o.tapiContinues);
   const dialogs = new FakeDialogs(clock);
   const contacts = o.contacts ?? new MemoryContacts([MUELLER, KAMMER, TWIN_A, TWIN_B]);
   const log = new MemoryLogger();

@@ -247,10 +247,12 @@ export class TelephonyCalls {
     r.firstSeenAt = left.ringAt;
     if (left.connectedAt) call.resumedConnectedAt = left.connectedAt;
     if (left.openIn) {
-      // the DATEV that has it open: only to that one, from where it is (its NewCall is not sent again)
+      // the DATEV that has it open: only to that one, from where it is (its NewCall is not sent again);
+      // one that is not told live any more gets it as a journal entry at its end
       r.reported = left.openIn.reported;
       r.datevId = left.openIn.datevId;
       r.datevContact = { Adressatenname: data.Adressatenname, AdressatenId: data.AdressatenId, DataSource: data.DataSource };
+      if (left.openIn.lost || left.openIn.datevId === '') r.link = 'lost';
     }
     call.lookupDone = true;
     this.c.registry.remember(call);
@@ -258,7 +260,7 @@ export class TelephonyCalls {
       callId: data.CallID,
       hCall: call.hCall,
       tapiCallId,
-      datev: left.openIn ? `${left.openIn.reported} in ${left.openIn.datevId}` : 'none yet',
+      datev: left.openIn ? `${left.openIn.reported} in ${left.openIn.datevId || '?'}${left.openIn.lost ? ', not told live any more' : ''}` : 'none yet',
     });
     this.c.reporter.apply(call, { type: 'announce' });
     return true;
