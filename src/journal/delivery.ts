@@ -188,7 +188,13 @@ export class JournalDelivery {
         const kept = journal.get(entry.callId);
         if (!kept || kept.datev !== 'unended') {
           if (this.current === attempt) this.current = undefined;
-          return; // a late answer after the entry went on (pending, delivered)
+          // a late answer after the entry went on: DATEV took the end after all (it hung longer than the
+          // program waits) — unless its NewJournal is already on its way, the call is DATEV's, live
+          if (kept && last && o.type === 'delivered' && kept.datev === 'pending' && kept.journalCallId === undefined) {
+            journal.update({ ...copyEntry(kept), datev: 'live' });
+            log.info('Journal: DATEV hat das Ende des Anrufs doch noch genommen / DATEV took the end of the call after all, live', meta);
+          }
+          return;
         }
         const e = copyEntry(kept);
         if (o.type === 'delivered' && !last) {

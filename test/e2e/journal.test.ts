@@ -664,6 +664,27 @@ describe('calls while DATEV was closed are not lost', () => {
     expect(journals(second)).toEqual([]);
   });
 
+  it('the same DATEV hanging longer than the program waits when the next run ends such a call: its late answer counts, no journal entry follows', async () => {
+    const store = new MemoryJournal();
+    const first = await makeWorld({ journal: store, config: { datevTimeoutMs: 1000 } });
+    const id = await first.tapi.pbx.incoming('201', '+49 89 1234567');
+    await first.settle();
+    await first.tapi.pbx.answer(id);
+    await first.settle();
+    await first.advance(1000);
+    const second = await makeWorld({ journal: store.reopenAfterKill(), idsFrom: 100_000, datevContinues: first.datev, config: { datevTimeoutMs: 1000 }, start: false });
+    await second.datev.driver.hangNotifications(12 * 60_000, 1); // in the end's CallStateChanged
+    await second.app.start();
+    await second.settle();
+    for (let i = 0; i < 11; i++) await second.advance(60_000);
+    expect(second.journal.entries()[0]!.datev).toBe('pending'); // given up on after 10 minutes; DATEV hangs, so no NewJournal yet
+    for (let i = 0; i < 3; i++) await second.advance(60_000);
+    const after = second.datev.received.slice(first.datev.received.length);
+    expect(after.map((n) => [n.method, n.data.CallState])).toEqual([['CallStateChanged', CallState.eCSFinished]]);
+    expect(second.journal.entries()[0]!.datev).toBe('live');
+    expect(second.log.has('info', 'DATEV took the end of the call after all')).toBe(true);
+  });
+
   it('with journal.endUnendedLive off, such a call goes as a journal entry even to the same DATEV', async () => {
     const store = new MemoryJournal();
     const journal = { notePrompt: 'contact' as const, notePromptSeconds: 180, deliverMissed: true, retrySeconds: 30, endUnendedLive: false };
