@@ -1,9 +1,12 @@
 /**
  * Writes the running program's status report (src/app/statusReport.ts) to `<log dir>/status.json`
  * every few seconds and at stop: replaced atomically (temp file + rename), never throws into the
- * program (a folder that cannot be written is logged once).
+ * program (a folder that cannot be written is logged once). Written off the JavaScript thread: the
+ * log folder may be a share (the all-users installer's LOGDIR), and a share that stalls (its server
+ * restarts, the network drops) would hold a synchronous write — and with it every call's way to DATEV —
+ * for as long as SMB waits; a write still waiting is not started again.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { App } from '../app/app';
 import { STATUS_FILE, type ProcessStats, type StatusReport } from '../app/statusReport';
@@ -20,10 +23,23 @@ export interface StatusFileDeps {
   log: Logger;
   /** Windows handles/threads of the process (native, counted off the JavaScript thread); default: memory only. */
   processStats?: () => Promise<Partial<ProcessStats>>;
+  /** The file operations (default: node:fs's, asynchronous). */
+  files?: StatusFiles;
 }
+
+export interface StatusFiles {
+  writeFile(path: string, text: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+}
+
+const nodeFiles: StatusFiles = {
+  writeFile: (path, text) => fs.writeFile(path, text),
+  rename: (from, to) => fs.rename(from, to),
+};
 
 export function startStatusFile(d: StatusFileDeps): { stop(): void } {
   const file = join(d.dir, STATUS_FILE);
+  const files = d.files ?? nodeFiles;
   const startedAt = d.clock.now().toISOString();
   let failed = false;
   let stopped = false;
@@ -48,8 +64,8 @@ export function startStatusFile(d: StatusFileDeps): { stop(): void } {
         lastSelfCheckProblem: d.app.supervisor.state.lastProblem,
         process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, handles: -1, threads: -1, ...native },
       };
-      writeFileSync(`${file}.tmp`, `${JSON.stringify(report, null, 1)}\n`);
-      renameSync(`${file}.tmp`, file);
+      await files.writeFile(`${file}.tmp`, `${JSON.stringify(report, null, 1)}\n`);
+      await files.rename(`${file}.tmp`, file);
       failed = false;
     } catch (e) {
       if (!failed) d.log.warn(`status file ${file} cannot be written: ${(e as Error).message}`);

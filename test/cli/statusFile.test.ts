@@ -13,13 +13,28 @@ import { makeWorld } from '../support/world';
 
 const read = (dir: string): StatusReport => JSON.parse(readFileSync(join(dir, STATUS_FILE), 'utf8')) as StatusReport;
 
+/** The status file once it is written (off the JavaScript thread) and `ready` holds for it (at most 5 s). */
+async function written(dir: string, ready: (r: StatusReport) => boolean = () => true): Promise<StatusReport> {
+  const end = Date.now() + 5000;
+  for (;;) {
+    try {
+      const r = read(dir);
+      if (ready(r)) return r;
+    } catch {
+      // not there yet
+    }
+    if (Date.now() > end) throw new Error(`status file in ${dir} not written`);
+    await new Promise((res) => setTimeout(res, 10));
+  }
+}
+
 describe('status file', () => {
   it('is written at start, rewritten every few seconds with what the program knows, and once more at stop', async () => {
     const w = await makeWorld();
     const dir = mkdtempSync(join(tmpdir(), 'wcti-status-'));
     const file = startStatusFile({ app: w.app, dir, version: '1.2.3', clock: w.clock, log: w.log, processStats: () => Promise.resolve({ handles: 321, threads: 17 }) });
     await w.settle();
-    const first = read(dir);
+    const first = await written(dir);
     expect(first).toMatchObject({ version: '1.2.3', pid: process.pid, callsSeen: 0, process: { handles: 321, threads: 17 } });
     expect(first.status).toMatchObject({ line: 'open', datevRegistered: true, cti: 'unchecked' });
     expect(first.datev).toMatchObject({ registered: true, threads: 4, stuck: 0 });
@@ -29,14 +44,37 @@ describe('status file', () => {
     await w.tapi.pbx.hangup(id);
     await w.settle();
     await w.advance(STATUS_REFRESH_MS);
-    await new Promise((r) => setImmediate(r));
-    const later = read(dir);
+    const later = await written(dir, (r) => r.callsSeen === 1);
     expect(later.callsSeen).toBe(1);
     expect(later.notifications.sent).toBe(2);
     expect(new Date(later.updatedAt).getTime()).toBeGreaterThan(new Date(first.updatedAt).getTime());
     const timers = w.clock.pendingTimers;
     file.stop();
     expect(w.clock.pendingTimers).toBe(timers - 1); // no refresh any more
+  });
+
+  it('a log folder on a share that stalls holds nothing: calls reach DATEV while the write waits, and no second write starts meanwhile', async () => {
+    const w = await makeWorld();
+    let writes = 0;
+    const stalled = new Promise<void>(() => undefined); // the share never answers
+    const file = startStatusFile({
+      app: w.app,
+      dir: '\\\\fileserver\\logs\\anna',
+      version: '1',
+      clock: w.clock,
+      log: w.log,
+      files: { writeFile: () => (writes++, stalled), rename: () => Promise.resolve() },
+    });
+    await w.settle();
+    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    await w.advance(STATUS_REFRESH_MS * 4);
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
+    expect(writes).toBe(1);
+    file.stop();
+    expect(writes).toBe(1);
   });
 
   it('a folder that cannot be written is logged once and never stops the program', async () => {
@@ -68,7 +106,7 @@ describe('status file', () => {
     const file = startStatusFile({ app: w.app, dir, version: '1.2.3', clock: w.clock, log: w.log, processStats: () => Promise.reject(new Error('snapshot failed')) });
     await w.settle();
     file.stop();
-    const report = read(dir);
+    const report = await written(dir);
     expect(report.process).toMatchObject({ handles: -1, threads: -1 });
     expect(report.process.rssBytes).toBeGreaterThan(0);
     expect(w.log.has('warn', 'status file')).toBe(false);
@@ -80,7 +118,7 @@ describe('status file', () => {
     const file = startStatusFile({ app: w.app, dir, version: '1.2.3', clock: w.clock, log: w.log, processStats: () => Promise.resolve({ handles: 321, threads: 17 }) });
     await w.settle();
     file.stop();
-    const running = read(dir);
+    const running = await written(dir);
     const tapi = new FakeTapi();
     tapi.addLine('Wildix 201 Anna Schmidt', '201');
     const datev = new FakeDatev();
