@@ -9,7 +9,6 @@
  * dist/wildix-datev-cti.exe as well (npm run package; scripts/test.sh builds it): a missing exe makes
  * these tests fail, never vanish.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -17,10 +16,11 @@ import type { RecordedNotification } from '../../contracts/harness';
 import { CallState, Direction, type RawCallData } from '../../src/datev/callData';
 import type { NotificationMethod } from '../../src/datev/port';
 import { AppProcess, E2E_DIR, packagedTarget, primaryTarget, startApp, type AppTarget } from './appProcess';
-import { FAKE_DATEV_BUILD, FAKE_DATEV_EXE, FakeDatevProcess } from './datevDriver';
+import { FakeDatevProcess } from './datevDriver';
 import { screenshot, wineEnv, winPath } from './env';
-import { FAKE_TAPI_BUILD, FAKE_TAPI_DIR, FAKE_TAPI_DLL, FakeTapiServer, type FakeTapiPbx } from './pbxDriver';
+import { FakeTapiServer, type FakeTapiPbx } from './pbxDriver';
 import { listWindows, winUser, type WinUserWindow } from './winUser';
+import { buildWineFakes } from './fakeBuilds';
 
 const display = inject('display');
 const env = wineEnv(display);
@@ -44,15 +44,7 @@ const UNKNOWN_CALLER = '+4930987654321';
 
 beforeAll(async () => {
   if (!display) throw new Error('no X display: run the Wine tests with vitest.wine.config.ts (npm run test:wine)');
-  for (const [script, args] of [
-    [FAKE_DATEV_BUILD, []],
-    [FAKE_TAPI_BUILD, [FAKE_TAPI_DIR]],
-  ] as const) {
-    const build = spawnSync('bash', [script, ...args], { encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`${script} failed:\n${build.stdout}${build.stderr}`);
-  }
-  expect(fs.existsSync(FAKE_DATEV_EXE)).toBe(true);
-  expect(fs.existsSync(FAKE_TAPI_DLL)).toBe(true);
+  buildWineFakes();
   fs.mkdirSync(E2E_DIR, { recursive: true });
   csvFile = path.join(E2E_DIR, 'contacts.csv');
   const rows = Object.values(CONTACTS).map((c) => `${c.number};${c.name};${c.id};${c.source}`);

@@ -11,9 +11,10 @@ import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CallState } from '../../src/datev/callData';
 import { E2E_DIR, primaryTarget, startApp, type AppProcess } from './appProcess';
-import { FAKE_DATEV_BUILD, FAKE_DATEV_EXE, FakeDatevProcess } from './datevDriver';
+import { FakeDatevProcess } from './datevDriver';
 import { coverageEnv, paths, VIRTUAL_DESKTOP, wineEnv, winPath } from './env';
-import { FAKE_TAPI_BUILD, FAKE_TAPI_DIR, FAKE_TAPI_DLL, FakeTapiServer, type FakeTapiPbx } from './pbxDriver';
+import { FakeTapiServer, type FakeTapiPbx } from './pbxDriver';
+import { buildWineFakes } from './fakeBuilds';
 
 const display = inject('display');
 const env = wineEnv(display);
@@ -33,15 +34,7 @@ function removeUserData(): void {
 
 beforeAll(async () => {
   if (!display) throw new Error('no X display: run the Wine tests with vitest.wine.config.ts (npm run test:wine)');
-  for (const [script, args] of [
-    [FAKE_DATEV_BUILD, []],
-    [FAKE_TAPI_BUILD, [FAKE_TAPI_DIR]],
-  ] as const) {
-    const build = spawnSync('bash', [script, ...args], { encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`${script} failed:\n${build.stdout}${build.stderr}`);
-  }
-  expect(fs.existsSync(FAKE_DATEV_EXE)).toBe(true);
-  expect(fs.existsSync(FAKE_TAPI_DLL)).toBe(true);
+  buildWineFakes();
   fs.mkdirSync(E2E_DIR, { recursive: true });
   removeUserData();
   server = await FakeTapiServer.start();

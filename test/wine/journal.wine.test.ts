@@ -35,10 +35,11 @@ import { JOURNAL_FILE } from '../../src/journal/fileStore';
 import { CHOOSER_TITLE, COLUMNS, LABELS, NOTE_TITLE } from '../../src/journal/texts';
 import { CHOOSER_STATUS } from '../../src/journal/texts';
 import { E2E_DIR, primaryTarget, startApp, type AppProcess } from './appProcess';
-import { FAKE_DATEV_BUILD, FAKE_DATEV_EXE, FakeDatevProcess } from './datevDriver';
+import { FakeDatevProcess } from './datevDriver';
 import { paths, screenshot, VIRTUAL_DESKTOP, wineEnv, winPath } from './env';
-import { FAKE_TAPI_BUILD, FAKE_TAPI_DIR, FAKE_TAPI_DLL, FakeTapiServer, type FakeTapiPbx } from './pbxDriver';
+import { FakeTapiServer, type FakeTapiPbx } from './pbxDriver';
 import { clickButton, listWindows, newestWindow, selectRow, typeInto, winUserJsonSync, type WinUserWindow } from './winUser';
+import { buildWineFakes } from './fakeBuilds';
 
 const display = inject('display');
 const env = wineEnv(display);
@@ -77,15 +78,7 @@ const removeUserData = (): void => userDataFiles().forEach((f) => fs.rmSync(f, {
 
 beforeAll(async () => {
   if (!display) throw new Error('no X display: run the Wine tests with vitest.wine.config.ts (npm run test:wine)');
-  for (const [script, args] of [
-    [FAKE_DATEV_BUILD, []],
-    [FAKE_TAPI_BUILD, [FAKE_TAPI_DIR]],
-  ] as const) {
-    const build = spawnSync('bash', [script, ...args], { encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`${script} failed:\n${build.stdout}${build.stderr}`);
-  }
-  expect(fs.existsSync(FAKE_DATEV_EXE)).toBe(true);
-  expect(fs.existsSync(FAKE_TAPI_DLL)).toBe(true);
+  buildWineFakes();
   fs.mkdirSync(E2E_DIR, { recursive: true });
   csvFile = path.join(E2E_DIR, 'journal-contacts.csv');
   const rows = Object.values(CONTACTS).map((c) => `${c.number};${c.name};${c.id};${c.source}`);

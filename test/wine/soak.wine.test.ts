@@ -7,7 +7,6 @@
  * CallID/SyncID (or, where DATEV could not have it live, be kept for later delivery), Dial must still
  * work, and RSS, threads and handles (from the program's status file) must be about where they were.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -16,10 +15,11 @@ import { CALL_ID_PATTERN } from '../../src/calls/callIds';
 import { STATUS_FILE, type StatusReport } from '../../src/app/statusReport';
 import { CallState } from '../../src/datev/callData';
 import { E2E_DIR, primaryTarget, startApp, type AppProcess } from './appProcess';
-import { FAKE_DATEV_BUILD, FakeDatevProcess } from './datevDriver';
+import { FakeDatevProcess } from './datevDriver';
 import { wineEnv } from './env';
-import { FAKE_TAPI_BUILD, FAKE_TAPI_DIR, FakeTapiServer, type FakeTapiPbx } from './pbxDriver';
+import { FakeTapiServer, type FakeTapiPbx } from './pbxDriver';
 import { listWindows, winUser } from './winUser';
+import { buildWineFakes } from './fakeBuilds';
 
 const display = inject('display');
 const env = wineEnv(display);
@@ -203,13 +203,7 @@ function liveSequence(kind: Kind): [string, CallState][] {
 }
 
 beforeAll(async () => {
-  for (const [script, args] of [
-    [FAKE_DATEV_BUILD, []],
-    [FAKE_TAPI_BUILD, [FAKE_TAPI_DIR]],
-  ] as const) {
-    const build = spawnSync('bash', [script, ...args], { encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`${script} failed:\n${build.stdout}${build.stderr}`);
-  }
+  buildWineFakes();
   fs.mkdirSync(E2E_DIR, { recursive: true });
   server = await FakeTapiServer.start();
   datev = new FakeDatevProcess({ env, commandTimeoutMs: 60000, checkRules: true });

@@ -12,11 +12,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { primaryTarget, startApp, type AppProcess } from './appProcess';
-import { FAKE_DATEV_BUILD, FAKE_DATEV_EXE, FakeDatevProcess } from './datevDriver';
+import { FakeDatevProcess } from './datevDriver';
 import { paths, ROOT, screenshot, VIRTUAL_DESKTOP, wineEnv } from './env';
-import { FAKE_TAPI_BUILD, FAKE_TAPI_DIR, FAKE_TAPI_DLL, FakeTapiServer } from './pbxDriver';
+import { FakeTapiServer } from './pbxDriver';
 import { COLUMNS, CALL_LIST_TITLE, LABELS } from '../../src/journal/texts';
 import { listWindows, newestWindow, winUser, type WinUserWindow } from './winUser';
+import { buildWineFakes } from './fakeBuilds';
 
 const display = inject('display');
 /** WM_COMMAND ids of the tray window (native/tray/tray_window.h). */
@@ -136,15 +137,7 @@ async function until<T>(what: string, f: () => Promise<T | undefined> | T | unde
 
 beforeAll(async () => {
   if (!display) throw new Error('no X display: run the Wine tests with vitest.wine.config.ts (npm run test:wine)');
-  for (const [script, args] of [
-    [FAKE_DATEV_BUILD, []],
-    [FAKE_TAPI_BUILD, [FAKE_TAPI_DIR]],
-  ] as const) {
-    const build = spawnSync('bash', [script, ...args], { encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`${script} failed:\n${build.stdout}${build.stderr}`);
-  }
-  expect(fs.existsSync(FAKE_DATEV_EXE)).toBe(true);
-  expect(fs.existsSync(FAKE_TAPI_DLL)).toBe(true);
+  buildWineFakes();
   expect(fs.existsSync(paths.winUser)).toBe(true);
   buildTrayLocate();
   server = await FakeTapiServer.start();
