@@ -27,6 +27,15 @@ async function talkToMueller(w: World, talk = 245): Promise<string> {
 
 const journals = (w: World) => w.datev.received.filter((n) => n.method === 'NewJournal');
 
+/** An incoming call from Müller, answered at once; it goes on. Returns its switch call id. */
+async function answeredCall(w: World): Promise<number> {
+  const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+  await w.settle();
+  await w.tapi.pbx.answer(id);
+  await w.settle();
+  return id;
+}
+
 describe('Gesprächsnotiz: the note after a call', () => {
   it('opens after a connected call with a DATEV contact; „Speichern“ sends NewJournal with a new CallID and the note', async () => {
     const w = await makeWorld();
@@ -446,10 +455,7 @@ describe('calls while DATEV was closed are not lost', () => {
   it('a call still in progress when the program stops: DATEV gets its end at the stop, live; no note window; nothing for the journal after the restart', async () => {
     const store = new MemoryJournal();
     const first = await makeWorld({ journal: store });
-    const id = await first.tapi.pbx.incoming('201', '+49 89 1234567');
-    await first.settle();
-    await first.tapi.pbx.answer(id);
-    await first.settle();
+    await answeredCall(first);
     await first.advance(60_000);
     const stoppedAt = first.clock.now().getTime();
     await first.app.stop();
@@ -467,10 +473,7 @@ describe('calls while DATEV was closed are not lost', () => {
   it('a call still in progress when the program stops while DATEV hangs: its end reaches DATEV once, as a journal entry after the restart', async () => {
     const store = new MemoryJournal();
     const first = await makeWorld({ journal: store, config: { datevTimeoutMs: 1000 } });
-    const id = await first.tapi.pbx.incoming('201', '+49 89 1234567');
-    await first.settle();
-    await first.tapi.pbx.answer(id);
-    await first.settle();
+    await answeredCall(first);
     await first.advance(60_000);
     await first.datev.driver.hangNotifications(600_000, 1);
     let stopped = false;
@@ -563,10 +566,7 @@ describe('calls while DATEV was closed are not lost', () => {
   it('a call still going on when the killed program is started again, DATEV running on: it goes on as the same call in DATEV (its CallID, its connect time), one end when it ends', async () => {
     const store = new MemoryJournal();
     const first = await makeWorld({ journal: store });
-    const id = await first.tapi.pbx.incoming('201', '+49 89 1234567');
-    await first.settle();
-    await first.tapi.pbx.answer(id);
-    await first.settle();
+    const id = await answeredCall(first);
     const connectedAt = first.clock.now().getTime();
     const callId = first.datev.received[0]!.data.CallID;
     await first.advance(1000);
@@ -667,10 +667,7 @@ describe('calls while DATEV was closed are not lost', () => {
   it('the same DATEV hanging longer than the program waits when the next run ends such a call: its late answer counts, no journal entry follows', async () => {
     const store = new MemoryJournal();
     const first = await makeWorld({ journal: store, config: { datevTimeoutMs: 1000 } });
-    const id = await first.tapi.pbx.incoming('201', '+49 89 1234567');
-    await first.settle();
-    await first.tapi.pbx.answer(id);
-    await first.settle();
+    await answeredCall(first);
     await first.advance(1000);
     const second = await makeWorld({ journal: store.reopenAfterKill(), idsFrom: 100_000, datevContinues: first.datev, config: { datevTimeoutMs: 1000 }, start: false });
     await second.datev.driver.hangNotifications(12 * 60_000, 1); // in the end's CallStateChanged
@@ -689,10 +686,7 @@ describe('calls while DATEV was closed are not lost', () => {
     const store = new MemoryJournal();
     const journal = { notePrompt: 'contact' as const, notePromptSeconds: 180, deliverMissed: true, retrySeconds: 30, endUnendedLive: false };
     const first = await makeWorld({ journal: store, config: { journal } });
-    const id = await first.tapi.pbx.incoming('201', '+49 89 1234567');
-    await first.settle();
-    await first.tapi.pbx.answer(id);
-    await first.settle();
+    await answeredCall(first);
     await first.advance(1000); // (what the program keeps of a call going on is written a moment after each change)
     const second = await makeWorld({ journal: store.reopenAfterKill(), idsFrom: 100_000, datevContinues: first.datev, config: { journal } });
     await second.advance(1000);
@@ -702,10 +696,7 @@ describe('calls while DATEV was closed are not lost', () => {
   it('a call a DATEV had open when the program was killed, that DATEV closed at the restart: a journal entry once DATEV runs again', async () => {
     const store = new MemoryJournal();
     const first = await makeWorld({ journal: store });
-    const id = await first.tapi.pbx.incoming('201', '+49 89 1234567');
-    await first.settle();
-    await first.tapi.pbx.answer(id);
-    await first.settle();
+    await answeredCall(first);
     await first.datev.driver.stop();
     await first.advance(1000); // (what the program keeps of a call going on is written a moment after each change)
     const second = await makeWorld({ journal: store.reopenAfterKill(), idsFrom: 100_000, datevContinues: first.datev });
