@@ -2,14 +2,15 @@
  * Call journal benchmark (`npm run bench`, also `npm run bench:journal`): prints figures, asserts nothing.
  * The journal as the program runs it (JournalService: journal, delivery, over the DPAPI file store with
  * a DPAPI stand-in) with 0 / 500 / 1000 entries kept, for two kinds of call:
- * - live: DATEV got the call live; the journal records its end twice (DATEV's answer pending, then
- *   acknowledged) — what every call does while DATEV runs;
+ * - live: DATEV got the call live; the journal keeps it while it goes on (its ring with DATEV's NewCall,
+ *   its connect with DATEV's Connected: two writes, each the service's 25 ms later) and records its end
+ *   twice (DATEV's answer pending, then acknowledged) — what every call does while DATEV runs;
  * - NewJournal: DATEV missed the call; it is recorded, sent as NewJournal (a fake notifier answers at
  *   once) and marked delivered — record → delivered.
  * JS time = CPU time of the JavaScript thread (Linux: /proc/thread-self/schedstat; file I/O on the
  * libuv pool does not count) per call, every write awaited. Bytes written = what the process wrote
  * (/proc/self/io wchar) per call. With 1000 kept (the limit) the log is compacted about every 550
- * calls, so 600 calls include one compaction, amortised. Load = restart with the entries kept, and a
+ * records, so 600 calls include one or more compactions, amortised. Load = restart with the entries kept, and a
  * compaction on its own (JS-thread CPU). Before/after: run this file against the earlier store.
  */
 import { mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
@@ -78,14 +79,25 @@ function bytesWritten(): number {
   }
 }
 
-/** A clock that moves one minute per call (every call ends after the one before). */
+/** A clock that moves one minute per call (every call ends after the one before); its timers fire on `fire()`. */
 class BenchClock implements Clock {
   t = Date.UTC(2026, 11, 2, 8, 0, 0);
+  private timers: { fn: () => void; live: boolean }[] = [];
   now(): Date {
     return new Date(this.t);
   }
-  setTimeout(): () => void {
-    return () => undefined; // the delivery's 30 s retry never fires in this run
+  setTimeout(fn: () => void): () => void {
+    const timer = { fn, live: true };
+    this.timers.push(timer);
+    return () => {
+      timer.live = false;
+    };
+  }
+  /** The timers set so far fire (the journal's write of a call going on; the delivery's retry finds nothing). */
+  fire(): void {
+    const due = this.timers;
+    this.timers = [];
+    for (const t of due) if (t.live) t.fn();
   }
 }
 
@@ -184,6 +196,15 @@ async function settle(r: Run): Promise<void> {
 
 async function liveCall(r: Run, id: string, i: number): Promise<void> {
   r.clock.t += 60_000;
+  const { endedAt: _end, datev: _datev, ...going } = finalCall(id, r.clock, 'live', i);
+  const openIn = { datevId: '133456789012345678', reported: 'offered' as const };
+  const { connectedAt: _connected, ...ringing } = going;
+  r.service.onOpen({ ...ringing, openIn, tapiCallId: 1000 + i }); // rings, DATEV has its NewCall
+  r.clock.fire();
+  await settle(r);
+  r.service.onOpen({ ...going, openIn: { ...openIn, reported: 'connected' }, tapiCallId: 1000 + i }); // connected, DATEV has it
+  r.clock.fire();
+  await settle(r);
   r.service.onFinal(finalCall(id, r.clock, 'waiting', i));
   await settle(r);
   r.service.onFinal(finalCall(id, r.clock, 'live', i));
@@ -228,7 +249,7 @@ async function measure(kept: number, kind: 'live' | 'NewJournal'): Promise<{ loa
 
 /**
  * What a compaction does at the limit (the live entries' JSON, encrypted, written to a new file): its
- * JS-thread CPU. With 1000 entries kept it happens about once per 550 calls (2 records per call).
+ * JS-thread CPU. With 1000 entries kept it happens about once per 550 calls of 2 records (a live call writes 4).
  */
 async function compaction(kept: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-journal-'));
@@ -263,7 +284,7 @@ async function main(): Promise<void> {
   }
   row('entries kept at the start', KEPT.map((k) => `${k} kept`));
   row('journal: JS time per call (record → delivered)', []);
-  row('  live call (DATEV answer pending → live)', figures.map((f) => `${f.live.us.toFixed(0)} µs`));
+  row('  live call (ring, connect, end pending → live)', figures.map((f) => `${f.live.us.toFixed(0)} µs`));
   row('  missed call, delivered as NewJournal', figures.map((f) => `${f.journal.us.toFixed(0)} µs`));
   row('journal: bytes written per call', []);
   row('  live call', figures.map((f) => kb(f.live.bytes)));
