@@ -23,6 +23,7 @@ import { ERROR_BOX_TIMEOUT_MS, nodeDefaultsFiles, SETUP_LOG_NAME, writeDefaults,
 import { stopAndWait } from './stopWait';
 import { FakeDatev } from '../../fakes/datev/fakeDatev';
 import { FakeTapi } from '../../fakes/telephony/fakeTapi';
+import { CRASH_RESTARTS_ENV, isRestartAfterCrash } from '../crashRestart';
 
 export interface NativeWiring {
   ports: Ports;
@@ -173,6 +174,10 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
     }
     // One instance per Windows session, checked before anything touches TAPI, the ROT or the screen.
     if (!(await claimSingleInstance(d.workstation, io, d.earlyInstance))) return EXIT_ALREADY_RUNNING;
+    if (isRestartAfterCrash(d.env.env)) {
+      // (src/crashRestart.ts: the crashed process's stack is further up in the same log)
+      log.warn('started again after a crash / nach einem Absturz neu gestartet', { restarts: d.env.env[CRASH_RESTARTS_ENV] });
+    }
     if (o.background) hideConsoleWindow(d.workstation, io);
     const w = await d.native!(config, log);
     const app = new App({ ...w.ports, config, log, clock: systemClock });

@@ -132,6 +132,7 @@ describe(`the program under Wine after a crash (${primaryTarget().label})`, () =
 
     // the new process: a second start in the same log, its own ROT entry and line
     await until('the new process to register the CTI object and open the line', () => (lines(/CTI object registered in the ROT/).length >= 2 && lines(/TAPI line open/).length >= 2 ? true : undefined), 60000, () => a.describe());
+    expect(lines(/started again after a crash \/ nach einem Absturz neu gestartet restarts=\d+/), a.describe()).toHaveLength(1); // the new process says why it runs
     const pids = programPids(a.configFile);
     expect(pids).toHaveLength(1);
     expect(pids[0]).not.toBe(first);
