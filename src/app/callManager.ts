@@ -37,7 +37,7 @@ export class CallManager {
     journal: CallJournal = { onFinal: () => undefined, onOpen: () => undefined, resume: () => undefined },
   ) {
     this.reporter = new DatevReporter(d.notifier, d.log, journal);
-    const c: CallContext = { d, o, registry: this.registry, reporter: this.reporter, stopped: () => this.stopped };
+    const c: CallContext = { d, o, registry: this.registry, reporter: this.reporter, journal, stopped: () => this.stopped };
     const control = new CallControl(c);
     this.dialogs = new CallDialogs(c, control);
     this.outgoing = new OutgoingCalls(c, control, this.dialogs);

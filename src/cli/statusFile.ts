@@ -32,14 +32,9 @@ export interface StatusFiles {
   rename(from: string, to: string): Promise<void>;
 }
 
-const nodeFiles: StatusFiles = {
-  writeFile: (path, text) => fs.writeFile(path, text),
-  rename: (from, to) => fs.rename(from, to),
-};
-
 export function startStatusFile(d: StatusFileDeps): { stop(): void } {
   const file = join(d.dir, STATUS_FILE);
-  const files = d.files ?? nodeFiles;
+  const files: StatusFiles = d.files ?? fs;
   const startedAt = d.clock.now().toISOString();
   let failed = false;
   let stopped = false;

@@ -187,7 +187,6 @@ export class Journal {
 
   /** A call ended, or DATEV's side of an ended call changed. Returns the entry as kept now. */
   record(call: FinalCall): KeptEntry {
-    // (an entry kept `open` is the call's own, written while it went on: its final record replaces it)
     const known = this.store.get(call.callId);
     const before = known?.datev === 'open' ? undefined : known; // the call's final record replaces what was kept while it went on
     const entry: KeptEntry = before

@@ -112,10 +112,8 @@ export class JournalService {
    * earlier run left going on (killed), if there is one — the call goes on as that call.
    */
   resume(tapiCallId: number, direction: number): OpenCall | undefined {
-    if (!this.loaded) return undefined;
-    const call = this.journal.resumeLeftGoing(tapiCallId, direction);
-    if (call) this.openCalls.set(call.callId, call);
-    return call;
+    // (the call's first observation then hands it to onOpen, as any call going on)
+    return this.loaded ? this.journal.resumeLeftGoing(tapiCallId, direction) : undefined;
   }
 
   /**

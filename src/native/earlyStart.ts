@@ -42,8 +42,9 @@ export function startEarly(argv: string[]): EarlyStart | undefined {
     addon = loadAddon();
     instance = addon.win.acquireSingleInstance(INSTANCE_MUTEX);
     // started again after a crash: the crashed process may not be gone yet (it holds the lock until then)
+    const pause = new Int32Array(new SharedArrayBuffer(4)); // (Atomics.wait: a plain 100 ms sleep)
     for (let waited = 0; instance !== 'acquired' && isRestartAfterCrash(process.env) && waited < RESTART_LOCK_WAIT_MS; waited += 100) {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+      Atomics.wait(pause, 0, 0, 100);
       instance = addon.win.acquireSingleInstance(INSTANCE_MUTEX);
     }
   } catch {

@@ -9,7 +9,7 @@ import type { ContactResolver } from '../contactResolver';
 import type { DatevNotifier } from '../datevNotifier';
 import type { RequestTracker } from '../requestTracker';
 import type { CallRegistry } from './callRegistry';
-import type { DatevReporter } from './datevReporter';
+import type { CallJournal, DatevReporter } from './datevReporter';
 
 export interface CallManagerOptions {
   dial: DialOptions;
@@ -41,6 +41,8 @@ export interface CallContext {
   o: CallManagerOptions;
   registry: CallRegistry;
   reporter: DatevReporter;
+  /** Where the calls go for the journal (the reporter hands it ended and going calls; a new run asks it for calls left going on). */
+  journal: CallJournal;
   /** The program is stopping: no new dialogs or messages. */
   stopped(): boolean;
 }

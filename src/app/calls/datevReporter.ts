@@ -80,11 +80,6 @@ export class DatevReporter {
     return waitFor(this.answerWaiters, call, ms, clock);
   }
 
-  /** The call with this dwCallID the program's earlier run left going on, if the journal has it (see CallJournal.resume). */
-  leftGoing(tapiCallId: number, direction: Direction): OpenCall | undefined {
-    return this.journal.resume(tapiCallId, direction);
-  }
-
   /** Calls waiting for DATEV to answer again. */
   get waiting(): number {
     return this.held.size;

@@ -232,7 +232,7 @@ export class TelephonyCalls {
    */
   private resume(call: TrackedCall, tapiCallId: number, direction: Direction, number: string): boolean {
     const { d } = this.c;
-    const left = this.c.reporter.leftGoing(tapiCallId, direction);
+    const left = this.c.journal.resume(tapiCallId, direction);
     if (!left) return false;
     const r = call.record;
     const data = r.data;
