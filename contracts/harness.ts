@@ -79,6 +79,11 @@ export interface PbxDriver {
   ringback(callId: number): Promise<void>;
   /** The far end (or the user's phone) answers. */
   answer(callId: number): Promise<void>;
+  /**
+   * Another station of a shared (bridged) address answers the call (a colleague): CONNECTED in
+   * LINECONNECTEDMODE_INACTIVE for this line.
+   */
+  answerElsewhere(callId: number): Promise<void>;
   /** The far end is busy. */
   busy(callId: number): Promise<void>;
   /** The far end hangs up (DISCONNECTED with this LINEDISCONNECTMODE name, then IDLE is up to the program). */

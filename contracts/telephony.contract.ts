@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TelephonyError, type TelephonyEvent } from '../src/telephony/port';
-import { LINECALLPARTYID, LINEDISCONNECTMODE, LINEERR } from '../src/telephony/tapiConstants';
+import { LINECALLPARTYID, LINECONNECTEDMODE, LINEDISCONNECTMODE, LINEERR } from '../src/telephony/tapiConstants';
 import type { TelephonyHarness } from './harness';
 
 const LINE_NAME = 'Wildix 201 Anna Schmidt';
@@ -152,6 +152,17 @@ export function telephonyContract(name: string, makeHarness: () => Promise<Telep
       expect(ev.type === 'callState' && ev.mode).toBe(LINEDISCONNECTMODE.CANCELLED);
       await h.port.deallocate(hCall);
       await expect(h.port.getCallInfo(hCall)).rejects.toBeInstanceOf(TelephonyError);
+    });
+
+    it('reports a call another station answered as CONNECTED with LINECONNECTEDMODE_INACTIVE, one picked up elsewhere as DISCONNECTED with PICKUP', async () => {
+      const { hCall, callId } = await incomingCall('+49 30 987654');
+      await h.pbx.answerElsewhere(callId);
+      const connected = await events.wait(isState(hCall, 'CONNECTED'));
+      expect(connected.type === 'callState' && connected.mode).toBe(LINECONNECTEDMODE.INACTIVE);
+      const other = await incomingCall('+49 30 123456');
+      await h.pbx.hangup(other.callId, 'PICKUP');
+      const gone = await events.wait(isState(other.hCall, 'DISCONNECTED'));
+      expect(gone.type === 'callState' && gone.mode).toBe(LINEDISCONNECTMODE.PICKUP);
     });
 
     it('tells the state of a call now (lineGetCallStatus): OFFERING, CONNECTED, DISCONNECTED; a freed handle is rejected', async () => {

@@ -20,6 +20,7 @@ import {
   LINECALLPARTYID,
   LINECALLPRIVILEGE,
   LINECALLSTATE,
+  LINECONNECTEDMODE,
   LINEDISCONNECTMODE,
   LINEERR,
   lineErrName,
@@ -57,6 +58,8 @@ interface FakeCall {
   called: PartyId;
   connected: PartyId;
   deallocated: boolean;
+  /** The mode of its last state (a call announced again keeps it: e.g. connected at another station). */
+  mode?: number;
 }
 
 const NO_PARTY: PartyId = { flags: LINECALLPARTYID.UNKNOWN, number: '', name: '' };
@@ -152,6 +155,7 @@ export class FakeTapi {
         if (c.origin === LINECALLORIGIN.OUTBOUND) c.connected = { ...c.called };
         this.setState(c, 'CONNECTED', 1);
       },
+      answerElsewhere: async (callId) => this.setState(this.byCallId(callId), 'CONNECTED', LINECONNECTEDMODE.INACTIVE),
       busy: async (callId) => this.setState(this.byCallId(callId), 'BUSY', 1),
       hangup: async (callId, mode = 'NORMAL') => {
         const m = (LINEDISCONNECTMODE as Record<string, number>)[mode];
@@ -201,6 +205,18 @@ export class FakeTapi {
     const call = this.newCall(line, LINECALLORIGIN.OUTBOUND, { flags: LINECALLPARTYID.ADDRESS, number: address, name: '' }, { flags: LINECALLPARTYID.ADDRESS, number, name: '' });
     call.state = 'PROCEEDING';
     this.announce(call, line.hLine, 0);
+    return call.callId;
+  }
+
+  /**
+   * A call on a shared (bridged) address that the program first sees already answered at another
+   * station (a colleague): announced CONNECTED in LINECONNECTEDMODE_INACTIVE. Returns its call id.
+   */
+  incomingAnsweredElsewhere(address: string, caller: string): number {
+    const line = this.openLineWith(address);
+    const call = this.newCall(line, LINECALLORIGIN.EXTERNAL, { flags: LINECALLPARTYID.ADDRESS, number: caller, name: '' }, { flags: LINECALLPARTYID.ADDRESS, number: address, name: '' });
+    call.state = 'CONNECTED';
+    this.announce(call, line.hLine, LINECONNECTEDMODE.INACTIVE);
     return call.callId;
   }
 
@@ -291,7 +307,7 @@ export class FakeTapi {
     for (const c of going) {
       c.hCall = this.nextHandle++;
       this.calls.set(c.hCall, c);
-      this.announce(c, line.hLine, 0);
+      this.announce(c, line.hLine, c.mode ?? 0);
     }
     this.survivors = this.survivors.filter((s) => s.line !== line);
     if (going.length > 0) await this.queue;
@@ -432,6 +448,7 @@ export class FakeTapi {
 
   private setState(c: FakeCall, state: CallStateName, mode: number): void {
     c.state = state;
+    c.mode = mode;
     this.emit({ type: 'callState', hCall: c.hCall, state, mode, privilege: 0 });
   }
 

@@ -3,7 +3,8 @@
  * Pure: no I/O, no clock; every function returns a new record plus the notifications to send, in order.
  *
  * DATEV allows only these sequences (datev-cti.md §3.2): Offered → Connected → Finished,
- * Offered → Absence, and for a call first seen connected NewCall(Offered) → Connected;
+ * Offered → Absence, and for a call first seen connected NewCall(Offered) → Connected (also the way of
+ * a call that goes to DATEV only once answered, `reportUnanswered` false);
  * CallAdressatChanged only while the call is live in DATEV (after NewCall, before its end).
  * The machine keeps what was *observed* apart from what DATEV *acknowledged* and sends at most one
  * notification of a call at a time: the next one only after DATEV accepted the previous one
@@ -67,6 +68,17 @@ export interface CallRecord {
   announceable: boolean;
   /** False for calls that are not reported to DATEV at all (e.g. internal calls when so configured). */
   reportable: boolean;
+  /**
+   * False: the call goes to DATEV only once it is connected (NewCall Offered, then Connected at once);
+   * unanswered it never does (config `reportUnanswered`). Absent: true.
+   */
+  reportUnanswered?: boolean;
+  /**
+   * Taken at another phone before it was connected here: a colleague picked it up
+   * (LINEDISCONNECTMODE_PICKUP) or answered it on a shared line (CONNECTED, LINECONNECTEDMODE_INACTIVE).
+   * For DATEV it is unanswered here all the same (Absence: DATEV knows no other end of an offered call).
+   */
+  takenElsewhere?: boolean;
 }
 
 export interface Notification {
@@ -84,6 +96,8 @@ export type CallEvent =
   | { type: 'ringing'; at: Date }
   | { type: 'connected'; at: Date }
   | { type: 'ended'; at: Date }
+  /** Another phone took the call (picked up or answered there) while it rang here; undone by a connect here. */
+  | { type: 'elsewhere' }
   /** The contact lookup finished or its budget elapsed: NewCall may go out. */
   | { type: 'announce' }
   /** A (new) contact for the call: by lookup, by the user's choice, or cleared. */
@@ -107,6 +121,11 @@ const ORDER: Record<Observed, number> = { none: 0, ringing: 1, connected: 2, end
 
 export function newRecord(data: DatevCallData, options: { announceable: boolean; reportable: boolean }): CallRecord {
   return { data: { ...data }, observed: 'none', wasConnected: false, reported: 'none', link: 'live', ...options };
+}
+
+/** Whether DATEV gets the call (so far): reportable, and answered unless unanswered calls are reported too. */
+export function isForDatev(r: CallRecord): boolean {
+  return r.reportable && (r.reportUnanswered !== false || r.wasConnected);
 }
 
 function contactOf(d: DatevCallData): ContactFields {
@@ -134,11 +153,16 @@ export function step(record: CallRecord, event: CallEvent): Step {
       if (event.type === 'connected') {
         r.connectedAt = at;
         r.wasConnected = true;
+        delete r.takenElsewhere;
       }
       if (event.type === 'ended') r.endedAt = at;
       r.observed = event.type;
       return { record: r, notifications: next(r) };
     }
+    case 'elsewhere':
+      if (r.wasConnected || r.observed === 'ended') return { record: r, notifications: [] };
+      r.takenElsewhere = true;
+      return { record: r, notifications: next(r) };
     case 'announce':
       r.announceable = true;
       return { record: r, notifications: next(r) };
@@ -199,7 +223,7 @@ function clearInFlight(r: CallRecord): void {
 
 /** The one notification that brings DATEV closer to what was observed (mutates r), if any may go now. */
 function next(r: CallRecord): Notification[] {
-  if (!r.announceable || !r.reportable || r.observed === 'none' || r.inFlight || r.link !== 'live') return [];
+  if (!r.announceable || !isForDatev(r) || r.observed === 'none' || r.inFlight || r.link !== 'live') return [];
   const send = (method: NotificationMethod, state: CallState, target: Reported): Notification[] => {
     r.inFlight = method;
     r.inFlightTarget = target;

@@ -2,7 +2,7 @@
  * A call that ended, as the call flow hands it to the journal: its final record and whether DATEV has
  * it. Handed over again whenever DATEV's side changes (a late answer completes it, or it is lost).
  */
-import { isComplete, type CallRecord } from './callRecord';
+import { isComplete, isForDatev, type CallRecord } from './callRecord';
 import type { Direction } from '../datev/callData';
 
 /** live: DATEV has the whole call; waiting: its end is not acknowledged yet; lost: DATEV cannot get it
@@ -16,6 +16,8 @@ export interface FinalCall {
   number: string;
   contact?: { name: string; id: string; dataSource: string };
   internal: boolean;
+  /** Unanswered here because another phone took it (a colleague picked it up or answered it on a shared line). */
+  takenElsewhere?: true;
   ringAt: Date;
   connectedAt?: Date;
   endedAt: Date;
@@ -23,7 +25,7 @@ export interface FinalCall {
 }
 
 export function finalDatevState(r: CallRecord): FinalDatevState {
-  if (!r.reportable) return 'not-reported';
+  if (!isForDatev(r)) return 'not-reported';
   if (isComplete(r)) return 'live';
   return r.link === 'lost' ? 'lost' : 'waiting';
 }
@@ -38,6 +40,7 @@ function callFields(r: CallRecord, internal: boolean, ringAt: Date): Omit<FinalC
     number: d.CalledNumber,
     ...(d.AdressatenId ? { contact: { name: d.Adressatenname, id: d.AdressatenId, dataSource: d.DataSource } } : {}),
     internal,
+    ...(r.takenElsewhere && !r.wasConnected ? { takenElsewhere: true as const } : {}),
     ringAt,
     ...(r.wasConnected && r.connectedAt ? { connectedAt: r.connectedAt } : {}),
   };
@@ -86,7 +89,7 @@ function openInOf(r: CallRecord): OpenInDatev | undefined {
 
 /** The journal's view of a call DATEV should get, while it goes on (undefined once ended, before it was seen, or not DATEV's business). */
 export function openCallOf(r: CallRecord, internal: boolean, tapiCallId?: number): OpenCall | undefined {
-  if (r.observed === 'none' || r.observed === 'ended' || !r.reportable || !r.data.CallID || !r.firstSeenAt) return undefined;
+  if (r.observed === 'none' || r.observed === 'ended' || !isForDatev(r) || !r.data.CallID || !r.firstSeenAt) return undefined;
   const openIn = openInOf(r);
   return {
     ...callFields(r, internal, r.firstSeenAt),

@@ -1,7 +1,7 @@
 /** How TAPI call states and call info map onto the DATEV call model. Pure. */
 import { Direction } from '../datev/callData';
 import type { CallInfo, PartyId } from '../telephony/port';
-import { LINECALLORIGIN, LINECALLPARTYID, type CallStateName } from '../telephony/tapiConstants';
+import { LINECALLORIGIN, LINECALLPARTYID, LINECONNECTEDMODE, LINEDISCONNECTMODE, type CallStateName } from '../telephony/tapiConstants';
 import type { Observed } from './callRecord';
 
 /** The observation a TAPI state stands for; undefined = nothing to observe (e.g. UNKNOWN). */
@@ -28,6 +28,20 @@ export function observationOf(state: CallStateName): Exclude<Observed, 'none'> |
     case 'UNKNOWN':
       return undefined;
   }
+}
+
+/**
+ * Another phone has the call (tapi.md §1.9): CONNECTED in LINECONNECTEDMODE_INACTIVE — active at one or
+ * more other stations of a shared (bridged) address, this one not taking part (mode 0 or ACTIVE: here) —
+ * or DISCONNECTED with LINEDISCONNECTMODE_PICKUP (picked up from elsewhere, e.g. by a colleague).
+ */
+export function isTakenElsewhere(state: CallStateName, mode: number): boolean {
+  if (state === 'CONNECTED') {
+    const here = LINECONNECTEDMODE.ACTIVE | LINECONNECTEDMODE.ACTIVEHELD;
+    const there = LINECONNECTEDMODE.INACTIVE | LINECONNECTEDMODE.INACTIVEHELD;
+    return (mode & there) !== 0 && (mode & here) === 0;
+  }
+  return state === 'DISCONNECTED' && (mode & LINEDISCONNECTMODE.PICKUP) !== 0;
 }
 
 /** States after which the program frees the call handle. */

@@ -23,6 +23,7 @@ export const INSTALLER_PROPERTIES: Readonly<Record<string, string>> = {
   AREACODE: 'areaCode',
   EXTENSIONLENGTH: 'extensionLength',
   REPORTCALLS: 'reportCalls',
+  REPORTUNANSWERED: 'reportUnanswered',
   LOOKUPBUDGETMS: 'lookupBudgetMs',
   AMBIGUITY: 'ambiguity',
   DIALANSWER: 'dialAnswer',

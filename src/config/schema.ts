@@ -103,6 +103,12 @@ export const configSchema = z.object({
   extensionLength: int(1, 8, 4),
   /** Which calls DATEV gets: all, or external only (internal extension-to-extension calls left out). */
   reportCalls: oneOf(['all', 'external'], 'external'),
+  /**
+   * Unanswered calls (missed incoming, not reached outgoing, calls taken at another phone) go to DATEV:
+   * true: every call from its first ring (DATEV shows the caller at once); false: a call goes to DATEV
+   * when it is answered, unanswered ones stay in the program's call list (a Dial from DATEV always goes).
+   */
+  reportUnanswered: bool(true),
   /** Longest time NewCall waits for the contact lookup of an incoming call. */
   lookupBudgetMs: int(0, 5000, 300),
   /** Several DATEV contacts with the caller's number: ask (in the dialog), lastChosen, or none (report without contact). */

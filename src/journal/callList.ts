@@ -27,10 +27,10 @@ export function rowOf(e: KeptEntry): CallListRow {
       e.contact ? `${e.contact.name} (${e.contact.id})` : '–',
       durationText(durationSeconds(e)),
       resultText(e),
-      datevText(e.datev),
+      datevText(e.datev, e.internal),
     ],
     canNote: !e.internal,
-    canSend: e.datev === 'failed' || (e.datev === 'pending' && !e.autoDeliver) || e.notes.some((n) => n.state === 'failed'),
+    canSend: e.datev === 'failed' || (e.datev === 'pending' && !e.autoDeliver) || (e.datev === 'not-reported' && !e.internal) || e.notes.some((n) => n.state === 'failed'),
     canAssign: !e.contact && !e.internal && e.number !== '',
   };
 }

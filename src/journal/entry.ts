@@ -52,6 +52,8 @@ export interface JournalEntry {
   number: string;
   contact?: JournalContact;
   internal: boolean;
+  /** Not answered here because another phone took it (a colleague picked it up or answered it on a shared line). */
+  takenElsewhere?: true;
   /** ISO times: ring start, connect (connected calls), hang-up (of a call going on: when last seen so). */
   ringAt: string;
   connectedAt?: string;

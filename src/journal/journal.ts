@@ -151,6 +151,7 @@ export class Journal {
         number: e.number,
         ...(e.contact ? { contact: { ...e.contact } } : {}),
         internal: e.internal,
+        ...(e.takenElsewhere ? { takenElsewhere: true as const } : {}),
         ringAt: new Date(e.ringAt),
         ...(e.connectedAt ? { connectedAt: new Date(e.connectedAt) } : {}),
         // (with journal.endUnendedLive off, the DATEV that has it gets nothing more live: a journal entry at its end)
@@ -170,6 +171,7 @@ export class Journal {
       number: call.number,
       ...(call.contact ? { contact: { ...call.contact } } : {}),
       internal: call.internal,
+      ...(call.takenElsewhere ? { takenElsewhere: true as const } : {}),
       ringAt: call.ringAt.toISOString(),
       ...(call.connectedAt ? { connectedAt: call.connectedAt.toISOString() } : {}),
       endedAt: endedAt.toISOString(),
@@ -219,7 +221,8 @@ export class Journal {
   requestDelivery(callId: string): boolean {
     const e = this.store.get(callId);
     if (!e) return false;
-    const call = e.datev === 'pending' || e.datev === 'failed';
+    // (an unanswered call held back by reportUnanswered: the user sends it after all)
+    const call = e.datev === 'pending' || e.datev === 'failed' || (e.datev === 'not-reported' && !e.internal);
     const refusedNotes = e.notes.some((n) => n.state === 'failed');
     if (!call && !refusedNotes) return false;
     const notes = e.notes.map((n) => (n.state === 'failed' ? { ...n, state: 'pending' as const, attempts: 0, refusals: 0 } : n));

@@ -26,6 +26,7 @@ export function isEntry(v: unknown): v is JournalEntry {
     str(v.number) &&
     (c === undefined || (isRecord(c) && str(c.name) && str(c.id) && str(c.dataSource))) &&
     typeof v.internal === 'boolean' &&
+    (v.takenElsewhere === undefined || v.takenElsewhere === true) &&
     str(v.ringAt) &&
     optStr(v.connectedAt) &&
     str(v.endedAt) &&

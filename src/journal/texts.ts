@@ -48,10 +48,11 @@ export function directionText(d: Direction): string {
 
 export function resultText(e: KeptEntry): string {
   if (isConnected(e)) return 'verbunden'; // connected
+  if (e.takenElsewhere) return 'anderswo angenommen'; // taken at another phone
   return e.direction === Direction.eDirIncoming ? 'verpasst' : 'nicht erreicht'; // missed / not reached
 }
 
-export function datevText(has: DatevHas): string {
+export function datevText(has: DatevHas, internal = false): string {
   switch (has) {
     case 'live':
     case 'journal':
@@ -64,7 +65,8 @@ export function datevText(has: DatevHas): string {
     case 'failed':
       return 'nein (abgelehnt)'; // no (refused)
     case 'not-reported':
-      return 'intern'; // internal
+      // internal, or unanswered with reportUnanswered off
+      return internal ? 'intern' : 'nein (unbeantwortet)'; // internal / no (unanswered)
     case 'open':
       return 'läuft'; // in progress
     case 'unended':

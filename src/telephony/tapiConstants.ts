@@ -49,6 +49,15 @@ export const LINEDISCONNECTMODE = {
   CANCELLED: 0x80000,
 } as const;
 
+/** dwParam2 of LINE_CALLSTATE for CONNECTED: the substate on an address shared (bridged) with other stations. */
+export const LINECONNECTEDMODE = {
+  ACTIVE: 0x1,
+  INACTIVE: 0x2,
+  ACTIVEHELD: 0x4,
+  INACTIVEHELD: 0x8,
+  CONFIRMED: 0x10,
+} as const;
+
 export const LINECALLPARTYID = {
   BLOCKED: 0x1,
   OUTOFAREA: 0x2,

@@ -279,3 +279,131 @@ describe('keyboard focus', () => {
     ]);
   });
 });
+
+describe('calls another phone takes (a colleague), and reportUnanswered', () => {
+  const list = async (w: World): Promise<string[][]> => {
+    await w.app.journal.callList.show();
+    return w.windows.listUser.rows()!.map((r) => r.cells);
+  };
+
+  it('picked up by a colleague (LINEDISCONNECTMODE_PICKUP): pop-up closed, Absence in DATEV, „anderswo angenommen“ in the call list', async () => {
+    const w = await makeWorld();
+    const id = await ring(w, '+49 89 1234567');
+    expect(w.openDialogs()).toHaveLength(1);
+    await w.tapi.pbx.hangup(id, 'PICKUP');
+    await w.settle();
+    expect(w.openDialogs()).toEqual([]);
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
+    expect(w.journal.entries()[0]).toMatchObject({ takenElsewhere: true, datev: 'live' });
+    expect((await list(w))[0]![5]).toBe('anderswo angenommen');
+    expect(w.log.has('info', 'the call was taken at another phone (picked up')).toBe(true);
+  });
+
+  it('answered at another station of a shared line (CONNECTED, LINECONNECTEDMODE_INACTIVE): not a conversation here', async () => {
+    const w = await makeWorld();
+    const id = await ring(w, '+49 89 1234567');
+    await w.tapi.pbx.answerElsewhere(id);
+    await w.settle();
+    expect(w.openDialogs()).toEqual([]); // nothing to answer here any more
+    expect(w.methods()).toEqual(['NewCall:1']); // no Connected: the user did not talk
+    await w.advance(120_000);
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
+    const [entry] = w.journal.entries();
+    expect(entry).toMatchObject({ takenElsewhere: true });
+    expect(entry!.connectedAt).toBeUndefined(); // no duration booked to this user
+    expect(w.windows.noteUser.openNotes()).toEqual([]); // no note asked for a call the user did not have
+    expect((await list(w))[0]!.slice(4, 6)).toEqual(['0:00', 'anderswo angenommen']);
+  });
+
+  it('joined here after a colleague answered it (CONNECTED active): connected from then on', async () => {
+    const w = await makeWorld();
+    const id = await ring(w, '+49 89 1234567');
+    await w.tapi.pbx.answerElsewhere(id);
+    await w.settle();
+    await w.advance(10_000);
+    await w.tapi.pbx.answer(id); // CONNECTED, LINECONNECTEDMODE_ACTIVE
+    await w.settle();
+    await w.advance(60_000);
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
+    const [entry] = w.journal.entries();
+    expect(entry!.takenElsewhere).toBeUndefined();
+    expect((await list(w))[0]!.slice(4, 6)).toEqual(['1:00', 'verbunden']);
+  });
+
+  it('a call first seen answered at another station never rang here: DATEV does not get it', async () => {
+    const w = await makeWorld();
+    const id = w.tapi.incomingAnsweredElsewhere('201', '+49 89 1234567');
+    await w.settle();
+    await w.advance(30_000);
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    expect(w.methods()).toEqual([]);
+    expect(w.openDialogs()).toEqual([]);
+    expect(w.journal.entries()[0]).toMatchObject({ datev: 'not-reported', takenElsewhere: true });
+  });
+
+  it('reportUnanswered off: a ringing call is not in DATEV; answered, NewCall and Connected together, then Finished', async () => {
+    const w = await makeWorld({ config: { reportUnanswered: false } });
+    const id = await ring(w, '+49 89 1234567');
+    expect(w.methods()).toEqual([]);
+    expect(w.openDialogs()).toHaveLength(1); // the pop-up shows the caller (at once: no NewCall to wait for)
+    expect(w.openDialogs()[0]!.text).toContain('Müller & Söhne GmbH');
+    await w.advance(8_000);
+    await w.dialogs.user.click(w.openDialogs()[0]!.id, 'Annehmen');
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2']);
+    const [offered, connected] = w.datev.received;
+    expect((connected!.data.Begin as Date).getTime() - (offered!.data.Begin as Date).getTime()).toBe(8_000); // Offered at the ring start
+    expect(offered!.data).toMatchObject({ AdressatenId: '4711', Direction: Direction.eDirIncoming });
+    await w.advance(30_000);
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
+  });
+
+  it('reportUnanswered off: missed, taken elsewhere or dialled on the phone and not reached — none goes to DATEV; the call list sends one on request', async () => {
+    const w = await makeWorld({ config: { reportUnanswered: false } });
+    const missed = await ring(w, '+49 89 1234567');
+    await w.advance(20_000);
+    await w.tapi.pbx.hangup(missed, 'CANCELLED');
+    const taken = await ring(w, '+49 89 5554433');
+    await w.tapi.pbx.hangup(taken, 'PICKUP');
+    const out = w.tapi.dialFromPhone('201', '+49 30 7654321');
+    await w.settle();
+    await w.tapi.pbx.hangup(out, 'NOANSWER');
+    await w.settle();
+    await w.advance(120_000);
+    expect(w.methods()).toEqual([]);
+    expect(w.journal.entries().map((e) => e.datev)).toEqual(['not-reported', 'not-reported', 'not-reported']);
+    const rows = w.windows.listUser.rows() ?? (await list(w), w.windows.listUser.rows()!);
+    expect(rows.map((r) => [r.cells[5], r.cells[6], r.canSend])).toEqual([
+      ['nicht erreicht', 'nein (unbeantwortet)', true],
+      ['anderswo angenommen', 'nein (unbeantwortet)', true],
+      ['verpasst', 'nein (unbeantwortet)', true],
+    ]);
+    // „An DATEV senden“ on the missed call: a journal entry (Absence, ring start → hang-up)
+    w.windows.listUser.act('send', rows[2]!.id);
+    await w.settle();
+    expect(w.methods()).toEqual(['NewJournal:0']);
+    expect(w.datev.received[0]!.data.AdressatenId).toBe('4711');
+    expect(w.journal.get(rows[2]!.id)?.datev).toBe('journal');
+  });
+
+  it('reportUnanswered off does not hold back a Dial from DATEV: DATEV gets it from its first ring, unanswered too', async () => {
+    const w = await makeWorld({ config: { reportUnanswered: false } });
+    await w.datev.driver.dial({ CalledNumber: '+49 89 1234567', Adressatenname: 'Müller & Söhne GmbH', AdressatenId: '4711', DataSource: 'DATEV_Adressaten', SyncID: 'S-9' });
+    await w.settle();
+    const id = await w.tapi.pbx.lastCallId();
+    await w.tapi.pbx.ringback(id);
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1']);
+    await w.tapi.pbx.hangup(id, 'NOANSWER');
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
+    expect(w.datev.received.map((n) => n.data.SyncID)).toEqual(['S-9', 'S-9']);
+  });
+});

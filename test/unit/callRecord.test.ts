@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   currentData,
   isComplete,
+  isForDatev,
   newRecord,
   step,
   type CallEvent,
@@ -207,6 +208,33 @@ describe('call state machine', () => {
     expect(run([{ type: 'ringing', at: at(0) }, { type: 'connected', at: at(1) }, { type: 'ended', at: at(2) }], rec(true, false)).out).toEqual([]);
   });
 
+  it('reportUnanswered off: nothing while it rings; answered, NewCall and Connected together, then Finished', () => {
+    const quiet = { ...rec(), reportUnanswered: false };
+    const ringing = run([{ type: 'ringing', at: at(0) }], quiet);
+    expect(ringing.out).toEqual([]);
+    const { out, record } = run([{ type: 'connected', at: at(5) }, { type: 'ended', at: at(65) }], ringing.record);
+    expect(names(out)).toEqual(['NewCall:eCSOffered', 'CallStateChanged:eCSConnected', 'CallStateChanged:eCSFinished']);
+    expect(out[0]!.data.Begin).toEqual(at(0)); // it rang from 0 (Offered: the ring start)
+    expect([out[1]!.data.Begin, out[2]!.data.End]).toEqual([at(5), at(65)]);
+    expect(finalDatevState(record)).toBe('live');
+  });
+  it('reportUnanswered off: an unanswered call never goes to DATEV and is left out, not lost', () => {
+    const { out, record } = run([{ type: 'ringing', at: at(0) }, { type: 'ended', at: at(30) }], { ...rec(), reportUnanswered: false });
+    expect(out).toEqual([]);
+    expect(finalDatevState(record)).toBe('not-reported');
+    expect(isForDatev(record)).toBe(false);
+  });
+  it('taken at another phone while ringing: marked, no notification of its own, ends as Absence; a connect here undoes it', () => {
+    const elsewhere = run([{ type: 'ringing', at: at(0) }, { type: 'elsewhere' }, { type: 'ended', at: at(9) }]);
+    expect(names(elsewhere.out)).toEqual(['NewCall:eCSOffered', 'CallStateChanged:eCSAbsence']);
+    expect(elsewhere.record.takenElsewhere).toBe(true);
+    const joined = run([{ type: 'ringing', at: at(0) }, { type: 'elsewhere' }, { type: 'connected', at: at(4) }, { type: 'ended', at: at(9) }]);
+    expect(names(joined.out)).toEqual(['NewCall:eCSOffered', 'CallStateChanged:eCSConnected', 'CallStateChanged:eCSFinished']);
+    expect(joined.record.takenElsewhere).toBeUndefined();
+    // after a connect here, or after the end, another phone taking it changes nothing
+    const talked = run([{ type: 'ringing', at: at(0) }, { type: 'connected', at: at(4) }, { type: 'elsewhere' }]);
+    expect(talked.record.takenElsewhere).toBeUndefined();
+  });
   it('currentData reflects what is known now (for GetCallData)', () => {
     const { record } = run([{ type: 'ringing', at: at(0) }, { type: 'connected', at: at(4) }]);
     expect(currentData(record)).toMatchObject({ CallState: CallState.eCSConnected, Begin: at(4), End: at(4) });
@@ -230,14 +258,14 @@ describe('call state machine', () => {
  *   the end exactly once; a call DATEV lost and that ended is handed over as undelivered;
  * - a call that is not reportable never produces anything.
  */
-type Ev = 'ring' | 'connect' | 'end' | 'clockBack' | 'announce' | 'contact' | 'delivered' | 'held' | 'lost' | 'gaveUp' | 'lateDelivered' | 'resume';
+type Ev = 'ring' | 'connect' | 'end' | 'clockBack' | 'announce' | 'contact' | 'elsewhere' | 'delivered' | 'held' | 'lost' | 'gaveUp' | 'lateDelivered' | 'resume';
 
-const ALPHABET: Ev[] = ['ring', 'connect', 'end', 'clockBack', 'announce', 'contact', 'delivered', 'held', 'lost', 'gaveUp', 'lateDelivered', 'resume'];
+const ALPHABET: Ev[] = ['ring', 'connect', 'end', 'clockBack', 'announce', 'contact', 'elsewhere', 'delivered', 'held', 'lost', 'gaveUp', 'lateDelivered', 'resume'];
 const DEPTH = 6;
 /** An observation more often than this in one sequence adds nothing new (a duplicate of a duplicate);
  * DATEV's answers (delivered/held/lost/resume) are not limited, they only occur when they can. */
 const MAX_REPEATS = 2;
-const LIMITED = new Set<Ev>(['ring', 'connect', 'end', 'clockBack', 'announce', 'contact']);
+const LIMITED = new Set<Ev>(['ring', 'connect', 'end', 'clockBack', 'announce', 'contact', 'elsewhere']);
 /** 'contact' switches between these two (so changes and changes back are both covered). */
 const CONTACTS = [
   { Adressatenname: 'A', AdressatenId: '1', DataSource: 'DATEV_Adressaten' },
@@ -340,6 +368,10 @@ function apply(node: Node, ev: Ev, path: Ev[]): Node | undefined {
     case 'announce':
       event = { type: 'announce' };
       break;
+    case 'elsewhere':
+      if (path.includes('elsewhere')) return undefined; // a second one adds nothing
+      event = { type: 'elsewhere' };
+      break;
     case 'contact':
       event = { type: 'contact', contact: CONTACTS[node.contacts % 2]! };
       n.contacts = node.contacts + 1;
@@ -392,6 +424,11 @@ function apply(node: Node, ev: Ev, path: Ev[]): Node | undefined {
   if (ev === 'gaveUp') n.lateable = node.pending;
   if (ev === 'held' || ev === 'lost' || ev === 'gaveUp') n.pending = undefined;
   if (s.notifications.length > 1) fail([...path, ev], 'more than one notification at once');
+  if (ev === 'elsewhere' && s.notifications.length > 0) fail([...path, ev], 'a notification because another phone took the call');
+  if (s.notifications[0]?.method === 'NewCall' && node.record.reportUnanswered === false && !s.record.wasConnected) {
+    fail([...path, ev], 'NewCall of an unanswered call with reportUnanswered off');
+  }
+  if (s.record.takenElsewhere && s.record.wasConnected) fail([...path, ev], 'taken elsewhere although connected here');
   if (s.notifications.length === 1) {
     if (n.pending) fail([...path, ev], 'a notification while another is in flight');
     n.pending = s.notifications[0];
@@ -402,17 +439,20 @@ function apply(node: Node, ev: Ev, path: Ev[]): Node | undefined {
 
 function checkNode(node: Node, path: Ev[]): void {
   const r = node.record;
-  if (!r.reportable && node.emitted > 0) fail(path, 'a notification for a call that is not reported');
+  if (!isForDatev(r) && node.emitted > 0) fail(path, 'a notification for a call that is not reported');
   if (node.datev.ends > 1) fail(path, 'the end reported twice');
   const announced = r.announceable;
   const quiet = !node.pending && r.link === 'live';
-  if (r.reportable && announced && quiet && r.observed === 'ended' && node.datev.ends !== 1) {
+  if (isForDatev(r) && announced && quiet && r.observed === 'ended' && node.datev.ends !== 1) {
     fail(path, 'the call ended, DATEV took everything, but DATEV does not have the end');
   }
-  if (r.reportable && announced && quiet && r.observed !== 'none' && node.datev.state === 'none') {
+  if (isForDatev(r) && announced && quiet && r.observed !== 'none' && node.datev.state === 'none') {
     fail(path, 'a call that was seen and announced is not in DATEV');
   }
-  if (r.link === 'lost' && r.observed === 'ended' && r.reportable && node.datev.ends === 0 && !undelivered(r)) {
+  if (r.reportable && !isForDatev(r) && r.observed === 'ended' && finalDatevState(r) !== 'not-reported') {
+    fail(path, 'an unanswered call held back (reportUnanswered off) is not left out');
+  }
+  if (r.link === 'lost' && r.observed === 'ended' && isForDatev(r) && node.datev.ends === 0 && !undelivered(r)) {
     fail(path, 'a lost, ended call is not handed over for later delivery');
   }
   if (undelivered(r) && node.datev.ends > 0) fail(path, 'a call DATEV has completely counted as undelivered');
@@ -435,10 +475,13 @@ describe('call state machine: every event order up to depth ' + DEPTH, () => {
         path.pop();
       }
     };
-    for (const announceable of [true, false]) {
-      for (const reportable of [true, false]) {
+    const starts: CallRecord[] = [];
+    for (const announceable of [true, false]) for (const reportable of [true, false]) starts.push(rec(announceable, reportable));
+    starts.push({ ...rec(true, true), reportUnanswered: false }, { ...rec(false, true), reportUnanswered: false });
+    for (const record of starts) {
+      {
         walk({
-          record: rec(announceable, reportable),
+          record,
           pending: undefined,
           datev: { state: 'none', ends: 0, lastBegin: -Infinity, lastEnd: -Infinity, contactId: '' },
           clock: t0.getTime(),

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { makeCallIdSource } from '../../src/calls/callIds';
-import { directionOf, observationOf, partyNumber, remoteName, remoteNumber } from '../../src/calls/tapiMapping';
+import { directionOf, isTakenElsewhere, observationOf, partyNumber, remoteName, remoteNumber } from '../../src/calls/tapiMapping';
 import { Direction } from '../../src/datev/callData';
 import { selectLine, describeLine } from '../../src/app/lineSelection';
 import { RequestTracker } from '../../src/app/requestTracker';
@@ -29,6 +29,18 @@ describe('TAPI mapping', () => {
     expect(observationOf('ONHOLD')).toBe('connected');
     expect(observationOf('BUSY')).toBe('ended');
     expect(observationOf('UNKNOWN')).toBeUndefined();
+  });
+  it('knows a call another phone took: CONNECTED inactive here (bridged) or DISCONNECTED as picked up', () => {
+    expect(isTakenElsewhere('CONNECTED', 0x2)).toBe(true); // INACTIVE
+    expect(isTakenElsewhere('CONNECTED', 0x8)).toBe(true); // INACTIVEHELD
+    expect(isTakenElsewhere('CONNECTED', 0x2 | 0x10)).toBe(true); // INACTIVE, CONFIRMED
+    expect(isTakenElsewhere('CONNECTED', 0)).toBe(false); // mode 0: active (not bridged)
+    expect(isTakenElsewhere('CONNECTED', 0x1)).toBe(false);
+    expect(isTakenElsewhere('CONNECTED', 0x1 | 0x2)).toBe(false); // active here as well
+    expect(isTakenElsewhere('DISCONNECTED', 0x8)).toBe(true); // PICKUP
+    expect(isTakenElsewhere('DISCONNECTED', 0x1)).toBe(false);
+    expect(isTakenElsewhere('DISCONNECTED', 0x80000)).toBe(false); // CANCELLED: the caller gave up
+    expect(isTakenElsewhere('OFFERING', 0x8)).toBe(false); // (an offering mode, not a disconnect mode)
   });
   it('derives direction from origin first, then from the first state', () => {
     expect(directionOf(0x1, 'OFFERING')).toBe(Direction.eDirOutgoing);

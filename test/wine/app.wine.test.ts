@@ -438,6 +438,26 @@ describe(`the program under Wine (${primary.label})`, () => {
     expect(await pbxCalls(pbx, 'lineDrop', from)).toEqual([]);
   });
 
+  it('4b. answered by a colleague at another phone of a shared line (CONNECTED, LINECONNECTEDMODE_INACTIVE): the dialog closes, DATEV gets no Connected; the end is Offered → Absence', async () => {
+    const datev = await dv();
+    const { pbx } = run;
+    const c = CONTACTS.mueller;
+    const known = (await datev.notifications()).length;
+    const from = pbx.log.length;
+    const call = await pbx.incoming(LINE_ADDRESS, c.caller);
+    const dialog = await findWindow((w) => w.kind === 'dialog' && w.title === INCOMING && text(w).includes(c.name), 'the incoming dialog');
+    await pbx.answerElsewhere(call);
+    await windowGone(dialog.id, 'the incoming dialog');
+    await pbx.hangup(call);
+    const offered = await newCallAfter(datev, known);
+    const all = await notificationsOf(datev, String(offered.data.CallID), 2);
+    expect(steps(all)).toEqual([
+      ['NewCall', CallState.eCSOffered],
+      ['CallStateChanged', CallState.eCSAbsence],
+    ]);
+    expect(await pbxCalls(pbx, 'lineAnswer', from)).toEqual([]);
+  });
+
   it('5. Drop from DATEV during a connected outgoing call: lineDrop, Finished, dialog closed', async () => {
     const datev = await dv();
     const { pbx } = run;

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type { PbxDriver, RecordedTapiRequest } from '../../contracts/harness';
-import { lineErrName } from '../../src/telephony/tapiConstants';
+import { LINECONNECTEDMODE, lineErrName } from '../../src/telephony/tapiConstants';
 import { paths, ROOT } from './env';
 
 /** Built by `npm run build:native` (fakes/tapi32/CMakeLists.txt) or fakes/tapi32/build.sh. */
@@ -205,6 +205,10 @@ export class FakeTapiPbx implements PbxDriver {
 
   async answer(callId: number): Promise<void> {
     await this.command('answer', String(callId));
+  }
+
+  async answerElsewhere(callId: number): Promise<void> {
+    await this.command('state', String(callId), 'CONNECTED', String(LINECONNECTEDMODE.INACTIVE));
   }
 
   async busy(callId: number): Promise<void> {

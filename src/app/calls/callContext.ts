@@ -14,6 +14,8 @@ import type { CallJournal, DatevReporter } from './datevReporter';
 export interface CallManagerOptions {
   dial: DialOptions;
   reportCalls: 'all' | 'external';
+  /** false: calls the program did not dial for DATEV go to DATEV only once answered. */
+  reportUnanswered: boolean;
   lookupBudgetMs: number;
   showIncomingDialog: boolean;
   showOutgoingDialog: boolean;

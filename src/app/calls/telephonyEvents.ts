@@ -4,7 +4,8 @@
  * whether the call is internal and reported, starts the contact lookup (NewCall waits for it at most
  * the lookup budget) and opens the incoming pop-up.
  */
-import { directionOf, isTerminalState, isWithheld, observationOf, remoteName, remoteNumber } from '../../calls/tapiMapping';
+import { isForDatev } from '../../calls/callRecord';
+import { directionOf, isTakenElsewhere, isTerminalState, isWithheld, observationOf, remoteName, remoteNumber } from '../../calls/tapiMapping';
 import { DATA_SOURCE_WILDIX, Direction, emptyCallData } from '../../datev/callData';
 import type { CallInfo, TelephonyEvent } from '../../telephony/port';
 import { LINEERR, type CallStateName } from '../../telephony/tapiConstants';
@@ -57,7 +58,7 @@ export class TelephonyCalls {
         return;
       }
       case 'callState':
-        return this.onCallState(e.hCall, e.state);
+        return this.onCallState(e.hCall, e.state, e.mode);
       case 'callInfo':
         return this.onCallInfo(e.hCall, e.info);
       case 'lineClosed':
@@ -123,7 +124,7 @@ export class TelephonyCalls {
     return true;
   }
 
-  private async onCallState(hCall: number, state: CallStateName): Promise<void> {
+  private async onCallState(hCall: number, state: CallStateName, mode: number): Promise<void> {
     const { d, registry } = this.c;
     let call = registry.byHandle(hCall);
     if (!call) {
@@ -139,21 +140,45 @@ export class TelephonyCalls {
       if (mine) call = mine;
     }
     const callId = call.record.data.CallID || undefined;
-    d.log.info(`TAPI LINE_CALLSTATE ${state}`, { callId, hCall });
+    // (the mode — disconnect / connected mode — in the log: how the real TSP uses them is an open question)
+    d.log.info(`TAPI LINE_CALLSTATE ${state}`, { callId, hCall, ...(mode ? { mode: `0x${mode.toString(16)}` } : {}) });
     const first = call.lastState === undefined;
     call.lastState = state;
-    const obs = observationOf(state);
+    let obs = observationOf(state);
     if (!call.initialised && obs !== undefined) this.initialise(call, state);
+    if (isTakenElsewhere(state, mode)) obs = this.takenElsewhere(call, state, obs);
     // a call going on from the program's earlier run was connected then, not now
     const at = obs === 'connected' && call.resumedConnectedAt ? call.resumedConnectedAt : d.clock.now();
     if (obs === 'connected') delete call.resumedConnectedAt;
     if (obs) this.c.reporter.apply(call, { type: obs, at });
-    if (first || obs) this.dialogs.onState(call, state);
+    if (first || observationOf(state)) this.dialogs.onState(call, state);
     if (isTerminalState(state) && !call.deallocated) {
       call.deallocated = true;
       registry.releaseHandle(hCall);
       await d.telephony.deallocate(hCall).catch((e: unknown) => d.log.debug(`lineDeallocateCall: ${(e as Error).message}`, { callId, hCall }));
     }
+  }
+
+  /**
+   * Another phone took a call that was not connected here (a colleague picked it up, or answered it on
+   * a shared line: CONNECTED in LINECONNECTEDMODE_INACTIVE): not answered here. It rings on for DATEV
+   * until it ends here (then Absence: DATEV knows no other end of an offered call) or is joined here
+   * (CONNECTED, active). A call first seen taken elsewhere never rang here: DATEV gets it only if it is
+   * joined. Calls made here are left as they are (their other stations are this user's too). Returns the
+   * observation the state stands for here.
+   */
+  private takenElsewhere(call: TrackedCall, state: CallStateName, obs: ReturnType<typeof observationOf>): ReturnType<typeof observationOf> {
+    const r = call.record;
+    if (r.wasConnected || r.data.Direction === Direction.eDirOutgoing || !call.initialised) return obs;
+    if (r.observed === 'none') r.reportUnanswered = false;
+    if (!r.takenElsewhere) {
+      this.c.d.log.info(`the call was taken at another phone (${state === 'CONNECTED' ? 'answered there, LINECONNECTEDMODE_INACTIVE' : 'picked up, LINEDISCONNECTMODE_PICKUP'}); not answered here`, {
+        callId: r.data.CallID,
+        hCall: call.hCall,
+      });
+    }
+    this.c.reporter.apply(call, { type: 'elsewhere' });
+    return obs === 'connected' ? 'ringing' : obs;
   }
 
   /**
@@ -192,6 +217,7 @@ export class TelephonyCalls {
     call.party = { number, name: info ? remoteName(info, direction) : '', id: '' };
     call.record.reportable = !(call.internal && o.reportCalls === 'external');
     if (call.announced && info?.callId && call.record.reportable && this.resume(call, info.callId, direction, number)) return;
+    call.record.reportUnanswered = o.reportUnanswered;
     const data = call.record.data;
     data.CallID = d.ids.next();
     data.Direction = direction;
@@ -203,7 +229,7 @@ export class TelephonyCalls {
       hCall: call.hCall,
       number: call.withheld ? '(withheld)' : d.mask.number(number),
       internal: call.internal,
-      reported: call.record.reportable,
+      reported: call.record.reportable ? (o.reportUnanswered ? true : 'when answered') : false,
     });
     const lookup = number !== '' && !call.internal;
     if (lookup) this.startLookup(call, number);
@@ -219,7 +245,7 @@ export class TelephonyCalls {
       const open = (): void => {
         if (!isEnded(call)) void this.dialogs.openIncoming(call);
       };
-      if (call.record.reportable) void this.c.reporter.answeredWithin(call, INCOMING_DIALOG_WAIT_MS, d.clock).then(open);
+      if (isForDatev(call.record)) void this.c.reporter.answeredWithin(call, INCOMING_DIALOG_WAIT_MS, d.clock).then(open);
       else setImmediate(open);
     }
   }
