@@ -18,7 +18,7 @@
  * - given up without DATEV's answer (it hung for longer than the program waits): 'lost' as well, but if
  *   DATEV takes that notification after all, the call goes on live from there (`unanswered`).
  */
-import { CallState, type DatevCallData } from '../datev/callData';
+import { CallState, isDatevSource, type DatevCallData } from '../datev/callData';
 import type { NotificationMethod } from '../datev/port';
 
 /** What the telephony side has shown so far (monotonic). */
@@ -79,6 +79,13 @@ export interface CallRecord {
    * For DATEV it is unanswered here all the same (Absence: DATEV knows no other end of an offered call).
    */
   takenElsewhere?: boolean;
+  /**
+   * True: the call goes to DATEV only once its number is known to belong to DATEV contacts — a contact
+   * from DATEV's master data (`DATEV_…`), or several (`datevNumber`) — config `reportCalls` "contacts".
+   */
+  onlyDatevContacts?: boolean;
+  /** A number of the call that belongs to one or more DATEV contacts (also when none is chosen yet: several share it). */
+  datevNumber?: string;
 }
 
 export interface Notification {
@@ -98,6 +105,8 @@ export type CallEvent =
   | { type: 'ended'; at: Date }
   /** Another phone took the call (picked up or answered there) while it rang here; undone by a connect here. */
   | { type: 'elsewhere' }
+  /** This number (the call's CalledNumber while it is the same) belongs to DATEV contacts (one or several; see `onlyDatevContacts`). */
+  | { type: 'datevNumber'; number: string }
   /** The contact lookup finished or its budget elapsed: NewCall may go out. */
   | { type: 'announce' }
   /** A (new) contact for the call: by lookup, by the user's choice, or cleared. */
@@ -123,9 +132,16 @@ export function newRecord(data: DatevCallData, options: { announceable: boolean;
   return { data: { ...data }, observed: 'none', wasConnected: false, reported: 'none', link: 'live', ...options };
 }
 
-/** Whether DATEV gets the call (so far): reportable, and answered unless unanswered calls are reported too. */
+/**
+ * Whether DATEV gets the call (so far): reportable, answered unless unanswered calls are reported too,
+ * and with a DATEV contact when only those are reported. Once DATEV was sent anything of it, for good
+ * (a contact cleared later must not leave a call open in DATEV).
+ */
 export function isForDatev(r: CallRecord): boolean {
-  return r.reportable && (r.reportUnanswered !== false || r.wasConnected);
+  if (!r.reportable) return false;
+  if (r.reported !== 'none' || r.inFlight || r.unanswered) return true;
+  if (r.reportUnanswered === false && !r.wasConnected) return false;
+  return !r.onlyDatevContacts || isDatevSource(r.data.DataSource) || (r.datevNumber !== undefined && r.datevNumber === r.data.CalledNumber);
 }
 
 function contactOf(d: DatevCallData): ContactFields {
@@ -162,6 +178,9 @@ export function step(record: CallRecord, event: CallEvent): Step {
     case 'elsewhere':
       if (r.wasConnected || r.observed === 'ended') return { record: r, notifications: [] };
       r.takenElsewhere = true;
+      return { record: r, notifications: next(r) };
+    case 'datevNumber':
+      r.datevNumber = event.number;
       return { record: r, notifications: next(r) };
     case 'announce':
       r.announceable = true;

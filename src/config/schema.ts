@@ -101,8 +101,11 @@ export const configSchema = z.object({
   areaCode: matching(/^[0-9]{0,6}$/, ''),
   /** Numbers with at most this many digits are internal extensions. */
   extensionLength: int(1, 8, 4),
-  /** Which calls DATEV gets: all, or external only (internal extension-to-extension calls left out). */
-  reportCalls: oneOf(['all', 'external'], 'external'),
+  /**
+   * Which calls DATEV gets: all, external only (internal extension-to-extension calls left out), or
+   * contacts: only those with a DATEV contact (number in DATEV's master data; a Dial from DATEV always).
+   */
+  reportCalls: oneOf(['all', 'external', 'contacts'], 'external'),
   /**
    * Unanswered calls (missed incoming, not reached outgoing, calls taken at another phone) go to DATEV:
    * true: every call from its first ring (DATEV shows the caller at once); false: a call goes to DATEV

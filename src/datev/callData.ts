@@ -61,6 +61,10 @@ export type RawCallData = Partial<Record<DatevFieldName, string | number | boole
 /** DataSource values reserved by DATEV. */
 export const DATA_SOURCE_ADRESSATEN = 'DATEV_Adressaten';
 export const DATA_SOURCE_INSTITUTIONEN = 'DATEV_Institutionen';
+/** A DataSource of DATEV's own (`DATEV_…`, reserved by DATEV): the contact is in DATEV's master data. */
+export function isDatevSource(dataSource: string): boolean {
+  return dataSource.startsWith('DATEV_');
+}
 /** DataSource for numbers without a DATEV contact. */
 export const DATA_SOURCE_WILDIX = 'Wildix';
 

@@ -66,7 +66,7 @@ export function datevText(has: DatevHas, internal = false): string {
       return 'nein (abgelehnt)'; // no (refused)
     case 'not-reported':
       // internal, or unanswered with reportUnanswered off
-      return internal ? 'intern' : 'nein (unbeantwortet)'; // internal / no (unanswered)
+      return internal ? 'intern' : 'nein (laut Einstellung)'; // internal / no (as configured: reportCalls, reportUnanswered)
     case 'open':
       return 'läuft'; // in progress
     case 'unended':

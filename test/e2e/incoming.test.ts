@@ -24,6 +24,8 @@ class SlowContacts implements ContactsPort {
   }
 }
 
+const MUELLER_CONTACT: Contact = { id: '4711', name: 'Müller & Söhne GmbH', dataSource: 'DATEV_Adressaten', number: '089/1234567' };
+
 class BrokenContacts implements ContactsPort {
   async lookup(): Promise<Contact[]> {
     throw new Error('directory offline');
@@ -381,9 +383,9 @@ describe('calls another phone takes (a colleague), and reportUnanswered', () => 
     expect(w.journal.entries().map((e) => e.datev)).toEqual(['not-reported', 'not-reported', 'not-reported']);
     const rows = w.windows.listUser.rows() ?? (await list(w), w.windows.listUser.rows()!);
     expect(rows.map((r) => [r.cells[5], r.cells[6], r.canSend])).toEqual([
-      ['nicht erreicht', 'nein (unbeantwortet)', true],
-      ['anderswo angenommen', 'nein (unbeantwortet)', true],
-      ['verpasst', 'nein (unbeantwortet)', true],
+      ['nicht erreicht', 'nein (laut Einstellung)', true],
+      ['anderswo angenommen', 'nein (laut Einstellung)', true],
+      ['verpasst', 'nein (laut Einstellung)', true],
     ]);
     // „An DATEV senden“ on the missed call: a journal entry (Absence, ring start → hang-up)
     w.windows.listUser.act('send', rows[2]!.id);
@@ -405,5 +407,76 @@ describe('calls another phone takes (a colleague), and reportUnanswered', () => 
     await w.settle();
     expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
     expect(w.datev.received.map((n) => n.data.SyncID)).toEqual(['S-9', 'S-9']);
+  });
+});
+
+describe('reportCalls "contacts": only calls with a DATEV contact go to DATEV', () => {
+  it('a DATEV contact calls: reported as always; an unknown number: pop-up only, nothing in DATEV, „nein (laut Einstellung)“ in the call list', async () => {
+    const w = await makeWorld({ config: { reportCalls: 'contacts' } });
+    const known = await ring(w, '+49 89 1234567');
+    expect(w.methods()).toEqual(['NewCall:1']);
+    await w.tapi.pbx.hangup(known);
+    const unknown = await ring(w, '+49 40 9999999');
+    await w.advance(INCOMING_DIALOG_WAIT_MS); // (no NewCall to wait for: the pop-up opens at the latest then)
+    expect(w.openDialogs()).toHaveLength(1);
+    expect(w.openDialogs()[0]!.text).toContain('Kein DATEV-Kontakt gefunden');
+    await w.tapi.pbx.answer(unknown);
+    await w.settle();
+    await w.advance(20_000);
+    await w.tapi.pbx.hangup(unknown);
+    const anonymous = await ring(w, 'anonymous');
+    await w.tapi.pbx.hangup(anonymous);
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
+    await w.app.journal.callList.show();
+    const rows = w.windows.listUser.rows()!;
+    expect(rows.map((r) => [r.cells[5], r.cells[6], r.canSend])).toEqual([
+      ['verpasst', 'nein (laut Einstellung)', true],
+      ['verbunden', 'nein (laut Einstellung)', true],
+      ['verpasst', 'ja', false],
+    ]);
+  });
+
+  it('several DATEV contacts share the number: reported (without contact) so the user can pick one', async () => {
+    const w = await makeWorld({ config: { reportCalls: 'contacts', ambiguity: 'ask' } });
+    await ring(w, '+49 30 7654321');
+    expect(w.methods()).toEqual(['NewCall:1']);
+    expect(w.datev.received[0]!.data.AdressatenId).toBe('');
+  });
+
+  it('a contact found only after the lookup budget, or by a directory update during the call: the call goes to DATEV from then on, with its ring start', async () => {
+    const contacts = new SlowContacts();
+    const w = await makeWorld({ contacts, config: { reportCalls: 'contacts', lookupBudgetMs: 250 } });
+    await ring(w, '+49 89 1234567');
+    await w.advance(250);
+    expect(w.methods()).toEqual([]); // the budget is over, no contact yet: nothing for DATEV
+    await w.advance(4_000);
+    contacts.release([MUELLER_CONTACT]);
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1']);
+    expect(w.datev.received[0]!.data).toMatchObject({ AdressatenId: '4711', DataSource: 'DATEV_Adressaten' });
+    const late = new MemoryContacts();
+    const v = await makeWorld({ contacts: late, config: { reportCalls: 'contacts' } });
+    const id = await ring(v, '+49 89 7777777');
+    expect(v.methods()).toEqual([]);
+    late.seed([{ id: '5000', name: 'Spät GmbH', dataSource: 'DATEV_Adressaten', number: '089 7777777' }]);
+    await v.settle();
+    expect(v.methods()).toEqual(['NewCall:1']);
+    await v.tapi.pbx.hangup(id);
+    await v.settle();
+    expect(v.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
+  });
+
+  it('a contact of the manual list that is not DATEV\'s (DataSource of its own) does not count; a Dial from DATEV always goes', async () => {
+    const w = await makeWorld({ contacts: new MemoryContacts([{ id: 'H1', name: 'Hausmeister', dataSource: 'Wildix', number: '+49 89 3333333' }]), config: { reportCalls: 'contacts' } });
+    const id = await ring(w, '+49 89 3333333');
+    await w.advance(INCOMING_DIALOG_WAIT_MS);
+    expect(w.openDialogs()[0]!.text).toContain('Hausmeister');
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    expect(w.methods()).toEqual([]);
+    await w.datev.driver.dial({ CalledNumber: '+49 40 9999999', Adressatenname: '', AdressatenId: '', DataSource: '', SyncID: 'S-1' });
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1']);
   });
 });

@@ -258,17 +258,18 @@ describe('call state machine', () => {
  *   the end exactly once; a call DATEV lost and that ended is handed over as undelivered;
  * - a call that is not reportable never produces anything.
  */
-type Ev = 'ring' | 'connect' | 'end' | 'clockBack' | 'announce' | 'contact' | 'elsewhere' | 'delivered' | 'held' | 'lost' | 'gaveUp' | 'lateDelivered' | 'resume';
+type Ev = 'ring' | 'connect' | 'end' | 'clockBack' | 'announce' | 'contact' | 'elsewhere' | 'datevNumber' | 'delivered' | 'held' | 'lost' | 'gaveUp' | 'lateDelivered' | 'resume';
 
-const ALPHABET: Ev[] = ['ring', 'connect', 'end', 'clockBack', 'announce', 'contact', 'elsewhere', 'delivered', 'held', 'lost', 'gaveUp', 'lateDelivered', 'resume'];
+const ALPHABET: Ev[] = ['ring', 'connect', 'end', 'clockBack', 'announce', 'contact', 'elsewhere', 'datevNumber', 'delivered', 'held', 'lost', 'gaveUp', 'lateDelivered', 'resume'];
 const DEPTH = 6;
 /** An observation more often than this in one sequence adds nothing new (a duplicate of a duplicate);
  * DATEV's answers (delivered/held/lost/resume) are not limited, they only occur when they can. */
 const MAX_REPEATS = 2;
-const LIMITED = new Set<Ev>(['ring', 'connect', 'end', 'clockBack', 'announce', 'contact', 'elsewhere']);
-/** 'contact' switches between these two (so changes and changes back are both covered). */
+const LIMITED = new Set<Ev>(['ring', 'connect', 'end', 'clockBack', 'announce', 'contact', 'elsewhere', 'datevNumber']);
+/** 'contact' goes through these in turn (so changes, changes back and a contact cleared are covered). */
 const CONTACTS = [
   { Adressatenname: 'A', AdressatenId: '1', DataSource: 'DATEV_Adressaten' },
+  { Adressatenname: '', AdressatenId: '', DataSource: 'Wildix' },
   { Adressatenname: 'B', AdressatenId: '2', DataSource: 'DATEV_Institutionen' },
 ];
 
@@ -372,8 +373,12 @@ function apply(node: Node, ev: Ev, path: Ev[]): Node | undefined {
       if (path.includes('elsewhere')) return undefined; // a second one adds nothing
       event = { type: 'elsewhere' };
       break;
+    case 'datevNumber':
+      if (path.includes('datevNumber') || !node.record.onlyDatevContacts) return undefined; // only matters there
+      event = { type: 'datevNumber', number: node.record.data.CalledNumber };
+      break;
     case 'contact':
-      event = { type: 'contact', contact: CONTACTS[node.contacts % 2]! };
+      event = { type: 'contact', contact: CONTACTS[node.contacts % CONTACTS.length]! };
       n.contacts = node.contacts + 1;
       break;
     case 'delivered':
@@ -429,6 +434,10 @@ function apply(node: Node, ev: Ev, path: Ev[]): Node | undefined {
     fail([...path, ev], 'NewCall of an unanswered call with reportUnanswered off');
   }
   if (s.record.takenElsewhere && s.record.wasConnected) fail([...path, ev], 'taken elsewhere although connected here');
+  const sent = s.notifications[0];
+  if (sent?.method === 'NewCall' && node.record.onlyDatevContacts && !s.record.datevNumber && !sent.data.DataSource.startsWith('DATEV_')) {
+    fail([...path, ev], 'NewCall without a DATEV contact with reportCalls "contacts"');
+  }
   if (s.notifications.length === 1) {
     if (n.pending) fail([...path, ev], 'a notification while another is in flight');
     n.pending = s.notifications[0];
@@ -439,10 +448,14 @@ function apply(node: Node, ev: Ev, path: Ev[]): Node | undefined {
 
 function checkNode(node: Node, path: Ev[]): void {
   const r = node.record;
-  if (!isForDatev(r) && node.emitted > 0) fail(path, 'a notification for a call that is not reported');
+  if (!r.reportable && node.emitted > 0) fail(path, 'a notification for a call that is not reported');
+  if (node.datev.state !== 'none' && !isForDatev(r)) fail(path, 'DATEV has the call, but the program no longer counts it as DATEV\'s');
   if (node.datev.ends > 1) fail(path, 'the end reported twice');
   const announced = r.announceable;
   const quiet = !node.pending && r.link === 'live';
+  if (node.datev.state !== 'none' && quiet && r.observed === 'ended' && node.datev.ends !== 1) {
+    fail(path, 'the call ended and DATEV, which has it, took everything, but it does not have the end');
+  }
   if (isForDatev(r) && announced && quiet && r.observed === 'ended' && node.datev.ends !== 1) {
     fail(path, 'the call ended, DATEV took everything, but DATEV does not have the end');
   }
@@ -478,6 +491,7 @@ describe('call state machine: every event order up to depth ' + DEPTH, () => {
     const starts: CallRecord[] = [];
     for (const announceable of [true, false]) for (const reportable of [true, false]) starts.push(rec(announceable, reportable));
     starts.push({ ...rec(true, true), reportUnanswered: false }, { ...rec(false, true), reportUnanswered: false });
+    starts.push({ ...rec(true, true), onlyDatevContacts: true }, { ...rec(false, true), onlyDatevContacts: true });
     for (const record of starts) {
       {
         walk({

@@ -13,7 +13,7 @@ import type { CallJournal, DatevReporter } from './datevReporter';
 
 export interface CallManagerOptions {
   dial: DialOptions;
-  reportCalls: 'all' | 'external';
+  reportCalls: 'all' | 'external' | 'contacts';
   /** false: calls the program did not dial for DATEV go to DATEV only once answered. */
   reportUnanswered: boolean;
   lookupBudgetMs: number;

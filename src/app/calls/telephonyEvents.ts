@@ -4,9 +4,8 @@
  * whether the call is internal and reported, starts the contact lookup (NewCall waits for it at most
  * the lookup budget) and opens the incoming pop-up.
  */
-import { isForDatev } from '../../calls/callRecord';
 import { directionOf, isTakenElsewhere, isTerminalState, isWithheld, observationOf, remoteName, remoteNumber } from '../../calls/tapiMapping';
-import { DATA_SOURCE_WILDIX, Direction, emptyCallData } from '../../datev/callData';
+import { DATA_SOURCE_WILDIX, Direction, emptyCallData, isDatevSource } from '../../datev/callData';
 import type { CallInfo, TelephonyEvent } from '../../telephony/port';
 import { LINEERR, type CallStateName } from '../../telephony/tapiConstants';
 import { contactFields } from '../contactResolver';
@@ -82,7 +81,12 @@ export class TelephonyCalls {
       if (isEnded(call) || call.source === 'datev' || call.party.id || !call.party.number || call.internal) continue;
       const number = call.party.number;
       void this.c.d.resolver.resolve(number).then((res) => {
-        if (!res.chosen || call.party.id || isEnded(call)) return;
+        if (isEnded(call)) return;
+        if (!res.chosen || call.party.id) {
+          // several DATEV contacts share the number now: DATEV's business (reportCalls "contacts"), the user picks
+          if (res.candidates.some((c) => isDatevSource(c.dataSource))) this.c.reporter.apply(call, { type: 'datevNumber', number });
+          return;
+        }
         this.c.d.log.info('contact found after the index was updated', { callId: call.record.data.CallID, found: `${res.chosen.dataSource}:${res.chosen.id}` });
         call.candidates = res.candidates;
         call.party = { ...call.party, name: res.chosen.name, id: res.chosen.id, number: res.chosen.number || call.party.number };
@@ -215,9 +219,10 @@ export class TelephonyCalls {
     call.internal = originInternal || (digits.length > 0 && digits.length <= o.dial.extensionLength && !number.startsWith('+'));
     call.withheld = info ? isWithheld(info) : false;
     call.party = { number, name: info ? remoteName(info, direction) : '', id: '' };
-    call.record.reportable = !(call.internal && o.reportCalls === 'external');
+    call.record.reportable = !(call.internal && o.reportCalls !== 'all');
     if (call.announced && info?.callId && call.record.reportable && this.resume(call, info.callId, direction, number)) return;
     call.record.reportUnanswered = o.reportUnanswered;
+    call.record.onlyDatevContacts = o.reportCalls === 'contacts';
     const data = call.record.data;
     data.CallID = d.ids.next();
     data.Direction = direction;
@@ -229,7 +234,7 @@ export class TelephonyCalls {
       hCall: call.hCall,
       number: call.withheld ? '(withheld)' : d.mask.number(number),
       internal: call.internal,
-      reported: call.record.reportable ? (o.reportUnanswered ? true : 'when answered') : false,
+      reported: call.record.reportable ? [o.reportUnanswered ? 'from the first ring' : 'when answered', o.reportCalls === 'contacts' ? 'with a DATEV contact' : ''].filter(Boolean).join(', ') : false,
     });
     const lookup = number !== '' && !call.internal;
     if (lookup) this.startLookup(call, number);
@@ -245,7 +250,9 @@ export class TelephonyCalls {
       const open = (): void => {
         if (!isEnded(call)) void this.dialogs.openIncoming(call);
       };
-      if (isForDatev(call.record)) void this.c.reporter.answeredWithin(call, INCOMING_DIALOG_WAIT_MS, d.clock).then(open);
+      // (a NewCall is on its way unless the call goes to DATEV only when answered; one that needs a DATEV
+      // contact waits for the lookup like any call)
+      if (call.record.reportable && call.record.reportUnanswered !== false) void this.c.reporter.answeredWithin(call, INCOMING_DIALOG_WAIT_MS, d.clock).then(open);
       else setImmediate(open);
     }
   }
@@ -315,6 +322,8 @@ export class TelephonyCalls {
         call.party = { ...call.party, name: res.chosen.name, id: res.chosen.id, number: res.chosen.number || call.party.number };
         this.c.reporter.apply(call, { type: 'contact', contact: contactFields(res.chosen, DATA_SOURCE_WILDIX) });
       }
+      // (after the contact: a NewCall this lets go carries it)
+      if (res.candidates.some((c) => isDatevSource(c.dataSource))) this.c.reporter.apply(call, { type: 'datevNumber', number });
       announce();
       d.log.info('contact lookup', {
         callId: call.record.data.CallID,
