@@ -74,11 +74,12 @@ export interface CallRecord {
    */
   reportUnanswered?: boolean;
   /**
-   * Taken at another phone before it was connected here: a colleague picked it up
+   * When another phone took it, before it was connected here: a colleague picked it up
    * (LINEDISCONNECTMODE_PICKUP) or answered it on a shared line (CONNECTED, LINECONNECTEDMODE_INACTIVE).
-   * For DATEV it is unanswered here all the same (Absence: DATEV knows no other end of an offered call).
+   * For DATEV it is unanswered here all the same (Absence: DATEV knows no other end of an offered call),
+   * ending then (not when the colleague hangs up). Cleared by a connect here (joined).
    */
-  takenElsewhere?: boolean;
+  takenElsewhereAt?: Date;
   /**
    * True: the call goes to DATEV only once its number is known to belong to DATEV contacts — a contact
    * from DATEV's master data (`DATEV_…`), or several (`datevNumber`) — config `reportCalls` "contacts".
@@ -104,7 +105,7 @@ export type CallEvent =
   | { type: 'connected'; at: Date }
   | { type: 'ended'; at: Date }
   /** Another phone took the call (picked up or answered there) while it rang here; undone by a connect here. */
-  | { type: 'elsewhere' }
+  | { type: 'elsewhere'; at: Date }
   /** This number (the call's CalledNumber while it is the same) belongs to DATEV contacts (one or several; see `onlyDatevContacts`). */
   | { type: 'datevNumber'; number: string }
   /** The contact lookup finished or its budget elapsed: NewCall may go out. */
@@ -169,15 +170,15 @@ export function step(record: CallRecord, event: CallEvent): Step {
       if (event.type === 'connected') {
         r.connectedAt = at;
         r.wasConnected = true;
-        delete r.takenElsewhere;
+        delete r.takenElsewhereAt;
       }
       if (event.type === 'ended') r.endedAt = at;
       r.observed = event.type;
       return { record: r, notifications: next(r) };
     }
     case 'elsewhere':
-      if (r.wasConnected || r.observed === 'ended') return { record: r, notifications: [] };
-      r.takenElsewhere = true;
+      if (r.wasConnected || r.observed === 'ended' || r.takenElsewhereAt) return { record: r, notifications: [] };
+      r.takenElsewhereAt = notBefore(event.at, r.firstSeenAt);
       return { record: r, notifications: next(r) };
     case 'datevNumber':
       r.datevNumber = event.number;
@@ -294,7 +295,8 @@ export function snapshot(r: CallRecord, state: CallState): DatevCallData {
       break;
     case CallState.eCSAbsence:
       begin = first;
-      end = ended;
+      // (taken at another phone: over for this user then; never before it rang here)
+      end = r.takenElsewhereAt ? new Date(Math.max(r.takenElsewhereAt.getTime(), first.getTime())) : ended;
       break;
   }
   // End >= Begin always: observation times never run backwards (step clamps them)

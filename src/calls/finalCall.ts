@@ -40,7 +40,7 @@ function callFields(r: CallRecord, internal: boolean, ringAt: Date): Omit<FinalC
     number: d.CalledNumber,
     ...(d.AdressatenId ? { contact: { name: d.Adressatenname, id: d.AdressatenId, dataSource: d.DataSource } } : {}),
     internal,
-    ...(r.takenElsewhere && !r.wasConnected ? { takenElsewhere: true as const } : {}),
+    ...(r.takenElsewhereAt && !r.wasConnected ? { takenElsewhere: true as const } : {}),
     ringAt,
     ...(r.wasConnected && r.connectedAt ? { connectedAt: r.connectedAt } : {}),
   };
@@ -49,7 +49,10 @@ function callFields(r: CallRecord, internal: boolean, ringAt: Date): Omit<FinalC
 /** The final record of an ended call (undefined while it has not ended or never got a CallID). */
 export function finalCallOf(r: CallRecord, internal: boolean): FinalCall | undefined {
   if (r.observed !== 'ended' || !r.data.CallID || !r.endedAt) return undefined;
-  return { ...callFields(r, internal, r.firstSeenAt ?? r.endedAt), endedAt: r.endedAt, datev: finalDatevState(r) };
+  const ringAt = r.firstSeenAt ?? r.endedAt;
+  // a call another phone took is over for this user from then (as DATEV's Absence says)
+  const endedAt = r.takenElsewhereAt ? new Date(Math.max(r.takenElsewhereAt.getTime(), ringAt.getTime())) : r.endedAt;
+  return { ...callFields(r, internal, ringAt), endedAt, datev: finalDatevState(r) };
 }
 
 /**

@@ -141,6 +141,19 @@ export async function runSimulation(o: SimulationOptions): Promise<{ notificatio
   await tapi.pbx.hangup(in2, 'CANCELLED');
   await settle();
 
+  o.out('\n--- 4. Eine Kollegin nimmt den Anruf an ihrem Telefon an / a colleague takes the call at her phone ---');
+  await wait(120);
+  say('PBX', 'Anruf von +49 911 4455667');
+  const in3 = await tapi.pbx.incoming('201', '+49 911 4455667');
+  await settle();
+  await wait(5);
+  say('PBX', 'Kollegin nimmt ab (CONNECTED, LINECONNECTEDMODE_INACTIVE) / a colleague answers on the shared line');
+  await tapi.pbx.answerElsewhere(in3);
+  await settle();
+  await wait(240);
+  await tapi.pbx.hangup(in3);
+  await settle();
+
   await app.stop();
   o.out(`\nDATEV hat ${datev.received.length} Benachrichtigungen erhalten / DATEV received ${datev.received.length} notifications.`);
   return { notifications: datev.received.length };

@@ -63,7 +63,8 @@ describe('command line', () => {
     expect(text).toContain('SyncID="SYNC-0815"');
     expect(text).toMatch(/„Wildix CTI – Notiz“ öffnet \(ohne Fokus\)/);
     expect(text).toMatch(/DATEV\s+← NewJournal .*Note="Rückfrage zur Umsatzsteuer-Voranmeldung/);
-    expect(text).toContain('DATEV received 9 notifications');
+    expect(text).toContain('a colleague answers on the shared line');
+    expect(text).toContain('DATEV received 11 notifications'); // the colleague's call: NewCall, Absence (no Connected)
     expect(a.logger.has('info', 'Wildix CTI für DATEV 9.8.7 starting')).toBe(true);
   });
 

@@ -224,16 +224,17 @@ describe('call state machine', () => {
     expect(finalDatevState(record)).toBe('not-reported');
     expect(isForDatev(record)).toBe(false);
   });
-  it('taken at another phone while ringing: marked, no notification of its own, ends as Absence; a connect here undoes it', () => {
-    const elsewhere = run([{ type: 'ringing', at: at(0) }, { type: 'elsewhere' }, { type: 'ended', at: at(9) }]);
+  it('taken at another phone while ringing: no notification of its own; Absence ending when it was taken; a connect here undoes it', () => {
+    const elsewhere = run([{ type: 'ringing', at: at(0) }, { type: 'elsewhere', at: at(5) }, { type: 'ended', at: at(240) }]);
     expect(names(elsewhere.out)).toEqual(['NewCall:eCSOffered', 'CallStateChanged:eCSAbsence']);
-    expect(elsewhere.record.takenElsewhere).toBe(true);
-    const joined = run([{ type: 'ringing', at: at(0) }, { type: 'elsewhere' }, { type: 'connected', at: at(4) }, { type: 'ended', at: at(9) }]);
+    expect([elsewhere.out[1]!.data.Begin, elsewhere.out[1]!.data.End]).toEqual([at(0), at(5)]); // not the colleague's hang-up
+    expect(elsewhere.record.takenElsewhereAt).toEqual(at(5));
+    const joined = run([{ type: 'ringing', at: at(0) }, { type: 'elsewhere', at: at(2) }, { type: 'connected', at: at(4) }, { type: 'ended', at: at(9) }]);
     expect(names(joined.out)).toEqual(['NewCall:eCSOffered', 'CallStateChanged:eCSConnected', 'CallStateChanged:eCSFinished']);
-    expect(joined.record.takenElsewhere).toBeUndefined();
+    expect(joined.record.takenElsewhereAt).toBeUndefined();
     // after a connect here, or after the end, another phone taking it changes nothing
-    const talked = run([{ type: 'ringing', at: at(0) }, { type: 'connected', at: at(4) }, { type: 'elsewhere' }]);
-    expect(talked.record.takenElsewhere).toBeUndefined();
+    const talked = run([{ type: 'ringing', at: at(0) }, { type: 'connected', at: at(4) }, { type: 'elsewhere', at: at(6) }]);
+    expect(talked.record.takenElsewhereAt).toBeUndefined();
   });
   it('currentData reflects what is known now (for GetCallData)', () => {
     const { record } = run([{ type: 'ringing', at: at(0) }, { type: 'connected', at: at(4) }]);
@@ -295,6 +296,8 @@ interface Node {
   ringAt?: number;
   connectAt?: number;
   endAt?: number;
+  /** When another phone took the call (not connected here). */
+  elsewhereAt?: number;
   emitted: number;
   contacts: number;
 }
@@ -327,9 +330,11 @@ function receive(d: Datev, n: Notification, node: Node, path: Ev[]): Datev {
     case CallState.eCSFinished:
       if (begin !== connect || end !== node.endAt) fail(path, 'Finished with Begin other than connect or End other than hang-up');
       break;
-    case CallState.eCSAbsence:
-      if (begin !== ring || end !== node.endAt) fail(path, 'Absence with Begin other than ring start or End other than hang-up');
+    case CallState.eCSAbsence: {
+      const over = node.elsewhereAt !== undefined ? Math.max(node.elsewhereAt, ring) : node.endAt;
+      if (begin !== ring || end !== over) fail(path, 'Absence with Begin other than ring start or End other than hang-up (or when another phone took it)');
       break;
+    }
   }
   switch (n.method) {
     case 'NewCall':
@@ -371,7 +376,11 @@ function apply(node: Node, ev: Ev, path: Ev[]): Node | undefined {
       break;
     case 'elsewhere':
       if (path.includes('elsewhere')) return undefined; // a second one adds nothing
-      event = { type: 'elsewhere' };
+      clock += 1000;
+      n.clock = clock;
+      event = { type: 'elsewhere', at: new Date(clock) };
+      // over for this user from then on (never before it rang here), unless connected or ended already
+      if (node.rank < 2) n.elsewhereAt = Math.max(clock, node.ringAt ?? -Infinity);
       break;
     case 'datevNumber':
       if (path.includes('datevNumber') || !node.record.onlyDatevContacts) return undefined; // only matters there
@@ -414,7 +423,10 @@ function apply(node: Node, ev: Ev, path: Ev[]): Node | undefined {
       n.rank = rank;
       n.lastObservedAt = t;
       n.ringAt ??= t;
-      if (ev === 'connect') n.connectAt = t;
+      if (ev === 'connect') {
+        n.connectAt = t;
+        n.elsewhereAt = undefined; // joined here
+      }
       if (ev === 'end') n.endAt = t;
     }
   }
@@ -433,7 +445,7 @@ function apply(node: Node, ev: Ev, path: Ev[]): Node | undefined {
   if (s.notifications[0]?.method === 'NewCall' && node.record.reportUnanswered === false && !s.record.wasConnected) {
     fail([...path, ev], 'NewCall of an unanswered call with reportUnanswered off');
   }
-  if (s.record.takenElsewhere && s.record.wasConnected) fail([...path, ev], 'taken elsewhere although connected here');
+  if (s.record.takenElsewhereAt && s.record.wasConnected) fail([...path, ev], 'taken elsewhere although connected here');
   const sent = s.notifications[0];
   if (sent?.method === 'NewCall' && node.record.onlyDatevContacts && !s.record.datevNumber && !sent.data.DataSource.startsWith('DATEV_')) {
     fail([...path, ev], 'NewCall without a DATEV contact with reportCalls "contacts"');

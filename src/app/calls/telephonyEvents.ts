@@ -175,13 +175,13 @@ export class TelephonyCalls {
     const r = call.record;
     if (r.wasConnected || r.data.Direction === Direction.eDirOutgoing || !call.initialised) return obs;
     if (r.observed === 'none') r.reportUnanswered = false;
-    if (!r.takenElsewhere) {
+    if (!r.takenElsewhereAt) {
       this.c.d.log.info(`the call was taken at another phone (${state === 'CONNECTED' ? 'answered there, LINECONNECTEDMODE_INACTIVE' : 'picked up, LINEDISCONNECTMODE_PICKUP'}); not answered here`, {
         callId: r.data.CallID,
         hCall: call.hCall,
       });
     }
-    this.c.reporter.apply(call, { type: 'elsewhere' });
+    this.c.reporter.apply(call, { type: 'elsewhere', at: this.c.d.clock.now() });
     return obs === 'connected' ? 'ringing' : obs;
   }
 
