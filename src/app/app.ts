@@ -108,6 +108,7 @@ export class App {
         dial: { country: c.country as CountryCode, format: c.dialFormat, outsideLinePrefix: c.outsideLinePrefix, extensionLength: c.extensionLength },
         reportCalls: c.reportCalls,
         reportUnanswered: c.reportUnanswered,
+        answeredAtOtherStation: c.answeredAtOtherStation,
         lookupBudgetMs: c.lookupBudgetMs,
         showIncomingDialog: c.dialogs.incoming,
         showOutgoingDialog: c.dialogs.outgoing,

@@ -24,6 +24,7 @@ export const INSTALLER_PROPERTIES: Readonly<Record<string, string>> = {
   EXTENSIONLENGTH: 'extensionLength',
   REPORTCALLS: 'reportCalls',
   REPORTUNANSWERED: 'reportUnanswered',
+  ANSWEREDATOTHERSTATION: 'answeredAtOtherStation',
   LOOKUPBUDGETMS: 'lookupBudgetMs',
   AMBIGUITY: 'ambiguity',
   DIALANSWER: 'dialAnswer',

@@ -112,6 +112,12 @@ export const configSchema = z.object({
    * when it is answered, unanswered ones stay in the program's call list (a Dial from DATEV always goes).
    */
   reportUnanswered: bool(true),
+  /**
+   * Who answered a call at another station of a shared line (CONNECTED, LINECONNECTEDMODE_INACTIVE):
+   * colleague (the TAPI meaning: this station takes no part — not the user's conversation) or user (a
+   * TSP that reports the user's own other device so: connected as usual). How Wildix reports it is unknown.
+   */
+  answeredAtOtherStation: oneOf(['colleague', 'user'], 'colleague'),
   /** Longest time NewCall waits for the contact lookup of an incoming call. */
   lookupBudgetMs: int(0, 5000, 300),
   /** Several DATEV contacts with the caller's number: ask (in the dialog), lastChosen, or none (report without contact). */

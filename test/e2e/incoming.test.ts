@@ -339,6 +339,19 @@ describe('calls another phone takes (a colleague), and reportUnanswered', () => 
     expect((await list(w))[0]!.slice(4, 6)).toEqual(['1:00', 'verbunden']);
   });
 
+  it('answeredAtOtherStation "user" (a TSP that reports the user\'s own other device so): connected as usual', async () => {
+    const w = await makeWorld({ config: { answeredAtOtherStation: 'user' } });
+    const id = await ring(w, '+49 89 1234567');
+    await w.tapi.pbx.answerElsewhere(id);
+    await w.settle();
+    await w.advance(60_000);
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
+    expect(w.journal.entries()[0]!.takenElsewhere).toBeUndefined();
+    expect(w.log.has('info', 'counted as the user\'s own device')).toBe(true);
+  });
+
   it('a call first seen answered at another station never rang here: DATEV does not get it', async () => {
     const w = await makeWorld();
     const id = w.tapi.incomingAnsweredElsewhere('201', '+49 89 1234567');

@@ -66,6 +66,7 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
     dialAnswer: pick(['immediate', 'checked'] as const),
     reportCalls: pick(['external', 'all', 'contacts'] as const),
     reportUnanswered: chance(0.7),
+    answeredAtOtherStation: pick(['colleague', 'user'] as const),
     lookupBudgetMs: pick([0, 300, 2000]),
     callReattachMs: pick([0, 15_000]),
     dialogs: { incoming: chance(0.8), outgoing: chance(0.8) },

@@ -16,6 +16,8 @@ export interface CallManagerOptions {
   reportCalls: 'all' | 'external' | 'contacts';
   /** false: calls the program did not dial for DATEV go to DATEV only once answered. */
   reportUnanswered: boolean;
+  /** A call CONNECTED in LINECONNECTEDMODE_INACTIVE: a colleague has it (not connected here), or the user's own other device. */
+  answeredAtOtherStation: 'colleague' | 'user';
   lookupBudgetMs: number;
   showIncomingDialog: boolean;
   showOutgoingDialog: boolean;

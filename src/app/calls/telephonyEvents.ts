@@ -150,7 +150,10 @@ export class TelephonyCalls {
     call.lastState = state;
     let obs = observationOf(state);
     if (!call.initialised && obs !== undefined) this.initialise(call, state);
-    if (isTakenElsewhere(state, mode)) obs = this.takenElsewhere(call, state, obs);
+    if (isTakenElsewhere(state, mode)) {
+      if (state !== 'CONNECTED' || this.c.o.answeredAtOtherStation === 'colleague') obs = this.takenElsewhere(call, state, obs);
+      else if (!call.record.wasConnected) d.log.info('TAPI: the call was answered at another station (LINECONNECTEDMODE_INACTIVE); counted as the user\'s own device (answeredAtOtherStation "user")', { callId, hCall });
+    }
     // a call going on from the program's earlier run was connected then, not now
     const at = obs === 'connected' && call.resumedConnectedAt ? call.resumedConnectedAt : d.clock.now();
     if (obs === 'connected') delete call.resumedConnectedAt;
@@ -176,7 +179,7 @@ export class TelephonyCalls {
     if (r.wasConnected || r.data.Direction === Direction.eDirOutgoing || !call.initialised) return obs;
     if (r.observed === 'none') r.reportUnanswered = false;
     if (!r.takenElsewhereAt) {
-      this.c.d.log.info(`the call was taken at another phone (${state === 'CONNECTED' ? 'answered there, LINECONNECTEDMODE_INACTIVE' : 'picked up, LINEDISCONNECTMODE_PICKUP'}); not answered here`, {
+      this.c.d.log.info(`the call was taken at another phone (${state === 'CONNECTED' ? 'answered there, LINECONNECTEDMODE_INACTIVE; answeredAtOtherStation "colleague"' : 'picked up, LINEDISCONNECTMODE_PICKUP'}); not answered here`, {
         callId: r.data.CallID,
         hCall: call.hCall,
       });
