@@ -1,6 +1,6 @@
 // N-API surface of native/tray (typed in src/native/addon.ts as NativeTray, wrapped by
 // src/native/tray.ts): one notification-area icon per process, see tray_window.h.
-//   create(tooltip, problem, onCommand: (command: "status" | "calls" | "quit") => void) → "shown" | "no-shell"
+//   create(tooltip, problem, onCommand: (command: "status" | "calls" | "support" | "quit") => void) → "shown" | "no-shell"
 //   setStatus(tooltip, problem) → boolean (false when no tray runs)
 //   close() → boolean (false when no tray ran)
 // Bad arguments throw TypeError/RangeError; a second create or a failed window throws an Error with
@@ -61,7 +61,10 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
   unsigned long error = 0;
   const tray::TrayStart r = tray::StartTray(
       [call](tray::TrayCommand c) {
-        const char* name = c == tray::TrayCommand::kQuit ? "quit" : c == tray::TrayCommand::kCalls ? "calls" : "status";
+        const char* name = c == tray::TrayCommand::kQuit      ? "quit"
+                           : c == tray::TrayCommand::kCalls   ? "calls"
+                           : c == tray::TrayCommand::kSupport ? "support"
+                                                              : "status";
         call->NonBlockingCall([name](Napi::Env e, Napi::Function cb) { cb.Call({Napi::String::New(e, name)}); });
       },
       tooltip, problem, &error);
@@ -105,6 +108,7 @@ Napi::Object InitTray(Napi::Env env) {
   tray.Set("close", Napi::Function::New(env, Close, "close"));
   tray.Set("commandStatus", Napi::Number::New(env, tray::kCommandStatus));
   tray.Set("commandCalls", Napi::Number::New(env, tray::kCommandCalls));
+  tray.Set("commandSupport", Napi::Number::New(env, tray::kCommandSupport));
   tray.Set("commandQuit", Napi::Number::New(env, tray::kCommandQuit));
   return tray;
 }

@@ -82,6 +82,7 @@ void ShowMenu(HWND hwnd) {
   if (!menu) return;
   AppendMenuW(menu, MF_STRING, kCommandStatus, L"Status anzeigen");
   AppendMenuW(menu, MF_STRING, kCommandCalls, L"Anrufliste");
+  AppendMenuW(menu, MF_STRING, kCommandSupport, L"Support-Paket erstellen");
   AppendMenuW(menu, MF_SEPARATOR, 0, nullptr);
   AppendMenuW(menu, MF_STRING, kCommandQuit, L"Beenden");
   SetMenuDefaultItem(menu, kCommandStatus, FALSE);
@@ -128,6 +129,7 @@ LRESULT Handle(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
     case WM_COMMAND:
       if (LOWORD(wp) == kCommandStatus) Command(t, TrayCommand::kStatus);
       else if (LOWORD(wp) == kCommandCalls) Command(t, TrayCommand::kCalls);
+      else if (LOWORD(wp) == kCommandSupport) Command(t, TrayCommand::kSupport);
       else if (LOWORD(wp) == kCommandQuit) Command(t, TrayCommand::kQuit);
       return 0;
     case kStatusMessage: {

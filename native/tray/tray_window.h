@@ -16,11 +16,12 @@ inline constexpr wchar_t kTrayWindowClass[] = L"WildixCtiTray";
 inline constexpr unsigned kCommandStatus = 1001;  // "Status anzeigen" (also left double-click)
 inline constexpr unsigned kCommandQuit = 1002;    // "Beenden"
 inline constexpr unsigned kCommandCalls = 1003;   // "Anrufliste" (the call list)
+inline constexpr unsigned kCommandSupport = 1004; // "Support-Paket erstellen" (the support bundle)
 
 // The tooltip holds at most 127 UTF-16 units (NOTIFYICONDATAW::szTip has 128 with the NUL).
 inline constexpr size_t kMaxTooltip = 127;
 
-enum class TrayCommand { kStatus, kCalls, kQuit };
+enum class TrayCommand { kStatus, kCalls, kSupport, kQuit };
 
 enum class TrayStart {
   kShown,      // window and icon are there

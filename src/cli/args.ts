@@ -15,6 +15,8 @@ export interface CliOptions {
   stop: boolean;
   /** Read the DATEVconnect password from stdin and store it with DPAPI. */
   setDatevConnectPassword: boolean;
+  /** Write a support bundle (logs, status, settings) as a ZIP file and exit. */
+  supportBundle: boolean;
   config?: string;
   line?: string;
   logDir?: string;
@@ -40,7 +42,17 @@ const FLAGS: Record<string, keyof CliOptions> = {
   '--set-datevconnect-password': 'setDatevConnectPassword',
   '--background': 'background',
   '--stop': 'stop',
+  '--support-bundle': 'supportBundle',
 };
+/** The flags that go with the program's normal run; every other flag is a command of its own (it does that and exits). */
+const RUN_FLAGS: ReadonlySet<keyof CliOptions> = new Set<keyof CliOptions>(['verbose', 'background']);
+
+/** The command line runs the CTI itself (not --help, --diagnose, --stop, --support-bundle, …). */
+export function isProgramRun(o: CliOptions): boolean {
+  for (const flag of Object.values(FLAGS)) if (!RUN_FLAGS.has(flag) && o[flag]) return false;
+  return o.writeDefaults === undefined;
+}
+
 const VALUES: Record<string, 'config' | 'line' | 'logDir'> = { '--config': 'config', '--line': 'line', '--log-dir': 'logDir' };
 
 /** The rest of the command line after --write-defaults: <file> [--ui-level N] NAME=VALUE… */
@@ -71,6 +83,7 @@ export function parseArgs(argv: string[]): ParseResult {
     setDatevConnectPassword: false,
     background: false,
     stop: false,
+    supportBundle: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
@@ -126,6 +139,8 @@ Aufruf / usage: wildix-datev-cti [Optionen / options]
   --background         ohne Konsolenfenster laufen (so startet der Autostart) / run without a console window (as autostart does)
   --stop               das laufende Programm dieser Sitzung sauber beenden / stop the running instance of this session cleanly
   --stop --wait <s>    ... und bis zu s Sekunden warten, bis es beendet ist / ... and wait up to s seconds until it has ended
+  --support-bundle     Support-Paket (Logdateien, Status, Einstellungen) als ZIP auf den Desktop legen /
+                     write a support bundle (logs, status, settings) as a ZIP file to the desktop
   --set-datevconnect-password  Kennwort für DATEVconnect (auth "basic") von der Standardeingabe lesen und
                      verschlüsselt (DPAPI) speichern / read the DATEVconnect password from stdin, store it (DPAPI)
   --write-defaults <Datei> NAME=WERT…  (für das Installationspaket / for the installer) Eigenschaften wie

@@ -24,6 +24,8 @@ import { stopAndWait } from './stopWait';
 import { FakeDatev } from '../../fakes/datev/fakeDatev';
 import { FakeTapi } from '../../fakes/telephony/fakeTapi';
 import { CRASH_RESTARTS_ENV, isRestartAfterCrash } from '../crashRestart';
+import { writeSupportBundle } from '../support/bundle';
+import { bundleTargetDir, supportInfo } from '../support/info';
 
 export interface NativeWiring {
   ports: Ports;
@@ -61,6 +63,8 @@ export interface RunDeps {
   earlyInstance?: 'acquired' | 'running';
   /** Reads the password for --set-datevconnect-password (default: one line of stdin). */
   readSecret?: () => Promise<string>;
+  /** Where support bundles go (default: the user's desktop, else the home folder). */
+  supportDir?: string;
 }
 
 /** The options a logon start should keep (--install-autostart --config X → Run "exe" --config X). */
@@ -122,7 +126,26 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
   for (const l of loaded.layers ?? []) if (l.kind !== 'config' && l.found) log.info(`config: defaults from ${l.file}`);
   for (const p of loaded.problems) log.warn(`config: ${formatProblem(p)}`);
   const io = { out: d.out, err: d.err, log };
+  const layers = loaded.layers ?? [{ kind: 'config' as const, file: configFile, found: loaded.found }];
+  /** The support bundle: the logs, the status file, the settings files and what is in effect. */
+  const supportBundle = async (): Promise<string> => {
+    const now = new Date();
+    const info = supportInfo({ version: d.version, platform: d.env.platform, nodeVersion: d.nodeVersion, logDir, configFile, configFound: loaded.found, layers, sources, problems: loaded.problems, config, now });
+    const b = await writeSupportBundle({ logDir, targetDir: d.supportDir ?? bundleTargetDir(d.env), info, configFiles: layers.map((l) => ({ kind: l.kind, file: l.file })), now });
+    log.info(`support bundle written: ${b.file}`, { files: b.included.length, leftOut: b.left.length || undefined });
+    return b.file;
+  };
   try {
+    if (o.supportBundle) {
+      try {
+        d.out(`Support-Paket gespeichert / support bundle written: ${await supportBundle()}`);
+        return 0;
+      } catch (e) {
+        d.err(`Support-Paket nicht geschrieben / support bundle not written: ${(e as Error).message}`);
+        log.error(`support bundle not written: ${(e as Error).message}`);
+        return 1;
+      }
+    }
     if (o.installAutostart) return installAutostart(d.workstation, keptOptions(o), io);
     if (o.removeAutostart) return removeAutostart(d.workstation, io);
     if (o.stop && o.waitSeconds !== undefined) {
@@ -185,7 +208,7 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
     await app.start();
     const statusFile = startStatusFile({ app, dir: logDir, version: d.version, clock: systemClock, log, ...(w.processStats ? { processStats: w.processStats } : {}) });
     // "Beenden" on the tray icon stops like Ctrl+C; without a shell the program runs on without icon
-    const tray = w.tray ? startTray({ create: w.tray, status: () => app.status(), dialogs: w.ports.dialogs, clock: systemClock, log, showCalls: () => app.journal.callList.show() }) : undefined;
+    const tray = w.tray ? startTray({ create: w.tray, status: () => app.status(), dialogs: w.ports.dialogs, clock: systemClock, log, showCalls: () => app.journal.callList.show(), supportBundle }) : undefined;
     const reason = await (tray ? Promise.race([w.stopSignal, tray.quit]) : w.stopSignal);
     log.info(`stopping (${reason})`);
     tray?.close();

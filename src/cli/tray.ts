@@ -10,8 +10,8 @@ import type { DialogPort } from '../dialogs/port';
 import type { Logger } from '../logging/logger';
 import type { Clock } from '../util/clock';
 
-/** „Status anzeigen“, „Anrufliste“, „Beenden“. */
-export type TrayCommand = 'status' | 'calls' | 'quit';
+/** „Status anzeigen“, „Anrufliste“, „Support-Paket erstellen“, „Beenden“. */
+export type TrayCommand = 'status' | 'calls' | 'support' | 'quit';
 
 /** A shown tray icon. */
 export interface TrayIcon {
@@ -28,6 +28,9 @@ export type CreateTray = (tooltip: string, problem: boolean, onCommand: (command
 
 export const TRAY_REFRESH_MS = 5000;
 export const STATUS_TITLE = 'Wildix CTI – Status';
+export const SUPPORT_TITLE = 'Wildix CTI – Support-Paket';
+/** The menu entries as the log names them. */
+const COMMAND_NAMES: Record<TrayCommand, string> = { status: '"Status anzeigen"', calls: '"Anrufliste"', support: '"Support-Paket erstellen"', quit: '"Beenden"' };
 /** The status box closes by itself after this long (it must not outlive a stop). */
 export const STATUS_TIMEOUT_MS = 60000;
 
@@ -35,6 +38,8 @@ export interface TrayDeps {
   create: CreateTray;
   /** „Anrufliste“ chosen: show the call list. */
   showCalls?: () => Promise<void>;
+  /** „Support-Paket erstellen“ chosen: write the bundle; resolves with its file. */
+  supportBundle?: () => Promise<string>;
   status: () => AppStatus;
   dialogs: DialogPort;
   clock: Clock;
@@ -71,10 +76,28 @@ export function startTray(d: TrayDeps): RunningTray | undefined {
       .finally(() => (statusOpen = false));
   };
 
+  let bundling = false;
+  const makeBundle = (): void => {
+    if (bundling || !d.supportBundle) return; // one at a time
+    bundling = true;
+    void d
+      .supportBundle()
+      .then(
+        (file) => d.dialogs.message(SUPPORT_TITLE, `Das Support-Paket ist gespeichert:\n${file}\n\nBitte senden Sie diese Datei an Ihren Support. Sie enthält die Logdateien (Nummern und Namen maskiert), den Status und die Einstellungen, nicht das Anrufjournal.`, 'info', STATUS_TIMEOUT_MS), // saved; please send this file to your support
+        (e: unknown) => {
+          d.log.warn(`tray: support bundle not written: ${(e as Error).message}`);
+          return d.dialogs.message(SUPPORT_TITLE, `Das Support-Paket konnte nicht gespeichert werden: ${(e as Error).message}`, 'error', STATUS_TIMEOUT_MS); // could not be saved
+        },
+      )
+      .catch((e: unknown) => d.log.warn(`tray: support bundle message cannot be shown: ${(e as Error).message}`))
+      .finally(() => (bundling = false));
+  };
+
   const onCommand = (command: TrayCommand): void => {
     if (closed) return;
-    d.log.info(`tray: ${command === 'quit' ? '"Beenden"' : command === 'calls' ? '"Anrufliste"' : '"Status anzeigen"'} chosen`);
+    d.log.info(`tray: ${COMMAND_NAMES[command]} chosen`);
     if (command === 'quit') resolveQuit('tray');
+    else if (command === 'support') makeBundle();
     else if (command === 'calls') {
       void d.showCalls?.().catch((e: unknown) => d.log.warn(`tray: the call list cannot be shown: ${(e as Error).message}`));
     } else {

@@ -73,7 +73,7 @@ export interface NativeWin {
 }
 
 /** What the user chose on the tray icon: "Status anzeigen" (menu or left double-click), "Anrufliste" or "Beenden". */
-export type NativeTrayCommand = 'status' | 'calls' | 'quit';
+export type NativeTrayCommand = 'status' | 'calls' | 'support' | 'quit';
 
 /**
  * native/tray: one notification-area icon per process (hidden window "WildixCtiTray" on its own
@@ -90,9 +90,10 @@ export interface NativeTray {
   setStatus(tooltip: string, problem: boolean): boolean;
   /** Removes the icon and ends its thread; false when none ran. */
   close(): boolean;
-  /** WM_COMMAND ids of the window (posted by a menu click, or by a test): 1001, 1003 and 1002. */
+  /** WM_COMMAND ids of the window (posted by a menu click, or by a test): 1001, 1003, 1004 and 1002. */
   commandStatus: number;
   commandCalls: number;
+  commandSupport: number;
   commandQuit: number;
 }
 

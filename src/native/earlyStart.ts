@@ -6,7 +6,7 @@
  * (NativeDatevPort.registerEarly). Only for the normal run of the program; every other command line
  * (help, diagnose, autostart, …) takes the usual path. Keep this file's imports light.
  */
-import { parseArgs } from '../cli/args';
+import { isProgramRun, parseArgs } from '../cli/args';
 import { INSTANCE_MUTEX } from '../cli/workstation';
 import { isRestartAfterCrash } from '../crashRestart';
 import { loadAddon, type NativeAddon } from './addon';
@@ -32,10 +32,7 @@ export function startEarly(argv: string[]): EarlyStart | undefined {
   if (process.platform !== 'win32') return undefined;
   const parsed = parseArgs(argv);
   if (!parsed.ok) return undefined;
-  const o = parsed.options;
-  const special =
-    o.help || o.version || o.diagnose || o.simulate || o.installAutostart || o.removeAutostart || o.stop || o.setDatevConnectPassword || o.writeDefaults !== undefined;
-  if (special) return undefined;
+  if (!isProgramRun(parsed.options)) return undefined;
   let addon: NativeAddon;
   let instance: 'acquired' | 'running';
   try {

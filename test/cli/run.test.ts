@@ -1,6 +1,6 @@
 /** The command line, the simulation (the README's run command) and --diagnose, on any machine. */
 import { fakeJournalPorts } from '../../fakes/journalWindows/fakeJournalWindows';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -66,6 +66,26 @@ describe('command line', () => {
     expect(text).toContain('a colleague answers on the shared line');
     expect(text).toContain('DATEV received 11 notifications'); // the colleague's call: NewCall, Absence (no Connected)
     expect(a.logger.has('info', 'Wildix CTI für DATEV 9.8.7 starting')).toBe(true);
+  });
+
+  it('--support-bundle writes the ZIP (logs, status, settings, info) where support bundles go and says where; a folder it cannot write to: exit 1', async () => {
+    const a = deps();
+    const logDir = join(a.home, 'logs');
+    mkdirSync(logDir, { recursive: true });
+    writeFileSync(join(logDir, 'wildix-datev-cti-2026-12-04.log'), 'a log line\n');
+    const config = join(a.home, 'c.json');
+    writeFileSync(config, JSON.stringify({ line: '201' }));
+    a.d.supportDir = a.home;
+    expect(await run(['--support-bundle', '--config', config, '--log-dir', logDir], a.d)).toBe(0);
+    const file = a.out.join('\n').match(/support bundle written: (.*\.zip)$/)?.[1];
+    expect(file).toBeDefined();
+    const zip = readFileSync(file!);
+    for (const name of ['info.txt', 'logs/wildix-datev-cti-2026-12-04.log', 'settings/config-c.json']) expect(zip.includes(Buffer.from(name))).toBe(true);
+    expect(a.logger.has('info', 'support bundle written')).toBe(true);
+    const b = deps();
+    b.d.supportDir = join(b.home, 'missing', 'folder');
+    expect(await run(['--support-bundle'], b.d)).toBe(1);
+    expect(b.err.join('\n')).toContain('support bundle not written');
   });
 
   it('reports config problems to the log and in --diagnose (exit 1)', async () => {

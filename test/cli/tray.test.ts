@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { AppStatus } from '../../src/app/app';
 import { run, type NativeWiring } from '../../src/cli/run';
-import { startTray, STATUS_TITLE, type CreateTray, type TrayCommand } from '../../src/cli/tray';
+import { startTray, STATUS_TITLE, SUPPORT_TITLE, type CreateTray, type TrayCommand } from '../../src/cli/tray';
 import { MemoryLogger } from '../../src/logging/logger';
 import { ManualClock } from '../../fakes/clock/manualClock';
 import { FakeDatev } from '../../fakes/datev/fakeDatev';
@@ -35,12 +35,12 @@ class FakeIcon {
 
 const ready: AppStatus = { line: 'open', lineName: '201', datevRegistered: true, datevPresent: true, activeCalls: 0, cti: 'ok', datevHangs: false, waitingForDatev: 0, journalWaiting: 0 };
 
-function setup(icon = new FakeIcon(), showCalls?: () => Promise<void>) {
+function setup(icon = new FakeIcon(), showCalls?: () => Promise<void>, supportBundle?: () => Promise<string>) {
   let status: AppStatus = { ...ready, datevPresent: false };
   const clock = new ManualClock();
   const dialogs = new FakeDialogs(clock);
   const log = new MemoryLogger();
-  const tray = startTray({ create: icon.create, status: () => status, dialogs: dialogs.port, clock, log, ...(showCalls ? { showCalls } : {}) });
+  const tray = startTray({ create: icon.create, status: () => status, dialogs: dialogs.port, clock, log, ...(showCalls ? { showCalls } : {}), ...(supportBundle ? { supportBundle } : {}) });
   return { tray, icon, clock, dialogs, log, set: (s: AppStatus) => (status = s) };
 }
 
@@ -110,6 +110,33 @@ describe('tray icon', () => {
     expect(shown).toBe(2);
     expect(t.log.has('info', 'tray: "Anrufliste" chosen')).toBe(true);
     expect(t.dialogs.visible()).toEqual([]);
+  });
+
+  it('„Support-Paket erstellen“ writes the bundle (one at a time) and says where it is; a failure says why', async () => {
+    let made = 0;
+    let release: (() => void) | undefined;
+    const t = setup(new FakeIcon(), undefined, async () => {
+      made++;
+      if (made === 2) throw new Error('EACCES: permission denied, open \'C:\\Users\\anna\\Desktop\\x.zip\'');
+      await new Promise<void>((r) => (release = r));
+      return 'C:\\Users\\anna\\Desktop\\Wildix-CTI-Support-20261204-180000.zip';
+    });
+    t.icon.onCommand!('support');
+    t.icon.onCommand!('support'); // while the first is being written: nothing more
+    await tick();
+    expect(made).toBe(1);
+    release!();
+    await vi.waitFor(async () => expect(await t.dialogs.user.visible()).toHaveLength(1));
+    const [box] = await t.dialogs.user.visible();
+    expect(box!.title).toBe(SUPPORT_TITLE);
+    expect(box!.text).toContain('C:\\Users\\anna\\Desktop\\Wildix-CTI-Support-20261204-180000.zip');
+    expect(box!.text).toContain('an Ihren Support');
+    await t.dialogs.user.click(box!.id, 'OK');
+    await tick();
+    t.icon.onCommand!('support');
+    await vi.waitFor(async () => expect((await t.dialogs.user.visible())[0]?.text ?? '').toContain('konnte nicht gespeichert werden: EACCES'));
+    expect(t.log.has('info', 'tray: "Support-Paket erstellen" chosen')).toBe(true);
+    expect(t.log.has('warn', 'support bundle not written: EACCES')).toBe(true);
   });
 
   it('commands after close are ignored; a failing status box or icon update is logged, not thrown', async () => {

@@ -1,6 +1,6 @@
 /** Where the logs go: the default per user, configured folders with variables, the terminal server. */
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from '../../src/cli/args';
+import { isProgramRun, parseArgs } from '../../src/cli/args';
 import { expandEnvVars, logDirOf, type Env } from '../../src/config/paths';
 
 const anna: Env = {
@@ -36,6 +36,20 @@ describe('log folder', () => {
 });
 
 describe('command line', () => {
+  it('only the program\'s own run takes the start-up fast path (lock, ROT): every command flag, also a new one, is not it', () => {
+    const run = (argv: string[]): boolean => {
+      const p = parseArgs(argv);
+      if (!p.ok) throw new Error(p.error);
+      return isProgramRun(p.options);
+    };
+    expect(run([])).toBe(true);
+    expect(run(['--verbose', '--background', '--line', '201', '--config', 'c.json', '--log-dir', 'x'])).toBe(true);
+    for (const command of ['--help', '--version', '--diagnose', '--simulate', '--install-autostart', '--remove-autostart', '--stop', '--set-datevconnect-password', '--support-bundle']) {
+      expect([command, run([command])]).toEqual([command, false]);
+    }
+    expect(run(['--write-defaults', 'd.json', 'LINE=201'])).toBe(false);
+  });
+
   it('an argument named like an Object.prototype member is an unknown argument, not a crash or a silent flag', () => {
     for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
       expect(parseArgs([name]).ok).toBe(false);

@@ -240,7 +240,7 @@ describe('packaged exe under Wine', () => {
     expect(again.out).toContain('Autostart war nicht eingerichtet');
   });
 
-  it('runs once per session: a second start shows „läuft bereits“ and exits 3; Ctrl+C closes the line and leaves the ROT', async () => {
+  it('runs once per session: a second start shows „läuft bereits“ and exits 3; --support-bundle beside it writes the ZIP; Ctrl+C closes the line and leaves the ROT', async () => {
     const datev = new FakeDatevProcess({ env: wineEnv(display), checkRules: true });
     const pbx = server.session();
     const logDir = path.join(WORK, 'logs-run');
@@ -264,6 +264,21 @@ describe('packaged exe under Wine', () => {
       expect(await second.exit).toBe(3);
       expect(second.read()).toContain('läuft bereits');
       expect(await datev.isCtiRegistered()).toBe(true); // the first one is untouched
+
+      // --support-bundle beside the running one: not a second instance (no lock, no ROT), a ZIP with its
+      // logs and its status file, exit 0
+      const bundle = await runExe(['--support-bundle', '--config', winPath(CONFIG), '--log-dir', winPath(logDir)]);
+      expect(bundle.code).toBe(0);
+      const zipWin = /support bundle written: (.*\.zip)/.exec(bundle.out)?.[1];
+      expect(zipWin, bundle.out).toBeDefined();
+      const zipUnix = spawnSync('wine', ['winepath', '-u', zipWin!], { env: wineEnv(display), encoding: 'utf8', timeout: 20000 }).stdout.trim();
+      try {
+        const zip = fs.readFileSync(zipUnix);
+        for (const name of ['info.txt', 'status.json', 'logs/wildix-datev-cti-']) expect(zip.includes(Buffer.from(name))).toBe(true);
+      } finally {
+        fs.rmSync(zipUnix, { force: true });
+      }
+      expect(await datev.isCtiRegistered()).toBe(true);
 
       // Ctrl+C on the first (Wine turns SIGINT into CTRL_C_EVENT, node into 'SIGINT')
       process.kill(unixPid(first.child), 'SIGINT');

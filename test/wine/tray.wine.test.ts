@@ -25,6 +25,8 @@ const TRAY_CLASS = 'WildixCtiTray';
 const COMMAND_STATUS = 1001;
 const COMMAND_QUIT = 1002;
 const COMMAND_CALLS = 1003;
+const COMMAND_SUPPORT = 1004;
+const SUPPORT_TITLE = 'Wildix CTI – Support-Paket';
 const WM_APP = 0x8000;
 const WM_LBUTTONDBLCLK = 0x0203;
 const STATUS_TITLE = 'Wildix CTI – Status';
@@ -152,7 +154,7 @@ async function statusBox(): Promise<WinUserWindow> {
 }
 
 describe('tray icon under Wine', () => {
-  it('shows the state (DATEV missing, then ready); double-click and the menu\'s "Status anzeigen" show it; "Anrufliste" opens the call list; "Beenden" stops cleanly', async () => {
+  it('shows the state (DATEV missing, then ready); double-click and the menu\'s "Status anzeigen" show it; "Anrufliste" opens the call list; "Support-Paket erstellen" writes the ZIP; "Beenden" stops cleanly', async () => {
     const pbx = server.session();
     let datev: FakeDatevProcess | undefined;
     let app: AppProcess | undefined;
@@ -202,15 +204,15 @@ describe('tray icon under Wine', () => {
       const openMenu = async (): Promise<Rect & { items: number }> => {
         mouse('mousemove', ...at((icon.left + icon.right) / 2, (icon.top + icon.bottom) / 2), 'click', '3');
         return withWindows(
-          until('the icon\'s menu (Status anzeigen, Anrufliste, separator, Beenden)', async () => {
+          until('the icon\'s menu (Status anzeigen, Anrufliste, Support-Paket erstellen, separator, Beenden)', async () => {
             const { menus } = await locate('menus');
-            return menus.length === 1 && (menus[0]!.items === 4 || menus[0]!.items === -1) ? menus[0] : undefined;
+            return menus.length === 1 && (menus[0]!.items === 5 || menus[0]!.items === -1) ? menus[0] : undefined;
           }),
         );
       };
       const menu = await openMenu();
       screenshot(display, 'tray-menu'); // for a failure: the menu as it was opened
-      // "Status anzeigen" is the first of the four entries (item, item, separator, item): an eighth
+      // "Status anzeigen" is the first of the five entries (item, item, item, separator, item): an eighth
       // down the menu lies inside it whatever the item and separator heights are
       mouse('mousemove', ...at((menu.left + menu.right) / 2, menu.top + (menu.bottom - menu.top) / 8), 'click', '1', 'mousemove', '640', '400');
       const box = await statusBox();
@@ -225,8 +227,8 @@ describe('tray icon under Wine', () => {
 
       // "Anrufliste" from the menu: the call list window comes up in front
       const menu2 = await openMenu();
-      // the second of the four entries: between a quarter of the items' height and the separator,
-      // i.e. about 40 % down the menu (items are taller than the separator)
+      // the second of the five entries: between a quarter and half of the menu's height (items are
+      // taller than the separator), i.e. 40 % down the menu
       mouse('mousemove', ...at((menu2.left + menu2.right) / 2, menu2.top + ((menu2.bottom - menu2.top) * 2) / 5), 'click', '1', 'mousemove', '640', '400');
       const list = await until('the call list', () => newestWindow(display, 'calllist'));
       expect(list.title).toBe(CALL_LIST_TITLE);
@@ -238,6 +240,26 @@ describe('tray icon under Wine', () => {
       expect(await postCommand(COMMAND_CALLS)).toEqual({ ok: true });
       await until('the second "Anrufliste"', () => (running.logLines(/tray: "Anrufliste" chosen/).length === 2 ? true : undefined));
       expect((await listWindows(display)).filter((w) => w.kind === 'calllist')).toHaveLength(1);
+
+      // "Support-Paket erstellen": a ZIP with the logs, the status file and the settings; a box says where
+      const supportAt = running.logLines(/support bundle written/).length;
+      expect(await postCommand(COMMAND_SUPPORT)).toEqual({ ok: true });
+      const written = await running.waitForLog(/support bundle written: .*\.zip/, 20000);
+      expect(running.logLines(/support bundle written/).length).toBe(supportAt + 1);
+      const zipWin = /support bundle written: (.*\.zip)/.exec(written)![1]!;
+      const supportBox = await until('the support bundle box', async () => (await listWindows(display)).find((w) => w.title === SUPPORT_TITLE));
+      expect(supportBox.texts.join('\n')).toContain(zipWin);
+      const zipUnix = spawnSync('wine', ['winepath', '-u', zipWin], { env: wineEnv(display), encoding: 'utf8', timeout: 20000 }).stdout.trim();
+      try {
+        const zip = fs.readFileSync(zipUnix);
+        expect(zip.readUInt32LE(0)).toBe(0x04034b50); // a ZIP, starting with info.txt
+        for (const name of ['info.txt', 'status.json', 'settings/config-']) expect(zip.includes(Buffer.from(name))).toBe(true);
+        expect(zip.includes(Buffer.from('logs/wildix-datev-cti-'))).toBe(true);
+      } finally {
+        fs.rmSync(zipUnix, { force: true });
+      }
+      await winUser(display).click(supportBox.id, 'OK');
+      expect(running.logText()).toContain('tray: "Support-Paket erstellen" chosen');
 
       // "Beenden" while the status box is still open: a clean stop like Ctrl+C
       expect(await datev.isCtiRegistered()).toBe(true);
