@@ -549,14 +549,15 @@ describe('calls while DATEV was closed are not lost', () => {
   });
 
   /** A second run of the program while the call of the first (killed) one is still going on at the PBX (the same dwCallID). */
-  async function restartDuringTheCall(first: World, store: MemoryJournal, o: { datevRunsOn: boolean }): Promise<{ second: World; talking: number }> {
+  async function restartDuringTheCall(first: World, store: MemoryJournal, o: { datevRunsOn: boolean; answeredBy?: 'user' | 'colleague' }): Promise<{ second: World; talking: number }> {
     await first.advance(1000); // (what the program keeps of a call going on is written a moment after each change)
     const second = await makeWorld({ journal: store.reopenAfterKill(), idsFrom: 100_000, start: false, ...(o.datevRunsOn ? { datevContinues: first.datev } : {}) });
     // the PBX still has the call (the same switch call id): TAPI announces it as the program opens the line
     const [line] = await second.tapi.port.initialize('test');
     await second.tapi.port.openLine(line!.permanentId);
     const talking = await second.tapi.pbx.incoming('201', '+49 89 1234567');
-    await second.tapi.pbx.answer(talking);
+    if (o.answeredBy === 'colleague') await second.tapi.pbx.answerElsewhere(talking);
+    else await second.tapi.pbx.answer(talking);
     second.tapi.blipLine('201');
     await second.app.start();
     await second.settle();
@@ -583,6 +584,35 @@ describe('calls while DATEV was closed are not lost', () => {
     expect(after.map((n) => [n.method, n.data.CallID, n.data.CallState])).toEqual([['CallStateChanged', callId, CallState.eCSFinished]]);
     expect([(after[0]!.data.Begin as Date).getTime(), (after[0]!.data.End as Date).getTime()]).toEqual([connectedAt, endedAt]);
     expect(second.journal.entries().map((e) => [e.callId, e.datev])).toEqual([[callId, 'live']]);
+    expect(second.log.has('info', 'it goes on as the same call')).toBe(true);
+  });
+
+  it('a call that rang here before the kill and a colleague took meanwhile (the next run first sees it answered at another station): still a missed call for DATEV', async () => {
+    const store = new MemoryJournal();
+    const first = await makeWorld({ journal: store });
+    await first.datev.driver.stop(); // DATEV closed: the ringing call is not in DATEV, the journal keeps it
+    const id = await first.tapi.pbx.incoming('201', '+49 89 1234567');
+    await first.settle();
+    const ringAt = first.clock.now().getTime();
+    await first.advance(1000); // (what is kept of a call going on is written a moment after each change)
+    const disk = store.reopenAfterKill(); // killed here
+    // while the program is down a colleague answers it on the shared line; the next run finds it so
+    await first.tapi.pbx.answerElsewhere(id);
+    const second = await makeWorld({ journal: disk, idsFrom: 100_000, tapiContinues: first.tapi });
+    await second.settle();
+    const seenAt = second.clock.now().getTime();
+    await second.advance(30_000);
+    await second.tapi.pbx.hangup(id);
+    await second.settle();
+    await second.advance(60_000);
+    // the DATEV running now gets it from its ring (live: it never had it), ending when it was seen taken
+    const got = second.datev.received;
+    expect(got.map((n) => [n.method, n.data.CallState, n.data.AdressatenId])).toEqual([
+      ['NewCall', CallState.eCSOffered, '4711'],
+      ['CallStateChanged', CallState.eCSAbsence, '4711'],
+    ]);
+    expect([(got[1]!.data.Begin as Date).getTime(), (got[1]!.data.End as Date).getTime()]).toEqual([ringAt, Math.max(ringAt, seenAt)]);
+    expect(second.journal.entries()[0]).toMatchObject({ datev: 'live', takenElsewhere: true });
     expect(second.log.has('info', 'it goes on as the same call')).toBe(true);
   });
 

@@ -177,7 +177,8 @@ export class TelephonyCalls {
   private takenElsewhere(call: TrackedCall, state: CallStateName, obs: ReturnType<typeof observationOf>): ReturnType<typeof observationOf> {
     const r = call.record;
     if (r.wasConnected || r.data.Direction === Direction.eDirOutgoing || !call.initialised) return obs;
-    if (r.observed === 'none') r.reportUnanswered = false;
+    // (first seen so — not a call of the program's earlier run going on, which rang here then)
+    if (r.observed === 'none' && !r.firstSeenAt) r.reportUnanswered = false;
     if (!r.takenElsewhereAt) {
       this.c.d.log.info(`the call was taken at another phone (${state === 'CONNECTED' ? 'answered there, LINECONNECTEDMODE_INACTIVE; answeredAtOtherStation "colleague"' : 'picked up, LINEDISCONNECTMODE_PICKUP'}); not answered here`, {
         callId: r.data.CallID,
