@@ -5,6 +5,8 @@
 #include <string>
 #include <utility>
 
+#include <shlobj.h>
+
 #include "common/modules.h"
 #include "common/wide_string.h"
 #include "win/console_window.h"
@@ -149,6 +151,16 @@ Napi::Value WatchSessionEnd(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
+// desktopFolder() → string | null: the user's desktop as Explorer shows it (SHGetKnownFolderPath
+// FOLDERID_Desktop: also when it is redirected, e.g. to OneDrive or a share); null when Windows has none.
+Napi::Value DesktopFolder(const Napi::CallbackInfo& info) {
+  PWSTR path = nullptr;
+  const HRESULT hr = SHGetKnownFolderPath(FOLDERID_Desktop, KF_FLAG_DEFAULT, nullptr, &path);
+  std::unique_ptr<wchar_t, decltype(&CoTaskMemFree)> owned(path, &CoTaskMemFree);  // (freed on every path)
+  if (FAILED(hr) || !path || !*path) return info.Env().Null();
+  return FromWide(info.Env(), std::wstring(path));
+}
+
 // hideConsole() → boolean: hides and leaves this process's console (false when it has none).
 Napi::Value HideConsole(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), winx::HideConsoleWindow());
@@ -173,6 +185,7 @@ Napi::Object InitWin(Napi::Env env) {
   win.Set("removeAutostart", Napi::Function::New(env, RemoveAutostart, "removeAutostart"));
   win.Set("watchSessionEnd", Napi::Function::New(env, WatchSessionEnd, "watchSessionEnd"));
   win.Set("hideConsole", Napi::Function::New(env, HideConsole, "hideConsole"));
+  win.Set("desktopFolder", Napi::Function::New(env, DesktopFolder, "desktopFolder"));
   win.Set("stopRunningInstance", Napi::Function::New(env, StopRunningInstance, "stopRunningInstance"));
   return win;
 }

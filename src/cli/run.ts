@@ -127,11 +127,20 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
   for (const p of loaded.problems) log.warn(`config: ${formatProblem(p)}`);
   const io = { out: d.out, err: d.err, log };
   const layers = loaded.layers ?? [{ kind: 'config' as const, file: configFile, found: loaded.found }];
+  /** Windows' own idea of the desktop (a redirected one too); undefined away from Windows or when it cannot tell. */
+  const knownDesktop = (): string | null | undefined => {
+    try {
+      return d.workstation?.().desktopFolder?.();
+    } catch (e) {
+      log.warn(`the desktop folder is not known: ${(e as Error).message}`);
+      return undefined;
+    }
+  };
   /** The support bundle: the logs, the status file, the settings files and what is in effect. */
   const supportBundle = async (): Promise<string> => {
     const now = new Date();
     const info = supportInfo({ version: d.version, platform: d.env.platform, nodeVersion: d.nodeVersion, logDir, configFile, configFound: loaded.found, layers, sources, problems: loaded.problems, config, now });
-    const b = await writeSupportBundle({ logDir, targetDir: d.supportDir ?? bundleTargetDir(d.env), info, configFiles: layers.map((l) => ({ kind: l.kind, file: l.file })), now });
+    const b = await writeSupportBundle({ logDir, targetDir: d.supportDir ?? bundleTargetDir(d.env, knownDesktop()), info, configFiles: layers.map((l) => ({ kind: l.kind, file: l.file })), now });
     log.info(`support bundle written: ${b.file}`, { files: b.included.length, leftOut: b.left.length || undefined });
     return b.file;
   };

@@ -24,6 +24,8 @@ export interface Workstation {
   requestStop(): boolean;
   /** A message box with one OK button; resolves when it is closed or after timeoutMs. */
   message(title: string, text: string, kind: 'info' | 'error', timeoutMs: number): Promise<void>;
+  /** The user's desktop folder as Explorer shows it (also when redirected), null when there is none. */
+  desktopFolder?(): string | null;
 }
 
 /** Per-session mutex (Local\ = this logon session, so every terminal-server user runs their own). */

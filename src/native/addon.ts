@@ -68,6 +68,8 @@ export interface NativeWin {
   watchSessionEnd(onEnd: (reason: 'logoff' | 'shutdown' | 'close') => void, holdMs: number): boolean;
   /** Hides this process's console window; false when there is none. */
   hideConsole(): boolean;
+  /** The user's desktop folder as Explorer shows it (SHGetKnownFolderPath, also when redirected); null when there is none. */
+  desktopFolder(): string | null;
   /** Posts WM_CLOSE to the session-watch window of the instance running in this session; false when none. */
   stopRunningInstance(): boolean;
 }

@@ -55,6 +55,7 @@ export function createWorkstation(win: NativeWin, ui: NativeUi): Workstation {
     deleteAutostart: () => wrap('deleting the autostart value', () => win.removeAutostart(AUTOSTART_VALUE)),
     hideConsole: () => wrap('hiding the console window', () => win.hideConsole()),
     requestStop: () => wrap('asking the running instance to stop', () => win.stopRunningInstance()),
+    desktopFolder: () => wrap('finding the desktop folder', () => win.desktopFolder()),
     message: (title, text, kind, timeoutMs) =>
       new Promise<void>((resolve, reject) => {
         try {

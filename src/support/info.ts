@@ -46,8 +46,12 @@ export function supportInfo(i: SupportInfoInput): string[] {
   return lines;
 }
 
-/** Where the bundle goes: the user's desktop when there is one, else the home folder. */
-export function bundleTargetDir(e: Env, exists: (dir: string) => boolean = existsSync): string {
+/**
+ * Where the bundle goes: the desktop Windows names (`known`: SHGetKnownFolderPath, also when redirected
+ * to OneDrive or a share), else `Desktop` in the profile folder when there is one, else the profile folder.
+ */
+export function bundleTargetDir(e: Env, known?: string | null, exists: (dir: string) => boolean = existsSync): string {
+  if (known && exists(known)) return known;
   const home = e.platform === 'win32' ? (e.env.USERPROFILE ?? e.home) : e.home;
   const desktop = join(home, 'Desktop');
   return exists(desktop) ? desktop : home;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { run, type RunDeps, type NativeWiring } from '../../src/cli/run';
+import type { Workstation } from '../../src/cli/workstation';
 import { createFileLogger, formatMeta, HANDOVER_DELAY_MS, localTimestamp } from '../../src/logging/fileLogger';
 import { MemoryLogger } from '../../src/logging/logger';
 import { defaultConfigFile, defaultLogDir } from '../../src/config/paths';
@@ -86,6 +87,20 @@ describe('command line', () => {
     b.d.supportDir = join(b.home, 'missing', 'folder');
     expect(await run(['--support-bundle'], b.d)).toBe(1);
     expect(b.err.join('\n')).toContain('support bundle not written');
+  });
+
+  it('--support-bundle on Windows goes to the desktop Windows names (a redirected one too); a failing lookup falls back to the profile', async () => {
+    const a = deps();
+    const desktop = join(a.home, 'OneDrive - Kanzlei', 'Desktop');
+    mkdirSync(desktop, { recursive: true });
+    a.d.workstation = () => ({ desktopFolder: () => desktop }) as unknown as Workstation;
+    expect(await run(['--support-bundle'], a.d)).toBe(0);
+    expect(readdirSync(desktop).filter((f) => f.endsWith('.zip'))).toHaveLength(1);
+    const b = deps();
+    b.d.workstation = () => ({ desktopFolder: () => { throw new Error('addon missing'); } }) as unknown as Workstation;
+    expect(await run(['--support-bundle'], b.d)).toBe(0);
+    expect(readdirSync(b.home).filter((f) => f.endsWith('.zip'))).toHaveLength(1); // no Desktop folder there: the home folder
+    expect(b.logger.has('warn', 'the desktop folder is not known: addon missing')).toBe(true);
   });
 
   it('reports config problems to the log and in --diagnose (exit 1)', async () => {

@@ -119,9 +119,12 @@ describe('support bundle', () => {
     expect(text).toContain('not included: the call journal');
   });
 
-  it('goes to the desktop when there is one, else to the home folder', () => {
+  it('goes to the desktop Windows names (also a redirected one), else Desktop in the profile, else the profile folder', () => {
     const win = { platform: 'win32' as const, env: { USERPROFILE: 'C:\\Users\\anna' }, home: 'C:\\Users\\anna' };
-    expect(bundleTargetDir(win, () => true)).toBe(join('C:\\Users\\anna', 'Desktop'));
-    expect(bundleTargetDir(win, () => false)).toBe('C:\\Users\\anna');
+    const oneDrive = 'C:\\Users\\anna\\OneDrive - Kanzlei\\Desktop';
+    expect(bundleTargetDir(win, oneDrive, () => true)).toBe(oneDrive);
+    expect(bundleTargetDir(win, oneDrive, (d) => d !== oneDrive)).toBe(join('C:\\Users\\anna', 'Desktop')); // named, but not there
+    expect(bundleTargetDir(win, null, () => true)).toBe(join('C:\\Users\\anna', 'Desktop'));
+    expect(bundleTargetDir(win, undefined, () => false)).toBe('C:\\Users\\anna');
   });
 });

@@ -270,7 +270,7 @@ describe('packaged exe under Wine', () => {
       const bundle = await runExe(['--support-bundle', '--config', winPath(CONFIG), '--log-dir', winPath(logDir)]);
       expect(bundle.code).toBe(0);
       const zipWin = /support bundle written: (.*\.zip)/.exec(bundle.out)?.[1];
-      expect(zipWin, bundle.out).toBeDefined();
+      expect(zipWin, bundle.out).toMatch(/\\Desktop\\Wildix-CTI-Support-\d{8}-\d{6}\.zip$/); // the desktop Windows names (SHGetKnownFolderPath)
       const zipUnix = spawnSync('wine', ['winepath', '-u', zipWin!], { env: wineEnv(display), encoding: 'utf8', timeout: 20000 }).stdout.trim();
       try {
         const zip = fs.readFileSync(zipUnix);
