@@ -1,7 +1,8 @@
 /**
  * A working day in one process lifetime (issue 8): the real program under Wine (node.exe + build/js)
  * with the fake tapi32.dll and the fake DATEV, ~500 calls of every kind — incoming answered on the phone,
- * missed, rejected in the dialog; click-to-dial answered, busy, dropped by DATEV — mixed with DATEV
+ * missed, rejected in the dialog, answered by a colleague on the shared line (CONNECTED inactive here:
+ * Offered → Absence), picked up elsewhere; click-to-dial answered, busy, dropped by DATEV — mixed with DATEV
  * restarting during a call, DATEV hanging 8 s inside notifications for a while, and a TAPI re-init with
  * a call in progress. Then every call must be in DATEV with an allowed sequence and the right
  * CallID/SyncID (or, where DATEV could not have it live, be kept for later delivery), Dial must still
@@ -31,7 +32,7 @@ const INCOMING = 'Wildix CTI – Eingehender Anruf';
 const CALLS = 500;
 const WARM_UP = 20;
 
-type Kind = 'answered' | 'missed' | 'rejected' | 'dialAnswered' | 'dialBusy' | 'dialDropped';
+type Kind = 'answered' | 'missed' | 'rejected' | 'colleague' | 'pickedUp' | 'dialAnswered' | 'dialBusy' | 'dialDropped';
 
 interface Expected {
   i: number;
@@ -115,7 +116,7 @@ async function timedDial(number: string, syncId: string): Promise<{ ms: number; 
   return { ms, ...r };
 }
 
-const KINDS: Kind[] = ['answered', 'missed', 'dialAnswered', 'answered', 'dialBusy', 'missed', 'dialDropped', 'answered', 'dialAnswered', 'missed'];
+const KINDS: Kind[] = ['answered', 'missed', 'dialAnswered', 'answered', 'dialBusy', 'colleague', 'dialDropped', 'answered', 'dialAnswered', 'pickedUp'];
 
 function kindOf(i: number): Kind {
   return i % 20 === 7 ? 'rejected' : KINDS[i % KINDS.length]!;
@@ -135,7 +136,7 @@ function finalState(kind: Kind): CallState {
 /** Plays one call through the PBX and DATEV; returns what DATEV must end up with. */
 async function play(i: number, received: Received, hooks: { whileRinging?: () => Promise<void> } = {}): Promise<Expected> {
   const kind = kindOf(i);
-  if (kind === 'answered' || kind === 'missed' || kind === 'rejected') {
+  if (kind === 'answered' || kind === 'missed' || kind === 'rejected' || kind === 'colleague' || kind === 'pickedUp') {
     const number = `+4989555${pad(i)}`;
     const call = await pbx.incoming(LINE_ADDRESS, number);
     if (hooks.whileRinging) {
@@ -148,6 +149,12 @@ async function play(i: number, received: Received, hooks: { whileRinging?: () =>
       await pbx.hangup(call);
     } else if (kind === 'missed') {
       await pbx.hangup(call, 'NOANSWER');
+    } else if (kind === 'colleague') {
+      // a colleague answers it on the shared line, talks, hangs up: not a conversation of this user
+      await pbx.answerElsewhere(call);
+      await pbx.hangup(call);
+    } else if (kind === 'pickedUp') {
+      await pbx.hangup(call, 'PICKUP');
     } else {
       const from = pbx.log.length;
       // the user clicks "Ablehnen" as soon as the window shows (again, if the window was still being drawn)
