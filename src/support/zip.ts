@@ -47,31 +47,25 @@ export async function zip(entries: readonly ZipEntry[]): Promise<Buffer> {
     const packed = await deflate(e.data, { level: constants.Z_DEFAULT_COMPRESSION });
     const crc = crc32(e.data);
     const { time, date } = dosTime(e.mtime);
-    const local = Buffer.alloc(30);
+    // the fields both headers carry, from "version needed" on (APPNOTE 4.3.7 and 4.3.12)
+    const fields = (b: Buffer, at: number): void => {
+      b.writeUInt16LE(VERSION, at);
+      b.writeUInt16LE(UTF8_NAMES, at + 2);
+      b.writeUInt16LE(DEFLATE, at + 4);
+      b.writeUInt16LE(time, at + 6);
+      b.writeUInt16LE(date, at + 8);
+      b.writeUInt32LE(crc, at + 10);
+      b.writeUInt32LE(packed.length, at + 14);
+      b.writeUInt32LE(e.data.length, at + 18);
+      b.writeUInt16LE(name.length, at + 22);
+    };
+    const local = Buffer.alloc(30); // + name; no extra field
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(VERSION, 4);
-    local.writeUInt16LE(UTF8_NAMES, 6);
-    local.writeUInt16LE(DEFLATE, 8);
-    local.writeUInt16LE(time, 10);
-    local.writeUInt16LE(date, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(packed.length, 18);
-    local.writeUInt32LE(e.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28); // no extra field
-    const head = Buffer.alloc(46);
+    fields(local, 4);
+    const head = Buffer.alloc(46); // + name; no extra field or comment, disk 0, no attributes
     head.writeUInt32LE(0x02014b50, 0);
     head.writeUInt16LE(VERSION, 4); // made by: MS-DOS attributes, 2.0
-    head.writeUInt16LE(VERSION, 6);
-    head.writeUInt16LE(UTF8_NAMES, 8);
-    head.writeUInt16LE(DEFLATE, 10);
-    head.writeUInt16LE(time, 12);
-    head.writeUInt16LE(date, 14);
-    head.writeUInt32LE(crc, 16);
-    head.writeUInt32LE(packed.length, 20);
-    head.writeUInt32LE(e.data.length, 24);
-    head.writeUInt16LE(name.length, 28);
-    // extra, comment, disk number, internal and external attributes: 0
+    fields(head, 6);
     head.writeUInt32LE(offset, 42);
     parts.push(local, name, packed);
     central.push(head, name);
