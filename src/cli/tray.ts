@@ -83,7 +83,7 @@ export function startTray(d: TrayDeps): RunningTray | undefined {
     void d
       .supportBundle()
       .then(
-        (file) => d.dialogs.message(SUPPORT_TITLE, `Das Support-Paket ist gespeichert:\n${file}\n\nBitte senden Sie diese Datei an Ihren Support. Sie enthält die Logdateien (Nummern und Namen maskiert), den Status und die Einstellungen, nicht das Anrufjournal.`, 'info', STATUS_TIMEOUT_MS), // saved; please send this file to your support
+        (file) => d.dialogs.message(SUPPORT_TITLE, `Das Support-Paket ist gespeichert:\n${file}\n\nBitte senden Sie diese Datei an Ihren Support. Sie enthält die Logdateien, den Status und die Einstellungen, nicht das Anrufjournal.`, 'info', STATUS_TIMEOUT_MS), // saved; please send this file to your support
         (e: unknown) => {
           d.log.warn(`tray: support bundle not written: ${(e as Error).message}`);
           return d.dialogs.message(SUPPORT_TITLE, `Das Support-Paket konnte nicht gespeichert werden: ${(e as Error).message}`, 'error', STATUS_TIMEOUT_MS); // could not be saved
