@@ -5,6 +5,7 @@
 import { makeCallIdSource } from '../calls/callIds';
 import type { Config } from '../config/schema';
 import type { ContactsPort } from '../contacts/port';
+import type { DirectoryStatus } from '../contacts/directory';
 import type { DatevHealth, DatevPort } from '../datev/port';
 import type { DialogPort } from '../dialogs/port';
 import { MESSAGES, TITLE } from '../dialogs/texts';
@@ -178,6 +179,15 @@ export class App {
       this.d.log.warn('the program stops while DATEV has not answered a notification (DATEV hangs)');
     }
     this.notifier.close();
+  }
+
+  /** The contact sources' state (index size, last crawl, last error), undefined when the port cannot tell. */
+  contactsStatus(): DirectoryStatus | undefined {
+    try {
+      return this.d.contacts.status?.();
+    } catch {
+      return undefined;
+    }
   }
 
   /** The DATEV bridge's own view (threads stuck in DATEV, rebuilds, …), undefined when it cannot tell. */

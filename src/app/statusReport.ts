@@ -6,6 +6,7 @@
 import type { DatevHealth } from '../datev/port';
 import type { AppStatus } from './app';
 import type { NotifierStats } from './datevNotifier';
+import type { DirectoryStatus } from '../contacts/directory';
 
 export interface ProcessStats {
   rssBytes: number;
@@ -27,6 +28,8 @@ export interface StatusReport {
   datev: DatevHealth | undefined;
   /** The last failed self-check of the CTI object ('' when none failed). */
   lastSelfCheckProblem: string;
+  /** The contact sources (DATEVconnect index, learned numbers, manual list); absent when not known. */
+  contacts?: DirectoryStatus;
   process: ProcessStats;
 }
 
@@ -44,5 +47,20 @@ export function describeRunning(r: StatusReport, now: Date): string[] {
     `  Anrufe / calls: ${r.callsSeen} seit Start / since start, ${s.activeCalls} laufend / active, ${s.waitingForDatev} warten auf DATEV / waiting for DATEV, ${s.journalWaiting} für DATEV nachzutragen / to be delivered to DATEV`,
     `  Meldungen an DATEV / notifications: ${r.notifications.sent} zugestellt / delivered, ${r.notifications.droppedAbsent} ohne DATEV / DATEV absent, ${r.notifications.failed} fehlgeschlagen / failed, ${r.notifications.timeouts} Zeitüberschreitungen / timeouts`,
     `  Speicher / memory: ${mb(r.process.rssBytes)} RSS, ${mb(r.process.heapUsedBytes)} Heap; ${r.process.threads} Threads, ${r.process.handles} Handles`,
+    ...contactLines(r.contacts),
   ];
+}
+
+/** The running instance's contact sources, as --diagnose prints them. */
+function contactLines(c: DirectoryStatus | undefined): string[] {
+  if (!c) return [];
+  const dc = c.datevConnect;
+  const parts = [
+    dc
+      ? `DATEVconnect ${dc.state}, ${dc.addressees} Adressaten / addressees, ${dc.numbers} Nummern / numbers${dc.lastFullCrawl ? `, vollständig gelesen / full crawl ${dc.lastFullCrawl}` : ''}${dc.lastError ? `; letzter Fehler / last error: ${dc.lastError.en}` : ''}`
+      : 'DATEVconnect aus / off',
+    `${c.learnedNumbers ?? 0} gelernte Nummern / learned numbers`,
+    c.manualList ? 'manuelle Liste / manual list' : 'keine manuelle Liste / no manual list',
+  ];
+  return [`  Kontakte / contacts: ${parts.join('; ')}`];
 }

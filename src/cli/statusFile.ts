@@ -47,6 +47,7 @@ export function startStatusFile(d: StatusFileDeps): { stop(): void } {
       // figures only: a failed count leaves them at -1 ("unknown"), the report is still written
       const native = d.processStats ? await d.processStats().catch((): Partial<ProcessStats> => ({})) : {};
       const mem = process.memoryUsage();
+      const contacts = d.app.contactsStatus();
       const report: StatusReport = {
         version: d.version,
         pid: process.pid,
@@ -57,6 +58,7 @@ export function startStatusFile(d: StatusFileDeps): { stop(): void } {
         notifications: { ...d.app.notifier.stats },
         datev: await d.app.datevHealth(),
         lastSelfCheckProblem: d.app.supervisor.state.lastProblem,
+        ...(contacts ? { contacts } : {}),
         process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, handles: -1, threads: -1, ...native },
       };
       await files.writeFile(`${file}.tmp`, `${JSON.stringify(report, null, 1)}\n`);

@@ -4,6 +4,7 @@
  * Contract: contracts/contacts.contract.ts.
  */
 import type { Resolution } from './ambiguity';
+import type { DirectoryStatus } from './directory';
 
 export interface Contact {
   /** DATEV's id → AdressatenId */
@@ -43,6 +44,8 @@ export interface ContactsPort {
   resolve?(number: string): Promise<Resolution>;
   /** Remember the user's pick among several contacts for this number (as the phone system reports it). */
   rememberChoice?(number: string, contact: Pick<Contact, 'id' | 'dataSource'>): Promise<void>;
+  /** What the sources know now (index size, last crawl, last error), for the status file and support. Optional. */
+  status?(): DirectoryStatus;
   /**
    * Contacts whose name contains every word of `text` (case-insensitive), at most `limit`, sorted by
    * name; one per contact (not per number). For „Kontakt zuordnen…“ in the call list.

@@ -10,6 +10,28 @@ import { defaultConfig } from '../../src/config/schema';
 import { FakeDatev } from '../../fakes/datev/fakeDatev';
 import { FakeTapi } from '../../fakes/telephony/fakeTapi';
 import { makeWorld } from '../support/world';
+import { MemoryContacts } from '../../fakes/contacts/memoryContacts';
+import type { DirectoryStatus } from '../../src/contacts/directory';
+
+const CONTACTS_STATUS: DirectoryStatus = {
+  datevConnect: {
+    url: 'http://localhost:58454',
+    auth: 'windows',
+    state: 'ready',
+    ready: true,
+    fromCache: false,
+    addressees: 50000,
+    numbers: 120000,
+    unusableNumbers: 12,
+    lastFullCrawl: '2026-12-04T06:00:00.000Z',
+    failedAddressees: 0,
+    waitingForNewPassword: false,
+    lastError: { kind: 'timeout', message: 'timed out', de: 'DATEVconnect antwortet nicht', en: 'DATEVconnect does not answer', since: '2026-12-04T07:00:00.000Z' },
+  },
+  learnedNumbers: 42,
+  manualList: null,
+  ambiguity: 'ask',
+};
 
 const read = (dir: string): StatusReport => JSON.parse(readFileSync(join(dir, STATUS_FILE), 'utf8')) as StatusReport;
 
@@ -163,6 +185,30 @@ describe('status file', () => {
       running: { ...running, status: { ...running.status, cti: 'broken' } },
     });
     expect(broken.ok).toBe(false);
+  });
+
+  it("carries the contact sources' state (index size, last crawl, last error) for support, and --diagnose reads it out", async () => {
+    class ContactsWithStatus extends MemoryContacts {
+      status(): DirectoryStatus {
+        return CONTACTS_STATUS;
+      }
+    }
+    const w = await makeWorld({ contacts: new ContactsWithStatus() });
+    const dir = mkdtempSync(join(tmpdir(), 'wcti-status-'));
+    const file = startStatusFile({ app: w.app, dir, version: '1.2.3', clock: w.clock, log: w.log });
+    await w.settle();
+    const r = await written(dir);
+    file.stop();
+    expect(r.contacts).toEqual(CONTACTS_STATUS);
+    const text = describeRunning(r, new Date(r.updatedAt)).join('\n');
+    expect(text).toContain('Kontakte / contacts: DATEVconnect ready, 50000 Adressaten / addressees, 120000 Nummern / numbers, vollständig gelesen / full crawl 2026-12-04T06:00:00.000Z; letzter Fehler / last error: DATEVconnect does not answer; 42 gelernte Nummern / learned numbers; keine manuelle Liste / no manual list');
+    // a port that cannot tell: no contacts in the file
+    const v = await makeWorld();
+    const dir2 = mkdtempSync(join(tmpdir(), 'wcti-status-'));
+    const file2 = startStatusFile({ app: v.app, dir: dir2, version: '1.2.3', clock: v.clock, log: v.log });
+    await v.settle();
+    expect((await written(dir2)).contacts).toBeUndefined();
+    file2.stop();
   });
 
   it('describes a running instance in lines a support person can read out', () => {
