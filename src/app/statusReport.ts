@@ -52,7 +52,7 @@ export function describeRunning(r: StatusReport, now: Date): string[] {
 }
 
 /** The running instance's contact sources, as --diagnose prints them. */
-function contactLines(c: DirectoryStatus | undefined): string[] {
+export function contactLines(c: DirectoryStatus | undefined): string[] {
   if (!c) return [];
   const dc = c.datevConnect;
   const parts = [

@@ -17,6 +17,8 @@ export interface CliOptions {
   setDatevConnectPassword: boolean;
   /** Write a support bundle (logs, status, settings) as a ZIP file and exit. */
   supportBundle: boolean;
+  /** Show which DATEV contact the program finds for this number, and why, and exit. */
+  lookup?: string;
   config?: string;
   line?: string;
   logDir?: string;
@@ -50,10 +52,10 @@ const RUN_FLAGS: ReadonlySet<keyof CliOptions> = new Set<keyof CliOptions>(['ver
 /** The command line runs the CTI itself (not --help, --diagnose, --stop, --support-bundle, …). */
 export function isProgramRun(o: CliOptions): boolean {
   for (const flag of Object.values(FLAGS)) if (!RUN_FLAGS.has(flag) && o[flag]) return false;
-  return o.writeDefaults === undefined;
+  return o.writeDefaults === undefined && o.lookup === undefined;
 }
 
-const VALUES: Record<string, 'config' | 'line' | 'logDir'> = { '--config': 'config', '--line': 'line', '--log-dir': 'logDir' };
+const VALUES: Record<string, 'config' | 'line' | 'logDir' | 'lookup'> = { '--config': 'config', '--line': 'line', '--log-dir': 'logDir', '--lookup': 'lookup' };
 
 /** The rest of the command line after --write-defaults: <file> [--ui-level N] NAME=VALUE… */
 function parseWriteDefaults(rest: string[]): WriteDefaultsRequest | string {
@@ -141,6 +143,8 @@ Aufruf / usage: wildix-datev-cti [Optionen / options]
   --stop --wait <s>    ... und bis zu s Sekunden warten, bis es beendet ist / ... and wait up to s seconds until it has ended
   --support-bundle     Support-Paket (Logdateien, Status, Einstellungen) als ZIP auf den Desktop legen /
                      write a support bundle (logs, status, settings) as a ZIP file to the desktop
+  --lookup <Nummer>    zeigen, welchen DATEV-Kontakt das Programm zu der Nummer findet und warum /
+                     show which DATEV contact the program finds for the number, and why
   --set-datevconnect-password  Kennwort für DATEVconnect (auth "basic") von der Standardeingabe lesen und
                      verschlüsselt (DPAPI) speichern / read the DATEVconnect password from stdin, store it (DPAPI)
   --write-defaults <Datei> NAME=WERT…  (für das Installationspaket / for the installer) Eigenschaften wie

@@ -26,6 +26,10 @@ import { FakeTapi } from '../../fakes/telephony/fakeTapi';
 import { CRASH_RESTARTS_ENV, isRestartAfterCrash } from '../crashRestart';
 import { writeSupportBundle } from '../support/bundle';
 import { bundleTargetDir, supportInfo } from '../support/info';
+import { lookupNumber } from './lookup';
+import { numberRulesOrDefaults, type NumberRules } from '../contacts/numbers';
+import { MemoryContacts } from '../../fakes/contacts/memoryContacts';
+import { SAMPLE_CONTACTS } from '../sim/simulation';
 
 export interface NativeWiring {
   ports: Ports;
@@ -162,6 +166,19 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
     }
     if (o.stop) return stopRunningInstance(d.workstation, io);
     if (o.setDatevConnectPassword) return await setDatevConnectPassword(d.passwordStore, d.readSecret ?? (() => promptForSecret(process.stdin, d.err)), config, io);
+    if (o.lookup !== undefined) {
+      // the directory the program uses (its cache as it is; the simulation's sample contacts elsewhere)
+      const w = simulate ? undefined : await d.native!(config, log, 'diagnose');
+      const contacts = w?.ports.contacts ?? new MemoryContacts(SAMPLE_CONTACTS);
+      const { rules } = numberRulesOrDefaults({ country: config.country as NumberRules['country'], areaCode: config.areaCode, outsideLinePrefix: config.outsideLinePrefix, extensionLength: config.extensionLength });
+      try {
+        const code = await lookupNumber(o.lookup, { contacts, rules, ambiguity: config.ambiguity, out: d.out, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), now: () => Date.now() });
+        log.info(`lookup of a number: ${code === 0 ? 'contact found' : 'no contact'}`);
+        return code;
+      } finally {
+        await w?.close?.();
+      }
+    }
     if (o.diagnose) {
       let ports: { telephony: Ports['telephony']; datev: Ports['datev'] };
       let extra: (() => Promise<string[]>) | undefined;

@@ -58,6 +58,7 @@ export class ContactDirectory implements ContactsPort {
   private readonly listeners = new Set<Listener>();
   private readonly rule: AmbiguityRule;
   private stopped = false;
+  private starting: Promise<void> | undefined;
   private cancelManualCheck: (() => void) | undefined;
 
   constructor(private readonly deps: ContactDirectoryDeps) {
@@ -65,7 +66,17 @@ export class ContactDirectory implements ContactsPort {
   }
 
   /** Loads the per-user files and starts the background crawl; does not wait for DATEVconnect. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.starting ??= this.load();
+    return this.starting;
+  }
+
+  /** Settles once start() has loaded the local files (learned numbers, choices, the manual list, the cache). */
+  started(): Promise<void> {
+    return (this.starting ?? this.start()).catch(() => undefined);
+  }
+
+  private async load(): Promise<void> {
     await Promise.all([this.deps.learned?.load(), this.deps.lastChoices?.load(), this.deps.manual?.reload()]);
     await this.deps.datevConnect?.start();
     this.emit();

@@ -46,6 +46,8 @@ export interface ContactsPort {
   rememberChoice?(number: string, contact: Pick<Contact, 'id' | 'dataSource'>): Promise<void>;
   /** What the sources know now (index size, last crawl, last error), for the status file and support. Optional. */
   status?(): DirectoryStatus;
+  /** Settles once the sources have loaded what they keep on disk (not a crawl). Optional. */
+  started?(): Promise<void>;
   /**
    * Contacts whose name contains every word of `text` (case-insensitive), at most `limit`, sorted by
    * name; one per contact (not per number). For „Kontakt zuordnen…“ in the call list.

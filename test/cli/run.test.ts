@@ -103,6 +103,22 @@ describe('command line', () => {
     expect(b.logger.has('warn', 'the desktop folder is not known: addon missing')).toBe(true);
   });
 
+  it('--lookup shows how a number is read and which contact the program finds (the simulation\'s contacts away from Windows); exit 1 without one', async () => {
+    const a = deps();
+    expect(await run(['--lookup', '089 / 1234567'], a.d)).toBe(0);
+    const text = a.out.join('\n');
+    expect(text).toContain('„089 / 1234567“ → +49891234567');
+    expect(text).toContain('→ Müller & Söhne GmbH (DATEV_Adressaten 4711), in DATEV als / stored as „089/1234567“');
+    const b = deps();
+    expect(await run(['--lookup', '+49 40 9999999'], b.d)).toBe(1);
+    expect(b.out.join('\n')).toContain('no contact found');
+    const c = deps();
+    expect(await run(['--lookup', '201'], c.d)).toBe(1);
+    expect(c.out.join('\n')).toContain('not looked up: interne Nebenstelle');
+    const e = deps();
+    expect(await run(['--lookup'], e.d)).toBe(2);
+  });
+
   it('reports config problems to the log and in --diagnose (exit 1)', async () => {
     const a = deps();
     const file = join(a.home, 'c.json');

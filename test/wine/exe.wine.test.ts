@@ -224,6 +224,19 @@ describe('packaged exe under Wine', () => {
     }
   });
 
+  it('--lookup answers from the directory the program uses: the manual list here (a real index, the real number rules)', async () => {
+    const csv = path.join(WORK, 'kontakte.csv');
+    fs.writeFileSync(csv, 'Nummer;Name;ID;DataSource\r\n089 / 12 34 56-0;Kanzlei Huber & Partner;7001;DATEV_Adressaten\r\n');
+    const config = path.join(WORK, 'config-lookup.json');
+    fs.writeFileSync(config, JSON.stringify({ contacts: { manualListFile: winPath(csv), datevConnect: { enabled: false } } }));
+    // a direct dial-in of the switchboard number "…-0": found through the switchboard base
+    const r = await runExe(['--lookup', '+49 89 123456-77', '--config', winPath(config), '--log-dir', winPath(path.join(WORK, 'logs-lookup'))]);
+    expect(r.out).toContain('→ +498912345677');
+    expect(r.out).toContain('Kanzlei Huber & Partner (DATEV_Adressaten 7001)');
+    expect(r.out).toContain('DATEV bekommt / DATEV gets: Kanzlei Huber & Partner');
+    expect(r.code).toBe(0);
+  });
+
   it('installs and removes its per-user autostart (HKCU Run), read back with reg.exe', async () => {
     const install = await runExe(['--install-autostart']);
     expect(install.code).toBe(0);
