@@ -48,6 +48,7 @@ describe('command line', () => {
       expect([command, run([command])]).toEqual([command, false]);
     }
     expect(run(['--write-defaults', 'd.json', 'LINE=201'])).toBe(false);
+    expect(run(['--lookup', '+49 89 1234567'])).toBe(false);
   });
 
   it('an argument named like an Object.prototype member is an unknown argument, not a crash or a silent flag', () => {
