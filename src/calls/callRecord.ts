@@ -87,6 +87,8 @@ export interface CallRecord {
   onlyDatevContacts?: boolean;
   /** A number of the call that belongs to one or more DATEV contacts (also when none is chosen yet: several share it). */
   datevNumber?: string;
+  /** The user sent the call to DATEV by hand („An DATEV melden“, the DATEV-Klick) although a filter held it back. */
+  userReported?: boolean;
 }
 
 export interface Notification {
@@ -106,6 +108,8 @@ export type CallEvent =
   | { type: 'ended'; at: Date }
   /** Another phone took the call (picked up or answered there) while it rang here; undone by a connect here. */
   | { type: 'elsewhere'; at: Date }
+  /** The user sends the call to DATEV although a filter holds it back (the DATEV-Klick). */
+  | { type: 'sendToDatev' }
   /** This number (the call's CalledNumber while it is the same) belongs to DATEV contacts (one or several; see `onlyDatevContacts`). */
   | { type: 'datevNumber'; number: string }
   /** The contact lookup finished or its budget elapsed: NewCall may go out. */
@@ -140,7 +144,7 @@ export function newRecord(data: DatevCallData, options: { announceable: boolean;
  */
 export function isForDatev(r: CallRecord): boolean {
   if (!r.reportable) return false;
-  if (r.reported !== 'none' || r.inFlight || r.unanswered) return true;
+  if (r.reported !== 'none' || r.inFlight || r.unanswered || r.userReported) return true;
   if (r.reportUnanswered === false && !r.wasConnected) return false;
   return !r.onlyDatevContacts || isDatevSource(r.data.DataSource) || (r.datevNumber !== undefined && r.datevNumber === r.data.CalledNumber);
 }
@@ -179,6 +183,10 @@ export function step(record: CallRecord, event: CallEvent): Step {
     case 'elsewhere':
       if (r.wasConnected || r.observed === 'ended' || r.takenElsewhereAt) return { record: r, notifications: [] };
       r.takenElsewhereAt = notBefore(event.at, r.firstSeenAt);
+      return { record: r, notifications: next(r) };
+    case 'sendToDatev':
+      if (!r.reportable) return { record: r, notifications: [] };
+      r.userReported = true;
       return { record: r, notifications: next(r) };
     case 'datevNumber':
       r.datevNumber = event.number;

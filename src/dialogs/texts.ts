@@ -41,6 +41,7 @@ export const BUTTON = {
   answer: 'Annehmen', // answer
   reject: 'Ablehnen', // reject
   hangup: 'Auflegen', // hang up
+  toDatev: 'An DATEV melden', // report to DATEV (the DATEV-Klick for a call a filter holds back)
 } as const;
 
 export function incomingDialog(p: PartyView, internal: boolean): DialogSpec {

@@ -496,3 +496,39 @@ describe('reportCalls "contacts": only calls with a DATEV contact go to DATEV', 
     expect(w.methods()).toEqual(['NewCall:1']);
   });
 });
+
+describe('„An DATEV melden“ (the DATEV-Klick) for a call a filter holds back', () => {
+  it('reportUnanswered off: the pop-up offers it; a click sends the ringing call to DATEV now; the pop-up stays, without it', async () => {
+    const w = await makeWorld({ config: { reportUnanswered: false } });
+    const id = await ring(w, '+49 89 1234567');
+    const [popup] = w.openDialogs();
+    expect(popup!.buttons.map((b) => b.label)).toEqual(['Annehmen', 'Ablehnen', 'An DATEV melden']);
+    expect(w.methods()).toEqual([]);
+    await w.advance(3000);
+    await w.dialogs.user.click(popup!.id, 'An DATEV melden');
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1']);
+    expect((w.datev.received[0]!.data.Begin as Date).getTime()).toBe(w.clock.now().getTime() - 3000); // Offered at the ring start
+    const again = w.openDialogs();
+    expect(again).toHaveLength(1);
+    expect(again[0]!.buttons.map((b) => b.label)).toEqual(['Annehmen', 'Ablehnen']);
+    expect(w.log.has('info', 'DATEV-Klick')).toBe(true);
+    await w.tapi.pbx.hangup(id, 'CANCELLED');
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']); // now DATEV's: its missed call
+    expect(w.journal.entries()[0]!.datev).toBe('live');
+  });
+
+  it('reportCalls "contacts": an unknown caller the user knows is a client goes to DATEV with a click; a known one needs none', async () => {
+    const w = await makeWorld({ config: { reportCalls: 'contacts' } });
+    await ring(w, '+49 40 9999999');
+    await w.advance(INCOMING_DIALOG_WAIT_MS);
+    const [popup] = w.openDialogs();
+    await w.dialogs.user.click(popup!.id, 'An DATEV melden');
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1']);
+    expect(w.datev.received[0]!.data).toMatchObject({ AdressatenId: '', DataSource: 'Wildix' });
+    await ring(w, '+49 89 1234567');
+    expect(w.openDialogs().find((d) => d.text.includes('Müller'))!.buttons.map((b) => b.label)).toEqual(['Annehmen', 'Ablehnen']);
+  });
+});

@@ -259,14 +259,14 @@ describe('call state machine', () => {
  *   the end exactly once; a call DATEV lost and that ended is handed over as undelivered;
  * - a call that is not reportable never produces anything.
  */
-type Ev = 'ring' | 'connect' | 'end' | 'clockBack' | 'announce' | 'contact' | 'elsewhere' | 'datevNumber' | 'delivered' | 'held' | 'lost' | 'gaveUp' | 'lateDelivered' | 'resume';
+type Ev = 'ring' | 'connect' | 'end' | 'clockBack' | 'announce' | 'contact' | 'elsewhere' | 'datevNumber' | 'sendToDatev' | 'delivered' | 'held' | 'lost' | 'gaveUp' | 'lateDelivered' | 'resume';
 
-const ALPHABET: Ev[] = ['ring', 'connect', 'end', 'clockBack', 'announce', 'contact', 'elsewhere', 'datevNumber', 'delivered', 'held', 'lost', 'gaveUp', 'lateDelivered', 'resume'];
+const ALPHABET: Ev[] = ['ring', 'connect', 'end', 'clockBack', 'announce', 'contact', 'elsewhere', 'datevNumber', 'sendToDatev', 'delivered', 'held', 'lost', 'gaveUp', 'lateDelivered', 'resume'];
 const DEPTH = 6;
 /** An observation more often than this in one sequence adds nothing new (a duplicate of a duplicate);
  * DATEV's answers (delivered/held/lost/resume) are not limited, they only occur when they can. */
 const MAX_REPEATS = 2;
-const LIMITED = new Set<Ev>(['ring', 'connect', 'end', 'clockBack', 'announce', 'contact', 'elsewhere', 'datevNumber']);
+const LIMITED = new Set<Ev>(['ring', 'connect', 'end', 'clockBack', 'announce', 'contact', 'elsewhere', 'datevNumber', 'sendToDatev']);
 /** 'contact' goes through these in turn (so changes, changes back and a contact cleared are covered). */
 const CONTACTS = [
   { Adressatenname: 'A', AdressatenId: '1', DataSource: 'DATEV_Adressaten' },
@@ -382,6 +382,10 @@ function apply(node: Node, ev: Ev, path: Ev[]): Node | undefined {
       // over for this user from then on (never before it rang here), unless connected or ended already
       if (node.rank < 2) n.elsewhereAt = Math.max(clock, node.ringAt ?? -Infinity);
       break;
+    case 'sendToDatev': // the DATEV-Klick: only matters for a call a filter holds back
+      if (path.includes('sendToDatev') || (node.record.reportUnanswered !== false && !node.record.onlyDatevContacts)) return undefined;
+      event = { type: 'sendToDatev' };
+      break;
     case 'datevNumber':
       if (path.includes('datevNumber') || !node.record.onlyDatevContacts) return undefined; // only matters there
       event = { type: 'datevNumber', number: node.record.data.CalledNumber };
@@ -442,12 +446,12 @@ function apply(node: Node, ev: Ev, path: Ev[]): Node | undefined {
   if (ev === 'held' || ev === 'lost' || ev === 'gaveUp') n.pending = undefined;
   if (s.notifications.length > 1) fail([...path, ev], 'more than one notification at once');
   if (ev === 'elsewhere' && s.notifications.length > 0) fail([...path, ev], 'a notification because another phone took the call');
-  if (s.notifications[0]?.method === 'NewCall' && node.record.reportUnanswered === false && !s.record.wasConnected) {
+  if (s.notifications[0]?.method === 'NewCall' && node.record.reportUnanswered === false && !s.record.wasConnected && !s.record.userReported) {
     fail([...path, ev], 'NewCall of an unanswered call with reportUnanswered off');
   }
   if (s.record.takenElsewhereAt && s.record.wasConnected) fail([...path, ev], 'taken elsewhere although connected here');
   const sent = s.notifications[0];
-  if (sent?.method === 'NewCall' && node.record.onlyDatevContacts && !s.record.datevNumber && !sent.data.DataSource.startsWith('DATEV_')) {
+  if (sent?.method === 'NewCall' && node.record.onlyDatevContacts && !s.record.datevNumber && !s.record.userReported && !sent.data.DataSource.startsWith('DATEV_')) {
     fail([...path, ev], 'NewCall without a DATEV contact with reportCalls "contacts"');
   }
   if (s.notifications.length === 1) {

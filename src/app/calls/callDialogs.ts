@@ -2,6 +2,7 @@
  * What the user sees of a call: the incoming pop-up ("Annehmen"/"Ablehnen", contact choices) and the
  * outgoing window ("Auflegen"), kept in step with the call, and what the user's clicks do.
  */
+import { isForDatev } from '../../calls/callRecord';
 import { observationOf } from '../../calls/tapiMapping';
 import { DATA_SOURCE_WILDIX } from '../../datev/callData';
 import type { DialogResult, DialogSpec } from '../../dialogs/port';
@@ -47,8 +48,8 @@ export class CallDialogs {
     if (call.dialogId === undefined) return;
     if (call.dialogKind === 'incoming') {
       const spec = this.incomingSpec(call);
-      if (spec.buttons.length > 2) {
-        // the choice needs buttons: show the dialog again with them
+      if (buttonIds(spec) !== call.shownButtons) {
+        // other buttons (a choice of contacts, „An DATEV melden“ no longer needed): show the dialog again with them
         const old = call.dialogId;
         call.dialogId = undefined;
         void this.c.d.dialogs.close(old).then(() => this.openIncoming(call), () => undefined);
@@ -88,6 +89,7 @@ export class CallDialogs {
       const id = await this.c.d.dialogs.show(spec);
       call.dialogId = id;
       call.dialogKind = kind;
+      call.shownButtons = buttonIds(spec);
       void this.c.d.dialogs.result(id).then((r) => this.onResult(call, id, r), () => undefined);
     } catch (e) {
       this.c.d.log.warn(`dialog cannot be shown: ${(e as Error).message}`, { callId: call.record.data.CallID });
@@ -101,6 +103,8 @@ export class CallDialogs {
 
   private incomingSpec(call: TrackedCall): DialogSpec {
     const spec = incomingDialog(this.incomingView(call), call.internal);
+    // a call a filter holds back (reportUnanswered off, reportCalls "contacts"): the user can send it (DATEV-Klick)
+    if (call.record.reportable && !isForDatev(call.record)) spec.buttons.push({ id: 'datev', label: BUTTON.toDatev, enabled: true });
     if (this.c.o.ambiguity !== 'none' && !call.party.id) {
       for (const [i, x] of call.candidates.slice(0, 3).entries()) spec.buttons.push({ id: `contact:${i}`, label: `${x.name} (${x.id})`, enabled: true });
     }
@@ -141,6 +145,14 @@ export class CallDialogs {
     else if (r.choice === 'reject') void this.control.request(call, 'drop', BUTTON.reject);
     else if (r.choice === 'hangup') this.control.hangUp(call, 'dialog');
     else if (r.choice.startsWith('contact:')) this.chooseContact(call, Number(r.choice.slice(8)));
+    else if (r.choice === 'datev') this.sendToDatev(call);
+  }
+
+  /** „An DATEV melden“: the call goes to DATEV from now on, although a filter held it back. */
+  private sendToDatev(call: TrackedCall): void {
+    this.c.d.log.info('DATEV-Klick: the user sends the call to DATEV („An DATEV melden“)', { callId: call.record.data.CallID });
+    this.c.reporter.apply(call, { type: 'sendToDatev' });
+    if (call.record.observed === 'ringing') void this.openIncoming(call);
   }
 
   private chooseContact(call: TrackedCall, index: number): void {
@@ -151,4 +163,9 @@ export class CallDialogs {
     this.c.reporter.apply(call, { type: 'contact', contact: contactFields(x, DATA_SOURCE_WILDIX) });
     if (call.record.observed === 'ringing') void this.openIncoming(call);
   }
+}
+
+/** The dialog's buttons (ids and labels) as one comparable string. */
+function buttonIds(spec: DialogSpec): string {
+  return JSON.stringify(spec.buttons.map((b) => [b.id, b.label]));
 }

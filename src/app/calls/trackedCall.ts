@@ -31,6 +31,8 @@ export interface TrackedCall {
   dialogKind?: 'incoming' | 'outgoing';
   /** Heading and text the outgoing dialog shows now. */
   shownText?: string;
+  /** The buttons (ids and labels) the open dialog shows: other ones need the window anew. */
+  shownButtons?: string;
   hangupRequested: boolean;
   deallocated: boolean;
   /** What the journal was last told about DATEV's side of the ended call. */
