@@ -1,5 +1,5 @@
 /**
- * What the user sees of a call: the incoming pop-up ("Annehmen"/"Ablehnen", contact choices) and the
+ * What the user sees of a call: the incoming pop-up ("Annehmen"/"Ablehnen", contact choices, „An DATEV melden“) and the
  * outgoing window ("Auflegen"), kept in step with the call, and what the user's clicks do.
  */
 import { isForDatev } from '../../calls/callRecord';
@@ -48,7 +48,7 @@ export class CallDialogs {
     if (call.dialogId === undefined) return;
     if (call.dialogKind === 'incoming') {
       const spec = this.incomingSpec(call);
-      if (buttonIds(spec) !== call.shownButtons) {
+      if (buttonsKey(spec) !== call.shownButtons) {
         // other buttons (a choice of contacts, „An DATEV melden“ no longer needed): show the dialog again with them
         const old = call.dialogId;
         call.dialogId = undefined;
@@ -89,7 +89,7 @@ export class CallDialogs {
       const id = await this.c.d.dialogs.show(spec);
       call.dialogId = id;
       call.dialogKind = kind;
-      call.shownButtons = buttonIds(spec);
+      call.shownButtons = buttonsKey(spec);
       void this.c.d.dialogs.result(id).then((r) => this.onResult(call, id, r), () => undefined);
     } catch (e) {
       this.c.d.log.warn(`dialog cannot be shown: ${(e as Error).message}`, { callId: call.record.data.CallID });
@@ -166,6 +166,6 @@ export class CallDialogs {
 }
 
 /** The dialog's buttons (ids and labels) as one comparable string. */
-function buttonIds(spec: DialogSpec): string {
+function buttonsKey(spec: DialogSpec): string {
   return JSON.stringify(spec.buttons.map((b) => [b.id, b.label]));
 }
