@@ -76,8 +76,8 @@ export interface CallRecord {
   /**
    * When another phone took it, before it was connected here: a colleague picked it up
    * (LINEDISCONNECTMODE_PICKUP) or answered it on a shared line (CONNECTED, LINECONNECTEDMODE_INACTIVE).
-   * For DATEV it is unanswered here all the same (Absence: DATEV knows no other end of an offered call),
-   * ending then (not when the colleague hangs up). Cleared by a connect here (joined).
+   * For DATEV it is unanswered here all the same (Absence: DATEV knows no other end of an offered call;
+   * its End the disconnect, as for every Absence). Cleared by a connect here (joined).
    */
   takenElsewhereAt?: Date;
   /**
@@ -303,8 +303,8 @@ export function snapshot(r: CallRecord, state: CallState): DatevCallData {
       break;
     case CallState.eCSAbsence:
       begin = first;
-      // (taken at another phone: over for this user then; never before it rang here)
-      end = r.takenElsewhereAt ? new Date(Math.max(r.takenElsewhereAt.getTime(), first.getTime())) : ended;
+      // (also for a call another phone took: End = the disconnect, as the reference has it — datev-cti.md §3.1)
+      end = ended;
       break;
   }
   // End >= Begin always: observation times never run backwards (step clamps them)

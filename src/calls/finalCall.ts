@@ -49,10 +49,7 @@ function callFields(r: CallRecord, internal: boolean, ringAt: Date): Omit<FinalC
 /** The final record of an ended call (undefined while it has not ended or never got a CallID). */
 export function finalCallOf(r: CallRecord, internal: boolean): FinalCall | undefined {
   if (r.observed !== 'ended' || !r.data.CallID || !r.endedAt) return undefined;
-  const ringAt = r.firstSeenAt ?? r.endedAt;
-  // a call another phone took is over for this user from then (as DATEV's Absence says)
-  const endedAt = r.takenElsewhereAt ? new Date(Math.max(r.takenElsewhereAt.getTime(), ringAt.getTime())) : r.endedAt;
-  return { ...callFields(r, internal, ringAt), endedAt, datev: finalDatevState(r) };
+  return { ...callFields(r, internal, r.firstSeenAt ?? r.endedAt), endedAt: r.endedAt, datev: finalDatevState(r) };
 }
 
 /**

@@ -224,10 +224,10 @@ describe('call state machine', () => {
     expect(finalDatevState(record)).toBe('not-reported');
     expect(isForDatev(record)).toBe(false);
   });
-  it('taken at another phone while ringing: no notification of its own; Absence ending when it was taken; a connect here undoes it', () => {
+  it('taken at another phone while ringing: no notification of its own; Absence (End the disconnect, as for every Absence); a connect here undoes it', () => {
     const elsewhere = run([{ type: 'ringing', at: at(0) }, { type: 'elsewhere', at: at(5) }, { type: 'ended', at: at(240) }]);
     expect(names(elsewhere.out)).toEqual(['NewCall:eCSOffered', 'CallStateChanged:eCSAbsence']);
-    expect([elsewhere.out[1]!.data.Begin, elsewhere.out[1]!.data.End]).toEqual([at(0), at(5)]); // not the colleague's hang-up
+    expect([elsewhere.out[1]!.data.Begin, elsewhere.out[1]!.data.End]).toEqual([at(0), at(240)]);
     expect(elsewhere.record.takenElsewhereAt).toEqual(at(5));
     const joined = run([{ type: 'ringing', at: at(0) }, { type: 'elsewhere', at: at(2) }, { type: 'connected', at: at(4) }, { type: 'ended', at: at(9) }]);
     expect(names(joined.out)).toEqual(['NewCall:eCSOffered', 'CallStateChanged:eCSConnected', 'CallStateChanged:eCSFinished']);
@@ -296,8 +296,6 @@ interface Node {
   ringAt?: number;
   connectAt?: number;
   endAt?: number;
-  /** When another phone took the call (not connected here). */
-  elsewhereAt?: number;
   emitted: number;
   contacts: number;
 }
@@ -330,11 +328,9 @@ function receive(d: Datev, n: Notification, node: Node, path: Ev[]): Datev {
     case CallState.eCSFinished:
       if (begin !== connect || end !== node.endAt) fail(path, 'Finished with Begin other than connect or End other than hang-up');
       break;
-    case CallState.eCSAbsence: {
-      const over = node.elsewhereAt !== undefined ? Math.max(node.elsewhereAt, ring) : node.endAt;
-      if (begin !== ring || end !== over) fail(path, 'Absence with Begin other than ring start or End other than hang-up (or when another phone took it)');
+    case CallState.eCSAbsence:
+      if (begin !== ring || end !== node.endAt) fail(path, 'Absence with Begin other than ring start or End other than hang-up');
       break;
-    }
   }
   switch (n.method) {
     case 'NewCall':
@@ -379,8 +375,6 @@ function apply(node: Node, ev: Ev, path: Ev[]): Node | undefined {
       clock += 1000;
       n.clock = clock;
       event = { type: 'elsewhere', at: new Date(clock) };
-      // over for this user from then on (never before it rang here), unless connected or ended already
-      if (node.rank < 2) n.elsewhereAt = Math.max(clock, node.ringAt ?? -Infinity);
       break;
     case 'sendToDatev': // the DATEV-Klick: only matters for a call a filter holds back
       if (path.includes('sendToDatev') || (node.record.reportUnanswered !== false && !node.record.onlyDatevContacts)) return undefined;
@@ -427,10 +421,7 @@ function apply(node: Node, ev: Ev, path: Ev[]): Node | undefined {
       n.rank = rank;
       n.lastObservedAt = t;
       n.ringAt ??= t;
-      if (ev === 'connect') {
-        n.connectAt = t;
-        n.elsewhereAt = undefined; // joined here
-      }
+      if (ev === 'connect') n.connectAt = t;
       if (ev === 'end') n.endAt = t;
     }
   }
