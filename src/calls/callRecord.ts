@@ -74,12 +74,12 @@ export interface CallRecord {
    */
   reportUnanswered?: boolean;
   /**
-   * When another phone took it, before it was connected here: a colleague picked it up
+   * Another phone took it before it was connected here: a colleague picked it up
    * (LINEDISCONNECTMODE_PICKUP) or answered it on a shared line (CONNECTED, LINECONNECTEDMODE_INACTIVE).
    * For DATEV it is unanswered here all the same (Absence: DATEV knows no other end of an offered call;
    * its End the disconnect, as for every Absence). Cleared by a connect here (joined).
    */
-  takenElsewhereAt?: Date;
+  takenElsewhere?: boolean;
   /**
    * True: the call goes to DATEV only once its number is known to belong to DATEV contacts — a contact
    * from DATEV's master data (`DATEV_…`), or several (`datevNumber`) — config `reportCalls` "contacts".
@@ -106,8 +106,11 @@ export type CallEvent =
   | { type: 'ringing'; at: Date }
   | { type: 'connected'; at: Date }
   | { type: 'ended'; at: Date }
-  /** Another phone took the call (picked up or answered there) while it rang here; undone by a connect here. */
-  | { type: 'elsewhere'; at: Date }
+  /**
+   * Another phone took the call (picked up or answered there) while it rang here; undone by a connect
+   * here. Seen before anything else of the call, it never rang here: DATEV gets it only if it is joined.
+   */
+  | { type: 'elsewhere' }
   /** The user sends the call to DATEV although a filter holds it back (the DATEV-Klick). */
   | { type: 'sendToDatev' }
   /** This number (the call's CalledNumber while it is the same) belongs to DATEV contacts (one or several; see `onlyDatevContacts`). */
@@ -174,15 +177,17 @@ export function step(record: CallRecord, event: CallEvent): Step {
       if (event.type === 'connected') {
         r.connectedAt = at;
         r.wasConnected = true;
-        delete r.takenElsewhereAt;
+        delete r.takenElsewhere;
       }
       if (event.type === 'ended') r.endedAt = at;
       r.observed = event.type;
       return { record: r, notifications: next(r) };
     }
     case 'elsewhere':
-      if (r.wasConnected || r.observed === 'ended' || r.takenElsewhereAt) return { record: r, notifications: [] };
-      r.takenElsewhereAt = notBefore(event.at, r.firstSeenAt);
+      if (r.wasConnected || r.observed === 'ended' || r.takenElsewhere) return { record: r, notifications: [] };
+      r.takenElsewhere = true;
+      // first seen so (not even a ring time from the program's earlier run): as with reportUnanswered off
+      if (r.observed === 'none' && !r.firstSeenAt) r.reportUnanswered = false;
       return { record: r, notifications: next(r) };
     case 'sendToDatev':
       if (!r.reportable) return { record: r, notifications: [] };

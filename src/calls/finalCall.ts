@@ -40,7 +40,7 @@ function callFields(r: CallRecord, internal: boolean, ringAt: Date): Omit<FinalC
     number: d.CalledNumber,
     ...(d.AdressatenId ? { contact: { name: d.Adressatenname, id: d.AdressatenId, dataSource: d.DataSource } } : {}),
     internal,
-    ...(r.takenElsewhereAt && !r.wasConnected ? { takenElsewhere: true as const } : {}),
+    ...(r.takenElsewhere && !r.wasConnected ? { takenElsewhere: true as const } : {}),
     ringAt,
     ...(r.wasConnected && r.connectedAt ? { connectedAt: r.connectedAt } : {}),
   };

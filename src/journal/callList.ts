@@ -6,7 +6,7 @@
  */
 import type { Contact, ContactsPort } from '../contacts/port';
 import type { Logger } from '../logging/logger';
-import { durationSeconds, type KeptEntry } from './entry';
+import { durationSeconds, isHeldBack, type KeptEntry } from './entry';
 import type { Journal } from './journal';
 import type { NotePrompts } from './notes';
 import { CALL_LIST_TITLE, CHOOSER_TITLE, COLUMNS, LABELS, datevText, directionText, durationText, partyText, resultText, timeText } from './texts';
@@ -30,7 +30,7 @@ export function rowOf(e: KeptEntry): CallListRow {
       datevText(e.datev, e.internal),
     ],
     canNote: !e.internal,
-    canSend: e.datev === 'failed' || (e.datev === 'pending' && !e.autoDeliver) || (e.datev === 'not-reported' && !e.internal) || e.notes.some((n) => n.state === 'failed'),
+    canSend: e.datev === 'failed' || (e.datev === 'pending' && !e.autoDeliver) || isHeldBack(e) || e.notes.some((n) => n.state === 'failed'),
     canAssign: !e.contact && !e.internal && e.number !== '',
   };
 }

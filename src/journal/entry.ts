@@ -88,6 +88,9 @@ export type KeptEntry = DeepReadonly<JournalEntry>;
 
 export const isConnected = (e: KeptEntry): boolean => e.connectedAt !== undefined;
 
+/** A call DATEV did not get because a filter held it back (reportCalls, reportUnanswered); the user may send it. */
+export const isHeldBack = (e: KeptEntry): boolean => e.datev === 'not-reported' && !e.internal;
+
 /** Seconds between connect and hang-up (0 for a missed call). */
 export function durationSeconds(e: KeptEntry): number {
   if (!e.connectedAt) return 0;

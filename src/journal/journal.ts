@@ -8,7 +8,7 @@ import type { FinalCall, OpenCall } from '../calls/finalCall';
 import type { Contact } from '../contacts/port';
 import type { Logger } from '../logging/logger';
 import type { Clock } from '../util/clock';
-import { copyEntry, type DatevHas, type JournalContact, type JournalEntry, type KeptEntry } from './entry';
+import { copyEntry, isHeldBack, type DatevHas, type JournalContact, type JournalEntry, type KeptEntry } from './entry';
 import type { JournalStore } from './port';
 
 export interface JournalOptions {
@@ -221,8 +221,8 @@ export class Journal {
   requestDelivery(callId: string): boolean {
     const e = this.store.get(callId);
     if (!e) return false;
-    // (an unanswered call held back by reportUnanswered: the user sends it after all)
-    const call = e.datev === 'pending' || e.datev === 'failed' || (e.datev === 'not-reported' && !e.internal);
+    // (a call a filter held back: the user sends it after all)
+    const call = e.datev === 'pending' || e.datev === 'failed' || isHeldBack(e);
     const refusedNotes = e.notes.some((n) => n.state === 'failed');
     if (!call && !refusedNotes) return false;
     const notes = e.notes.map((n) => (n.state === 'failed' ? { ...n, state: 'pending' as const, attempts: 0, refusals: 0 } : n));

@@ -225,16 +225,16 @@ describe('call state machine', () => {
     expect(isForDatev(record)).toBe(false);
   });
   it('taken at another phone while ringing: no notification of its own; Absence (End the disconnect, as for every Absence); a connect here undoes it', () => {
-    const elsewhere = run([{ type: 'ringing', at: at(0) }, { type: 'elsewhere', at: at(5) }, { type: 'ended', at: at(240) }]);
+    const elsewhere = run([{ type: 'ringing', at: at(0) }, { type: 'elsewhere' }, { type: 'ended', at: at(240) }]);
     expect(names(elsewhere.out)).toEqual(['NewCall:eCSOffered', 'CallStateChanged:eCSAbsence']);
     expect([elsewhere.out[1]!.data.Begin, elsewhere.out[1]!.data.End]).toEqual([at(0), at(240)]);
-    expect(elsewhere.record.takenElsewhereAt).toEqual(at(5));
-    const joined = run([{ type: 'ringing', at: at(0) }, { type: 'elsewhere', at: at(2) }, { type: 'connected', at: at(4) }, { type: 'ended', at: at(9) }]);
+    expect(elsewhere.record.takenElsewhere).toBe(true);
+    const joined = run([{ type: 'ringing', at: at(0) }, { type: 'elsewhere' }, { type: 'connected', at: at(4) }, { type: 'ended', at: at(9) }]);
     expect(names(joined.out)).toEqual(['NewCall:eCSOffered', 'CallStateChanged:eCSConnected', 'CallStateChanged:eCSFinished']);
-    expect(joined.record.takenElsewhereAt).toBeUndefined();
+    expect(joined.record.takenElsewhere).toBeUndefined();
     // after a connect here, or after the end, another phone taking it changes nothing
-    const talked = run([{ type: 'ringing', at: at(0) }, { type: 'connected', at: at(4) }, { type: 'elsewhere', at: at(6) }]);
-    expect(talked.record.takenElsewhereAt).toBeUndefined();
+    const talked = run([{ type: 'ringing', at: at(0) }, { type: 'connected', at: at(4) }, { type: 'elsewhere' }]);
+    expect(talked.record.takenElsewhere).toBeUndefined();
   });
   it('currentData reflects what is known now (for GetCallData)', () => {
     const { record } = run([{ type: 'ringing', at: at(0) }, { type: 'connected', at: at(4) }]);
@@ -372,9 +372,7 @@ function apply(node: Node, ev: Ev, path: Ev[]): Node | undefined {
       break;
     case 'elsewhere':
       if (path.includes('elsewhere')) return undefined; // a second one adds nothing
-      clock += 1000;
-      n.clock = clock;
-      event = { type: 'elsewhere', at: new Date(clock) };
+      event = { type: 'elsewhere' };
       break;
     case 'sendToDatev': // the DATEV-Klick: only matters for a call a filter holds back
       if (path.includes('sendToDatev') || (node.record.reportUnanswered !== false && !node.record.onlyDatevContacts)) return undefined;
@@ -440,7 +438,7 @@ function apply(node: Node, ev: Ev, path: Ev[]): Node | undefined {
   if (s.notifications[0]?.method === 'NewCall' && node.record.reportUnanswered === false && !s.record.wasConnected && !s.record.userReported) {
     fail([...path, ev], 'NewCall of an unanswered call with reportUnanswered off');
   }
-  if (s.record.takenElsewhereAt && s.record.wasConnected) fail([...path, ev], 'taken elsewhere although connected here');
+  if (s.record.takenElsewhere && s.record.wasConnected) fail([...path, ev], 'taken elsewhere although connected here');
   const sent = s.notifications[0];
   if (sent?.method === 'NewCall' && node.record.onlyDatevContacts && !s.record.datevNumber && !s.record.userReported && !sent.data.DataSource.startsWith('DATEV_')) {
     fail([...path, ev], 'NewCall without a DATEV contact with reportCalls "contacts"');

@@ -6,6 +6,7 @@
  */
 import { directionOf, isTakenElsewhere, isTerminalState, isWithheld, observationOf, remoteName, remoteNumber } from '../../calls/tapiMapping';
 import { DATA_SOURCE_WILDIX, Direction, emptyCallData, isDatevSource } from '../../datev/callData';
+import type { Contact } from '../../contacts/port';
 import type { CallInfo, TelephonyEvent } from '../../telephony/port';
 import { LINEERR, type CallStateName } from '../../telephony/tapiConstants';
 import { contactFields } from '../contactResolver';
@@ -83,8 +84,8 @@ export class TelephonyCalls {
       void this.c.d.resolver.resolve(number).then((res) => {
         if (isEnded(call)) return;
         if (!res.chosen || call.party.id) {
-          // several DATEV contacts share the number now: DATEV's business (reportCalls "contacts"), the user picks
-          if (res.candidates.some((c) => isDatevSource(c.dataSource))) this.c.reporter.apply(call, { type: 'datevNumber', number });
+          // several DATEV contacts share the number now: the user picks
+          this.noteDatevNumber(call, number, res.candidates);
           return;
         }
         this.c.d.log.info('contact found after the index was updated', { callId: call.record.data.CallID, found: `${res.chosen.dataSource}:${res.chosen.id}` });
@@ -148,8 +149,9 @@ export class TelephonyCalls {
     d.log.info(`TAPI LINE_CALLSTATE ${state}`, { callId, hCall, ...(mode ? { mode: `0x${mode.toString(16)}` } : {}) });
     const first = call.lastState === undefined;
     call.lastState = state;
-    let obs = observationOf(state);
-    if (!call.initialised && obs !== undefined) this.initialise(call, state);
+    const seen = observationOf(state);
+    let obs = seen;
+    if (!call.initialised && seen !== undefined) this.initialise(call, state);
     if (isTakenElsewhere(state, mode)) {
       if (state !== 'CONNECTED' || this.c.o.answeredAtOtherStation === 'colleague') obs = this.takenElsewhere(call, state, obs);
       else if (!call.record.wasConnected) d.log.info('TAPI: the call was answered at another station (LINECONNECTEDMODE_INACTIVE); counted as the user\'s own device (answeredAtOtherStation "user")', { callId, hCall });
@@ -158,7 +160,7 @@ export class TelephonyCalls {
     const at = obs === 'connected' && call.resumedConnectedAt ? call.resumedConnectedAt : d.clock.now();
     if (obs === 'connected') delete call.resumedConnectedAt;
     if (obs) this.c.reporter.apply(call, { type: obs, at });
-    if (first || observationOf(state)) this.dialogs.onState(call, state);
+    if (first || seen) this.dialogs.onState(call, state);
     if (isTerminalState(state) && !call.deallocated) {
       call.deallocated = true;
       registry.releaseHandle(hCall);
@@ -177,15 +179,13 @@ export class TelephonyCalls {
   private takenElsewhere(call: TrackedCall, state: CallStateName, obs: ReturnType<typeof observationOf>): ReturnType<typeof observationOf> {
     const r = call.record;
     if (r.wasConnected || r.data.Direction === Direction.eDirOutgoing || !call.initialised) return obs;
-    // (first seen so — not a call of the program's earlier run going on, which rang here then)
-    if (r.observed === 'none' && !r.firstSeenAt) r.reportUnanswered = false;
-    if (!r.takenElsewhereAt) {
+    if (!r.takenElsewhere) {
       this.c.d.log.info(`the call was taken at another phone (${state === 'CONNECTED' ? 'answered there, LINECONNECTEDMODE_INACTIVE; answeredAtOtherStation "colleague"' : 'picked up, LINEDISCONNECTMODE_PICKUP'}); not answered here`, {
         callId: r.data.CallID,
         hCall: call.hCall,
       });
     }
-    this.c.reporter.apply(call, { type: 'elsewhere', at: this.c.d.clock.now() });
+    this.c.reporter.apply(call, { type: 'elsewhere' });
     return obs === 'connected' ? 'ringing' : obs;
   }
 
@@ -327,7 +327,7 @@ export class TelephonyCalls {
         this.c.reporter.apply(call, { type: 'contact', contact: contactFields(res.chosen, DATA_SOURCE_WILDIX) });
       }
       // (after the contact: a NewCall this lets go carries it)
-      if (res.candidates.some((c) => isDatevSource(c.dataSource))) this.c.reporter.apply(call, { type: 'datevNumber', number });
+      this.noteDatevNumber(call, number, res.candidates);
       announce();
       d.log.info('contact lookup', {
         callId: call.record.data.CallID,
@@ -336,6 +336,11 @@ export class TelephonyCalls {
       });
       this.dialogs.refresh(call);
     });
+  }
+
+  /** The number belongs to DATEV contacts (reportCalls "contacts": the call is DATEV's business). */
+  private noteDatevNumber(call: TrackedCall, number: string, candidates: readonly Contact[]): void {
+    if (candidates.some((c) => isDatevSource(c.dataSource))) this.c.reporter.apply(call, { type: 'datevNumber', number });
   }
 
   private onCallInfo(hCall: number, info: CallInfo): void {
