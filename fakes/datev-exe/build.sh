@@ -18,7 +18,8 @@ if [ -f "$OUT" ]; then
   newer=$(find "${SRC[@]}" "$ROOT"/native/com/*.h "$ROOT"/fakes/datev-exe/*.h -newer "$OUT" | head -n 1)
   [ -z "$newer" ] && exit 0
 fi
-"$CXX" -std=c++17 -O2 -Wall -Wextra -Werror -municode -DUNICODE -D_UNICODE -DWIN32_LEAN_AND_MEAN -DNOMINMAX \
+# -g and no -s: winedbg names the fake's own frames in a thread dump (test/wine/threadDump.ts)
+"$CXX" -std=c++17 -O2 -gdwarf-4 -Wall -Wextra -Werror -municode -DUNICODE -D_UNICODE -DWIN32_LEAN_AND_MEAN -DNOMINMAX \
   -D_WIN32_WINNT=0x0601 -I"$ROOT/native" -I"$ROOT/fakes/datev-exe" "${SRC[@]}" -o "$OUT" \
-  -static -static-libgcc -static-libstdc++ -s -lole32 -loleaut32 -luuid -luser32
+  -static -static-libgcc -static-libstdc++ -lole32 -loleaut32 -luuid -luser32
 echo "built $OUT"

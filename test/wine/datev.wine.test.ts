@@ -18,6 +18,7 @@ import { BOUNDED_DATEV } from '../../src/native/host/ports';
 import { FAKE_DATEV_BUILD, FAKE_DATEV_EXE, FakeDatevProcess, type FakeDatevOptions } from './datevDriver';
 import { wineEnv } from './env';
 import { connectHost, type RemoteHost } from './remote';
+import { threadTraces } from './threadDump';
 
 const display = inject('display');
 const env = wineEnv(display);
@@ -358,6 +359,29 @@ describe('native COM under Wine: beyond the contract', () => {
       await next;
       // two calls in DATEV at once (the first one hung): DATEV, an STA, may take them in either order
       expect((await datev.notifications()).map((n) => String(n.data.CallID)).sort()).toEqual(['H-1', 'H-2']);
+    } finally {
+      await port.dispose();
+      await datev.close();
+    }
+  });
+
+  it('a fake DATEV that stops answering the test: the error names a dump of every Wine thread, with DATEV waiting in its notification and the program waiting for it', async () => {
+    const datev = await fakeDatev({ commandTimeoutMs: 1500 });
+    const port = host.remoteDatevPort();
+    try {
+      await datev.hangNotifications(12000, 1);
+      const hung = port.notify('NewCall', callData({ CallID: 'D-1' })).catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 500)); // DATEV is in the notification now
+      const err = (await datev.notifications().catch((e: unknown) => e)) as Error;
+      const file = /threads: (\S+\.txt)\)/.exec(err.message)?.[1];
+      expect(file, err.message).toBeDefined();
+      const traces = threadTraces(fs.readFileSync(file!, 'utf8'));
+      const of = (exe: string, frames: RegExp): boolean => traces.some((t) => t.exe.endsWith(exe) && frames.test(t.frames));
+      // the fake's thread sleeps inside its notification's Invoke (the test's hang) …
+      expect(of('datev-fake.exe', /\bSleep(Ex)?\+[\s\S]*Invoke/), file).toBe(true);
+      // … while the program's notification thread waits for DATEV's answer in COM's modal loop
+      expect(of('node.exe', /CoWaitForMultipleHandles[\s\S]*IDispatch_Invoke_Proxy/), file).toBe(true);
+      expect((await hung) as DatevError).toBeInstanceOf(DatevError);
     } finally {
       await port.dispose();
       await datev.close();

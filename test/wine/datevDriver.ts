@@ -10,6 +10,7 @@ import type { NotificationMethod } from '../../src/datev/port';
 import { datevRuleViolations } from '../../contracts/datevRules';
 import type { DatevDriver, RecordedNotification } from '../../contracts/harness';
 import { ROOT } from './env';
+import { dumpWineThreads } from './threadDump';
 
 export const FAKE_DATEV_EXE = path.join(ROOT, 'build', 'fakes', 'datev-fake.exe');
 export const FAKE_DATEV_BUILD = path.join(ROOT, 'fakes', 'datev-exe', 'build.sh');
@@ -145,6 +146,9 @@ export class FakeDatevProcess implements DatevDriver {
   private readonly timeoutMs: number;
   private readonly via: 'vtable' | 'dispatch';
   private readonly checkRules: boolean;
+  private readonly env: NodeJS.ProcessEnv;
+  /** Where the threads were dumped at the first command that got no answer. */
+  private threadDump: string | undefined;
   /** EXCEPINFO of the last dial/drop/getCallData that failed with DISP_E_EXCEPTION (dispatch mode). */
   lastException: DispatchException | undefined;
 
@@ -152,6 +156,7 @@ export class FakeDatevProcess implements DatevDriver {
     this.timeoutMs = opts.commandTimeoutMs ?? 20000;
     this.via = opts.via ?? 'vtable';
     this.checkRules = opts.checkRules ?? false;
+    this.env = opts.env;
     const args = [exe];
     if (opts.noTypeLib) args.push('--no-typelib');
     if (opts.stopped) args.push('--stopped');
@@ -218,7 +223,9 @@ export class FakeDatevProcess implements DatevDriver {
     return new Promise<Record<string, Json>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(`fake DATEV: no answer to ${cmd} within ${this.timeoutMs} ms`));
+        // the first time: what every thread of the Wine session waits in (test/wine/threadDump.ts)
+        this.threadDump ??= dumpWineThreads(this.env, `fake-datev-${cmd}`);
+        reject(new Error(`fake DATEV: no answer to ${cmd} within ${this.timeoutMs} ms (threads: ${this.threadDump})`));
       }, this.timeoutMs);
       this.pending.set(id, {
         resolve: (v) => {
