@@ -42,6 +42,10 @@ fi
 
 # 2. pkg --sea ---------------------------------------------------------------------------------------
 node scripts/bundle.js || fail "bundling build/js failed"
+# Node options the exe starts with (src/heapSettings.ts has the ones that can wait for run time):
+#   --v8-pool-size=1  one V8 worker thread instead of four (concurrent GC and compilation of a small
+#                     heap need no more); under Wine each thread costs about 1 MB of RSS (README, issue 9)
+export PKG_SEA_EXEC_ARGV='["--v8-pool-size=1"]'
 HOST_NODE=$(bash scripts/pkg-sea.sh build/bundle/main.js scripts/pkg.config.json "$OUT" | tail -n 1) \
   || fail "pkg --sea failed"
 step "pkg --sea (node $NODE_VER)"

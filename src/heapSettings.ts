@@ -1,7 +1,7 @@
 /**
  * V8 heap settings for a long-running, mostly idle program; imported first by src/main.ts, before
- * anything else allocates. pkg --sea cannot bake V8 flags into the exe (it does not pass execArgv to
- * Node's SEA config), so they are set here, at run time, where V8 still honours them.
+ * anything else allocates: set at run time, where V8 still honours them (options that must be there
+ * before V8 starts, such as --v8-pool-size, are baked into the exe: scripts/package.sh).
  *
  * --semi-space-growth-factor=1: the young generation keeps its initial size instead of growing to
  * 16 MB during start-up (module loading allocates a lot at once) and staying there for the rest of

@@ -149,7 +149,8 @@ async function main(): Promise<void> {
   const code = await run(process.argv.slice(2), {
     version,
     env,
-    nodeVersion: process.version,
+    // with the Node options it runs with (the exe's are baked in: scripts/package.sh)
+    nodeVersion: process.execArgv.length > 0 ? `${process.version} (${process.execArgv.join(' ')})` : process.version,
     out: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
     err: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
     makeLogger: (dir, l, toConsole) => {

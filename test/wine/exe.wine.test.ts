@@ -196,7 +196,8 @@ describe('packaged exe under Wine', () => {
     const logDir = path.join(WORK, 'logs-diag-none');
     const r = await runExe(['--diagnose', '--config', winPath(CONFIG), '--log-dir', winPath(logDir)]);
     expect(r.code).toBe(1);
-    expect(r.out).toContain(`Wildix CTI für DATEV ${version} on win32, Node.js v22.23.3`);
+    // the Node options baked into the exe (scripts/package.sh) are in effect
+    expect(r.out).toContain(`Wildix CTI für DATEV ${version} on win32, Node.js v22.23.3 (--v8-pool-size=1)`);
     expect(r.out).toMatch(/FEHLER TAPI nicht verfügbar/);
     expect(r.out).toContain('DATEV Telefonie läuft nicht');
     expect(r.out).toContain('CTI-Objekt im ROT registrierbar');
