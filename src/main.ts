@@ -6,7 +6,7 @@
 import './heapSettings'; // first: V8 flags before anything allocates
 import { startEarly } from './native/earlyStart';
 import { installCrashHandlers, type CrashLog } from './crashHandlers';
-import { CRASH_RESTARTS_ENV, restartDecision, MAX_RESTARTS, RESTART_WINDOW_MS } from './crashRestart';
+import { CRASH_RESTARTS_ENV, NATIVE_CRASH_ENV, nativeRestartPlan, restartDecision, MAX_RESTARTS, RESTART_WINDOW_MS, type RestartCommand } from './crashRestart';
 import type { NativeWiring } from './cli/run';
 import type { Logger } from './logging/logger';
 
@@ -15,6 +15,8 @@ import type { Logger } from './logging/logger';
  * (the program's crash handling end to end). Not passed on to a program started again after it.
  */
 const TEST_CRASH_ENV = 'WILDIX_CTI_TEST_CRASH_AFTER_MS';
+/** The same with an access violation on a native thread (the addon's crash filter end to end). */
+const TEST_NATIVE_CRASH_ENV = 'WILDIX_CTI_TEST_NATIVE_CRASH_AFTER_MS';
 
 let crashLog: CrashLog | undefined;
 /** A stop was requested (stop signal or the tray's "Beenden"): a crash from now on is not followed by a new start. */
@@ -35,6 +37,9 @@ if (testCrashMs > 0) {
     throw new Error(`crash on purpose (${TEST_CRASH_ENV})`);
   }, testCrashMs);
 }
+const testNativeCrashMs = Number(process.env[TEST_NATIVE_CRASH_ENV] ?? '');
+if (testNativeCrashMs > 0 && early) setTimeout(() => early.addon.win.crashForTest(), testNativeCrashMs);
+armNativeRestart();
 
 /** Whether this is the packaged exe (a Node single executable application), not node.exe with a script. */
 function isPackaged(): boolean {
@@ -61,13 +66,48 @@ function restartAfterCrash(): string {
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
-  // the packaged exe is the program; node.exe needs the script (and its options) again
-  const args = [...(isPackaged() ? [] : [...process.execArgv, process.argv[1]!]), ...process.argv.slice(2).filter((a) => a !== '--background'), '--background'];
-  const env: NodeJS.ProcessEnv = { ...process.env, [CRASH_RESTARTS_ENV]: decision.env };
-  delete env[TEST_CRASH_ENV];
-  const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore', windowsHide: true, env });
+  const cmd = restartCommand();
+  const child = spawn(cmd.file, cmd.args, { detached: true, stdio: 'ignore', windowsHide: true, env: { ...cmd.env, [CRASH_RESTARTS_ENV]: decision.env } });
   child.unref();
   return `the program starts again after the crash (pid ${child.pid ?? '?'}; restart ${decision.recent + 1} of at most ${MAX_RESTARTS} in ${RESTART_WINDOW_MS / 60_000} minutes)`;
+}
+
+/** How the program starts itself again after a crash: in the background, without the test hooks. */
+function restartCommand(): RestartCommand {
+  // the packaged exe is the program; node.exe needs the script (and its options) again
+  const args = [...(isPackaged() ? [] : [...process.execArgv, process.argv[1]!]), ...process.argv.slice(2).filter((a) => a !== '--background'), '--background'];
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of [TEST_CRASH_ENV, TEST_NATIVE_CRASH_ENV, NATIVE_CRASH_ENV]) delete env[name];
+  return { file: process.execPath, args, env };
+}
+
+/**
+ * Prepares the start after a native crash (src/crashRestart.ts) for the CTI of this session; says so
+ * in the log. After too many recent restarts it tries again once the oldest has left the window.
+ */
+function armNativeRestart(): void {
+  if (early?.instance !== 'acquired' || stopping) return;
+  const r = nativeRestartPlan(restartCommand(), Date.now());
+  if ('reason' in r) {
+    early.lines.push(['warn', `a native crash would not start the program again: ${r.reason}`]);
+    setTimeout(armNativeRestart, r.retryInMs).unref();
+    return;
+  }
+  try {
+    early.addon.win.armCrashRestart(r.plan);
+  } catch (e) {
+    early.lines.push(['warn', `a native crash would not start the program again: ${(e as Error).message}`]);
+  }
+}
+
+/** A stop was requested: no new start after a crash from now on, in JavaScript or native. */
+function stopRequested(): void {
+  stopping = true;
+  try {
+    early?.addon.win.disarmCrashRestart();
+  } catch {
+    // an older addon without it: a native crash while stopping would start the program again
+  }
 }
 
 /**
@@ -120,7 +160,7 @@ function withStopDeadline(stopDeadline: Program['stopDeadline'], w: NativeWiring
   return {
     ...w,
     stopSignal: w.stopSignal.then((reason) => {
-      stopping = true;
+      stopRequested();
       deadline.request(reason);
       return reason;
     }),
@@ -129,7 +169,7 @@ function withStopDeadline(stopDeadline: Program['stopDeadline'], w: NativeWiring
           tray: (tooltip, problem, onCommand) =>
             tray(tooltip, problem, (command) => {
               if (command === 'quit') {
-                stopping = true;
+                stopRequested();
                 deadline.request('tray');
               }
               onCommand(command);

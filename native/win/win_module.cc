@@ -10,6 +10,7 @@
 #include "common/modules.h"
 #include "common/wide_string.h"
 #include "win/console_window.h"
+#include "win/crash_restart.h"
 #include "win/run_key.h"
 #include "win/session_watch.h"
 #include "win/single_instance.h"
@@ -171,6 +172,50 @@ Napi::Value StopRunningInstance(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), winx::RequestRunningInstanceStop());
 }
 
+// armCrashRestart({application, commandLine, environment: string[], restartsVariable, restartsBefore,
+// crashVariable}) → undefined: the start after a native crash (crash_restart.h); TypeError on a plan
+// that cannot be used.
+Napi::Value ArmCrashRestart(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "armCrashRestart: plan must be an object");
+  const Napi::Object o = info[0].As<Napi::Object>();
+  const auto text = [&](const char* key, bool may_be_empty) {
+    const Napi::Value v = o.Get(key);
+    if (!v.IsString()) throw Napi::TypeError::New(env, std::string("armCrashRestart: ") + key + " must be a string");
+    std::wstring w = ToWide(v);
+    if (!may_be_empty && w.empty()) throw Napi::TypeError::New(env, std::string("armCrashRestart: ") + key + " must not be empty");
+    return w;
+  };
+  winx::CrashRestartPlan plan;
+  plan.application = text("application", false);
+  plan.command_line = text("commandLine", false);
+  plan.restarts_variable = text("restartsVariable", false);
+  plan.restarts_before = text("restartsBefore", true);
+  plan.crash_variable = text("crashVariable", false);
+  const Napi::Value list = o.Get("environment");
+  if (!list.IsArray()) throw Napi::TypeError::New(env, "armCrashRestart: environment must be an array of strings");
+  const Napi::Array entries = list.As<Napi::Array>();
+  for (uint32_t i = 0; i < entries.Length(); ++i) {
+    const Napi::Value e = entries.Get(i);
+    if (!e.IsString()) throw Napi::TypeError::New(env, "armCrashRestart: environment must be an array of strings");
+    plan.environment.push_back(ToWide(e));
+  }
+  if (!winx::ArmCrashRestart(plan)) throw Napi::TypeError::New(env, "armCrashRestart: the plan cannot be used (NUL characters, an entry without NAME=, or a variable name with =)");
+  return env.Undefined();
+}
+
+// disarmCrashRestart() → undefined: a native crash from now on ends the program without a new start.
+Napi::Value DisarmCrashRestart(const Napi::CallbackInfo& info) {
+  winx::DisarmCrashRestart();
+  return info.Env().Undefined();
+}
+
+// crashForTest() → undefined: an access violation on a thread of its own (Wine tests only).
+Napi::Value CrashForTest(const Napi::CallbackInfo& info) {
+  winx::CrashOnThreadForTest();
+  return info.Env().Undefined();
+}
+
 }  // namespace
 }  // namespace wildix::win
 
@@ -187,5 +232,8 @@ Napi::Object InitWin(Napi::Env env) {
   win.Set("hideConsole", Napi::Function::New(env, HideConsole, "hideConsole"));
   win.Set("desktopFolder", Napi::Function::New(env, DesktopFolder, "desktopFolder"));
   win.Set("stopRunningInstance", Napi::Function::New(env, StopRunningInstance, "stopRunningInstance"));
+  win.Set("armCrashRestart", Napi::Function::New(env, ArmCrashRestart, "armCrashRestart"));
+  win.Set("disarmCrashRestart", Napi::Function::New(env, DisarmCrashRestart, "disarmCrashRestart"));
+  win.Set("crashForTest", Napi::Function::New(env, CrashForTest, "crashForTest"));
   return win;
 }

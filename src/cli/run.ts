@@ -23,7 +23,7 @@ import { ERROR_BOX_TIMEOUT_MS, nodeDefaultsFiles, SETUP_LOG_NAME, writeDefaults,
 import { stopAndWait } from './stopWait';
 import { FakeDatev } from '../../fakes/datev/fakeDatev';
 import { FakeTapi } from '../../fakes/telephony/fakeTapi';
-import { CRASH_RESTARTS_ENV, isRestartAfterCrash } from '../crashRestart';
+import { CRASH_RESTARTS_ENV, NATIVE_CRASH_ENV, isRestartAfterCrash } from '../crashRestart';
 import { writeSupportBundle } from '../support/bundle';
 import { bundleTargetDir, supportInfo } from '../support/info';
 import { lookupNumber } from './lookup';
@@ -224,8 +224,10 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
     // One instance per Windows session, checked before anything touches TAPI, the ROT or the screen.
     if (!(await claimSingleInstance(d.workstation, io, d.earlyInstance))) return EXIT_ALREADY_RUNNING;
     if (isRestartAfterCrash(d.env.env)) {
-      // (src/crashRestart.ts: the crashed process's stack is further up in the same log)
-      log.warn('started again after a crash / nach einem Absturz neu gestartet', { restarts: d.env.env[CRASH_RESTARTS_ENV] });
+      // (src/crashRestart.ts: the crashed process's stack is further up in the same log; a native crash
+      // leaves no stack there, but says here what crashed)
+      const native = d.env.env[NATIVE_CRASH_ENV];
+      log.warn('started again after a crash / nach einem Absturz neu gestartet', { restarts: d.env.env[CRASH_RESTARTS_ENV], ...(native ? { nativeCrash: native } : {}) });
     }
     if (o.background) hideConsoleWindow(d.workstation, io);
     const w = await d.native!(config, log);

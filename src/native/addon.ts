@@ -72,6 +72,30 @@ export interface NativeWin {
   desktopFolder(): string | null;
   /** Posts WM_CLOSE to the session-watch window of the instance running in this session; false when none. */
   stopRunningInstance(): boolean;
+  /**
+   * The start after a native crash (native/win/crash_restart.h): prepared now, used by the
+   * unhandled-exception filter. TypeError when the plan cannot be used.
+   */
+  armCrashRestart(plan: NativeCrashRestartPlan): void;
+  /** A native crash from now on ends the program without a new start. */
+  disarmCrashRestart(): void;
+  /** Test hook: an access violation nobody handles, on a thread of its own. */
+  crashForTest(): void;
+}
+
+/** What a new start after a native crash needs (src/crashRestart.ts makes it). */
+export interface NativeCrashRestartPlan {
+  /** The exe to start. */
+  application: string;
+  /** Its whole command line, the exe first, quoted as Windows parses it. */
+  commandLine: string;
+  /** "NAME=value" each; the two variables below are added at the crash. */
+  environment: string[];
+  /** Gets the recent restarts, then the crash's time (epoch ms, comma-separated). */
+  restartsVariable: string;
+  restartsBefore: string;
+  /** Gets what crashed: the exception code, its address, the thread. */
+  crashVariable: string;
 }
 
 /** What the user chose on the tray icon: "Status anzeigen" (menu or left double-click), "Anrufliste" or "Beenden". */

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { installCrashHandlers, type CrashLog } from '../../src/crashHandlers';
-import { CRASH_RESTARTS_ENV, isRestartAfterCrash, MAX_RESTARTS, RESTART_WINDOW_MS, restartDecision } from '../../src/crashRestart';
+import { CRASH_RESTARTS_ENV, isRestartAfterCrash, MAX_RESTARTS, NATIVE_CRASH_ENV, nativeRestartPlan, RESTART_WINDOW_MS, restartDecision } from '../../src/crashRestart';
+import { quoteWindowsArgument, windowsCommandLine } from '../../src/util/windowsCommandLine';
 
 function setUp(withLog = true, restart?: () => string) {
   const proc = new EventEmitter();
@@ -103,5 +104,47 @@ describe('starting again after a crash (src/crashRestart.ts)', () => {
     expect(isRestartAfterCrash({ [CRASH_RESTARTS_ENV]: String(now) })).toBe(true);
     expect(isRestartAfterCrash({})).toBe(false);
     expect(isRestartAfterCrash({ [CRASH_RESTARTS_ENV]: '' })).toBe(false);
+  });
+});
+
+describe('the start after a native crash, prepared ahead (src/crashRestart.ts nativeRestartPlan)', () => {
+  const now = 1_800_000_000_000;
+  const exe = String.raw`C:\Program Files\Wildix\wildix-datev-cti.exe`;
+  const cmd = (env: NodeJS.ProcessEnv) => ({ file: exe, args: ['--config', String.raw`C:\a b\x.json`, '--background'], env });
+
+  it('hands the addon the exe, a command line Windows reads back as these arguments, the environment without the two variables it sets, and the recent restarts', () => {
+    const r = nativeRestartPlan(cmd({ PATH: String.raw`C:\Windows`, [CRASH_RESTARTS_ENV]: `${now - RESTART_WINDOW_MS - 5},${now - 1000}`, [NATIVE_CRASH_ENV]: 'old', Empty: undefined }), now);
+    expect(r).toEqual({
+      plan: {
+        application: exe,
+        commandLine: String.raw`"C:\Program Files\Wildix\wildix-datev-cti.exe" --config "C:\a b\x.json" --background`,
+        environment: [String.raw`PATH=C:\Windows`],
+        restartsVariable: CRASH_RESTARTS_ENV,
+        restartsBefore: String(now - 1000),
+        crashVariable: NATIVE_CRASH_ENV,
+      },
+    });
+  });
+
+  it(`none while ${MAX_RESTARTS} restarts lie in the window; ready again when the oldest has left it`, () => {
+    const env = { [CRASH_RESTARTS_ENV]: [now - 3000, now - 2000, now - 1000].join(',') };
+    const r = nativeRestartPlan(cmd(env), now);
+    expect(r).toEqual({ reason: `3 restarts after a crash in the last 10 minutes already (at most ${MAX_RESTARTS})`, retryInMs: RESTART_WINDOW_MS - 3000 + 1000 });
+    const later = nativeRestartPlan(cmd(env), now + RESTART_WINDOW_MS - 3000 + 1); // the oldest has just left
+    expect('plan' in later && later.plan.restartsBefore).toBe(`${now - 2000},${now - 1000}`);
+  });
+
+  it('quotes arguments as the C runtime splits them (the rules libuv uses for child_process.spawn)', () => {
+    expect(quoteWindowsArgument('plain')).toBe('plain');
+    expect(quoteWindowsArgument('')).toBe('""');
+    expect(quoteWindowsArgument('a b')).toBe('"a b"');
+    expect(quoteWindowsArgument(String.raw`back\slash`)).toBe(String.raw`back\slash`);
+    expect(quoteWindowsArgument('tab\there')).toBe('"tab\there"');
+    // backslashes before the closing quote are doubled, elsewhere they stay single
+    expect(quoteWindowsArgument(String.raw`C:\dir with space\ `.trimEnd())).toBe(String.raw`"C:\dir with space\\"`);
+    expect(quoteWindowsArgument('say "hi"')).toBe(String.raw`"say \"hi\""`);
+    // a quote after backslashes: each backslash doubled, then the escaped quote
+    expect(quoteWindowsArgument(String.raw`a\"b`)).toBe(String.raw`"a\\\"b"`);
+    expect(windowsCommandLine(['a', 'b c', ''])).toBe('a "b c" ""');
   });
 });
