@@ -60,6 +60,7 @@ function isPackaged(): boolean {
 function restartAfterCrash(): string {
   if (early?.instance !== 'acquired') return 'not started again (not the CTI of this session)';
   if (stopping) return 'not started again (the program was asked to stop: logoff, --stop, „Beenden“)';
+  disarmNativeRestart(); // one new start: a native crash while this process ends must not make a second
   const decision = restartDecision(process.env[CRASH_RESTARTS_ENV], Date.now());
   if (!decision.restart) {
     return `not started again: ${decision.recent} restarts after a crash in the last ${RESTART_WINDOW_MS / 60_000} minutes already (at most ${MAX_RESTARTS}); please send the log to support`;
@@ -100,14 +101,18 @@ function armNativeRestart(): void {
   }
 }
 
-/** A stop was requested: no new start after a crash from now on, in JavaScript or native. */
-function stopRequested(): void {
-  stopping = true;
+function disarmNativeRestart(): void {
   try {
     early?.addon.win.disarmCrashRestart();
   } catch {
-    // an older addon without it: a native crash while stopping would start the program again
+    // an older addon without it: a native crash from now on would start the program again
   }
+}
+
+/** A stop was requested: no new start after a crash from now on, in JavaScript or native. */
+function stopRequested(): void {
+  stopping = true;
+  disarmNativeRestart();
 }
 
 /**
