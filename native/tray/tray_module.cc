@@ -1,6 +1,7 @@
 // N-API surface of native/tray (typed in src/native/addon.ts as NativeTray, wrapped by
 // src/native/tray.ts): one notification-area icon per process, see tray_window.h.
-//   create(tooltip, problem, onCommand: (command: "status" | "calls" | "support" | "quit") => void) → "shown" | "no-shell"
+//   create(tooltip, problem, onEvent: (event: "status" | "calls" | "support" | "quit" | "shown" | "no-shell") => void)
+//     → "started" (the window runs; "shown" / "no-shell" follow once, when the shell took the icon or not)
 //   setStatus(tooltip, problem) → boolean (false when no tray runs)
 //   close() → boolean (false when no tray ran)
 // Bad arguments throw TypeError/RangeError; a second create or a failed window throws an Error with
@@ -67,6 +68,9 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
                                                               : "status";
         call->NonBlockingCall([name](Napi::Env e, Napi::Function cb) { cb.Call({Napi::String::New(e, name)}); });
       },
+      [call](bool shown) {
+        call->NonBlockingCall([shown](Napi::Env e, Napi::Function cb) { cb.Call({Napi::String::New(e, shown ? "shown" : "no-shell")}); });
+      },
       tooltip, problem, &error);
   if (r == tray::TrayStart::kFailed || r == tray::TrayStart::kRunning) {
     tsfn->Release();
@@ -82,7 +86,7 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
     g_cleanup_hook = true;
     env.AddCleanupHook([] { StopAndRelease(); });
   }
-  return Napi::String::New(env, r == tray::TrayStart::kShown ? "shown" : "no-shell");
+  return Napi::String::New(env, "started");
 }
 
 Napi::Value SetStatus(const Napi::CallbackInfo& info) {

@@ -27,6 +27,7 @@ constexpr DWORD kStopWaitMs = 5000;          // the thread ends within this (els
 // that does not end in time can be abandoned safely).
 struct Tray {
   std::function<void(TrayCommand)> on_command;
+  std::function<void(bool)> on_icon;  // once, after the first NIM_ADD
   std::mutex lock;  // guards tooltip/problem/commands_open between the JS side and the tray thread
   std::wstring tooltip;
   bool problem = false;
@@ -101,6 +102,14 @@ void Command(Tray* t, TrayCommand c) noexcept {
   winx::NoThrow("tray command", [&] {
     std::lock_guard<std::mutex> guard(t->lock);
     if (t->commands_open) t->on_command(c);
+  });
+}
+
+// Whether the shell took the icon at the start goes to on_icon, as a command does.
+void IconResult(Tray* t, bool shown) noexcept {
+  winx::NoThrow("tray icon result", [&] {
+    std::lock_guard<std::mutex> guard(t->lock);
+    if (t->commands_open && t->on_icon) t->on_icon(shown);
   });
 }
 
@@ -184,9 +193,14 @@ void Run(Tray* t) {
   t->taskbar_created = RegisterWindowMessageW(L"TaskbarCreated");
   SetWindowLongPtrW(hwnd, GWLP_USERDATA, reinterpret_cast<LONG_PTR>(t));
   t->hwnd = hwnd;
-  t->start = AddIcon(t, hwnd) ? TrayStart::kShown : TrayStart::kNoShell;
+  t->start = TrayStart::kStarted;
   SetEvent(t->ready.Get());
-  if (t->abandoned.load()) PostMessageW(hwnd, kStopMessage, 0, 0);  // StartTray gave up on it
+  if (t->abandoned.load()) {
+    PostMessageW(hwnd, kStopMessage, 0, 0);  // StartTray gave up on it
+  } else {
+    // after StartTray returned: a shell that is slow to take the icon (at logon) holds only this thread
+    IconResult(t, AddIcon(t, hwnd));
+  }
   MSG msg;
   while (GetMessageW(&msg, nullptr, 0, 0) > 0) {
     TranslateMessage(&msg);
@@ -196,14 +210,15 @@ void Run(Tray* t) {
 
 }  // namespace
 
-TrayStart StartTray(std::function<void(TrayCommand)> on_command, const std::wstring& tooltip, bool problem,
-                    unsigned long* error) {
+TrayStart StartTray(std::function<void(TrayCommand)> on_command, std::function<void(bool)> on_icon, const std::wstring& tooltip,
+                    bool problem, unsigned long* error) {
   std::lock_guard<std::mutex> guard(g_lock);
   if (g_tray) return TrayStart::kRunning;
   std::shared_ptr<Tray> t;
   try {
     t = std::make_shared<Tray>();
     t->on_command = std::move(on_command);
+    t->on_icon = std::move(on_icon);
     t->tooltip = tooltip.substr(0, kMaxTooltip);
   } catch (...) {
     if (error) *error = ERROR_NOT_ENOUGH_MEMORY;

@@ -24,16 +24,18 @@ inline constexpr size_t kMaxTooltip = 127;
 enum class TrayCommand { kStatus, kCalls, kSupport, kQuit };
 
 enum class TrayStart {
-  kShown,      // window and icon are there
-  kNoShell,    // the window runs but the shell took no icon (no taskbar); added when one appears
-  kFailed,     // no thread or no window (GetLastError-style code in `error`)
-  kRunning,    // a tray runs already in this process
+  kStarted,  // the window runs; whether the shell took the icon comes later, through `on_icon`
+  kFailed,   // no thread or no window (GetLastError-style code in `error`)
+  kRunning,  // a tray runs already in this process
 };
 
-// Starts the tray thread (per-monitor DPI aware); returns once the window exists, or failed (at most
-// 10 s). `tooltip` must be <= kMaxTooltip. Nothing thrown on the tray thread leaves it.
-TrayStart StartTray(std::function<void(TrayCommand)> on_command, const std::wstring& tooltip, bool problem,
-                    unsigned long* error);
+// Starts the tray thread (per-monitor DPI aware); returns once its window exists, or failed (at most
+// 10 s). The icon is added after that, on the tray thread (the shell may be slow, at logon): `on_icon`
+// (may be empty) is called there once with whether the shell took it — false when there is no taskbar
+// yet; the icon is added when one starts. `tooltip` must be <= kMaxTooltip. Nothing thrown on the tray
+// thread leaves it.
+TrayStart StartTray(std::function<void(TrayCommand)> on_command, std::function<void(bool)> on_icon, const std::wstring& tooltip,
+                    bool problem, unsigned long* error);
 
 // Changes tooltip and icon (problem: warning icon, else information icon). false when no tray runs.
 bool SetTrayStatus(const std::wstring& tooltip, bool problem);

@@ -21,10 +21,11 @@ export interface TrayIcon {
 }
 
 /**
- * Creates the icon with its first status; `onCommand` gets the user's choices. `shown` is false when
- * the window runs but no taskbar took the icon yet. Throws when there can be no icon at all.
+ * Creates the icon with its first status and returns without waiting for the shell; `onCommand` gets the
+ * user's choices. `shown` settles when the shell took the icon (true) or no taskbar did yet (false; it
+ * is added when one starts). Throws when there can be no icon at all.
  */
-export type CreateTray = (tooltip: string, problem: boolean, onCommand: (command: TrayCommand) => void) => { icon: TrayIcon; shown: boolean };
+export type CreateTray = (tooltip: string, problem: boolean, onCommand: (command: TrayCommand) => void) => { icon: TrayIcon; shown: Promise<boolean> };
 
 export const TRAY_REFRESH_MS = 5000;
 export const STATUS_TITLE = 'Wildix CTI – Status';
@@ -112,8 +113,11 @@ export function startTray(d: TrayDeps): RunningTray | undefined {
     const created = d.create(first.tooltip, first.problem, onCommand);
     icon = created.icon;
     last = `${first.problem}|${first.tooltip}`;
-    if (created.shown) d.log.info(`tray icon shown: ${first.tooltip}`);
-    else d.log.warn('tray icon not shown: no taskbar (notification area) yet; it appears when one starts');
+    // the shell takes the icon on the tray's own thread (at logon it may be slow): said when it has
+    void created.shown.then((shown) => {
+      if (shown) d.log.info(`tray icon shown: ${first.tooltip}`);
+      else if (!closed) d.log.warn('tray icon not shown: no taskbar (notification area) yet; it appears when one starts');
+    });
   } catch (e) {
     d.log.warn(`tray icon cannot be created, running without it: ${(e as Error).message}`);
     return undefined;

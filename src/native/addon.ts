@@ -100,6 +100,8 @@ export interface NativeCrashRestartPlan {
 
 /** What the user chose on the tray icon: "Status anzeigen" (menu or left double-click), "Anrufliste" or "Beenden". */
 export type NativeTrayCommand = 'status' | 'calls' | 'support' | 'quit';
+/** What the tray reports: whether the shell took the icon at the start, then the user's commands. */
+export type NativeTrayEvent = NativeTrayCommand | 'shown' | 'no-shell';
 
 /**
  * native/tray: one notification-area icon per process (hidden window "WildixCtiTray" on its own
@@ -107,11 +109,13 @@ export type NativeTrayCommand = 'status' | 'calls' | 'support' | 'quit';
  */
 export interface NativeTray {
   /**
-   * Shows the icon; "no-shell" when the window runs but no taskbar took the icon (it is added when
-   * one starts). onCommand runs on the JS thread and does not keep the event loop alive. Throws
-   * (code "tray-running" | "win32") when a tray exists already or the window cannot be created.
+   * Starts the icon's window and returns; the icon is added after that on the tray thread (a shell slow
+   * to take it holds only that thread): onEvent gets "shown", or "no-shell" when no taskbar took it (it
+   * is added when one starts), once, then the user's commands. onEvent runs on the JS thread and does
+   * not keep the event loop alive. Throws (code "tray-running" | "win32") when a tray exists already or
+   * the window cannot be created.
    */
-  create(tooltip: string, problem: boolean, onCommand: (command: NativeTrayCommand) => void): 'shown' | 'no-shell';
+  create(tooltip: string, problem: boolean, onEvent: (event: NativeTrayEvent) => void): 'started';
   /** Tooltip and icon (problem: warning icon); false when no tray runs. */
   setStatus(tooltip: string, problem: boolean): boolean;
   /** Removes the icon and ends its thread; false when none ran. */

@@ -18,13 +18,16 @@ class FakeIcon {
   shownWith: { tooltip: string; problem: boolean }[] = [];
   onCommand: ((c: TrayCommand) => void) | undefined;
   closed = 0;
-  constructor(private readonly shown = true, private readonly fail?: Error) {}
+  /** Settles `shown` when the fake was made with 'later' (a shell slow to take the icon). */
+  shellAnswers: (shown: boolean) => void = () => undefined;
+  constructor(private readonly shown: boolean | 'later' = true, private readonly fail?: Error) {}
   readonly create: CreateTray = (tooltip, problem, onCommand) => {
     if (this.fail) throw this.fail;
     this.shownWith.push({ tooltip, problem });
     this.onCommand = onCommand;
+    const shown = this.shown;
     return {
-      shown: this.shown,
+      shown: shown === 'later' ? new Promise<boolean>((resolve) => (this.shellAnswers = resolve)) : Promise.resolve(shown),
       icon: {
         setStatus: (t, p) => this.shownWith.push({ tooltip: t, problem: p }),
         close: () => (this.closed += 1),
@@ -47,9 +50,10 @@ function setup(icon = new FakeIcon(), showCalls?: () => Promise<void>, supportBu
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
 describe('tray icon', () => {
-  it('starts with the current status, refreshes every 5 s only when it changed, and on demand', () => {
+  it('starts with the current status, refreshes every 5 s only when it changed, and on demand', async () => {
     const t = setup();
     expect(t.icon.shownWith).toEqual([{ tooltip: 'Wildix CTI – DATEV nicht gestartet', problem: true }]);
+    await tick();
     expect(t.log.has('info', 'tray icon shown: Wildix CTI – DATEV nicht gestartet')).toBe(true);
     t.clock.advance(5000);
     expect(t.icon.shownWith).toHaveLength(1); // unchanged: nothing sent
@@ -174,9 +178,23 @@ describe('tray icon', () => {
     expect(log2.has('warn', 'tray icon cannot be removed: gone too')).toBe(true);
   });
 
-  it('no taskbar yet: logged, the icon object still works; cannot be created at all: logged, undefined', () => {
+  it('does not wait for the shell: the icon works at once, the log says when the shell took it', async () => {
+    const t = setup(new FakeIcon('later'));
+    expect(t.tray).toBeDefined();
+    t.set(ready);
+    t.tray!.refresh(); // before the shell answered: the status goes to the icon all the same
+    expect(t.icon.shownWith[1]).toEqual({ tooltip: 'Wildix CTI – bereit (Leitung 201, DATEV verbunden)', problem: false });
+    await tick();
+    expect(t.log.entries.some((e) => e.message.startsWith('tray icon'))).toBe(false);
+    t.icon.shellAnswers(true);
+    await tick();
+    expect(t.log.has('info', 'tray icon shown: Wildix CTI – DATEV nicht gestartet')).toBe(true);
+  });
+
+  it('no taskbar yet: logged, the icon object still works; cannot be created at all: logged, undefined', async () => {
     const t = setup(new FakeIcon(false));
     expect(t.tray).toBeDefined();
+    await tick();
     expect(t.log.has('warn', 'tray icon not shown: no taskbar')).toBe(true);
     const u = setup(new FakeIcon(true, new Error('creating the tray window failed: Win32 error 5')));
     expect(u.tray).toBeUndefined();

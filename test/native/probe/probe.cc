@@ -446,10 +446,14 @@ void SweepTrayOnce(long n, bool persistent, Totals* t) {
           auto handed_over = std::make_unique<std::function<void()>>([] {});
           commands++;
         },
+        [](bool) {
+          if (stopped) late_callback_flag() = true;
+          auto handed_over = std::make_unique<std::function<void()>>([] {});
+        },
         L"Wildix CTI \u2013 bereit", false, &error);
   } catch (...) {
   }
-  if (r == tray::TrayStart::kShown || r == tray::TrayStart::kNoShell) {
+  if (r == tray::TrayStart::kStarted) {
     try {
       tray::SetTrayStatus(L"Wildix CTI \u2013 Leitung fehlt", true);
     } catch (...) {
