@@ -4,6 +4,7 @@
  * logic runs on any machine.
  */
 import type { Logger } from '../logging/logger';
+import { quoteWindowsArg } from '../util/windowsCommandLine';
 
 /** What the CLI needs of the Windows session. */
 export interface Workstation {
@@ -55,25 +56,6 @@ export const texts = {
   notRunning: 'Wildix CTI für DATEV läuft nicht in dieser Windows-Sitzung / is not running in this Windows session.',
   stopNoWindows: '--stop gibt es nur unter Windows / --stop needs Windows',
 };
-
-/**
- * One argument quoted for a Windows command line (CommandLineToArgvW / MSVCRT rules): plain when it
- * has no blank or quote, otherwise in quotes with backslashes before a quote (or the end) doubled.
- */
-export function quoteWindowsArg(arg: string): string {
-  if (arg !== '' && !/[\s"]/.test(arg)) return arg;
-  let out = '"';
-  let slashes = 0;
-  for (const ch of arg) {
-    if (ch === '\\') {
-      slashes++;
-      continue;
-    }
-    out += ch === '"' ? '\\'.repeat(slashes * 2 + 1) + '"' : '\\'.repeat(slashes) + ch;
-    slashes = 0;
-  }
-  return `${out}${'\\'.repeat(slashes * 2)}"`;
-}
 
 /** The Run command: the launcher always quoted (paths with blanks), then the options to keep. */
 export function autostartCommand(launcher: string[], options: string[]): string {

@@ -5,7 +5,7 @@
  * as it is; otherwise it is put in quotes, a quote inside is escaped with a backslash, and backslashes
  * are doubled where they come before a quote (including the closing one).
  */
-export function quoteWindowsArgument(arg: string): string {
+export function quoteWindowsArg(arg: string): string {
   if (arg !== '' && !/[\s"]/.test(arg)) return arg;
   let out = '"';
   let backslashes = 0;
@@ -21,5 +21,5 @@ export function quoteWindowsArgument(arg: string): string {
 }
 
 export function windowsCommandLine(args: readonly string[]): string {
-  return args.map(quoteWindowsArgument).join(' ');
+  return args.map(quoteWindowsArg).join(' ');
 }

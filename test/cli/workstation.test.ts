@@ -15,12 +15,12 @@ import {
   EXIT_ALREADY_RUNNING,
   INSTANCE_MUTEX,
   installAutostart,
-  quoteWindowsArg,
   removeAutostart,
   STOP_RETRY_MS,
   STOP_RETRY_STEP_MS,
   type Workstation,
 } from '../../src/cli/workstation';
+import { quoteWindowsArg } from '../../src/util/windowsCommandLine';
 import { MemoryLogger } from '../../src/logging/logger';
 import { FakeDatev } from '../../fakes/datev/fakeDatev';
 import { FakeTapi } from '../../fakes/telephony/fakeTapi';

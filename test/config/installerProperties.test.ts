@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args';
-import { quoteWindowsArg } from '../../src/cli/workstation';
+import { quoteWindowsArg } from '../../src/util/windowsCommandLine';
 import { checkProperties, INSTALLER_PROPERTIES, keysWithoutProperty, propertyOf } from '../../src/config/installerProperties';
 import { leafKeys } from '../../src/config/layers';
 import { splitWindowsCommandLine } from './windowsCommandLine';

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { installCrashHandlers, type CrashLog } from '../../src/crashHandlers';
 import { CRASH_RESTARTS_ENV, isRestartAfterCrash, MAX_RESTARTS, NATIVE_CRASH_ENV, nativeRestartPlan, RESTART_WINDOW_MS, restartDecision } from '../../src/crashRestart';
-import { quoteWindowsArgument, windowsCommandLine } from '../../src/util/windowsCommandLine';
+import { windowsCommandLine } from '../../src/util/windowsCommandLine';
+import { splitWindowsCommandLine } from '../config/windowsCommandLine';
 
 function setUp(withLog = true, restart?: () => string) {
   const proc = new EventEmitter();
@@ -134,17 +135,9 @@ describe('the start after a native crash, prepared ahead (src/crashRestart.ts na
     expect('plan' in later && later.plan.restartsBefore).toBe(`${now - 2000},${now - 1000}`);
   });
 
-  it('quotes arguments as the C runtime splits them (the rules libuv uses for child_process.spawn)', () => {
-    expect(quoteWindowsArgument('plain')).toBe('plain');
-    expect(quoteWindowsArgument('')).toBe('""');
-    expect(quoteWindowsArgument('a b')).toBe('"a b"');
-    expect(quoteWindowsArgument(String.raw`back\slash`)).toBe(String.raw`back\slash`);
-    expect(quoteWindowsArgument('tab\there')).toBe('"tab\there"');
-    // backslashes before the closing quote are doubled, elsewhere they stay single
-    expect(quoteWindowsArgument(String.raw`C:\dir with space\ `.trimEnd())).toBe(String.raw`"C:\dir with space\\"`);
-    expect(quoteWindowsArgument('say "hi"')).toBe(String.raw`"say \"hi\""`);
-    // a quote after backslashes: each backslash doubled, then the escaped quote
-    expect(quoteWindowsArgument(String.raw`a\"b`)).toBe(String.raw`"a\\\"b"`);
-    expect(windowsCommandLine(['a', 'b c', ''])).toBe('a "b c" ""');
+  it('one command line Windows splits back into the same arguments (the splitter of the installer tests)', () => {
+    const args = [exe, '--config', 'C:\\x y\\', '', 'say "hi"', 'a\\"b'];
+    expect(splitWindowsCommandLine(windowsCommandLine(args))).toEqual(args);
   });
+
 });
