@@ -39,7 +39,6 @@ if (testCrashMs > 0) {
 }
 const testNativeCrashMs = Number(process.env[TEST_NATIVE_CRASH_ENV] ?? '');
 if (testNativeCrashMs > 0 && early) setTimeout(() => early.addon.win.crashForTest(), testNativeCrashMs);
-armNativeRestart();
 
 /** Whether this is the packaged exe (a Node single executable application), not node.exe with a script. */
 function isPackaged(): boolean {
@@ -186,6 +185,7 @@ function withStopDeadline(stopDeadline: Program['stopDeadline'], w: NativeWiring
 
 async function main(): Promise<void> {
   await earlyRegistrationDone();
+  armNativeRestart(); // (after the CTI object is in the ROT: nothing before it that can wait)
   // with --background the program leaves its console: a write to it then fails, and so does one to a
   // closed pipe — neither may end the program (an 'error' event nobody hears would)
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
