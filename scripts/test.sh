@@ -54,7 +54,7 @@ timeout --kill-after=30 1800 npm run --silent test:wine -- --reporter=default --
 
 section "the scenarios again against the packaged exe (what users run: scripts/bundle.js's bundles in pkg's SEA)"
 WILDIX_E2E_EXE=$ROOT/dist/wildix-datev-cti.exe timeout --kill-after=30 600 npx vitest run --config vitest.wine.config.ts \
-  test/wine/app.wine.test.ts test/wine/crash.wine.test.ts --reporter=default --reporter=json --outputFile.json="$REPORTS/wine-exe.json"
+  test/wine/app.wine.test.ts test/wine/crash.wine.test.ts test/wine/soak.wine.test.ts --reporter=default --reporter=json --outputFile.json="$REPORTS/wine-exe.json"
 
 section "coverage of src/ (Linux run + Windows node.exe under Wine, merged)"
 coverage_ok=1

@@ -1,5 +1,6 @@
 /**
- * A working day in one process lifetime (issue 8): the real program under Wine (node.exe + build/js)
+ * A working day in one process lifetime (issue 8): the real program under Wine (node.exe + build/js, and
+ * in scripts/test.sh the packaged exe too, through WILDIX_E2E_EXE)
  * with the fake tapi32.dll and the fake DATEV, ~500 calls of every kind — incoming answered on the phone,
  * missed, rejected in the dialog, answered by a colleague on the shared line (CONNECTED inactive here:
  * Offered → Absence), picked up elsewhere; click-to-dial answered, busy, dropped by DATEV — mixed with DATEV
@@ -243,7 +244,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe('a working day in one process lifetime', () => {
+describe(`a working day in one process lifetime (${primaryTarget().label})`, () => {
   it(`${CALLS} calls of every kind, DATEV restarting and hanging, a TAPI re-init: every call reaches DATEV, resources stay flat`, async () => {
     const received = new Received();
     const expected: Expected[] = [];
