@@ -17,7 +17,6 @@
 import type { NativeCrashRestartPlan } from './native/addon';
 import { windowsCommandLine } from './util/windowsCommandLine';
 
-
 /** Environment variable with the times (epoch ms, comma-separated) of the recent restarts after a crash. */
 export const CRASH_RESTARTS_ENV = 'WILDIX_CTI_CRASH_RESTARTS';
 /** At most this many restarts after a crash … */
@@ -42,6 +41,11 @@ export function recentRestarts(previous: string | undefined, now: number): numbe
     .split(',')
     .map((t) => Number(t))
     .filter((t) => Number.isFinite(t) && t > now - RESTART_WINDOW_MS && t <= now);
+}
+
+/** Why there is no new start: this many restarts lie in the window already. */
+export function tooManyRestarts(recent: number): string {
+  return `${recent} restarts after a crash in the last ${RESTART_WINDOW_MS / 60_000} minutes already (at most ${MAX_RESTARTS})`;
 }
 
 /** Whether to start again after a crash at `now`, given CRASH_RESTARTS_ENV as this process got it. */
@@ -76,7 +80,7 @@ export function nativeRestartPlan(cmd: RestartCommand, now: number): NativeResta
   const recent = recentRestarts(cmd.env[CRASH_RESTARTS_ENV], now);
   if (recent.length >= MAX_RESTARTS) {
     return {
-      reason: `${recent.length} restarts after a crash in the last ${RESTART_WINDOW_MS / 60_000} minutes already (at most ${MAX_RESTARTS})`,
+      reason: tooManyRestarts(recent.length),
       retryInMs: Math.min(...recent) + RESTART_WINDOW_MS - now + 1000,
     };
   }

@@ -6,7 +6,7 @@
 import './heapSettings'; // first: V8 flags before anything allocates
 import { startEarly } from './native/earlyStart';
 import { installCrashHandlers, type CrashLog } from './crashHandlers';
-import { CRASH_RESTARTS_ENV, NATIVE_CRASH_ENV, nativeRestartPlan, restartDecision, MAX_RESTARTS, RESTART_WINDOW_MS, type RestartCommand } from './crashRestart';
+import { CRASH_RESTARTS_ENV, MAX_RESTARTS, NATIVE_CRASH_ENV, nativeRestartPlan, RESTART_WINDOW_MS, restartDecision, tooManyRestarts, type RestartCommand } from './crashRestart';
 import type { NativeWiring } from './cli/run';
 import type { Logger } from './logging/logger';
 
@@ -62,7 +62,7 @@ function restartAfterCrash(): string {
   disarmNativeRestart(); // one new start: a native crash while this process ends must not make a second
   const decision = restartDecision(process.env[CRASH_RESTARTS_ENV], Date.now());
   if (!decision.restart) {
-    return `not started again: ${decision.recent} restarts after a crash in the last ${RESTART_WINDOW_MS / 60_000} minutes already (at most ${MAX_RESTARTS}); please send the log to support`;
+    return `not started again: ${tooManyRestarts(decision.recent)}; please send the log to support`;
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
@@ -87,16 +87,22 @@ function restartCommand(): RestartCommand {
  */
 function armNativeRestart(): void {
   if (early?.instance !== 'acquired' || stopping) return;
+  // (to the log once there is one — a retry comes later —, else with the start's first lines)
+  const notArmed = (why: string): void => {
+    const text = `a native crash would not start the program again: ${why}`;
+    if (crashLog) crashLog.writeSync('warn', text);
+    else early.lines.push(['warn', text]);
+  };
   const r = nativeRestartPlan(restartCommand(), Date.now());
   if ('reason' in r) {
-    early.lines.push(['warn', `a native crash would not start the program again: ${r.reason}`]);
+    notArmed(r.reason);
     setTimeout(armNativeRestart, r.retryInMs).unref();
     return;
   }
   try {
     early.addon.win.armCrashRestart(r.plan);
   } catch (e) {
-    early.lines.push(['warn', `a native crash would not start the program again: ${(e as Error).message}`]);
+    notArmed((e as Error).message);
   }
 }
 

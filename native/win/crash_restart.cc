@@ -152,10 +152,10 @@ DWORD WINAPI RaiseForTest(void*) {
 }  // namespace
 
 bool ArmCrashRestart(const CrashRestartPlan& plan) {
-  if (plan.application.empty() || plan.command_line.empty() || !Usable(plan.application) || !Usable(plan.command_line) ||
-      !Usable(plan.restarts_before) || plan.restarts_variable.empty() || plan.crash_variable.empty() ||
-      plan.restarts_variable.find_first_of(L"=") != std::wstring::npos || plan.crash_variable.find(L'=') != std::wstring::npos ||
-      !Usable(plan.restarts_variable) || !Usable(plan.crash_variable)) {
+  const auto text = [](const std::wstring& s) { return !s.empty() && Usable(s); };
+  const auto name = [&](const std::wstring& s) { return text(s) && s.find(L'=') == std::wstring::npos; };
+  if (!text(plan.application) || !text(plan.command_line) || !Usable(plan.restarts_before) || !name(plan.restarts_variable) ||
+      !name(plan.crash_variable)) {
     return false;
   }
   Prepared* p = nullptr;
