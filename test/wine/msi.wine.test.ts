@@ -133,10 +133,11 @@ function keyExists(key: string): boolean {
 async function relatedProducts(upgradeCode: string): Promise<{ code: string; version: string }[]> {
   const vbs = path.join(WORK, 'related.vbs');
   fs.writeFileSync(vbs, 'Set i = CreateObject("WindowsInstaller.Installer")\r\nFor Each c In i.RelatedProducts(WScript.Arguments(0))\r\n  WScript.Echo c & " " & i.ProductInfo(c, "VersionString")\r\nNext\r\n');
-  // only reads Windows Installer's records: a cscript that ended at once without a word (seen once in a full
-  // run, right after the previous file's Wine processes were ended) is asked again
+  // only reads Windows Installer's records: a cscript that ended at once without a word (seen in full runs,
+  // once with an error code right after the previous file's Wine processes were ended, once with 0 right
+  // after an upgrade whose files were all in place) is asked again; an empty answer is so only three times
   let r = await wine(['cscript', '//nologo', winPath(vbs), upgradeCode], 60000);
-  for (let attempt = 2; attempt <= 3 && r.code !== 0 && r.out.trim() === ''; attempt++) {
+  for (let attempt = 2; attempt <= 3 && r.out.trim() === ''; attempt++) {
     await new Promise((resolve) => setTimeout(resolve, 500));
     r = await wine(['cscript', '//nologo', winPath(vbs), upgradeCode], 60000);
   }
