@@ -97,6 +97,39 @@ export interface Display {
   stop(): Promise<void>;
 }
 
+/** The folder of the running wineserver of the prefix (its working directory; Debian's Wine 8 makes it
+ * under $TMPDIR/wine-XXXXXX/server-<dev>-<inode>), undefined when none runs. */
+export function wineserverDir(prefix = paths.prefix): string | undefined {
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!path.basename(fs.readlinkSync(`/proc/${pid}/exe`)).startsWith('wineserver')) continue;
+      if (!fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`WINEPREFIX=${prefix}`)) continue;
+      return fs.readlinkSync(`/proc/${pid}/cwd`);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return undefined;
+}
+
+/** How the run's wineserver is started: persistent (-p), with core dumps on. */
+export const WINESERVER_START = ['sh', '-c', 'ulimit -c unlimited 2>/dev/null; exec wineserver -p'] as const;
+
+/** Moves a core file a crashed wineserver left in its folder to .cache/logs and says so in its log. */
+export function keepWineserverCore(serverDir: string | undefined, serverLogPath: string, keepIn = paths.logs): string | undefined {
+  let core: string | undefined;
+  try {
+    core = serverDir ? fs.readdirSync(serverDir).find((f) => f === 'core' || f.startsWith('core.')) : undefined;
+  } catch {
+    return undefined; // the folder is gone
+  }
+  if (!serverDir || !core) return undefined;
+  const kept = path.join(keepIn, `wineserver-core-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  fs.renameSync(path.join(serverDir, core), kept);
+  fs.appendFileSync(serverLogPath, `--- ${new Date().toISOString()} a crashed wineserver left a core dump: ${kept}\n`);
+  return kept;
+}
+
 /**
  * Starts Xvfb and a persistent wineserver for this run. stop() kills the wineserver (and with it
  * every Wine process of the prefix) BEFORE Xvfb exits, then Xvfb.
@@ -115,16 +148,21 @@ export async function startDisplay(): Promise<Display> {
   // Fresh wineserver whose first process has DISPLAY set; -p keeps it alive between processes. Its own
   // messages (a fatal error ends every Wine process of the run at once: the programs under test go
   // silent mid-scenario, seen a few times in 200 looped runs under load) go to .cache/logs.
+  // A wineserver that crashes says „wineserver crashed, please enable coredumps“ and aborts: it runs with
+  // core dumps on, and its core (written into its server folder) is kept in .cache/logs.
   spawnSync('wineserver', ['-k'], { env, stdio: 'ignore' });
   fs.mkdirSync(paths.logs, { recursive: true });
-  const serverLog = fs.openSync(path.join(paths.logs, `wineserver-${display.slice(1)}.log`), 'a');
+  const serverLogPath = path.join(paths.logs, `wineserver-${display.slice(1)}.log`);
+  const serverLog = fs.openSync(serverLogPath, 'a');
   fs.writeSync(serverLog, `--- ${new Date().toISOString()} wineserver -p for ${paths.prefix}\n`);
-  spawnSync('wineserver', ['-p'], { env, stdio: ['ignore', serverLog, serverLog] });
+  spawnSync(WINESERVER_START[0], WINESERVER_START.slice(1), { env, stdio: ['ignore', serverLog, serverLog] });
   fs.closeSync(serverLog);
+  const serverDir = wineserverDir();
   return {
     display,
     async stop() {
       spawnSync('wineserver', ['-k'], { env, stdio: 'ignore', timeout: 15000 });
+      keepWineserverCore(serverDir, serverLogPath);
       if (!exited) {
         xvfb.kill('SIGTERM');
         await waitFor(() => exited, 5000, 'Xvfb to exit').catch(() => xvfb.kill('SIGKILL'));

@@ -129,24 +129,91 @@ function keyExists(key: string): boolean {
   return reg(['query', key]).code === 0;
 }
 
-/** Installed products of an UpgradeCode as "{code} version" (Windows Installer's own record). */
+/**
+ * Windows Installer's key name of a GUID ("packed"/"squashed": each of the first three groups reversed,
+ * the two hex digits of each following byte swapped), as under Installer\UpgradeCodes.
+ */
+function squashedGuid(guid: string): string {
+  const h = guid.replace(/[{}-]/g, '').toUpperCase();
+  const rev = (x: string) => [...x].reverse().join('');
+  return rev(h.slice(0, 8)) + rev(h.slice(8, 12)) + rev(h.slice(12, 16)) + (h.slice(16).match(/../g) ?? []).map(rev).join('');
+}
+
+/**
+ * Installed products of an UpgradeCode as {code, version} (Windows Installer's own record, through its
+ * automation object as an IT provider's script would ask). Wine's cscript ends a script silently with
+ * exit code 0 at the first error (its script site does not report errors), so the script goes on after
+ * errors (Wine's VBScript leaves Err at 0 for an error of the Installer object, so each value starts as a
+ * placeholder), prints the count, each product before its version, and END: a run without END, without a
+ * count or with fewer products than counted did not finish and is asked again; a product whose version
+ * cannot be read is returned with version "?".
+ */
 async function relatedProducts(upgradeCode: string): Promise<{ code: string; version: string }[]> {
   const vbs = path.join(WORK, 'related.vbs');
-  fs.writeFileSync(vbs, 'Set i = CreateObject("WindowsInstaller.Installer")\r\nFor Each c In i.RelatedProducts(WScript.Arguments(0))\r\n  WScript.Echo c & " " & i.ProductInfo(c, "VersionString")\r\nNext\r\n');
-  // only reads Windows Installer's records: a cscript that ended at once without a word (seen in full runs,
-  // once with an error code right after the previous file's Wine processes were ended, once with 0 right
-  // after an upgrade whose files were all in place) is asked again; an empty answer is so only three times
-  let r = await wine(['cscript', '//nologo', winPath(vbs), upgradeCode], 60000);
-  for (let attempt = 2; attempt <= 3 && r.out.trim() === ''; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
+  fs.writeFileSync(
+    vbs,
+    [
+      'On Error Resume Next',
+      'Set i = CreateObject("WindowsInstaller.Installer")',
+      'If Err.Number <> 0 Then WScript.Echo "ERROR CreateObject " & Err.Number',
+      'Set products = i.RelatedProducts(WScript.Arguments(0))',
+      'If Err.Number <> 0 Then WScript.Echo "ERROR RelatedProducts " & Err.Number',
+      'n = -1',
+      'n = products.Count',
+      'WScript.Echo "COUNT " & n',
+      'For Each c In products',
+      '  WScript.Echo "PRODUCT " & c',
+      '  v = "?"',
+      '  v = i.ProductInfo(c, "VersionString")',
+      '  WScript.Echo "VERSION " & c & " " & v',
+      'Next',
+      'WScript.Echo "END"',
+      '',
+    ].join('\r\n'),
+  );
+  const complete = (r: { code: number | null; out: string }, lines: string[], codes: string[]): boolean => {
+    const count = lines.find((l) => l.startsWith('COUNT '));
+    return r.code === 0 && lines.includes('END') && !lines.some((l) => l.startsWith('ERROR ')) && count === `COUNT ${codes.length}`;
+  };
+  const parse = (out: string) => {
+    const lines = out.split(/\r?\n/);
+    return { lines, codes: lines.flatMap((l) => /^PRODUCT (\{[0-9A-F-]+\})$/i.exec(l)?.[1] ?? []) };
+  };
+  let r = { code: null as number | null, out: '' };
+  let { lines, codes } = parse('');
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 500));
     r = await wine(['cscript', '//nologo', winPath(vbs), upgradeCode], 60000);
+    ({ lines, codes } = parse(r.out));
+    if (complete(r, lines, codes)) break;
   }
-  if (r.code !== 0) throw new Error(`RelatedProducts failed (${r.code}): ${r.out}`);
-  return r.out
-    .split(/\r?\n/)
-    .map((l) => /^(\{[0-9A-F-]+\}) (\S+)$/i.exec(l.trim()))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ code: m[1]!, version: m[2]! }));
+  if (!complete(r, lines, codes)) {
+    throw new Error(`RelatedProducts(${upgradeCode}) did not answer in full (exit ${r.code}), three times; last output:\n${r.out}\n${installerRecords(upgradeCode)}`);
+  }
+  return codes.map((code) => {
+    const v = lines.find((l) => l.startsWith(`VERSION ${code} `));
+    return { code, version: v ? v.slice(`VERSION ${code} `.length).trim() || '?' : '?' };
+  });
+}
+
+/** What Windows Installer keeps of an UpgradeCode and its products in the registry (for failure messages). */
+function installerRecords(upgradeCode: string): string {
+  const sq = squashedGuid(upgradeCode);
+  return [
+    `HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Installer\\UpgradeCodes\\${sq}`,
+    `HKCU\\Software\\Microsoft\\Installer\\UpgradeCodes\\${sq}`,
+    `HKLM\\Software\\Classes\\Installer\\UpgradeCodes\\${sq}`,
+    'HKCU\\Software\\Microsoft\\Installer\\Products',
+    'HKLM\\Software\\Classes\\Installer\\Products',
+  ]
+    .map((key) => `reg query ${key} /s → ${reg(['query', key, '/s']).out.trim() || '(nothing)'}`)
+    .join('\n');
+}
+
+/** Asserts the installed products of an UpgradeCode by version; a mismatch shows the registry's records. */
+async function expectInstalled(upgradeCode: string, versions: string[]): Promise<void> {
+  const products = await relatedProducts(upgradeCode);
+  expect(products.map((p) => p.version), `installed products of ${upgradeCode}: ${JSON.stringify(products)}\n${installerRecords(upgradeCode)}`).toEqual(versions);
 }
 
 /** Unix pids of running Windows processes whose command line contains `winExe`. */
@@ -273,7 +340,7 @@ describe('per-user MSI (no administrator rights)', () => {
     expect(regValue(RUN_HKCU, 'WildixDatevCti')).toBeNull();
     expect(fs.existsSync(unix.shortcut)).toBe(false);
     expect(fs.existsSync(path.join(unix.userData, 'defaults.json'))).toBe(false);
-    expect(await relatedProducts(UPGRADE_CODE_USER)).toEqual([]);
+    await expectInstalled(UPGRADE_CODE_USER, []);
     const setupLog = fs.readFileSync(unix.setupLog, 'utf8');
     expect(setupLog).toContain('installation stopped: invalid properties');
     expect(setupLog).toMatch(/DIALFORMAT \(dialFormat\): ungültiger Wert \/ invalid value "fast": erlaubt \/ allowed: "e164", "national", "digits"/);
@@ -317,7 +384,7 @@ describe('per-user MSI (no administrator rights)', () => {
       contacts: { datevConnect: { baseUrl: 'http://datev-server:58454' } },
       log: { mask: true },
     });
-    expect(await relatedProducts(UPGRADE_CODE_USER)).toEqual([expect.objectContaining({ version: VERSION })]);
+    await expectInstalled(UPGRADE_CODE_USER, [VERSION]);
     expect(processesOf(win.userExe)).toEqual([]); // a silent install does not start the program
 
     const v = await wine([win.userExe, '--version'], 60000);
@@ -344,7 +411,7 @@ describe('per-user MSI (no administrator rights)', () => {
     expect(fs.existsSync(unix.shortcut)).toBe(false);
     expect(regValue(RUN_HKCU, 'WildixDatevCti')).toBeNull();
     expect(keyExists('HKCU\\Software\\Wildix\\DatevCti')).toBe(false);
-    expect(await relatedProducts(UPGRADE_CODE_USER)).toEqual([]);
+    await expectInstalled(UPGRADE_CODE_USER, []);
     // the user's data stays
     expect(JSON.parse(fs.readFileSync(path.join(unix.userData, 'config.json'), 'utf8'))).toEqual({ dialFormat: 'e164' });
     expect(fs.existsSync(path.join(unix.userData, 'defaults.json'))).toBe(true);
@@ -376,7 +443,7 @@ describe('per-user MSI (no administrator rights)', () => {
     // the new files, the same places
     expect(sha256(path.join(unix.userInstall, EXE_NAME))).toBe(sha256(DIST_EXE));
     expect(fileVersion(path.join(unix.userInstall, EXE_NAME))).toBe(VERSION);
-    expect(await relatedProducts(UPGRADE_CODE_USER)).toEqual([expect.objectContaining({ version: VERSION })]);
+    await expectInstalled(UPGRADE_CODE_USER, [VERSION]);
     expect(regValue(RUN_HKCU, 'WildixDatevCti')).toBeNull(); // AUTOSTART=0 remembered
     expect(regValue('HKCU\\Software\\Wildix\\DatevCti', 'Autostart')).toBe('0');
     expect(JSON.parse(fs.readFileSync(path.join(unix.userData, 'config.json'), 'utf8'))).toEqual({ dialFormat: 'digits' });
@@ -390,7 +457,7 @@ describe('per-user MSI (no administrator rights)', () => {
     // installing the older version again is refused and changes nothing
     const down = await msiexec('/i', winPath(MSI_PREVIOUS), '/qn');
     expect(down.code).not.toBe(0);
-    expect(await relatedProducts(UPGRADE_CODE_USER)).toEqual([expect.objectContaining({ version: VERSION })]);
+    await expectInstalled(UPGRADE_CODE_USER, [VERSION]);
     expect(fileVersion(path.join(unix.userInstall, EXE_NAME))).toBe(VERSION);
 
     // uninstall stops the running program first
@@ -400,7 +467,7 @@ describe('per-user MSI (no administrator rights)', () => {
     expect(count(logText(), STOPPED)).toBeGreaterThan(count(log, STOPPED));
     expect(processesOf(win.userExe)).toEqual([]);
     expect(fs.existsSync(path.join(unix.userPrograms, 'Wildix'))).toBe(false);
-    expect(await relatedProducts(UPGRADE_CODE_USER)).toEqual([]);
+    await expectInstalled(UPGRADE_CODE_USER, []);
   }, 3 * MSI_TIMEOUT_MS);
 });
 
@@ -419,7 +486,7 @@ describe('per-machine MSI (terminal servers)', () => {
       dialFormat: 'national',
       contacts: { datevConnect: { auth: 'basic', user: 'KANZLEI\\cti' } },
     });
-    expect(await relatedProducts(UPGRADE_CODE_MACHINE)).toEqual([expect.objectContaining({ version: VERSION })]);
+    await expectInstalled(UPGRADE_CODE_MACHINE, [VERSION]);
     expect(processesOf(win.machineExe)).toEqual([]);
 
     expect(await wine([win.machineExe, '--version'], 60000)).toEqual({ code: 0, out: `${VERSION}\n` });
@@ -448,7 +515,7 @@ describe('per-machine MSI (terminal servers)', () => {
     expect(regValue(RUN_HKLM, 'WildixDatevCti')).toBeNull();
     expect(keyExists('HKLM\\Software\\Wildix\\DatevCti')).toBe(false);
     expect(fs.existsSync(unix.shortcut)).toBe(false);
-    expect(await relatedProducts(UPGRADE_CODE_MACHINE)).toEqual([]);
+    await expectInstalled(UPGRADE_CODE_MACHINE, []);
     expect(fs.existsSync(path.join(unix.machineData, 'defaults.json'))).toBe(true); // the administrator's settings stay
   }, MSI_TIMEOUT_MS);
 });
