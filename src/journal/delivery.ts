@@ -116,6 +116,11 @@ export class JournalDelivery {
     return unended ?? (waiting ? undefined : best);
   }
 
+  /** A call ended on the phone whose end DATEV has not answered yet: for DATEV it is still going on. */
+  private callEndOnItsWay(): boolean {
+    return this.d.journal.withWork().some((entry) => entry.datev === 'waiting');
+  }
+
   private send(item: Item): void {
     if (item.endLive) return this.endLive(item.entry);
     const { journal, notifier, ids, log, mask } = this.d;
@@ -154,9 +159,10 @@ export class JournalDelivery {
     journal.flush().then(
       () => {
         if (this.current !== attempt || this.stopped) return; // stopped meanwhile: it goes after the next start
-        // a call may have begun (or DATEV gone) while the disk was written: DATEV forbids NewJournal
-        // during a call — the call's end brings the entry up again
-        if (!this.d.canDeliver()) return putBack();
+        // a call may have begun (or DATEV gone) while the disk was written, or one may have rung and ended
+        // with its end still on its way to DATEV: DATEV forbids NewJournal during a call — the call's end
+        // (in DATEV) brings the entry up again
+        if (!this.d.canDeliver() || this.callEndOnItsWay()) return putBack();
         notifier.send({ method: 'NewJournal', data, last: true }, (o) => this.done(attempt, e.callId, item.note, o));
       },
       (err: unknown) => {

@@ -127,6 +127,24 @@ describe('Gesprächsnotiz: the note after a call', () => {
     await w.settle();
     expect(w.methods().slice(-2)).toEqual(['CallStateChanged:3', 'NewJournal:3']);
   });
+
+  it('a note saved while DATEV still takes the NewCall of a call that already ended on the phone waits for that call\'s end in DATEV (found by the random day)', async () => {
+    const w = await makeWorld();
+    await talkToMueller(w);
+    // another call rings briefly; DATEV takes its NewCall slowly, and the caller hangs up meanwhile:
+    // on the phone nothing is going on any more, for DATEV the call is live until it has its Absence
+    await w.datev.driver.hangNotifications(2000, 1);
+    const other = await w.tapi.pbx.incoming('201', '+49 40 5555555');
+    await w.settle();
+    await w.clock.advanceAsync(100);
+    await w.tapi.pbx.hangup(other, 'NOANSWER');
+    await w.settle();
+    expect(w.app.calls.activeCalls()).toEqual([]);
+    w.windows.noteUser.save(w.windows.noteUser.openNotes()[0]!.id, 'Notiz');
+    await w.settle();
+    await w.advance(3000);
+    expect(w.methods().slice(-3)).toEqual(['NewCall:1', 'CallStateChanged:0', 'NewJournal:3']);
+  });
 });
 
 describe('calls while DATEV was closed are not lost', () => {
@@ -415,6 +433,35 @@ describe('calls while DATEV was closed are not lost', () => {
     await w.advance(1000);
     expect(journals(w)).toHaveLength(1);
     expect(journals(w)[0]!.data.CallState).toBe(CallState.eCSAbsence);
+  });
+
+  it('a call that rings and ends while a journal entry\'s CallID is being saved, DATEV still taking its NewCall: the NewJournal waits for that call\'s end in DATEV (found by the random day)', async () => {
+    const store = new MemoryJournal();
+    const w = await makeWorld({ datevRunning: false, journal: store });
+    const missed = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.tapi.pbx.hangup(missed);
+    await w.settle();
+    await w.journal.flush();
+    const slow = store.disk.holdNextAppend(); // the disk is slow while the entry's CallID is saved
+    let begun = false;
+    void slow.begun.then(() => (begun = true));
+    await w.datev.driver.start();
+    await w.advance(31_000);
+    expect(begun).toBe(true);
+    // meanwhile a call rings briefly: DATEV takes its NewCall slowly and the caller hangs up before —
+    // nothing going on on the phone, but for DATEV the call is live until it has the Absence
+    await w.datev.driver.hangNotifications(2000, 1);
+    const brief = await w.tapi.pbx.incoming('201', '+49 40 5555555');
+    await w.settle();
+    await w.clock.advanceAsync(100);
+    await w.tapi.pbx.hangup(brief, 'NOANSWER');
+    await w.settle();
+    expect(w.app.calls.activeCalls()).toEqual([]);
+    slow.release();
+    await w.settle();
+    await w.advance(3000);
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0', 'NewJournal:0']);
   });
 
   it('an entry whose NewJournal had no answer when the program stopped goes again with the same CallID', async () => {

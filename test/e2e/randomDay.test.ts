@@ -41,9 +41,13 @@ const NEW_CONTACTS: Contact[] = [
   { id: '5001', name: 'Neu & Partner GmbH', dataSource: 'DATEV_Adressaten', number: '+49 40 5555555' },
   { id: 'I-77', name: 'Finanzamt Köln-Mitte', dataSource: 'DATEV_Institutionen', number: '+49 221 9876543' },
 ];
-/** Steps per day and days (seeds 1…n); more for a longer hunt: RANDOM_DAY_STEPS=1000 RANDOM_DAYS=500. */
+/**
+ * Steps per day and days (seeds 1…n, or from RANDOM_DAY_FIRST on); more for a longer hunt:
+ * RANDOM_DAY_STEPS=3000 RANDOM_DAYS=3000 (about 9 minutes), RANDOM_DAY_FIRST=3001 for days not tried yet.
+ */
 const STEPS = Number(process.env.RANDOM_DAY_STEPS ?? 400);
-const SEEDS = Array.from({ length: Number(process.env.RANDOM_DAYS ?? 40) }, (_, i) => i + 1);
+const FIRST_SEED = Number(process.env.RANDOM_DAY_FIRST ?? 1);
+const SEEDS = Array.from({ length: Number(process.env.RANDOM_DAYS ?? 40) }, (_, i) => i + FIRST_SEED);
 
 interface Live {
   id: number;
