@@ -48,6 +48,8 @@ export interface FakeDatevOptions {
    * (its `datevId`, what it received, whether it runs) for a new program. Default: a DATEV of its own.
    */
   continues?: FakeDatev;
+  /** The random part of the CallIDs it mints for Dial, as the native adapter does (default: crypto random; tests pass a sequence to replay a day). */
+  random?: () => number;
 }
 
 /** Each fake DATEV is another DATEV process (its ids never match another's). */
@@ -102,6 +104,7 @@ export class FakeDatev {
   private readonly lateResults = new Map<number, { ok: true; d: Delivery } | { ok: false; e: DatevError }>();
   private readonly healthListeners = new Set<(h: DatevHealth) => void>();
   private readonly objects = new Map<string, number>();
+  private readonly random: () => number;
 
   constructor(options: FakeDatevOptions = {}) {
     const before = options.continues;
@@ -114,6 +117,7 @@ export class FakeDatev {
       for (const [id, object] of before.objects) this.objects.set(id, object);
     }
     this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? randomCallIdPart;
     this.timeoutMs = options.notifyTimeoutMs ?? 5000;
     this.slots = Array.from({ length: options.threads ?? 4 }, () => ({ use: 'idle' }) as Slot);
     this.port = {
@@ -365,7 +369,7 @@ export class FakeDatev {
     const h = this.handlers;
     if (!h) return { hresult: MK_E_UNAVAILABLE, callId: '' };
     if (this.ctiBroken) return { hresult: 0x800706ba, callId: '' }; // RPC_S_SERVER_UNAVAILABLE
-    let callId = formatCallId(this.prefix, this.clock.now(), randomCallIdPart());
+    let callId = formatCallId(this.prefix, this.clock.now(), this.random());
     for (let i = 2; this.usedIds.has(callId); i++) callId = `${callId}-${i}`;
     this.usedIds.add(callId);
     if (this.dialAnswer === 'immediate') {

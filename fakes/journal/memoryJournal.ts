@@ -8,6 +8,7 @@
 import { silentLogger, type Logger } from '../../src/logging/logger';
 import type { Clock } from '../../src/util/clock';
 import { LogJournalStore, type LogContents, type RecordLog } from '../../src/journal/logStore';
+import type { Slicer } from '../../src/contacts/slicer';
 
 export class MemoryDisk implements RecordLog {
   readonly name = 'memory';
@@ -109,8 +110,10 @@ export class MemoryJournal extends LogJournalStore {
     readonly disk: MemoryDisk = new MemoryDisk(),
     private readonly logTo: Logger = silentLogger,
     private readonly timers?: Clock,
+    /** Where reading and compacting pause (default: slices of time; tests that replay a day pass stepSlicer). */
+    private readonly slicing?: () => Slicer,
   ) {
-    super(disk, logTo, timers);
+    super(disk, logTo, timers, slicing);
   }
 
   get failWrites(): boolean {
@@ -123,7 +126,7 @@ export class MemoryJournal extends LogJournalStore {
 
   /** A new store over what was persisted (the program restarted); load() it before use. */
   reopen(): MemoryJournal {
-    return new MemoryJournal(this.disk, this.logTo, this.timers);
+    return new MemoryJournal(this.disk, this.logTo, this.timers, this.slicing);
   }
 
   /**
@@ -131,6 +134,6 @@ export class MemoryJournal extends LogJournalStore {
    * whatever this store still had on its way — a batch, a compaction — never reaches the new one's disk).
    */
   reopenAfterKill(): MemoryJournal {
-    return new MemoryJournal(this.disk.copy(), this.logTo, this.timers);
+    return new MemoryJournal(this.disk.copy(), this.logTo, this.timers, this.slicing);
   }
 }

@@ -8,23 +8,39 @@ import { performance } from 'node:perf_hooks';
 /** Default slice: far below the 20 ms the app allows one block of the JavaScript thread. */
 export const DEFAULT_SLICE_MS = 5;
 
+/** A slicer that pauses after every `steps` checks, whatever the time (deterministic, for tests). */
+export function stepSlicer(steps: number): () => Slicer {
+  return () => {
+    let t = 0;
+    return new Slicer(steps, () => t++);
+  };
+}
+
 export class Slicer {
-  private start = performance.now();
+  private start: number;
   private yields = 0;
 
-  /** `budgetMs` 0 yields at every check (tests use it to walk every resume path). */
-  constructor(readonly budgetMs = DEFAULT_SLICE_MS) {}
+  /**
+   * `budgetMs` 0 yields at every check (tests use it to walk every resume path). `now`: the time source
+   * (tests pass a counter, so that where the work pauses does not depend on the machine's speed).
+   */
+  constructor(
+    readonly budgetMs = DEFAULT_SLICE_MS,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.start = now();
+  }
 
   /** True when this slice has used its budget. Cheap; call it every few hundred small steps. */
   due(): boolean {
-    return performance.now() - this.start >= this.budgetMs;
+    return this.now() - this.start >= this.budgetMs;
   }
 
   /** Lets the event loop run (after pending I/O callbacks), then starts a new slice. */
   async yield(): Promise<void> {
     this.yields++;
     await new Promise<void>((resolve) => setImmediate(resolve));
-    this.start = performance.now();
+    this.start = this.now();
   }
 
   /** Yields when the slice is used up. */

@@ -88,11 +88,12 @@ export class LogJournalStore implements JournalStore {
   private retryTimer: (() => void) | undefined;
   private readonly setTimer: (fn: () => void, ms: number) => () => void;
 
-  /** `timers`: for tests (default: real timers that do not keep the process alive). */
+  /** `timers`, `slicer`: for tests (default: real timers that do not keep the process alive; slices of time). */
   constructor(
     private readonly log: RecordLog,
     private readonly logger: Logger,
     timers?: Clock,
+    private readonly slicer: () => Slicer = () => new Slicer(),
   ) {
     this.setTimer = timers ? (fn, ms) => timers.setTimeout(fn, ms) : backgroundTimer;
   }
@@ -103,7 +104,7 @@ export class LogJournalStore implements JournalStore {
     // last record per CallID wins; the order of first appearance decides between equal hang-up times
     const latest = new Map<string, KeptEntry>();
     let bad = c.damaged;
-    const slicer = new Slicer();
+    const slicer = this.slicer();
     for (const r of c.records) {
       const e = entryOf(r);
       if (e) latest.set(e.callId, e);
@@ -240,7 +241,7 @@ export class LogJournalStore implements JournalStore {
     const live = this.order.list(); // frozen entries: a consistent snapshot while the work pauses
     const taken = this.take(); // all in the snapshot; puts from now on are appended to the new log
     const lines = new Array<string>(live.length);
-    const slicer = new Slicer();
+    const slicer = this.slicer();
     for (let i = 0; i < live.length; i++) {
       lines[i] = recordOf(live[i]!);
       if (slicer.due()) await slicer.yield();

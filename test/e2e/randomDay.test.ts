@@ -17,7 +17,8 @@
  * - nothing is left in progress or waiting;
  * - a kill: every call DATEV has open is kept as going on, and a DATEV that ran on has those it is told
  *   about live ended there at once by the next run (unless their calls go on).
- * Deterministic: a failure names its seed and step, and replays with that seed (RANDOM_DAY_TRAIL=1: the
+ * Deterministic (also the CallIDs DATEV's Dial gets, and where reading the journal pauses — by steps, not by
+ * the machine's speed): a failure names its seed and step, and replays with that seed (RANDOM_DAY_TRAIL=1: the
  * whole day in the message; RANDOM_DAY_DUMP=1: the day, what each DATEV got, the journal's calls going on
  * and the log at every restart, to /tmp/trail-<seed>.txt).
  */
@@ -76,7 +77,9 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
     dialogs: { incoming: chance(0.8), outgoing: chance(0.8) },
     journal: { ...defaultConfig().journal, notePrompt: pick(['contact', 'all'] as const) },
   };
-  let w = await makeWorld({ config });
+  // where reading and compacting the journal pause (after every step … never), by the seed: the same day
+  // replays the same way on any machine, and the days try the journal's pauses at different points
+  let w = await makeWorld({ config, sliceSteps: [5, 0, 1, 50, Infinity][seed % 5]! });
   /**
    * What DATEV received during each earlier run of the program (each run has its own PBX; DATEV is a
    * new one after a stop, and after a kill the same, still running, in 70 % of the kills).

@@ -8,6 +8,7 @@ import { MemoryContacts } from '../../fakes/contacts/memoryContacts';
 import { FakeDatev } from '../../fakes/datev/fakeDatev';
 import { FakeDialogs } from '../../fakes/dialogs/fakeDialogs';
 import { FakeTapi } from '../../fakes/telephony/fakeTapi';
+import { stepSlicer } from '../../src/contacts/slicer';
 import { MemoryJournal } from '../../fakes/journal/memoryJournal';
 import { FakeJournalWindows } from '../../fakes/journalWindows/fakeJournalWindows';
 
@@ -32,6 +33,11 @@ export interface WorldOptions {
   datevContinues?: FakeDatev;
   /** The PBX of an earlier world whose program is gone (killed): its calls go on (FakeTapi.continueFrom). */
   tapiContinues?: FakeTapi;
+  /**
+   * The journal read from "disk" and compacted pauses after this many steps (default 5), not after
+   * slices of time: where it pauses must not depend on the machine's load, or a day does not replay.
+   */
+  sliceSteps?: number;
 }
 
 export type World = Awaited<ReturnType<typeof makeWorld>>;
@@ -45,7 +51,9 @@ export function takeDatevsMade(): FakeDatev[] {
 export async function makeWorld(o: WorldOptions = {}) {
   const clock = new ManualClock(o.startAt);
   const config: Config = { ...defaultConfig(), ...o.config };
-  const datev = new FakeDatev({ running: o.datevRunning ?? true, clock, notifyTimeoutMs: config.datevTimeoutMs, ...(o.datevContinues ? { continues: o.datevContinues } : {}) });
+  // the CallIDs DATEV's Dial gets (minted by the adapter) follow a sequence too, apart from the program's own
+  let dialRnd = (o.idsFrom ?? 0) + 50_000;
+  const datev = new FakeDatev({ running: o.datevRunning ?? true, clock, notifyTimeoutMs: config.datevTimeoutMs, random: () => ++dialRnd, ...(o.datevContinues ? { continues: o.datevContinues } : {}) });
   datevsMade.push(datev);
   const tapi = new FakeTapi();
   for (const l of o.lines ?? [{ name: 'Wildix 201 Anna Schmidt', address: '201' }]) tapi.addLine(l.name, l.address);
@@ -53,7 +61,7 @@ export async function makeWorld(o: WorldOptions = {}) {
   const dialogs = new FakeDialogs(clock);
   const contacts = o.contacts ?? new MemoryContacts([MUELLER, KAMMER, TWIN_A, TWIN_B]);
   const log = new MemoryLogger();
-  const journalStore = o.journal ?? new MemoryJournal();
+  const journalStore = o.journal ?? new MemoryJournal(undefined, undefined, undefined, stepSlicer(o.sliceSteps ?? 5));
   const windows = new FakeJournalWindows(clock);
   const journalPorts = { store: journalStore, notes: windows.notes, list: windows.callList, chooser: windows.chooser };
   let rnd = o.idsFrom ?? 0;
