@@ -36,6 +36,27 @@ async function answeredCall(w: World): Promise<number> {
   return id;
 }
 
+/**
+ * A call missed while DATEV was closed; DATEV comes back, and the journal entry's CallID is being written
+ * to a slow disk (held until `slow.release()`) before its NewJournal may go.
+ */
+async function missedCallWhoseCallIdIsBeingSaved(): Promise<{ w: World; slow: { release(): void } }> {
+  const store = new MemoryJournal();
+  const w = await makeWorld({ datevRunning: false, journal: store });
+  const missed = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+  await w.settle();
+  await w.tapi.pbx.hangup(missed);
+  await w.settle();
+  await w.journal.flush();
+  const slow = store.disk.holdNextAppend();
+  let begun = false;
+  void slow.begun.then(() => (begun = true));
+  await w.datev.driver.start();
+  await w.advance(31_000);
+  expect(begun).toBe(true);
+  return { w, slow };
+}
+
 describe('Gesprächsnotiz: the note after a call', () => {
   it('opens after a connected call with a DATEV contact; „Speichern“ sends NewJournal with a new CallID and the note', async () => {
     const w = await makeWorld();
@@ -407,19 +428,7 @@ describe('calls while DATEV was closed are not lost', () => {
   });
 
   it('a call that starts while a journal entry\'s CallID is being saved holds the NewJournal back until it ends', async () => {
-    const store = new MemoryJournal();
-    const w = await makeWorld({ datevRunning: false, journal: store });
-    const missed = await w.tapi.pbx.incoming('201', '+49 89 1234567');
-    await w.settle();
-    await w.tapi.pbx.hangup(missed);
-    await w.settle();
-    await w.journal.flush();
-    const slow = store.disk.holdNextAppend(); // the disk is slow while the entry's CallID is saved
-    let begun = false;
-    void slow.begun.then(() => (begun = true));
-    await w.datev.driver.start();
-    await w.advance(31_000);
-    expect(begun).toBe(true);
+    const { w, slow } = await missedCallWhoseCallIdIsBeingSaved();
     const talking = await w.tapi.pbx.incoming('201', '+49 30 7654321');
     await w.settle();
     await w.tapi.pbx.answer(talking);
@@ -436,19 +445,7 @@ describe('calls while DATEV was closed are not lost', () => {
   });
 
   it('a call that rings and ends while a journal entry\'s CallID is being saved, DATEV still taking its NewCall: the NewJournal waits for that call\'s end in DATEV (found by the random day)', async () => {
-    const store = new MemoryJournal();
-    const w = await makeWorld({ datevRunning: false, journal: store });
-    const missed = await w.tapi.pbx.incoming('201', '+49 89 1234567');
-    await w.settle();
-    await w.tapi.pbx.hangup(missed);
-    await w.settle();
-    await w.journal.flush();
-    const slow = store.disk.holdNextAppend(); // the disk is slow while the entry's CallID is saved
-    let begun = false;
-    void slow.begun.then(() => (begun = true));
-    await w.datev.driver.start();
-    await w.advance(31_000);
-    expect(begun).toBe(true);
+    const { w, slow } = await missedCallWhoseCallIdIsBeingSaved();
     // meanwhile a call rings briefly: DATEV takes its NewCall slowly and the caller hangs up before —
     // nothing going on on the phone, but for DATEV the call is live until it has the Absence
     await w.datev.driver.hangNotifications(2000, 1);
