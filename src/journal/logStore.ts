@@ -4,7 +4,8 @@
  * behind it — batched, in the order of the puts, never in the call path. When the log holds much more
  * than the live entries (more than 2 × live + COMPACT_SLACK records) it is rewritten with just the live
  * entries, atomically (the RecordLog keeps the old log whole until the new one is complete); puts made
- * meanwhile are appended to the new log. A write that fails is logged once and tried again after a
+ * while its records are made are appended to the old log at once, puts made while it is written to the
+ * new log after it. A write that fails is logged once and tried again after a
  * pause (at once by flush()); the entries stay in memory meanwhile. flush() resolves when everything
  * put before it is in the log and a compaction that was due has finished.
  *
@@ -238,14 +239,21 @@ export class LogJournalStore implements JournalStore {
    * failure; else it is a compaction, and a failure only puts the next one off (appends go on).
    */
   private async rewrite(needed: boolean): Promise<boolean> {
-    const live = this.order.list(); // frozen entries: a consistent snapshot while the work pauses
-    const taken = this.take(); // all in the snapshot; puts from now on are appended to the new log
-    const lines = new Array<string>(live.length);
+    // the live entries' records, made in slices (entries are frozen: a changed one is a new object); while
+    // the work pauses, a compaction appends what is put meanwhile to the old log, which stays whole until
+    // the new one replaces it — a change never waits for a compaction (a hard kill meanwhile keeps it)
+    const prepared = new Map<KeptEntry, string>();
     const slicer = this.slicer();
-    for (let i = 0; i < live.length; i++) {
-      lines[i] = recordOf(live[i]!);
-      if (slicer.due()) await slicer.yield();
+    for (const e of this.order.list()) {
+      prepared.set(e, recordOf(e));
+      if (slicer.due()) {
+        await slicer.yield();
+        if (!needed && this.pending.size > 0) await this.append();
+      }
     }
+    // the new log: every entry live now, in its version of now (those changed meanwhile made anew)
+    const lines = this.order.list().map((e) => prepared.get(e) ?? recordOf(e));
+    const taken = this.take(); // all in the new log; puts from now on are appended to it
     try {
       await this.log.rewrite(lines);
     } catch (e) {

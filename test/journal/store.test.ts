@@ -12,7 +12,8 @@ import { FileJournalStore } from '../../src/journal/fileStore';
 import { MemoryLogger } from '../../src/logging/logger';
 import { ManualClock } from '../../fakes/clock/manualClock';
 import { MemoryJournal } from '../../fakes/journal/memoryJournal';
-import { RETRY_FIRST_MS, RETRY_MAX_MS } from '../../src/journal/logStore';
+import { COMPACT_SLACK, RETRY_FIRST_MS, RETRY_MAX_MS } from '../../src/journal/logStore';
+import { stepSlicer } from '../../src/contacts/slicer';
 
 /** Stands in for DPAPI: the bytes on disk are not the plain key. */
 const xorCodec: FileCodec = {
@@ -312,3 +313,53 @@ describe('journal writes after a failure', () => {
     expect(store.disk.recordCount()).toBe(3);
   });
 });
+
+describe('LogJournalStore: a compaction does not hold the writes back', () => {
+  const turns = async (n: number): Promise<void> => {
+    for (let i = 0; i < n; i++) await new Promise<void>((r) => setImmediate(r));
+  };
+
+  it('a change made while a compaction serialises the live entries (in slices) is on disk at once, also for a process killed before the compaction ends', async () => {
+    const store = new MemoryJournal(undefined, undefined, undefined, stepSlicer(0)); // pauses after every entry
+    await store.load(now);
+    const live = 50;
+    for (let i = 0; i < live; i++) store.put(entry(i, new Date(now.getTime() - 100_000 + i)), now);
+    await store.flush();
+    // change every entry again until the log holds more than 2 × 50 + COMPACT_SLACK records: the compaction begins
+    let round = 0;
+    while (store.disk.recordCount() <= 2 * live + COMPACT_SLACK) {
+      round++;
+      for (let i = 0; i < live; i++) store.put(entry(i, new Date(now.getTime() - 100_000 + i), { attempts: round }), now);
+      await turns(3);
+    }
+    const rewrite = store.disk.holdNextRewrite();
+    let rewriting = false;
+    void rewrite.begun.then(() => (rewriting = true));
+    for (let i = 0; i < live; i++) store.put(entry(i, new Date(now.getTime() - 100_000 + i), { attempts: 1000 }), now);
+    await turns(5); // the compaction is under way: it pauses after every entry it serialises
+    expect(rewriting).toBe(false);
+    // a call ends now: its entry goes to the disk (appended to the old log) without waiting for the compaction
+    const late = entry(500, now, { datev: 'journal' });
+    store.put(late, now);
+    await turns(5);
+    expect(rewriting).toBe(false);
+    const killed = new MemoryJournal(store.disk.copy());
+    await killed.load(now);
+    expect(killed.get(late.callId)).toMatchObject({ datev: 'journal' });
+    // the compaction then ends with every entry in its last version
+    const flushed = store.flush();
+    await until(() => rewriting);
+    rewrite.release();
+    await flushed;
+    expect(store.disk.recordCount()).toBe(live + 1);
+    const after = store.reopen();
+    await after.load(now);
+    expect(after.entries()).toEqual(store.entries());
+    expect(after.entries().filter((e) => e.attempts === 1000)).toHaveLength(live);
+  });
+});
+
+async function until(f: () => boolean): Promise<void> {
+  for (let i = 0; i < 10_000 && !f(); i++) await new Promise<void>((r) => setImmediate(r));
+  expect(f()).toBe(true);
+}
