@@ -148,12 +148,23 @@ export class JournalDelivery {
     const data = journalData(e, callId, note?.text);
     // DATEV gets it only once its CallID is on disk: sent and then forgotten by a crash, it would go again
     // after the restart with a new CallID — a second entry in DATEV
-    /** Not sent now: back to pending, with the same CallID next time. */
+    /**
+     * Not sent now: back to pending, with the same CallID next time — on the entry as it is now (a note,
+     * a contact may have come while the disk was written; `e` is the copy from before).
+     */
     const putBack = (): void => {
       this.current = undefined;
-      const back = copyEntry(e);
-      if (note) back.notes[item.note!]!.state = 'pending';
-      else back.datev = 'pending';
+      const now = journal.get(e.callId);
+      if (!now) return;
+      const back = copyEntry(now);
+      if (note) {
+        const n = back.notes[item.note!];
+        if (n?.state !== 'sending') return;
+        n.state = 'pending';
+      } else {
+        if (back.datev !== 'sending') return;
+        back.datev = 'pending';
+      }
       journal.update(back);
     };
     journal.flush().then(

@@ -461,6 +461,28 @@ describe('calls while DATEV was closed are not lost', () => {
     expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0', 'NewJournal:0']);
   });
 
+  it('a change to an entry while its CallID is being saved (a note) survives the NewJournal being put back for a call that began (found by the random day)', async () => {
+    const { w, slow } = await missedCallWhoseCallIdIsBeingSaved();
+    const [missed] = w.journal.entries();
+    const talking = await w.tapi.pbx.incoming('201', '+49 30 7654321');
+    await w.settle();
+    await w.tapi.pbx.answer(talking);
+    await w.settle();
+    w.app.journal.journal.addNote(missed!.callId, 'Rückruf erbeten'); // e.g. from the call list
+    slow.release();
+    await w.settle();
+    await w.advance(1000);
+    expect(journals(w)).toHaveLength(0); // put back: a call is going on
+    expect(w.journal.get(missed!.callId)!.notes.map((n) => n.text)).toEqual(['Rückruf erbeten']);
+    await w.tapi.pbx.hangup(talking);
+    await w.settle();
+    await w.advance(1000);
+    expect(journals(w).map((n) => [n.data.CallState, n.data.Note])).toEqual([
+      [CallState.eCSAbsence, ''],
+      [CallState.eCSAbsence, 'Rückruf erbeten'],
+    ]);
+  });
+
   it('an entry whose NewJournal had no answer when the program stopped goes again with the same CallID', async () => {
     const store = new MemoryJournal();
     const first = await makeWorld({ datevRunning: false, journal: store, config: { datevTimeoutMs: 1000 } });
