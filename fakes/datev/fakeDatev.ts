@@ -269,8 +269,8 @@ export class FakeDatev {
         this.dispatch();
       }, this.timeoutMs);
     }
-    // one call at a time: a job that could finish now still waits for one DATEV is still in (a hung one
-    // whose end is due at this same moment finishes first: its timer is older)
+    // one call at a time: a job that could finish now still waits while DATEV is in another one (a hung
+    // one whose end is due at this same moment finishes first: its timer is older)
     const othersIn = this.slots.some((slot, i) => i !== index && slot.use !== 'idle');
     if (done <= now && !othersIn) queueMicrotask(finish);
     else

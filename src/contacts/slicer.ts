@@ -8,14 +8,6 @@ import { performance } from 'node:perf_hooks';
 /** Default slice: far below the 20 ms the app allows one block of the JavaScript thread. */
 export const DEFAULT_SLICE_MS = 5;
 
-/** A slicer that pauses after every `steps` checks, whatever the time (deterministic, for tests). */
-export function stepSlicer(steps: number): () => Slicer {
-  return () => {
-    let t = 0;
-    return new Slicer(steps, () => t++);
-  };
-}
-
 export class Slicer {
   private start: number;
   private yields = 0;

@@ -90,10 +90,8 @@ export class JournalDelivery {
    */
   private next(): Item | undefined {
     let best: Item | undefined;
-    let waiting = false;
     let unended: Item | undefined;
     for (const entry of this.d.journal.withWork()) {
-      if (entry.datev === 'waiting') waiting = true;
       if (entry.datev === 'unended') {
         // a call a DATEV has open from the program's earlier run: ended there first (DATEV takes no
         // NewJournal while it has a call going on), oldest first
@@ -113,7 +111,7 @@ export class JournalDelivery {
         if (!best || at < best.at) best = { entry, note: i, at };
       });
     }
-    return unended ?? (waiting ? undefined : best);
+    return unended ?? (this.callEndOnItsWay() ? undefined : best);
   }
 
   /** A call ended on the phone whose end DATEV has not answered yet: for DATEV it is still going on. */

@@ -373,7 +373,7 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
         const text = `Notiz ${seed}-${trail.length}`;
         w.windows.noteUser.save(open[0]!.id, text);
         notes.push(text);
-        trail.push(`note saved: ${text}${process.env.RANDOM_DAY_DUMP ? ` (${w.journal.entries().find((e) => e.notes.some((n) => n.text === text))?.callId ?? 'not in the journal yet'})` : ''}`);
+        trail.push(`note saved: ${text}`);
       },
     ],
     [

@@ -13,7 +13,7 @@ import { MemoryLogger } from '../../src/logging/logger';
 import { ManualClock } from '../../fakes/clock/manualClock';
 import { MemoryJournal } from '../../fakes/journal/memoryJournal';
 import { COMPACT_SLACK, RETRY_FIRST_MS, RETRY_MAX_MS } from '../../src/journal/logStore';
-import { stepSlicer } from '../../src/contacts/slicer';
+import { stepSlicer } from '../../fakes/clock/stepSlicer';
 
 /** Stands in for DPAPI: the bytes on disk are not the plain key. */
 const xorCodec: FileCodec = {

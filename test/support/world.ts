@@ -8,7 +8,7 @@ import { MemoryContacts } from '../../fakes/contacts/memoryContacts';
 import { FakeDatev } from '../../fakes/datev/fakeDatev';
 import { FakeDialogs } from '../../fakes/dialogs/fakeDialogs';
 import { FakeTapi } from '../../fakes/telephony/fakeTapi';
-import { stepSlicer } from '../../src/contacts/slicer';
+import { stepSlicer } from '../../fakes/clock/stepSlicer';
 import { MemoryJournal } from '../../fakes/journal/memoryJournal';
 import { FakeJournalWindows } from '../../fakes/journalWindows/fakeJournalWindows';
 

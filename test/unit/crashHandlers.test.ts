@@ -139,5 +139,4 @@ describe('the start after a native crash, prepared ahead (src/crashRestart.ts na
     const args = [exe, '--config', 'C:\\x y\\', '', 'say "hi"', 'a\\"b'];
     expect(splitWindowsCommandLine(windowsCommandLine(args))).toEqual(args);
   });
-
 });

@@ -97,14 +97,16 @@ export interface Display {
   stop(): Promise<void>;
 }
 
-/** The folder of the running wineserver of the prefix (its working directory; Debian's Wine 8 makes it
- * under $TMPDIR/wine-XXXXXX/server-<dev>-<inode>), undefined when none runs. */
-export function wineserverDir(prefix = paths.prefix): string | undefined {
+/**
+ * The running wineserver of the prefix: its pid and its folder (its working directory; Debian's Wine 8
+ * makes it under $TMPDIR/wine-XXXXXX/server-<dev>-<inode>), undefined when none runs.
+ */
+export function wineserverProcess(prefix = paths.prefix): { pid: number; dir: string } | undefined {
   for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       if (!path.basename(fs.readlinkSync(`/proc/${pid}/exe`)).startsWith('wineserver')) continue;
       if (!fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`WINEPREFIX=${prefix}`)) continue;
-      return fs.readlinkSync(`/proc/${pid}/cwd`);
+      return { pid: Number(pid), dir: fs.readlinkSync(`/proc/${pid}/cwd`) };
     } catch {
       // gone meanwhile, or not ours to read
     }
@@ -157,7 +159,7 @@ export async function startDisplay(): Promise<Display> {
   fs.writeSync(serverLog, `--- ${new Date().toISOString()} wineserver -p for ${paths.prefix}\n`);
   spawnSync(WINESERVER_START[0], WINESERVER_START.slice(1), { env, stdio: ['ignore', serverLog, serverLog] });
   fs.closeSync(serverLog);
-  const serverDir = wineserverDir();
+  const serverDir = wineserverProcess()?.dir;
   return {
     display,
     async stop() {

@@ -171,23 +171,20 @@ async function relatedProducts(upgradeCode: string): Promise<{ code: string; ver
       '',
     ].join('\r\n'),
   );
-  const complete = (r: { code: number | null; out: string }, lines: string[], codes: string[]): boolean => {
-    const count = lines.find((l) => l.startsWith('COUNT '));
-    return r.code === 0 && lines.includes('END') && !lines.some((l) => l.startsWith('ERROR ')) && count === `COUNT ${codes.length}`;
+  const ask = async () => {
+    const r = await wine(['cscript', '//nologo', winPath(vbs), upgradeCode], 60000);
+    const lines = r.out.split(/\r?\n/);
+    const codes = lines.flatMap((l) => /^PRODUCT (\{[0-9A-F-]+\})$/i.exec(l)?.[1] ?? []);
+    const complete = r.code === 0 && lines.includes('END') && !lines.some((l) => l.startsWith('ERROR ')) && lines.includes(`COUNT ${codes.length}`);
+    return { r, lines, codes, complete };
   };
-  const parse = (out: string) => {
-    const lines = out.split(/\r?\n/);
-    return { lines, codes: lines.flatMap((l) => /^PRODUCT (\{[0-9A-F-]+\})$/i.exec(l)?.[1] ?? []) };
-  };
-  let r = { code: null as number | null, out: '' };
-  let { lines, codes } = parse('');
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 500));
-    r = await wine(['cscript', '//nologo', winPath(vbs), upgradeCode], 60000);
-    ({ lines, codes } = parse(r.out));
-    if (complete(r, lines, codes)) break;
+  let a = await ask();
+  for (let attempt = 2; attempt <= 3 && !a.complete; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    a = await ask();
   }
-  if (!complete(r, lines, codes)) {
+  const { r, lines, codes } = a;
+  if (!a.complete) {
     throw new Error(`RelatedProducts(${upgradeCode}) did not answer in full (exit ${r.code}), three times; last output:\n${r.out}\n${installerRecords(upgradeCode)}`);
   }
   return codes.map((code) => {

@@ -9,27 +9,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { keepWineserverCore, WINESERVER_START, wineserverDir } from './env';
+import { keepWineserverCore, WINESERVER_START, wineserverProcess } from './env';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'wineserver-core-'));
 const prefix = path.join(scratch, 'prefix');
 const keep = path.join(scratch, 'logs');
 
-function serverPid(): number | undefined {
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (!path.basename(fs.readlinkSync(`/proc/${pid}/exe`)).startsWith('wineserver')) continue;
-      if (fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`WINEPREFIX=${prefix}`)) return Number(pid);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return undefined;
-}
-
 afterAll(() => {
-  const pid = serverPid();
-  if (pid !== undefined) process.kill(pid, 'SIGKILL');
+  const server = wineserverProcess(prefix);
+  if (server) process.kill(server.pid, 'SIGKILL');
   fs.rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -39,18 +27,17 @@ it('a wineserver that crashes leaves a core dump, which is kept with a line in t
   const serverLog = path.join(keep, 'wineserver.log');
   const started = spawnSync(WINESERVER_START[0], WINESERVER_START.slice(1), { env: { ...process.env, WINEPREFIX: prefix }, stdio: 'ignore' });
   expect(started.status).toBe(0);
-  const dir = wineserverDir(prefix);
-  expect(dir).toBeDefined();
+  const server = wineserverProcess(prefix);
+  expect(server).toBeDefined();
+  const dir = server!.dir;
   expect(keepWineserverCore(dir, serverLog, keep)).toBeUndefined(); // nothing to keep while it runs
-  const pid = serverPid();
-  expect(pid).toBeDefined();
-  process.kill(pid!, 'SIGSEGV'); // its handler says "wineserver crashed" and aborts
+  process.kill(server!.pid, 'SIGSEGV'); // its handler says "wineserver crashed" and aborts
   const end = Date.now() + 20000;
-  while (serverPid() !== undefined && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-  expect(serverPid()).toBeUndefined();
+  while (wineserverProcess(prefix) !== undefined && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  expect(wineserverProcess(prefix)).toBeUndefined();
   const kept = keepWineserverCore(dir, serverLog, keep);
   expect(kept).toMatch(/wineserver-core-/);
   expect(fs.statSync(kept!).size).toBeGreaterThan(0);
-  expect(fs.readdirSync(dir!).some((f) => f.startsWith('core'))).toBe(false);
+  expect(fs.readdirSync(dir).some((f) => f.startsWith('core'))).toBe(false);
   expect(fs.readFileSync(serverLog, 'utf8')).toContain(`a crashed wineserver left a core dump: ${kept}`);
 }, 60000);
