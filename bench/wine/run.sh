@@ -10,7 +10,8 @@
 #     (bench/wine/pkg-empty), the start-up reference beside the bare node.exe.
 # Environment: BENCH_SAMPLES (measured calls per kind, default 30) in BENCH_ROUNDS rounds (default 3),
 # BENCH_STARTS (cold and warm starts each, default 5), BENCH_CALLS (calls in the program's soak, default
-# 500), BENCH_IDLE_MS (wait before an idle RSS, default 5000), BENCH_MAIN (another entry, for experiments),
+# 500), BENCH_IDLE_MS (wait before an idle RSS, default 5000), BENCH_SETTLE_MS (wait before the settled
+# idle RSS, default 30000), BENCH_MAIN (another entry, for experiments),
 # BENCH_PROGRAM_CONFIG (JSON merged into the program's settings, for experiments).
 # BENCH_GAP_MS: pause before each measured call (default 0: right after DATEV has the previous end).
 set -euo pipefail
