@@ -29,6 +29,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const esbuild = require('esbuild');
+const { latin1Source } = require('./latin1-source.cjs');
 
 const ROOT = path.resolve(__dirname, '..');
 const SRC = path.join(ROOT, 'build', 'js', 'src');
@@ -71,7 +72,8 @@ const ALIASES = { 'zod/v4/locales/en.cjs': 'zod/v4/locales/en.js' };
 
 /**
  * The compiled files of the early registration (earlyStart.js and what it imports), copied to
- * build/bundle/early/ in their folders; returns their paths in build/js.
+ * build/bundle/early/ in their folders, as Latin-1 like the bundles (tsc keeps „“–… as they are; esbuild
+ * writes ASCII): one byte per character in V8; returns their paths in build/js.
  */
 async function copyEarlyModules() {
   const { metafile } = await esbuild.build({ entryPoints: [EARLY_ENTRY], bundle: true, platform: 'node', write: false, metafile: true, logLevel: 'warning' });
@@ -82,7 +84,7 @@ async function copyEarlyModules() {
   for (const f of files) {
     const to = path.join(EARLY_DIR, path.relative(SRC, f));
     fs.mkdirSync(path.dirname(to), { recursive: true });
-    fs.writeFileSync(to, fs.readFileSync(f, 'utf8').replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n'));
+    fs.writeFileSync(to, latin1Source(fs.readFileSync(f, 'utf8').replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n')).source);
   }
   return new Set(files);
 }
@@ -133,6 +135,15 @@ async function checkShims() {
   }
 }
 
+/** Every script in the exe is Latin-1: V8 holds a source with one character above U+00FF at two bytes per character. */
+function checkLatin1(dir) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile() || !e.name.endsWith('.js')) continue;
+    const file = path.join(e.parentPath ?? e.path, e.name);
+    if (latin1Source(fs.readFileSync(file, 'utf8')).count > 0) throw new Error(`${path.relative(ROOT, file)} has characters above U+00FF: V8 would keep it at two bytes per character`);
+  }
+}
+
 async function main() {
   await checkShims();
   const i = process.argv.indexOf('--metafile');
@@ -158,12 +169,15 @@ async function main() {
       alias: ALIASES,
       plugins: [earlyPlugin(early), shimPlugin],
       metafile: i > 0,
+      // the default, said here because it matters: ASCII output, so V8 keeps the source one byte per character
+      charset: 'ascii',
       logLevel: 'warning',
     });
     if (result.metafile) metafiles.push(result.metafile);
     console.log(`bundle: ${path.relative(ROOT, out)} (${(fs.statSync(out).size / 1024).toFixed(0)} KB)`);
   }
   console.log(`bundle: ${path.relative(ROOT, EARLY_DIR)}: ${[...early].map((f) => path.relative(SRC, f)).join(', ')}`);
+  checkLatin1(OUT_DIR);
   if (i > 0) fs.writeFileSync(process.argv[i + 1], JSON.stringify(metafiles));
 }
 

