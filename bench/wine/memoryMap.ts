@@ -7,7 +7,7 @@
  * under Wine moves by several MB from one start to the next; an A/B of a few MB needs more than one).
  * It names the threads of each (Wine gives a Linux thread the name SetThreadDescription gave the Windows
  * thread; a thread started by a named one inherits its name); BENCH_MAP_PKG=1 adds pkg --sea's own
- * (bench/wine/pkg-empty with --idle).
+ * (bench/wine/pkg-empty with --idle). Each idle figure is taken BENCH_IDLE_MS (default 20000) after the start.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,7 +17,8 @@ import { Bench, bareNodeTarget, benchNodeOptions, productSubject } from './bench
 import { dialCall, incomingCall } from './calls';
 import { sleep } from './clock';
 
-const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 5000);
+// settled: V8's memory reducer compacts the program's heap some seconds after start-up (bench/wine/main.ts SETTLE_MS)
+const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 20000);
 const CALLS = Number(process.env.BENCH_MAP_CALLS ?? 20);
 const STARTS = Math.max(1, Number(process.env.BENCH_MAP_STARTS ?? 1));
 
