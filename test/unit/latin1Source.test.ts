@@ -24,7 +24,9 @@ describe('latin1Source', () => {
       'const t = `${s} → ✓`;',
       'const r = /[–—]/.test("a—b") && /\\u{1F600}|😀/u.test("😀");',
       'const grüßΩ = 1;',
-      'result = [s, t, r, grüßΩ, "😀".length];',
+      // identity escapes of such a character, and an escaped backslash before one
+      'const e = ["\\—", /\\—/.test("—"), `\\—`, "\\\\—"];',
+      'result = [s, t, r, grüßΩ, "😀".length, e];',
     ].join('\n');
     const { source, count } = latin1Source(text);
     expect(isLatin1(source)).toBe(true);
@@ -35,7 +37,7 @@ describe('latin1Source', () => {
       return context.result;
     };
     expect(run(source)).toEqual(run(text));
-    expect(run(source)).toEqual(['Gespräch – „Notiz“ …', 'Gespräch – „Notiz“ … → ✓', true, 1, 2]);
+    expect(run(source)).toEqual(['Gespräch – „Notiz“ …', 'Gespräch – „Notiz“ … → ✓', true, 1, 2, ['—', true, '—', '\\—']]);
   });
 
   it("makes pkg's SEA bootstrap Latin-1 and it still compiles", () => {
