@@ -17,7 +17,7 @@ import { CallState, Direction, type RawCallData } from '../../src/datev/callData
 import type { NotificationMethod } from '../../src/datev/port';
 import { AppProcess, E2E_DIR, packagedTarget, primaryTarget, startApp, type AppTarget } from './appProcess';
 import { FakeDatevProcess } from './datevDriver';
-import { screenshot, wineEnv, winPath } from './env';
+import { removeUserData, screenshot, wineEnv, winPath } from './env';
 import { FakeTapiServer, type FakeTapiPbx } from './pbxDriver';
 import { listWindows, winUser, type WinUserWindow } from './winUser';
 import { buildWineFakes } from './fakeBuilds';
@@ -46,6 +46,7 @@ beforeAll(async () => {
   if (!display) throw new Error('no X display: run the Wine tests with vitest.wine.config.ts (npm run test:wine)');
   buildWineFakes();
   fs.mkdirSync(E2E_DIR, { recursive: true });
+  removeUserData();
   csvFile = path.join(E2E_DIR, 'contacts.csv');
   const rows = Object.values(CONTACTS).map((c) => `${c.number};${c.name};${c.id};${c.source}`);
   fs.writeFileSync(csvFile, ['Nummer;Name;ID;DataSource', ...rows, ''].join('\r\n'), 'utf8');
@@ -54,6 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
+  removeUserData();
 });
 
 // ------------------------------------------------------------------------------------------- helpers

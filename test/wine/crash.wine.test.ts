@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CallState } from '../../src/datev/callData';
 import { E2E_DIR, primaryTarget, startApp, type AppProcess } from './appProcess';
 import { FakeDatevProcess } from './datevDriver';
-import { coverageEnv, paths, VIRTUAL_DESKTOP, wineEnv, winPath } from './env';
+import { coverageEnv, removeUserData, VIRTUAL_DESKTOP, wineEnv, winPath } from './env';
 import { FakeTapiServer, type FakeTapiPbx } from './pbxDriver';
 import { buildWineFakes } from './fakeBuilds';
 
@@ -24,15 +24,6 @@ const LINE_NAME = 'Wildix 201 Anna Schmidt';
 const LINE_ADDRESS = '201';
 
 let server: FakeTapiServer;
-
-/** The program's files in the prefix (journal, learned numbers): this file starts and ends without them. */
-function removeUserData(): void {
-  const users = `${paths.prefix}/drive_c/users`;
-  for (const user of fs.existsSync(users) ? fs.readdirSync(users) : []) {
-    const dir = `${users}/${user}/AppData/Local/Wildix/DatevCti`;
-    for (const f of ['journal.dat', 'learned-contacts.json', 'last-contact-choices.json']) fs.rmSync(`${dir}/${f}`, { force: true });
-  }
-}
 
 beforeAll(async () => {
   if (!display) throw new Error('no X display: run the Wine tests with vitest.wine.config.ts (npm run test:wine)');

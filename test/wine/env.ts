@@ -5,6 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { JOURNAL_FILE } from '../../src/journal/fileStore';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const NODE_WIN_VERSION = process.env.NODE_WIN_VERSION ?? '22.23.3';
@@ -24,6 +25,25 @@ export const paths = {
 };
 
 /** Z:\… path of a Unix path, for arguments to Windows programs. */
+/**
+ * Removes the program's own files from every user profile of the prefix (…\AppData\Local\Wildix\DatevCti):
+ * the journal (with its set-aside and temporary copies), the learned numbers and the last contact choices.
+ * A program killed in one test file leaves its calls in the journal, and the next program started in the
+ * prefix delivers them to DATEV as NewJournal: each file that starts the program starts and ends without
+ * them. The rest of that folder (a stored DATEVconnect password) stays.
+ */
+export function removeUserData(prefix = paths.prefix): void {
+  const users = path.join(prefix, 'drive_c', 'users');
+  for (const user of fs.existsSync(users) ? fs.readdirSync(users) : []) {
+    const dir = path.join(users, user, 'AppData', 'Local', 'Wildix', 'DatevCti');
+    if (!fs.existsSync(dir)) continue;
+    for (const f of fs.readdirSync(dir)) {
+      if (USER_DATA_FILES.some((name) => f === name || f.startsWith(`${name}.`))) fs.rmSync(path.join(dir, f), { force: true });
+    }
+  }
+}
+const USER_DATA_FILES = [JOURNAL_FILE, 'learned-contacts.json', 'last-contact-choices.json'];
+
 export function winPath(unixPath: string): string {
   return `Z:${path.resolve(unixPath).replace(/\//g, '\\')}`;
 }

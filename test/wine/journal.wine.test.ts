@@ -31,12 +31,11 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RecordedNotification } from '../../contracts/harness';
 import { CallState, DATEV_FIELDS, Direction } from '../../src/datev/callData';
-import { JOURNAL_FILE } from '../../src/journal/fileStore';
 import { CHOOSER_TITLE, COLUMNS, LABELS, NOTE_TITLE } from '../../src/journal/texts';
 import { CHOOSER_STATUS } from '../../src/journal/texts';
 import { E2E_DIR, primaryTarget, startApp, type AppProcess } from './appProcess';
 import { FakeDatevProcess } from './datevDriver';
-import { paths, screenshot, VIRTUAL_DESKTOP, wineEnv, winPath } from './env';
+import { paths, removeUserData, screenshot, VIRTUAL_DESKTOP, wineEnv, winPath } from './env';
 import { FakeTapiServer, type FakeTapiPbx } from './pbxDriver';
 import { clickButton, listWindows, newestWindow, selectRow, typeInto, winUserJsonSync, type WinUserWindow } from './winUser';
 import { buildWineFakes } from './fakeBuilds';
@@ -64,17 +63,6 @@ const UNKNOWN = '+4930111222333';
 let server: FakeTapiServer;
 let csvFile: string;
 
-/** The program's files in the prefix: the journal and the learned numbers (this file starts and ends without them). */
-function userDataFiles(): string[] {
-  const users = path.join(paths.prefix, 'drive_c', 'users');
-  const out: string[] = [];
-  for (const user of fs.existsSync(users) ? fs.readdirSync(users) : []) {
-    const dir = path.join(users, user, 'AppData', 'Local', 'Wildix', 'DatevCti');
-    for (const f of [JOURNAL_FILE, 'learned-contacts.json', 'last-contact-choices.json']) out.push(path.join(dir, f));
-  }
-  return out;
-}
-const removeUserData = (): void => userDataFiles().forEach((f) => fs.rmSync(f, { force: true }));
 
 beforeAll(async () => {
   if (!display) throw new Error('no X display: run the Wine tests with vitest.wine.config.ts (npm run test:wine)');

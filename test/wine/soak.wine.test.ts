@@ -18,7 +18,7 @@ import { STATUS_FILE, type StatusReport } from '../../src/app/statusReport';
 import { CallState } from '../../src/datev/callData';
 import { E2E_DIR, primaryTarget, startApp, type AppProcess } from './appProcess';
 import { FakeDatevProcess } from './datevDriver';
-import { wineEnv } from './env';
+import { removeUserData, wineEnv } from './env';
 import { FakeTapiServer, type FakeTapiPbx } from './pbxDriver';
 import { listWindows, winUser } from './winUser';
 import { buildWineFakes } from './fakeBuilds';
@@ -213,6 +213,7 @@ function liveSequence(kind: Kind): [string, CallState][] {
 beforeAll(async () => {
   buildWineFakes();
   fs.mkdirSync(E2E_DIR, { recursive: true });
+  removeUserData(); // no calls a program killed earlier in this prefix left in the journal
   server = await FakeTapiServer.start();
   datev = new FakeDatevProcess({ env, commandTimeoutMs: 60000, checkRules: true });
   await datev.ready;
@@ -242,6 +243,7 @@ afterAll(async () => {
   await pbx?.dispose();
   await datev?.close();
   await server?.close();
+  removeUserData();
 });
 
 describe(`a working day in one process lifetime (${primaryTarget().label})`, () => {

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { primaryTarget, startApp, type AppProcess } from './appProcess';
 import { FakeDatevProcess } from './datevDriver';
-import { paths, ROOT, screenshot, VIRTUAL_DESKTOP, wineEnv } from './env';
+import { paths, removeUserData, ROOT, screenshot, VIRTUAL_DESKTOP, wineEnv } from './env';
 import { FakeTapiServer } from './pbxDriver';
 import { COLUMNS, CALL_LIST_TITLE, LABELS } from '../../src/journal/texts';
 import { listWindows, newestWindow, winUser, type WinUserWindow } from './winUser';
@@ -142,11 +142,13 @@ beforeAll(async () => {
   buildWineFakes();
   expect(fs.existsSync(paths.winUser)).toBe(true);
   buildTrayLocate();
+  removeUserData();
   server = await FakeTapiServer.start();
 });
 
 afterAll(async () => {
   await server?.close();
+  removeUserData();
 });
 
 async function statusBox(): Promise<WinUserWindow> {
