@@ -128,7 +128,14 @@ export class AppProcess {
     this.configFile = path.join(this.dir, 'config.json');
     this.outFile = path.join(this.dir, 'stdout.txt');
     fs.writeFileSync(this.configFile, JSON.stringify(options.config, null, 2));
-    const extra: Record<string, string> = { ...(options.target.measured ? coverageEnv() : {}), ...(options.env ?? {}) };
+    // Wine's errors (class err: an unhandled exception, a page fault) go to the program's output, where a
+    // test that finds the process gone shows them; its fixmes do not (WINEDEBUG is -all for the other Wine
+    // processes of the tests; WILDIX_WINEDEBUG sets both)
+    const extra: Record<string, string> = {
+      WINEDEBUG: process.env.WILDIX_WINEDEBUG ?? 'fixme-all',
+      ...(options.target.measured ? coverageEnv() : {}),
+      ...(options.env ?? {}),
+    };
     if (options.dllOverrides) extra.WINEDLLOVERRIDES = options.dllOverrides;
     const [exe, ...lead] = options.target.command;
     const argv = [

@@ -90,7 +90,7 @@ export function wineEnv(display: string, extra: Record<string, string> = {}): No
   return {
     ...process.env,
     WINEPREFIX: paths.prefix,
-    WINEDEBUG: process.env.WILDIX_WINEDEBUG ?? '-all', // e.g. WILDIX_WINEDEBUG=-fixme to see Wine's errors (crashes) in the program's output
+    WINEDEBUG: process.env.WILDIX_WINEDEBUG ?? '-all', // the program's own processes: appProcess.ts (Wine's errors on)
     DISPLAY: display,
     ...extra,
     WINEDLLOVERRIDES: overrides,
