@@ -49,6 +49,14 @@ const SETTLE_MS = Math.max(IDLE_MS, Number(process.env.BENCH_SETTLE_MS ?? 30000)
 const GAP_MS = Number(process.env.BENCH_GAP_MS ?? 0);
 const OUT = path.join(ROOT, '.cache', 'bench', 'wine.json');
 
+/** The process's memory IDLE_MS from now and again SETTLE_MS from now. */
+async function idleAndSettled(pid: number): Promise<{ idle: Memory; settled: Memory }> {
+  await sleep(IDLE_MS);
+  const idle = memoryOf(pid);
+  await sleep(SETTLE_MS - IDLE_MS);
+  return { idle, settled: memoryOf(pid) };
+}
+
 const t0 = Date.now();
 function step(text: string): void {
   console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${text}`);
@@ -140,10 +148,7 @@ async function soakPhase(bench: Bench): Promise<Soak> {
   try {
     await bench.ready(r);
     const pid = await r.app.waitForProgramPid();
-    await sleep(IDLE_MS);
-    const idle = memoryOf(pid);
-    await sleep(SETTLE_MS - IDLE_MS);
-    const settled = memoryOf(pid);
+    const { idle, settled } = await idleAndSettled(pid);
     step(`program soak: idle RSS ${mb(idle.rssMB)}, settled ${mb(settled.rssMB)}; ${CALLS} calls…`);
     await bench.forget();
     const lateIncoming: IncomingSample[] = [];
@@ -163,10 +168,7 @@ async function soakPhase(bench: Bench): Promise<Soak> {
         await bench.forget(); // the fake DATEV's bookkeeping stays small
       }
     }
-    await sleep(IDLE_MS);
-    const after = memoryOf(pid);
-    await sleep(SETTLE_MS - IDLE_MS);
-    const afterSettled = memoryOf(pid);
+    const { idle: after, settled: afterSettled } = await idleAndSettled(pid);
     step(`program soak: RSS ${IDLE_MS / 1000} s after ${CALLS} calls ${mb(after.rssMB)}, ${SETTLE_MS / 1000} s after ${mb(afterSettled.rssMB)}`);
     return { idle, settled, after, afterSettled, rssTrend, calls: CALLS, lateIncoming, log: r.app.logText() };
   } finally {
@@ -211,11 +213,8 @@ interface ReferenceIdle extends Memory {
 async function referenceIdle(bench: Bench, target: AppTarget, name: string): Promise<ReferenceIdle> {
   const app = startApp({ display: bench.display.display, target, name, config: {} });
   try {
-    const pid = await app.waitForProgramPid();
-    await sleep(IDLE_MS);
-    const early = memoryOf(pid);
-    await sleep(SETTLE_MS - IDLE_MS);
-    return { ...early, settled: memoryOf(pid) };
+    const { idle, settled } = await idleAndSettled(await app.waitForProgramPid());
+    return { ...idle, settled };
   } finally {
     await app.interrupt(10000).catch(() => app.killHard().catch(() => undefined));
     await app.dispose();

@@ -12,8 +12,8 @@ import { NodeHttpTransport, type HttpTransport } from './datevconnect/http';
 import { DatevConnectSource } from './datevconnect/source';
 import { ContactDirectory } from './directory';
 import type { FileCodec } from './jsonFile';
-import { LastChoiceStore } from './lastChoice';
-import { LearnedStore } from './learned';
+import { LAST_CHOICES_FILE, LastChoiceStore } from './lastChoice';
+import { LEARNED_FILE, LearnedStore } from './learned';
 import type { Logger } from './logger';
 import { ManualList } from './manualList';
 import { numberRulesOrDefaults, type NumberRules } from './numbers';
@@ -135,9 +135,9 @@ export function createContactDirectory(env: ContactDirectoryEnv): { directory: C
     logger: env.logger,
     ambiguity: c.ambiguity,
     datevConnect: source,
-    learned: c.learnFromDial ? new LearnedStore({ file: join(env.dataDir, 'learned-contacts.json'), rules, logger: env.logger, now, codec: env.codec }) : undefined,
+    learned: c.learnFromDial ? new LearnedStore({ file: join(env.dataDir, LEARNED_FILE), rules, logger: env.logger, now, codec: env.codec }) : undefined,
     manual: c.manualListFile !== '' ? new ManualList(c.manualListFile, rules, env.logger) : undefined,
-    lastChoices: new LastChoiceStore(join(env.dataDir, 'last-contact-choices.json'), env.logger, now, env.codec),
+    lastChoices: new LastChoiceStore(join(env.dataDir, LAST_CHOICES_FILE), env.logger, now, env.codec),
     clock: env.clock,
   });
   return {

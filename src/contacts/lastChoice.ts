@@ -23,6 +23,9 @@ function isChoiceFile(v: unknown): v is ChoiceFile {
   );
 }
 
+/** The last contact choices' file in the user's data folder (%LOCALAPPDATA%\Wildix\DatevCti). */
+export const LAST_CHOICES_FILE = 'last-contact-choices.json';
+
 export class LastChoiceStore {
   private readonly file: JsonFile<ChoiceFile>;
   private readonly choices = new Map<string, Choice>();

@@ -39,6 +39,9 @@ export interface LearnedStoreOptions {
   sliceMs?: number;
 }
 
+/** The learned numbers' file in the user's data folder (%LOCALAPPDATA%\Wildix\DatevCti). */
+export const LEARNED_FILE = 'learned-contacts.json';
+
 export class LearnedStore {
   private readonly file: BlobFile;
   private saving: Promise<void> = Promise.resolve();

@@ -5,6 +5,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { LAST_CHOICES_FILE } from '../../src/contacts/lastChoice';
+import { LEARNED_FILE } from '../../src/contacts/learned';
 import { JOURNAL_FILE } from '../../src/journal/fileStore';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -24,7 +26,6 @@ export const paths = {
   screenshots: path.join(ROOT, '.cache', 'screenshots'),
 };
 
-/** Z:\… path of a Unix path, for arguments to Windows programs. */
 /**
  * Removes the program's own files from every user profile of the prefix (…\AppData\Local\Wildix\DatevCti):
  * the journal (with its set-aside and temporary copies), the learned numbers and the last contact choices.
@@ -42,8 +43,9 @@ export function removeUserData(prefix = paths.prefix): void {
     }
   }
 }
-const USER_DATA_FILES = [JOURNAL_FILE, 'learned-contacts.json', 'last-contact-choices.json'];
+const USER_DATA_FILES = [JOURNAL_FILE, LEARNED_FILE, LAST_CHOICES_FILE];
 
+/** Z:\… path of a Unix path, for arguments to Windows programs. */
 export function winPath(unixPath: string): string {
   return `Z:${path.resolve(unixPath).replace(/\//g, '\\')}`;
 }
