@@ -12,6 +12,7 @@
 #include <objbase.h>
 #include <oleauto.h>
 
+#include <array>
 #include <cmath>
 #include <deque>
 #include <functional>
@@ -382,6 +383,41 @@ class NotificationObject final : public IDispatch {
   Behaviour* b_;
   bool viaVtable_;
   int instance_;
+};
+
+// ---- a Wine 8 COM deadlock, kept out of the way --------------------------------------------------
+
+// Seen in a soak run (thread dump of 2026-12-05): the program released its last proxy of one of this
+// process's interfaces; the RemRelease, dispatched on this STA thread while it waited in a call to the
+// program, deleted the last interface stub of that IID, and Wine's COM then unregistered the IID's RPC
+// interface *waiting for the calls on it that were already in* (combase rpc_unregister_interface →
+// RpcServerUnregisterIf(WaitForCallsToComplete)) — calls of the program's other threads that wait for
+// this same thread to dispatch them. A deadlock for good: the fake stopped answering anyone.
+// A table-strong marshal of one object per IID this process exports, never released, keeps every such
+// IID registered for the process's life, so no stub's end unregisters one. (Windows' COM is not known to
+// do this; the program itself runs no such wait on a thread that DATEV's calls need.)
+class InterfacePins {
+ public:
+  void Pin(IUnknown* object, REFIID iid) {
+    ComPtr<IStream> stream;
+    if (FAILED(CreateStreamOnHGlobal(nullptr, TRUE, stream.Put()))) return;
+    if (SUCCEEDED(CoMarshalInterface(stream.Get(), iid, object, MSHCTX_LOCAL, nullptr, MSHLFLAGS_TABLESTRONG))) {
+      streams_.push_back(stream);
+    }
+  }
+  size_t Count() const { return streams_.size(); }
+  // Before CoUninitialize.
+  void ReleaseAll() {
+    for (ComPtr<IStream>& s : streams_) {
+      LARGE_INTEGER zero{};
+      s->Seek(zero, STREAM_SEEK_SET, nullptr);
+      CoReleaseMarshalData(s.Get());
+    }
+    streams_.clear();
+  }
+
+ private:
+  std::vector<ComPtr<IStream>> streams_;
 };
 
 // ---- the fake's state and commands ------------------------------------------------------------
@@ -981,6 +1017,23 @@ int wmain(int argc, wchar_t** argv) {
   BusyFilter filter(&fake.behaviour);
   CoRegisterMessageFilter(&filter, nullptr);
   if (registerTypeLib) fake.RegisterTypeLib();
+  // every IID the program can hold a proxy of (see InterfacePins): the notification object's and the
+  // call-data objects' (a marshal of IDatevCtiData needs the type library; without it none is made)
+  InterfacePins pins;
+  {
+    static Behaviour none;  // the pinned object lives as long as the process (its Invoke is never reached)
+    ComPtr<IDispatch> notification(new NotificationObject(nullptr, &none, false, 0), false);
+    datev::CallDataObject* raw = nullptr;
+    std::array<VARIANT, datev::kFieldCount> noValues{};
+    std::array<bool, datev::kFieldCount> absent{};
+    if (SUCCEEDED(datev::CallDataObject::CreateRaw(noValues, absent, &raw))) {
+      ComPtr<IDispatch> data(static_cast<IDispatch*>(static_cast<datev::IDatevCtiDataDual*>(raw)), false);
+      pins.Pin(data.Get(), IID_IUnknown);
+      pins.Pin(data.Get(), IID_IDispatch);
+      pins.Pin(data.Get(), datev::kIidData);
+    }
+    pins.Pin(notification.Get(), datev::kIidNotification);
+  }
   HRESULT startHr = start ? fake.Start() : S_FALSE;
   Value ready = Value::Obj();
   ready.Set("event", Value::Str("ready"));
@@ -988,6 +1041,7 @@ int wmain(int argc, wchar_t** argv) {
   ready.Set("typeLib", Value::Str(fake.typeLib));
   ready.Set("started", Value::Bool(fake.object != nullptr));
   ready.Set("startHresult", Value::Num(Hr(startHr)));
+  ready.Set("pinnedInterfaces", Value::Num(static_cast<double>(pins.Count())));
   WriteLine(ready);
   std::thread reader(ReadStdin);
   reader.detach();  // blocked in ReadFile; ends with the process
@@ -998,6 +1052,7 @@ int wmain(int argc, wchar_t** argv) {
   }
   fake.Stop();
   fake.behaviour.kept.clear();
+  pins.ReleaseAll();
   CoRegisterMessageFilter(nullptr, nullptr);
   CoUninitialize();
   return 0;

@@ -261,6 +261,16 @@ describe('native COM under Wine: late-bound IDispatch', () => {
 });
 
 describe('native COM under Wine: beyond the contract', () => {
+  it("the fake DATEV keeps each IID it exports registered for its life (Wine's COM deadlock on a stub's end, fakes/datev-exe InterfacePins)", async () => {
+    const datev = await fakeDatev();
+    try {
+      // IUnknown, IDispatch and IDatevCtiData of a call-data object, IDatevCtiNotification (the last two need DATEV's type library)
+      expect(await datev.ready).toMatchObject({ typeLib: expect.stringMatching(/^registered/), pinnedInterfaces: 4 });
+    } finally {
+      await datev.close();
+    }
+  });
+
   it('fails Dial with a null call data object (E_POINTER) without calling the handler, then keeps serving', async () => {
     const datev = await fakeDatev();
     const port = host.remoteDatevPort();

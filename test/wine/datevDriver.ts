@@ -89,6 +89,8 @@ export interface FakeDatevReady {
   pid: number;
   typeLib: string;
   started: boolean;
+  /** IIDs the fake keeps registered for its life (a Wine COM deadlock, fakes/datev-exe/main.cc InterfacePins). */
+  pinnedInterfaces: number;
 }
 
 function encodeValue(v: unknown): Json {
@@ -186,7 +188,7 @@ export class FakeDatevProcess implements DatevDriver {
         }
         if (msg.event === 'ready') {
           clearTimeout(readyTimer);
-          onReady({ pid: msg.pid as number, typeLib: String(msg.typeLib), started: msg.started === true });
+          onReady({ pid: msg.pid as number, typeLib: String(msg.typeLib), started: msg.started === true, pinnedInterfaces: Number(msg.pinnedInterfaces ?? 0) });
           continue;
         }
         const id = typeof msg.id === 'number' ? msg.id : -1;
