@@ -1,6 +1,8 @@
 #include "tapi/tapi_api.h"
 
 #include <cstring>
+#include <mutex>
+#include <string>
 
 #include "tapi/text.h"
 
@@ -23,18 +25,91 @@ void Pin(HMODULE module) {
                      reinterpret_cast<LPCWSTR>(module), &pinned);
 }
 
+// The library the process loaded (see LoadedFrom); written once per successful load.
+std::mutex g_loadedMutex;
+std::string g_loadedFrom;
+
+// A tapi32.dll beside `module` (the addon or the exe), or nullptr.
+HMODULE LoadBeside(HMODULE module, std::wstring *path) {
+  std::wstring file(MAX_PATH, L'\0');
+  for (;;) {
+    DWORD n = GetModuleFileNameW(module, file.data(), static_cast<DWORD>(file.size()));
+    if (n == 0) return nullptr;
+    if (n < file.size()) {
+      file.resize(n);
+      break;
+    }
+    if (file.size() >= 32768) return nullptr;
+    file.resize(file.size() * 2);
+  }
+  size_t slash = file.find_last_of(L"\\/");
+  if (slash == std::wstring::npos) return nullptr;
+  *path = file.substr(0, slash + 1) + L"tapi32.dll";
+  if (GetFileAttributesW(path->c_str()) == INVALID_FILE_ATTRIBUTES) return nullptr;
+  return LoadLibraryExW(path->c_str(), nullptr, LOAD_WITH_ALTERED_SEARCH_PATH);
+}
+
+// This addon's own module (the .node file).
+HMODULE ThisModule() {
+  HMODULE self = nullptr;
+  GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                     reinterpret_cast<LPCWSTR>(&ThisModule), &self);
+  return self;
+}
+
 }  // namespace
 
+std::string LoadedFrom() {
+  std::lock_guard<std::mutex> lock(g_loadedMutex);
+  return g_loadedFrom;
+}
+
 bool TapiApi::Load(std::string *failedFn, std::string *error) {
-  // Only Windows' own tapi32.dll: no environment variable, path or search order can make the program
-  // load another one (tests put their fake where Windows looks for it, see fakes/tapi32/README.md).
-  module_ = LoadLibraryExW(L"tapi32.dll", nullptr, LOAD_LIBRARY_SEARCH_SYSTEM32);
-  const std::string shown = "tapi32.dll (System32)";
-  if (module_ == nullptr) {
-    *failedFn = "LoadLibraryExW";
-    *error = "TAPI is not available: " + shown + " could not be loaded (Windows error " +
-             std::to_string(GetLastError()) + ")";
-    return false;
+  // Windows' own tapi32.dll from System32 (LOAD_LIBRARY_SEARCH_SYSTEM32: no search order or current
+  // directory can put another one in its place). Two ways for a test double, as tapi.md §3.2 has them:
+  //   - TAPI_DLL, a full path (a fake under its own file name needs no Wine DLL override), and
+  //   - only when System32 has none that loads -- never on Windows, whose tapi32 is part of the system;
+  //     under Wine with WINEDLLOVERRIDES=tapi32=n and the fake placed beside the addon or the exe
+  //     (feasibility-tapi.md) -- a tapi32.dll beside this addon, then beside the exe.
+  // Which one was loaded is in LoadedFrom() (the program logs it when it is not System32's).
+  std::string shown = "tapi32.dll (System32)";
+  std::wstring from;
+  DWORD systemError = 0;
+  wchar_t configured[MAX_PATH + 1] = {};
+  DWORD n = GetEnvironmentVariableW(L"TAPI_DLL", configured, MAX_PATH + 1);
+  if (n > 0 && n <= MAX_PATH) {
+    from = configured;
+    shown = WideToUtf8(from) + " (TAPI_DLL)";
+    module_ = LoadLibraryExW(configured, nullptr, LOAD_WITH_ALTERED_SEARCH_PATH);
+    if (module_ == nullptr) {
+      *failedFn = "LoadLibraryExW";
+      *error = "TAPI is not available: " + shown + " could not be loaded (Windows error " +
+               std::to_string(GetLastError()) + "); remove TAPI_DLL to use Windows' own tapi32.dll";
+      return false;
+    }
+    from += L" (TAPI_DLL)";
+  } else {
+    module_ = LoadLibraryExW(L"tapi32.dll", nullptr, LOAD_LIBRARY_SEARCH_SYSTEM32);
+    if (module_ == nullptr) {
+      systemError = GetLastError();
+      std::wstring beside;
+      if (HMODULE self = ThisModule()) module_ = LoadBeside(self, &beside);
+      if (module_ == nullptr) module_ = LoadBeside(GetModuleHandleW(nullptr), &beside);
+      if (module_ != nullptr) {
+        from = beside + L" (System32 has none that loads)";
+        shown = WideToUtf8(beside);
+      }
+    }
+    if (module_ == nullptr) {
+      *failedFn = "LoadLibraryExW";
+      *error = "TAPI is not available: " + shown + " could not be loaded (Windows error " +
+               std::to_string(systemError) + ")";
+      return false;
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(g_loadedMutex);
+    g_loadedFrom = WideToUtf8(from);  // "" for System32's
   }
   Pin(module_);  // before anything can fail: a loaded tapi32 stays loaded (see tapi_api.h)
   struct Required {

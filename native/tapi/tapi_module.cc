@@ -207,6 +207,7 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
                            InstanceMethod<&SessionWrap::GetCallState>("getCallState"),
                            InstanceMethod<&SessionWrap::Shutdown>("shutdown"),
                            InstanceMethod<&SessionWrap::Abandon>("abandon"),
+                           InstanceMethod<&SessionWrap::Library>("library"),
                        });
   }
 
@@ -387,6 +388,9 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
     }
     return deferred.Promise();
   }
+
+  // library(): where the loaded tapi32.dll came from, "" for Windows' own (tapi::LoadedFrom).
+  Napi::Value Library(const Napi::CallbackInfo &info) { return Napi::String::New(info.Env(), tapi::LoadedFrom()); }
 
   // Gives the TAPI thread up (it hangs in a TSP call): no event or result comes any more, every
   // pending promise rejects with `timeoutMs`, later calls reject with LINEERR_UNINITIALIZED. Returns

@@ -87,6 +87,8 @@ export interface NativeTapiSession {
    * comes any more. false when there was none.
    */
   abandon(): boolean;
+  /** Where the loaded tapi32.dll came from: "" for Windows' own from System32, else its path and why. */
+  library(): string;
 }
 
 export interface NativeTapiSessionOptions {
@@ -106,6 +108,11 @@ export interface NativeTelephonyPortOptions {
   closeTimeoutMs?: number;
   /** Receives errors thrown by event listeners (default: ignored, a listener cannot break TAPI). */
   onListenerError?: (error: unknown) => void;
+  /**
+   * Told once TAPI is initialized when its tapi32.dll is not Windows' own from System32 (a test double:
+   * TAPI_DLL, or one beside the addon or exe where System32 has none that loads — under Wine only).
+   */
+  onForeignLibrary?: (from: string) => void;
 }
 
 function toTelephonyError(err: unknown, fallbackFn: string): TelephonyError {
@@ -194,6 +201,8 @@ export class NativeTelephonyPort implements TelephonyPort {
     try {
       const lines = await session.initialize(appName);
       this.session = session;
+      const from = session.library();
+      if (from !== '') this.options.onForeignLibrary?.(from);
       this.lines = lines.map(lineInfo);
       return this.lines.map((l) => ({ ...l, addresses: [...l.addresses] }));
     } catch (err) {

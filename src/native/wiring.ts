@@ -61,7 +61,10 @@ export async function createNativeWiring(config: Config, log: Logger, early?: Ea
   } else {
     datev = new NativeDatevPort(com, { notifyTimeoutMs: config.datevTimeoutMs, lookAheadMs: config.datevLookAheadMs, log: comLog });
   }
-  const telephony = new NativeTelephonyPort({ onListenerError: (e) => log.error(`telephony listener failed: ${(e as Error).message}`) });
+  const telephony = new NativeTelephonyPort({
+    onListenerError: (e) => log.error(`telephony listener failed: ${(e as Error).message}`),
+    onForeignLibrary: (from) => log.warn(`TAPI: tapi32.dll loaded from ${from}, not Windows' own from System32 (a test double?)`),
+  });
   const dialogs = new Win32DialogPort(addon.ui);
   const dataDir = userDataDir();
   const dc = config.contacts.datevConnect;

@@ -61,6 +61,8 @@ class Scripted implements NativeTapiSession {
     this.abandoned++;
     return true;
   };
+  loadedFrom = '';
+  library = (): string => this.loadedFrom;
 }
 
 function nativeTimeout(fn: string, timeoutMs: number): Error {
@@ -82,6 +84,17 @@ describe('NativeTelephonyPort: bounded lineClose / lineShutdown', () => {
     expect(typeof native.created[0]!.args[0]).toBe('function');
     expect(native.created[0]!.args.slice(1)).toEqual([{ closeTimeoutMs: 750 }]);
     expect(JSON.stringify(native.created[0]!.args)).not.toContain('evil');
+  });
+
+  it('tells onForeignLibrary once initialized where a tapi32.dll other than System32\'s came from, and nothing for System32\'s', async () => {
+    const seen: string[] = [];
+    const own = scripted();
+    await new NativeTelephonyPort({ native: own, onForeignLibrary: (f) => seen.push(f) }).initialize('Wildix CTI');
+    expect(seen).toEqual([]);
+    const fake = scripted();
+    fake.session.loadedFrom = 'Z:\\tests\\tapi32.dll (System32 has none that loads)';
+    await new NativeTelephonyPort({ native: fake, onForeignLibrary: (f) => seen.push(f) }).initialize('Wildix CTI');
+    expect(seen).toEqual(['Z:\\tests\\tapi32.dll (System32 has none that loads)']);
   });
 
   it('turns a native timeout of lineShutdown into TelephonyTimeoutError; a second shutdown() resolves', async () => {

@@ -14,7 +14,10 @@ import { telephonyContract } from '../../contracts/telephony.contract';
 import { TelephonyError, type TelephonyEvent } from '../../src/telephony/port';
 import { LINECALLPARTYID, LINEERR } from '../../src/telephony/tapiConstants';
 import { paths, ROOT, wineEnv, winPath } from './env';
-import { FAKE_TAPI_BUILD, FAKE_TAPI_DIR, FAKE_TAPI_DLL, FakeTapiServer, type FakeTapiPbx } from './pbxDriver';
+import { FAKE_TAPI_BUILD, FAKE_TAPI_DIR, FAKE_TAPI_DLL, FakeTapiServer, installFakeTapi32, PREFIX_TAPI_DLL, type FakeTapiPbx } from './pbxDriver';
+
+/** Wine's own tapi32 (a builtin): what a fresh prefix has in System32. */
+const WINE_BUILTIN_TAPI_DLL = '/usr/lib/x86_64-linux-gnu/wine/x86_64-windows/tapi32.dll';
 import { connectHost, type Remote, type RemoteHost } from './remote';
 import type { TelephonyPort } from '../../src/telephony/port';
 
@@ -565,18 +568,45 @@ describe('native TAPI under Wine: TAPI not usable', () => {
     expect((err as Error).message).toContain('tapi32.dll (System32) could not be loaded');
   });
 
-  it('loads tapi32.dll from System32 only: the environment cannot name another one (WILDIX_CTI_TAPI_DLL is gone)', async () => {
+  it('loads the tapi32.dll TAPI_DLL names (a test double under its own file name), not System32\'s', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wildix-other-tapi-'));
-    const other = path.join(dir, 'tapi32.dll');
-    fs.copyFileSync(FAKE_TAPI_DLL, other); // a tapi32.dll elsewhere that would say where it was loaded from
+    const other = path.join(dir, 'faketapi.dll');
+    fs.copyFileSync(FAKE_TAPI_DLL, other); // the fake says where it was loaded from
     const pbx = server.session();
     try {
       await pbx.addLine('Wildix 201', '201');
-      const lines = await initializeWith({ FAKE_TAPI_PORT: String(server.port), WILDIX_CTI_TAPI_DLL: winPath(other) }, 'tapi32=n');
+      const lines = await initializeWith({ FAKE_TAPI_PORT: String(server.port), TAPI_DLL: winPath(other) }, 'tapi32=b');
       expect(Array.isArray(lines) && lines.map((l: { name: string }) => l.name)).toEqual(['Wildix 201']);
       const hello = await pbx.waitFor((e) => e.ev === 'hello');
-      expect(String(hello.dll).toLowerCase()).toMatch(/\\windows\\system32\\tapi32\.dll$/);
+      expect(String(hello.dll).toLowerCase()).toBe(winPath(other).toLowerCase());
     } finally {
+      await pbx.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('loads a tapi32.dll beside the addon only when System32 has none that loads (a fake placed as feasibility-tapi.md has it, Wine with tapi32=n)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wildix-beside-tapi-'));
+    const addon = path.join(dir, 'wildix_cti.node');
+    fs.copyFileSync(paths.addon, addon);
+    fs.copyFileSync(FAKE_TAPI_DLL, path.join(dir, 'tapi32.dll'));
+    const env = { FAKE_TAPI_PORT: String(server.port), WILDIX_CTI_ADDON: winPath(addon) };
+    const pbx = server.session();
+    try {
+      await pbx.addLine('Wildix 201', '201');
+      // System32 has a tapi32.dll that loads (this run's fake): that one, not the one beside the addon
+      await initializeWith(env, 'tapi32=n');
+      const first = await pbx.waitFor((e) => e.ev === 'hello');
+      expect(String(first.dll).toLowerCase()).toMatch(/\\windows\\system32\\tapi32\.dll$/);
+      // System32's is Wine's own again (a builtin, which tapi32=n refuses), as in a fresh prefix: the one beside the addon
+      fs.copyFileSync(PREFIX_TAPI_DLL, path.join(dir, 'system32-fake.dll'));
+      fs.copyFileSync(WINE_BUILTIN_TAPI_DLL, PREFIX_TAPI_DLL);
+      const lines = await initializeWith(env, 'tapi32=n');
+      expect(Array.isArray(lines) && lines.map((l: { name: string }) => l.name)).toEqual(['Wildix 201']);
+      const second = await pbx.waitFor((e) => e.ev === 'hello' && e !== first);
+      expect(String(second.dll).toLowerCase()).toBe(winPath(path.join(dir, 'tapi32.dll')).toLowerCase());
+    } finally {
+      installFakeTapi32();
       await pbx.dispose();
       fs.rmSync(dir, { recursive: true, force: true });
     }
