@@ -67,6 +67,8 @@ export interface RecordedTapiRequest {
   dest?: string;
   callId?: number;
   result: number;
+  /** lineDeallocateCall: the call's state then (tapi.md §1.6: IDLE, after its owner's lineDrop). */
+  state?: string;
 }
 
 /** Plays the Wildix PBX/TSP behind TAPI. Calls are named by their switch call id (CallInfo.callId). */

@@ -68,6 +68,8 @@ export class FakeTapi {
   readonly port: TelephonyPort;
   readonly pbx: PbxDriver;
   readonly requests: RecordedTapiRequest[] = [];
+  /** lineDrop takes the call through DISCONNECTED (LINEDISCONNECTMODE_NORMAL) to IDLE instead of straight to IDLE. */
+  dropThroughDisconnected = false;
   private readonly lines: FakeLine[] = [];
   private readonly calls = new Map<number, FakeCall>(); // by hCall
   /** Calls going on at the PBX while their line was cut off (blipLine): announced again when it is reopened. */
@@ -114,7 +116,7 @@ export class FakeTapi {
       deallocate: async (hCall) => {
         const c = this.requireCall('lineDeallocateCall', hCall);
         this.fail('lineDeallocateCall', c.callId);
-        this.record('lineDeallocateCall', 0, { callId: c.callId });
+        this.record('lineDeallocateCall', 0, { callId: c.callId, state: c.state });
         c.deallocated = true;
         this.calls.delete(hCall);
       },
@@ -361,7 +363,10 @@ export class FakeTapi {
       this.record('lineDrop', LINEERR.INVALCALLSTATE, { callId: c.callId });
       throw this.error('lineDrop', LINEERR.INVALCALLSTATE, `call ${c.callId} is IDLE`);
     }
-    return this.asyncRequest('lineDrop', c, () => this.setState(c, 'IDLE', 0));
+    return this.asyncRequest('lineDrop', c, () => {
+      if (this.dropThroughDisconnected && c.state !== 'DISCONNECTED') this.setState(c, 'DISCONNECTED', LINEDISCONNECTMODE.NORMAL);
+      this.setState(c, 'IDLE', 0);
+    });
   }
 
   private asyncRequest(fn: string, c: FakeCall, onSuccess: () => void): number {
@@ -405,10 +410,28 @@ export class FakeTapi {
    * the announcement; a pending lineGetCallInfoW failure leaves it out (and stays for the program's own
    * getCallInfo, as a TSP that cannot read the call would).
    */
-  private announce(c: FakeCall, hLine: number, mode: number): void {
-    const announced = { type: 'newCall', hLine, hCall: c.hCall, addressId: 0, privilege: LINECALLPRIVILEGE.OWNER } as const;
+  private announce(c: FakeCall, hLine: number, mode: number, privilege: number = LINECALLPRIVILEGE.OWNER): void {
+    const announced = { type: 'newCall', hLine, hCall: c.hCall, addressId: 0, privilege } as const;
     this.emit(this.failures.has('lineGetCallInfoW') ? announced : { ...announced, info: this.info(c) });
-    this.emit({ type: 'callState', hCall: c.hCall, state: c.state, mode, privilege: LINECALLPRIVILEGE.OWNER });
+    this.emit({ type: 'callState', hCall: c.hCall, state: c.state, mode, privilege });
+  }
+
+  /**
+   * An incoming call another application owns (e.g. the PBX vendor's own client, registered first for
+   * the media mode): TAPI gives the program a monitor handle. Its owner clears it after a hang-up
+   * (`idle`) — or never. Returns its call id.
+   */
+  incomingMonitored(address: string, caller: string): number {
+    const line = this.openLineWith(address);
+    const call = this.newCall(line, LINECALLORIGIN.EXTERNAL, { flags: LINECALLPARTYID.ADDRESS, number: caller, name: '' }, { flags: LINECALLPARTYID.ADDRESS, number: line.address, name: '' });
+    call.state = 'OFFERING';
+    this.announce(call, line.hLine, 1, LINECALLPRIVILEGE.MONITOR);
+    return call.callId;
+  }
+
+  /** The call's owner (another application) clears the disconnected call: IDLE. */
+  idle(callId: number): void {
+    this.setState(this.byCallId(callId), 'IDLE', 0);
   }
 
   private incoming(address: string, caller: string, name: string, internal: boolean): number {
@@ -499,7 +522,7 @@ export class FakeTapi {
     throw this.error(fn, f.code);
   }
 
-  private record(fn: string, result: number, extra: { dest?: string; callId?: number } = {}): void {
+  private record(fn: string, result: number, extra: { dest?: string; callId?: number; state?: string } = {}): void {
     this.requests.push({ fn, result, ...extra });
   }
 

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { CallState } from '../../src/datev/callData';
 import { TelephonyError } from '../../src/telephony/port';
 import { LINEERR } from '../../src/telephony/tapiConstants';
-import { makeWorld } from '../support/world';
+import { IDLE_WAIT_MS } from '../../src/app/calls/telephonyEvents';
+import type { RecordedTapiRequest } from '../../contracts/harness';
+import { makeWorld, type World } from '../support/world';
 
 describe('TAPI line handling', () => {
   it('keeps running without a line, says so once, and opens the line when it appears', async () => {
@@ -189,5 +191,104 @@ describe('TAPI line handling', () => {
     expect(w.tapi.requests.map((r) => r.fn)).toEqual(expect.arrayContaining(['lineClose', 'lineShutdown']));
     expect(w.tapi.requests.some((r) => r.fn === 'lineDrop')).toBe(false);
     expect(await w.datev.driver.isCtiRegistered()).toBe(false);
+  });
+
+  describe('call handles: DISCONNECTED → the owner\'s lineDrop → IDLE → lineDeallocateCall (tapi.md §1.6)', () => {
+    /** The requests for the call with switch id `id` from the first lineDrop on (its hang-up). */
+    const after = (w: World, id: number, from: number): RecordedTapiRequest[] => w.tapi.requests.slice(from).filter((r) => r.callId === id);
+
+    it('an incoming call the program owns, hung up by the caller: dropped, then freed once IDLE', async () => {
+      const w = await makeWorld();
+      const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+      await w.settle();
+      await w.tapi.pbx.answer(id);
+      await w.settle();
+      const from = w.tapi.requests.length;
+      await w.tapi.pbx.hangup(id);
+      await w.settle();
+      expect(after(w, id, from).map((r) => [r.fn, r.state])).toEqual([
+        ['lineDrop', undefined],
+        ['lineDeallocateCall', 'IDLE'],
+      ]);
+      expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
+    });
+
+    it('a call the program dialled for DATEV, hung up by the other side: dropped, then freed once IDLE', async () => {
+      const w = await makeWorld();
+      await w.datev.driver.dial({ CalledNumber: '089 1234567' });
+      await w.settle();
+      const id = await w.tapi.pbx.lastCallId();
+      await w.tapi.pbx.answer(id);
+      await w.settle();
+      const from = w.tapi.requests.length;
+      await w.tapi.pbx.hangup(id);
+      await w.settle();
+      expect(after(w, id, from).map((r) => [r.fn, r.state])).toEqual([
+        ['lineDrop', undefined],
+        ['lineDeallocateCall', 'IDLE'],
+      ]);
+    });
+
+    it('a call another application owns (a monitor handle) is left to its owner and freed when it is IDLE', async () => {
+      const w = await makeWorld();
+      const id = w.tapi.incomingMonitored('201', '+49 89 1234567');
+      await w.settle();
+      const from = w.tapi.requests.length;
+      await w.tapi.pbx.hangup(id);
+      await w.settle();
+      expect(w.methods()).toEqual(['NewCall:1', `CallStateChanged:${CallState.eCSAbsence}`]);
+      await w.advance(IDLE_WAIT_MS - 1);
+      expect(after(w, id, from)).toEqual([]);
+      w.tapi.idle(id);
+      await w.settle();
+      expect(after(w, id, from).map((r) => [r.fn, r.state])).toEqual([['lineDeallocateCall', 'IDLE']]);
+      await w.advance(IDLE_WAIT_MS);
+      expect(after(w, id, from)).toHaveLength(1); // the wait for IDLE ended with it
+    });
+
+    it('a disconnected call that never goes IDLE (its owner does not clear it) is freed after IDLE_WAIT_MS, and said so', async () => {
+      const w = await makeWorld();
+      const id = w.tapi.incomingMonitored('201', '+49 89 1234567');
+      await w.settle();
+      const from = w.tapi.requests.length;
+      await w.tapi.pbx.hangup(id);
+      await w.settle();
+      await w.advance(IDLE_WAIT_MS - 1);
+      expect(after(w, id, from)).toEqual([]);
+      await w.advance(1);
+      expect(after(w, id, from).map((r) => [r.fn, r.state])).toEqual([['lineDeallocateCall', 'DISCONNECTED']]);
+      expect(w.log.has('info', 'TAPI did not report IDLE')).toBe(true);
+    });
+
+    it('a lineDrop of the disconnected call that fails frees its handle at once', async () => {
+      const w = await makeWorld();
+      const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+      await w.settle();
+      await w.tapi.pbx.answer(id);
+      await w.settle();
+      await w.tapi.pbx.failNext('lineDrop', 'sync', LINEERR.OPERATIONFAILED!);
+      const from = w.tapi.requests.length;
+      await w.tapi.pbx.hangup(id);
+      await w.settle();
+      expect(after(w, id, from).map((r) => [r.fn, r.state])).toEqual([
+        ['lineDrop', undefined],
+        ['lineDeallocateCall', 'DISCONNECTED'],
+      ]);
+      expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
+    });
+
+    it('a call the user hangs up in the program is dropped once, not again at its DISCONNECTED', async () => {
+      const w = await makeWorld();
+      const { callId } = await w.datev.driver.dial({ CalledNumber: '089 1234567' });
+      await w.settle();
+      const id = await w.tapi.pbx.lastCallId();
+      await w.tapi.pbx.answer(id);
+      await w.settle();
+      w.tapi.dropThroughDisconnected = true; // a TSP that reports DISCONNECTED, then IDLE, for a lineDrop
+      await w.datev.driver.drop({ CallID: callId });
+      await w.settle();
+      expect(w.tapi.requests.filter((r) => r.callId === id && r.fn === 'lineDrop')).toHaveLength(1);
+      expect(w.tapi.requests.filter((r) => r.callId === id && r.fn === 'lineDeallocateCall')).toHaveLength(1);
+    });
   });
 });

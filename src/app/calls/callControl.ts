@@ -30,12 +30,14 @@ export class CallControl {
     const hCall = call.hCall;
     if (hCall === undefined) return;
     const callId = call.record.data.CallID;
+    if (what === 'drop') call.dropping = true;
     try {
       const requestId = await (what === 'answer' ? telephony.answer(hCall) : telephony.drop(hCall));
       log.info(`TAPI line${what === 'answer' ? 'Answer' : 'Drop'}`, { callId, hCall, requestId });
       const reply = await tracker.wait(requestId);
       if (reply.result !== 0) throw new Error(reply.result === RequestTracker.TIMEOUT ? 'keine Antwort von TAPI' : lineErrName(reply.result));
     } catch (e) {
+      if (what === 'drop') call.dropping = false;
       // the failure may be the call ending right now (the caller hung up as the user clicked): give the
       // end a moment to arrive before deciding whether this is worth an error box
       if (await this.c.reporter.endsWithin(call, END_GRACE_MS, this.c.d.clock)) {

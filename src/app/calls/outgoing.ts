@@ -168,6 +168,7 @@ export class OutgoingCalls {
       void this.dialogs.close(other);
     }
     if (call.hCall !== r.hCall) this.c.registry.bindHandle(call, r.hCall);
+    call.owner = true; // lineMakeCall's call is its maker's
     this.c.d.log.info('TAPI call created', { callId: call.record.data.CallID, hCall: r.hCall });
     this.exists(call, startedAt);
   }
@@ -193,7 +194,12 @@ export class OutgoingCalls {
       hCall,
     });
     this.c.registry.bindHandle(call, hCall);
-    void d.telephony.drop(hCall).catch((e: unknown) => d.log.warn(`lineDrop of the late call failed: ${(e as Error).message}`, { hCall }));
+    call.owner = true;
+    call.dropping = true;
+    void d.telephony.drop(hCall).catch((e: unknown) => {
+      call.dropping = false;
+      d.log.warn(`lineDrop of the late call failed: ${(e as Error).message}`, { hCall });
+    });
   }
 
   private fail(call: TrackedCall, startedAt: Date, why: string, tell = true): void {

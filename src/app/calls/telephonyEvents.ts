@@ -8,7 +8,7 @@ import { directionOf, isTakenElsewhere, isTerminalState, isWithheld, observation
 import { DATA_SOURCE_WILDIX, Direction, emptyCallData, isDatevSource } from '../../datev/callData';
 import type { Contact } from '../../contacts/port';
 import type { CallInfo, TelephonyEvent } from '../../telephony/port';
-import { LINEERR, type CallStateName } from '../../telephony/tapiConstants';
+import { LINECALLPRIVILEGE, LINEERR, type CallStateName } from '../../telephony/tapiConstants';
 import { contactFields } from '../contactResolver';
 import type { CallContext } from './callContext';
 import type { CallDialogs } from './callDialogs';
@@ -20,6 +20,13 @@ import { isEnded, newTrackedCall, type TrackedCall } from './trackedCall';
  * known (README Known limits). The pop-up comes with the phone's ringing either way.
  */
 export const INCOMING_DIALOG_WAIT_MS = 50;
+
+/**
+ * How long a call's handle waits for IDLE after DISCONNECTED before it is freed all the same: TAPI reports
+ * IDLE once the call's owner cleared it (the program's lineDrop for a call it owns); for a call another
+ * application owns, or a lineDrop that fails, it may not come.
+ */
+export const IDLE_WAIT_MS = 5000;
 
 /** What the outgoing side does with a call it dialled when that call shows up on the line. */
 export interface DialledCalls {
@@ -53,12 +60,14 @@ export class TelephonyCalls {
       case 'newCall': {
         if (this.c.registry.byHandle(e.hCall)) return;
         const info = e.info ?? (await this.readInfo(e.hCall));
-        if (this.reattach(e.hCall, info)) return;
-        (await this.track(e.hCall, info)).announced = true;
+        if (this.reattach(e.hCall, info, e.privilege)) return;
+        const call = await this.track(e.hCall, info);
+        call.announced = true;
+        call.owner = isOwner(e.privilege);
         return;
       }
       case 'callState':
-        return this.onCallState(e.hCall, e.state, e.mode);
+        return this.onCallState(e.hCall, e.state, e.mode, e.privilege);
       case 'callInfo':
         return this.onCallInfo(e.hCall, e.info);
       case 'lineClosed':
@@ -115,7 +124,7 @@ export class TelephonyCalls {
   }
 
   /** A call TAPI announces again after a line close / re-init (same dwCallID): it goes on as it was. */
-  private reattach(hCall: number, info: CallInfo | undefined): boolean {
+  private reattach(hCall: number, info: CallInfo | undefined, privilege: number): boolean {
     const id = info?.callId ?? 0;
     const cut = id !== 0 ? this.detached.get(id) : undefined;
     if (!cut) return false;
@@ -124,12 +133,13 @@ export class TelephonyCalls {
     const call = cut.call;
     call.deallocated = false;
     call.info = info;
+    call.owner = isOwner(privilege);
     this.c.registry.bindHandle(call, hCall);
     this.c.d.log.info('the call cut off by the line close / TAPI re-init is back; it goes on', { callId: call.record.data.CallID, hCall, tapiCallId: id });
     return true;
   }
 
-  private async onCallState(hCall: number, state: CallStateName, mode: number): Promise<void> {
+  private async onCallState(hCall: number, state: CallStateName, mode: number, privilege: number): Promise<void> {
     const { d, registry } = this.c;
     let call = registry.byHandle(hCall);
     if (!call) {
@@ -138,6 +148,7 @@ export class TelephonyCalls {
         return;
       }
       call = await this.track(hCall);
+      call.owner = isOwner(privilege);
     }
     if (!call.initialised && call.source === 'tapi') {
       const mine = this.dialledByProgram(call, hCall, state);
@@ -161,11 +172,46 @@ export class TelephonyCalls {
     if (obs === 'connected') delete call.resumedConnectedAt;
     if (obs) this.c.reporter.apply(call, { type: obs, at });
     if (first || seen) this.dialogs.onState(call, state);
-    if (isTerminalState(state) && !call.deallocated) {
-      call.deallocated = true;
-      registry.releaseHandle(hCall);
-      await d.telephony.deallocate(hCall).catch((e: unknown) => d.log.debug(`lineDeallocateCall: ${(e as Error).message}`, { callId, hCall }));
-    }
+    if (state === 'IDLE') await this.free(call, hCall);
+    else if (isTerminalState(state)) this.clear(call, hCall);
+  }
+
+  /**
+   * DISCONNECTED: the call is over, its handle is TAPI's until IDLE (tapi.md §1.6: deallocate on IDLE,
+   * after DISCONNECTED). A call the program owns it clears itself (lineDrop: the owner's part — a TSP
+   * may keep a disconnected call, and its address, until then); a monitored one its owner clears. The
+   * handle is freed at IDLE, or IDLE_WAIT_MS from now when TAPI does not report IDLE.
+   */
+  private clear(call: TrackedCall, hCall: number): void {
+    const { d } = this.c;
+    if (call.idleWait || call.deallocated) return;
+    const meta = { callId: call.record.data.CallID || undefined, hCall };
+    call.idleWait = d.clock.setTimeout(() => {
+      delete call.idleWait;
+      d.log.info(`TAPI did not report IDLE within ${IDLE_WAIT_MS / 1000} s of DISCONNECTED; the call's handle is freed`, meta);
+      void this.free(call, hCall);
+    }, IDLE_WAIT_MS);
+    if (!call.owner || call.dropping) return;
+    call.dropping = true;
+    d.telephony.drop(hCall).then(
+      (requestId) => d.log.debug('TAPI lineDrop of the disconnected call (to IDLE)', { ...meta, requestId }),
+      (e: unknown) => {
+        call.dropping = false;
+        d.log.debug(`lineDrop of the disconnected call failed: ${(e as Error).message}; its handle is freed now`, meta);
+        void this.free(call, hCall);
+      },
+    );
+  }
+
+  /** The call's handle goes back to TAPI (IDLE, or no IDLE in time); not one a line close or re-init took. */
+  private async free(call: TrackedCall, hCall: number): Promise<void> {
+    const { d, registry } = this.c;
+    call.idleWait?.();
+    delete call.idleWait;
+    if (call.deallocated || registry.byHandle(hCall) !== call) return;
+    call.deallocated = true;
+    registry.releaseHandle(hCall);
+    await d.telephony.deallocate(hCall).catch((e: unknown) => d.log.debug(`lineDeallocateCall: ${(e as Error).message}`, { callId: call.record.data.CallID || undefined, hCall }));
   }
 
   /**
@@ -206,6 +252,7 @@ export class TelephonyCalls {
       return 'dropped';
     }
     this.c.registry.bindHandle(mine, hCall);
+    mine.owner = true;
     this.c.d.log.info('TAPI: the call the program is dialling appeared before its LINE_REPLY', { callId: mine.record.data.CallID, hCall });
     this.dialled.exists(mine, this.c.d.clock.now());
     return mine;
@@ -372,6 +419,8 @@ export class TelephonyCalls {
       if (!which(call)) continue;
       if (call.hCall !== undefined) registry.releaseHandle(call.hCall);
       call.deallocated = true;
+      call.idleWait?.();
+      delete call.idleWait;
       if (isEnded(call)) continue;
       void this.dialogs.close(call);
       const at = d.clock.now();
@@ -406,4 +455,9 @@ export class TelephonyCalls {
       this.detached.set(id, { call, at, cancel });
     }
   }
+}
+
+/** The program holds the call as its owner (a LINE_APPNEWCALL's / first LINE_CALLSTATE's dwParam3). */
+function isOwner(privilege: number): boolean {
+  return (privilege & LINECALLPRIVILEGE.OWNER) !== 0;
 }

@@ -34,6 +34,15 @@ export interface TrackedCall {
   /** The buttons (ids and labels) the open dialog shows: other ones need the window anew. */
   shownButtons?: string;
   hangupRequested: boolean;
+  /**
+   * The program holds the call as its owner (LINECALLPRIVILEGE_OWNER: it made it, or TAPI offered it
+   * to the program as owner); a monitor leaves clearing the call to its owner.
+   */
+  owner?: boolean;
+  /** A lineDrop of the call is on its way (the user's or DATEV's hang-up, or clearing it after DISCONNECTED). */
+  dropping?: boolean;
+  /** DISCONNECTED came: the handle waits for IDLE to be freed (bounded; cancels that wait). */
+  idleWait?: () => void;
   deallocated: boolean;
   /** What the journal was last told about DATEV's side of the ended call. */
   finalState?: FinalDatevState;
