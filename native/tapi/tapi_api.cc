@@ -25,7 +25,7 @@ void Pin(HMODULE module) {
                      reinterpret_cast<LPCWSTR>(module), &pinned);
 }
 
-// The library the process loaded (see LoadedFrom); written once per successful load.
+// The library the process loaded (see LoadedFrom); written at each successful load.
 std::mutex g_loadedMutex;
 std::string g_loadedFrom;
 
@@ -49,6 +49,12 @@ HMODULE LoadBeside(HMODULE module, std::wstring *path) {
   return LoadLibraryExW(path->c_str(), nullptr, LOAD_WITH_ALTERED_SEARCH_PATH);
 }
 
+// Wine's ntdll has wine_get_version; Windows' has not.
+bool UnderWine() {
+  HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+  return ntdll != nullptr && GetProcAddress(ntdll, "wine_get_version") != nullptr;
+}
+
 // This addon's own module (the .node file).
 HMODULE ThisModule() {
   HMODULE self = nullptr;
@@ -66,15 +72,14 @@ std::string LoadedFrom() {
 
 bool TapiApi::Load(std::string *failedFn, std::string *error) {
   // Windows' own tapi32.dll from System32 (LOAD_LIBRARY_SEARCH_SYSTEM32: no search order or current
-  // directory can put another one in its place). Two ways for a test double, as tapi.md §3.2 has them:
+  // directory can put another one in its place). Two ways for a test double, as tapi.md §3.2 and
+  // feasibility-tapi.md have them:
   //   - TAPI_DLL, a full path (a fake under its own file name needs no Wine DLL override), and
-  //   - only when System32 has none that loads -- never on Windows, whose tapi32 is part of the system;
-  //     under Wine with WINEDLLOVERRIDES=tapi32=n and the fake placed beside the addon or the exe
-  //     (feasibility-tapi.md) -- a tapi32.dll beside this addon, then beside the exe.
+  //   - under Wine only (whose System32 tapi32 is a stub), a tapi32.dll beside this addon, then beside the
+  //     exe, where a test puts its fake (loaded with WINEDLLOVERRIDES=tapi32=n).
   // Which one was loaded is in LoadedFrom() (the program logs it when it is not System32's).
   std::string shown = "tapi32.dll (System32)";
   std::wstring from;
-  DWORD systemError = 0;
   wchar_t configured[MAX_PATH + 1] = {};
   DWORD n = GetEnvironmentVariableW(L"TAPI_DLL", configured, MAX_PATH + 1);
   if (n > 0 && n <= MAX_PATH) {
@@ -89,21 +94,20 @@ bool TapiApi::Load(std::string *failedFn, std::string *error) {
     }
     from += L" (TAPI_DLL)";
   } else {
-    module_ = LoadLibraryExW(L"tapi32.dll", nullptr, LOAD_LIBRARY_SEARCH_SYSTEM32);
-    if (module_ == nullptr) {
-      systemError = GetLastError();
+    if (UnderWine()) {
       std::wstring beside;
       if (HMODULE self = ThisModule()) module_ = LoadBeside(self, &beside);
       if (module_ == nullptr) module_ = LoadBeside(GetModuleHandleW(nullptr), &beside);
       if (module_ != nullptr) {
-        from = beside + L" (System32 has none that loads)";
+        from = beside + L" (beside the program, under Wine)";
         shown = WideToUtf8(beside);
       }
     }
+    if (module_ == nullptr) module_ = LoadLibraryExW(L"tapi32.dll", nullptr, LOAD_LIBRARY_SEARCH_SYSTEM32);
     if (module_ == nullptr) {
       *failedFn = "LoadLibraryExW";
       *error = "TAPI is not available: " + shown + " could not be loaded (Windows error " +
-               std::to_string(systemError) + ")";
+               std::to_string(GetLastError()) + ")";
       return false;
     }
   }

@@ -34,7 +34,7 @@ using PFN_lineGetCallStatus = LONG(WINAPI *)(HCALL, LPLINECALLSTATUS);
 using PFN_lineSetCallPrivilege = LONG(WINAPI *)(HCALL, DWORD);
 
 // Where the tapi32.dll the process loaded came from: "" for Windows' own from System32 (or none loaded
-// yet), else its path and why ("… (TAPI_DLL)", "… (System32 has none that loads)"). Any thread.
+// yet), else its path and why ("… (TAPI_DLL)", "… (beside the program, under Wine)"). Any thread.
 std::string LoadedFrom();
 
 // The resolved entry points of one loaded tapi32.dll.
@@ -52,8 +52,8 @@ class TapiApi {
   TapiApi(const TapiApi &) = delete;
   TapiApi &operator=(const TapiApi &) = delete;
 
-  // Windows' tapi32.dll from System32 (or a test double: TAPI_DLL, or beside the addon/exe when System32
-  // has none that loads; see the .cc). Returns false and fills failedFn/error on failure.
+  // Windows' tapi32.dll from System32 (or a test double: TAPI_DLL, or under Wine one beside the addon or
+  // exe; see the .cc). Returns false and fills failedFn/error on failure.
   bool Load(std::string *failedFn, std::string *error);
 
   // Required.

@@ -110,7 +110,7 @@ export interface NativeTelephonyPortOptions {
   onListenerError?: (error: unknown) => void;
   /**
    * Told once TAPI is initialized when its tapi32.dll is not Windows' own from System32 (a test double:
-   * TAPI_DLL, or one beside the addon or exe where System32 has none that loads — under Wine only).
+   * TAPI_DLL, or under Wine one beside the addon or exe).
    */
   onForeignLibrary?: (from: string) => void;
 }

@@ -92,9 +92,9 @@ describe('NativeTelephonyPort: bounded lineClose / lineShutdown', () => {
     await new NativeTelephonyPort({ native: own, onForeignLibrary: (f) => seen.push(f) }).initialize('Wildix CTI');
     expect(seen).toEqual([]);
     const fake = scripted();
-    fake.session.loadedFrom = 'Z:\\tests\\tapi32.dll (System32 has none that loads)';
+    fake.session.loadedFrom = 'Z:\\tests\\tapi32.dll (beside the program, under Wine)';
     await new NativeTelephonyPort({ native: fake, onForeignLibrary: (f) => seen.push(f) }).initialize('Wildix CTI');
-    expect(seen).toEqual(['Z:\\tests\\tapi32.dll (System32 has none that loads)']);
+    expect(seen).toEqual(['Z:\\tests\\tapi32.dll (beside the program, under Wine)']);
   });
 
   it('turns a native timeout of lineShutdown into TelephonyTimeoutError; a second shutdown() resolves', async () => {

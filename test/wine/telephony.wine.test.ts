@@ -585,26 +585,19 @@ describe('native TAPI under Wine: TAPI not usable', () => {
     }
   });
 
-  it('loads a tapi32.dll beside the addon only when System32 has none that loads (a fake placed as feasibility-tapi.md has it, Wine with tapi32=n)', async () => {
+  it('under Wine loads a tapi32.dll beside the addon before System32\'s (a fake placed as feasibility-tapi.md has it, with tapi32=n, in a prefix whose System32 has Wine\'s own)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wildix-beside-tapi-'));
     const addon = path.join(dir, 'wildix_cti.node');
     fs.copyFileSync(paths.addon, addon);
     fs.copyFileSync(FAKE_TAPI_DLL, path.join(dir, 'tapi32.dll'));
-    const env = { FAKE_TAPI_PORT: String(server.port), WILDIX_CTI_ADDON: winPath(addon) };
     const pbx = server.session();
     try {
       await pbx.addLine('Wildix 201', '201');
-      // System32 has a tapi32.dll that loads (this run's fake): that one, not the one beside the addon
-      await initializeWith(env, 'tapi32=n');
-      const first = await pbx.waitFor((e) => e.ev === 'hello');
-      expect(String(first.dll).toLowerCase()).toMatch(/\\windows\\system32\\tapi32\.dll$/);
-      // System32's is Wine's own again (a builtin, which tapi32=n refuses), as in a fresh prefix: the one beside the addon
-      fs.copyFileSync(PREFIX_TAPI_DLL, path.join(dir, 'system32-fake.dll'));
-      fs.copyFileSync(WINE_BUILTIN_TAPI_DLL, PREFIX_TAPI_DLL);
-      const lines = await initializeWith(env, 'tapi32=n');
+      fs.copyFileSync(WINE_BUILTIN_TAPI_DLL, PREFIX_TAPI_DLL); // as in a fresh prefix (restored below)
+      const lines = await initializeWith({ FAKE_TAPI_PORT: String(server.port), WILDIX_CTI_ADDON: winPath(addon) }, 'tapi32=n');
       expect(Array.isArray(lines) && lines.map((l: { name: string }) => l.name)).toEqual(['Wildix 201']);
-      const second = await pbx.waitFor((e) => e.ev === 'hello' && e !== first);
-      expect(String(second.dll).toLowerCase()).toBe(winPath(path.join(dir, 'tapi32.dll')).toLowerCase());
+      const hello = await pbx.waitFor((e) => e.ev === 'hello');
+      expect(String(hello.dll).toLowerCase()).toBe(winPath(path.join(dir, 'tapi32.dll')).toLowerCase());
     } finally {
       installFakeTapi32();
       await pbx.dispose();
