@@ -288,6 +288,25 @@ export function datevContract(name: string, makeHarness: () => Promise<DatevHarn
       expect(again.every((o) => o.readable)).toBe(true);
     });
 
+    it('keeps a SyncID DATEV writes into a call\'s object: the delivery names it, the call\'s later notifications carry it whatever the program sends, other calls are untouched', async () => {
+      await h.datev.start();
+      await h.datev.writeSyncIdDuringNextNotification('DATEV-SYNC-42');
+      const first = await h.port.notify('NewCall', sample({ CallID: 'S', SyncID: '' }));
+      expect(first.syncId).toBe('DATEV-SYNC-42');
+      const next = await h.port.notify('CallStateChanged', sample({ CallID: 'S', SyncID: '', CallState: CallState.eCSConnected }));
+      expect(next.syncId).toBe('DATEV-SYNC-42');
+      const other = await h.port.notify('NewCall', sample({ CallID: 'T', SyncID: '' }));
+      expect(other.syncId).toBeUndefined();
+      await h.port.notify('CallStateChanged', sample({ CallID: 'S', SyncID: '', CallState: CallState.eCSFinished }), { last: true });
+      const got = await h.datev.notifications();
+      expect(got.map((n) => [n.data.CallID, n.data.SyncID])).toEqual([
+        ['S', 'DATEV-SYNC-42'],
+        ['S', 'DATEV-SYNC-42'],
+        ['T', ''],
+        ['S', 'DATEV-SYNC-42'],
+      ]);
+    });
+
     it('returns a typed COM error with the HRESULT when DATEV fails a call, then works again', async () => {
       await h.datev.start();
       await h.datev.failNextNotification(0x80004005);

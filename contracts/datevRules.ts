@@ -10,7 +10,7 @@
  *   with CallStateChanged Finished (only after Connected) or Absence (only before); nothing after the
  *   end; CallAdressatChanged only while the call is live (after NewCall, before the end);
  * - Direction never changes; a SyncID, once given, never changes (DATEV's, echoed); an incoming call's
- *   NewCall has none (DATEV makes SyncIDs, in Dial);
+ *   NewCall has none (DATEV makes SyncIDs, in Dial) but one DATEV writes into the object during it;
  * - Begin ≤ End; End never runs backwards; Connected has Begin = End (the connect time), Finished keeps
  *   that Begin, Absence keeps the ring start (NewCall's Begin);
  * - NewJournal: its own CallID (never one of a live call), SyncID empty, Finished or Absence, Begin ≤
@@ -95,7 +95,10 @@ export function datevRuleViolations(notifications: readonly RecordedNotification
         return;
       }
       if (d.CallState !== CallState.eCSOffered) bad('NewCall that is not Offered');
-      if (d.Direction === Direction.eDirIncoming && rawString(d, 'SyncID') !== '') bad('NewCall of an incoming call with a SyncID (only DATEV makes SyncIDs, in Dial)');
+      // (one DATEV itself wrote into the object during this NewCall is DATEV's: §3.3, §9.4)
+      if (d.Direction === Direction.eDirIncoming && rawString(d, 'SyncID') !== '' && rawString(d, 'SyncID') !== n.wroteSyncId) {
+        bad('NewCall of an incoming call with a SyncID (only DATEV makes SyncIDs, in Dial)');
+      }
       live.set(id, { state: 'offered', direction: d.Direction, syncId: rawString(d, 'SyncID'), ringBegin: begin, lastEnd: end, from: index });
       return;
     }

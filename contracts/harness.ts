@@ -18,6 +18,8 @@ export interface RecordedNotification {
   object?: number;
   /** Which run of DATEV took it (1, then 2 after a restart, …), when the driver can tell. */
   instance?: number;
+  /** DATEV wrote this SyncID into the object during this notification (writeSyncIdDuringNextNotification). */
+  wroteSyncId?: string;
 }
 
 /** Plays DATEV Arbeitsplatz. */
@@ -47,6 +49,11 @@ export interface DatevDriver {
   hangNotifications(ms: number, count: number): Promise<void>;
   /** DATEV is busy: its message filter rejects the next `count` notification calls (RPC_E_CALL_REJECTED). */
   rejectNotifications(count: number): Promise<void>;
+  /**
+   * During the next notification DATEV writes `syncId` into the call's data object (a property put) before
+   * it reads the object (datev-cti.md §3.3, §9.4: DATEV may set the SyncID of an incoming call).
+   */
+  writeSyncIdDuringNextNotification(syncId: string): Promise<void>;
   /** DATEV reads every call-data object it kept once more (as DATEV may do after a notification returned). */
   reread(): Promise<{ object: number; callId: string; readable: boolean }[]>;
 }

@@ -220,6 +220,8 @@ struct Recorded {
   int object = 0;  // index of the call-data object in Behaviour::kept (the same object → the same index)
   unsigned long long us = 0;  // when the call arrived (fake::NowUs), before anything else was done
   int instance = 0;           // which start of DATEV took it (1 = the first "start", 2 after a restart, …)
+  bool wroteSyncId = false;   // DATEV wrote the SyncID into the object during this notification
+  std::string syncIdWritten;
 };
 
 // How the fake DATEV behaves towards notifications (set by commands, shared by its notification objects).
@@ -231,6 +233,10 @@ struct Behaviour {
   int hangCount = 0;
   int rejectCount = 0;   // the next n Invoke calls are rejected by DATEV's message filter (DATEV busy)
   int rejected = 0;      // how many were rejected so far
+  // set: during the next notification DATEV writes this SyncID into the call-data object (by name, or
+  // through the dual vtable when it reads that way) before it reads the object
+  bool writeSyncId = false;
+  std::wstring syncId;
   // every call-data object DATEV was given, kept as DATEV may keep them (and read again later)
   std::vector<ComPtr<IDispatch>> kept;
   std::vector<std::string> keptCallIds;
@@ -366,6 +372,12 @@ class NotificationObject final : public IDispatch {
       return DISP_E_TYPEMISMATCH;
     }
     Recorded r;
+    if (b_->writeSyncId) {
+      b_->writeSyncId = false;
+      WriteSyncId(data.Get(), b_->syncId);
+      r.wroteSyncId = true;
+      r.syncIdWritten = comx::ToUtf8(b_->syncId);
+    }
     r.us = arrived;
     r.instance = instance_;
     r.method = comx::ToUtf8(datev::kNotificationNames[id - 1]);
@@ -377,6 +389,22 @@ class NotificationObject final : public IDispatch {
   }
 
  private:
+  // As DATEV may for an incoming call (datev-cti.md §3.3, §9.4): a property put on the CTI's object.
+  void WriteSyncId(IDispatch* data, const std::wstring& syncId) {
+    BSTR value = SysAllocStringLen(syncId.data(), static_cast<UINT>(syncId.size()));
+    if (viaVtable_) {
+      ComPtr<datev::IDatevCtiDataDual> dual;
+      if (SUCCEEDED(data->QueryInterface(datev::kIidData, dual.PutVoid()))) dual->put_SyncID(value);
+    } else {
+      VARIANT v;
+      VariantInit(&v);
+      v.vt = VT_BSTR;
+      v.bstrVal = value;
+      datev::PutProperty(data, L"SyncID", v);
+    }
+    SysFreeString(value);
+  }
+
   ~NotificationObject() = default;
   LONG refs_ = 1;
   std::vector<Recorded>* log_;
@@ -841,6 +869,7 @@ Value Execute(Fake& fake, const Value& msg) {
       e.Set("object", Value::Num(n.object));
       e.Set("us", Value::Num(static_cast<double>(n.us)));
       e.Set("instance", Value::Num(n.instance));
+      if (n.wroteSyncId) e.Set("wroteSyncId", Value::Str(n.syncIdWritten));
       list.Push(std::move(e));
     }
     Value r = Ok(id);
@@ -850,6 +879,12 @@ Value Execute(Fake& fake, const Value& msg) {
   if (cmd == "failNext") {
     const Value* hr = msg.Get("hresult");
     fake.behaviour.failNext = hr ? static_cast<HRESULT>(static_cast<uint32_t>(hr->n)) : E_FAIL;
+    return Ok(id);
+  }
+  if (cmd == "writeSyncId") {
+    const Value* v = msg.Get("syncId");
+    fake.behaviour.writeSyncId = true;
+    fake.behaviour.syncId = comx::FromUtf8(v ? v->s : "");
     return Ok(id);
   }
   if (cmd == "restartInNext") {

@@ -91,6 +91,9 @@ export class FakeDatev {
   private hangMs = 0;
   private hangCount = 0;
   private rejectCount = 0;
+  private writeSyncIdNext: string | undefined;
+  /** SyncIDs DATEV wrote into calls' objects, by CallID: the object (one per CallID, like the adapter's) keeps them. */
+  private readonly syncIdsWritten = new Map<string, string>();
   private datevFreeAt = 0;
   // the adapter's notification threads
   private readonly clock: Clock;
@@ -174,6 +177,9 @@ export class FakeDatev {
       hangNotifications: async (ms, count) => {
         this.hangMs = ms;
         this.hangCount = count;
+      },
+      writeSyncIdDuringNextNotification: async (syncId) => {
+        this.writeSyncIdNext = syncId;
       },
       rejectNotifications: async (count) => {
         this.rejectCount = count;
@@ -316,10 +322,17 @@ export class FakeDatev {
       object = this.objects.size;
       this.objects.set(callId, object);
     }
-    const n: RecordedNotification = { method: job.method, data: toRaw(job.data), object };
+    const wrote = this.writeSyncIdNext;
+    if (wrote !== undefined) {
+      this.syncIdsWritten.set(callId, wrote);
+      this.writeSyncIdNext = undefined;
+    }
+    const syncId = this.syncIdsWritten.get(callId);
+    const data = syncId === undefined ? job.data : { ...job.data, SyncID: syncId };
+    const n: RecordedNotification = { method: job.method, data: toRaw(data), object, ...(wrote !== undefined ? { wroteSyncId: wrote } : {}) };
     this.received.push(n);
     for (const l of this.listeners) l(n);
-    return { ok: true, d: { generation: this.generation, datevId: this.datevId } };
+    return { ok: true, d: { generation: this.generation, datevId: this.datevId, ...(syncId !== undefined ? { syncId } : {}) } };
   }
 
   private settleLate(ticket: number, outcome: { ok: true; d: Delivery } | { ok: false; e: DatevError }): void {

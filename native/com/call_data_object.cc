@@ -6,6 +6,10 @@
 
 namespace datev {
 
+namespace {
+constexpr size_t kSyncIdField = 1;  // CallID, SyncID, ... (datev-cti.md §1.2)
+}  // namespace
+
 CallDataObject::CallDataObject() {
   for (VARIANT& v : values_) VariantInit(&v);
 }
@@ -41,11 +45,28 @@ HRESULT CallDataObject::AssignTyped(const CallValues& values) {
     }
   }
   for (size_t i = 0; i < values_.size(); ++i) {
+    if (i == kSyncIdField && syncIdByDatev_) {
+      VariantClear(&next[i]);  // DATEV's SyncID stays
+      continue;
+    }
     VariantClear(&values_[i]);
     values_[i] = next[i];  // takes ownership
     present_[i] = true;
   }
   return S_OK;
+}
+
+bool CallDataObject::SyncIdFromDatev(std::wstring* value) const {
+  if (!syncIdByDatev_) return false;
+  VARIANT v;
+  VariantInit(&v);
+  if (FAILED(VariantChangeType(&v, const_cast<VARIANT*>(&values_[kSyncIdField]), 0, VT_BSTR))) {
+    value->clear();  // a SyncID that is no text: none
+    return true;
+  }
+  value->assign(v.bstrVal ? v.bstrVal : L"", v.bstrVal ? SysStringLen(v.bstrVal) : 0);
+  VariantClear(&v);
+  return true;
 }
 
 HRESULT CallDataObject::CreateRaw(const std::array<VARIANT, kFieldCount>& values,
@@ -92,6 +113,7 @@ HRESULT CallDataObject::Store(int index, const VARIANT& value) {
   VariantClear(&values_[i]);
   values_[i] = copy;  // takes ownership
   present_[i] = true;
+  if (i == kSyncIdField) syncIdByDatev_ = true;  // Store is DATEV's way in (property puts); the program's is AssignTyped
   return S_OK;
 }
 
@@ -126,6 +148,7 @@ HRESULT CallDataObject::GetTypeInfo(UINT, LCID, ITypeInfo** info) {
 }
 
 HRESULT CallDataObject::GetIDsOfNames(REFIID, LPOLESTR* names, UINT count, LCID, DISPID* ids) {
+  ++access_.names;
   if (!names || !ids) return E_POINTER;
   if (count == 0) return S_OK;
   HRESULT hr = S_OK;
@@ -143,6 +166,7 @@ HRESULT CallDataObject::GetIDsOfNames(REFIID, LPOLESTR* names, UINT count, LCID,
 
 HRESULT CallDataObject::Invoke(DISPID id, REFIID, LCID, WORD flags, DISPPARAMS* params, VARIANT* result, EXCEPINFO*,
                                UINT* argErr) {
+  ++access_.dispids;
   if (id < 1 || id > kFieldCount) return DISP_E_MEMBERNOTFOUND;
   size_t i = static_cast<size_t>(id - 1);
   if (!params) return E_POINTER;

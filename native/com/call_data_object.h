@@ -7,6 +7,7 @@
 #include <oleauto.h>
 
 #include <array>
+#include <cstdint>
 
 #include "com/field_value.h"
 
@@ -23,7 +24,21 @@ class CallDataObject final : public IDatevCtiDataDual {
 
   // Replaces every field with `values`, typed as CreateTyped does (the same object is re-sent for every
   // notification of a call). Leaves the object unchanged on failure.
+  // The program's new values for all fields -- except a SyncID DATEV wrote into this object: DATEV
+  // creates SyncIDs (datev-cti.md §3.3, §8.3: never clear one DATEV has set), so that one stays.
   HRESULT AssignTyped(const CallValues& values);
+  // True (and the value) when DATEV wrote this object's SyncID (a property put from outside).
+  bool SyncIdFromDatev(std::wstring* value) const;
+
+  // How the object was used from outside so far (DATEV reads it back during a notification): by name
+  // (GetIDsOfNames), by DISPID (IDispatch::Invoke) or through the dual vtable -- an open question of
+  // DATEV's interface (datev-cti.md §9.1), logged by the program.
+  struct Access {
+    uint32_t names = 0;
+    uint32_t dispids = 0;
+    uint32_t vtable = 0;
+  };
+  Access Accessed() const { return access_; }
 
   // Current values (Missing for absent fields).
   CallValues Values() const;
@@ -44,6 +59,7 @@ class CallDataObject final : public IDatevCtiDataDual {
   // IDatevCtiData (dual vtable)
 #define DATEV_DUAL_PROPERTY(index, Name, Type, Vt, Member)                                      \
   HRESULT STDMETHODCALLTYPE get_##Name(Type* value) override {                                 \
+    ++access_.vtable;                                                                          \
     if (!value) return E_POINTER;                                                              \
     VARIANT v;                                                                                 \
     HRESULT hr = GetAs(index, Vt, &v);                                                         \
@@ -51,6 +67,7 @@ class CallDataObject final : public IDatevCtiDataDual {
     return hr;                                                                                 \
   }                                                                                            \
   HRESULT STDMETHODCALLTYPE put_##Name(Type value) override {                                  \
+    ++access_.vtable;                                                                          \
     VARIANT v;                                                                                 \
     VariantInit(&v);                                                                           \
     v.vt = Vt;                                                                                 \
@@ -83,6 +100,8 @@ class CallDataObject final : public IDatevCtiDataDual {
   LONG refs_ = 1;
   std::array<VARIANT, kFieldCount> values_;
   std::array<bool, kFieldCount> present_{};
+  bool syncIdByDatev_ = false;  // DATEV put the SyncID (Store of field 1)
+  Access access_;
 };
 
 }  // namespace datev

@@ -69,17 +69,18 @@ Outcome Deliver(ApartmentState& st, const NotifyRequest& req, DWORD boundMs, DWO
   st.Sweep();
   std::wstring callId = req.data[0].kind == FieldValue::Kind::String ? req.data[0].str : std::wstring();
   ComPtr<IDispatch> object;
+  CallDataObject* data = nullptr;  // `object`'s (it holds the reference)
   {
-    CallDataObject* raw = nullptr;
-    HRESULT hr = st.ObjectFor(callId, req.data, &raw);
+    HRESULT hr = st.ObjectFor(callId, req.data, &data);
     if (FAILED(hr)) return Failure("com", hr, "invalid call data for DATEV");
-    object = ComPtr<IDispatch>(static_cast<IDispatch*>(static_cast<IDatevCtiDataDual*>(raw)), false);
+    object = ComPtr<IDispatch>(static_cast<IDispatch*>(static_cast<IDatevCtiDataDual*>(data)), false);
   }
   VARIANT arg;
   VariantInit(&arg);
   arg.vt = VT_DISPATCH;
   arg.pdispVal = object.Get();
   const std::string method = comx::ToUtf8(req.method);
+  const CallDataObject::Access before = data->Accessed();
   bool lookedUpAgain = false;
   for (;;) {
     bool ahead = false;
@@ -135,6 +136,12 @@ Outcome Deliver(ApartmentState& st, const NotifyRequest& req, DWORD boundMs, DWO
     Outcome ok;
     ok.generation = found.generation;
     ok.registered = found.registered;
+    ok.hasSyncId = data->SyncIdFromDatev(&ok.syncId);
+    const CallDataObject::Access after = data->Accessed();
+    if (after.names != before.names || after.dispids != before.dispids || after.vtable != before.vtable) {
+      ok.datevRead = "names " + std::to_string(after.names - before.names) + ", dispids " +
+                     std::to_string(after.dispids - before.dispids) + ", vtable " + std::to_string(after.vtable - before.vtable);
+    }
     return ok;
   }
 }

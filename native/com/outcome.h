@@ -21,6 +21,12 @@ struct Outcome {
   uint64_t generation = 0;  // of the DATEV object a notification went to
   uint64_t registered = 0;  // when that DATEV object was put into the ROT (0: not known): which DATEV,
                             // across processes (a program started again recognises the DATEV it had)
+  // A notification DATEV took: the SyncID DATEV itself wrote into the call's data object (at any time
+  // before), which the object keeps from then on (CallDataObject::SyncIdFromDatev).
+  bool hasSyncId = false;
+  std::wstring syncId;
+  // ...and how DATEV read the data object during it ("names 11, dispids 11, vtable 0"; "" when it did not).
+  std::string datevRead;
 };
 
 inline Outcome Failure(const std::string& code, HRESULT hr, const std::string& what) {

@@ -13,7 +13,8 @@ import type { Logger, Masker } from '../logging/logger';
 import type { Clock } from '../util/clock';
 
 export type DeliveryOutcome =
-  | { type: 'delivered'; generation: number; datevId: string }
+  /** `syncId`: the SyncID DATEV wrote into the call's data object (Delivery.syncId), when it wrote one. */
+  | { type: 'delivered'; generation: number; datevId: string; syncId?: string }
   /**
    * `why`: absent, gone, com (DATEV refused), stalled / timeout (DATEV hung), shutdown. `unanswered`:
    * given up without DATEV's answer — a 'delivered' may still follow (DATEV took it after all).
@@ -157,9 +158,14 @@ export class DatevNotifier {
   private delivered(n: Notification, d: Delivery, late = false): DeliveryOutcome {
     this.stats.sent++;
     this.absentLogged = false;
-    // datevRun: which DATEV took it (the COM layer's generation: it changes when DATEV restarts)
-    this.log.info(`DATEV ${n.method}${late ? ' (late)' : ''}`, { ...this.meta(n), datevRun: d.generation });
-    return { type: 'delivered', generation: d.generation, datevId: d.datevId };
+    // datevRun: which DATEV took it (the COM layer's generation: it changes when DATEV restarts);
+    // datevRead: how DATEV read the call's data back (by name, DISPID or vtable: datev-cti.md §9.1)
+    this.log.info(`DATEV ${n.method}${late ? ' (late)' : ''}`, { ...this.meta(n), datevRun: d.generation, ...(d.datevRead ? { datevRead: d.datevRead } : {}) });
+    if (d.syncId !== undefined && d.syncId !== n.data.SyncID) {
+      // datev-cti.md §3.3, §9.4: whether and when DATEV does this is an open question
+      this.log.info(`DATEV set the call's SyncID in its data object during ${n.method}; the call carries it from now on`, { callId: n.data.CallID, syncId: d.syncId });
+    }
+    return { type: 'delivered', generation: d.generation, datevId: d.datevId, ...(d.syncId !== undefined ? { syncId: d.syncId } : {}) };
   }
 
   private failed(n: Notification, e: unknown, settle: (o: DeliveryOutcome) => void, waitLate: () => void = () => undefined): void {

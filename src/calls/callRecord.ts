@@ -119,8 +119,12 @@ export type CallEvent =
   | { type: 'announce' }
   /** A (new) contact for the call: by lookup, by the user's choice, or cleared. */
   | { type: 'contact'; contact: ContactFields }
-  /** DATEV accepted the notification in flight (or, later, the one given up on without its answer). */
-  | { type: 'delivered'; generation: number; datevId?: string }
+  /**
+   * DATEV accepted the notification in flight (or, later, the one given up on without its answer).
+   * `syncId`: the SyncID DATEV wrote into the call's data object, when it wrote one — DATEV's own
+   * (datev-cti.md §3.3), so the call carries it from then on (never cleared by the program).
+   */
+  | { type: 'delivered'; generation: number; datevId?: string; syncId?: string }
   /**
    * DATEV did not take the notification in flight: 'held' = not attempted (retry on resume), 'lost' =
    * give up. `unanswered`: given up without DATEV's answer (it may still take it: 'delivered' follows).
@@ -208,6 +212,7 @@ export function step(record: CallRecord, event: CallEvent): Step {
       return { record: r, notifications: next(r) };
     }
     case 'delivered': {
+      if (event.syncId !== undefined && event.syncId !== r.data.SyncID) r.data = { ...r.data, SyncID: event.syncId };
       if (!r.inFlight || !r.inFlightTarget) {
         // DATEV took the notification the program had given up on: it has the call up to there, live
         const u = r.unanswered;

@@ -94,6 +94,14 @@ export interface Delivery {
    * restarted. "" when it cannot be read.
    */
   datevId: string;
+  /**
+   * The SyncID DATEV wrote into the call's data object, when it wrote one (datev-cti.md §3.3, §9.4:
+   * DATEV may set it during a notification). The object keeps it for the call's later notifications
+   * whatever the program sends; the program takes it over.
+   */
+  syncId?: string;
+  /** How DATEV read the call's data object during the notification, for the log (e.g. "names 11, dispids 11, vtable 0"). */
+  datevRead?: string;
 }
 
 /** The state of the bridge, for the tray, --diagnose and the program's own decisions. */

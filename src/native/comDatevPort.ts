@@ -47,6 +47,8 @@ export interface NativeLateResult {
   generation: number;
   /** Which DATEV took it, across processes ("" when not known; see Delivery.datevId). */
   datevId: string;
+  syncId?: string;
+  datevRead?: string;
 }
 
 export interface NativePoolHealth {
@@ -113,6 +115,19 @@ export interface NativeNotifyResult {
   ticket: number;
   generation: number;
   datevId: string;
+  /** Set only when DATEV wrote the call's SyncID (Delivery.syncId). */
+  syncId?: string;
+  datevRead?: string;
+}
+
+/** The Delivery of a notification the native bridge reports taken. */
+function delivery(r: { generation: number; datevId?: string; syncId?: string; datevRead?: string }): Delivery {
+  return {
+    generation: r.generation,
+    datevId: r.datevId ?? '',
+    ...(typeof r.syncId === 'string' ? { syncId: r.syncId } : {}),
+    ...(typeof r.datevRead === 'string' && r.datevRead !== '' ? { datevRead: r.datevRead } : {}),
+  };
 }
 
 export interface NativeSelfCheck {
@@ -278,7 +293,7 @@ export class NativeDatevPort implements DatevPort {
         generation: options.generation ?? 0,
         ...(options.datevId !== undefined ? { datevId: options.datevId } : {}),
       });
-      return { generation: r.generation, datevId: r.datevId ?? '' };
+      return delivery(r);
     } catch (err) {
       throw toDatevError(err);
     }
@@ -288,7 +303,7 @@ export class NativeDatevPort implements DatevPort {
     const early = this.lateResults.get(ticket);
     if (early) {
       this.lateResults.delete(ticket);
-      return early.code === 'ok' ? Promise.resolve({ generation: early.generation, datevId: early.datevId ?? '' }) : Promise.reject(lateError(early));
+      return early.code === 'ok' ? Promise.resolve(delivery(early)) : Promise.reject(lateError(early));
     }
     return new Promise<Delivery>((resolve, reject) => this.lateWaiters.set(ticket, { resolve, reject }));
   }
@@ -370,7 +385,7 @@ export class NativeDatevPort implements DatevPort {
       return;
     }
     this.lateWaiters.delete(event.ticket);
-    if (event.code === 'ok') waiter.resolve({ generation: event.generation, datevId: event.datevId ?? '' });
+    if (event.code === 'ok') waiter.resolve(delivery(event));
     else waiter.reject(lateError(event));
   }
 

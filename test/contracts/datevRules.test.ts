@@ -34,6 +34,13 @@ const absence = (more: RawCallData = {}) => n('CallStateChanged', CallState.eCSA
 const journal = (more: RawCallData = {}) => n('NewJournal', CallState.eCSFinished, 5, 60, { CallID: 'J', ...more });
 
 describe('DATEV rule check', () => {
+  it('an incoming NewCall with a SyncID breaks the rules unless DATEV itself wrote it into the object during that NewCall', () => {
+    expect(datevRuleViolations([offered({ SyncID: 'X' }), absence({ SyncID: 'X' })])).toEqual([
+      '#0 NewCall(eCSOffered) CallID "A": NewCall of an incoming call with a SyncID (only DATEV makes SyncIDs, in Dial)',
+    ]);
+    expect(datevRuleViolations([{ ...offered({ SyncID: 'X' }), wroteSyncId: 'X' }, absence({ SyncID: 'X' })])).toEqual([]);
+  });
+
   it('accepts the documented sequences: answered, missed, a contact change, journal entries and a resend', () => {
     expect(
       datevRuleViolations([

@@ -67,6 +67,20 @@ describe('incoming call', () => {
     expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
   });
 
+  it('takes over a SyncID DATEV writes into the call\'s object during NewCall (datev-cti.md §3.3): GetCallData and the call\'s record carry it, the journal\'s entry does not', async () => {
+    const w = await makeWorld();
+    await w.datev.driver.writeSyncIdDuringNextNotification('DATEV-IN-7');
+    const id = await ring(w, '+49 89 1234567');
+    const callId = String(w.datev.received[0]!.data.CallID);
+    expect(w.log.has('info', "DATEV set the call's SyncID")).toBe(true);
+    const during = await w.datev.driver.getCallData(callId);
+    expect(during.data.SyncID).toBe('DATEV-IN-7');
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
+    expect((await w.datev.driver.getCallData(callId)).data.SyncID).toBe('DATEV-IN-7');
+  });
+
   it('rejects through the dialog: lineDrop and Absence', async () => {
     const w = await makeWorld();
     await ring(w, '+49 89 1234567');

@@ -462,7 +462,7 @@ describe('native COM under Wine: beyond the contract', () => {
     const port = host.remoteDatevPort();
     try {
       const begin = new Date(2026, 0, 2, 3, 4, 5);
-      await port.notify('CallStateChanged', {
+      const delivered = await port.notify('CallStateChanged', {
         CallID: 'V-1',
         SyncID: 'S-9',
         Direction: Direction.eDirOutgoing,
@@ -489,6 +489,13 @@ describe('native COM under Wine: beyond the contract', () => {
         CalledNumber: '0891',
         Note: 'vtable',
       });
+      // the log says how DATEV read the object (an open question of DATEV's interface, datev-cti.md §9.1)
+      expect(delivered.datevRead).toBe('names 0, dispids 0, vtable 11');
+      // a SyncID DATEV puts through the vtable stays the object's, whatever the program sends next
+      await datev.writeSyncIdDuringNextNotification('DUAL-1');
+      const next = await port.notify('CallStateChanged', { ...n!.data, CallState: CallState.eCSFinished } as DatevCallData, { last: true });
+      expect(next.syncId).toBe('DUAL-1');
+      expect((await datev.notifications()).map((x) => x.data.SyncID)).toEqual(['S-9', 'DUAL-1']);
     } finally {
       await port.dispose();
       await datev.close();

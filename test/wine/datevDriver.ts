@@ -306,12 +306,13 @@ export class FakeDatevProcess implements DatevDriver {
     const r = await this.command('notifications', from > 0 ? { from } : {});
     const list = Array.isArray(r.notifications) ? r.notifications : [];
     return list.map((n) => {
-      const e = n as { method: NotificationMethod; data: Json; object?: Json; instance?: Json };
+      const e = n as { method: NotificationMethod; data: Json; object?: Json; instance?: Json; wroteSyncId?: Json };
       return {
         method: e.method,
         data: decodeData(e.data),
         ...(typeof e.object === 'number' ? { object: e.object } : {}),
         ...(typeof e.instance === 'number' ? { instance: e.instance } : {}),
+        ...(typeof e.wroteSyncId === 'string' ? { wroteSyncId: e.wroteSyncId } : {}),
       };
     });
   }
@@ -345,6 +346,11 @@ export class FakeDatevProcess implements DatevDriver {
   /** DATEV lets go of the call-data objects it kept and forgets its list of notifications. */
   async forget(): Promise<void> {
     await this.command('forget');
+  }
+
+  /** During the next notification DATEV writes `syncId` into the call's data object, then reads it. */
+  async writeSyncIdDuringNextNotification(syncId: string): Promise<void> {
+    await this.command('writeSyncId', { syncId });
   }
 
   async failNextNotification(hresult: number): Promise<void> {

@@ -123,6 +123,6 @@ function wake(waiters: Map<TrackedCall, (() => void)[]>, call: TrackedCall): voi
 }
 
 function outcomeEvent(o: DeliveryOutcome): CallEvent {
-  if (o.type === 'delivered') return { type: 'delivered', generation: o.generation, datevId: o.datevId };
+  if (o.type === 'delivered') return { type: 'delivered', generation: o.generation, datevId: o.datevId, ...(o.syncId !== undefined ? { syncId: o.syncId } : {}) };
   return { type: 'undelivered', how: o.how, ...(o.unanswered ? { unanswered: true } : {}) };
 }
