@@ -429,6 +429,26 @@ export class FakeTapi {
     return call.callId;
   }
 
+  /**
+   * A call already connected when TAPI announces it (e.g. the program started during it) with the origin
+   * `origin` (LINECALLORIGIN; UNKNOWN, UNAVAIL or 0 leave its direction open). Returns its call id.
+   */
+  callInProgress(address: string, remote: string, origin: number): number {
+    const line = this.openLineWith(address);
+    const call = this.newCall(line, origin, { flags: LINECALLPARTYID.ADDRESS, number: remote, name: '' }, { flags: LINECALLPARTYID.ADDRESS, number: line.address, name: '' });
+    call.connected = { flags: LINECALLPARTYID.ADDRESS, number: remote, name: '' }; // the other side, either way
+    call.state = 'CONNECTED';
+    this.announce(call, line.hLine, LINECONNECTEDMODE.ACTIVE);
+    return call.callId;
+  }
+
+  /** TAPI learns the call's origin: LINE_CALLINFO with LINECALLINFOSTATE_ORIGIN. */
+  setOrigin(callId: number, origin: number): void {
+    const c = this.byCallId(callId);
+    c.origin = origin;
+    this.emitInfo(c, 0x100);
+  }
+
   /** The call's owner (another application) clears the disconnected call: IDLE. */
   idle(callId: number): void {
     this.setState(this.byCallId(callId), 'IDLE', 0);

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { CallState } from '../../src/datev/callData';
 import { TelephonyError } from '../../src/telephony/port';
-import { LINEERR } from '../../src/telephony/tapiConstants';
+import { Direction } from '../../src/datev/callData';
+import { LINECALLORIGIN, LINEERR } from '../../src/telephony/tapiConstants';
 import { IDLE_WAIT_MS } from '../../src/app/calls/telephonyEvents';
 import type { RecordedTapiRequest } from '../../contracts/harness';
 import { makeWorld, type World } from '../support/world';
@@ -289,6 +290,37 @@ describe('TAPI line handling', () => {
       await w.settle();
       expect(w.tapi.requests.filter((r) => r.callId === id && r.fn === 'lineDrop')).toHaveLength(1);
       expect(w.tapi.requests.filter((r) => r.callId === id && r.fn === 'lineDeallocateCall')).toHaveLength(1);
+    });
+  });
+
+  describe('a call first seen in progress without a direction (dwOrigin UNKNOWN / 0, tapi.md §1.9)', () => {
+    it('waits for LINE_CALLINFO\'s origin and goes to DATEV with it', async () => {
+      const w = await makeWorld();
+      const id = w.tapi.callInProgress('201', '+49 89 7654321', LINECALLORIGIN.UNKNOWN);
+      await w.settle();
+      expect(w.datev.received).toEqual([]);
+      w.tapi.setOrigin(id, LINECALLORIGIN.OUTBOUND);
+      await w.settle();
+      await w.advance(1000);
+      expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2']);
+      expect(w.datev.received.map((n) => n.data.Direction)).toEqual([Direction.eDirOutgoing, Direction.eDirOutgoing]);
+      expect(w.datev.received[0]!.data.CalledNumber).toBe('+49 89 7654321');
+    });
+
+    it('without one within the lookup budget goes to DATEV as incoming (a guess, logged) — never with Direction unknown', async () => {
+      const w = await makeWorld();
+      const id = w.tapi.callInProgress('201', '+49 89 7654321', 0);
+      await w.settle();
+      await w.advance(w.config.lookupBudgetMs - 1);
+      expect(w.datev.received).toEqual([]);
+      await w.advance(1);
+      expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2']);
+      expect(w.log.has('warn', 'TAPI gave no direction for the call')).toBe(true);
+      w.tapi.setOrigin(id, LINECALLORIGIN.OUTBOUND); // too late: DATEV has it as incoming, and a call's direction does not change
+      await w.tapi.pbx.hangup(id);
+      await w.settle();
+      expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
+      expect(w.datev.received.every((n) => n.data.Direction === Direction.eDirIncoming)).toBe(true);
     });
   });
 });

@@ -53,6 +53,10 @@ export class TelephonyCalls {
   stop(): void {
     for (const { cancel } of this.detached.values()) cancel();
     this.detached.clear();
+    for (const call of this.c.registry.withHandles()) {
+      call.originWait?.cancel();
+      delete call.originWait;
+    }
   }
 
   async process(e: TelephonyEvent): Promise<void> {
@@ -260,10 +264,35 @@ export class TelephonyCalls {
 
   /** First meaningful state of a call the program did not create: decide direction, number, reporting. */
   private initialise(call: TrackedCall, firstState: CallStateName): void {
-    const { d, o } = this.c;
     call.initialised = true;
+    const direction = directionOf(call.info?.origin ?? 0, firstState);
+    if (direction === Direction.eDirUnknown) this.awaitOrigin(call, firstState);
+    else this.decide(call, firstState, direction);
+  }
+
+  /**
+   * A call first seen in progress whose origin TAPI does not give (dwOrigin UNKNOWN, UNAVAIL or 0:
+   * tapi.md §1.9 — it may become known, LINE_CALLINFO with ORIGIN). DATEV knows only incoming and
+   * outgoing calls: the call waits for its origin at most the lookup budget, then goes to DATEV as
+   * incoming — a guess, said in the log.
+   */
+  private awaitOrigin(call: TrackedCall, firstState: CallStateName): void {
+    const { d, o } = this.c;
+    const meta = { hCall: call.hCall, origin: `0x${(call.info?.origin ?? 0).toString(16)}`, state: firstState };
+    d.log.info('TAPI gives no direction for the call yet (LINECALLINFO.dwOrigin); waiting for it', meta);
+    const cancel = d.clock.setTimeout(() => {
+      if (!call.originWait) return;
+      delete call.originWait;
+      d.log.warn('TAPI gave no direction for the call; it goes to DATEV as incoming (a guess: DATEV knows only incoming and outgoing)', meta);
+      this.decide(call, firstState, Direction.eDirIncoming);
+    }, o.lookupBudgetMs);
+    call.originWait = { firstState, cancel };
+  }
+
+  /** The call's direction is known (or guessed): its number, whether it is reported, the lookup and the pop-up. */
+  private decide(call: TrackedCall, firstState: CallStateName, direction: Direction): void {
+    const { d, o } = this.c;
     const info = call.info;
-    const direction = directionOf(info?.origin ?? 0, firstState);
     const number = info ? remoteNumber(info, direction) : '';
     const digits = number.replace(/[^0-9]/g, '');
     const originInternal = info ? (info.origin & 0x2) !== 0 : false;
@@ -398,6 +427,16 @@ export class TelephonyCalls {
       return;
     }
     call.info = info;
+    if (call.originWait) {
+      const direction = directionOf(info.origin, undefined);
+      if (direction === Direction.eDirUnknown) return;
+      const { firstState, cancel } = call.originWait;
+      cancel();
+      delete call.originWait;
+      d.log.info(`TAPI gives the call's direction (LINE_CALLINFO): ${Direction[direction]}`, { hCall, origin: `0x${info.origin.toString(16)}` });
+      this.decide(call, firstState, direction);
+      return;
+    }
     if (!call.initialised || call.source === 'datev') return;
     const number = remoteNumber(info, call.record.data.Direction);
     if (number === '' || number === call.party.number) return;

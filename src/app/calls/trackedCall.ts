@@ -41,6 +41,11 @@ export interface TrackedCall {
   owner?: boolean;
   /** A lineDrop of the call is on its way (the user's or DATEV's hang-up, or clearing it after DISCONNECTED). */
   dropping?: boolean;
+  /**
+   * TAPI gave no direction for the call when it was first seen (dwOrigin without OUTBOUND/INBOUND/
+   * EXTERNAL/INTERNAL, first state not a ringing one): it waits for LINE_CALLINFO's origin (bounded).
+   */
+  originWait?: { firstState: CallStateName; cancel: () => void };
   /** DISCONNECTED came: the handle waits for IDLE to be freed (bounded; cancels that wait). */
   idleWait?: () => void;
   deallocated: boolean;
