@@ -26,7 +26,7 @@ import { describe, expect, it } from 'vitest';
 import { CallState } from '../../src/datev/callData';
 import { E_FAIL } from '../../fakes/datev/fakeDatev';
 import { prng } from '../../fakes/datevconnect/data';
-import { LINEERR } from '../../src/telephony/tapiConstants';
+import { LINECALLORIGIN, LINEERR } from '../../src/telephony/tapiConstants';
 import type { RecordedNotification } from '../../contracts/harness';
 import { MemoryContacts } from '../../fakes/contacts/memoryContacts';
 import type { Contact } from '../../src/contacts/port';
@@ -58,6 +58,10 @@ interface Live {
   elsewhere?: boolean;
   /** DATEV's CallID of a Dial. */
   callId?: string;
+  /** First seen in progress without a direction (dwOrigin unknown): its origin may come later. */
+  originOpen?: boolean;
+  /** Another application owns it (a monitor handle): its owner clears it after the hang-up (or never). */
+  monitored?: boolean;
 }
 
 async function day(seed: number): Promise<{ w: World; runs: RecordedNotification[][]; trail: string[]; notes: string[]; openAtKill: Set<string>; orphans: { callId: string; from: number }[] }> {
@@ -82,6 +86,10 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
   // (Pausing after every entry makes a compaction of 500 entries last hundreds of event-loop turns, while
   // the day's time moves on without waiting for them — minutes of the day for what takes 10 ms.)
   let w = await makeWorld({ config, sliceSteps: [5, 50, Infinity][seed % 3]! });
+  // the TSP reports a lineDrop as DISCONNECTED, then IDLE — or straight IDLE
+  w.tapi.dropThroughDisconnected = chance(0.5);
+  /** Monitored calls hung up, DISCONNECTED until their owner clears them (or never). */
+  const uncleared: number[] = [];
   /**
    * What DATEV received during each earlier run of the program (each run has its own PBX; DATEV is a
    * new one after a stop, and after a kill the same, still running, in 70 % of the kills).
@@ -186,6 +194,7 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
         const mode = c.state === 'ringing' ? pick(c.kind === 'in' ? ['NOANSWER', 'NORMAL', 'BUSY', 'PICKUP'] : ['NOANSWER', 'NORMAL', 'BUSY']) : 'NORMAL';
         await w.tapi.pbx.hangup(c.id, mode);
         drop(c);
+        if (c.monitored) uncleared.push(c.id);
         trail.push(`hangup #${c.id} ${mode}`);
       },
     ],
@@ -210,6 +219,50 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
         live.push({ id, kind: 'out', state: 'ringing' });
         trail.push(`dialled on the phone ${number} #${id}`);
         if (chance(0.7)) await w.tapi.pbx.ringback(id);
+      },
+    ],
+    [
+      1,
+      async () => {
+        // a call another application owns rings here (the program has a monitor handle)
+        if (live.length >= 3 || !lineOpen()) return;
+        const caller = pick(CALLERS.filter((x) => x !== 'anonymous'));
+        const id = w.tapi.incomingMonitored('201', caller);
+        live.push({ id, kind: 'in', state: 'ringing', monitored: true });
+        trail.push(`incoming ${caller}, owned by another application #${id}`);
+      },
+    ],
+    [
+      1,
+      async () => {
+        // the owner of a monitored call clears it after its hang-up (IDLE)
+        const id = uncleared.shift();
+        if (id === undefined || w.tapi.callStateOf(id) !== 'DISCONNECTED') return;
+        w.tapi.idle(id);
+        trail.push(`owner clears #${id}`);
+      },
+    ],
+    [
+      1,
+      async () => {
+        // a call TAPI announces already connected, its direction open (dwOrigin unknown); it may come later
+        if (live.length >= 3 || !lineOpen()) return;
+        const number = pick(CALLERS.filter((x) => x !== 'anonymous'));
+        const origin = pick([0, LINECALLORIGIN.UNKNOWN, LINECALLORIGIN.UNAVAIL]);
+        const id = w.tapi.callInProgress('201', number, origin);
+        live.push({ id, kind: 'in', state: 'connected', originOpen: true });
+        trail.push(`in progress ${number}, origin 0x${origin.toString(16)} #${id}`);
+      },
+    ],
+    [
+      1,
+      async () => {
+        const c = reachable().find((x) => x.originOpen);
+        if (!c) return;
+        delete c.originOpen;
+        const origin = pick([LINECALLORIGIN.OUTBOUND, LINECALLORIGIN.INBOUND, LINECALLORIGIN.EXTERNAL]);
+        w.tapi.setOrigin(c.id, origin);
+        trail.push(`origin 0x${origin.toString(16)} #${c.id}`);
       },
     ],
     [
@@ -421,6 +474,8 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
         // them as the new run opens the line, and it goes on with them
         const pbxStays = killed && chance(0.5);
         w = await makeWorld({ config, journal, startAt, idsFrom: 100_000 * runs++, ...(datevStays ? { datevContinues: w.datev } : {}), ...(pbxStays ? { tapiContinues: w.tapi } : {}) });
+        w.tapi.dropThroughDisconnected = chance(0.5);
+        uncleared.length = 0;
         if (!pbxStays) live.length = 0;
         datevRunning = w.datev.isRunning;
         trail.push(killed ? `program killed and started again (${datevStays ? 'DATEV still running' : 'DATEV restarted too'}; ${pbxStays ? `${live.length} calls going on` : 'no calls going on'})` : 'program stopped and started again');
