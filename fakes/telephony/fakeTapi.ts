@@ -198,6 +198,11 @@ export class FakeTapi {
     this.emit({ type: 'reinit' });
   }
 
+  /** LINE_LINEDEVSTATE of the open line with `address` (e.g. OUTOFSERVICE when the TSP loses the PBX). */
+  lineState(address: string, state: number): void {
+    this.emit({ type: 'lineState', hLine: this.openLineWith(address).hLine, state });
+  }
+
   /**
    * The user dials `number` on the phone itself: TAPI announces the call (LINE_APPNEWCALL, as for every
    * call the program did not make) and reports it PROCEEDING. Returns its call id.

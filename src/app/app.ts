@@ -45,6 +45,8 @@ export interface AppDeps extends Ports {
 export interface AppStatus {
   line: LineManager['status'];
   lineName: string;
+  /** The TSP reports the open line out of service or without its PBX link (LINE_LINEDEVSTATE). */
+  lineOutOfService: boolean;
   datevRegistered: boolean;
   datevPresent: boolean;
   activeCalls: number;
@@ -199,6 +201,7 @@ export class App {
     return {
       line: this.lines.status,
       lineName: this.lines.line?.name ?? '',
+      lineOutOfService: this.lines.status === 'open' && this.lines.outOfService,
       datevRegistered: this.datevRegistered,
       datevPresent: this.supervisor.state.datevPresent,
       activeCalls: this.calls.activeCalls().length,

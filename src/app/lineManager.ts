@@ -7,6 +7,7 @@ import { MESSAGES, TITLE } from '../dialogs/texts';
 import type { DialogPort } from '../dialogs/port';
 import type { Logger } from '../logging/logger';
 import type { LineInfo, TelephonyEvent, TelephonyPort } from '../telephony/port';
+import { LINEDEVSTATE } from '../telephony/tapiConstants';
 import type { Clock } from '../util/clock';
 import { describeLine, selectLine } from './lineSelection';
 
@@ -20,6 +21,11 @@ export class LineManager {
   hLine: number | undefined;
   lines: LineInfo[] = [];
   lastError = '';
+  /**
+   * The TSP reports the open line out of service or without its link to the PBX (LINE_LINEDEVSTATE
+   * OUTOFSERVICE / DISCONNECTED) and not back since (INSERVICE / CONNECTED): calls may not work.
+   */
+  outOfService = false;
   private initialized = false;
   private announcedMissing = false;
   private attempt = 0;
@@ -61,6 +67,9 @@ export class LineManager {
         }
         this.scheduleRetry();
         return;
+      case 'lineState':
+        if (e.hLine === this.hLine) this.lineState(e.state);
+        return;
       case 'lineAdded':
         this.log.info('TAPI line added (LINE_CREATE)', { deviceId: e.deviceId });
         if (this.status !== 'open') void this.serial(() => this.connect());
@@ -95,7 +104,22 @@ export class LineManager {
     return this.busy;
   }
 
+  /** LINE_LINEDEVSTATE of the open line (only the states the TSP supports are asked for: native/tapi). */
+  private lineState(state: number): void {
+    const down = (state & (LINEDEVSTATE.OUTOFSERVICE | LINEDEVSTATE.DISCONNECTED)) !== 0;
+    const up = (state & (LINEDEVSTATE.INSERVICE | LINEDEVSTATE.CONNECTED)) !== 0;
+    const meta = { line: this.line?.name, state: `0x${state.toString(16)}` };
+    if (down && !this.outOfService) {
+      this.outOfService = true;
+      this.log.warn('TAPI: the line is out of service or has lost its link to the PBX (LINE_LINEDEVSTATE); calls may not work until it is back', meta);
+    } else if (up && !down && this.outOfService) {
+      this.outOfService = false;
+      this.log.info('TAPI: the line is in service again (LINE_LINEDEVSTATE)', meta);
+    }
+  }
+
   private lost(): void {
+    this.outOfService = false;
     this.hLine = undefined;
     this.status = 'missing';
     this.onLineChange(undefined);

@@ -22,7 +22,7 @@ const PREFIX = 'Wildix CTI – ';
 function linePart(s: AppStatus): string | undefined {
   switch (s.line) {
     case 'open':
-      return undefined;
+      return s.lineOutOfService ? 'Leitung außer Betrieb' : undefined;
     case 'starting':
       return 'Leitung wird gesucht';
     case 'missing':
@@ -68,7 +68,7 @@ function readyTooltip(s: AppStatus): string {
 function lineText(s: AppStatus): string {
   switch (s.line) {
     case 'open':
-      return `geöffnet (${s.lineName.trim() || '?'})`;
+      return `geöffnet (${s.lineName.trim() || '?'})${s.lineOutOfService ? ', laut TAPI außer Betrieb (keine Verbindung zur Telefonanlage?)' : ''}`;
     case 'starting':
       return 'wird gesucht';
     case 'missing':

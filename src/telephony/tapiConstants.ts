@@ -80,6 +80,9 @@ export const LINECALLORIGIN = {
 
 export const LINECALLPRIVILEGE = { NONE: 0x1, MONITOR: 0x2, OWNER: 0x4 } as const;
 
+/** LINE_LINEDEVSTATE's dwParam1 (tapi.md §1.5): the TSP's line and its link to the PBX. */
+export const LINEDEVSTATE = { CONNECTED: 0x4, DISCONNECTED: 0x8, INSERVICE: 0x40, OUTOFSERVICE: 0x80 } as const;
+
 export const LINEERR: Record<string, number> = {
   ALLOCATED: 0x80000001,
   BADDEVICEID: 0x80000002,

@@ -218,7 +218,7 @@ describe('status file', () => {
         pid: 7,
         startedAt: '2026-12-02T08:00:00.000Z',
         updatedAt: '2026-12-02T09:00:00.000Z',
-        status: { line: 'open', lineName: '201', datevRegistered: true, datevPresent: true, activeCalls: 1, cti: 'rebuilt', datevHangs: true, waitingForDatev: 2, journalWaiting: 3 },
+        status: { line: 'open', lineName: '201', lineOutOfService: false, datevRegistered: true, datevPresent: true, activeCalls: 1, cti: 'rebuilt', datevHangs: true, waitingForDatev: 2, journalWaiting: 3 },
         callsSeen: 120,
         notifications: { sent: 300, droppedAbsent: 1, failed: 2, timeouts: 3, stalled: 1 },
         datev: { registered: true, threads: 4, stuck: 1, timeouts: 3, stalled: 1, rebuilds: 1, requestsExpired: 0, lookupsAhead: 0 },

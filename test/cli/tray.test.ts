@@ -36,7 +36,7 @@ class FakeIcon {
   };
 }
 
-const ready: AppStatus = { line: 'open', lineName: '201', datevRegistered: true, datevPresent: true, activeCalls: 0, cti: 'ok', datevHangs: false, waitingForDatev: 0, journalWaiting: 0 };
+const ready: AppStatus = { line: 'open', lineName: '201', lineOutOfService: false, datevRegistered: true, datevPresent: true, activeCalls: 0, cti: 'ok', datevHangs: false, waitingForDatev: 0, journalWaiting: 0 };
 
 function setup(icon = new FakeIcon(), showCalls?: () => Promise<void>, supportBundle?: () => Promise<string>) {
   let status: AppStatus = { ...ready, datevPresent: false };

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CallState } from '../../src/datev/callData';
 import { TelephonyError } from '../../src/telephony/port';
 import { Direction } from '../../src/datev/callData';
-import { LINECALLORIGIN, LINEERR } from '../../src/telephony/tapiConstants';
+import { LINECALLORIGIN, LINEDEVSTATE, LINEERR } from '../../src/telephony/tapiConstants';
 import { IDLE_WAIT_MS } from '../../src/app/calls/telephonyEvents';
 import type { RecordedTapiRequest } from '../../contracts/harness';
 import { makeWorld, type World } from '../support/world';
@@ -322,5 +322,31 @@ describe('TAPI line handling', () => {
       expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
       expect(w.datev.received.every((n) => n.data.Direction === Direction.eDirIncoming)).toBe(true);
     });
+  });
+
+  it('says when the TSP reports the line out of service (LINE_LINEDEVSTATE) and when it is back; calls go on', async () => {
+    const w = await makeWorld();
+    w.tapi.lineState('201', LINEDEVSTATE.OUTOFSERVICE);
+    await w.settle();
+    expect(w.app.status()).toMatchObject({ line: 'open', lineOutOfService: true });
+    expect(w.log.has('warn', 'the line is out of service or has lost its link to the PBX')).toBe(true);
+    w.tapi.lineState('201', LINEDEVSTATE.DISCONNECTED); // still down: said once
+    await w.settle();
+    expect(w.log.entries.filter((e) => e.message.includes('out of service or has lost')).length).toBe(1);
+    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567'); // the TSP may still deliver calls
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1']);
+    w.tapi.lineState('201', LINEDEVSTATE.INSERVICE);
+    await w.settle();
+    expect(w.app.status().lineOutOfService).toBe(false);
+    expect(w.log.has('info', 'the line is in service again')).toBe(true);
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    // a line closed and opened again starts in service
+    w.tapi.lineState('201', LINEDEVSTATE.OUTOFSERVICE);
+    await w.tapi.pbx.closeLine('201');
+    await w.settle();
+    await w.advance(1000);
+    expect(w.app.status()).toMatchObject({ line: 'open', lineOutOfService: false });
   });
 });

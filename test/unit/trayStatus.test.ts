@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AppStatus } from '../../src/app/app';
 import { clip, TOOLTIP_MAX, trayStatus } from '../../src/app/trayStatus';
 
-const ready: AppStatus = { line: 'open', lineName: '201', datevRegistered: true, datevPresent: true, activeCalls: 0, cti: 'ok', datevHangs: false, waitingForDatev: 0, journalWaiting: 0 };
+const ready: AppStatus = { line: 'open', lineName: '201', lineOutOfService: false, datevRegistered: true, datevPresent: true, activeCalls: 0, cti: 'ok', datevHangs: false, waitingForDatev: 0, journalWaiting: 0 };
 
 describe('trayStatus', () => {
   it('ready: line and DATEV in the tooltip, information icon', () => {
@@ -28,6 +28,12 @@ describe('trayStatus', () => {
     expect(trayStatus({ ...ready, line: 'stopped' })).toMatchObject({ tooltip: 'Wildix CTI – Leitung geschlossen', problem: true });
     expect(trayStatus({ ...ready, datevPresent: false })).toMatchObject({ tooltip: 'Wildix CTI – DATEV nicht gestartet', problem: true });
     expect(trayStatus({ ...ready, datevRegistered: false })).toMatchObject({ tooltip: 'Wildix CTI – DATEV-Anmeldung fehlt', problem: true });
+  });
+
+  it('an open line the TSP reports out of service is a problem of its own', () => {
+    const s = trayStatus({ ...ready, lineOutOfService: true });
+    expect(s).toMatchObject({ tooltip: 'Wildix CTI – Leitung außer Betrieb', problem: true });
+    expect(s.text).toContain('Leitung: geöffnet (201), laut TAPI außer Betrieb (keine Verbindung zur Telefonanlage?)');
   });
 
   it('several problems at once are all named; the text says what each part is', () => {
