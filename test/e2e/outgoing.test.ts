@@ -81,6 +81,25 @@ describe('outgoing call from DATEV (Dial)', () => {
     expect(w.openDialogs()).toEqual([]);
   });
 
+  it('hangs up a busy call (Absence for DATEV, still on the phone) when DATEV drops it; once', async () => {
+    const w = await makeWorld();
+    const { callId } = await dialMueller(w);
+    const id = await w.tapi.pbx.lastCallId();
+    await w.tapi.pbx.busy(id);
+    await w.settle();
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
+    await w.datev.driver.drop({ CallID: callId });
+    await w.settle();
+    await w.datev.driver.drop({ CallID: callId });
+    await w.settle();
+    expect(w.tapi.requests.filter((r) => r.callId === id).map((r) => [r.fn, r.state])).toEqual([
+      ['lineMakeCallW', undefined],
+      ['lineDrop', undefined],
+      ['lineDeallocateCall', 'IDLE'],
+    ]);
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
+  });
+
   it('ends a call that TAPI refuses (synchronously) as Absence and tells the user why', async () => {
     const w = await makeWorld();
     await w.tapi.pbx.failNext('lineMakeCallW', 'sync', LINEERR.RESOURCEUNAVAIL!);

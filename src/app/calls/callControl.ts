@@ -13,6 +13,12 @@ export class CallControl {
 
   hangUp(call: TrackedCall, by: string): void {
     const log = this.c.d.log;
+    if (isEnded(call) && stillOnThePhone(call)) {
+      // busy / special info: over for DATEV, but TAPI keeps the call until it is hung up (tapi.md §1.6:
+      // lineDrop in any state but IDLE) — the user or DATEV hangs up the busy tone
+      void this.request(call, 'drop', BUTTON.hangup);
+      return;
+    }
     if (isEnded(call)) {
       log.info(`hang-up by ${by}: call already ended`, { callId: call.record.data.CallID });
       return;
@@ -54,4 +60,9 @@ export class CallControl {
     if (this.c.stopped()) return;
     void this.c.d.dialogs.message(TITLE, text, kind).catch((e: unknown) => this.c.d.log.warn(`message dialog failed: ${(e as Error).message}`));
   }
+}
+
+/** An ended call TAPI still has going (BUSY, SPECIALINFO: the far end's tone) with its handle. */
+function stillOnThePhone(call: TrackedCall): boolean {
+  return call.hCall !== undefined && !call.deallocated && !call.dropping && (call.lastState === 'BUSY' || call.lastState === 'SPECIALINFO');
 }
