@@ -91,6 +91,7 @@ export class App {
         mask,
         // DATEV forbids NewJournal while a call is in progress
         canDeliver: () => this.supervisor.state.datevPresent && !this.notifier.datevHangs && this.calls.activeCalls().length === 0,
+        dataSource: c.dataSource,
       },
       c.journal,
     );
@@ -117,6 +118,7 @@ export class App {
         showOutgoingDialog: c.dialogs.outgoing,
         ambiguity: c.ambiguity,
         callReattachMs: c.callReattachMs,
+        dataSource: c.dataSource,
       },
       {
         onFinal: (call) => this.journal.onFinal(call),

@@ -32,6 +32,7 @@ export const INSTALLER_PROPERTIES: Readonly<Record<string, string>> = {
   DATEVLOOKAHEADMS: 'datevLookAheadMs',
   TAPIREPLYTIMEOUTMS: 'tapiReplyTimeoutMs',
   CALLREATTACHMS: 'callReattachMs',
+  DATASOURCE: 'dataSource',
   INCOMINGDIALOG: 'dialogs.incoming',
   OUTGOINGDIALOG: 'dialogs.outgoing',
   LEARNFROMDIAL: 'contacts.learnFromDial',

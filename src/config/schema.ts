@@ -118,6 +118,11 @@ export const configSchema = z.object({
    * TSP that reports the user's own other device so: connected as usual). How Wildix reports it is unknown.
    */
   answeredAtOtherStation: oneOf(['colleague', 'user'], 'colleague'),
+  /**
+   * DataSource of a call without a DATEV contact: the CTI's own identifier (datev-cti.md §3.3; which one
+   * a Wildix bridge should use is an open question, §9.5). Values starting with DATEV_ are DATEV's.
+   */
+  dataSource: matching(/^(?!DATEV_)[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}$/, 'Wildix'),
   /** Longest time NewCall waits for the contact lookup of an incoming call. */
   lookupBudgetMs: int(0, 5000, 300),
   /** Several DATEV contacts with the caller's number: ask (in the dialog), lastChosen, or none (report without contact). */

@@ -30,6 +30,8 @@ export interface DeliveryDeps {
   canDeliver: () => boolean;
   /** Default DELIVERY_RETRY_MS. */
   retryMs?: number;
+  /** DataSource of a call without a contact (default DATA_SOURCE_WILDIX). */
+  dataSource?: string;
 }
 
 /** A call or note for a NewJournal, or (`endLive`) the end of a call a DATEV has open from an earlier run. */
@@ -143,7 +145,7 @@ export class JournalDelivery {
       number: mask.number(e.number),
       attempt: note ? note.attempts : e.attempts,
     });
-    const data = journalData(e, callId, note?.text);
+    const data = journalData(e, callId, note?.text, this.d.dataSource);
     // DATEV gets it only once its CallID is on disk: sent and then forgotten by a crash, it would go again
     // after the restart with a new CallID — a second entry in DATEV
     /**
@@ -191,7 +193,7 @@ export class JournalDelivery {
    */
   private endLive(entry: KeptEntry): void {
     const { journal, notifier, log, mask } = this.d;
-    const steps = liveEndData(entry);
+    const steps = liveEndData(entry, this.d.dataSource);
     const attempt = {};
     this.current = attempt;
     const meta = { callId: entry.callId, number: mask.number(entry.number), datev: entry.openIn?.datevId };

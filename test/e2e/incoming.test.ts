@@ -81,6 +81,19 @@ describe('incoming call', () => {
     expect((await w.datev.driver.getCallData(callId)).data.SyncID).toBe('DATEV-IN-7');
   });
 
+  it('a call without a DATEV contact carries the configured DataSource (config dataSource), live and as a journal entry', async () => {
+    const w = await makeWorld({ config: { dataSource: 'Wildix UC' } });
+    const id = await ring(w, '+49 30 9999999');
+    expect(w.datev.received[0]!.data).toMatchObject({ DataSource: 'Wildix UC', AdressatenId: '' });
+    await w.datev.driver.stop(); // DATEV closed: the missed call waits in the journal
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    await w.datev.driver.start();
+    await w.advance(120_000);
+    const journal = w.datev.received.filter((n) => n.method === 'NewJournal');
+    expect(journal.map((n) => n.data.DataSource)).toEqual(['Wildix UC']);
+  });
+
   it('rejects through the dialog: lineDrop and Absence', async () => {
     const w = await makeWorld();
     await ring(w, '+49 89 1234567');

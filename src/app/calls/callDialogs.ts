@@ -160,7 +160,7 @@ export class CallDialogs {
     if (!x) return;
     this.c.d.resolver.chosen(call.party.number, x);
     call.party = { ...call.party, name: x.name, id: x.id };
-    this.c.reporter.apply(call, { type: 'contact', contact: contactFields(x, DATA_SOURCE_WILDIX) });
+    this.c.reporter.apply(call, { type: 'contact', contact: contactFields(x, this.c.o.dataSource ?? DATA_SOURCE_WILDIX) });
     if (call.record.observed === 'ringing') void this.openIncoming(call);
   }
 }

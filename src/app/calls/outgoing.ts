@@ -55,10 +55,10 @@ export class OutgoingCalls {
     }
     const id = rawString(raw, 'AdressatenId');
     const name = rawString(raw, 'Adressatenname');
-    const contact: Contact | undefined = id && name ? { id, name, dataSource: rawString(raw, 'DataSource') || DATA_SOURCE_WILDIX, number } : undefined;
+    const contact: Contact | undefined = id && name ? { id, name, dataSource: rawString(raw, 'DataSource') || (this.c.o.dataSource ?? DATA_SOURCE_WILDIX), number } : undefined;
     const data: DatevCallData = {
       ...emptyCallData(),
-      ...contactFields(contact, DATA_SOURCE_WILDIX),
+      ...contactFields(contact, this.c.o.dataSource ?? DATA_SOURCE_WILDIX),
       CallID: ctx.callId,
       SyncID: syncId,
       Direction: Direction.eDirOutgoing,

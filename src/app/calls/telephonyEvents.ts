@@ -49,6 +49,11 @@ export class TelephonyCalls {
     private readonly dialled: DialledCalls,
   ) {}
 
+  /** DataSource of a call without a DATEV contact (config `dataSource`). */
+  private get ownSource(): string {
+    return this.c.o.dataSource ?? DATA_SOURCE_WILDIX;
+  }
+
   /** The calls still waiting to be announced again end now (the program stops). */
   stop(): void {
     for (const { cancel } of this.detached.values()) cancel();
@@ -104,7 +109,7 @@ export class TelephonyCalls {
         this.c.d.log.info('contact found after the index was updated', { callId: call.record.data.CallID, found: `${res.chosen.dataSource}:${res.chosen.id}` });
         call.candidates = res.candidates;
         call.party = { ...call.party, name: res.chosen.name, id: res.chosen.id, number: res.chosen.number || call.party.number };
-        this.c.reporter.apply(call, { type: 'contact', contact: contactFields(res.chosen, DATA_SOURCE_WILDIX) });
+        this.c.reporter.apply(call, { type: 'contact', contact: contactFields(res.chosen, this.ownSource) });
         this.dialogs.refresh(call);
       });
     }
@@ -307,7 +312,7 @@ export class TelephonyCalls {
     data.CallID = d.ids.next();
     data.Direction = direction;
     data.CalledNumber = number;
-    data.DataSource = DATA_SOURCE_WILDIX;
+    data.DataSource = this.ownSource;
     this.c.registry.remember(call);
     d.log.info(`new ${Direction[direction]} call`, {
       callId: data.CallID,
@@ -355,7 +360,7 @@ export class TelephonyCalls {
     data.CalledNumber = left.number || number;
     data.Adressatenname = left.contact?.name ?? '';
     data.AdressatenId = left.contact?.id ?? '';
-    data.DataSource = left.contact?.dataSource ?? DATA_SOURCE_WILDIX;
+    data.DataSource = left.contact?.dataSource ?? this.ownSource;
     call.party = { number, name: left.contact?.name ?? call.party.name, id: left.contact?.id ?? '' };
     r.firstSeenAt = left.ringAt;
     if (left.connectedAt) call.resumedConnectedAt = left.connectedAt;
@@ -400,7 +405,7 @@ export class TelephonyCalls {
       call.candidates = res.candidates;
       if (res.chosen) {
         call.party = { ...call.party, name: res.chosen.name, id: res.chosen.id, number: res.chosen.number || call.party.number };
-        this.c.reporter.apply(call, { type: 'contact', contact: contactFields(res.chosen, DATA_SOURCE_WILDIX) });
+        this.c.reporter.apply(call, { type: 'contact', contact: contactFields(res.chosen, this.ownSource) });
       }
       // (after the contact: a NewCall this lets go carries it)
       this.noteDatevNumber(call, number, res.candidates);
