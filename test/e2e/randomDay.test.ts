@@ -237,7 +237,7 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
       async () => {
         // the owner of a monitored call clears it after its hang-up (IDLE)
         const id = uncleared.shift();
-        if (id === undefined || w.tapi.callStateOf(id) !== 'DISCONNECTED') return;
+        if (id === undefined || !w.tapi.hasCall(id) || w.tapi.callStateOf(id) !== 'DISCONNECTED') return;
         w.tapi.idle(id);
         trail.push(`owner clears #${id}`);
       },
