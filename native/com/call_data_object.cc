@@ -61,8 +61,7 @@ bool CallDataObject::SyncIdFromDatev(std::wstring* value) const {
   VARIANT v;
   VariantInit(&v);
   if (FAILED(VariantChangeType(&v, const_cast<VARIANT*>(&values_[kSyncIdField]), 0, VT_BSTR))) {
-    value->clear();  // a SyncID that is no text: none
-    return true;
+    return false;  // a SyncID that is no text: not one to take over (the program's stays)
   }
   value->assign(v.bstrVal ? v.bstrVal : L"", v.bstrVal ? SysStringLen(v.bstrVal) : 0);
   VariantClear(&v);

@@ -6,9 +6,11 @@
 #include <psapi.h>
 
 #include <memory>
+#include <mutex>
 #include <new>
 
 #include "common/modules.h"
+#include "common/wine.h"
 
 namespace {
 
@@ -26,8 +28,9 @@ class SnapshotHandle {
   HANDLE h_;
 };
 
-// Handles of this process from the system handle list (where GetProcessHandleCount is a stub, as in
-// Wine): NtQuerySystemInformation(SystemHandleInformation), loaded at run time. -1 when unavailable.
+// Handles of this process from the system handle list (where GetProcessHandleCount fails):
+// NtQuerySystemInformation(SystemHandleInformation), loaded at run time. -1 when unavailable. Never under
+// Wine: see CountHandlesUnderWine.
 double CountHandlesFromSystemList() {
   using NtQsi = LONG(WINAPI*)(ULONG, PVOID, ULONG, PULONG);
   HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
@@ -65,6 +68,38 @@ double CountHandlesFromSystemList() {
   return -1;
 }
 
+// Handles of this process under Wine, where GetProcessHandleCount is a stub (0) and the system handle list
+// is not safe to ask for: Wine 8's wineserver walks every process's handle table for it with an unsigned
+// index against the table's signed `last` (server/handle.c enum_handles), and a table in the wrong state
+// makes it read past its end -- the wineserver dies (SIGSEGV) and every Wine process of the session with
+// it. That was the soak test's "unexplained exit" (kernel log: wineserver64 segfault in that loop, at the
+// moment the program's process vanished; the program asks every 5 s for its status file).
+// Wine hands out handle values (index + 1) * 4 from the lowest free index, so the program's table is dense:
+// every value is asked for (GetHandleInformation) up to kProbeGap past the last one in use. About 1,200
+// wineserver requests, so a count at most `maxAgeMs` old is used again.
+double CountHandlesUnderWine(ULONGLONG maxAgeMs) {
+  constexpr ULONG_PTR kProbeGap = 1024;
+  constexpr ULONG_PTR kProbeEnd = ULONG_PTR{4} << 20;  // 1M handle values: a bound for the walk
+  static std::mutex mutex;
+  static ULONGLONG countedAt = 0;
+  static double counted = -1;
+  std::lock_guard<std::mutex> lock(mutex);
+  const ULONGLONG now = GetTickCount64();
+  if (counted >= 0 && now - countedAt < maxAgeMs) return counted;
+  double n = 0;
+  ULONG_PTR lastUsed = 0;
+  for (ULONG_PTR v = 4; v < kProbeEnd && v <= lastUsed + 4 * kProbeGap; v += 4) {
+    DWORD flags = 0;
+    if (GetHandleInformation(reinterpret_cast<HANDLE>(v), &flags)) {
+      ++n;
+      lastUsed = v;
+    }
+  }
+  counted = n;
+  countedAt = now;
+  return n;
+}
+
 // Threads of this process (-1 when the snapshot fails).
 double CountThreads() {
   SnapshotHandle snap(CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0));
@@ -86,10 +121,11 @@ struct StatsResult {
   double privateBytes = -1;
 };
 
-StatsResult Collect() {
+StatsResult Collect(ULONGLONG handlesMaxAgeMs) {
   StatsResult r;
   DWORD handles = 0;
-  r.handles = GetProcessHandleCount(GetCurrentProcess(), &handles) && handles > 0 ? handles : CountHandlesFromSystemList();
+  if (winecheck::UnderWine()) r.handles = CountHandlesUnderWine(handlesMaxAgeMs);
+  else r.handles = GetProcessHandleCount(GetCurrentProcess(), &handles) && handles > 0 ? handles : CountHandlesFromSystemList();
   r.threads = CountThreads();
   PROCESS_MEMORY_COUNTERS_EX pmc{};
   pmc.cb = sizeof(pmc);
@@ -104,11 +140,12 @@ StatsResult Collect() {
 // takes 10-100+ ms on a busy machine: they are taken on a worker thread, never on the JavaScript thread.
 class StatsWorker : public Napi::AsyncWorker {
  public:
-  StatsWorker(Napi::Env env, Napi::Promise::Deferred deferred) : Napi::AsyncWorker(env), deferred_(deferred) {}
+  StatsWorker(Napi::Env env, Napi::Promise::Deferred deferred, ULONGLONG handlesMaxAgeMs)
+      : Napi::AsyncWorker(env), deferred_(deferred), handlesMaxAgeMs_(handlesMaxAgeMs) {}
 
   void Execute() override {
     try {
-      result_ = Collect();
+      result_ = Collect(handlesMaxAgeMs_);
     } catch (...) {
       // bad_alloc in a list walk: the figures stay -1 ("unknown")
     }
@@ -128,14 +165,24 @@ class StatsWorker : public Napi::AsyncWorker {
 
  private:
   Napi::Promise::Deferred deferred_;
+  ULONGLONG handlesMaxAgeMs_;
   StatsResult result_;
 };
 
-// stats() → Promise<{ handles, threads, workingSetBytes, privateBytes }> (-1 where Windows could not tell)
+// stats({ handlesMaxAgeMs? }) → Promise<{ handles, threads, workingSetBytes, privateBytes }> (-1 where
+// Windows could not tell). handlesMaxAgeMs (default 30000): under Wine, a handle count this old is reused.
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  ULONGLONG maxAge = 30000;
+  if (info.Length() > 0 && info[0].IsObject()) {
+    Napi::Value v = info[0].As<Napi::Object>().Get("handlesMaxAgeMs");
+    if (v.IsNumber()) {
+      const double ms = v.As<Napi::Number>().DoubleValue();
+      maxAge = ms > 0 ? static_cast<ULONGLONG>(ms) : 0;
+    }
+  }
   auto deferred = Napi::Promise::Deferred::New(env);
-  auto* worker = new StatsWorker(env, deferred);
+  auto* worker = new StatsWorker(env, deferred, maxAge);
   worker->Queue();  // the worker deletes itself after OnOK/OnError
   return deferred.Promise();
 }

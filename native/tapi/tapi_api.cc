@@ -4,6 +4,7 @@
 #include <mutex>
 #include <string>
 
+#include "common/wine.h"
 #include "tapi/text.h"
 
 namespace tapi {
@@ -49,12 +50,6 @@ HMODULE LoadBeside(HMODULE module, std::wstring *path) {
   return LoadLibraryExW(path->c_str(), nullptr, LOAD_WITH_ALTERED_SEARCH_PATH);
 }
 
-// Wine's ntdll has wine_get_version; Windows' has not.
-bool UnderWine() {
-  HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
-  return ntdll != nullptr && GetProcAddress(ntdll, "wine_get_version") != nullptr;
-}
-
 // This addon's own module (the .node file).
 HMODULE ThisModule() {
   HMODULE self = nullptr;
@@ -94,7 +89,7 @@ bool TapiApi::Load(std::string *failedFn, std::string *error) {
     }
     from += L" (TAPI_DLL)";
   } else {
-    if (UnderWine()) {
+    if (winecheck::UnderWine()) {
       std::wstring beside;
       if (HMODULE self = ThisModule()) module_ = LoadBeside(self, &beside);
       if (module_ == nullptr) module_ = LoadBeside(GetModuleHandleW(nullptr), &beside);

@@ -129,7 +129,11 @@ export interface NativeTray {
 
 /** native/proc: the process's own resource use (-1 where Windows could not tell), counted on a worker thread. */
 export interface NativeProc {
-  stats(): Promise<{ handles: number; threads: number; workingSetBytes: number; privateBytes: number }>;
+  /**
+   * The process's own resource use (-1 where Windows could not tell). Under Wine the handle count is
+   * reused while at most `handlesMaxAgeMs` old (default 30000): it costs a wineserver request per handle value.
+   */
+  stats(options?: { handlesMaxAgeMs?: number }): Promise<{ handles: number; threads: number; workingSetBytes: number; privateBytes: number }>;
 }
 
 export interface NativeAddon {

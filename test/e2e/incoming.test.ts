@@ -67,7 +67,7 @@ describe('incoming call', () => {
     expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
   });
 
-  it('takes over a SyncID DATEV writes into the call\'s object during NewCall (datev-cti.md §3.3): GetCallData and the call\'s record carry it, the journal\'s entry does not', async () => {
+  it('takes over a SyncID DATEV writes into the call\'s object during NewCall (datev-cti.md §3.3): GetCallData and the journal\'s record of the call carry it', async () => {
     const w = await makeWorld();
     await w.datev.driver.writeSyncIdDuringNextNotification('DATEV-IN-7');
     const id = await ring(w, '+49 89 1234567');
@@ -79,6 +79,7 @@ describe('incoming call', () => {
     await w.settle();
     expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
     expect((await w.datev.driver.getCallData(callId)).data.SyncID).toBe('DATEV-IN-7');
+    expect(w.journal.get(callId)?.syncId).toBe('DATEV-IN-7'); // (a NewJournal of it would carry none: journalData)
   });
 
   it('a call without a DATEV contact carries the configured DataSource (config dataSource), live and as a journal entry', async () => {

@@ -278,6 +278,53 @@ describe('TAPI line handling', () => {
       expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
     });
 
+    it('a lineDrop of the disconnected call that fails in its LINE_REPLY frees its handle at once too', async () => {
+      const w = await makeWorld();
+      const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+      await w.settle();
+      await w.tapi.pbx.failNext('lineDrop', 'async', LINEERR.OPERATIONFAILED!);
+      const from = w.tapi.requests.length;
+      await w.tapi.pbx.hangup(id);
+      await w.settle();
+      expect(after(w, id, from).map((r) => [r.fn, r.state])).toEqual([
+        ['lineDrop', undefined],
+        ['lineDeallocateCall', 'DISCONNECTED'],
+      ]);
+    });
+
+    it('a monitored call the user answers in the pop-up is the program\'s from then on: cleared at its end', async () => {
+      const w = await makeWorld();
+      const id = w.tapi.incomingMonitored('201', '+49 89 1234567');
+      await w.settle();
+      await w.advance(100);
+      const popup = w.openDialogs().find((d) => d.buttons.some((b) => b.label === 'Annehmen'));
+      await w.dialogs.user.click(popup!.id, 'Annehmen');
+      await w.settle();
+      const from = w.tapi.requests.length;
+      await w.tapi.pbx.hangup(id);
+      await w.settle();
+      expect(after(w, id, from).map((r) => [r.fn, r.state])).toEqual([
+        ['lineDrop', undefined],
+        ['lineDeallocateCall', 'IDLE'],
+      ]);
+    });
+
+    it('the program stops: no wait for IDLE or for a call\'s direction goes on after it', async () => {
+      const w = await makeWorld();
+      const monitored = w.tapi.incomingMonitored('201', '+49 89 1234567');
+      await w.settle();
+      await w.tapi.pbx.hangup(monitored);
+      w.tapi.callInProgress('201', '+49 89 7654321', 0);
+      await w.settle();
+      const sent = w.datev.received.length;
+      await w.app.stop();
+      const from = w.tapi.requests.length;
+      await w.advance(IDLE_WAIT_MS * 2);
+      expect(w.tapi.requests.slice(from)).toEqual([]);
+      expect(w.datev.received.length).toBe(sent);
+      expect(w.log.has('info', 'TAPI did not report IDLE')).toBe(false);
+    });
+
     it('a call the user hangs up in the program is dropped once, not again at its DISCONNECTED', async () => {
       const w = await makeWorld();
       const { callId } = await w.datev.driver.dial({ CalledNumber: '089 1234567' });

@@ -42,6 +42,8 @@ export class CallControl {
       log.info(`TAPI line${what === 'answer' ? 'Answer' : 'Drop'}`, { callId, hCall, requestId });
       const reply = await tracker.wait(requestId);
       if (reply.result !== 0) throw new Error(reply.result === RequestTracker.TIMEOUT ? 'keine Antwort von TAPI' : lineErrName(reply.result));
+      // (on a monitored call the adapter took ownership for it: native/tapi AsOwner — the program clears it at its end)
+      call.owner = true;
     } catch (e) {
       if (what === 'drop') call.dropping = false;
       // the failure may be the call ending right now (the caller hung up as the user clicked): give the

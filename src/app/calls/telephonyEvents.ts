@@ -8,7 +8,7 @@ import { directionOf, isTakenElsewhere, isTerminalState, isWithheld, observation
 import { DATA_SOURCE_WILDIX, Direction, emptyCallData, isDatevSource } from '../../datev/callData';
 import type { Contact } from '../../contacts/port';
 import type { CallInfo, TelephonyEvent } from '../../telephony/port';
-import { LINECALLPRIVILEGE, LINEERR, type CallStateName } from '../../telephony/tapiConstants';
+import { LINECALLPRIVILEGE, LINEERR, lineErrName, type CallStateName } from '../../telephony/tapiConstants';
 import { contactFields } from '../contactResolver';
 import type { CallContext } from './callContext';
 import type { CallDialogs } from './callDialogs';
@@ -42,6 +42,8 @@ export class TelephonyCalls {
    * is back, they go on; else they end after callReattachMs, at the moment they were cut off.
    */
   private readonly detached = new Map<number, { call: TrackedCall; at: Date; cancel: () => void }>();
+  /** The bounded waits of calls (for IDLE, for their origin): all cancelled when the program stops. */
+  private readonly waits = new Set<() => void>();
 
   constructor(
     private readonly c: CallContext,
@@ -54,14 +56,26 @@ export class TelephonyCalls {
     return this.c.o.dataSource ?? DATA_SOURCE_WILDIX;
   }
 
-  /** The calls still waiting to be announced again end now (the program stops). */
+  /** The calls still waiting to be announced again end now; no wait for IDLE or an origin goes on (the program stops). */
   stop(): void {
     for (const { cancel } of this.detached.values()) cancel();
     this.detached.clear();
-    for (const call of this.c.registry.withHandles()) {
-      call.originWait?.cancel();
-      delete call.originWait;
-    }
+    for (const cancel of [...this.waits]) cancel();
+    this.waits.clear();
+  }
+
+  /** `fn` after `ms` on the program's clock, unless cancelled (by the returned function, or by stop()). */
+  private wait(fn: () => void, ms: number): () => void {
+    const cancelTimer = this.c.d.clock.setTimeout(() => {
+      this.waits.delete(cancel);
+      fn();
+    }, ms);
+    const cancel = (): void => {
+      cancelTimer();
+      this.waits.delete(cancel);
+    };
+    this.waits.add(cancel);
+    return cancel;
   }
 
   async process(e: TelephonyEvent): Promise<void> {
@@ -195,20 +209,25 @@ export class TelephonyCalls {
     const { d } = this.c;
     if (call.idleWait || call.deallocated) return;
     const meta = { callId: call.record.data.CallID || undefined, hCall };
-    call.idleWait = d.clock.setTimeout(() => {
+    call.idleWait = this.wait(() => {
       delete call.idleWait;
       d.log.info(`TAPI did not report IDLE within ${IDLE_WAIT_MS / 1000} s of DISCONNECTED; the call's handle is freed`, meta);
       void this.free(call, hCall);
     }, IDLE_WAIT_MS);
     if (!call.owner || call.dropping) return;
     call.dropping = true;
+    const failed = (why: string): void => {
+      call.dropping = false;
+      d.log.debug(`lineDrop of the disconnected call failed: ${why}; its handle is freed now`, meta);
+      void this.free(call, hCall);
+    };
     d.telephony.drop(hCall).then(
-      (requestId) => d.log.debug('TAPI lineDrop of the disconnected call (to IDLE)', { ...meta, requestId }),
-      (e: unknown) => {
-        call.dropping = false;
-        d.log.debug(`lineDrop of the disconnected call failed: ${(e as Error).message}; its handle is freed now`, meta);
-        void this.free(call, hCall);
+      async (requestId) => {
+        d.log.debug('TAPI lineDrop of the disconnected call (to IDLE)', { ...meta, requestId });
+        const reply = await d.tracker.wait(requestId); // (a drop fails in its LINE_REPLY as a rule)
+        if (reply.result !== 0) failed(lineErrName(reply.result));
       },
+      (e: unknown) => failed((e as Error).message),
     );
   }
 
@@ -285,7 +304,7 @@ export class TelephonyCalls {
     const { d, o } = this.c;
     const meta = { hCall: call.hCall, origin: `0x${(call.info?.origin ?? 0).toString(16)}`, state: firstState };
     d.log.info('TAPI gives no direction for the call yet (LINECALLINFO.dwOrigin); waiting for it', meta);
-    const cancel = d.clock.setTimeout(() => {
+    const cancel = this.wait(() => {
       if (!call.originWait) return;
       delete call.originWait;
       d.log.warn('TAPI gave no direction for the call; it goes to DATEV as incoming (a guess: DATEV knows only incoming and outgoing)', meta);

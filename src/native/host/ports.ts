@@ -2,7 +2,7 @@
  * The ports the host serves: name → factory. Adding a native adapter is one line here.
  * Each factory gets the host context (lazy addon) and returns the port plus its cleanup.
  */
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 import type { NativeAddon } from '../addon';
 import { NativeTelephonyPort, type NativeTapi } from '../tapiTelephonyPort';
 import { Win32DialogPort } from '../win32DialogPort';
@@ -13,6 +13,9 @@ import type { PortFactory, PortRegistry } from './server';
 
 /** Bounds of the 'datevBounded' port: a short notification bound and two notification threads. */
 export const BOUNDED_DATEV = { notifyTimeoutMs: 600, notifyThreads: 2, probeTimeoutMs: 3000 } as const;
+
+/** Files the 'process' port holds open (handles to count). */
+const heldFiles: number[] = [];
 
 export interface HostContext {
   /** Loads wildix_cti.node on first use (throws AddonLoadError). */
@@ -41,7 +44,7 @@ export const hostedPorts: PortRegistry<HostContext> = {
   // two notification threads with a bound a hang of a few seconds outlasts by a margin no loaded machine misses
   datevTwoThreads: datevPort({ notifyTimeoutMs: 2000, notifyThreads: 2 }),
   // the host process itself: block its JavaScript thread (a busy program) to test what must not wait for it
-  process: () => ({
+  process: (ctx) => ({
     target: {
       /**
        * From the next turn on, the thread is busy for `ms`: no event is handled meanwhile. When it starts
@@ -57,6 +60,16 @@ export const hostedPorts: PortRegistry<HostContext> = {
         });
       },
       ping(): void {},
+      /** The process's resource use (addon.proc.stats), with the handle count no older than `handlesMaxAgeMs`. */
+      stats: (handlesMaxAgeMs: number) => ctx.addon().proc.stats({ handlesMaxAgeMs }),
+      /** Opens `n` more handles (files) and keeps them until closeFiles(); returns how many it holds. */
+      openFiles(n: number, file: string): number {
+        for (let i = 0; i < n; i++) heldFiles.push(openSync(file, 'r'));
+        return heldFiles.length;
+      },
+      closeFiles(): void {
+        for (const fd of heldFiles.splice(0)) closeSync(fd);
+      },
     },
   }),
   // the journal's windows (note, call list, contact chooser) as one port; the chooser's search comes
