@@ -197,6 +197,18 @@ describe('TAPI line handling', () => {
   describe('call handles: DISCONNECTED → the owner\'s lineDrop → IDLE → lineDeallocateCall (tapi.md §1.6)', () => {
     /** The requests for the call with switch id `id` from the first lineDrop on (its hang-up). */
     const after = (w: World, id: number, from: number): RecordedTapiRequest[] => w.tapi.requests.slice(from).filter((r) => r.callId === id);
+    /** The other side hangs up call `id`: what the program then asked TAPI of it (function, and the call's state at lineDeallocateCall). */
+    const hangUpAndSee = async (w: World, id: number): Promise<[string, string | undefined][]> => {
+      const from = w.tapi.requests.length;
+      await w.tapi.pbx.hangup(id);
+      await w.settle();
+      return after(w, id, from).map((r) => [r.fn, r.state]);
+    };
+    /** Cleared by the program and freed once IDLE. */
+    const CLEARED = [
+      ['lineDrop', undefined],
+      ['lineDeallocateCall', 'IDLE'],
+    ];
 
     it('an incoming call the program owns, hung up by the caller: dropped, then freed once IDLE', async () => {
       const w = await makeWorld();
@@ -204,13 +216,7 @@ describe('TAPI line handling', () => {
       await w.settle();
       await w.tapi.pbx.answer(id);
       await w.settle();
-      const from = w.tapi.requests.length;
-      await w.tapi.pbx.hangup(id);
-      await w.settle();
-      expect(after(w, id, from).map((r) => [r.fn, r.state])).toEqual([
-        ['lineDrop', undefined],
-        ['lineDeallocateCall', 'IDLE'],
-      ]);
+      expect(await hangUpAndSee(w, id)).toEqual(CLEARED);
       expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
     });
 
@@ -221,13 +227,7 @@ describe('TAPI line handling', () => {
       const id = await w.tapi.pbx.lastCallId();
       await w.tapi.pbx.answer(id);
       await w.settle();
-      const from = w.tapi.requests.length;
-      await w.tapi.pbx.hangup(id);
-      await w.settle();
-      expect(after(w, id, from).map((r) => [r.fn, r.state])).toEqual([
-        ['lineDrop', undefined],
-        ['lineDeallocateCall', 'IDLE'],
-      ]);
+      expect(await hangUpAndSee(w, id)).toEqual(CLEARED);
     });
 
     it('a call another application owns (a monitor handle) is left to its owner and freed when it is IDLE', async () => {
@@ -268,10 +268,7 @@ describe('TAPI line handling', () => {
       await w.tapi.pbx.answer(id);
       await w.settle();
       await w.tapi.pbx.failNext('lineDrop', 'sync', LINEERR.OPERATIONFAILED!);
-      const from = w.tapi.requests.length;
-      await w.tapi.pbx.hangup(id);
-      await w.settle();
-      expect(after(w, id, from).map((r) => [r.fn, r.state])).toEqual([
+      expect(await hangUpAndSee(w, id)).toEqual([
         ['lineDrop', undefined],
         ['lineDeallocateCall', 'DISCONNECTED'],
       ]);
@@ -283,10 +280,7 @@ describe('TAPI line handling', () => {
       const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
       await w.settle();
       await w.tapi.pbx.failNext('lineDrop', 'async', LINEERR.OPERATIONFAILED!);
-      const from = w.tapi.requests.length;
-      await w.tapi.pbx.hangup(id);
-      await w.settle();
-      expect(after(w, id, from).map((r) => [r.fn, r.state])).toEqual([
+      expect(await hangUpAndSee(w, id)).toEqual([
         ['lineDrop', undefined],
         ['lineDeallocateCall', 'DISCONNECTED'],
       ]);
@@ -300,13 +294,7 @@ describe('TAPI line handling', () => {
       const popup = w.openDialogs().find((d) => d.buttons.some((b) => b.label === 'Annehmen'));
       await w.dialogs.user.click(popup!.id, 'Annehmen');
       await w.settle();
-      const from = w.tapi.requests.length;
-      await w.tapi.pbx.hangup(id);
-      await w.settle();
-      expect(after(w, id, from).map((r) => [r.fn, r.state])).toEqual([
-        ['lineDrop', undefined],
-        ['lineDeallocateCall', 'IDLE'],
-      ]);
+      expect(await hangUpAndSee(w, id)).toEqual(CLEARED);
     });
 
     it('the program stops: no wait for IDLE or for a call\'s direction goes on after it', async () => {
