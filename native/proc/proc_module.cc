@@ -76,7 +76,7 @@ double CountHandlesFromSystemList() {
 // moment the program's process vanished; the program asks every 5 s for its status file).
 // Wine hands out handle values (index + 1) * 4 from the lowest free index, so the program's table is dense:
 // every value is asked for (GetHandleInformation) up to kProbeGap past the last one in use. About 1,200
-// wineserver requests, so a count at most `maxAgeMs` old is used again.
+// wineserver requests (7-10 ms on the test machine), so a count at most `maxAgeMs` old is used again.
 double CountHandlesUnderWine(ULONGLONG maxAgeMs) {
   constexpr ULONG_PTR kProbeGap = 1024;
   constexpr ULONG_PTR kProbeEnd = ULONG_PTR{4} << 20;  // 1M handle values: a bound for the walk
@@ -170,10 +170,10 @@ class StatsWorker : public Napi::AsyncWorker {
 };
 
 // stats({ handlesMaxAgeMs? }) → Promise<{ handles, threads, workingSetBytes, privateBytes }> (-1 where
-// Windows could not tell). handlesMaxAgeMs (default 30000): under Wine, a handle count this old is reused.
+// Windows could not tell). handlesMaxAgeMs (default 4000): under Wine, a handle count this old is reused.
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  ULONGLONG maxAge = 30000;
+  ULONGLONG maxAge = 4000;  // below the status file's 5 s: each of its writes has a count of its own
   if (info.Length() > 0 && info[0].IsObject()) {
     Napi::Value v = info[0].As<Napi::Object>().Get("handlesMaxAgeMs");
     if (v.IsNumber()) {

@@ -131,7 +131,7 @@ export interface NativeTray {
 export interface NativeProc {
   /**
    * The process's own resource use (-1 where Windows could not tell). Under Wine the handle count is
-   * reused while at most `handlesMaxAgeMs` old (default 30000): it costs a wineserver request per handle value.
+   * reused while at most `handlesMaxAgeMs` old (default 4000): it costs a wineserver request per handle value.
    */
   stats(options?: { handlesMaxAgeMs?: number }): Promise<{ handles: number; threads: number; workingSetBytes: number; privateBytes: number }>;
 }
