@@ -56,16 +56,16 @@ HRESULT CallDataObject::AssignTyped(const CallValues& values) {
   return S_OK;
 }
 
-bool CallDataObject::SyncIdFromDatev(std::wstring* value) const {
-  if (!syncIdByDatev_) return false;
+std::optional<std::wstring> CallDataObject::SyncIdFromDatev() const {
+  if (!syncIdByDatev_) return std::nullopt;
   VARIANT v;
   VariantInit(&v);
   if (FAILED(VariantChangeType(&v, const_cast<VARIANT*>(&values_[kSyncIdField]), 0, VT_BSTR))) {
-    return false;  // a SyncID that is no text: not one to take over (the program's stays)
+    return std::nullopt;  // a SyncID that is no text: not one to take over (the program's stays)
   }
-  value->assign(v.bstrVal ? v.bstrVal : L"", v.bstrVal ? SysStringLen(v.bstrVal) : 0);
+  std::wstring value(v.bstrVal ? v.bstrVal : L"", v.bstrVal ? SysStringLen(v.bstrVal) : 0);
   VariantClear(&v);
-  return true;
+  return value;
 }
 
 HRESULT CallDataObject::CreateRaw(const std::array<VARIANT, kFieldCount>& values,

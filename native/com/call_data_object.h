@@ -8,6 +8,8 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <string>
 
 #include "com/field_value.h"
 
@@ -27,8 +29,8 @@ class CallDataObject final : public IDatevCtiDataDual {
   // The program's new values for all fields -- except a SyncID DATEV wrote into this object: DATEV
   // creates SyncIDs (datev-cti.md §3.3, §8.3: never clear one DATEV has set), so that one stays.
   HRESULT AssignTyped(const CallValues& values);
-  // True (and the value) when DATEV wrote this object's SyncID as text (a property put from outside).
-  bool SyncIdFromDatev(std::wstring* value) const;
+  // The SyncID DATEV wrote into this object as text (a property put from outside), if it did.
+  std::optional<std::wstring> SyncIdFromDatev() const;
 
   // How the object was used from outside so far (DATEV reads it back during a notification): by name
   // (GetIDsOfNames), by DISPID (IDispatch::Invoke) or through the dual vtable -- an open question of

@@ -210,7 +210,7 @@ void JsSink::Late(uint64_t ticket, const Outcome& o) {
     e.Set("message", o.message);
     e.Set("generation", Napi::Number::New(env, static_cast<double>(o.generation)));
     e.Set("datevId", DatevId(o.registered));
-    if (o.hasSyncId) e.Set("syncId", comx::ToUtf8(o.syncId));
+    if (o.syncId) e.Set("syncId", comx::ToUtf8(*o.syncId));
     if (!o.datevRead.empty()) e.Set("datevRead", o.datevRead);
     CallSafely(onEvent, e);
   });
@@ -490,7 +490,7 @@ class DatevBridgeWrap final : public Napi::ObjectWrap<DatevBridgeWrap> {
                                 r.Set("ticket", Napi::Number::New(e, static_cast<double>(t)));
                                 r.Set("generation", Napi::Number::New(e, static_cast<double>(o.generation)));
                                 r.Set("datevId", DatevId(o.registered));
-                                if (o.hasSyncId) r.Set("syncId", comx::ToUtf8(o.syncId));
+                                if (o.syncId) r.Set("syncId", comx::ToUtf8(*o.syncId));
                                 if (!o.datevRead.empty()) r.Set("datevRead", o.datevRead);
                                 d.Resolve(r);
                               }));

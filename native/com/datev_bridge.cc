@@ -136,7 +136,7 @@ Outcome Deliver(ApartmentState& st, const NotifyRequest& req, DWORD boundMs, DWO
     Outcome ok;
     ok.generation = found.generation;
     ok.registered = found.registered;
-    ok.hasSyncId = data->SyncIdFromDatev(&ok.syncId);
+    ok.syncId = data->SyncIdFromDatev();
     const CallDataObject::Access after = data->Accessed();
     if (after.names != before.names || after.dispids != before.dispids || after.vtable != before.vtable) {
       ok.datevRead = "names " + std::to_string(after.names - before.names) + ", dispids " +

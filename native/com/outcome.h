@@ -4,6 +4,7 @@
 #include <windows.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "com/com_ptr.h"
@@ -23,8 +24,7 @@ struct Outcome {
                             // across processes (a program started again recognises the DATEV it had)
   // A notification DATEV took: the SyncID DATEV itself wrote into the call's data object (at any time
   // before), which the object keeps from then on (CallDataObject::SyncIdFromDatev).
-  bool hasSyncId = false;
-  std::wstring syncId;
+  std::optional<std::wstring> syncId;
   // ...and how DATEV read the data object during it ("names 11, dispids 11, vtable 0"; "" when it did not).
   std::string datevRead;
 };

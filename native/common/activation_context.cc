@@ -1,15 +1,8 @@
 #include "common/activation_context.h"
 
-namespace wildix {
+#include "common/this_module.h"
 
-namespace {
-HMODULE ThisModule() {
-  HMODULE module = nullptr;
-  GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
-                     reinterpret_cast<LPCWSTR>(&ThisModule), &module);
-  return module;
-}
-}  // namespace
+namespace wildix {
 
 ScopedActivationContext::ScopedActivationContext() {
   ACTCTXW ctx = {};

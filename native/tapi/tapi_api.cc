@@ -4,6 +4,7 @@
 #include <mutex>
 #include <string>
 
+#include "common/this_module.h"
 #include "common/wine.h"
 #include "tapi/text.h"
 
@@ -50,14 +51,6 @@ HMODULE LoadBeside(HMODULE module, std::wstring *path) {
   return LoadLibraryExW(path->c_str(), nullptr, LOAD_WITH_ALTERED_SEARCH_PATH);
 }
 
-// This addon's own module (the .node file).
-HMODULE ThisModule() {
-  HMODULE self = nullptr;
-  GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
-                     reinterpret_cast<LPCWSTR>(&ThisModule), &self);
-  return self;
-}
-
 }  // namespace
 
 std::string LoadedFrom() {
@@ -91,7 +84,7 @@ bool TapiApi::Load(std::string *failedFn, std::string *error) {
   } else {
     if (winecheck::UnderWine()) {
       std::wstring beside;
-      if (HMODULE self = ThisModule()) module_ = LoadBeside(self, &beside);
+      if (HMODULE self = wildix::ThisModule()) module_ = LoadBeside(self, &beside);
       if (module_ == nullptr) module_ = LoadBeside(GetModuleHandleW(nullptr), &beside);
       if (module_ != nullptr) {
         from = beside + L" (beside the program, under Wine)";
