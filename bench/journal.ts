@@ -21,7 +21,7 @@ import { setFlagsFromString } from 'node:v8';
 import type { DatevNotifier } from '../src/app/datevNotifier';
 import type { CallIdSource } from '../src/calls/callIds';
 import type { FinalCall } from '../src/calls/finalCall';
-import { Direction } from '../src/datev/callData';
+import { DATA_SOURCE_WILDIX, Direction } from '../src/datev/callData';
 import { MemoryContacts } from '../fakes/contacts/memoryContacts';
 import { fakeJournalPorts } from '../fakes/journalWindows/fakeJournalWindows';
 import { FileRecordLog } from '../src/journal/fileLog';
@@ -179,6 +179,7 @@ async function prepare(kept: number): Promise<{ run: Run; loadMs: number }> {
       log: silentLogger,
       mask: makeMasker(true),
       canDeliver: () => true,
+      dataSource: DATA_SOURCE_WILDIX,
     },
     { notePrompt: 'off', notePromptSeconds: 180, deliverMissed: true, retrySeconds: 30 },
   );

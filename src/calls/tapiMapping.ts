@@ -44,7 +44,7 @@ export function isTakenElsewhere(state: CallStateName, mode: number): boolean {
   return state === 'DISCONNECTED' && (mode & LINEDISCONNECTMODE.PICKUP) !== 0;
 }
 
-/** States after which the program frees the call handle. */
+/** States that end a call for good (DISCONNECTED, then IDLE): TAPI events of an unknown call in them are ignored. */
 export function isTerminalState(state: CallStateName): boolean {
   return state === 'DISCONNECTED' || state === 'IDLE';
 }

@@ -30,8 +30,8 @@ export interface DeliveryDeps {
   canDeliver: () => boolean;
   /** Default DELIVERY_RETRY_MS. */
   retryMs?: number;
-  /** DataSource of a call without a contact (default DATA_SOURCE_WILDIX). */
-  dataSource?: string;
+  /** DataSource of a call without a contact (config `dataSource`). */
+  dataSource: string;
 }
 
 /** A call or note for a NewJournal, or (`endLive`) the end of a call a DATEV has open from an earlier run. */

@@ -3,7 +3,7 @@
  * whether DATEV has it — live, or delivered later as NewJournal — plus the notes the user wrote about
  * it. Pure helpers: the NewJournal data of an entry or a note.
  */
-import { CallState, DATA_SOURCE_WILDIX, Direction, type DatevCallData } from '../datev/callData';
+import { CallState, Direction, type DatevCallData } from '../datev/callData';
 
 /**
  * Does DATEV have the call?
@@ -101,7 +101,7 @@ export function durationSeconds(e: KeptEntry): number {
  * The NewJournal data of the call (`note` undefined) or of a note about it: a new CallID, no SyncID,
  * Finished with connect → hang-up for a connected call, Absence with ring start → hang-up for a missed one.
  */
-export function journalData(e: KeptEntry, callId: string, note?: string, ownSource: string = DATA_SOURCE_WILDIX): DatevCallData {
+export function journalData(e: KeptEntry, callId: string, note: string | undefined, ownSource: string): DatevCallData {
   const connected = isConnected(e);
   const begin = new Date(connected ? e.connectedAt! : e.ringAt);
   const end = new Date(Math.max(Date.parse(e.endedAt), begin.getTime()));
@@ -126,7 +126,7 @@ export function journalData(e: KeptEntry, callId: string, note?: string, ownSour
  * have the connect yet, then Finished (connect → last seen); Absence (ring → last seen) for a call never
  * connected.
  */
-export function liveEndData(e: KeptEntry, ownSource: string = DATA_SOURCE_WILDIX): DatevCallData[] {
+export function liveEndData(e: KeptEntry, ownSource: string): DatevCallData[] {
   const base = {
     CallID: e.callId,
     SyncID: e.syncId,

@@ -57,8 +57,8 @@ export interface JournalServiceDeps {
   mask: Masker;
   /** DATEV runs and answers, and no call is in progress. */
   canDeliver: () => boolean;
-  /** DataSource of a call without a contact (config `dataSource`; default DATA_SOURCE_WILDIX). */
-  dataSource?: string;
+  /** DataSource of a call without a contact (config `dataSource`). */
+  dataSource: string;
 }
 
 export class JournalService {
@@ -82,7 +82,7 @@ export class JournalService {
     this.clock = d.clock;
     this.journal = new Journal(d.ports.store, { deliverMissed: o.deliverMissed, endUnendedLive: o.endUnendedLive ?? true }, d.clock, d.log);
     this.notes = new NotePrompts(d.ports.notes, this.journal, { mode: o.notePrompt, promptSeconds: o.notePromptSeconds }, d.log);
-    this.delivery = new JournalDelivery({ journal: this.journal, notifier: d.notifier, ids: d.ids, clock: d.clock, log: d.log, mask: d.mask, canDeliver: d.canDeliver, retryMs: o.retrySeconds * 1000, ...(d.dataSource ? { dataSource: d.dataSource } : {}) });
+    this.delivery = new JournalDelivery({ journal: this.journal, notifier: d.notifier, ids: d.ids, clock: d.clock, log: d.log, mask: d.mask, canDeliver: d.canDeliver, retryMs: o.retrySeconds * 1000, dataSource: d.dataSource });
     this.callList = new CallList(d.ports.list, d.ports.chooser, this.journal, this.notes, d.contacts, d.log, () => this.delivery.kick(true));
   }
 

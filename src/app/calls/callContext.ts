@@ -24,8 +24,8 @@ export interface CallManagerOptions {
   ambiguity: 'ask' | 'lastChosen' | 'none';
   /** How long a call cut off by a line close / TAPI re-init waits to be announced again (0: ends at once). */
   callReattachMs: number;
-  /** DataSource of a call without a DATEV contact (config `dataSource`, default DATA_SOURCE_WILDIX). */
-  dataSource?: string;
+  /** DataSource of a call without a DATEV contact (config `dataSource`). */
+  dataSource: string;
 }
 
 export interface CallManagerDeps {

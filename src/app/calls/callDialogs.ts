@@ -4,7 +4,6 @@
  */
 import { isForDatev } from '../../calls/callRecord';
 import { observationOf } from '../../calls/tapiMapping';
-import { DATA_SOURCE_WILDIX } from '../../datev/callData';
 import type { DialogResult, DialogSpec } from '../../dialogs/port';
 import { BUTTON, incomingDialog, outgoingDialog, outgoingUpdate, type OutgoingPhase, type PartyView } from '../../dialogs/texts';
 import type { CallStateName } from '../../telephony/tapiConstants';
@@ -160,7 +159,7 @@ export class CallDialogs {
     if (!x) return;
     this.c.d.resolver.chosen(call.party.number, x);
     call.party = { ...call.party, name: x.name, id: x.id };
-    this.c.reporter.apply(call, { type: 'contact', contact: contactFields(x, this.c.o.dataSource ?? DATA_SOURCE_WILDIX) });
+    this.c.reporter.apply(call, { type: 'contact', contact: contactFields(x, this.c.o.dataSource) });
     if (call.record.observed === 'ringing') void this.openIncoming(call);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { currentData } from '../../calls/callRecord';
 import type { Contact } from '../../contacts/port';
-import { DATA_SOURCE_WILDIX, Direction, emptyCallData, type DatevCallData, type RawCallData } from '../../datev/callData';
+import { Direction, emptyCallData, type DatevCallData, type RawCallData } from '../../datev/callData';
 import type { DatevRequestHandlers, DialContext } from '../../datev/port';
 import { rawString } from '../../datev/rawCallData';
 import { MESSAGES } from '../../dialogs/texts';
@@ -55,10 +55,10 @@ export class OutgoingCalls {
     }
     const id = rawString(raw, 'AdressatenId');
     const name = rawString(raw, 'Adressatenname');
-    const contact: Contact | undefined = id && name ? { id, name, dataSource: rawString(raw, 'DataSource') || (this.c.o.dataSource ?? DATA_SOURCE_WILDIX), number } : undefined;
+    const contact: Contact | undefined = id && name ? { id, name, dataSource: rawString(raw, 'DataSource') || this.c.o.dataSource, number } : undefined;
     const data: DatevCallData = {
       ...emptyCallData(),
-      ...contactFields(contact, this.c.o.dataSource ?? DATA_SOURCE_WILDIX),
+      ...contactFields(contact, this.c.o.dataSource),
       CallID: ctx.callId,
       SyncID: syncId,
       Direction: Direction.eDirOutgoing,

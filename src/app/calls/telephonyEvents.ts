@@ -5,7 +5,7 @@
  * the lookup budget) and opens the incoming pop-up.
  */
 import { directionOf, isTakenElsewhere, isTerminalState, isWithheld, observationOf, remoteName, remoteNumber } from '../../calls/tapiMapping';
-import { DATA_SOURCE_WILDIX, Direction, emptyCallData, isDatevSource } from '../../datev/callData';
+import { Direction, emptyCallData, isDatevSource } from '../../datev/callData';
 import type { Contact } from '../../contacts/port';
 import type { CallInfo, TelephonyEvent } from '../../telephony/port';
 import { LINECALLPRIVILEGE, LINEERR, lineErrName, type CallStateName } from '../../telephony/tapiConstants';
@@ -50,11 +50,6 @@ export class TelephonyCalls {
     private readonly dialogs: CallDialogs,
     private readonly dialled: DialledCalls,
   ) {}
-
-  /** DataSource of a call without a DATEV contact (config `dataSource`). */
-  private get ownSource(): string {
-    return this.c.o.dataSource ?? DATA_SOURCE_WILDIX;
-  }
 
   /** The calls still waiting to be announced again end now; no wait for IDLE or an origin goes on (the program stops). */
   stop(): void {
@@ -123,7 +118,7 @@ export class TelephonyCalls {
         this.c.d.log.info('contact found after the index was updated', { callId: call.record.data.CallID, found: `${res.chosen.dataSource}:${res.chosen.id}` });
         call.candidates = res.candidates;
         call.party = { ...call.party, name: res.chosen.name, id: res.chosen.id, number: res.chosen.number || call.party.number };
-        this.c.reporter.apply(call, { type: 'contact', contact: contactFields(res.chosen, this.ownSource) });
+        this.c.reporter.apply(call, { type: 'contact', contact: contactFields(res.chosen, this.c.o.dataSource) });
         this.dialogs.refresh(call);
       });
     }
@@ -196,7 +191,7 @@ export class TelephonyCalls {
     if (obs) this.c.reporter.apply(call, { type: obs, at });
     if (first || seen) this.dialogs.onState(call, state);
     if (state === 'IDLE') await this.free(call, hCall);
-    else if (isTerminalState(state)) this.clear(call, hCall);
+    else if (state === 'DISCONNECTED') this.clear(call, hCall);
   }
 
   /**
@@ -331,7 +326,7 @@ export class TelephonyCalls {
     data.CallID = d.ids.next();
     data.Direction = direction;
     data.CalledNumber = number;
-    data.DataSource = this.ownSource;
+    data.DataSource = this.c.o.dataSource;
     this.c.registry.remember(call);
     d.log.info(`new ${Direction[direction]} call`, {
       callId: data.CallID,
@@ -379,7 +374,7 @@ export class TelephonyCalls {
     data.CalledNumber = left.number || number;
     data.Adressatenname = left.contact?.name ?? '';
     data.AdressatenId = left.contact?.id ?? '';
-    data.DataSource = left.contact?.dataSource ?? this.ownSource;
+    data.DataSource = left.contact?.dataSource ?? this.c.o.dataSource;
     call.party = { number, name: left.contact?.name ?? call.party.name, id: left.contact?.id ?? '' };
     r.firstSeenAt = left.ringAt;
     if (left.connectedAt) call.resumedConnectedAt = left.connectedAt;
@@ -424,7 +419,7 @@ export class TelephonyCalls {
       call.candidates = res.candidates;
       if (res.chosen) {
         call.party = { ...call.party, name: res.chosen.name, id: res.chosen.id, number: res.chosen.number || call.party.number };
-        this.c.reporter.apply(call, { type: 'contact', contact: contactFields(res.chosen, this.ownSource) });
+        this.c.reporter.apply(call, { type: 'contact', contact: contactFields(res.chosen, this.c.o.dataSource) });
       }
       // (after the contact: a NewCall this lets go carries it)
       this.noteDatevNumber(call, number, res.candidates);
