@@ -19,6 +19,7 @@ import {
   LINECALLORIGIN,
   LINECALLPARTYID,
   LINECALLPRIVILEGE,
+  LINECALLREASON,
   LINECALLSTATE,
   LINECONNECTEDMODE,
   LINEDISCONNECTMODE,
@@ -57,6 +58,8 @@ interface FakeCall {
   caller: PartyId;
   called: PartyId;
   connected: PartyId;
+  /** LINECALLREASON (default DIRECT). */
+  reason?: number;
   deallocated: boolean;
   /** The mode of its last state (a call announced again keeps it: e.g. connected at another station). */
   mode?: number;
@@ -447,6 +450,30 @@ export class FakeTapi {
     return call.callId;
   }
 
+  /**
+   * A caller a colleague transferred to `address` without consulting (a blind transfer): a new incoming
+   * call with LINECALLREASON_TRANSFER, its origin `origin` (the colleague's internal leg, or the
+   * caller's external one). Returns its call id.
+   */
+  transferredIn(address: string, caller: string, origin: number = LINECALLORIGIN.INTERNAL): number {
+    const line = this.openLineWith(address);
+    const call = this.newCall(line, origin, { flags: LINECALLPARTYID.ADDRESS, number: caller, name: '' }, { flags: LINECALLPARTYID.ADDRESS, number: line.address, name: '' });
+    call.reason = LINECALLREASON.TRANSFER;
+    call.state = 'OFFERING';
+    this.announce(call, line.hLine, 1);
+    return call.callId;
+  }
+
+  /**
+   * The party an outgoing call is connected to changes (LINE_CALLINFO with CONNECTEDID): a diversion, or
+   * the colleague the user called put a caller through.
+   */
+  connectedTo(callId: number, number: string): void {
+    const c = this.byCallId(callId);
+    c.connected = { flags: LINECALLPARTYID.ADDRESS, number, name: '' };
+    this.emitInfo(c, 0x20000);
+  }
+
   /** TAPI learns the call's origin: LINE_CALLINFO with LINECALLINFOSTATE_ORIGIN. */
   setOrigin(callId: number, origin: number): void {
     const c = this.byCallId(callId);
@@ -510,7 +537,7 @@ export class FakeTapi {
       hLine: c.line.hLine ?? 0,
       callId: c.callId,
       origin: c.origin,
-      reason: 0x1,
+      reason: c.reason ?? LINECALLREASON.DIRECT,
       caller: { ...c.caller },
       called: { ...c.called },
       connected: { ...c.connected },

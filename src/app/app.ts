@@ -113,6 +113,7 @@ export class App {
         reportCalls: c.reportCalls,
         reportUnanswered: c.reportUnanswered,
         answeredAtOtherStation: c.answeredAtOtherStation,
+        transferredCalls: c.transferredCalls,
         lookupBudgetMs: c.lookupBudgetMs,
         showIncomingDialog: c.dialogs.incoming,
         showOutgoingDialog: c.dialogs.outgoing,

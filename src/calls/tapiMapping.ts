@@ -1,7 +1,7 @@
 /** How TAPI call states and call info map onto the DATEV call model. Pure. */
 import { Direction } from '../datev/callData';
 import type { CallInfo, PartyId } from '../telephony/port';
-import { LINECALLORIGIN, LINECALLPARTYID, LINECONNECTEDMODE, LINEDISCONNECTMODE, type CallStateName } from '../telephony/tapiConstants';
+import { LINECALLORIGIN, LINECALLPARTYID, LINECALLREASON, LINECONNECTEDMODE, LINEDISCONNECTMODE, type CallStateName } from '../telephony/tapiConstants';
 import type { Observed } from './callRecord';
 
 /** The observation a TAPI state stands for; undefined = nothing to observe (e.g. UNKNOWN). */
@@ -88,4 +88,35 @@ export function remoteName(info: CallInfo, direction: Direction): string {
 
 export function isWithheld(info: CallInfo): boolean {
   return (info.caller.flags & LINECALLPARTYID.BLOCKED) !== 0;
+}
+
+/** A number inside the PBX: an extension of at most `extensionLength` digits, not written with '+'. */
+export function isInternalNumber(number: string, extensionLength: number): boolean {
+  const digits = number.replace(/[^0-9]/g, '');
+  return digits.length > 0 && digits.length <= extensionLength && !number.trim().startsWith('+');
+}
+
+/**
+ * Whether a new call is internal (extension to extension): LINECALLORIGIN_INTERNAL, or an internal
+ * number. `followTransfers`: a call a colleague transferred to this line (LINECALLREASON_TRANSFER) with
+ * an external number is the caller's, not internal — its origin may describe the colleague's leg.
+ */
+export function isInternalCall(info: CallInfo | undefined, number: string, extensionLength: number, followTransfers: boolean): boolean {
+  if (isInternalNumber(number, extensionLength)) return true;
+  if (!info || (info.origin & LINECALLORIGIN.INTERNAL) === 0) return false;
+  return !(followTransfers && number !== '' && (info.reason & LINECALLREASON.TRANSFER) !== 0);
+}
+
+/** How the other party of a call changed while it went on (LINE_CALLINFO). */
+export type PartyChange = 'putThrough' | 'toInternal' | 'otherExternal' | 'otherInternal';
+
+/**
+ * internal → external: a colleague put a caller through (an attended transfer completed towards this
+ * line: the colleague's call became the caller's); external → internal: the user's caller went on
+ * with a colleague; otherwise the same kind of party with another number (e.g. a diversion).
+ */
+export function partyChange(wasInternal: boolean, number: string, extensionLength: number): PartyChange {
+  const internal = isInternalNumber(number, extensionLength);
+  if (wasInternal) return internal ? 'otherInternal' : 'putThrough';
+  return internal ? 'toInternal' : 'otherExternal';
 }

@@ -25,6 +25,7 @@ export const INSTALLER_PROPERTIES: Readonly<Record<string, string>> = {
   REPORTCALLS: 'reportCalls',
   REPORTUNANSWERED: 'reportUnanswered',
   ANSWEREDATOTHERSTATION: 'answeredAtOtherStation',
+  TRANSFERREDCALLS: 'transferredCalls',
   LOOKUPBUDGETMS: 'lookupBudgetMs',
   AMBIGUITY: 'ambiguity',
   DIALANSWER: 'dialAnswer',

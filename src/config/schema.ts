@@ -119,6 +119,13 @@ export const configSchema = z.object({
    */
   answeredAtOtherStation: oneOf(['colleague', 'user'], 'colleague'),
   /**
+   * A caller a colleague transfers to the user: report (the call goes to DATEV as a call with that
+   * caller — put through after an internal consultation call, its other party changing from the
+   * colleague's extension to an external number, or transferred blind with LINECALLREASON_TRANSFER) or
+   * ignore (it stays the internal call it began as). How Wildix reports transfers is unknown.
+   */
+  transferredCalls: oneOf(['report', 'ignore'], 'report'),
+  /**
    * DataSource of a call without a DATEV contact: the CTI's own identifier (datev-cti.md §3.3; which one
    * a Wildix bridge should use is an open question, §9.5). Values starting with DATEV_ are DATEV's.
    */

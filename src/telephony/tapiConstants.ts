@@ -78,6 +78,19 @@ export const LINECALLORIGIN = {
   INBOUND: 0x80,
 } as const;
 
+/** LINECALLINFO.dwReason (tapi.md §3): why the call came to this line. */
+export const LINECALLREASON = {
+  DIRECT: 0x1,
+  FWDBUSY: 0x2,
+  FWDNOANSWER: 0x4,
+  FWDUNCOND: 0x8,
+  PICKUP: 0x10,
+  UNPARK: 0x20,
+  REDIRECT: 0x40,
+  CALLCOMPLETION: 0x80,
+  TRANSFER: 0x100,
+} as const;
+
 export const LINECALLPRIVILEGE = { NONE: 0x1, MONITOR: 0x2, OWNER: 0x4 } as const;
 
 /** LINE_LINEDEVSTATE's dwParam1 (tapi.md §1.5): the TSP's line and its link to the PBX. */

@@ -76,6 +76,7 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
     reportCalls: pick(['external', 'all', 'contacts'] as const),
     reportUnanswered: chance(0.7),
     answeredAtOtherStation: pick(['colleague', 'user'] as const),
+    transferredCalls: pick(['report', 'ignore'] as const),
     lookupBudgetMs: pick([0, 300, 2000]),
     callReattachMs: pick([0, 15_000]),
     dialogs: { incoming: chance(0.8), outgoing: chance(0.8) },
@@ -273,6 +274,31 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
         const number = pick(CALLERS.filter((x) => x !== 'anonymous'));
         await w.tapi.pbx.callerId(c.id, number);
         trail.push(`caller id later ${number} #${c.id}`);
+      },
+    ],
+    [
+      1,
+      async () => {
+        // the other party changes while the call goes on: a colleague puts a caller through (an internal
+        // call's party becomes external), the caller goes on with a colleague, a diversion
+        const calls = reachable().filter((x) => !x.monitored);
+        if (calls.length === 0) return;
+        const c = pick(calls);
+        const number = pick([...CALLERS.filter((x) => x !== 'anonymous'), '17']);
+        if (c.kind === 'in') await w.tapi.pbx.callerId(c.id, number);
+        else w.tapi.connectedTo(c.id, number);
+        trail.push(`other party now ${number} #${c.id}`);
+      },
+    ],
+    [
+      1,
+      async () => {
+        // a colleague transfers a caller blind (LINECALLREASON_TRANSFER; its origin the colleague's internal leg)
+        if (live.length >= 3 || !lineOpen()) return;
+        const caller = pick(CALLERS.filter((x) => x !== 'anonymous'));
+        const id = w.tapi.transferredIn('201', caller);
+        live.push({ id, kind: 'in', state: 'ringing' });
+        trail.push(`transferred in ${caller} #${id}`);
       },
     ],
     [

@@ -4,13 +4,12 @@
  * whether the call is internal and reported, starts the contact lookup (NewCall waits for it at most
  * the lookup budget) and opens the incoming pop-up.
  */
-import { directionOf, isTakenElsewhere, isTerminalState, isWithheld, observationOf, remoteName, remoteNumber } from '../../calls/tapiMapping';
-import { Direction, emptyCallData, isDatevSource } from '../../datev/callData';
-import type { Contact } from '../../contacts/port';
+import { directionOf, isInternalCall, isTakenElsewhere, isTerminalState, isWithheld, observationOf, partyChange, remoteName, remoteNumber } from '../../calls/tapiMapping';
+import { Direction, emptyCallData } from '../../datev/callData';
 import type { CallInfo, TelephonyEvent } from '../../telephony/port';
-import { LINECALLPRIVILEGE, LINEERR, lineErrName, type CallStateName } from '../../telephony/tapiConstants';
-import { contactFields } from '../contactResolver';
+import { LINECALLPRIVILEGE, LINECALLREASON, LINEERR, lineErrName, type CallStateName } from '../../telephony/tapiConstants';
 import type { CallContext } from './callContext';
+import { CallLookup } from './callLookup';
 import type { CallDialogs } from './callDialogs';
 import { isEnded, newTrackedCall, type TrackedCall } from './trackedCall';
 
@@ -44,12 +43,15 @@ export class TelephonyCalls {
   private readonly detached = new Map<number, { call: TrackedCall; at: Date; cancel: () => void }>();
   /** The bounded waits of calls (for IDLE, for their origin): all cancelled when the program stops. */
   private readonly waits = new Set<() => void>();
+  private readonly lookup: CallLookup;
 
   constructor(
     private readonly c: CallContext,
     private readonly dialogs: CallDialogs,
     private readonly dialled: DialledCalls,
-  ) {}
+  ) {
+    this.lookup = new CallLookup(c, dialogs);
+  }
 
   /** The calls still waiting to be announced again end now; no wait for IDLE or an origin goes on (the program stops). */
   stop(): void {
@@ -105,23 +107,7 @@ export class TelephonyCalls {
 
   /** The contact index changed: look up again every call in progress that has no contact yet. */
   recheckContacts(): void {
-    for (const call of this.c.registry.all()) {
-      if (isEnded(call) || call.source === 'datev' || call.party.id || !call.party.number || call.internal) continue;
-      const number = call.party.number;
-      void this.c.d.resolver.resolve(number).then((res) => {
-        if (isEnded(call)) return;
-        if (!res.chosen || call.party.id) {
-          // several DATEV contacts share the number now: the user picks
-          this.noteDatevNumber(call, number, res.candidates);
-          return;
-        }
-        this.c.d.log.info('contact found after the index was updated', { callId: call.record.data.CallID, found: `${res.chosen.dataSource}:${res.chosen.id}` });
-        call.candidates = res.candidates;
-        call.party = { ...call.party, name: res.chosen.name, id: res.chosen.id, number: res.chosen.number || call.party.number };
-        this.c.reporter.apply(call, { type: 'contact', contact: contactFields(res.chosen, this.c.o.dataSource) });
-        this.dialogs.refresh(call);
-      });
-    }
+    this.lookup.recheck();
   }
 
   /** A call the program learns of: its info as announced, else read now. */
@@ -309,17 +295,17 @@ export class TelephonyCalls {
   }
 
   /** The call's direction is known (or guessed): its number, whether it is reported, the lookup and the pop-up. */
-  private decide(call: TrackedCall, firstState: CallStateName, direction: Direction): void {
+  private decide(call: TrackedCall, firstState: CallStateName, direction: Direction, putThrough = false): void {
     const { d, o } = this.c;
     const info = call.info;
     const number = info ? remoteNumber(info, direction) : '';
-    const digits = number.replace(/[^0-9]/g, '');
-    const originInternal = info ? (info.origin & 0x2) !== 0 : false;
-    call.internal = originInternal || (digits.length > 0 && digits.length <= o.dial.extensionLength && !number.startsWith('+'));
+    // (a call a colleague put through began on the colleague's internal call: its origin says INTERNAL)
+    call.internal = isInternalCall(putThrough ? undefined : info, number, o.dial.extensionLength, o.transferredCalls === 'report');
     call.withheld = info ? isWithheld(info) : false;
+    call.remote = number;
     call.party = { number, name: info ? remoteName(info, direction) : '', id: '' };
     call.record.reportable = !(call.internal && o.reportCalls !== 'all');
-    if (call.announced && info?.callId && call.record.reportable && this.resume(call, info.callId, direction, number)) return;
+    if (call.announced && info?.callId && this.resume(call, info.callId, direction, number)) return;
     call.record.reportUnanswered = o.reportUnanswered;
     call.record.onlyDatevContacts = o.reportCalls === 'contacts';
     const data = call.record.data;
@@ -333,11 +319,14 @@ export class TelephonyCalls {
       hCall: call.hCall,
       number: call.withheld ? '(withheld)' : d.mask.number(number),
       internal: call.internal,
+      // (LINECALLREASON other than DIRECT, e.g. TRANSFER 0x100: how the Wildix TSP uses it is an open question)
+      ...(info && info.reason !== LINECALLREASON.DIRECT ? { reason: `0x${info.reason.toString(16)}` } : {}),
+      ...(putThrough ? { putThrough: true } : {}),
       reported: call.record.reportable ? [o.reportUnanswered ? 'from the first ring' : 'when answered', o.reportCalls === 'contacts' ? 'with a DATEV contact' : ''].filter(Boolean).join(', ') : false,
     });
     const lookup = number !== '' && !call.internal;
-    if (lookup) this.startLookup(call, number);
-    else if (number === '' && !call.withheld) this.waitForCallerId(call);
+    if (lookup) this.lookup.start(call, number);
+    else if (number === '' && !call.withheld) this.lookup.waitForCallerId(call);
     else this.c.reporter.apply(call, { type: 'announce' });
     if (direction === Direction.eDirIncoming && o.showIncomingDialog && (firstState === 'OFFERING' || firstState === 'ACCEPTED')) {
       // The contact lookup and DATEV's NewCall go first; the window (the slowest part: a new thread,
@@ -366,6 +355,9 @@ export class TelephonyCalls {
     const { d } = this.c;
     const left = this.c.journal.resume(tapiCallId, direction);
     if (!left) return false;
+    // the earlier run had it for DATEV (e.g. a caller put through to the user, whose origin says INTERNAL)
+    call.internal = left.internal;
+    call.record.reportable = true;
     const r = call.record;
     const data = r.data;
     data.CallID = left.callId;
@@ -398,46 +390,6 @@ export class TelephonyCalls {
     return true;
   }
 
-  /** Caller id may come later (LINE_CALLINFO): NewCall waits at most the lookup budget for it. */
-  private waitForCallerId(call: TrackedCall): void {
-    this.c.d.clock.setTimeout(() => this.c.reporter.apply(call, { type: 'announce' }), this.c.o.lookupBudgetMs);
-  }
-
-  private startLookup(call: TrackedCall, number: string): void {
-    const { d } = this.c;
-    call.lookupStarted = true;
-    let announced = false;
-    const announce = (): void => {
-      if (announced) return;
-      announced = true;
-      this.c.reporter.apply(call, { type: 'announce' });
-    };
-    const cancel = d.clock.setTimeout(announce, this.c.o.lookupBudgetMs);
-    void d.resolver.resolve(number).then((res) => {
-      cancel();
-      call.lookupDone = true;
-      call.candidates = res.candidates;
-      if (res.chosen) {
-        call.party = { ...call.party, name: res.chosen.name, id: res.chosen.id, number: res.chosen.number || call.party.number };
-        this.c.reporter.apply(call, { type: 'contact', contact: contactFields(res.chosen, this.c.o.dataSource) });
-      }
-      // (after the contact: a NewCall this lets go carries it)
-      this.noteDatevNumber(call, number, res.candidates);
-      announce();
-      d.log.info('contact lookup', {
-        callId: call.record.data.CallID,
-        found: res.chosen ? `${res.chosen.dataSource}:${res.chosen.id}` : 'none',
-        candidates: res.candidates.length || undefined,
-      });
-      this.dialogs.refresh(call);
-    });
-  }
-
-  /** The number belongs to DATEV contacts (reportCalls "contacts": the call is DATEV's business). */
-  private noteDatevNumber(call: TrackedCall, number: string, candidates: readonly Contact[]): void {
-    if (candidates.some((c) => isDatevSource(c.dataSource))) this.c.reporter.apply(call, { type: 'datevNumber', number });
-  }
-
   private onCallInfo(hCall: number, info: CallInfo): void {
     const { d } = this.c;
     const call = this.c.registry.byHandle(hCall);
@@ -456,14 +408,90 @@ export class TelephonyCalls {
       this.decide(call, firstState, direction);
       return;
     }
-    if (!call.initialised || call.source === 'datev') return;
+    if (!call.initialised || call.source === 'datev' || isEnded(call)) return;
     const number = remoteNumber(info, call.record.data.Direction);
-    if (number === '' || number === call.party.number) return;
-    d.log.info('TAPI caller id updated (LINE_CALLINFO)', { callId: call.record.data.CallID, number: d.mask.number(number) });
-    call.party = { ...call.party, number };
-    call.record.data.CalledNumber = number;
-    if (!call.lookupStarted) this.startLookup(call, number);
+    if (number === '' || number === (call.remote ?? call.party.number)) return;
+    if ((call.remote ?? '') === '') {
+      // the caller id comes late
+      d.log.info('TAPI caller id updated (LINE_CALLINFO)', { callId: call.record.data.CallID, number: d.mask.number(number) });
+      call.remote = number;
+      call.party = { ...call.party, number };
+      call.record.data.CalledNumber = number;
+      if (!call.lookupStarted) this.lookup.start(call, number);
+      this.dialogs.refresh(call);
+      return;
+    }
+    this.partyChanged(call, number, info);
+  }
+
+  /**
+   * The other party of a call going on changed (LINE_CALLINFO with another caller id, or connected id of
+   * an outgoing call). The log has what TAPI said (how the Wildix TSP reports transfers is unknown).
+   */
+  private partyChanged(call: TrackedCall, number: string, info: CallInfo): void {
+    const { d, o } = this.c;
+    const change = partyChange(call.internal, number, o.dial.extensionLength);
+    const meta = {
+      callId: call.record.data.CallID,
+      hCall: call.hCall,
+      from: d.mask.number(call.remote ?? ''),
+      to: d.mask.number(number),
+      change,
+      ...(info.reason !== LINECALLREASON.DIRECT ? { reason: `0x${info.reason.toString(16)}` } : {}),
+    };
+    switch (change) {
+      case 'putThrough':
+        if (o.transferredCalls === 'report') {
+          d.log.info('TAPI: the other party of the internal call is an external number now (a colleague put the caller through); from here on it is a call with that number', meta);
+          this.putThrough(call, info);
+          return;
+        }
+        d.log.info('TAPI: the other party of the internal call is an external number now (a colleague put the caller through); it stays an internal call (transferredCalls "ignore")', meta);
+        break;
+      case 'toInternal':
+        // (the caller went on with a colleague here, e.g. a consultation call that took the call over): DATEV keeps who the call was with
+        d.log.info('TAPI: the other party of the call is an internal number now; for DATEV it stays the call with its caller', meta);
+        return;
+      case 'otherInternal':
+        d.log.info('TAPI: the other party of the internal call changed', meta);
+        break;
+      case 'otherExternal': {
+        // (e.g. a diversion, or the caller's side transferred the call): the new number's contact, when it has one
+        d.log.info('TAPI: the other party of the call changed (LINE_CALLINFO); its number is looked up', meta);
+        call.remote = number;
+        call.party = { ...call.party, number };
+        call.record.data.CalledNumber = number;
+        this.lookup.start(call, number);
+        this.dialogs.refresh(call);
+        return;
+      }
+    }
+    call.remote = number;
+    call.party = { ...call.party, number, name: remoteName(info, call.record.data.Direction) };
     this.dialogs.refresh(call);
+  }
+
+  /**
+   * A colleague put a caller through to the user: the internal call ends here (as the internal call it
+   * was, for the call list) and the call goes on as a call with the caller from now on — a new call for
+   * DATEV (NewCall, and Connected when it is connected), its contact looked up like any call's.
+   */
+  private putThrough(internal: TrackedCall, info: CallInfo): void {
+    const { d, registry, reporter } = this.c;
+    const hCall = internal.hCall;
+    const state = internal.lastState;
+    if (hCall === undefined || state === undefined) return;
+    const at = d.clock.now();
+    void this.dialogs.close(internal);
+    reporter.apply(internal, { type: 'ended', at });
+    const call = newTrackedCall(emptyCallData(), 'tapi', { announceable: false, reportable: true }, { info, initialised: true, lastState: state });
+    if (internal.announced) call.announced = true;
+    if (internal.owner) call.owner = true;
+    if (internal.dropping) call.dropping = true;
+    registry.bindHandle(call, hCall);
+    this.decide(call, state, internal.record.data.Direction, true);
+    const obs = observationOf(state);
+    if (obs) reporter.apply(call, { type: obs, at });
   }
 
   /**

@@ -23,6 +23,11 @@ export interface TrackedCall {
   internal: boolean;
   withheld: boolean;
   party: PartyView;
+  /**
+   * The other party's number as TAPI reports it (party.number may be the DATEV contact's way of writing
+   * it): what a LINE_CALLINFO is compared with to see the other party change.
+   */
+  remote?: string;
   candidates: Contact[];
   lookupStarted: boolean;
   lookupDone: boolean;
