@@ -114,6 +114,7 @@ export class App {
         reportUnanswered: c.reportUnanswered,
         answeredAtOtherStation: c.answeredAtOtherStation,
         transferredCalls: c.transferredCalls,
+        outsideLinePrefixOnCallers: c.outsideLinePrefixOnCallers,
         lookupBudgetMs: c.lookupBudgetMs,
         showIncomingDialog: c.dialogs.incoming,
         showOutgoingDialog: c.dialogs.outgoing,

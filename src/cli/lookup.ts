@@ -9,6 +9,7 @@ import { normalizeCaller, type NumberRules } from '../contacts/numbers';
 import type { Contact, ContactsPort } from '../contacts/port';
 import { resolveAmbiguity, type AmbiguityRule } from '../contacts/ambiguity';
 import { contactLines } from '../app/statusReport';
+import { withoutOutsideLinePrefix } from '../telephony/dialable';
 
 /** Longest wait for the contact sources to have their index (the cache file, or a first crawl). */
 export const LOOKUP_READY_MS = 20_000;
@@ -16,6 +17,11 @@ export const LOOKUP_READY_MS = 20_000;
 export interface LookupDeps {
   contacts: ContactsPort;
   rules: NumberRules;
+  /**
+   * The PBX's outside-line prefix, and whether it stands before incoming callers' numbers too: the number
+   * is read as an incoming caller's (without the prefix when it stands there, as the call flow does).
+   */
+  outsideLine?: { prefix: string; onCallers: boolean; extensionLength: number };
   /** The rule for several contacts (for sources that do not apply it themselves). */
   ambiguity: AmbiguityRule;
   out: (text: string) => void;
@@ -36,10 +42,13 @@ function describe(c: Contact): string {
 }
 
 /** Prints the answer; resolves with the exit code: 0 a contact found, 1 none. */
-export async function lookupNumber(number: string, d: LookupDeps): Promise<number> {
+export async function lookupNumber(given: string, d: LookupDeps): Promise<number> {
+  const ol = d.outsideLine;
+  const number = ol?.onCallers ? withoutOutsideLinePrefix(given, { outsideLinePrefix: ol.prefix, extensionLength: ol.extensionLength }) : given;
   const key = normalizeCaller(number, d.rules);
-  d.out(`Nummer / number: „${number}“ → ${key.ok ? key.e164 : `nicht gesucht / not looked up: ${REASONS[key.reason]}`}`);
-  d.out(`Regeln / rules: Land / country ${d.rules.country}, Vorwahl / area code „${d.rules.areaCode}“, Amtsholung / outside line „${d.rules.outsideLinePrefix}“, Nebenstellen bis / extensions up to ${d.rules.extensionLength} Ziffern / digits`);
+  d.out(`Nummer / number: „${given}“${number !== given ? ` (ohne Amtsholung / without the outside-line prefix: „${number}“)` : ''} → ${key.ok ? key.e164 : `nicht gesucht / not looked up: ${REASONS[key.reason]}`}`);
+  const prefix = ol && ol.prefix !== '' ? `, Amtsholung / outside line „${ol.prefix}“ ${ol.onCallers ? 'auch vor Anrufernummern / also before callers\' numbers' : 'nur vor gewählten Nummern / only before dialled numbers'}` : '';
+  d.out(`Regeln / rules: Land / country ${d.rules.country}, Vorwahl / area code „${d.rules.areaCode}“${prefix}, Nebenstellen bis / extensions up to ${d.rules.extensionLength} Ziffern / digits`);
   const end = d.now() + (d.waitReadyMs ?? LOOKUP_READY_MS);
   // the files the sources keep (the manual list, learned numbers, DATEVconnect's cache), at most as long
   let loaded = !d.contacts.started;

@@ -170,9 +170,10 @@ export async function run(argv: string[], d: RunDeps): Promise<number> {
       // the directory the program uses (its cache as it is; the simulation's sample contacts elsewhere)
       const w = simulate ? undefined : await d.native!(config, log, 'diagnose');
       const contacts = w?.ports.contacts ?? new MemoryContacts(SAMPLE_CONTACTS);
-      const { rules } = numberRulesOrDefaults({ country: config.country as NumberRules['country'], areaCode: config.areaCode, outsideLinePrefix: config.outsideLinePrefix, extensionLength: config.extensionLength });
+      const { rules } = numberRulesOrDefaults({ country: config.country as NumberRules['country'], areaCode: config.areaCode, extensionLength: config.extensionLength });
+      const outsideLine = { prefix: config.outsideLinePrefix, onCallers: config.outsideLinePrefixOnCallers, extensionLength: config.extensionLength };
       try {
-        const code = await lookupNumber(o.lookup, { contacts, rules, ambiguity: config.ambiguity, out: d.out, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), now: () => Date.now() });
+        const code = await lookupNumber(o.lookup, { contacts, rules, outsideLine, ambiguity: config.ambiguity, out: d.out, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), now: () => Date.now() });
         log.info(`lookup of a number: ${code === 0 ? 'contact found' : 'no contact'}`);
         return code;
       } finally {

@@ -20,6 +20,7 @@ export const INSTALLER_PROPERTIES: Readonly<Record<string, string>> = {
   COUNTRY: 'country',
   DIALFORMAT: 'dialFormat',
   OUTSIDELINEPREFIX: 'outsideLinePrefix',
+  OUTSIDELINEPREFIXONCALLERS: 'outsideLinePrefixOnCallers',
   AREACODE: 'areaCode',
   EXTENSIONLENGTH: 'extensionLength',
   REPORTCALLS: 'reportCalls',

@@ -3,6 +3,7 @@
  * No global state: transport, clock, logger and secret source are injected.
  */
 import { join } from 'node:path';
+import type { Config } from '../config/schema';
 import type { Clock } from '../util/clock';
 import type { AmbiguityRule } from './ambiguity';
 import { BasicAuthProvider, noAuth, type AuthProvider, type SecretSource } from './datevconnect/auth';
@@ -21,7 +22,6 @@ import { numberRulesOrDefaults, type NumberRules } from './numbers';
 export interface ContactsConfig {
   country: string;
   areaCode: string;
-  outsideLinePrefix: string;
   extensionLength: number;
   ambiguity: AmbiguityRule;
   learnFromDial: boolean;
@@ -43,7 +43,6 @@ export interface ContactsConfig {
 export const DEFAULT_CONTACTS_CONFIG: ContactsConfig = {
   country: 'DE',
   areaCode: '',
-  outsideLinePrefix: '',
   extensionLength: 4,
   ambiguity: 'ask',
   learnFromDial: true,
@@ -59,6 +58,23 @@ export const DEFAULT_CONTACTS_CONFIG: ContactsConfig = {
     fullRebuildHours: 24,
   },
 };
+
+/**
+ * The directory's settings from the program's. No outside-line prefix: the directory reads numbers
+ * without it (the call flow takes it off the numbers of calls before it looks them up).
+ */
+export function contactsConfigOf(config: Config): ContactsConfig {
+  return {
+    ...DEFAULT_CONTACTS_CONFIG,
+    country: config.country,
+    areaCode: config.areaCode,
+    extensionLength: config.extensionLength,
+    ambiguity: config.ambiguity,
+    learnFromDial: config.contacts.learnFromDial,
+    manualListFile: config.contacts.manualListFile,
+    datevConnect: { ...config.contacts.datevConnect },
+  };
+}
 
 export interface ContactDirectoryEnv {
   config: ContactsConfig;
@@ -93,7 +109,7 @@ function numberRules(c: ContactsConfig, logger: Logger): NumberRules {
   const { rules, problems } = numberRulesOrDefaults({
     country: c.country as NumberRules['country'],
     areaCode: c.areaCode,
-    outsideLinePrefix: c.outsideLinePrefix,
+    // (no outside-line prefix: the call flow takes it off the numbers it looks up — withoutOutsideLinePrefix)
     extensionLength: c.extensionLength,
   });
   for (const p of problems) {

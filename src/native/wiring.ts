@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { NativeWiring } from '../cli/run';
 import type { Config } from '../config/schema';
-import { createContactDirectory, DEFAULT_CONTACTS_CONFIG } from '../contacts/factory';
+import { contactsConfigOf, createContactDirectory } from '../contacts/factory';
 import type { Logger } from '../logging/logger';
 import { systemClock } from '../util/clock';
 import { loadAddon, type NativeWin } from './addon';
@@ -72,17 +72,7 @@ export async function createNativeWiring(config: Config, log: Logger, early?: Ea
   const transport = new WinHttpTransport({ native: nativeHttp(addon), windowsSignIn: dc.auth === 'windows', concurrency: dc.concurrency });
   const passwords = new DpapiSecretStore(join(dataDir, PASSWORD_FILE), nativeDpapi(addon));
   const contacts = createContactDirectory({
-    config: {
-      ...DEFAULT_CONTACTS_CONFIG,
-      country: config.country,
-      areaCode: config.areaCode,
-      outsideLinePrefix: config.outsideLinePrefix,
-      extensionLength: config.extensionLength,
-      ambiguity: config.ambiguity,
-      learnFromDial: config.contacts.learnFromDial,
-      manualListFile: config.contacts.manualListFile,
-      datevConnect: { ...dc },
-    },
+    config: contactsConfigOf(config),
     dataDir,
     clock: systemClock,
     logger: log,

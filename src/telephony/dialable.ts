@@ -58,3 +58,17 @@ export function toDialable(input: string, o: DialOptions): DialableResult {
   }
   return { ok: true, dialable: o.outsideLinePrefix + out, internal: false };
 }
+
+/**
+ * A number the PBX reports without its outside-line prefix (datev-contacts.md §3.3: the number of an
+ * outgoing call carries it as dialled; incoming callers' numbers only on PBXs that put it before them):
+ * taken off once, from a number that starts with it and keeps more than an extension's digits after it.
+ * "0 089 1234567" → "089 1234567", "00891234567" → "0891234567"; "+49…" and extensions stay.
+ */
+export function withoutOutsideLinePrefix(number: string, o: Pick<DialOptions, 'outsideLinePrefix' | 'extensionLength'>): string {
+  const prefix = o.outsideLinePrefix;
+  const s = number.trim();
+  if (prefix === '' || !s.startsWith(prefix)) return number;
+  const rest = s.slice(prefix.length).trimStart();
+  return rest.replace(/[^0-9]/g, '').length > o.extensionLength ? rest : number;
+}

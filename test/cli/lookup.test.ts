@@ -1,6 +1,6 @@
 /** --lookup: how a number is read, what it matches, which contact DATEV would get, the sources' state. */
 import { describe, expect, it } from 'vitest';
-import { lookupNumber } from '../../src/cli/lookup';
+import { lookupNumber, type LookupDeps } from '../../src/cli/lookup';
 import { DEFAULT_NUMBER_RULES } from '../../src/contacts/numbers';
 import type { ContactsPort } from '../../src/contacts/port';
 import type { DirectoryStatus } from '../../src/contacts/directory';
@@ -20,7 +20,7 @@ function status(ready: boolean): DirectoryStatus {
   } as DirectoryStatus;
 }
 
-function run(contacts: ContactsPort, number: string, waitReadyMs = 20_000) {
+function run(contacts: ContactsPort, number: string, waitReadyMs = 20_000, outsideLine?: LookupDeps['outsideLine']) {
   const out: string[] = [];
   let t = 0;
   let slept = 0;
@@ -35,11 +35,23 @@ function run(contacts: ContactsPort, number: string, waitReadyMs = 20_000) {
     },
     now: () => t,
     waitReadyMs,
+    ...(outsideLine ? { outsideLine } : {}),
   });
   return { done, out, slept: () => slept };
 }
 
 describe('--lookup', () => {
+  it('reads the number as an incoming caller\'s: without the outside-line prefix where the PBX puts it before callers', async () => {
+    const on = run(new MemoryContacts(TWINS), '0 030 7654321', 20_000, { prefix: '0', onCallers: true, extensionLength: 4 });
+    expect(await on.done).toBe(0);
+    expect(on.out.join('\n')).toContain('„0 030 7654321“ (ohne Amtsholung / without the outside-line prefix: „030 7654321“) → +49307654321');
+    expect(on.out.join('\n')).toContain('Amtsholung / outside line „0“ auch vor Anrufernummern');
+    const off = run(new MemoryContacts(TWINS), '030 7654321', 20_000, { prefix: '0', onCallers: false, extensionLength: 4 });
+    expect(await off.done).toBe(0);
+    expect(off.out.join('\n')).toContain('„030 7654321“ → +49307654321');
+    expect(off.out.join('\n')).toContain('nur vor gewählten Nummern');
+  });
+
   it('waits for the sources to have their index, then names the contacts (several: the program asks)', async () => {
     let polls = 0;
     const contacts = Object.assign(new MemoryContacts(TWINS), { status: (): DirectoryStatus => status(++polls > 3) });

@@ -160,39 +160,39 @@ describe('ContactDirectory', () => {
     expect(await none.resolve('030 12345678')).toMatchObject({ contact: null, ask: false });
   });
 
-  it('outside-line prefix and extension length from the config', async () => {
-    const d = build({ outsideLinePrefix: '0', extensionLength: 3 });
+  it('extension length from the config; national numbers read as they come (the call flow takes a PBX\'s outside-line prefix off before)', async () => {
+    const d = build({ extensionLength: 3 });
     await d.start();
     await d.refresh();
-    expect((await d.lookup('00891234517')).map((c) => c.id)).toEqual([ID(2)]);
+    expect((await d.lookup('0891234517')).map((c) => c.id)).toEqual([ID(2)]);
+    expect((await d.lookup('089 1234517')).map((c) => c.id)).toEqual([ID(2)]);
     expect(await d.lookup('217')).toEqual([]);
   });
 
-  it('outside-line prefix: numbers from the phone system and numbers typed in DATEV are each read in their own form', async () => {
+  it('numbers of calls and numbers typed in DATEV: the call list\'s assignment, DATEV\'s Dial and the user\'s pick each count for the others', async () => {
     const b1: Contact = { id: 'b0000000-0000-4000-8000-000000000001', name: 'Bauer, Anna', dataSource: 'DATEV_Adressaten', number: '089 1234567' };
     const b2: Contact = { ...b1, id: 'b0000000-0000-4000-8000-000000000002', name: 'Bauer, Bernd' };
     for (const b of [b1, b2]) fake.upsert(contactToAddressee(b));
-    const d = build({ outsideLinePrefix: '0', ambiguity: 'lastChosen' });
+    const d = build({ ambiguity: 'lastChosen' });
     await d.start();
     await d.refresh();
-    expect(await d.resolve('00891234567')).toMatchObject({ contact: null, ask: true });
-    // „Kontakt zuordnen…“ in the call list: the number as the phone system reported it (with the prefix)
+    expect(await d.resolve('0891234567')).toMatchObject({ contact: null, ask: true });
+    // „Kontakt zuordnen…“ in the call list: the number as the call had it
     const port: ContactsPort = d;
     const fromCallList = (number: string, contact: Contact): Promise<void> | undefined => (port.learnFromCall ?? port.learn)?.call(port, number, { ...contact, number });
     const kammer: Contact = { id: '007130', name: 'Steuerberaterkammer', dataSource: 'DATEV_Institutionen', number: '' };
-    await fromCallList('00891234567', kammer);
-    expect((await d.lookup('00891234567')).map((c) => c.id)).toContain('007130');
-    await fromCallList('0 030 1234567', kammer);
-    expect((await d.lookup('00301234567')).map((c) => c.id)).toEqual(['007130']);
-    expect(await d.lookup('+301234567')).toEqual([]); // not a Greek number
-    // DATEV's Dial: the number as typed in DATEV (never with the prefix) is learned and is the choice
+    await fromCallList('0891234567', kammer);
+    expect((await d.lookup('+49 89 1234567')).map((c) => c.id)).toContain('007130');
+    await fromCallList('030 1234567', kammer);
+    expect((await d.lookup('0301234567')).map((c) => c.id)).toEqual(['007130']);
+    // DATEV's Dial: the number as typed in DATEV is learned and is the choice
     new ContactResolver(d, 'lastChosen', silentLogger, makeMasker(false)).dialled('089 1234567', b2);
-    expect((await d.resolve('00891234567')).contact?.id).toBe(b2.id);
+    expect((await d.resolve('0891234567')).contact?.id).toBe(b2.id);
     new ContactResolver(d, 'lastChosen', silentLogger, makeMasker(false)).dialled('0049 89 1234567', b1);
-    expect((await d.resolve('00891234567')).contact?.id).toBe(b1.id);
-    // the user's pick in the call dialog: the number as the phone system reported it
-    await d.rememberChoice('00891234567', b2);
-    expect((await d.resolve('0 089 1234567')).contact?.id).toBe(b2.id);
+    expect((await d.resolve('+49891234567')).contact?.id).toBe(b1.id);
+    // the user's pick in the call dialog
+    await d.rememberChoice('0891234567', b2);
+    expect((await d.resolve('089 1234567')).contact?.id).toBe(b2.id);
     await until(() => existsSync(join(dir.path, 'last-contact-choices.json')));
   });
 
@@ -239,12 +239,12 @@ describe('ContactDirectory', () => {
   });
 
   it('number settings it cannot use (past the config check) fall back to the defaults with an error, never a throw', async () => {
-    const d = build({ country: 'UK', outsideLinePrefix: '*0', areaCode: 'München', extensionLength: 99 });
+    const d = build({ country: 'UK', areaCode: 'München', extensionLength: 99 });
     await d.start();
     await d.refresh();
     expect((await d.lookup('+49 89 12345 17')).map((c) => c.id)).toEqual([ID(2)]);
     const errors = log.lines.filter((l) => l.level === 'error').map((l) => l.msg);
-    for (const key of ['country', 'outsideLinePrefix', 'areaCode', 'extensionLength']) expect(errors.some((m) => m.includes(key))).toBe(true);
-    expect(() => build({ outsideLinePrefix: '0000' })).not.toThrow();
+    for (const key of ['country', 'areaCode', 'extensionLength']) expect(errors.some((m) => m.includes(key))).toBe(true);
+    expect(() => build({ areaCode: '0000000' })).not.toThrow();
   });
 });

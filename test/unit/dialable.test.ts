@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanNumber, toDialable, type DialOptions } from '../../src/telephony/dialable';
+import { cleanNumber, toDialable, withoutOutsideLinePrefix, type DialOptions } from '../../src/telephony/dialable';
 
 const de: DialOptions = { country: 'DE', format: 'e164', outsideLinePrefix: '', extensionLength: 4 };
 
@@ -45,5 +45,18 @@ describe('dialable numbers', () => {
 
   it('cleanNumber keeps + and digits only', () => {
     expect(cleanNumber(' +49 (0)89-12.34 ')).toBe('+498912 34'.replace(' ', ''));
+  });
+
+  it('a number the PBX reports loses the outside-line prefix once; international, extensions and other numbers stay', () => {
+    const o = { outsideLinePrefix: '0', extensionLength: 3 };
+    expect(withoutOutsideLinePrefix('00891234567', o)).toBe('0891234567');
+    expect(withoutOutsideLinePrefix('0 030 1234567', o)).toBe('030 1234567'); // not Greece (+30…)
+    expect(withoutOutsideLinePrefix('00043 1 5551234', o)).toBe('0043 1 5551234');
+    expect(withoutOutsideLinePrefix('+49 89 1234567', o)).toBe('+49 89 1234567');
+    expect(withoutOutsideLinePrefix('017', o)).toBe('017');
+    expect(withoutOutsideLinePrefix('0171', o)).toBe('0171'); // an extension's digits after it: no prefix
+    expect(withoutOutsideLinePrefix('91234567', o)).toBe('91234567');
+    expect(withoutOutsideLinePrefix('00891234567', { outsideLinePrefix: '', extensionLength: 3 })).toBe('00891234567');
+    expect(withoutOutsideLinePrefix('9 0891234567', { outsideLinePrefix: '9', extensionLength: 3 })).toBe('0891234567');
   });
 });

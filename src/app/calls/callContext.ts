@@ -18,6 +18,8 @@ export interface CallManagerOptions {
   reportUnanswered: boolean;
   /** A call CONNECTED in LINECONNECTEDMODE_INACTIVE: a colleague has it (not connected here), or the user's own other device. */
   answeredAtOtherStation: 'colleague' | 'user';
+  /** Incoming callers' numbers carry the outside-line prefix too (taken off them as off outgoing calls' numbers). */
+  outsideLinePrefixOnCallers: boolean;
   /** A caller a colleague transfers to the user goes to DATEV (report), or the call stays internal (ignore). */
   transferredCalls: 'report' | 'ignore';
   lookupBudgetMs: number;

@@ -6,6 +6,7 @@
  */
 import { directionOf, isInternalCall, isTakenElsewhere, isTerminalState, isWithheld, observationOf, partyChange, remoteName, remoteNumber } from '../../calls/tapiMapping';
 import { Direction, emptyCallData } from '../../datev/callData';
+import { withoutOutsideLinePrefix } from '../../telephony/dialable';
 import type { CallInfo, TelephonyEvent } from '../../telephony/port';
 import { LINECALLPRIVILEGE, LINECALLREASON, LINEERR, lineErrName, type CallStateName } from '../../telephony/tapiConstants';
 import type { CallContext } from './callContext';
@@ -267,6 +268,16 @@ export class TelephonyCalls {
     return mine;
   }
 
+  /**
+   * The other party's number as the program uses it (lookup, DATEV, the call list): TAPI's, without the
+   * PBX's outside-line prefix — which an outgoing call's number carries as dialled, an incoming one only
+   * on PBXs that put it before callers (outsideLinePrefixOnCallers).
+   */
+  private remoteOf(info: CallInfo, direction: Direction): string {
+    const number = remoteNumber(info, direction);
+    return direction === Direction.eDirOutgoing || this.c.o.outsideLinePrefixOnCallers ? withoutOutsideLinePrefix(number, this.c.o.dial) : number;
+  }
+
   /** First meaningful state of a call the program did not create: decide direction, number, reporting. */
   private initialise(call: TrackedCall, firstState: CallStateName): void {
     call.initialised = true;
@@ -298,7 +309,7 @@ export class TelephonyCalls {
   private decide(call: TrackedCall, firstState: CallStateName, direction: Direction, putThrough = false): void {
     const { d, o } = this.c;
     const info = call.info;
-    const number = info ? remoteNumber(info, direction) : '';
+    const number = info ? this.remoteOf(info, direction) : '';
     // (a call a colleague put through began on the colleague's internal call: its origin says INTERNAL)
     call.internal = isInternalCall(putThrough ? undefined : info, number, o.dial.extensionLength, o.transferredCalls === 'report');
     call.withheld = info ? isWithheld(info) : false;
@@ -409,7 +420,7 @@ export class TelephonyCalls {
       return;
     }
     if (!call.initialised || call.source === 'datev' || isEnded(call)) return;
-    const number = remoteNumber(info, call.record.data.Direction);
+    const number = this.remoteOf(info, call.record.data.Direction);
     if (number === '' || number === (call.remote ?? call.party.number)) return;
     if ((call.remote ?? '') === '') {
       // the caller id comes late
