@@ -7,7 +7,7 @@ import type { Config } from '../config/schema';
 import type { Clock } from '../util/clock';
 import type { AmbiguityRule } from './ambiguity';
 import { BasicAuthProvider, noAuth, type AuthProvider, type SecretSource } from './datevconnect/auth';
-import { DatevConnectClient, DEFAULT_BASE_URL } from './datevconnect/client';
+import { DatevConnectClient, DEFAULT_BASE_URL, LIST_TIMEOUT_MS } from './datevconnect/client';
 import { DatevConnectError } from './datevconnect/errors';
 import { NodeHttpTransport, type HttpTransport } from './datevconnect/http';
 import { DatevConnectSource } from './datevconnect/source';
@@ -132,7 +132,13 @@ export function createContactDirectory(env: ContactDirectoryEnv): { directory: C
     } else if (c.datevConnect.auth === 'none') auth = noAuth;
     else auth = env.windowsSignIn && env.transport ? windowsSignInAuth : new UnavailableAuth('Windows (Negotiate/NTLM)');
     source = new DatevConnectSource({
-      client: new DatevConnectClient({ baseUrl: c.datevConnect.baseUrl, transport, auth, timeoutMs: c.datevConnect.timeoutSeconds * 1000 }),
+      client: new DatevConnectClient({
+        baseUrl: c.datevConnect.baseUrl,
+        transport,
+        auth,
+        timeoutMs: c.datevConnect.timeoutSeconds * 1000,
+        listTimeoutMs: Math.max(LIST_TIMEOUT_MS, c.datevConnect.timeoutSeconds * 1000),
+      }),
       rules,
       cacheFile: join(env.dataDir, 'datevconnect-contacts.bin'),
       legacyCacheFile: join(env.dataDir, 'datevconnect-contacts.json'),

@@ -192,7 +192,8 @@ export function parseStoredNumber(raw: unknown, rules: NumberRules, standardized
   const fromText = typeof raw === 'string' ? parseStoredText(raw, rules) : null;
   if (fromText) return fromText;
   if (typeof standardized === 'string' && /^\+?\d{6,20}$/.test(standardized.trim())) {
-    const std = standardized.trim();
+    // (DATEV's form: digits with the international 00 — datev-contacts.md §2.3 — read as +, whatever the site's country)
+    const std = standardized.trim().replace(/^00(?=[1-9])/, '+');
     const e164 = toE164(std.startsWith('+'), std.replace(/^\+/, ''), rules);
     if (e164) return { e164 };
   }

@@ -118,6 +118,18 @@ describe('DatevConnectClient against the fake server', () => {
     expect((await failure(gone.listAddressees())).kind).toBe('network');
   });
 
+  it('a list (all addressees, the deletion log) has its own, longer bound than one addressee: it comes whole in one response', async () => {
+    const lists = new DatevConnectClient({ baseUrl: fake.url, transport, auth: new BasicAuthProvider('cti', async () => 'Pa:ss wört'), timeoutMs: 300, listTimeoutMs: 5000 });
+    fake.inject({ kind: 'delay', ms: 700 });
+    expect(Array.isArray(await lists.listAddressees())).toBe(true);
+    fake.inject({ kind: 'delay', ms: 700 });
+    expect((await lists.listAddresseeStamps()).length).toBeGreaterThan(0);
+    fake.inject({ kind: 'delay', ms: 700 });
+    expect(Array.isArray(await lists.deletionLog())).toBe(true);
+    fake.inject({ kind: 'delay', ms: 700 });
+    expect((await failure(lists.getAddressee(ID1))).kind).toBe('timeout');
+  });
+
   it('the fake answers 406 without the JSON Accept header (or XML when configured)', async () => {
     const res = await fetch(`${fake.url}${MASTER_DATA_PATH}/addressees`, { headers: { Authorization: 'Basic ' + Buffer.from('cti:Pa:ss wört').toString('base64'), Accept: 'text/html' } });
     expect(res.status).toBe(406);

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ContactDirectory } from '../../src/contacts/directory';
 import { createContactDirectory, DEFAULT_CONTACTS_CONFIG, type ContactsConfig } from '../../src/contacts/factory';
+import { LIST_TIMEOUT_MS } from '../../src/contacts/datevconnect/client';
+import { NodeHttpTransport, type HttpTransport } from '../../src/contacts/datevconnect/http';
 import { LastChoiceStore } from '../../src/contacts/lastChoice';
 import { LearnedStore } from '../../src/contacts/learned';
 import { ManualList } from '../../src/contacts/manualList';
@@ -49,6 +51,29 @@ describe('ContactDirectory', () => {
     closers.push(close);
     return directory;
   }
+
+  it('the crawl bounds a list request by LIST_TIMEOUT_MS (or the request timeout, if longer), one addressee by the request timeout', async () => {
+    const seen: [string, number][] = [];
+    const node = new NodeHttpTransport(4);
+    const transport: HttpTransport = { get: (url, headers, timeoutMs) => (seen.push([new URL(url).pathname.replace(/.*\/master-data\/v1/, ''), timeoutMs]), node.get(url, headers, timeoutMs)) };
+    for (const [seconds, list] of [[15, LIST_TIMEOUT_MS], [300, 300_000]] as const) {
+      seen.length = 0;
+      const own = tempDir(); // (a first crawl each time: no cache)
+      const { directory, close } = createContactDirectory({
+        config: { ...DEFAULT_CONTACTS_CONFIG, datevConnect: { ...DEFAULT_CONTACTS_CONFIG.datevConnect, baseUrl: fake.url, user: 'cti', timeoutSeconds: seconds } },
+        dataDir: own.path,
+        clock,
+        logger: log,
+        secret: async () => 'pw',
+        transport,
+      });
+      closers.push(close, () => own.remove());
+      await directory.start();
+      await directory.refresh();
+      expect(seen.find(([p]) => p === '/addressees')?.[1]).toBe(list);
+      expect(seen.find(([p]) => /^\/addressees\/[0-9a-f-]{36}$/.test(p))?.[1]).toBe(seconds * 1000);
+    }
+  });
 
   it('answers at once before the crawl, then tells the app when the index is there', async () => {
     fake.opts.latencyMs = 30;

@@ -48,6 +48,11 @@ describe('number rules', () => {
     expect(parseStoredNumber(null, rules, 'abc')).toBeNull();
     expect(parseStoredNumber('nix', rules)).toBeNull();
   });
+
+  it('number_standardized\'s international 00 is read as + whatever the site\'s country (a US site too)', () => {
+    expect(parseStoredNumber('', checkNumberRules({ country: 'US' }), '00498721123456')).toEqual({ e164: '+498721123456' });
+    expect(parseStoredNumber('', checkNumberRules({ country: 'AT' }), '00498721123456')).toEqual({ e164: '+498721123456' });
+  });
 });
 
 describe('PhoneIndex', () => {

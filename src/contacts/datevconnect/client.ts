@@ -29,8 +29,18 @@ export interface DatevConnectClientOptions {
   baseUrl: string;
   transport: HttpTransport;
   auth: AuthProvider;
+  /** Bound of one request for one addressee. */
   timeoutMs: number;
+  /**
+   * Bound of a list (all addressees, the deletion log), which comes whole in one response: a large one
+   * takes far longer than one addressee (datev-contacts.md §2.9: ~35 s measured, 120 s in DATEV's SDK).
+   * Default: timeoutMs.
+   */
+  listTimeoutMs?: number;
 }
+
+/** The bound of a list request the program uses (at least; a longer request timeout counts for lists too). */
+export const LIST_TIMEOUT_MS = 120_000;
 
 export class DatevConnectClient {
   readonly baseUrl: string;
@@ -59,7 +69,7 @@ export class DatevConnectClient {
 
   /** All addressees, top-level fields only; `filter` e.g. "timestamp ge 2024-01-01T00:00:00.000". */
   async listAddressees(filter?: string): Promise<Record<string, unknown>[]> {
-    const body = await this.getJson('/addressees', filter ? { filter } : {});
+    const body = await this.getJson('/addressees', filter ? { filter } : {}, this.listTimeoutMs);
     return expectObjectArray(body, '/addressees');
   }
 
@@ -78,7 +88,7 @@ export class DatevConnectClient {
   }
 
   async deletionLog(filter?: string): Promise<DeletionEntry[]> {
-    const body = await this.getJson('/addressees/deletion-log', filter ? { filter } : {});
+    const body = await this.getJson('/addressees/deletion-log', filter ? { filter } : {}, this.listTimeoutMs);
     return expectObjectArray(body, '/addressees/deletion-log').flatMap((o) =>
       typeof o.id === 'string' && typeof o.timestamp === 'string' ? [{ id: o.id, timestamp: o.timestamp }] : [],
     );
@@ -93,14 +103,14 @@ export class DatevConnectClient {
     const query: Record<string, string> = filter ? { filter } : {};
     const slicer = new Slicer(); // started before the request: parsing begins with a pause after the answer's last chunk
     let text: string;
-    if (this.selectRejected) text = await this.getText('/addressees', query);
+    if (this.selectRejected) text = await this.getText('/addressees', query, this.listTimeoutMs);
     else {
       try {
-        text = await this.getText('/addressees', { ...query, select: STAMP_FIELDS });
+        text = await this.getText('/addressees', { ...query, select: STAMP_FIELDS }, this.listTimeoutMs);
       } catch (e) {
         if (!(e instanceof DatevConnectError) || e.kind !== 'badRequest') throw e;
         this.selectRejected = true;
-        text = await this.getText('/addressees', query);
+        text = await this.getText('/addressees', query, this.listTimeoutMs);
       }
     }
     try {
@@ -110,8 +120,12 @@ export class DatevConnectClient {
     }
   }
 
-  private async getJson(path: string, query: Record<string, string>): Promise<unknown> {
-    const text = await this.getText(path, query);
+  private get listTimeoutMs(): number {
+    return this.opts.listTimeoutMs ?? this.opts.timeoutMs;
+  }
+
+  private async getJson(path: string, query: Record<string, string>, timeoutMs = this.opts.timeoutMs): Promise<unknown> {
+    const text = await this.getText(path, query, timeoutMs);
     try {
       return JSON.parse(text) as unknown;
     } catch (e) {
@@ -120,7 +134,7 @@ export class DatevConnectClient {
   }
 
   /** The body of a 200 JSON answer; every failure is a DatevConnectError. */
-  private async getText(path: string, query: Record<string, string>): Promise<string> {
+  private async getText(path: string, query: Record<string, string>, timeoutMs = this.opts.timeoutMs): Promise<string> {
     const qs = Object.entries(query)
       .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
       .join('&');
@@ -130,7 +144,7 @@ export class DatevConnectClient {
     try {
       const authorization = await this.opts.auth.authorization();
       if (authorization !== undefined) headers.Authorization = authorization;
-      res = await this.opts.transport.get(url, headers, this.opts.timeoutMs);
+      res = await this.opts.transport.get(url, headers, timeoutMs);
     } catch (e) {
       if (e instanceof DatevConnectError) throw e;
       if (e instanceof TransportError) throw new DatevConnectError(e.timeout ? 'timeout' : 'network', e.message, { url: path });
