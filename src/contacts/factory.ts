@@ -118,6 +118,17 @@ function numberRules(c: ContactsConfig, logger: Logger): NumberRules {
   return rules;
 }
 
+/** HTTP (not HTTPS) to a host other than this machine: DATEVconnect's HTTP port is meant for localhost (datev-contacts.md §2.1). */
+export function plainHttpToAnotherHost(baseUrl: string): boolean {
+  try {
+    const u = new URL(baseUrl);
+    const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    return u.protocol === 'http:' && !(host === 'localhost' || host === '::1' || /^127\./.test(host));
+  } catch {
+    return false;
+  }
+}
+
 export function createContactDirectory(env: ContactDirectoryEnv): { directory: ContactDirectory; close(): void } {
   const c = env.config;
   const rules = numberRules(c, env.logger);
@@ -129,6 +140,12 @@ export function createContactDirectory(env: ContactDirectoryEnv): { directory: C
     let auth: AuthProvider;
     if (c.datevConnect.auth === 'basic') {
       auth = c.datevConnect.user.trim() !== '' && env.secret ? new BasicAuthProvider(c.datevConnect.user, env.secret) : new UnavailableAuth('Basic without user/password');
+      if (plainHttpToAnotherHost(c.datevConnect.baseUrl)) {
+        env.logger.warn(
+          'DATEVconnect über HTTP an einen anderen Rechner: das Kennwort geht unverschlüsselt durchs Netz. Für einen entfernten DATEV-Server HTTPS verwenden (Port 58452) / DATEVconnect over plain HTTP to another host: the password crosses the network unencrypted; use HTTPS (port 58452) for a remote DATEV server',
+          { baseUrl: c.datevConnect.baseUrl },
+        );
+      }
     } else if (c.datevConnect.auth === 'none') auth = noAuth;
     else auth = env.windowsSignIn && env.transport ? windowsSignInAuth : new UnavailableAuth('Windows (Negotiate/NTLM)');
     source = new DatevConnectSource({

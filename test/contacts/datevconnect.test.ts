@@ -118,6 +118,13 @@ describe('DatevConnectClient against the fake server', () => {
     expect((await failure(gone.listAddressees())).kind).toBe('network');
   });
 
+  it('DATEV\'s further messages and its request id are in the error\'s text (the log\'s detail)', async () => {
+    fake.inject({ kind: 'status', status: 403, body: { error: 'DCO10400', error_description: 'Kein Zugriff', request_id: 'r-7', additional_messages: [{ id: 'x', description: 'Recht fehlt', severity: 'error' }] } });
+    const e = await failure(client.listAddressees());
+    expect(e).toMatchObject({ kind: 'forbidden', details: { code: 'DCO10400' } });
+    expect(e.message).toBe('HTTP 403 DCO10400: Kein Zugriff (Recht fehlt) [request_id r-7]');
+  });
+
   it('a list (all addressees, the deletion log) has its own, longer bound than one addressee: it comes whole in one response', async () => {
     const lists = new DatevConnectClient({ baseUrl: fake.url, transport, auth: new BasicAuthProvider('cti', async () => 'Pa:ss wört'), timeoutMs: 300, listTimeoutMs: 5000 });
     fake.inject({ kind: 'delay', ms: 700 });
@@ -153,6 +160,17 @@ describe('client helpers', () => {
     expect(parseErrorBody('')).toEqual({});
     expect(parseErrorBody('null')).toEqual({});
     expect(parseErrorBody('{"error":"X","error_description":"Y"}')).toEqual({ code: 'X', description: 'Y' });
+    const full = {
+      error: 'DCO10400',
+      error_description: 'Keine Berechtigung',
+      request_id: 'r-42',
+      additional_messages: [
+        { id: '1', description: 'Hinweis', severity: 'information' },
+        { id: '2', description: 'Recht „Stammdaten lesen“ fehlt', severity: 'error' },
+        { id: '3', severity: 'warning' },
+      ],
+    };
+    expect(parseErrorBody(JSON.stringify(full))).toEqual({ code: 'DCO10400', description: 'Keine Berechtigung', requestId: 'r-42', more: ['Recht „Stammdaten lesen“ fehlt', 'Hinweis'] });
   });
 
   it('has a German and an English support text for every kind', () => {

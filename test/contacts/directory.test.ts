@@ -2,7 +2,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ContactDirectory } from '../../src/contacts/directory';
-import { createContactDirectory, DEFAULT_CONTACTS_CONFIG, type ContactsConfig } from '../../src/contacts/factory';
+import { createContactDirectory, DEFAULT_CONTACTS_CONFIG, plainHttpToAnotherHost, type ContactsConfig } from '../../src/contacts/factory';
 import { LIST_TIMEOUT_MS } from '../../src/contacts/datevconnect/client';
 import { NodeHttpTransport, type HttpTransport } from '../../src/contacts/datevconnect/http';
 import { LastChoiceStore } from '../../src/contacts/lastChoice';
@@ -51,6 +51,21 @@ describe('ContactDirectory', () => {
     closers.push(close);
     return directory;
   }
+
+  it('Basic over plain HTTP to another host is warned about (the password crosses the network unencrypted); localhost and HTTPS are not', () => {
+    expect(['http://datevserver:58454', 'http://10.0.0.5:58454/', 'http://Server.local'].map(plainHttpToAnotherHost)).toEqual([true, true, true]);
+    expect(['http://localhost:58454', 'http://127.0.0.1:58454', 'http://[::1]:58454', 'https://datevserver:58452', 'kaputt'].map(plainHttpToAnotherHost)).toEqual([false, false, false, false, false]);
+    const warned = (baseUrl: string, auth: 'basic' | 'none'): boolean => {
+      const logger = captureLogger();
+      const { close } = createContactDirectory({ config: { ...DEFAULT_CONTACTS_CONFIG, datevConnect: { ...DEFAULT_CONTACTS_CONFIG.datevConnect, baseUrl, auth, user: 'cti' } }, dataDir: dir.path, clock, logger, secret: async () => 'pw' });
+      close();
+      return logger.lines.some((l) => l.level === 'warn' && l.msg.includes('unencrypted'));
+    };
+    expect(warned('http://datevserver:58454', 'basic')).toBe(true);
+    expect(warned('https://datevserver:58452', 'basic')).toBe(false);
+    expect(warned('http://localhost:58454', 'basic')).toBe(false);
+    expect(warned('http://datevserver:58454', 'none')).toBe(false);
+  });
 
   it('the crawl bounds a list request by LIST_TIMEOUT_MS (or the request timeout, if longer), one addressee by the request timeout', async () => {
     const seen: [string, number][] = [];

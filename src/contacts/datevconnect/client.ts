@@ -172,9 +172,10 @@ export function authSchemes(h: string | string[] | undefined): string[] {
 }
 
 function statusError(res: HttpResponse, path: string): DatevConnectError {
-  const { code, description } = parseErrorBody(res.body);
+  const { code, description, requestId, more } = parseErrorBody(res.body);
   const base = { httpStatus: res.status, code, description, url: path };
-  const what = `HTTP ${res.status}${code ? ` ${code}` : ''}${description ? `: ${description}` : ''}`;
+  // (DATEV's further messages and its request id go into the log's detail: what DATEV's support asks for)
+  const what = `HTTP ${res.status}${code ? ` ${code}` : ''}${description ? `: ${description}` : ''}${more ? ` (${more.join('; ')})` : ''}${requestId ? ` [request_id ${requestId}]` : ''}`;
   switch (res.status) {
     case 401:
       return new DatevConnectError('unauthorized', what, { ...base, authSchemes: authSchemes(res.headers['www-authenticate']) });

@@ -106,15 +106,28 @@ export function supportText(e: DatevConnectError): SupportText {
   }
 }
 
-/** Reads a DATEV error body `{error, error_description, …}`; undefined fields when absent or not JSON. */
-export function parseErrorBody(body: string): { code?: string; description?: string } {
+/**
+ * Reads a DATEV error body `{error, error_description, request_id, additional_messages: [{description,
+ * severity}]}` (datev-contacts.md §2.5; only `error` is required); fields absent when absent or not JSON.
+ * `more`: the additional messages' descriptions (errors first, at most three) — what support needs.
+ */
+export function parseErrorBody(body: string): { code?: string; description?: string; requestId?: string; more?: string[] } {
   try {
     const v: unknown = JSON.parse(body);
     if (typeof v !== 'object' || v === null) return {};
     const o = v as Record<string, unknown>;
+    const messages = Array.isArray(o.additional_messages) ? o.additional_messages : [];
+    const texts = messages
+      .filter((m): m is { description: string; severity?: unknown } => typeof m === 'object' && m !== null && typeof (m as { description?: unknown }).description === 'string')
+      .sort((a, b) => Number(b.severity === 'error') - Number(a.severity === 'error'))
+      .map((m) => m.description.trim())
+      .filter((t) => t !== '')
+      .slice(0, 3);
     return {
-      code: typeof o.error === 'string' && o.error !== '' ? o.error : undefined,
-      description: typeof o.error_description === 'string' ? o.error_description : undefined,
+      ...(typeof o.error === 'string' && o.error !== '' ? { code: o.error } : {}),
+      ...(typeof o.error_description === 'string' ? { description: o.error_description } : {}),
+      ...(typeof o.request_id === 'string' && o.request_id !== '' ? { requestId: o.request_id } : {}),
+      ...(texts.length > 0 ? { more: texts } : {}),
     };
   } catch {
     return {};
