@@ -479,6 +479,33 @@ describe(`the program under Wine (${primary.label})`, () => {
     expect(await pbxCalls(pbx, 'lineAnswer', from)).toEqual([]);
   });
 
+  it('4c. a colleague puts a client through (the colleague\'s internal call, answered here, becomes the client\'s: LINE_CALLINFO CALLERID): the client call reaches DATEV from then on — NewCall, Connected, Finished with the contact', async () => {
+    const datev = await dv();
+    const { pbx } = run;
+    const c = CONTACTS.mueller;
+    const known = (await datev.notifications()).length;
+    const from = pbx.log.length;
+    const call = await pbx.incoming(LINE_ADDRESS, '17', 'Kollege Huber', true);
+    // (the program has the colleague's call, and then has it connected, before the client is put through)
+    const dialog = await findWindow((w) => w.kind === 'dialog' && w.title === 'Wildix CTI – Interner Anruf' && text(w).includes('17'), 'the dialog of the colleague\'s call');
+    await pbx.answer(call);
+    await windowGone(dialog.id, 'the incoming dialog');
+    await pbx.callerId(call, c.caller);
+    const offered = await newCallAfter(datev, known);
+    await notificationsOf(datev, String(offered.data.CallID), 2);
+    await pbx.hangup(call);
+    const all = await notificationsOf(datev, String(offered.data.CallID), 3);
+    expect(steps(all)).toEqual([
+      ['NewCall', CallState.eCSOffered],
+      ['CallStateChanged', CallState.eCSConnected],
+      ['CallStateChanged', CallState.eCSFinished],
+    ]);
+    for (const n of all) expect(n.data).toMatchObject({ Direction: Direction.eDirIncoming, Adressatenname: c.name, AdressatenId: c.id, DataSource: c.source, CalledNumber: c.number });
+    // the internal part never went to DATEV; the call's handle is cleared and freed once
+    expect((await datev.notifications()).slice(known).filter((n) => n.data.CallID !== offered.data.CallID)).toEqual([]);
+    await expectClearedAfterHangup(pbx, from);
+  });
+
   it('5. Drop from DATEV during a connected outgoing call: lineDrop, Finished, dialog closed', async () => {
     const datev = await dv();
     const { pbx } = run;
