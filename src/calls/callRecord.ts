@@ -261,7 +261,8 @@ function clearInFlight(r: CallRecord): void {
 
 /** The one notification that brings DATEV closer to what was observed (mutates r), if any may go now. */
 function next(r: CallRecord): Notification[] {
-  if (!r.announceable || !isForDatev(r) || r.observed === 'none' || r.inFlight || r.link !== 'live') return [];
+  // (a call without its CallID is not known to be DATEV's yet — DATEV's rules need one in every notification)
+  if (!r.announceable || !r.data.CallID || !isForDatev(r) || r.observed === 'none' || r.inFlight || r.link !== 'live') return [];
   const send = (method: NotificationMethod, state: CallState, target: Reported): Notification[] => {
     r.inFlight = method;
     r.inFlightTarget = target;

@@ -88,6 +88,36 @@ describe('a caller put through to the user', () => {
     expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2']);
   });
 
+  it('put through on a call a colleague had answered at another phone of the shared line: the caller is the colleague\'s — DATEV gets the call only when the user joins it', async () => {
+    const w = await makeWorld();
+    const id = await colleagueCalls(w, false);
+    await w.tapi.pbx.answerElsewhere(id);
+    await w.settle();
+    await w.tapi.pbx.callerId(id, '+49 89 1234567');
+    await w.settle();
+    await w.advance(1000);
+    expect(w.datev.received).toEqual([]);
+    await w.tapi.pbx.answer(id); // joined here
+    await w.settle();
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    expect(sent(w).map(([m, st, a]) => [m, st, a])).toEqual([
+      ['NewCall', CallState.eCSOffered, '4711'],
+      ['CallStateChanged', CallState.eCSConnected, '4711'],
+      ['CallStateChanged', CallState.eCSFinished, '4711'],
+    ]);
+    const untouched = await makeWorld();
+    const other = await colleagueCalls(untouched, false);
+    await untouched.tapi.pbx.answerElsewhere(other);
+    await untouched.settle();
+    await untouched.tapi.pbx.callerId(other, '+49 89 1234567');
+    await untouched.settle();
+    await untouched.tapi.pbx.hangup(other);
+    await untouched.settle();
+    await untouched.advance(1000);
+    expect(untouched.datev.received).toEqual([]);
+  });
+
   it('the user called a colleague on the phone, who put a client through (connected id): an outgoing call with the client for DATEV', async () => {
     const w = await makeWorld();
     const id = w.tapi.dialFromPhone('201', '17');

@@ -80,6 +80,11 @@ describe('call state machine', () => {
     expect(out[0]!.data.Begin).toEqual(at(3));
   });
 
+  it('a call without its CallID (not decided yet, e.g. its set-up failed half-way) never goes to DATEV', () => {
+    const noId = newRecord({ ...emptyCallData(), Direction: Direction.eDirIncoming, CalledNumber: '+49891234567' }, { announceable: true, reportable: true });
+    expect(run([{ type: 'ringing', at: at(0) }, { type: 'connected', at: at(1) }, { type: 'ended', at: at(2) }], noId).out).toEqual([]);
+  });
+
   it('a call first seen ended is reported as missed', () => {
     expect(names(run([{ type: 'ended', at: at(3) }]).out)).toEqual(['NewCall:eCSOffered', 'CallStateChanged:eCSAbsence']);
   });

@@ -501,7 +501,14 @@ export class TelephonyCalls {
     if (internal.dropping) call.dropping = true;
     registry.bindHandle(call, hCall);
     this.decide(call, state, internal.record.data.Direction, true);
-    const obs = observationOf(state);
+    // where the call is: connected here, ringing here — or at another phone (a colleague answered it there):
+    // then the caller is the colleague's, and DATEV gets the call only if the user joins it
+    const was = internal.record;
+    let obs = observationOf(state);
+    if (was.takenElsewhere && !was.wasConnected) {
+      reporter.apply(call, { type: 'elsewhere' });
+      if (obs === 'connected') obs = 'ringing';
+    }
     if (obs) reporter.apply(call, { type: obs, at });
   }
 
