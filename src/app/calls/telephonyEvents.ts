@@ -462,6 +462,7 @@ export class TelephonyCalls {
       case 'toInternal':
         // (the caller went on with a colleague here, e.g. a consultation call that took the call over): DATEV keeps who the call was with
         d.log.info('TAPI: the other party of the call is an internal number now; for DATEV it stays the call with its caller', meta);
+        call.remote = number; // (what TAPI says now: only a further change is news)
         return;
       case 'otherInternal':
         d.log.info('TAPI: the other party of the internal call changed', meta);
