@@ -56,6 +56,11 @@ export interface FakeDatevConnectOptions {
   strictIds?: boolean;
   /** Server clock for timestamps of edits (default: a fixed start advanced per edit). */
   startTime?: Date;
+  /**
+   * Which filter values the server takes: both (default), only quoted ('x') or only unquoted (as the
+   * spec's examples) — datev-contacts.md §2.4: which one master-data accepts is open.
+   */
+  filterValues?: 'any' | 'quoted' | 'unquoted';
 }
 
 const MD = '/datev/api/master-data/v1';
@@ -242,12 +247,12 @@ export class FakeDatevConnect {
     const rest = path.slice(MD.length);
     if (rest === '/version') return this.send(res, 200, { resource_version: '1', resource_revision: '7', db_version: 'EODB 15.0' });
     if (rest === '/addressees/deletion-log') {
-      const filter = parseFilter(q.filter);
+      const filter = parseFilter(q.filter, this.opts.filterValues);
       if (filter === null) return this.error(res, 400, 'DCO01400', `Ungültiger Filter: ${q.filter ?? ''}`);
       return this.send(res, 200, this.deletions.filter((d) => filter(d as unknown as Record<string, unknown>)).map((d) => select(d, q.select)));
     }
     if (rest === '/addressees') {
-      const filter = parseFilter(q.filter);
+      const filter = parseFilter(q.filter, this.opts.filterValues);
       if (filter === null) return this.error(res, 400, 'DCO01400', `Ungültiger Filter: ${q.filter ?? ''}`);
       let list = [...this.addressees.values()].map(topLevel).filter((a) => filter(a));
       if (this.opts.honourPaging) {
@@ -344,7 +349,7 @@ function select<T extends object>(o: T, fields: string | undefined): Record<stri
 type Predicate = (o: Record<string, unknown>) => boolean;
 
 /** `a eq x and b gt 'y'`, `contains(f, x)`, `startswith(f, x)`; null when the syntax is not understood. */
-export function parseFilter(filter: string | undefined): Predicate | null {
+export function parseFilter(filter: string | undefined, values: FakeDatevConnectOptions['filterValues'] = 'any'): Predicate | null {
   if (filter === undefined || filter.trim() === '') return () => true;
   const parts = filter.split(/\s+and\s+/i);
   const preds: Predicate[] = [];
@@ -354,6 +359,7 @@ export function parseFilter(filter: string | undefined): Predicate | null {
     if (cmp) {
       const [, field, op, rawValue] = cmp;
       const value = unquote(rawValue!);
+      if ((values === 'quoted' && value === rawValue) || (values === 'unquoted' && value !== rawValue)) return null;
       preds.push((o) => {
         const v = o[field!];
         if (typeof v !== 'string') return false;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BasicAuthProvider, noAuth } from '../../src/contacts/datevconnect/auth';
-import { authSchemes, DatevConnectClient, MASTER_DATA_PATH } from '../../src/contacts/datevconnect/client';
+import { authSchemes, DatevConnectClient, MASTER_DATA_PATH, quoteFilterValues } from '../../src/contacts/datevconnect/client';
 import { DatevConnectError, parseErrorBody, supportText } from '../../src/contacts/datevconnect/errors';
 import { NodeHttpTransport } from '../../src/contacts/datevconnect/http';
 import { fixedDataset } from '../../fakes/datevconnect/data';
@@ -116,6 +116,30 @@ describe('DatevConnectClient against the fake server', () => {
     await fake.stop();
     const gone = new DatevConnectClient({ baseUrl: url, transport, auth: noAuth, timeoutMs: 500 });
     expect((await failure(gone.listAddressees())).kind).toBe('network');
+  });
+
+  it('filters: a server that takes only quoted values gets them quoted after its first 400, from then on; select stays; one that takes them as written gets them as written', async () => {
+    const quoted = new FakeDatevConnect(fixedDataset(), { filterValues: 'quoted' });
+    const plain = new FakeDatevConnect(fixedDataset(), { filterValues: 'unquoted' });
+    try {
+      for (const [server, wantQuoted] of [[quoted, true], [plain, false]] as const) {
+        const c = new DatevConnectClient({ baseUrl: await server.start(), transport, auth: noAuth, timeoutMs: 2000 });
+        const since = 'timestamp ge 2024-01-01T00:00:00.000';
+        expect((await c.listAddresseeStamps(since)).length).toBeGreaterThan(0);
+        expect(await c.deletionLog(since)).toEqual([]);
+        expect((await c.listAddressees(since)).length).toBeGreaterThan(0);
+        expect(c.filterQuoted).toBe(wantQuoted);
+        const lists = server.requests().filter((r) => r.path.endsWith('/addressees') && r.query.filter);
+        // (the last list asked for with select: the 400 was the filter's, not select's)
+        expect(lists.at(-2)).toMatchObject({ query: { select: 'id,timestamp', filter: wantQuoted ? "timestamp ge '2024-01-01T00:00:00.000'" : since } });
+        expect(server.requests().filter((r) => r.path.endsWith('/deletion-log')).map((r) => r.query.filter)).toEqual([wantQuoted ? "timestamp ge '2024-01-01T00:00:00.000'" : since]);
+      }
+    } finally {
+      await quoted.stop();
+      await plain.stop();
+    }
+    expect(quoteFilterValues('timestamp ge 2024-01-01T00:00:00.000 and status eq active')).toBe("timestamp ge '2024-01-01T00:00:00.000' and status eq 'active'");
+    expect(quoteFilterValues("status eq 'active'")).toBe("status eq 'active'");
   });
 
   it('DATEV\'s further messages and its request id are in the error\'s text (the log\'s detail)', async () => {

@@ -46,6 +46,11 @@ export class DatevConnectClient {
   readonly baseUrl: string;
   /** The server answered 400 to `select` once: lists are asked for without it from then on. */
   private selectRejected = false;
+  /**
+   * The server took a filter only with its values quoted (`timestamp ge '…'`): filters are sent so from
+   * then on. The spec's examples are unquoted, a live system took quoted ones (datev-contacts.md §2.4).
+   */
+  filterQuoted = false;
 
   constructor(private readonly opts: DatevConnectClientOptions) {
     let u: URL;
@@ -69,7 +74,7 @@ export class DatevConnectClient {
 
   /** All addressees, top-level fields only; `filter` e.g. "timestamp ge 2024-01-01T00:00:00.000". */
   async listAddressees(filter?: string): Promise<Record<string, unknown>[]> {
-    const body = await this.getJson('/addressees', filter ? { filter } : {}, this.listTimeoutMs);
+    const body = await this.withFilter(filter, (f) => this.getJson('/addressees', f ? { filter: f } : {}, this.listTimeoutMs));
     return expectObjectArray(body, '/addressees');
   }
 
@@ -88,7 +93,7 @@ export class DatevConnectClient {
   }
 
   async deletionLog(filter?: string): Promise<DeletionEntry[]> {
-    const body = await this.getJson('/addressees/deletion-log', filter ? { filter } : {}, this.listTimeoutMs);
+    const body = await this.withFilter(filter, (f) => this.getJson('/addressees/deletion-log', f ? { filter: f } : {}, this.listTimeoutMs));
     return expectObjectArray(body, '/addressees/deletion-log').flatMap((o) =>
       typeof o.id === 'string' && typeof o.timestamp === 'string' ? [{ id: o.id, timestamp: o.timestamp }] : [],
     );
@@ -100,23 +105,41 @@ export class DatevConnectClient {
    * server that rejects `select` (HTTP 400) is asked again without it.
    */
   async listAddresseeStamps(filter?: string): Promise<AddresseeStamp[]> {
-    const query: Record<string, string> = filter ? { filter } : {};
     const slicer = new Slicer(); // started before the request: parsing begins with a pause after the answer's last chunk
-    let text: string;
-    if (this.selectRejected) text = await this.getText('/addressees', query, this.listTimeoutMs);
-    else {
+    const text = await this.withFilter(filter, async (f) => {
+      const query: Record<string, string> = f ? { filter: f } : {};
+      if (this.selectRejected) return this.getText('/addressees', query, this.listTimeoutMs);
       try {
-        text = await this.getText('/addressees', { ...query, select: STAMP_FIELDS }, this.listTimeoutMs);
+        return await this.getText('/addressees', { ...query, select: STAMP_FIELDS }, this.listTimeoutMs);
       } catch (e) {
         if (!(e instanceof DatevConnectError) || e.kind !== 'badRequest') throw e;
+        // (select is the cause only when the list comes without it)
+        const without = await this.getText('/addressees', query, this.listTimeoutMs);
         this.selectRejected = true;
-        text = await this.getText('/addressees', query, this.listTimeoutMs);
+        return without;
       }
-    }
+    });
     try {
       return await parseArrayInPieces(text, slicer, toStamp);
     } catch (e) {
       throw new DatevConnectError('malformed', `invalid JSON: ${(e as Error).message}`, { httpStatus: 200, url: '/addressees' });
+    }
+  }
+
+  /**
+   * `get` with the filter in the form the server takes: as written (unquoted values), or — after a 400 —
+   * with its values quoted; the form that worked is kept.
+   */
+  private async withFilter<T>(filter: string | undefined, get: (filter?: string) => Promise<T>): Promise<T> {
+    if (!filter) return get(undefined);
+    if (this.filterQuoted) return get(quoteFilterValues(filter));
+    try {
+      return await get(filter);
+    } catch (e) {
+      if (!(e instanceof DatevConnectError) || e.kind !== 'badRequest') throw e;
+      const quoted = await get(quoteFilterValues(filter));
+      this.filterQuoted = true;
+      return quoted;
     }
   }
 
@@ -200,4 +223,12 @@ function toStamp(o: unknown): AddresseeStamp | null {
 function expectObjectArray(body: unknown, path: string): Record<string, unknown>[] {
   if (!Array.isArray(body)) throw new DatevConnectError('malformed', 'expected a JSON array', { url: path });
   return body.filter((o): o is Record<string, unknown> => typeof o === 'object' && o !== null && !Array.isArray(o) && typeof (o as { id?: unknown }).id === 'string');
+}
+
+/** `timestamp ge 2024-01-01T00:00:00.000 and status eq active` → the same with each value in single quotes. */
+export function quoteFilterValues(filter: string): string {
+  return filter
+    .split(/(\s+and\s+)/i)
+    .map((part) => part.replace(/^(\s*\w+\s+(?:eq|gt|ge|lt|le)\s+)(?!')(.+?)(\s*)$/i, (_m, head: string, value: string, tail: string) => `${head}'${value.replace(/'/g, "''")}'${tail}`))
+    .join('');
 }
