@@ -474,6 +474,16 @@ export class FakeTapi {
     this.emitInfo(c, 0x20000);
   }
 
+  /**
+   * The caller of a call the line's blip cut off changes at the PBX meanwhile (a colleague puts a caller
+   * through): nobody is told; the call is announced with it when the line is open again.
+   */
+  callerWhileCut(callId: number, number: string): void {
+    const c = this.survivors.find((s) => s.callId === callId);
+    if (!c) throw new Error(`no call ${callId} cut off`);
+    c.caller = { flags: LINECALLPARTYID.ADDRESS, number, name: '' };
+  }
+
   /** TAPI learns the call's origin: LINE_CALLINFO with LINECALLINFOSTATE_ORIGIN. */
   setOrigin(callId: number, origin: number): void {
     const c = this.byCallId(callId);

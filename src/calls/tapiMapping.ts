@@ -107,16 +107,40 @@ export function isInternalCall(info: CallInfo | undefined, number: string, exten
   return !(followTransfers && number !== '' && (info.reason & LINECALLREASON.TRANSFER) !== 0);
 }
 
-/** How the other party of a call changed while it went on (LINE_CALLINFO). */
-export type PartyChange = 'putThrough' | 'toInternal' | 'otherExternal' | 'otherInternal';
+/** The digits of a number without leading zeros: "+49 89 1234567", "0049891234567" → "49891234567", "0891234567" → "891234567". */
+function bareDigits(number: string): string {
+  return number.replace(/[^0-9]/g, '').replace(/^0+/, '');
+}
 
 /**
- * internal → external: a colleague put a caller through (an attended transfer completed towards this
- * line: the colleague's call became the caller's); external → internal: the user's caller went on
- * with a colleague; otherwise the same kind of party with another number (e.g. a diversion).
+ * The same number written another way ("+49 89 1234567" and "0891234567"): equal digits, or — numbers of
+ * 7 digits or more — one ends with the other (an international form and a national one).
  */
-export function partyChange(wasInternal: boolean, number: string, extensionLength: number): PartyChange {
+export function sameNumber(a: string, b: string): boolean {
+  const x = bareDigits(a);
+  const y = bareDigits(b);
+  if (x === y) return x !== '' || a.trim() === b.trim();
+  const [short, long] = x.length < y.length ? [x, y] : [y, x];
+  return short.length >= 7 && long.endsWith(short);
+}
+
+/** How the other party of a call changed while it went on (LINE_CALLINFO). */
+export type PartyChange = 'same' | 'putThrough' | 'toInternal' | 'otherExternal' | 'otherInternal';
+
+/**
+ * `before` → `number` (TAPI's numbers of the other party): the same party written another way; internal →
+ * external: a colleague put a caller through (an attended transfer completed towards this line: the
+ * colleague's call became the caller's) — unless the external number ends with the colleague's extension
+ * (the colleague's own number written in full); external → internal: the user's caller went on with a
+ * colleague; otherwise the same kind of party with another number (e.g. a diversion).
+ */
+export function partyChange(before: string, wasInternal: boolean, number: string, extensionLength: number): PartyChange {
+  if (sameNumber(before, number)) return 'same';
   const internal = isInternalNumber(number, extensionLength);
-  if (wasInternal) return internal ? 'otherInternal' : 'putThrough';
+  if (wasInternal) {
+    if (internal) return 'otherInternal';
+    const ext = bareDigits(before);
+    return ext !== '' && number.replace(/[^0-9]/g, '').endsWith(before.replace(/[^0-9]/g, '')) ? 'same' : 'putThrough';
+  }
   return internal ? 'toInternal' : 'otherExternal';
 }

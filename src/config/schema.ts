@@ -95,7 +95,10 @@ export const configSchema = z.object({
   ),
   /** How numbers are passed to lineMakeCall: e164 (+4989…), national (089…), digits (004989…). */
   dialFormat: oneOf(['e164', 'national', 'digits'], 'e164'),
-  /** Prefix the PBX needs for an outside line (e.g. "0"); '' = none. Taken off caller numbers too, so digits only. */
+  /**
+   * Prefix the PBX needs for an outside line (e.g. "0"); '' = none. Put before numbers the program dials,
+   * taken off the numbers outgoing calls were dialled with (and callers' with outsideLinePrefixOnCallers).
+   */
   outsideLinePrefix: z._default(z.string().check(z.regex(OUTSIDE_LINE_PREFIX, { error: '0–3 Ziffern, z. B. "0" / 0-3 digits, e.g. "0"' })), ''),
   /**
    * The PBX also puts the outside-line prefix before the numbers of incoming callers (some do, so that a

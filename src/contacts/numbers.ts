@@ -1,7 +1,8 @@
 /**
  * Phone number normalisation for the contact directory: caller numbers from the PBX and numbers as
  * DATEV users typed them, both turned into E.164 keys with libphonenumber-js (min metadata).
- * Rules: see README "Rufnummern-Abgleich" (country, area code, outside-line prefix, extension length).
+ * Rules: see README "Matching" (country, area code, extension length). Numbers come without the PBX's
+ * outside-line prefix: the call flow takes it off first (withoutOutsideLinePrefix).
  */
 import { getCountryCallingCode, isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
 
@@ -10,8 +11,6 @@ export interface NumberRules {
   country: CountryCode;
   /** Area code of the site ("089" or "89"); lets local numbers without area code match. "" = none. */
   areaCode: string;
-  /** Digits the PBX puts in front of external numbers (e.g. "0"); stripped once. "" = none. */
-  outsideLinePrefix: string;
   /** Internal extensions have at most this many digits; they never match a contact. */
   extensionLength: number;
 }
@@ -19,7 +18,6 @@ export interface NumberRules {
 export const DEFAULT_NUMBER_RULES: NumberRules = {
   country: 'DE',
   areaCode: '',
-  outsideLinePrefix: '',
   extensionLength: 4,
 };
 
@@ -27,10 +25,7 @@ export class NumberRulesError extends Error {
   override readonly name = 'NumberRulesError';
 }
 
-/**
- * Outside-line prefixes the directory can take off caller numbers: up to 3 digits. The config schema
- * (src/config/schema.ts) uses the same check, so a config that passes it never stops the program.
- */
+/** Outside-line prefixes (config `outsideLinePrefix`): up to 3 digits. The call flow takes them off numbers (src/telephony/dialable.ts). */
 export const OUTSIDE_LINE_PREFIX = /^\d{0,3}$/;
 
 /** Countries whose numbers the directory can read (libphonenumber's; "GB", not "UK"). Shared with the config schema. */
@@ -46,9 +41,6 @@ export function checkNumberRules(input: Partial<NumberRules>): NumberRules {
   }
   if (typeof r.areaCode !== 'string' || !/^\d{0,6}$/.test(r.areaCode.replace(/[\s/]/g, ''))) {
     throw new NumberRulesError(`Invalid area code "${String(r.areaCode)}" (digits only, e.g. 089)`);
-  }
-  if (typeof r.outsideLinePrefix !== 'string' || !OUTSIDE_LINE_PREFIX.test(r.outsideLinePrefix)) {
-    throw new NumberRulesError(`Invalid outside-line prefix "${String(r.outsideLinePrefix)}" (0-3 digits)`);
   }
   if (!Number.isInteger(r.extensionLength) || r.extensionLength < 0 || r.extensionLength > 8) {
     throw new NumberRulesError(`Invalid extension length ${String(r.extensionLength)} (0-8)`);
@@ -107,14 +99,10 @@ export function normalizeCaller(raw: unknown, rules: NumberRules): CallerKey {
   if (ANONYMOUS.has(s.toLowerCase())) return { ok: false, reason: 'anonymous' };
   if (/[^\d\s+()/.\-]/.test(s)) return { ok: false, reason: 'unparseable' };
   const plus = s.startsWith('+');
-  let digits = s.replace(/\D/g, '');
+  const digits = s.replace(/\D/g, '');
   if (digits === '') return { ok: false, reason: 'unparseable' };
   if (!plus && digits.length <= rules.extensionLength) return { ok: false, reason: 'internal' };
   if (digits.length < MIN_EXTERNAL_DIGITS) return { ok: false, reason: 'unparseable' };
-  const prefix = rules.outsideLinePrefix;
-  if (!plus && prefix !== '' && digits.startsWith(prefix) && digits.length > prefix.length + rules.extensionLength) {
-    digits = digits.slice(prefix.length);
-  }
   const e164 = toE164(plus, digits, rules);
   return e164 === null ? { ok: false, reason: 'unparseable' } : { ok: true, e164 };
 }
@@ -130,8 +118,8 @@ export function quickKey(raw: string, rules: NumberRules): { key: string; truste
   const s = raw.replace(/[\s\-/().]/g, '');
   let key: string | null = null;
   if (/^\+[1-9]\d{5,14}$/.test(s)) key = s;
-  else if (rules.outsideLinePrefix === '' && /^00[1-9]\d{5,14}$/.test(s)) key = '+' + s.slice(2);
-  else if (TRUNK_ZERO.has(rules.country) && rules.outsideLinePrefix === '' && /^0[1-9]\d{5,13}$/.test(s)) key = `+${countryCallingCode(rules.country)}${s.slice(1)}`;
+  else if (/^00[1-9]\d{5,14}$/.test(s)) key = '+' + s.slice(2);
+  else if (TRUNK_ZERO.has(rules.country) && /^0[1-9]\d{5,13}$/.test(s)) key = `+${countryCallingCode(rules.country)}${s.slice(1)}`;
   if (key === null) return null;
   const dach = /^\+(?:49|43|41)([0-9])/.exec(key);
   return { key, trusted: dach !== null && dach[1] !== '0' };

@@ -78,7 +78,7 @@ export const LINECALLORIGIN = {
   INBOUND: 0x80,
 } as const;
 
-/** LINECALLINFO.dwReason (tapi.md §3): why the call came to this line. */
+/** LINECALLINFO.dwReason (tapi.md §1.7, §1.12): why the call came to this line. */
 export const LINECALLREASON = {
   DIRECT: 0x1,
   FWDBUSY: 0x2,

@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkNumberRules, normalizeCaller, parseStoredNumber, type NumberRules } from '../../src/contacts/numbers';
+import { withoutOutsideLinePrefix } from '../../src/telephony/dialable';
 
-const PROFILES: Record<string, NumberRules> = {
-  std: checkNumberRules({}),
-  munich: checkNumberRules({ areaCode: '089' }),
-  pbx0: checkNumberRules({ outsideLinePrefix: '0', areaCode: '089', extensionLength: 3 }),
+/** The number rules, and the outside-line prefix a PBX puts before callers' numbers (the call flow takes it off first). */
+const PROFILES: Record<string, { rules: NumberRules; prefix: string }> = {
+  std: { rules: checkNumberRules({}), prefix: '' },
+  munich: { rules: checkNumberRules({ areaCode: '089' }), prefix: '' },
+  pbx0: { rules: checkNumberRules({ areaCode: '089', extensionLength: 3 }), prefix: '0' },
 };
 
 interface Row {
@@ -29,10 +31,11 @@ function loadCorpus(): Row[] {
 }
 
 function actual(row: Row): string {
-  const rules = PROFILES[row.profile];
-  if (!rules) throw new Error(`unknown profile ${row.profile} in line ${row.line}`);
+  const profile = PROFILES[row.profile];
+  if (!profile) throw new Error(`unknown profile ${row.profile} in line ${row.line}`);
+  const { rules, prefix } = profile;
   if (row.kind === 'caller') {
-    const k = normalizeCaller(row.input, rules);
+    const k = normalizeCaller(withoutOutsideLinePrefix(row.input, { outsideLinePrefix: prefix, extensionLength: rules.extensionLength }), rules);
     return k.ok ? k.e164 : '-';
   }
   const n = parseStoredNumber(row.input, rules);

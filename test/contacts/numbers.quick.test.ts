@@ -15,9 +15,7 @@ describe('quick key (lookup fast path)', () => {
   });
 
   it('gives no candidate where only parsing can tell', () => {
-    expect(quickKey('0049 89 1234567', { ...DEFAULT_NUMBER_RULES, outsideLinePrefix: '0' })).toBeNull();
     expect(quickKey('201', DEFAULT_NUMBER_RULES)).toBeNull();
-    expect(quickKey('089 1234567', { ...DEFAULT_NUMBER_RULES, outsideLinePrefix: '0' })).toBeNull();
     expect(quickKey('06 1234567', { ...DEFAULT_NUMBER_RULES, country: 'IT' })).toBeNull();
     expect(quickKey('anonymous', DEFAULT_NUMBER_RULES)).toBeNull();
   });

@@ -21,7 +21,6 @@ describe('number rules', () => {
   it('rejects bad settings with a clear error', () => {
     expect(() => checkNumberRules({ country: 'XX' as never })).toThrow(NumberRulesError);
     expect(() => checkNumberRules({ areaCode: 'München' })).toThrow(/area code/);
-    expect(() => checkNumberRules({ outsideLinePrefix: 'a' })).toThrow(/outside-line/);
     expect(() => checkNumberRules({ extensionLength: -1 })).toThrow(/extension length/);
     expect(() => checkNumberRules({ extensionLength: 2.5 })).toThrow(/extension length/);
     expect(checkNumberRules({ areaCode: '0 89' }).areaCode).toBe('089');

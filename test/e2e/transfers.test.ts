@@ -8,7 +8,20 @@ import { describe, expect, it } from 'vitest';
 import { CallState, Direction } from '../../src/datev/callData';
 import { LINECALLORIGIN } from '../../src/telephony/tapiConstants';
 import { MemoryJournal } from '../../fakes/journal/memoryJournal';
-import { makeWorld, type World } from '../support/world';
+import { MUELLER, makeWorld, type World } from '../support/world';
+import { MemoryContacts } from '../../fakes/contacts/memoryContacts';
+import type { Contact, ContactsPort } from '../../src/contacts/port';
+
+/** Contacts whose answers the test releases by hand. */
+class SlowContacts implements ContactsPort {
+  private pending: ((c: Contact[]) => void)[] = [];
+  lookup(): Promise<Contact[]> {
+    return new Promise((r) => this.pending.push(r));
+  }
+  release(result: Contact[]): void {
+    for (const p of this.pending.splice(0)) p(result);
+  }
+}
 
 /** A colleague (extension 17) calls the user; the user answers. Returns the call id. */
 async function colleagueCalls(w: World, answer = true): Promise<number> {
@@ -247,5 +260,124 @@ describe('the other party of a client call changes', () => {
     await w.settle();
     expect(sent(w).map((n) => n[3])).toEqual(['089/1234567', '089/1234567', '089/1234567']);
     expect(w.log.has('info', 'TAPI caller id updated')).toBe(false);
+    expect(w.log.has('info', 'the other party of the call')).toBe(false);
+  });
+
+  it('the same number written another way (0891234567 for +49 89 1234567) is no change: no new lookup, DATEV keeps its number', async () => {
+    const w = await makeWorld();
+    const contacts = w.contacts as MemoryContacts;
+    const id = await clientCall(w);
+    const lookups = contacts.lookups;
+    await w.tapi.pbx.callerId(id, '0891234567');
+    await w.settle();
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    expect(contacts.lookups).toBe(lookups);
+    expect(sent(w).map((n) => n[3])).toEqual(['089/1234567', '089/1234567', '089/1234567']);
+    expect(w.log.has('info', 'the other party of the call')).toBe(false);
+  });
+
+  it('a colleague\'s number goes by while the lookup of the caller is still running: the caller\'s contact still reaches DATEV', async () => {
+    const slow = new SlowContacts();
+    const w = await makeWorld({ contacts: slow });
+    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.tapi.pbx.answer(id);
+    await w.settle();
+    await w.tapi.pbx.callerId(id, '17');
+    await w.settle();
+    slow.release([MUELLER]);
+    await w.settle();
+    await w.advance(500);
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    expect(w.datev.received.at(-1)!.data).toMatchObject({ CallState: CallState.eCSFinished, AdressatenId: '4711' });
+  });
+});
+
+describe('transfers: the other cases', () => {
+  it('a blind transfer whose caller id comes late: the late id decides — the caller\'s call for DATEV', async () => {
+    const w = await makeWorld();
+    const id = w.tapi.transferredIn('201', '');
+    await w.settle();
+    await w.tapi.pbx.callerId(id, '+49 89 1234567');
+    await w.settle();
+    await w.advance(400);
+    expect(sent(w)).toEqual([['NewCall', CallState.eCSOffered, '4711', '089/1234567']]);
+    // a late id that is a colleague's extension: internal (DATEV gets nothing)
+    const colleague = await makeWorld();
+    const other = await colleague.tapi.pbx.incoming('201', '', undefined, false);
+    await colleague.settle();
+    await colleague.tapi.pbx.callerId(other, '17');
+    await colleague.settle();
+    await colleague.advance(400);
+    expect(colleague.datev.received).toEqual([]);
+  });
+
+  it('the user dials a colleague, whose own number TAPI then gives in full (connected id): the same colleague, not a caller put through', async () => {
+    const w = await makeWorld();
+    const id = w.tapi.dialFromPhone('201', '17');
+    await w.settle();
+    await w.tapi.pbx.answer(id);
+    await w.settle();
+    w.tapi.connectedTo(id, '+49 89 12345617');
+    await w.settle();
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    expect(w.datev.received).toEqual([]);
+  });
+
+  it('outside-line prefix: the connected id of a dialled call is the network\'s number (no prefix to take off); the same party', async () => {
+    const w = await makeWorld({ config: { outsideLinePrefix: '0' } });
+    const id = w.tapi.dialFromPhone('201', '00891234567');
+    await w.settle();
+    await w.tapi.pbx.answer(id); // (the fake connects to the called number as dialled)
+    await w.settle();
+    w.tapi.connectedTo(id, '0891234567');
+    await w.settle();
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    expect(sent(w).map((n) => [n[0], n[2], n[3]])).toEqual([
+      ['NewCall', '4711', '089/1234567'],
+      ['CallStateChanged', '4711', '089/1234567'],
+      ['CallStateChanged', '4711', '089/1234567'],
+    ]);
+    expect(w.log.has('info', 'the other party of the call')).toBe(false);
+  });
+
+  it('the user hands a client on (the consultation call to a colleague joined with the client\'s call): not a caller put through to the user', async () => {
+    const w = await makeWorld();
+    const client = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.tapi.pbx.answer(client);
+    await w.settle();
+    const consult = w.tapi.dialFromPhone('201', '17');
+    await w.settle();
+    await w.tapi.pbx.answer(consult);
+    await w.settle();
+    w.tapi.connectedTo(consult, '+49 89 1234567'); // the consultation call is joined with the client as the transfer completes
+    await w.settle();
+    await w.tapi.pbx.hangup(consult);
+    await w.tapi.pbx.hangup(client);
+    await w.settle();
+    expect(new Set(w.datev.received.map((n) => n.data.CallID)).size).toBe(1);
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
+  });
+
+  it('a colleague puts the caller through while the line is cut off: the call announced again is the caller\'s', async () => {
+    const w = await makeWorld();
+    const id = await colleagueCalls(w);
+    w.tapi.blipLine('201');
+    await w.settle();
+    w.tapi.callerWhileCut(id, '+49 89 1234567');
+    await w.advance(2000); // the line is opened again; TAPI announces the call with its caller now
+    expect(w.log.has('info', 'is back; it goes on')).toBe(true);
+    await w.tapi.pbx.hangup(id);
+    await w.settle();
+    expect(sent(w).map(([m, st, a]) => [m, st, a])).toEqual([
+      ['NewCall', CallState.eCSOffered, '4711'],
+      ['CallStateChanged', CallState.eCSConnected, '4711'],
+      ['CallStateChanged', CallState.eCSFinished, '4711'],
+    ]);
   });
 });

@@ -36,6 +36,8 @@ export class CallControl {
     const hCall = call.hCall;
     if (hCall === undefined) return;
     const callId = call.record.data.CallID;
+    // the call that has the handle when TAPI answers: a caller put through meanwhile goes on as another call (telephonyEvents)
+    const holder = (): TrackedCall => this.c.registry.byHandle(hCall) ?? call;
     if (what === 'drop') call.dropping = true;
     try {
       const requestId = await (what === 'answer' ? telephony.answer(hCall) : telephony.drop(hCall));
@@ -43,12 +45,12 @@ export class CallControl {
       const reply = await tracker.wait(requestId);
       if (reply.result !== 0) throw new Error(reply.result === RequestTracker.TIMEOUT ? 'keine Antwort von TAPI' : lineErrName(reply.result));
       // (on a monitored call the adapter took ownership for it: native/tapi AsOwner — the program clears it at its end)
-      call.owner = true;
+      holder().owner = true;
     } catch (e) {
-      if (what === 'drop') call.dropping = false;
+      if (what === 'drop') holder().dropping = false;
       // the failure may be the call ending right now (the caller hung up as the user clicked): give the
       // end a moment to arrive before deciding whether this is worth an error box
-      if (await this.c.reporter.endsWithin(call, END_GRACE_MS, this.c.d.clock)) {
+      if (await this.c.reporter.endsWithin(holder(), END_GRACE_MS, this.c.d.clock)) {
         // the call ended meanwhile (the caller hung up as the user clicked): nothing went wrong for the user
         log.info(`${what} not needed any more, the call has ended: ${(e as Error).message}`, { callId, hCall });
         return;

@@ -23,6 +23,7 @@ export class CallLookup {
     const { d } = this.c;
     call.lookupStarted = true;
     call.lookupDone = false;
+    call.lookupFor = number;
     let announced = false;
     const announce = (): void => {
       if (announced) return;
@@ -32,9 +33,9 @@ export class CallLookup {
     const cancel = d.clock.setTimeout(announce, this.c.o.lookupBudgetMs);
     void d.resolver.resolve(number).then((res) => {
       cancel();
-      if (call.remote !== undefined && call.remote !== number) {
+      if (call.lookupFor !== number) {
         announce();
-        return; // (the lookup of the number the call has now decides)
+        return; // (a lookup of a newer number of the call decides)
       }
       call.lookupDone = true;
       call.candidates = res.candidates;

@@ -4,7 +4,7 @@
  * whether the call is internal and reported, starts the contact lookup (NewCall waits for it at most
  * the lookup budget) and opens the incoming pop-up.
  */
-import { directionOf, isInternalCall, isTakenElsewhere, isTerminalState, isWithheld, observationOf, partyChange, remoteName, remoteNumber } from '../../calls/tapiMapping';
+import { directionOf, isInternalCall, isTakenElsewhere, isTerminalState, isWithheld, observationOf, partyChange, partyNumber, remoteName, remoteNumber, sameNumber } from '../../calls/tapiMapping';
 import { Direction, emptyCallData } from '../../datev/callData';
 import { withoutOutsideLinePrefix } from '../../telephony/dialable';
 import type { CallInfo, TelephonyEvent } from '../../telephony/port';
@@ -137,10 +137,11 @@ export class TelephonyCalls {
     this.detached.delete(id);
     const call = cut.call;
     call.deallocated = false;
-    call.info = info;
     call.owner = isOwner(privilege);
     this.c.registry.bindHandle(call, hCall);
     this.c.d.log.info('the call cut off by the line close / TAPI re-init is back; it goes on', { callId: call.record.data.CallID, hCall, tapiCallId: id });
+    // (what changed while it was cut off: e.g. a colleague put the caller through meanwhile)
+    if (info) this.infoChanged(call, info);
     return true;
   }
 
@@ -269,13 +270,17 @@ export class TelephonyCalls {
   }
 
   /**
-   * The other party's number as the program uses it (lookup, DATEV, the call list): TAPI's, without the
-   * PBX's outside-line prefix — which an outgoing call's number carries as dialled, an incoming one only
-   * on PBXs that put it before callers (outsideLinePrefixOnCallers).
+   * The other party's number as the program uses it (lookup, DATEV, the call list): TAPI's (remoteNumber),
+   * without the PBX's outside-line prefix where it stands — before the number an outgoing call was dialled
+   * with (CalledID), and before the numbers the network reports (CallerID, ConnectedID) only on PBXs that
+   * put it before callers' numbers (outsideLinePrefixOnCallers).
    */
   private remoteOf(info: CallInfo, direction: Direction): string {
-    const number = remoteNumber(info, direction);
-    return direction === Direction.eDirOutgoing || this.c.o.outsideLinePrefixOnCallers ? withoutOutsideLinePrefix(number, this.c.o.dial) : number;
+    const strip = (n: string): string => withoutOutsideLinePrefix(n, this.c.o.dial);
+    const reported = (n: string): string => (this.c.o.outsideLinePrefixOnCallers ? strip(n) : n);
+    if (direction !== Direction.eDirOutgoing) return reported(remoteNumber(info, direction));
+    const connected = partyNumber(info.connected);
+    return connected !== '' ? reported(connected) : strip(partyNumber(info.called));
   }
 
   /** First meaningful state of a call the program did not create: decide direction, number, reporting. */
@@ -402,12 +407,18 @@ export class TelephonyCalls {
   }
 
   private onCallInfo(hCall: number, info: CallInfo): void {
-    const { d } = this.c;
     const call = this.c.registry.byHandle(hCall);
     if (!call) {
-      d.log.debug('TAPI LINE_CALLINFO for an unknown call; ignored', { hCall });
+      this.c.d.log.debug('TAPI LINE_CALLINFO for an unknown call; ignored', { hCall });
       return;
     }
+    this.infoChanged(call, info);
+  }
+
+  /** The call's LINECALLINFO as TAPI has it now (LINE_CALLINFO, or the call announced again): its direction, its other party. */
+  private infoChanged(call: TrackedCall, info: CallInfo): void {
+    const { d, o } = this.c;
+    const hCall = call.hCall;
     call.info = info;
     if (call.originWait) {
       const direction = directionOf(info.origin, undefined);
@@ -423,12 +434,18 @@ export class TelephonyCalls {
     const number = this.remoteOf(info, call.record.data.Direction);
     if (number === '' || number === (call.remote ?? call.party.number)) return;
     if ((call.remote ?? '') === '') {
-      // the caller id comes late
+      // the caller id comes late: it decides, as a first one would, whether the call is internal — while
+      // DATEV has nothing of it yet (a blind transfer whose caller comes late is the caller's)
       d.log.info('TAPI caller id updated (LINE_CALLINFO)', { callId: call.record.data.CallID, number: d.mask.number(number) });
+      const r = call.record;
+      if (r.reported === 'none' && !r.inFlight && !r.unanswered) {
+        call.internal = isInternalCall(info, number, o.dial.extensionLength, o.transferredCalls === 'report');
+        call.record = { ...r, reportable: !(call.internal && o.reportCalls !== 'all') };
+      }
       call.remote = number;
       call.party = { ...call.party, number };
       call.record.data.CalledNumber = number;
-      if (!call.lookupStarted) this.lookup.start(call, number);
+      if (!call.lookupStarted && !call.internal) this.lookup.start(call, number);
       this.dialogs.refresh(call);
       return;
     }
@@ -441,7 +458,10 @@ export class TelephonyCalls {
    */
   private partyChanged(call: TrackedCall, number: string, info: CallInfo): void {
     const { d, o } = this.c;
-    const change = partyChange(call.internal, number, o.dial.extensionLength);
+    let change = partyChange(call.remote ?? '', call.internal, number, o.dial.extensionLength);
+    // a caller another call here has is the user's own transfer of that call (the consultation call
+    // joined with it as it is handed on), not a caller put through to the user
+    if (change === 'putThrough' && this.c.registry.withHandles().some((other) => other !== call && !isEnded(other) && sameNumber(other.remote ?? '', number))) change = 'otherInternal';
     const meta = {
       callId: call.record.data.CallID,
       hCall: call.hCall,
@@ -451,6 +471,9 @@ export class TelephonyCalls {
       ...(info.reason !== LINECALLREASON.DIRECT ? { reason: `0x${info.reason.toString(16)}` } : {}),
     };
     switch (change) {
+      case 'same':
+        call.remote = number; // (the same party written another way: nothing changed for DATEV or the user)
+        return;
       case 'putThrough':
         if (o.transferredCalls === 'report') {
           d.log.info('TAPI: the other party of the internal call is an external number now (a colleague put the caller through); from here on it is a call with that number', meta);
@@ -496,6 +519,9 @@ export class TelephonyCalls {
     const at = d.clock.now();
     void this.dialogs.close(internal);
     reporter.apply(internal, { type: 'ended', at });
+    // (the handle is the caller's call's now; a request on its way for the internal one finds it there: CallControl)
+    internal.deallocated = true;
+    delete internal.hCall;
     const call = newTrackedCall(emptyCallData(), 'tapi', { announceable: false, reportable: true }, { info, initialised: true, lastState: state });
     if (internal.announced) call.announced = true;
     if (internal.owner) call.owner = true;

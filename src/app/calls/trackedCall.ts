@@ -24,10 +24,12 @@ export interface TrackedCall {
   withheld: boolean;
   party: PartyView;
   /**
-   * The other party's number as TAPI reports it (party.number may be the DATEV contact's way of writing
-   * it): what a LINE_CALLINFO is compared with to see the other party change.
+   * The other party's number as TAPI reports it, without the outside-line prefix (party.number may be the
+   * DATEV contact's way of writing it): what a LINE_CALLINFO is compared with to see the other party change.
    */
   remote?: string;
+  /** The number the call's latest contact lookup is for (an answer for an earlier number is dropped). */
+  lookupFor?: string;
   candidates: Contact[];
   lookupStarted: boolean;
   lookupDone: boolean;
