@@ -6,6 +6,7 @@ import { LINEERR } from '../../src/telephony/tapiConstants';
 import { INCOMING_DIALOG_WAIT_MS } from '../../src/app/calls/telephonyEvents';
 import { makeWorld, type World } from '../support/world';
 import { MemoryContacts } from '../../fakes/contacts/memoryContacts';
+import { SlowContacts } from '../support/slowContacts';
 
 async function ring(w: World, number: string, internal = false): Promise<number> {
   const id = await w.tapi.pbx.incoming('201', number, undefined, internal);
@@ -13,16 +14,6 @@ async function ring(w: World, number: string, internal = false): Promise<number>
   return id;
 }
 
-/** Contacts whose answers the test releases by hand. */
-class SlowContacts implements ContactsPort {
-  private pending: ((c: Contact[]) => void)[] = [];
-  lookup(): Promise<Contact[]> {
-    return new Promise((r) => this.pending.push(r));
-  }
-  release(result: Contact[]): void {
-    for (const p of this.pending.splice(0)) p(result);
-  }
-}
 
 const MUELLER_CONTACT: Contact = { id: '4711', name: 'Müller & Söhne GmbH', dataSource: 'DATEV_Adressaten', number: '089/1234567' };
 

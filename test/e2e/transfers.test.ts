@@ -10,18 +10,7 @@ import { LINECALLORIGIN } from '../../src/telephony/tapiConstants';
 import { MemoryJournal } from '../../fakes/journal/memoryJournal';
 import { MUELLER, makeWorld, type World } from '../support/world';
 import { MemoryContacts } from '../../fakes/contacts/memoryContacts';
-import type { Contact, ContactsPort } from '../../src/contacts/port';
-
-/** Contacts whose answers the test releases by hand. */
-class SlowContacts implements ContactsPort {
-  private pending: ((c: Contact[]) => void)[] = [];
-  lookup(): Promise<Contact[]> {
-    return new Promise((r) => this.pending.push(r));
-  }
-  release(result: Contact[]): void {
-    for (const p of this.pending.splice(0)) p(result);
-  }
-}
+import { SlowContacts } from '../support/slowContacts';
 
 /** A colleague (extension 17) calls the user; the user answers. Returns the call id. */
 async function colleagueCalls(w: World, answer = true): Promise<number> {
@@ -32,6 +21,27 @@ async function colleagueCalls(w: World, answer = true): Promise<number> {
     await w.settle();
   }
   return id;
+}
+
+/** The user dials `number` on the phone and it is answered. */
+async function dialledAndAnswered(w: World, number: string): Promise<number> {
+  const id = w.tapi.dialFromPhone('201', number);
+  await w.settle();
+  await w.tapi.pbx.answer(id);
+  await w.settle();
+  return id;
+}
+
+/** TAPI reports another other party: an incoming call's caller id, or an outgoing call's connected id. */
+async function otherParty(w: World, id: number, number: string, field: 'caller' | 'connected' = 'caller'): Promise<void> {
+  if (field === 'caller') await w.tapi.pbx.callerId(id, number);
+  else w.tapi.connectedTo(id, number);
+  await w.settle();
+}
+
+async function hangUp(w: World, id: number): Promise<void> {
+  await w.tapi.pbx.hangup(id);
+  await w.settle();
 }
 
 function sent(w: World): [string, CallState, string, string][] {
@@ -45,11 +55,9 @@ describe('a caller put through to the user', () => {
     await w.advance(45_000); // the consultation
     expect(w.datev.received).toEqual([]);
     const putAt = w.clock.now().getTime();
-    await w.tapi.pbx.callerId(id, '+49 89 1234567');
-    await w.settle();
+    await otherParty(w, id, '+49 89 1234567');
     await w.advance(120_000);
-    await w.tapi.pbx.hangup(id);
-    await w.settle();
+    await hangUp(w, id);
     const endAt = w.clock.now().getTime();
     expect(sent(w)).toEqual([
       ['NewCall', CallState.eCSOffered, '4711', '089/1234567'],
@@ -76,10 +84,8 @@ describe('a caller put through to the user', () => {
   it('transferredCalls "ignore": the call stays internal, DATEV gets nothing', async () => {
     const w = await makeWorld({ config: { transferredCalls: 'ignore' } });
     const id = await colleagueCalls(w);
-    await w.tapi.pbx.callerId(id, '+49 89 1234567');
-    await w.settle();
-    await w.tapi.pbx.hangup(id);
-    await w.settle();
+    await otherParty(w, id, '+49 89 1234567');
+    await hangUp(w, id);
     expect(w.datev.received).toEqual([]);
     expect(w.log.has('info', 'it stays an internal call (transferredCalls "ignore")')).toBe(true);
   });
@@ -88,8 +94,7 @@ describe('a caller put through to the user', () => {
     const w = await makeWorld();
     const id = await colleagueCalls(w, false);
     expect(w.openDialogs()[0]!.text).toContain('17');
-    await w.tapi.pbx.callerId(id, '+49 89 1234567');
-    await w.settle();
+    await otherParty(w, id, '+49 89 1234567');
     await w.advance(100);
     expect(w.methods()).toEqual(['NewCall:1']);
     const [dlg] = w.openDialogs();
@@ -106,14 +111,12 @@ describe('a caller put through to the user', () => {
     const id = await colleagueCalls(w, false);
     await w.tapi.pbx.answerElsewhere(id);
     await w.settle();
-    await w.tapi.pbx.callerId(id, '+49 89 1234567');
-    await w.settle();
+    await otherParty(w, id, '+49 89 1234567');
     await w.advance(1000);
     expect(w.datev.received).toEqual([]);
     await w.tapi.pbx.answer(id); // joined here
     await w.settle();
-    await w.tapi.pbx.hangup(id);
-    await w.settle();
+    await hangUp(w, id);
     expect(sent(w).map(([m, st, a]) => [m, st, a])).toEqual([
       ['NewCall', CallState.eCSOffered, '4711'],
       ['CallStateChanged', CallState.eCSConnected, '4711'],
@@ -123,24 +126,17 @@ describe('a caller put through to the user', () => {
     const other = await colleagueCalls(untouched, false);
     await untouched.tapi.pbx.answerElsewhere(other);
     await untouched.settle();
-    await untouched.tapi.pbx.callerId(other, '+49 89 1234567');
-    await untouched.settle();
-    await untouched.tapi.pbx.hangup(other);
-    await untouched.settle();
+    await otherParty(untouched, other, '+49 89 1234567');
+    await hangUp(untouched, other);
     await untouched.advance(1000);
     expect(untouched.datev.received).toEqual([]);
   });
 
   it('the user called a colleague on the phone, who put a client through (connected id): an outgoing call with the client for DATEV', async () => {
     const w = await makeWorld();
-    const id = w.tapi.dialFromPhone('201', '17');
-    await w.settle();
-    await w.tapi.pbx.answer(id);
-    await w.settle();
-    w.tapi.connectedTo(id, '+49 89 5554433');
-    await w.settle();
-    await w.tapi.pbx.hangup(id);
-    await w.settle();
+    const id = await dialledAndAnswered(w, '17');
+    await otherParty(w, id, '+49 89 5554433', 'connected');
+    await hangUp(w, id);
     expect(sent(w)).toEqual([
       ['NewCall', CallState.eCSOffered, 'I-12', '+49 89 5554433'],
       ['CallStateChanged', CallState.eCSConnected, 'I-12', '+49 89 5554433'],
@@ -177,8 +173,7 @@ describe('a caller put through to the user', () => {
     const store = new MemoryJournal();
     const first = await makeWorld({ journal: store });
     const id = await colleagueCalls(first);
-    await first.tapi.pbx.callerId(id, '+49 89 1234567');
-    await first.settle();
+    await otherParty(first, id, '+49 89 1234567');
     await first.advance(1000);
     const callId = first.datev.received[0]!.data.CallID;
     expect(first.methods()).toEqual(['NewCall:1', 'CallStateChanged:2']);
@@ -186,8 +181,7 @@ describe('a caller put through to the user', () => {
     const disk = store.reopenAfterKill();
     const second = await makeWorld({ journal: disk, idsFrom: 100_000, tapiContinues: first.tapi, datevContinues: first.datev });
     await second.settle();
-    await second.tapi.pbx.hangup(id);
-    await second.settle();
+    await hangUp(second, id);
     await second.advance(1000);
     expect(second.log.has('info', 'it goes on as the same call')).toBe(true);
     expect(second.datev.received.slice(before).map((n) => [n.method, n.data.CallState, n.data.CallID])).toEqual([['CallStateChanged', CallState.eCSFinished, callId]]);
@@ -206,10 +200,8 @@ describe('the other party of a client call changes', () => {
   it('to another DATEV contact: CallAdressatChanged with that contact and number', async () => {
     const w = await makeWorld();
     const id = await clientCall(w);
-    await w.tapi.pbx.callerId(id, '+49 89 5554433');
-    await w.settle();
-    await w.tapi.pbx.hangup(id);
-    await w.settle();
+    await otherParty(w, id, '+49 89 5554433');
+    await hangUp(w, id);
     expect(sent(w)).toEqual([
       ['NewCall', CallState.eCSOffered, '4711', '089/1234567'],
       ['CallStateChanged', CallState.eCSConnected, '4711', '089/1234567'],
@@ -221,10 +213,8 @@ describe('the other party of a client call changes', () => {
   it('to a number without a contact (e.g. diverted to a mobile): the contact stays, the number is the new one', async () => {
     const w = await makeWorld();
     const id = await clientCall(w);
-    await w.tapi.pbx.callerId(id, '+49 171 9998877');
-    await w.settle();
-    await w.tapi.pbx.hangup(id);
-    await w.settle();
+    await otherParty(w, id, '+49 171 9998877');
+    await hangUp(w, id);
     expect(sent(w).map(([m, s, a]) => [m, s, a])).toEqual([
       ['NewCall', CallState.eCSOffered, '4711'],
       ['CallStateChanged', CallState.eCSConnected, '4711'],
@@ -236,13 +226,10 @@ describe('the other party of a client call changes', () => {
   it('to a colleague (an internal number): DATEV keeps the client', async () => {
     const w = await makeWorld();
     const id = await clientCall(w);
-    await w.tapi.pbx.callerId(id, '17');
-    await w.settle();
+    await otherParty(w, id, '17');
     // the same party again is no news
-    await w.tapi.pbx.callerId(id, '17');
-    await w.settle();
-    await w.tapi.pbx.hangup(id);
-    await w.settle();
+    await otherParty(w, id, '17');
+    await hangUp(w, id);
     expect(sent(w)).toEqual([
       ['NewCall', CallState.eCSOffered, '4711', '089/1234567'],
       ['CallStateChanged', CallState.eCSConnected, '4711', '089/1234567'],
@@ -254,10 +241,8 @@ describe('the other party of a client call changes', () => {
   it('a LINE_CALLINFO that repeats the caller\'s number changes nothing (DATEV keeps the number as its contact has it)', async () => {
     const w = await makeWorld();
     const id = await clientCall(w);
-    await w.tapi.pbx.callerId(id, '+49 89 1234567');
-    await w.settle();
-    await w.tapi.pbx.hangup(id);
-    await w.settle();
+    await otherParty(w, id, '+49 89 1234567');
+    await hangUp(w, id);
     expect(sent(w).map((n) => n[3])).toEqual(['089/1234567', '089/1234567', '089/1234567']);
     expect(w.log.has('info', 'TAPI caller id updated')).toBe(false);
     expect(w.log.has('info', 'the other party of the call')).toBe(false);
@@ -268,10 +253,8 @@ describe('the other party of a client call changes', () => {
     const contacts = w.contacts as MemoryContacts;
     const id = await clientCall(w);
     const lookups = contacts.lookups;
-    await w.tapi.pbx.callerId(id, '0891234567');
-    await w.settle();
-    await w.tapi.pbx.hangup(id);
-    await w.settle();
+    await otherParty(w, id, '0891234567');
+    await hangUp(w, id);
     expect(contacts.lookups).toBe(lookups);
     expect(sent(w).map((n) => n[3])).toEqual(['089/1234567', '089/1234567', '089/1234567']);
     expect(w.log.has('info', 'the other party of the call')).toBe(false);
@@ -284,13 +267,11 @@ describe('the other party of a client call changes', () => {
     await w.settle();
     await w.tapi.pbx.answer(id);
     await w.settle();
-    await w.tapi.pbx.callerId(id, '17');
-    await w.settle();
+    await otherParty(w, id, '17');
     slow.release([MUELLER]);
     await w.settle();
     await w.advance(500);
-    await w.tapi.pbx.hangup(id);
-    await w.settle();
+    await hangUp(w, id);
     expect(w.datev.received.at(-1)!.data).toMatchObject({ CallState: CallState.eCSFinished, AdressatenId: '4711' });
   });
 });
@@ -300,43 +281,31 @@ describe('transfers: the other cases', () => {
     const w = await makeWorld();
     const id = w.tapi.transferredIn('201', '');
     await w.settle();
-    await w.tapi.pbx.callerId(id, '+49 89 1234567');
-    await w.settle();
+    await otherParty(w, id, '+49 89 1234567');
     await w.advance(400);
     expect(sent(w)).toEqual([['NewCall', CallState.eCSOffered, '4711', '089/1234567']]);
     // a late id that is a colleague's extension: internal (DATEV gets nothing)
     const colleague = await makeWorld();
     const other = await colleague.tapi.pbx.incoming('201', '', undefined, false);
     await colleague.settle();
-    await colleague.tapi.pbx.callerId(other, '17');
-    await colleague.settle();
+    await otherParty(colleague, other, '17');
     await colleague.advance(400);
     expect(colleague.datev.received).toEqual([]);
   });
 
   it('the user dials a colleague, whose own number TAPI then gives in full (connected id): the same colleague, not a caller put through', async () => {
     const w = await makeWorld();
-    const id = w.tapi.dialFromPhone('201', '17');
-    await w.settle();
-    await w.tapi.pbx.answer(id);
-    await w.settle();
-    w.tapi.connectedTo(id, '+49 89 12345617');
-    await w.settle();
-    await w.tapi.pbx.hangup(id);
-    await w.settle();
+    const id = await dialledAndAnswered(w, '17');
+    await otherParty(w, id, '+49 89 12345617', 'connected');
+    await hangUp(w, id);
     expect(w.datev.received).toEqual([]);
   });
 
   it('outside-line prefix: the connected id of a dialled call is the network\'s number (no prefix to take off); the same party', async () => {
     const w = await makeWorld({ config: { outsideLinePrefix: '0' } });
-    const id = w.tapi.dialFromPhone('201', '00891234567');
-    await w.settle();
-    await w.tapi.pbx.answer(id); // (the fake connects to the called number as dialled)
-    await w.settle();
-    w.tapi.connectedTo(id, '0891234567');
-    await w.settle();
-    await w.tapi.pbx.hangup(id);
-    await w.settle();
+    const id = await dialledAndAnswered(w, '00891234567'); // (the fake connects to the called number as dialled)
+    await otherParty(w, id, '0891234567', 'connected');
+    await hangUp(w, id);
     expect(sent(w).map((n) => [n[0], n[2], n[3]])).toEqual([
       ['NewCall', '4711', '089/1234567'],
       ['CallStateChanged', '4711', '089/1234567'],
@@ -351,15 +320,10 @@ describe('transfers: the other cases', () => {
     await w.settle();
     await w.tapi.pbx.answer(client);
     await w.settle();
-    const consult = w.tapi.dialFromPhone('201', '17');
-    await w.settle();
-    await w.tapi.pbx.answer(consult);
-    await w.settle();
-    w.tapi.connectedTo(consult, '+49 89 1234567'); // the consultation call is joined with the client as the transfer completes
-    await w.settle();
+    const consult = await dialledAndAnswered(w, '17');
+    await otherParty(w, consult, '+49 89 1234567', 'connected'); // the consultation call is joined with the client as the transfer completes
     await w.tapi.pbx.hangup(consult);
-    await w.tapi.pbx.hangup(client);
-    await w.settle();
+    await hangUp(w, client);
     expect(new Set(w.datev.received.map((n) => n.data.CallID)).size).toBe(1);
     expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
   });
@@ -372,8 +336,7 @@ describe('transfers: the other cases', () => {
     w.tapi.callerWhileCut(id, '+49 89 1234567');
     await w.advance(2000); // the line is opened again; TAPI announces the call with its caller now
     expect(w.log.has('info', 'is back; it goes on')).toBe(true);
-    await w.tapi.pbx.hangup(id);
-    await w.settle();
+    await hangUp(w, id);
     expect(sent(w).map(([m, st, a]) => [m, st, a])).toEqual([
       ['NewCall', CallState.eCSOffered, '4711'],
       ['CallStateChanged', CallState.eCSConnected, '4711'],
