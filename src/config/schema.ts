@@ -100,14 +100,14 @@ export const configSchema = z.object({
    * taken off the numbers outgoing calls were dialled with (and callers' with outsideLinePrefixOnCallers).
    */
   outsideLinePrefix: z._default(z.string().check(z.regex(OUTSIDE_LINE_PREFIX, { error: '0–3 Ziffern, z. B. "0" / 0-3 digits, e.g. "0"' })), ''),
+  /** Own area code (e.g. "89"), to read local numbers without one; '' = none. */
+  areaCode: matching(/^[0-9]{0,6}$/, ''),
   /**
    * The PBX also puts the outside-line prefix before the numbers of incoming callers (some do, so that a
    * number can be called back as shown): taken off them too. Outgoing calls' numbers carry it as dialled
    * and lose it always (datev-contacts.md §3.3).
    */
   outsideLinePrefixOnCallers: bool(false),
-  /** Own area code (e.g. "89"), to read local numbers without one; '' = none. */
-  areaCode: matching(/^[0-9]{0,6}$/, ''),
   /** Numbers with at most this many digits are internal extensions. */
   extensionLength: int(1, 8, 4),
   /**
