@@ -197,15 +197,22 @@ export class NativeTelephonyPort implements TelephonyPort {
     }
     if (this.session) return this.listLines();
     const native = this.options.native ?? (loadAddon().tapi as unknown as NativeTapi);
-    const session = new native.NativeTapiSession((e) => this.emit(e), { closeTimeoutMs: this.closeTimeoutMs });
+    // TAPI may report something while lineInitializeEx and the caps are still being read (a LINE_CREATE, a
+    // REINIT): kept, and passed on once the caller has the lines — not dropped
+    let early: NativeTapiEvent[] | undefined = [];
+    const session: NativeTapiSession = new native.NativeTapiSession((e) => (early ? early.push(e) : this.emit(session, e)), { closeTimeoutMs: this.closeTimeoutMs });
     try {
       const lines = await session.initialize(appName);
       this.session = session;
       const from = session.library();
       if (from !== '') this.options.onForeignLibrary?.(from);
       this.lines = lines.map(lineInfo);
+      const kept = early;
+      early = undefined;
+      if (kept.length > 0) setImmediate(() => kept.forEach((e) => this.emit(session, e)));
       return this.lines.map((l) => ({ ...l, addresses: [...l.addresses] }));
     } catch (err) {
+      early = undefined;
       await this.bounded('lineShutdown', session.shutdown(), () => session.abandon()).catch(() => undefined);
       throw toTelephonyError(err, 'lineInitializeExW');
     }
@@ -339,8 +346,8 @@ export class NativeTelephonyPort implements TelephonyPort {
     }
   }
 
-  private emit(native: NativeTapiEvent): void {
-    if (!this.session) return; // no events after shutdown (and none before initialize resolved)
+  private emit(from: NativeTapiSession, native: NativeTapiEvent): void {
+    if (this.session !== from) return; // no events after shutdown, nor of an earlier session
     const event = toEvent(native);
     if (event.type === 'lineRemoved') this.lines = this.lines.filter((l) => l.deviceId !== event.deviceId);
     for (const listener of [...this.listeners]) {

@@ -205,3 +205,54 @@ describe('FakeTapi: a TSP that hangs, like the native adapter', () => {
     expect(fake.requests.filter((r) => r.fn === 'lineClose')).toHaveLength(1);
   });
 });
+
+describe('NativeTelephonyPort: events around initialize', () => {
+  it('keeps what TAPI reports while it is being initialised (a LINE_CREATE, a REINIT) and passes it on, in order, once the caller has the lines', async () => {
+    const native = scripted();
+    native.session.initialize = async () => {
+      native.session.onEvent({ type: 'lineAdded', deviceId: 1 });
+      native.session.onEvent({ type: 'reinit' });
+      return [LINE];
+    };
+    const port = new NativeTelephonyPort({ native });
+    const seen: string[] = [];
+    port.onEvent((e) => seen.push(e.type));
+    await port.initialize('Wildix CTI');
+    expect(seen).toEqual([]); // (not before the caller has the lines)
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual(['lineAdded', 'reinit']);
+  });
+
+  it('passes nothing on of a session that failed to initialise, nor of an earlier session', async () => {
+    const sessions: Scripted[] = [];
+    const native = {
+      NativeTapiSession: function (this: unknown, onEvent: (e: NativeTapiEvent) => void) {
+        const s = new Scripted();
+        s.onEvent = onEvent;
+        s.shutdownResult = Promise.resolve();
+        if (sessions.length === 0) {
+          // the first session: TAPI reports a line, then lineInitializeEx fails
+          s.initialize = async () => {
+            onEvent({ type: 'lineAdded', deviceId: 1 });
+            throw Object.assign(new Error('no TAPI'), { fn: 'lineInitializeExW', code: 0x80000048 });
+          };
+        }
+        sessions.push(s);
+        return s;
+      } as unknown as NativeTapi['NativeTapiSession'],
+    };
+    const port = new NativeTelephonyPort({ native });
+    const seen: string[] = [];
+    port.onEvent((e) => seen.push(`${e.type}${e.type === 'lineAdded' ? e.deviceId : ''}`));
+    await expect(port.initialize('Wildix CTI')).rejects.toMatchObject({ fn: 'lineInitializeExW' });
+    await port.initialize('Wildix CTI'); // a second session
+    await port.shutdown();
+    await port.initialize('Wildix CTI'); // a third
+    expect(sessions).toHaveLength(3);
+    sessions[0]!.onEvent({ type: 'lineAdded', deviceId: 2 });
+    sessions[1]!.onEvent({ type: 'lineAdded', deviceId: 3 });
+    sessions[2]!.onEvent({ type: 'lineAdded', deviceId: 4 });
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual(['lineAdded4']);
+  });
+});
