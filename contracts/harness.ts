@@ -99,6 +99,8 @@ export interface PbxDriver {
   hangup(callId: number, mode?: string): Promise<void>;
   /** Caller id arrives late (LINE_CALLINFO/CALLERID). */
   callerId(callId: number, number: string, name?: string): Promise<void>;
+  /** TAPI learns who redirected or transferred the call to this line (LINE_CALLINFO/REDIRECTINGID). */
+  redirectingId(callId: number, number: string, name?: string): Promise<void>;
   /** Make the next call of TAPI function `fn` fail, synchronously or in its LINE_REPLY. */
   failNext(fn: string, how: 'sync' | 'async', code: number): Promise<void>;
   /** Force LINE_CLOSE on the line with this address. */

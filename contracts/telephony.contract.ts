@@ -243,6 +243,17 @@ export function telephonyContract(name: string, makeHarness: () => Promise<Telep
       expect(ev.type === 'callInfo' && ev.info.caller.number).toBe('+43 1 5551234');
     });
 
+    it('delivers who redirected or transferred the call (RedirectingID) as callInfo', async () => {
+      const callId = await h.pbx.incoming(LINE_ADDRESS, '+49 89 1234567');
+      const nc = await nthNewCall(1);
+      expect((nc.info?.redirecting?.flags ?? 0) & LINECALLPARTYID.ADDRESS).toBe(0); // (a call nobody redirected)
+      await h.pbx.redirectingId(callId, '17', 'Kollege Huber');
+      const ev = await events.wait((e) => e.type === 'callInfo' && e.hCall === nc.hCall && ((e.info.redirecting?.flags ?? 0) & LINECALLPARTYID.ADDRESS) !== 0);
+      expect(ev.type === 'callInfo' && ev.changed & 0x80000).toBeTruthy();
+      expect(ev.type === 'callInfo' && ev.info.redirecting).toMatchObject({ number: '17', name: 'Kollege Huber' });
+      expect((await h.port.getCallInfo(nc.hCall)).redirecting?.number).toBe('17');
+    });
+
     it('reports a line closed by the provider', async () => {
       await h.pbx.closeLine(LINE_ADDRESS);
       const ev = await events.wait((e) => e.type === 'lineClosed');

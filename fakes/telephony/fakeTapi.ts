@@ -58,6 +58,8 @@ interface FakeCall {
   caller: PartyId;
   called: PartyId;
   connected: PartyId;
+  /** RedirectingID: who redirected or transferred the call here (unknown unless set). */
+  redirecting?: PartyId;
   /** LINECALLREASON (default DIRECT). */
   reason?: number;
   deallocated: boolean;
@@ -171,6 +173,11 @@ export class FakeTapi {
         const c = this.byCallId(callId);
         c.caller = { flags: LINECALLPARTYID.ADDRESS | (name ? LINECALLPARTYID.NAME : 0), number, name };
         this.emitInfo(c, 0x8000);
+      },
+      redirectingId: async (callId, number, name = '') => {
+        const c = this.byCallId(callId);
+        c.redirecting = { flags: LINECALLPARTYID.ADDRESS | (name ? LINECALLPARTYID.NAME : 0), number, name };
+        this.emitInfo(c, 0x80000);
       },
       failNext: async (fn, how, code) => {
         this.failures.set(fn, { how, code: code >>> 0 });
@@ -551,6 +558,7 @@ export class FakeTapi {
       caller: { ...c.caller },
       called: { ...c.called },
       connected: { ...c.connected },
+      redirecting: { ...(c.redirecting ?? NO_PARTY) },
     };
   }
 

@@ -62,6 +62,7 @@ Napi::Object CallInfoToJs(Napi::Env env, const CallInfoData &i) {
   o.Set("caller", PartyToJs(env, i.caller));
   o.Set("called", PartyToJs(env, i.called));
   o.Set("connected", PartyToJs(env, i.connected));
+  o.Set("redirecting", PartyToJs(env, i.redirecting));
   return o;
 }
 

@@ -633,6 +633,8 @@ LONG TapiThread::ReadCallInfo(HCALL hCall, CallInfoData *out) {
                           i->dwCalledIDNameSize);
   out->connected = ReadParty(buf, i->dwConnectedIDFlags, i->dwConnectedIDOffset, i->dwConnectedIDSize,
                              i->dwConnectedIDNameOffset, i->dwConnectedIDNameSize);
+  out->redirecting = ReadParty(buf, i->dwRedirectingIDFlags, i->dwRedirectingIDOffset, i->dwRedirectingIDSize,
+                               i->dwRedirectingIDNameOffset, i->dwRedirectingIDNameSize);
   return 0;
 }
 

@@ -21,6 +21,7 @@ struct CallInfoData {
   uint32_t reason = 0;
   uint32_t addressId = 0;
   PartyData caller, called, connected;
+  PartyData redirecting;  // who redirected or transferred the call to this line (when the TSP says)
 };
 
 struct AddressData {

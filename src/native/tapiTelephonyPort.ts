@@ -41,6 +41,7 @@ export interface NativeCallInfo {
   caller: NativeParty;
   called: NativeParty;
   connected: NativeParty;
+  redirecting: NativeParty;
 }
 
 export interface NativeLine {
@@ -142,6 +143,7 @@ function callInfo(i: NativeCallInfo): CallInfo {
     caller: party(i.caller),
     called: party(i.called),
     connected: party(i.connected),
+    redirecting: party(i.redirecting),
   };
 }
 

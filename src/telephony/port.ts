@@ -26,7 +26,7 @@ export interface LineInfo {
   addresses: LineAddress[];
 }
 
-/** One party block of LINECALLINFO (caller, called, connected). */
+/** One party block of LINECALLINFO (caller, called, connected, redirecting). */
 export interface PartyId {
   /** LINECALLPARTYID_* flags. The number is only valid when ADDRESS (0x8) is set. */
   flags: number;
@@ -46,6 +46,11 @@ export interface CallInfo {
   caller: PartyId;
   called: PartyId;
   connected: PartyId;
+  /**
+   * RedirectingID: who redirected or transferred the call to this line (tapi.md §1.7), when the TSP says;
+   * for the log (how the Wildix TSP reports transfers is an open question). Absent: not read.
+   */
+  redirecting?: PartyId;
 }
 
 export type TelephonyEvent =

@@ -153,6 +153,11 @@ describe('a caller put through to the user', () => {
     expect(sent(w)).toEqual([['NewCall', CallState.eCSOffered, '4711', '089/1234567']]);
     expect(w.log.has('info', 'new eDirIncoming call')).toBe(true);
     expect(w.log.entries.some((l) => l.message === 'new eDirIncoming call' && l.meta?.reason === '0x100')).toBe(true);
+    // who transferred it, when TAPI says (RedirectingID): in the log of the party's change
+    const id = await w.tapi.pbx.lastCallId();
+    await w.tapi.pbx.redirectingId(id, '17');
+    await otherParty(w, id, '+49 89 5554433');
+    expect(w.log.entries.find((l) => l.message.includes('the other party of the call changed'))?.meta).toMatchObject({ reason: '0x100', redirecting: '17' });
 
     const ignoring = await makeWorld({ config: { transferredCalls: 'ignore' } });
     ignoring.tapi.transferredIn('201', '+49 89 1234567');

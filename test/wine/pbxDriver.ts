@@ -223,6 +223,10 @@ export class FakeTapiPbx implements PbxDriver {
     await this.command('callerid', String(callId), number, name ?? '');
   }
 
+  async redirectingId(callId: number, number: string, name?: string): Promise<void> {
+    await this.command('redirectingid', String(callId), number, name ?? '');
+  }
+
   async failNext(fn: string, how: 'sync' | 'async', code: number): Promise<void> {
     const name = lineErrName(code);
     await this.command('fail', fn, how, name.startsWith('LINEERR_') ? name : String(code >>> 0));

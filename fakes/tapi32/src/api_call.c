@@ -55,6 +55,7 @@ LONG WINAPI lineMakeCallW(HLINE hLine, LPHCALL lphCall, LPCWSTR lpszDestAddress,
     lstrcpynA(c->called.number, dest, STR_MAX);
     c->called.flags = dest[0] ? LINECALLPARTYID_ADDRESS : LINECALLPARTYID_UNKNOWN;
     c->connected.flags = LINECALLPARTYID_UNKNOWN;
+    c->redirecting.flags = LINECALLPARTYID_UNKNOWN;
     int never = 0;
     LONG result = async_result("lineMakeCallW", &never);
     DWORD id = new_request(REQ_MAKECALL, "lineMakeCallW", g.opens[o].app, o, call, -1, result, lphCall);
@@ -198,8 +199,9 @@ LONG WINAPI lineGetCallInfoW(HCALL hCall, LPLINECALLINFO info) {
               &info->dwCalledIDNameSize, &info->dwCalledIDNameOffset);
     put_party(&v, &c->connected, &info->dwConnectedIDFlags, &info->dwConnectedIDSize, &info->dwConnectedIDOffset,
               &info->dwConnectedIDNameSize, &info->dwConnectedIDNameOffset);
+    put_party(&v, &c->redirecting, &info->dwRedirectingIDFlags, &info->dwRedirectingIDSize, &info->dwRedirectingIDOffset,
+              &info->dwRedirectingIDNameSize, &info->dwRedirectingIDNameOffset);
     info->dwRedirectionIDFlags = LINECALLPARTYID_UNKNOWN;
-    info->dwRedirectingIDFlags = LINECALLPARTYID_UNKNOWN;
     if (c->origin == LINECALLORIGIN_OUTBOUND && g.apps[ch->app].name[0] && ch->privilege == LINECALLPRIVILEGE_OWNER)
       var_str(&v, &info->dwAppNameSize, &info->dwAppNameOffset, g.apps[ch->app].name);
     var_finish(&v);

@@ -80,7 +80,7 @@ typedef struct {
   DWORD mode;
   DWORD origin;
   DWORD reason;
-  Party caller, called, connected;
+  Party caller, called, connected, redirecting;
   SYSTEMTIME stateTime;
   int handedOut; /* an application had a handle for it: it goes when the last one is deallocated */
 } Call;

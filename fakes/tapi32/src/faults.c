@@ -62,6 +62,8 @@ static const PartField k_parts[] = {
     PART("lineGetCallInfoW", LINECALLINFO, CalledIDName),
     PART("lineGetCallInfoW", LINECALLINFO, ConnectedID),
     PART("lineGetCallInfoW", LINECALLINFO, ConnectedIDName),
+    PART("lineGetCallInfoW", LINECALLINFO, RedirectingID),
+    PART("lineGetCallInfoW", LINECALLINFO, RedirectingIDName),
     PART("lineGetCallInfoW", LINECALLINFO, AppName),
     PART("lineGetNewCalls", LINECALLLIST, Calls),
 };

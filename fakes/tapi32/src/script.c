@@ -86,6 +86,7 @@ static void cmd_incoming(char **a, int n, Ack *ack, int outgoing) {
     c->caller = line;
     set_party(&c->called, a[2], NULL);
     set_party(&c->connected, "unknown", NULL);
+    set_party(&c->redirecting, "unknown", NULL);
     ack->call = (long)c->callId;
     set_call_state(call, LINECALLSTATE_DIALING, 0, "phone");
     set_call_state(call, LINECALLSTATE_PROCEEDING, 0, "phone");
@@ -95,6 +96,7 @@ static void cmd_incoming(char **a, int n, Ack *ack, int outgoing) {
   set_party(&c->caller, a[2], n > 3 ? a[3] : NULL);
   c->called = line;
   set_party(&c->connected, "unknown", NULL);
+  set_party(&c->redirecting, "unknown", NULL);
   ack->call = (long)c->callId;
   set_call_state(call, LINECALLSTATE_OFFERING, LINEOFFERINGMODE_ACTIVE, "pbx");
 }
@@ -102,16 +104,17 @@ static void cmd_incoming(char **a, int n, Ack *ack, int outgoing) {
 static void cmd_party(char **a, int n, Ack *ack, int which) {
   int call = n > 1 ? find_call_arg(a[1]) : -1;
   if (call < 0 || n < 3) {
-    ack->error = call < 0 ? "no such call" : "usage: callerid|calledid|connectedid <call> <number> [name]";
+    ack->error = call < 0 ? "no such call" : "usage: callerid|calledid|connectedid|redirectingid <call> <number> [name]";
     return;
   }
   Call *c = &g.calls[call];
-  Party *p = which == 0 ? &c->caller : which == 1 ? &c->called : &c->connected;
+  Party *p = which == 0 ? &c->caller : which == 1 ? &c->called : which == 2 ? &c->connected : &c->redirecting;
   set_party(p, a[2], n > 3 ? a[3] : NULL);
   ack->call = (long)c->callId;
   send_callinfo(call, which == 0   ? LINECALLINFOSTATE_CALLERID
                       : which == 1 ? LINECALLINFOSTATE_CALLEDID
-                                   : LINECALLINFOSTATE_CONNECTEDID);
+                      : which == 2 ? LINECALLINFOSTATE_CONNECTEDID
+                                   : LINECALLINFOSTATE_REDIRECTINGID);
 }
 
 static void cmd_fail(char **a, int n, Ack *ack) {
@@ -236,6 +239,7 @@ void script_execute(char *line) {
   else if (strcmp(cmd, "callerid") == 0) cmd_party(a, n, &ack, 0);
   else if (strcmp(cmd, "calledid") == 0) cmd_party(a, n, &ack, 1);
   else if (strcmp(cmd, "connectedid") == 0) cmd_party(a, n, &ack, 2);
+  else if (strcmp(cmd, "redirectingid") == 0) cmd_party(a, n, &ack, 3);
   else if (strcmp(cmd, "fail") == 0) cmd_fail(a, n, &ack);
   else if (strcmp(cmd, "close_line") == 0) cmd_close_line(a, n, &ack, 0);
   else if (strcmp(cmd, "remove_line") == 0) cmd_close_line(a, n, &ack, 1);

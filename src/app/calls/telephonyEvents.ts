@@ -283,6 +283,12 @@ export class TelephonyCalls {
     return connected !== '' ? reported(connected) : strip(partyNumber(info.called));
   }
 
+  /** Who redirected or transferred the call (RedirectingID), for the log — when TAPI says. */
+  private redirectingMeta(info: CallInfo | undefined): { redirecting?: string } {
+    const number = info?.redirecting ? partyNumber(info.redirecting) : '';
+    return number !== '' ? { redirecting: this.c.d.mask.number(number) } : {};
+  }
+
   /** First meaningful state of a call the program did not create: decide direction, number, reporting. */
   private initialise(call: TrackedCall, firstState: CallStateName): void {
     call.initialised = true;
@@ -335,8 +341,9 @@ export class TelephonyCalls {
       hCall: call.hCall,
       number: call.withheld ? '(withheld)' : d.mask.number(number),
       internal: call.internal,
-      // (LINECALLREASON other than DIRECT, e.g. TRANSFER 0x100: how the Wildix TSP uses it is an open question)
+      // (LINECALLREASON other than DIRECT, e.g. TRANSFER 0x100, and RedirectingID: how the Wildix TSP uses them is an open question)
       ...(info && info.reason !== LINECALLREASON.DIRECT ? { reason: `0x${info.reason.toString(16)}` } : {}),
+      ...this.redirectingMeta(info),
       ...(putThrough ? { putThrough: true } : {}),
       reported: call.record.reportable ? [o.reportUnanswered ? 'from the first ring' : 'when answered', o.reportCalls === 'contacts' ? 'with a DATEV contact' : ''].filter(Boolean).join(', ') : false,
     });
@@ -469,6 +476,7 @@ export class TelephonyCalls {
       to: d.mask.number(number),
       change,
       ...(info.reason !== LINECALLREASON.DIRECT ? { reason: `0x${info.reason.toString(16)}` } : {}),
+      ...this.redirectingMeta(info),
     };
     switch (change) {
       case 'same':
