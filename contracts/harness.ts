@@ -99,6 +99,11 @@ export interface PbxDriver {
   hangup(callId: number, mode?: string): Promise<void>;
   /** Caller id arrives late (LINE_CALLINFO/CALLERID). */
   callerId(callId: number, number: string, name?: string): Promise<void>;
+  /**
+   * A caller a colleague transferred to `address` without consulting: incoming, LINECALLREASON_TRANSFER,
+   * origin INTERNAL (the colleague's leg). Returns the switch call id.
+   */
+  transferredIn(address: string, caller: string): Promise<number>;
   /** TAPI learns who redirected or transferred the call to this line (LINE_CALLINFO/REDIRECTINGID). */
   redirectingId(callId: number, number: string, name?: string): Promise<void>;
   /** Make the next call of TAPI function `fn` fail, synchronously or in its LINE_REPLY. */

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TelephonyError, type TelephonyEvent } from '../src/telephony/port';
-import { LINECALLPARTYID, LINECONNECTEDMODE, LINEDISCONNECTMODE, LINEERR } from '../src/telephony/tapiConstants';
+import { LINECALLORIGIN, LINECALLPARTYID, LINECALLREASON, LINECONNECTEDMODE, LINEDISCONNECTMODE, LINEERR } from '../src/telephony/tapiConstants';
 import type { TelephonyHarness } from './harness';
 
 const LINE_NAME = 'Wildix 201 Anna Schmidt';
@@ -241,6 +241,16 @@ export function telephonyContract(name: string, makeHarness: () => Promise<Telep
       await h.pbx.callerId(callId, '+43 1 5551234', 'Wien GmbH');
       const ev = await events.wait((e) => e.type === 'callInfo' && e.hCall === nc.hCall && e.info.caller.number !== '');
       expect(ev.type === 'callInfo' && ev.info.caller.number).toBe('+43 1 5551234');
+    });
+
+    it('says why a call came: LINECALLREASON_TRANSFER and its origin for a caller a colleague transferred, DIRECT for one that called in', async () => {
+      await h.pbx.incoming(LINE_ADDRESS, '+49 89 7777777');
+      const direct = await nthNewCall(1);
+      await h.pbx.transferredIn(LINE_ADDRESS, '+49 89 1234567');
+      const transferred = await nthNewCall(2);
+      const info = transferred.info ?? (await h.port.getCallInfo(transferred.hCall));
+      expect(info).toMatchObject({ reason: LINECALLREASON.TRANSFER, origin: LINECALLORIGIN.INTERNAL, caller: { number: '+49 89 1234567' } });
+      expect((direct.info ?? (await h.port.getCallInfo(direct.hCall))).reason).toBe(LINECALLREASON.DIRECT);
     });
 
     it('delivers who redirected or transferred the call (RedirectingID) as callInfo', async () => {

@@ -174,6 +174,7 @@ export class FakeTapi {
         c.caller = { flags: LINECALLPARTYID.ADDRESS | (name ? LINECALLPARTYID.NAME : 0), number, name };
         this.emitInfo(c, 0x8000);
       },
+      transferredIn: async (address, caller) => this.transferredIn(address, caller),
       redirectingId: async (callId, number, name = '') => {
         const c = this.byCallId(callId);
         c.redirecting = { flags: LINECALLPARTYID.ADDRESS | (name ? LINECALLPARTYID.NAME : 0), number, name };

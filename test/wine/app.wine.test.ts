@@ -506,6 +506,22 @@ describe(`the program under Wine (${primary.label})`, () => {
     await expectClearedAfterHangup(pbx, from);
   });
 
+  it('4d. a caller a colleague transferred blind (LINECALLREASON_TRANSFER, origin INTERNAL: the colleague\'s leg): the caller\'s call for DATEV, with the contact', async () => {
+    const datev = await dv();
+    const { pbx } = run;
+    const c = CONTACTS.mueller;
+    const known = (await datev.notifications()).length;
+    const call = await pbx.transferredIn(LINE_ADDRESS, c.caller);
+    const offered = await newCallAfter(datev, known);
+    expect(offered.data).toMatchObject({ Direction: Direction.eDirIncoming, AdressatenId: c.id, CalledNumber: c.number });
+    await pbx.hangup(call);
+    const all = await notificationsOf(datev, String(offered.data.CallID), 2);
+    expect(steps(all)).toEqual([
+      ['NewCall', CallState.eCSOffered],
+      ['CallStateChanged', CallState.eCSAbsence],
+    ]);
+  });
+
   it('5. Drop from DATEV during a connected outgoing call: lineDrop, Finished, dialog closed', async () => {
     const datev = await dv();
     const { pbx } = run;

@@ -199,6 +199,11 @@ export class FakeTapiPbx implements PbxDriver {
     return ack.call!;
   }
 
+  async transferredIn(address: string, caller: string): Promise<number> {
+    const ack = await this.command('incoming', address, caller, '', 'internal', 'transfer');
+    return ack.call!;
+  }
+
   async ringback(callId: number): Promise<void> {
     await this.command('ringback', String(callId));
   }

@@ -65,7 +65,7 @@ static void cmd_line(char **a, int n, Ack *ack) {
 
 static void cmd_incoming(char **a, int n, Ack *ack, int outgoing) {
   if (n < 3) {
-    ack->error = outgoing ? "usage: outgoing <line> <number>" : "usage: incoming <line> <number|anonymous> [name] [internal|external]";
+    ack->error = outgoing ? "usage: outgoing <line> <number>" : "usage: incoming <line> <number|anonymous> [name] [internal|external] [direct|transfer]";
     return;
   }
   int dev = find_line(a[1]);
@@ -93,6 +93,7 @@ static void cmd_incoming(char **a, int n, Ack *ack, int outgoing) {
     return;
   }
   c->origin = (n > 4 && _stricmp(a[4], "internal") == 0) ? LINECALLORIGIN_INTERNAL : LINECALLORIGIN_EXTERNAL;
+  c->reason = (n > 5 && _stricmp(a[5], "transfer") == 0) ? LINECALLREASON_TRANSFER : LINECALLREASON_DIRECT;
   set_party(&c->caller, a[2], n > 3 ? a[3] : NULL);
   c->called = line;
   set_party(&c->connected, "unknown", NULL);
