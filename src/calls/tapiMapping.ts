@@ -1,6 +1,7 @@
 /** How TAPI call states and call info map onto the DATEV call model. Pure. */
 import { Direction } from '../datev/callData';
 import type { CallInfo, PartyId } from '../telephony/port';
+import { withoutOutsideLinePrefix } from '../telephony/dialable';
 import { LINECALLORIGIN, LINECALLPARTYID, LINECALLREASON, LINECONNECTEDMODE, LINEDISCONNECTMODE, type CallStateName } from '../telephony/tapiConstants';
 import type { Observed } from './callRecord';
 
@@ -76,9 +77,25 @@ export function partyNumber(p: PartyId): string {
   return p.number.trim();
 }
 
-export function remoteNumber(info: CallInfo, direction: Direction): string {
-  if (direction === Direction.eDirOutgoing) return partyNumber(info.connected) || partyNumber(info.called);
-  return partyNumber(info.caller);
+/**
+ * The other party's number: an incoming call's CallerID; an outgoing call's ConnectedID, else CalledID.
+ * `prefix`: the PBX's outside-line prefix is taken off where it stands — before the number an outgoing
+ * call was dialled with (CalledID), before the numbers the network reports (CallerID, ConnectedID) only
+ * on PBXs that put it before callers' numbers (`onCallers`).
+ */
+export function remoteNumber(info: CallInfo, direction: Direction, prefix?: OutsideLine): string {
+  const strip = (n: string): string => (prefix ? withoutOutsideLinePrefix(n, prefix) : n);
+  const reported = (n: string): string => (prefix?.onCallers ? strip(n) : n);
+  if (direction !== Direction.eDirOutgoing) return reported(partyNumber(info.caller));
+  const connected = partyNumber(info.connected);
+  return connected !== '' ? reported(connected) : strip(partyNumber(info.called));
+}
+
+/** The PBX's outside-line prefix, and whether it stands before callers' numbers too. */
+export interface OutsideLine {
+  outsideLinePrefix: string;
+  extensionLength: number;
+  onCallers: boolean;
 }
 
 export function remoteName(info: CallInfo, direction: Direction): string {
@@ -113,15 +130,17 @@ function bareDigits(number: string): string {
 }
 
 /**
- * The same number written another way ("+49 89 1234567" and "0891234567"): equal digits, or — numbers of
- * 7 digits or more — one ends with the other (an international form and a national one).
+ * The same number written another way ("+49 89 1234567" and "0891234567", or a PBX's "00891234567" for the
+ * dialled "+49891234567"): equal digits without leading zeros, or — numbers of 6 digits or more — one ends
+ * with the other (an international form and a national one).
  */
 export function sameNumber(a: string, b: string): boolean {
   const x = bareDigits(a);
   const y = bareDigits(b);
-  if (x === y) return x !== '' || a.trim() === b.trim();
+  if (x === '' || y === '') return false;
+  if (x === y) return true;
   const [short, long] = x.length < y.length ? [x, y] : [y, x];
-  return short.length >= 7 && long.endsWith(short);
+  return short.length >= 6 && long.endsWith(short);
 }
 
 /** How the other party of a call changed while it went on (LINE_CALLINFO). */
@@ -139,8 +158,8 @@ export function partyChange(before: string, wasInternal: boolean, number: string
   const internal = isInternalNumber(number, extensionLength);
   if (wasInternal) {
     if (internal) return 'otherInternal';
-    const ext = bareDigits(before);
-    return ext !== '' && number.replace(/[^0-9]/g, '').endsWith(before.replace(/[^0-9]/g, '')) ? 'same' : 'putThrough';
+    const extension = before.replace(/[^0-9]/g, '');
+    return extension !== '' && number.replace(/[^0-9]/g, '').endsWith(extension) ? 'same' : 'putThrough';
   }
   return internal ? 'toInternal' : 'otherExternal';
 }

@@ -97,7 +97,7 @@ export class CallDialogs {
 
   private incomingView(call: TrackedCall): PartyView {
     const alternatives = call.party.id ? [] : call.candidates.map((x) => ({ name: x.name, id: x.id }));
-    return { ...call.party, alternatives, searching: call.lookupStarted && !call.lookupDone };
+    return { ...call.party, alternatives, searching: call.lookupFor !== undefined && !call.lookupDone };
   }
 
   private incomingSpec(call: TrackedCall): DialogSpec {

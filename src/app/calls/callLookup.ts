@@ -21,7 +21,6 @@ export class CallLookup {
    */
   start(call: TrackedCall, number: string): void {
     const { d } = this.c;
-    call.lookupStarted = true;
     call.lookupDone = false;
     call.lookupFor = number;
     let announced = false;

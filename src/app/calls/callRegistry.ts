@@ -1,5 +1,6 @@
 /** The calls the program knows: by TAPI handle while they exist, by CallID for DATEV (plus a history). */
 import { currentData } from '../../calls/callRecord';
+import { sameNumber } from '../../calls/tapiMapping';
 import type { DatevCallData } from '../../datev/callData';
 import { isEnded, type TrackedCall } from './trackedCall';
 
@@ -63,16 +64,7 @@ export class CallRegistry {
     const key = digitsOf(number);
     if (!key) return undefined;
     let hitKey: string | undefined = this.dialled.has(key) ? key : undefined;
-    const bare = key.replace(/^0+/, '');
-    if (hitKey === undefined && bare.length >= 6) {
-      for (const k of this.dialled.keys()) {
-        const other = k.replace(/^0+/, '');
-        if (other.length >= 6 && (other.endsWith(bare) || bare.endsWith(other))) {
-          hitKey = k;
-          break;
-        }
-      }
-    }
+    if (hitKey === undefined) hitKey = [...this.dialled.keys()].find((k) => sameNumber(k, key));
     if (hitKey === undefined) return undefined;
     const hit = this.dialled.get(hitKey);
     this.dialled.delete(hitKey);

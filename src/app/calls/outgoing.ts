@@ -68,7 +68,7 @@ export class OutgoingCalls {
       initialised: true,
       internal: dialable.ok && dialable.internal,
       party: { number, name: contact?.name ?? '', id: contact?.id ?? '' },
-      lookupStarted: true,
+      lookupFor: number, // (DATEV gave the contact: nothing to look up)
       lookupDone: true,
     });
     this.c.registry.remember(call);

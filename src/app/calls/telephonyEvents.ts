@@ -6,7 +6,6 @@
  */
 import { directionOf, isInternalCall, isTakenElsewhere, isTerminalState, isWithheld, observationOf, partyChange, partyNumber, remoteName, remoteNumber, sameNumber } from '../../calls/tapiMapping';
 import { Direction, emptyCallData } from '../../datev/callData';
-import { withoutOutsideLinePrefix } from '../../telephony/dialable';
 import type { CallInfo, TelephonyEvent } from '../../telephony/port';
 import { LINECALLPRIVILEGE, LINECALLREASON, LINEERR, lineErrName, type CallStateName } from '../../telephony/tapiConstants';
 import type { CallContext } from './callContext';
@@ -269,24 +268,21 @@ export class TelephonyCalls {
     return mine;
   }
 
-  /**
-   * The other party's number as the program uses it (lookup, DATEV, the call list): TAPI's (remoteNumber),
-   * without the PBX's outside-line prefix where it stands — before the number an outgoing call was dialled
-   * with (CalledID), and before the numbers the network reports (CallerID, ConnectedID) only on PBXs that
-   * put it before callers' numbers (outsideLinePrefixOnCallers).
-   */
+  /** The other party's number as the program uses it (lookup, DATEV, the call list): without the outside-line prefix where it stands. */
   private remoteOf(info: CallInfo, direction: Direction): string {
-    const strip = (n: string): string => withoutOutsideLinePrefix(n, this.c.o.dial);
-    const reported = (n: string): string => (this.c.o.outsideLinePrefixOnCallers ? strip(n) : n);
-    if (direction !== Direction.eDirOutgoing) return reported(remoteNumber(info, direction));
-    const connected = partyNumber(info.connected);
-    return connected !== '' ? reported(connected) : strip(partyNumber(info.called));
+    return remoteNumber(info, direction, { ...this.c.o.dial, onCallers: this.c.o.outsideLinePrefixOnCallers });
   }
 
-  /** Who redirected or transferred the call (RedirectingID), for the log — when TAPI says. */
-  private redirectingMeta(info: CallInfo | undefined): { redirecting?: string } {
-    const number = info?.redirecting ? partyNumber(info.redirecting) : '';
-    return number !== '' ? { redirecting: this.c.d.mask.number(number) } : {};
+  /**
+   * Why the call came (LINECALLREASON, when not DIRECT) and who redirected or transferred it
+   * (RedirectingID, when TAPI says), for the log: how the Wildix TSP uses them is an open question.
+   */
+  private transferMeta(info: CallInfo | undefined): { reason?: string; redirecting?: string } {
+    const redirecting = info?.redirecting ? partyNumber(info.redirecting) : '';
+    return {
+      ...(info && info.reason !== LINECALLREASON.DIRECT ? { reason: `0x${info.reason.toString(16)}` } : {}),
+      ...(redirecting !== '' ? { redirecting: this.c.d.mask.number(redirecting) } : {}),
+    };
   }
 
   /** First meaningful state of a call the program did not create: decide direction, number, reporting. */
@@ -341,9 +337,7 @@ export class TelephonyCalls {
       hCall: call.hCall,
       number: call.withheld ? '(withheld)' : d.mask.number(number),
       internal: call.internal,
-      // (LINECALLREASON other than DIRECT, e.g. TRANSFER 0x100, and RedirectingID: how the Wildix TSP uses them is an open question)
-      ...(info && info.reason !== LINECALLREASON.DIRECT ? { reason: `0x${info.reason.toString(16)}` } : {}),
-      ...this.redirectingMeta(info),
+      ...this.transferMeta(info),
       ...(putThrough ? { putThrough: true } : {}),
       reported: call.record.reportable ? [o.reportUnanswered ? 'from the first ring' : 'when answered', o.reportCalls === 'contacts' ? 'with a DATEV contact' : ''].filter(Boolean).join(', ') : false,
     });
@@ -452,7 +446,7 @@ export class TelephonyCalls {
       call.remote = number;
       call.party = { ...call.party, number };
       call.record.data.CalledNumber = number;
-      if (!call.lookupStarted && !call.internal) this.lookup.start(call, number);
+      if (call.lookupFor === undefined && !call.internal) this.lookup.start(call, number);
       this.dialogs.refresh(call);
       return;
     }
@@ -475,8 +469,7 @@ export class TelephonyCalls {
       from: d.mask.number(call.remote ?? ''),
       to: d.mask.number(number),
       change,
-      ...(info.reason !== LINECALLREASON.DIRECT ? { reason: `0x${info.reason.toString(16)}` } : {}),
-      ...this.redirectingMeta(info),
+      ...this.transferMeta(info),
     };
     switch (change) {
       case 'same':

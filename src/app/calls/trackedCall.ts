@@ -28,10 +28,12 @@ export interface TrackedCall {
    * DATEV contact's way of writing it): what a LINE_CALLINFO is compared with to see the other party change.
    */
   remote?: string;
-  /** The number the call's latest contact lookup is for (an answer for an earlier number is dropped). */
+  /**
+   * The number the call's latest contact lookup is for (an answer for an earlier number is dropped);
+   * undefined while none was started.
+   */
   lookupFor?: string;
   candidates: Contact[];
-  lookupStarted: boolean;
   lookupDone: boolean;
   lastState?: CallStateName;
   dialogId?: number;
@@ -78,7 +80,6 @@ export function newTrackedCall(
     withheld: false,
     party: { number: '', name: '', id: '' },
     candidates: [],
-    lookupStarted: false,
     lookupDone: false,
     hangupRequested: false,
     deallocated: false,
