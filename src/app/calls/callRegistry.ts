@@ -57,14 +57,17 @@ export class CallRegistry {
   /**
    * The call the program dialled to `number`, if one is still expected at `now` (ms). The TSP may
    * report the number in another form than the program dialled (0891234567 for +49891234567): numbers
-   * of 6 digits or more match when one ends with the other without its leading zeros.
+   * of 6 digits or more match when one ends with the other without its leading zeros. For a call TAPI
+   * did not announce only (LINE_APPNEWCALL announces every call the program did not make, tapi.md §1.8).
    */
   takeOutgoing(number: string, now: number): TrackedCall | undefined {
     for (const [k, v] of this.dialled) if (v.until < now) this.dialled.delete(k);
     const key = digitsOf(number);
-    if (!key) return undefined;
-    let hitKey: string | undefined = this.dialled.has(key) ? key : undefined;
-    if (hitKey === undefined) hitKey = [...this.dialled.keys()].find((k) => sameNumber(k, key));
+    let hitKey: string | undefined = key && this.dialled.has(key) ? key : undefined;
+    if (hitKey === undefined && key) hitKey = [...this.dialled.keys()].find((k) => sameNumber(k, key));
+    // no number or another one: the only call being dialled, if there is just one (`number` comes from
+    // a call TAPI did not announce — by TAPI's rules one the program made, whatever the TSP reports)
+    if (hitKey === undefined && this.dialled.size === 1) hitKey = [...this.dialled.keys()][0];
     if (hitKey === undefined) return undefined;
     const hit = this.dialled.get(hitKey);
     this.dialled.delete(hitKey);
