@@ -2,7 +2,7 @@
 import { Direction } from '../datev/callData';
 import type { CallInfo, PartyId } from '../telephony/port';
 import { withoutOutsideLinePrefix } from '../telephony/dialable';
-import { LINECALLORIGIN, LINECALLPARTYID, LINECALLREASON, LINECONNECTEDMODE, LINEDISCONNECTMODE, type CallStateName } from '../telephony/tapiConstants';
+import { LINECALLORIGIN, LINECALLPARTYID, LINECALLPRIVILEGE, LINECALLREASON, LINECONNECTEDMODE, LINEDISCONNECTMODE, type CallStateName } from '../telephony/tapiConstants';
 import type { Observed } from './callRecord';
 
 /** The observation a TAPI state stands for; undefined = nothing to observe (e.g. UNKNOWN). */
@@ -162,4 +162,9 @@ export function partyChange(before: string, wasInternal: boolean, number: string
     return extension !== '' && number.replace(/[^0-9]/g, '').endsWith(extension) ? 'same' : 'putThrough';
   }
   return internal ? 'toInternal' : 'otherExternal';
+}
+
+/** The program holds the call as its owner (a LINE_APPNEWCALL's / first LINE_CALLSTATE's dwParam3). */
+export function isOwner(privilege: number): boolean {
+  return (privilege & LINECALLPRIVILEGE.OWNER) !== 0;
 }

@@ -1,15 +1,19 @@
 /**
  * TAPI's events for the calls on the line: a new call (incoming, or outgoing dialled on the phone),
- * its states, late caller ids, the line closing and TAPI re-initialising. Decides direction, number,
+ * its states and its info, the line closing and TAPI re-initialising. Decides direction, number,
  * whether the call is internal and reported, starts the contact lookup (NewCall waits for it at most
- * the lookup budget) and opens the incoming pop-up.
+ * the lookup budget) and opens the incoming pop-up. Changes of the other party: `partyChanges.ts`;
+ * calls cut off by a line close or re-init: `cutOffCalls.ts`.
  */
-import { directionOf, isInternalCall, isTakenElsewhere, isTerminalState, isWithheld, observationOf, partyChange, partyNumber, remoteName, remoteNumber, sameNumber } from '../../calls/tapiMapping';
+import { directionOf, isInternalCall, isOwner, isTakenElsewhere, isTerminalState, isWithheld, observationOf, remoteName, remoteNumber } from '../../calls/tapiMapping';
 import { Direction, emptyCallData } from '../../datev/callData';
 import type { CallInfo, TelephonyEvent } from '../../telephony/port';
-import { LINECALLPRIVILEGE, LINECALLREASON, LINEERR, lineErrName, type CallStateName } from '../../telephony/tapiConstants';
+import { LINEERR, lineErrName, type CallStateName } from '../../telephony/tapiConstants';
 import type { CallContext } from './callContext';
 import { CallLookup } from './callLookup';
+import { CutOffCalls } from './cutOffCalls';
+import { PartyChanges } from './partyChanges';
+import { remoteOf, transferMeta } from './remoteParty';
 import type { CallDialogs } from './callDialogs';
 import { isEnded, newTrackedCall, type TrackedCall } from './trackedCall';
 
@@ -36,14 +40,11 @@ export interface DialledCalls {
 }
 
 export class TelephonyCalls {
-  /**
-   * Calls cut off by a line close or a TAPI re-init, by TAPI's dwCallID: announced again when the line
-   * is back, they go on; else they end after callReattachMs, at the moment they were cut off.
-   */
-  private readonly detached = new Map<number, { call: TrackedCall; at: Date; cancel: () => void }>();
   /** The bounded waits of calls (for IDLE, for their origin): all cancelled when the program stops. */
   private readonly waits = new Set<() => void>();
   private readonly lookup: CallLookup;
+  private readonly parties: PartyChanges;
+  private readonly cutOff: CutOffCalls;
 
   constructor(
     private readonly c: CallContext,
@@ -51,12 +52,13 @@ export class TelephonyCalls {
     private readonly dialled: DialledCalls,
   ) {
     this.lookup = new CallLookup(c, dialogs);
+    this.parties = new PartyChanges(c, this.lookup, dialogs, (call, state, direction, putThrough) => this.decide(call, state, direction, putThrough));
+    this.cutOff = new CutOffCalls(c, dialogs);
   }
 
   /** The calls still waiting to be announced again end now; no wait for IDLE or an origin goes on (the program stops). */
   stop(): void {
-    for (const { cancel } of this.detached.values()) cancel();
-    this.detached.clear();
+    this.cutOff.stop();
     for (const cancel of [...this.waits]) cancel();
     this.waits.clear();
   }
@@ -80,7 +82,12 @@ export class TelephonyCalls {
       case 'newCall': {
         if (this.c.registry.byHandle(e.hCall)) return;
         const info = e.info ?? (await this.readInfo(e.hCall));
-        if (this.reattach(e.hCall, info, e.privilege)) return;
+        const back = this.cutOff.takeBack(e.hCall, info, e.privilege);
+        // (what changed while it was cut off: e.g. a colleague put the caller through meanwhile)
+        if (back) {
+          if (info) this.infoChanged(back, info);
+          return;
+        }
         const call = await this.track(e.hCall, info);
         call.announced = true;
         call.owner = isOwner(e.privilege);
@@ -94,12 +101,12 @@ export class TelephonyCalls {
         // a TSP completes every request on a line before it closes it (TSPI LINE_CLOSE): a Dial still
         // waiting for its LINE_REPLY gets none (the program has one line open at a time)
         this.c.d.tracker.abandonAll(LINEERR.INVALLINEHANDLE);
-        return this.endCalls((call) => !call.info || call.info.hLine === e.hLine, 'line closed while a call was in progress');
+        return this.cutOff.cut((call) => !call.info || call.info.hLine === e.hLine, 'line closed while a call was in progress');
       case 'reinit':
         // every call handle and request becomes invalid: a Dial still waiting for its LINE_REPLY fails
         // now, the calls are cut off (announced again, they go on), a reused handle is a new call
         this.c.d.tracker.abandonAll(LINEERR.REINIT);
-        return this.endCalls(() => true, 'TAPI re-initialises (LINEDEVSTATE_REINIT) while a call was in progress');
+        return this.cutOff.cut(() => true, 'TAPI re-initialises (LINEDEVSTATE_REINIT) while a call was in progress');
       default:
         return;
     }
@@ -125,23 +132,6 @@ export class TelephonyCalls {
       this.c.d.log.warn(`lineGetCallInfo failed for a new call: ${(e as Error).message}`, { hCall });
       return undefined;
     }
-  }
-
-  /** A call TAPI announces again after a line close / re-init (same dwCallID): it goes on as it was. */
-  private reattach(hCall: number, info: CallInfo | undefined, privilege: number): boolean {
-    const id = info?.callId ?? 0;
-    const cut = id !== 0 ? this.detached.get(id) : undefined;
-    if (!cut) return false;
-    cut.cancel();
-    this.detached.delete(id);
-    const call = cut.call;
-    call.deallocated = false;
-    call.owner = isOwner(privilege);
-    this.c.registry.bindHandle(call, hCall);
-    this.c.d.log.info('the call cut off by the line close / TAPI re-init is back; it goes on', { callId: call.record.data.CallID, hCall, tapiCallId: id });
-    // (what changed while it was cut off: e.g. a colleague put the caller through meanwhile)
-    if (info) this.infoChanged(call, info);
-    return true;
   }
 
   private async onCallState(hCall: number, state: CallStateName, mode: number, privilege: number): Promise<void> {
@@ -268,23 +258,6 @@ export class TelephonyCalls {
     return mine;
   }
 
-  /** The other party's number as the program uses it (lookup, DATEV, the call list): without the outside-line prefix where it stands. */
-  private remoteOf(info: CallInfo, direction: Direction): string {
-    return remoteNumber(info, direction, { ...this.c.o.dial, onCallers: this.c.o.outsideLinePrefixOnCallers });
-  }
-
-  /**
-   * Why the call came (LINECALLREASON, when not DIRECT) and who redirected or transferred it
-   * (RedirectingID, when TAPI says), for the log: how the Wildix TSP uses them is an open question.
-   */
-  private transferMeta(info: CallInfo | undefined): { reason?: string; redirecting?: string } {
-    const redirecting = info?.redirecting ? partyNumber(info.redirecting) : '';
-    return {
-      ...(info && info.reason !== LINECALLREASON.DIRECT ? { reason: `0x${info.reason.toString(16)}` } : {}),
-      ...(redirecting !== '' ? { redirecting: this.c.d.mask.number(redirecting) } : {}),
-    };
-  }
-
   /** First meaningful state of a call the program did not create: decide direction, number, reporting. */
   private initialise(call: TrackedCall, firstState: CallStateName): void {
     call.initialised = true;
@@ -316,7 +289,7 @@ export class TelephonyCalls {
   private decide(call: TrackedCall, firstState: CallStateName, direction: Direction, putThrough = false): void {
     const { d, o } = this.c;
     const info = call.info;
-    const number = info ? this.remoteOf(info, direction) : '';
+    const number = info ? remoteOf(this.c, info, direction) : '';
     // (a call a colleague put through began on the colleague's internal call: its origin says INTERNAL)
     call.internal = isInternalCall(putThrough ? undefined : info, number, o.dial.extensionLength, o.transferredCalls === 'report');
     call.withheld = info ? isWithheld(info) : false;
@@ -337,7 +310,7 @@ export class TelephonyCalls {
       hCall: call.hCall,
       number: call.withheld ? '(withheld)' : d.mask.number(number),
       internal: call.internal,
-      ...this.transferMeta(info),
+      ...transferMeta(this.c, info),
       ...(putThrough ? { putThrough: true } : {}),
       reported: call.record.reportable ? [o.reportUnanswered ? 'from the first ring' : 'when answered', o.reportCalls === 'contacts' ? 'with a DATEV contact' : ''].filter(Boolean).join(', ') : false,
     });
@@ -418,7 +391,7 @@ export class TelephonyCalls {
 
   /** The call's LINECALLINFO as TAPI has it now (LINE_CALLINFO, or the call announced again): its direction, its other party. */
   private infoChanged(call: TrackedCall, info: CallInfo): void {
-    const { d, o } = this.c;
+    const { d } = this.c;
     const hCall = call.hCall;
     call.info = info;
     if (call.originWait) {
@@ -431,165 +404,6 @@ export class TelephonyCalls {
       this.decide(call, firstState, direction);
       return;
     }
-    if (!call.initialised || call.source === 'datev' || isEnded(call)) return;
-    const number = this.remoteOf(info, call.record.data.Direction);
-    if (number === '' || number === (call.remote ?? call.party.number)) return;
-    if ((call.remote ?? '') === '') {
-      // the caller id comes late: it decides, as a first one would, whether the call is internal — while
-      // DATEV has nothing of it yet (a blind transfer whose caller comes late is the caller's)
-      d.log.info('TAPI caller id updated (LINE_CALLINFO)', { callId: call.record.data.CallID, number: d.mask.number(number) });
-      const r = call.record;
-      if (r.reported === 'none' && !r.inFlight && !r.unanswered) {
-        call.internal = isInternalCall(info, number, o.dial.extensionLength, o.transferredCalls === 'report');
-        call.record = { ...r, reportable: !(call.internal && o.reportCalls !== 'all') };
-      }
-      call.remote = number;
-      call.party = { ...call.party, number };
-      call.record.data.CalledNumber = number;
-      if (call.lookupFor === undefined && !call.internal) this.lookup.start(call, number);
-      this.dialogs.refresh(call);
-      return;
-    }
-    this.partyChanged(call, number, info);
+    this.parties.changed(call, info);
   }
-
-  /**
-   * The other party of a call going on changed (LINE_CALLINFO with another caller id, or connected id of
-   * an outgoing call). The log has what TAPI said (how the Wildix TSP reports transfers is unknown).
-   */
-  private partyChanged(call: TrackedCall, number: string, info: CallInfo): void {
-    const { d, o } = this.c;
-    let change = partyChange(call.remote ?? '', call.internal, number, o.dial.extensionLength);
-    // a caller another call here has is the user's own transfer of that call (the consultation call
-    // joined with it as it is handed on), not a caller put through to the user
-    if (change === 'putThrough' && this.c.registry.withHandles().some((other) => other !== call && !isEnded(other) && sameNumber(other.remote ?? '', number))) change = 'otherInternal';
-    const meta = {
-      callId: call.record.data.CallID,
-      hCall: call.hCall,
-      from: d.mask.number(call.remote ?? ''),
-      to: d.mask.number(number),
-      change,
-      ...this.transferMeta(info),
-    };
-    switch (change) {
-      case 'same':
-        call.remote = number; // (the same party written another way: nothing changed for DATEV or the user)
-        return;
-      case 'putThrough':
-        if (o.transferredCalls === 'report') {
-          d.log.info('TAPI: the other party of the internal call is an external number now (a colleague put the caller through); from here on it is a call with that number', meta);
-          this.putThrough(call, info);
-          return;
-        }
-        d.log.info('TAPI: the other party of the internal call is an external number now (a colleague put the caller through); it stays an internal call (transferredCalls "ignore")', meta);
-        break;
-      case 'toInternal':
-        // (the caller went on with a colleague here, e.g. a consultation call that took the call over): DATEV keeps who the call was with
-        d.log.info('TAPI: the other party of the call is an internal number now; for DATEV it stays the call with its caller', meta);
-        call.remote = number; // (what TAPI says now: only a further change is news)
-        return;
-      case 'otherInternal':
-        d.log.info('TAPI: the other party of the internal call changed', meta);
-        break;
-      case 'otherExternal': {
-        // (e.g. a diversion, or the caller's side transferred the call): the new number's contact, when it has one
-        d.log.info('TAPI: the other party of the call changed (LINE_CALLINFO); its number is looked up', meta);
-        call.remote = number;
-        call.party = { ...call.party, number };
-        call.record.data.CalledNumber = number;
-        this.lookup.start(call, number);
-        this.dialogs.refresh(call);
-        return;
-      }
-    }
-    call.remote = number;
-    call.party = { ...call.party, number, name: remoteName(info, call.record.data.Direction) };
-    this.dialogs.refresh(call);
-  }
-
-  /**
-   * A colleague put a caller through to the user: the internal call ends here (as the internal call it
-   * was, for the call list) and the call goes on as a call with the caller from now on — a new call for
-   * DATEV (NewCall, and Connected when it is connected), its contact looked up like any call's.
-   */
-  private putThrough(internal: TrackedCall, info: CallInfo): void {
-    const { d, registry, reporter } = this.c;
-    const hCall = internal.hCall;
-    const state = internal.lastState;
-    if (hCall === undefined || state === undefined) return;
-    const at = d.clock.now();
-    void this.dialogs.close(internal);
-    reporter.apply(internal, { type: 'ended', at });
-    // (the handle is the caller's call's now; a request on its way for the internal one finds it there: CallControl)
-    internal.deallocated = true;
-    delete internal.hCall;
-    const call = newTrackedCall(emptyCallData(), 'tapi', { announceable: false, reportable: true }, { info, initialised: true, lastState: state });
-    if (internal.announced) call.announced = true;
-    if (internal.owner) call.owner = true;
-    if (internal.dropping) call.dropping = true;
-    registry.bindHandle(call, hCall);
-    this.decide(call, state, internal.record.data.Direction, true);
-    // where the call is: connected here, ringing here — or at another phone (a colleague answered it there):
-    // then the caller is the colleague's, and DATEV gets the call only if the user joins it
-    const was = internal.record;
-    let obs = observationOf(state);
-    if (was.takenElsewhere && !was.wasConnected) {
-      reporter.apply(call, { type: 'elsewhere' });
-      if (obs === 'connected') obs = 'ringing';
-    }
-    if (obs) reporter.apply(call, { type: obs, at });
-  }
-
-  /**
-   * The calls matching `which` lost their handles: forgotten, their windows closed. A call TAPI gave
-   * an id (dwCallID) waits callReattachMs to be announced again when the line is back (a PBX link
-   * blip); the others, and those that do not come back, are over for DATEV from the moment of the cut.
-   */
-  private endCalls(which: (call: TrackedCall) => boolean, why: string): void {
-    const { d, o, registry, reporter } = this.c;
-    for (const call of registry.withHandles()) {
-      if (!which(call)) continue;
-      if (call.hCall !== undefined) registry.releaseHandle(call.hCall);
-      call.deallocated = true;
-      call.idleWait?.();
-      delete call.idleWait;
-      if (isEnded(call)) continue;
-      void this.dialogs.close(call);
-      const at = d.clock.now();
-      const meta = { callId: call.record.data.CallID || undefined, hCall: call.hCall };
-      const id = call.info?.callId ?? 0;
-      if (id === 0 || o.callReattachMs <= 0) {
-        d.log.warn(`${why}; the call is closed for DATEV`, meta);
-        reporter.apply(call, { type: 'ended', at });
-        continue;
-      }
-      d.log.warn(`${why}; the call is kept ${o.callReattachMs / 1000} s in case TAPI announces it again`, { ...meta, tapiCallId: id });
-      const before = this.detached.get(id);
-      if (before && before.call !== call) {
-        // TAPI's id now belongs to another call the program follows (announced again without its info,
-        // so it was not recognised): the earlier one will not come back; it ends as of its own cut
-        before.cancel();
-        if (!isEnded(before.call)) {
-          d.log.warn('the call cut off earlier will not come back (TAPI gave its id to a call followed as a new one); it is closed for DATEV as of then', {
-            callId: before.call.record.data.CallID || undefined,
-            tapiCallId: id,
-          });
-          reporter.apply(before.call, { type: 'ended', at: before.at });
-        }
-      } else before?.cancel();
-      const cancel = d.clock.setTimeout(() => {
-        if (this.detached.get(id)?.call !== call) return;
-        this.detached.delete(id);
-        if (isEnded(call)) return;
-        d.log.warn('the call cut off by the line close / TAPI re-init did not come back; it is closed for DATEV as of then', meta);
-        reporter.apply(call, { type: 'ended', at });
-      }, o.callReattachMs);
-      this.detached.set(id, { call, at, cancel });
-    }
-  }
-}
-
-/** The program holds the call as its owner (a LINE_APPNEWCALL's / first LINE_CALLSTATE's dwParam3). */
-function isOwner(privilege: number): boolean {
-  return (privilege & LINECALLPRIVILEGE.OWNER) !== 0;
 }
