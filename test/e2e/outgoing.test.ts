@@ -256,6 +256,14 @@ function holdReplies(w: World, o: { calledAs?: string; all?: boolean } = {}): { 
   };
 }
 
+/** The far end answers, they talk 30 s, it hangs up. */
+async function talkAndHangUp(w: World, id: number): Promise<void> {
+  await w.tapi.pbx.answer(id);
+  await w.advance(30_000);
+  await w.tapi.pbx.hangup(id);
+  await w.settle();
+}
+
 describe('outgoing call with a TSP that breaks TAPI\'s order (states before LINE_REPLY, a late or no reply)', () => {
   it('takes the states that come before the reply for the dialled call, and goes on with it when the reply never comes', async () => {
     const w = await makeWorld({ config: { tapiReplyTimeoutMs: 2000 } });
@@ -266,10 +274,7 @@ describe('outgoing call with a TSP that breaks TAPI\'s order (states before LINE
     expect(w.openDialogs()[0]!.buttons).toEqual([{ label: 'Auflegen', enabled: true }]);
     await w.advance(2000); // the reply's time is over: the call is on the line all the same
     expect(w.log.has('warn', 'no LINE_REPLY of lineMakeCall in time, but the call is on the line')).toBe(true);
-    await w.tapi.pbx.answer(id);
-    await w.advance(30_000);
-    await w.tapi.pbx.hangup(id);
-    await w.settle();
+    await talkAndHangUp(w, id);
     expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
     expect(new Set(w.datev.received.map((n) => n.data.CallID))).toEqual(new Set([callId]));
   });
@@ -281,10 +286,7 @@ describe('outgoing call with a TSP that breaks TAPI\'s order (states before LINE
     const id = await w.tapi.pbx.lastCallId();
     replies.release();
     await w.settle();
-    await w.tapi.pbx.answer(id);
-    await w.advance(30_000);
-    await w.tapi.pbx.hangup(id);
-    await w.settle();
+    await talkAndHangUp(w, id);
     expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
     expect(new Set(w.datev.received.map((n) => n.data.CallID))).toEqual(new Set([callId]));
     expect(w.datev.received[0]!.data).toMatchObject({ SyncID: 'SYNC-7', AdressatenId: '4711' });
