@@ -84,6 +84,11 @@ export class FakeTapi {
   private initialized = false;
   private nextHandle = 0x10001;
   private nextRequest = 1;
+  /** breakOrder(): how the next lineMakeCallW breaks TAPI's order, and the replies held back so far. */
+  private orderBreak?: { calledAs?: string; all: boolean };
+  private readonly heldReplies: TelephonyEvent[] = [];
+  /** Calls of held replies whose states are held back too (breakOrder silent): by hCall. */
+  private readonly silent = new Set<number>();
   private nextCallId = 1001;
   private lastCall = 0;
   private queue: Promise<void> = Promise.resolve();
@@ -206,7 +211,42 @@ export class FakeTapi {
   }
 
   reinit(): void {
+    this.heldReplies.length = 0; // every request is void now (the program gets no reply for them)
+    this.silent.clear();
     this.emit({ type: 'reinit' });
+  }
+
+  /**
+   * The next lineMakeCallW breaks TAPI's order (tapi.md §1.6: no state of the call before its LINE_REPLY):
+   * its LINE_REPLY is held back until releaseReplies() while its states come (`silent`: they do not
+   * either — a reply that comes late, with the call); `calledAs`: the dialled number as this TSP reports
+   * it in the call's info ('' for none).
+   */
+  breakOrder(o: { calledAs?: string; silent?: boolean } = {}): void {
+    this.orderBreak = { ...(o.calledAs !== undefined ? { calledAs: o.calledAs } : {}), all: o.silent ?? false };
+  }
+
+  /** The LINE_REPLYs breakOrder() held back come now, each followed by the call's state when it was silent. */
+  releaseReplies(): void {
+    this.releaseRepliesOf(undefined);
+  }
+
+  /** The held replies of the calls on `line` (all when undefined) come now. */
+  private releaseRepliesOf(line: FakeLine | undefined): void {
+    const going = this.heldReplies.filter((r) => !line || (r.type === 'reply' && r.hCall !== undefined && this.calls.get(r.hCall)?.line === line));
+    for (const reply of going) {
+      this.heldReplies.splice(this.heldReplies.indexOf(reply), 1);
+      this.emit(reply);
+      const hCall = reply.type === 'reply' ? reply.hCall : undefined;
+      if (hCall === undefined || !this.silent.delete(hCall)) continue;
+      const c = this.calls.get(hCall);
+      if (c) this.emit({ type: 'callState', hCall, state: c.state, mode: c.mode ?? 0, privilege: LINECALLPRIVILEGE.OWNER });
+    }
+  }
+
+  /** Replies breakOrder() holds back now. */
+  get repliesHeld(): number {
+    return this.heldReplies.length;
   }
 
   /** LINE_LINEDEVSTATE of the open line with `address` (e.g. OUTOFSERVICE when the TSP loses the PBX). */
@@ -358,7 +398,17 @@ export class FakeTapi {
     });
     call.state = 'DIALING';
     this.record('lineMakeCallW', requestId, { dest: destination, callId: call.callId });
-    this.emit({ type: 'reply', requestId, result: 0, hCall: call.hCall });
+    const broken = this.orderBreak;
+    this.orderBreak = undefined;
+    if (broken) {
+      // its states come first (or nothing until the reply is released), its reply when released
+      if (broken.calledAs !== undefined) call.called = { ...call.called, number: broken.calledAs };
+      this.heldReplies.push({ type: 'reply', requestId, result: 0, hCall: call.hCall });
+      if (broken.all) {
+        this.silent.add(call.hCall);
+        return requestId;
+      }
+    } else this.emit({ type: 'reply', requestId, result: 0, hCall: call.hCall });
     this.emit({ type: 'callState', hCall: call.hCall, state: 'DIALING', mode: 0, privilege: LINECALLPRIVILEGE.OWNER });
     this.setState(call, 'PROCEEDING', 0);
     return requestId;
@@ -411,6 +461,7 @@ export class FakeTapi {
    */
   private cutLine(address: string, keepCalls: boolean): void {
     const line = this.openLineWith(address);
+    this.releaseRepliesOf(line); // a TSP completes the requests on a line before it closes it
     const hLine = line.hLine;
     (line as FakeLine).hLine = undefined;
     for (const c of [...this.calls.values()]) {
@@ -542,10 +593,12 @@ export class FakeTapi {
   private setState(c: FakeCall, state: CallStateName, mode: number): void {
     c.state = state;
     c.mode = mode;
+    if (this.silent.has(c.hCall)) return; // (its state goes with its reply: releaseReplies)
     this.emit({ type: 'callState', hCall: c.hCall, state, mode, privilege: 0 });
   }
 
   private emitInfo(c: FakeCall, changed: number): void {
+    if (this.silent.has(c.hCall)) return;
     this.emit({ type: 'callInfo', hCall: c.hCall, changed, info: this.info(c) });
   }
 

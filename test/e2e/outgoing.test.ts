@@ -232,30 +232,6 @@ describe('outgoing call with a TSP that reports no state until the far end rings
   });
 });
 
-/**
- * A TSP that breaks TAPI's order for the call the program dialled (tapi.md §1.6: no LINE_CALLSTATE of
- * it before its LINE_REPLY): its LINE_REPLY (with `all`, every event from now on) is held back until
- * `release`. `calledAs`: the dialled number as this TSP reports it in the call's info.
- */
-function holdReplies(w: World, o: { calledAs?: string; all?: boolean } = {}): { release: () => void } {
-  type Event = { type: string };
-  const fake = w.tapi as unknown as { emit(e: Event): void; calls: Map<number, { called: { number: string } }> };
-  const emit = fake.emit.bind(fake);
-  const held: Event[] = [];
-  fake.emit = (e: Event) => {
-    if (e.type !== 'reply' && !o.all) return emit(e);
-    held.push(e);
-    // the call exists by now, before its first state
-    if (o.calledAs !== undefined) for (const c of fake.calls.values()) c.called.number = o.calledAs;
-  };
-  return {
-    release: () => {
-      fake.emit = emit;
-      held.splice(0).forEach(emit);
-    },
-  };
-}
-
 /** The far end answers, they talk 30 s, it hangs up. */
 async function talkAndHangUp(w: World, id: number): Promise<void> {
   await w.tapi.pbx.answer(id);
@@ -267,7 +243,7 @@ async function talkAndHangUp(w: World, id: number): Promise<void> {
 describe('outgoing call with a TSP that breaks TAPI\'s order (states before LINE_REPLY, a late or no reply)', () => {
   it('takes the states that come before the reply for the dialled call, and goes on with it when the reply never comes', async () => {
     const w = await makeWorld({ config: { tapiReplyTimeoutMs: 2000 } });
-    holdReplies(w);
+    w.tapi.breakOrder();
     const { callId } = await dialMueller(w);
     const id = await w.tapi.pbx.lastCallId();
     expect(w.log.has('info', 'appeared before its LINE_REPLY')).toBe(true);
@@ -281,10 +257,10 @@ describe('outgoing call with a TSP that breaks TAPI\'s order (states before LINE
 
   it('takes a call without a number that comes before the reply for the one call being dialled (only calls the program made come unannounced)', async () => {
     const w = await makeWorld({ config: { tapiReplyTimeoutMs: 2000 } });
-    const replies = holdReplies(w, { calledAs: '' });
+    w.tapi.breakOrder({ calledAs: '' });
     const { callId } = await dialMueller(w);
     const id = await w.tapi.pbx.lastCallId();
-    replies.release();
+    w.tapi.releaseReplies();
     await w.settle();
     await talkAndHangUp(w, id);
     expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
@@ -295,13 +271,13 @@ describe('outgoing call with a TSP that breaks TAPI\'s order (states before LINE
 
   it('hangs up the dialled call when its reply comes after the program gave up: DATEV keeps one call, ended as Absence', async () => {
     const w = await makeWorld({ config: { tapiReplyTimeoutMs: 2000 } });
-    const late = holdReplies(w, { all: true });
+    w.tapi.breakOrder({ silent: true });
     const { callId } = await dialMueller(w);
     const id = await w.tapi.pbx.lastCallId();
     await w.advance(2000);
     expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:0']);
     expect(w.openDialogs().some((d) => d.text.includes('keine Antwort von TAPI'))).toBe(true);
-    late.release(); // LINE_REPLY with the call, then its states
+    w.tapi.releaseReplies(); // LINE_REPLY with the call, then its state
     await w.settle();
     expect(w.log.has('warn', 'appeared after all; it is hung up')).toBe(true);
     expect(w.tapi.requests.filter((q) => q.fn === 'lineDrop').map((q) => q.callId)).toEqual([id]);

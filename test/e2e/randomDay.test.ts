@@ -126,6 +126,15 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
   const reachable = (): Live[] => live.filter((c) => w.tapi.hasCall(c.id));
   const actions: [number, () => Promise<void>][] = [
     [
+      1,
+      async () => {
+        // the LINE_REPLYs a TSP held back come (late)
+        if (w.tapi.repliesHeld === 0) return;
+        w.tapi.releaseReplies();
+        trail.push('the TSP sends the LINE_REPLYs it held back');
+      },
+    ],
+    [
       8,
       async () => {
         if (live.length >= 3 || !lineOpen()) return;
@@ -141,6 +150,14 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
       async () => {
         if (live.length >= 3 || !datevRunning) return;
         const t = pick(TARGETS);
+        if (chance(0.08)) {
+          // a TSP that breaks TAPI's order for this call: its states before its LINE_REPLY (its number as
+          // dialled, or none), or nothing until the reply comes late (releaseReplies, maybe after the
+          // program gave up on it)
+          const how = pick([{}, { calledAs: '' }, { silent: true }]);
+          w.tapi.breakOrder(how);
+          trail.push(`the TSP holds back the next LINE_REPLY ${JSON.stringify(how)}`);
+        }
         const before = await w.tapi.pbx.lastCallId().catch(() => -1);
         const r = await w.datev.driver.dial({ CalledNumber: t.number, Adressatenname: t.name, AdressatenId: t.id, DataSource: t.dataSource, SyncID: `S-${trail.length}` });
         await w.settle();
@@ -535,6 +552,8 @@ async function day(seed: number): Promise<{ w: World; runs: RecordedNotification
   }
   // the day ends: every call ends, DATEV runs and answers, and time passes
   await w.advance(30_000); // a line closed a moment ago is open again
+  w.tapi.releaseReplies();
+  await w.settle();
   followPbx();
   for (const c of [...live]) {
     await w.tapi.pbx.hangup(c.id);
