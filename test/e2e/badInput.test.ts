@@ -1,6 +1,7 @@
 /** Bad input from DATEV and TAPI: a clear error where the user acted, nothing crashes, nothing else disturbed. */
 import { describe, expect, it } from 'vitest';
 import type { TelephonyEvent } from '../../src/telephony/port';
+import { LINEERR } from '../../src/telephony/tapiConstants';
 import { makeWorld } from '../support/world';
 
 const isFailure = (hr: number): boolean => (hr >>> 0) >= 0x80000000;
@@ -222,6 +223,23 @@ describe('bad input', () => {
     await w.tapi.pbx.hangup(long);
     await w.settle();
     expect(w.app.calls.activeCalls()).toHaveLength(0);
+  });
+
+  it('a call TAPI no longer knows (lineGetCallStatus: INVALCALLHANDLE) ends at the check; a check that fails otherwise is tried again at the next round', async () => {
+    const w = await makeWorld();
+    const id = await w.tapi.pbx.incoming('201', '+49 89 1234567');
+    await w.settle();
+    await w.tapi.pbx.answer(id);
+    await w.settle();
+    await w.tapi.pbx.failNext('lineGetCallStatus', 'sync', LINEERR.OPERATIONFAILED!); // the first check of the call fails
+    for (let i = 0; i < 6; i++) await w.advance(60_000);
+    expect(w.log.has('debug', 'checking a long call with TAPI failed')).toBe(true);
+    expect(w.app.calls.activeCalls()).toHaveLength(1);
+    await w.tapi.pbx.failNext('lineGetCallStatus', 'sync', LINEERR.INVALCALLHANDLE!);
+    await w.advance(60_000);
+    expect(w.app.calls.activeCalls()).toHaveLength(0);
+    expect(w.log.has('warn', 'TAPI has the call IDLE but never reported it')).toBe(true);
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
   });
 
   it('DATEV restarted during a call: the old CallID is not sent to the new DATEV; the call follows as a journal entry', async () => {
