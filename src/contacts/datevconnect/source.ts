@@ -14,10 +14,9 @@
  * refresh finishes; every long step (list parsing, building, saving, loading) works in time slices so
  * the JavaScript thread is never blocked for long.
  */
-import { promises as fs } from 'node:fs';
 import { DATA_SOURCE_ADRESSATEN } from '../../datev/callData';
 import type { Clock } from '../../util/clock';
-import { BlobFile, type FileCodec } from '../jsonFile';
+import type { FileCodec } from '../jsonFile';
 import type { Logger } from '../logger';
 import type { NumberRules } from '../numbers';
 import type { IndexMatch } from '../phoneIndex';
@@ -25,12 +24,11 @@ import type { Contact } from '../port';
 import { DEFAULT_SLICE_MS, Slicer } from '../slicer';
 import { AddresseeTable } from '../table/addresseeTable';
 import { TableBuilder } from '../table/builder';
-import { decodeTable, encodeTable, isTableFile, type TableMeta } from '../table/tableCodec';
 import type { DatevConnectClient } from './client';
 import { DatevConnectError, type DatevConnectErrorKind } from './errors';
 import { AddresseeFailures, backoffMs, failsTheRun } from './failures';
-import { looksLikeJson, readLegacyCache } from './legacyCache';
 import { toRecord, type AddresseeRecord } from './records';
+import { recordAt, TableCache } from './tableCache';
 
 export interface DatevConnectSourceOptions {
   client: DatevConnectClient;
@@ -92,11 +90,6 @@ export interface DatevConnectStatus {
   };
 }
 
-/** The number rules that decide the stored keys (a change re-reads the numbers of the cache). */
-export function numbersKey(rules: NumberRules): string {
-  return JSON.stringify([rules.country, rules.areaCode]);
-}
-
 /** Default longest back-off between failed runs, and the wait after a 401 that no password change can end. */
 const DEFAULT_MAX_RETRY_MS = 30 * 60_000;
 /** A full crawl may not drop more than half of a cached table of at least this many addressees … */
@@ -125,8 +118,7 @@ export class DatevConnectSource {
   private cancelTimer: (() => void) | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
-  private readonly cache: BlobFile;
-  private legacyRemoved = false;
+  private readonly cache: TableCache;
   /** Failed runs in a row (back-off). */
   private failures = 0;
   /** Failed full crawls in a row next to a cache, and when the next one may run. */
@@ -144,7 +136,7 @@ export class DatevConnectSource {
     if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1 || opts.concurrency > 32) {
       throw new RangeError(`DATEVconnect concurrency must be 1..32, got ${String(opts.concurrency)}`);
     }
-    this.cache = new BlobFile(opts.cacheFile, opts.codec);
+    this.cache = new TableCache({ ...opts, baseUrl: opts.client.baseUrl });
     this.table = AddresseeTable.empty(DATA_SOURCE_ADRESSATEN);
   }
 
@@ -227,7 +219,7 @@ export class DatevConnectSource {
   }
 
   private async loadCache(): Promise<void> {
-    const { loaded, problem } = await this.readCache(this.slicer());
+    const { loaded, problem } = await this.cache.read(this.slicer());
     if (loaded && loaded.meta.baseUrl === this.opts.client.baseUrl) {
       this.table = loaded.table;
       this.lastFullCrawl = loaded.meta.lastFullCrawl;
@@ -241,40 +233,6 @@ export class DatevConnectSource {
     } else if (problem !== undefined) {
       this.opts.logger.warn('Kontakt-Zwischenspeicher unlesbar, lade neu von DATEVconnect / contact cache unreadable, crawling again', { file: this.opts.cacheFile, error: problem });
     }
-  }
-
-  /** The cached table (`save`: it was converted and should be written in the current form), or why there is none. */
-  private async readCache(slicer: Slicer): Promise<{ loaded?: { table: AddresseeTable; meta: Pick<TableMeta, 'baseUrl' | 'lastFullCrawl' | 'lastRefresh' | 'deletionMark'>; save: boolean }; problem?: string }> {
-    let r = await this.cache.read();
-    if (!r.ok && r.missing && this.opts.legacyCacheFile) r = await new BlobFile(this.opts.legacyCacheFile, this.opts.codec).read();
-    if (!r.ok) return { problem: r.error };
-    if (isTableFile(r.value)) {
-      const d = await decodeTable(r.value, slicer);
-      if (!d.ok) return { problem: d.error };
-      if (d.meta.baseUrl !== this.opts.client.baseUrl || d.meta.rules === numbersKey(this.opts.rules)) return { loaded: { table: d.table, meta: d.meta, save: false } };
-      this.opts.logger.info('Rufnummern-Einstellungen geändert, Nummern des Zwischenspeichers werden neu gelesen / number settings changed, re-reading cached numbers', {});
-      return { loaded: { table: await this.reindex(d.table, slicer), meta: d.meta, save: true } };
-    }
-    if (!looksLikeJson(r.value)) return { problem: 'unknown file format' };
-    try {
-      const builder = new TableBuilder(this.opts.rules);
-      const meta = await readLegacyCache(r.value, slicer, (rec) => builder.add(rec));
-      const table = await builder.finish(slicer);
-      this.opts.logger.info('Kontakt-Zwischenspeicher ins kompakte Format übernommen / contact cache migrated to the compact format', { addressees: table.rows });
-      return { loaded: { table, meta, save: true } };
-    } catch (e) {
-      return { problem: `old format: ${String(e)}` };
-    }
-  }
-
-  /** The table again with every number parsed under the current rules (after a settings change). */
-  private async reindex(table: AddresseeTable, slicer: Slicer): Promise<AddresseeTable> {
-    const builder = new TableBuilder(this.opts.rules);
-    for (let r = 0; r < table.rows; r++) {
-      builder.add(recordAt(table, r));
-      if (slicer.due()) await slicer.yield();
-    }
-    return builder.finish(slicer);
   }
 
   private schedule(ms: number): void {
@@ -531,23 +489,8 @@ export class DatevConnectSource {
   }
 
   private async persist(): Promise<void> {
-    try {
-      const meta: TableMeta = {
-        baseUrl: this.opts.client.baseUrl,
-        rules: numbersKey(this.opts.rules),
-        lastFullCrawl: this.lastFullCrawl,
-        lastRefresh: this.lastRefresh,
-        deletionMark: this.deletionMark,
-        dataSource: DATA_SOURCE_ADRESSATEN,
-      };
-      await this.cache.write(await encodeTable(this.table, meta, this.slicer()));
-      if (this.opts.legacyCacheFile && !this.legacyRemoved) {
-        await fs.rm(this.opts.legacyCacheFile, { force: true });
-        this.legacyRemoved = true;
-      }
-    } catch (e) {
-      this.opts.logger.warn('Kontakt-Zwischenspeicher nicht geschrieben / could not write contact cache', { file: this.opts.cacheFile, error: String(e) });
-    }
+    const times = { lastFullCrawl: this.lastFullCrawl, lastRefresh: this.lastRefresh, deletionMark: this.deletionMark };
+    await this.cache.write(this.table, times, this.slicer());
   }
 
   private slicer(): Slicer {
@@ -573,11 +516,6 @@ export class DatevConnectSource {
       keptAddressees: this.table.rows,
     });
   }
-}
-
-/** The addressee of a table row as a record (to keep it when a crawl could not read it again). */
-function recordAt(table: AddresseeTable, row: number): AddresseeRecord {
-  return { id: table.idAt(row), name: table.nameAt(row), active: table.activeAt(row), timestamp: table.timestampAt(row), phones: table.phonesOf(row) };
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; stops taking new items after the first error and rethrows it. */
