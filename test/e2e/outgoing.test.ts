@@ -269,6 +269,42 @@ describe('outgoing call with a TSP that breaks TAPI\'s order (states before LINE
     expect(w.log.has('warn', 'had been taken for another call')).toBe(false);
   });
 
+  it('takes a call whose info cannot be read that comes before the reply for the one call being dialled', async () => {
+    const w = await makeWorld({ config: { tapiReplyTimeoutMs: 2000 } });
+    w.tapi.breakOrder();
+    await w.tapi.pbx.failNext('lineGetCallInfoW', 'sync', LINEERR.OPERATIONFAILED!);
+    const { callId } = await dialMueller(w);
+    const id = await w.tapi.pbx.lastCallId();
+    expect(w.log.has('warn', 'lineGetCallInfo failed for a new call')).toBe(true);
+    await w.advance(2000);
+    await talkAndHangUp(w, id);
+    expect(w.methods()).toEqual(['NewCall:1', 'CallStateChanged:2', 'CallStateChanged:3']);
+    expect(new Set(w.datev.received.map((n) => n.data.CallID))).toEqual(new Set([callId]));
+    expect(w.app.calls.activeCalls()).toEqual([]);
+  });
+
+  it('ends the call the early states were taken for when a late reply names it (two Dials at once), and hangs it up', async () => {
+    const w = await makeWorld({ config: { tapiReplyTimeoutMs: 2000 } });
+    w.tapi.breakOrder({ silent: true });
+    const first = await dialMueller(w);
+    w.tapi.breakOrder({ calledAs: '' }); // its states come at once, without a number: two Dials wait, neither is sure
+    const second = await w.datev.driver.dial({ CalledNumber: '030 7654321', SyncID: 'S-8' });
+    await w.settle();
+    const id = await w.tapi.pbx.lastCallId();
+    await w.advance(2000); // both Dials are given up
+    const taken = w.datev.received.find((n) => n.method === 'NewCall' && n.data.CallID !== first.callId && n.data.CallID !== second.callId);
+    expect(taken).toBeDefined(); // the early states became a call of their own
+    w.tapi.releaseReplies();
+    await w.settle();
+    expect(w.log.has('warn', 'appeared after all; it is hung up')).toBe(true);
+    expect(w.tapi.requests.filter((q) => q.fn === 'lineDrop').map((q) => q.callId)).toContain(id);
+    const byCall = (callId: unknown) => w.datev.received.filter((n) => n.data.CallID === callId).map((n) => `${n.method}:${n.data.CallState}`);
+    expect(byCall(first.callId)).toEqual(['NewCall:1', 'CallStateChanged:0']);
+    expect(byCall(second.callId)).toEqual(['NewCall:1', 'CallStateChanged:0']);
+    expect(byCall(taken!.data.CallID)).toEqual(['NewCall:1', 'CallStateChanged:0']);
+    expect(w.app.calls.activeCalls()).toEqual([]);
+  });
+
   it('hangs up the dialled call when its reply comes after the program gave up: DATEV keeps one call, ended as Absence', async () => {
     const w = await makeWorld({ config: { tapiReplyTimeoutMs: 2000 } });
     w.tapi.breakOrder({ silent: true });

@@ -153,24 +153,31 @@ export class OutgoingCalls {
     }
     this.c.registry.forgetOutgoing(call);
     // (its first states may have come before the reply and found it by its number already)
-    const other = this.c.registry.byHandle(r.hCall);
-    if (other && other !== call) {
-      // its first states came before the reply and were taken for another call (the number did not
-      // match): that call is this one; it ends for DATEV rather than stay in progress for good
-      this.c.d.log.warn('TAPI: the call the program dialled had been taken for another call before its LINE_REPLY; that one ends', {
-        callId: call.record.data.CallID,
-        other: other.record.data.CallID || undefined,
-        hCall: r.hCall,
-      });
-      other.deallocated = true;
-      this.c.registry.releaseHandle(r.hCall);
-      if (!isEnded(other)) this.c.reporter.apply(other, { type: 'ended', at: this.c.d.clock.now() });
-      void this.dialogs.close(other);
-    }
+    this.takeFromOther(call, r.hCall);
     if (call.hCall !== r.hCall) this.c.registry.bindHandle(call, r.hCall);
     call.owner = true; // lineMakeCall's call is its maker's
     this.c.d.log.info('TAPI call created', { callId: call.record.data.CallID, hCall: r.hCall });
     this.exists(call, startedAt);
+  }
+
+  /**
+   * The reply names a handle the program follows as another call: the dialled call's first states came
+   * before its LINE_REPLY and were taken for a call of their own (their number did not tell, or two Dials
+   * were waiting). That call is this one: it ends for DATEV rather than stay in progress for good (its
+   * handle belongs to the dialled call from now on).
+   */
+  private takeFromOther(call: TrackedCall, hCall: number): void {
+    const other = this.c.registry.byHandle(hCall);
+    if (!other || other === call) return;
+    this.c.d.log.warn('TAPI: the call the program dialled had been taken for another call before its LINE_REPLY; that one ends', {
+      callId: call.record.data.CallID,
+      other: other.record.data.CallID || undefined,
+      hCall,
+    });
+    other.deallocated = true;
+    this.c.registry.releaseHandle(hCall);
+    if (!isEnded(other)) this.c.reporter.apply(other, { type: 'ended', at: this.c.d.clock.now() });
+    void this.dialogs.close(other);
   }
 
   /** TAPI has the call the program dialled: it rings from its start, "Auflegen" works. */
@@ -193,6 +200,7 @@ export class OutgoingCalls {
       callId: call.record.data.CallID,
       hCall,
     });
+    this.takeFromOther(call, hCall);
     this.c.registry.bindHandle(call, hCall);
     call.owner = true;
     call.dropping = true;

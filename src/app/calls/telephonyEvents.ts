@@ -243,8 +243,9 @@ export class TelephonyCalls {
   private dialledByProgram(call: TrackedCall, hCall: number, state: CallStateName): TrackedCall | 'dropped' | undefined {
     const info = call.info;
     if (call.announced) return undefined; // dialled on the phone or by another program, however like ours
-    if (observationOf(state) === undefined || directionOf(info?.origin ?? 0, state) !== Direction.eDirOutgoing || !info) return undefined;
-    const mine = this.c.registry.takeOutgoing(remoteNumber(info, Direction.eDirOutgoing), this.c.d.clock.now().getTime());
+    if (observationOf(state) === undefined || directionOf(info?.origin ?? 0, state) !== Direction.eDirOutgoing) return undefined;
+    // (its info may not be readable: then it is known by being the only call being dialled)
+    const mine = this.c.registry.takeOutgoing(info ? remoteNumber(info, Direction.eDirOutgoing) : '', this.c.d.clock.now().getTime());
     if (!mine) return undefined;
     this.c.registry.releaseHandle(hCall);
     if (isEnded(mine)) {
