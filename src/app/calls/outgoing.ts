@@ -141,7 +141,7 @@ export class OutgoingCalls {
     if (r.result !== 0 || r.hCall === undefined) {
       const timeout = r.result === RequestTracker.TIMEOUT;
       if (timeout && call.hCall !== undefined) {
-        // no LINE_REPLY, but the call is on the line (found by its number): it goes on
+        // no LINE_REPLY, but the call is on the line (its early states found it): it goes on
         this.c.d.log.warn('TAPI: no LINE_REPLY of lineMakeCall in time, but the call is on the line; going on', { callId: call.record.data.CallID, hCall: call.hCall });
         this.c.registry.forgetOutgoing(call);
         return;
