@@ -85,8 +85,8 @@ export class FakeTapi {
   private nextHandle = 0x10001;
   private nextRequest = 1;
   /** breakOrder(): how the next lineMakeCallW breaks TAPI's order, and the replies held back so far. */
-  private orderBreak?: { calledAs?: string; all: boolean };
-  private readonly heldReplies: TelephonyEvent[] = [];
+  private orderBreak?: { calledAs?: string; silent?: boolean };
+  private readonly heldReplies: { requestId: number; hCall: number }[] = [];
   /** Calls of held replies whose states are held back too (breakOrder silent): by hCall. */
   private readonly silent = new Set<number>();
   private nextCallId = 1001;
@@ -223,7 +223,7 @@ export class FakeTapi {
    * it in the call's info ('' for none).
    */
   breakOrder(o: { calledAs?: string; silent?: boolean } = {}): void {
-    this.orderBreak = { ...(o.calledAs !== undefined ? { calledAs: o.calledAs } : {}), all: o.silent ?? false };
+    this.orderBreak = o;
   }
 
   /** The LINE_REPLYs breakOrder() held back come now, each followed by the call's state when it was silent. */
@@ -233,12 +233,11 @@ export class FakeTapi {
 
   /** The held replies of the calls on `line` (all when undefined) come now. */
   private releaseRepliesOf(line: FakeLine | undefined): void {
-    const going = this.heldReplies.filter((r) => !line || (r.type === 'reply' && r.hCall !== undefined && this.calls.get(r.hCall)?.line === line));
-    for (const reply of going) {
-      this.heldReplies.splice(this.heldReplies.indexOf(reply), 1);
-      this.emit(reply);
-      const hCall = reply.type === 'reply' ? reply.hCall : undefined;
-      if (hCall === undefined || !this.silent.delete(hCall)) continue;
+    const going = this.heldReplies.filter((r) => !line || this.calls.get(r.hCall)?.line === line);
+    for (const { requestId, hCall } of going) {
+      this.heldReplies.splice(this.heldReplies.findIndex((r) => r.requestId === requestId), 1);
+      this.emit({ type: 'reply', requestId, result: 0, hCall });
+      if (!this.silent.delete(hCall)) continue;
       const c = this.calls.get(hCall);
       if (c) this.emit({ type: 'callState', hCall, state: c.state, mode: c.mode ?? 0, privilege: LINECALLPRIVILEGE.OWNER });
     }
@@ -403,8 +402,8 @@ export class FakeTapi {
     if (broken) {
       // its states come first (or nothing until the reply is released), its reply when released
       if (broken.calledAs !== undefined) call.called = { ...call.called, number: broken.calledAs };
-      this.heldReplies.push({ type: 'reply', requestId, result: 0, hCall: call.hCall });
-      if (broken.all) {
+      this.heldReplies.push({ requestId, hCall: call.hCall });
+      if (broken.silent) {
         this.silent.add(call.hCall);
         return requestId;
       }
